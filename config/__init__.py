@@ -1,0 +1,1 @@
+"""Configuration classes; see settings.py."""

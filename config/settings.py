@@ -1,0 +1,105 @@
+"""Configuration per environment.
+
+``REGISTRY_ENV`` picks the class (development by default). Development is the
+embedded set-up: SQLite, documents, search index and outgoing mail all under
+``instance/``. Production reads everything that matters from the environment
+and refuses to start without a real secret key.
+"""
+
+from __future__ import annotations
+
+import os
+
+DEFAULT_SECRET_KEY = "dev-only-not-secret"
+
+
+def _env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+class Config:
+    """Defaults shared by every environment."""
+
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY)
+    SQLALCHEMY_DATABASE_URI: str | None = os.environ.get("DATABASE_URL")
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    MAX_CONTENT_LENGTH = _env_int("MAX_UPLOAD_BYTES", 10 * 1024 * 1024) + 64 * 1024
+    MAX_UPLOAD_BYTES = _env_int("MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
+
+    # Where things live when no server is configured; relative to instance_path.
+    DOCUMENT_STORAGE = os.environ.get("DOCUMENT_STORAGE", "local")
+    DOCUMENTS_DIR = os.environ.get("DOCUMENTS_DIR")  # default: instance/documents
+    S3_BUCKET = os.environ.get("S3_BUCKET")
+    S3_PREFIX = os.environ.get("S3_PREFIX", "documents/")
+    S3_REGION = os.environ.get("S3_REGION", "eu-west-2")
+    S3_ENDPOINT_URL = os.environ.get("S3_ENDPOINT_URL")
+    S3_SERVER_SIDE_ENCRYPTION = os.environ.get("S3_SERVER_SIDE_ENCRYPTION", "AES256")
+    SEARCH_INDEX_DIR = os.environ.get("SEARCH_INDEX_DIR")  # default: instance/search-index
+    MAIL_OUTBOX_DIR = os.environ.get("MAIL_OUTBOX_DIR")  # default: instance/outbox
+    MAIL_SERVER = os.environ.get("MAIL_SERVER")
+    MAIL_PORT = _env_int("MAIL_PORT", 587)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "1") == "1"
+    MAIL_SENDER = os.environ.get("MAIL_SENDER", "Trusted Care Registry <no-reply@trustedcare.example>")
+
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    SIGN_IN_RATE_LIMIT = os.environ.get("SIGN_IN_RATE_LIMIT", "10 per minute")
+    SIGN_UP_RATE_LIMIT = os.environ.get("SIGN_UP_RATE_LIMIT", "5 per minute")
+
+    PASSWORD_RESET_MAX_AGE = _env_int("PASSWORD_RESET_MAX_AGE", 3600)  # seconds
+    REMEMBER_COOKIE_DURATION = 60 * 60 * 24 * 30
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+
+    # Trust model settings (DESIGN.md, "The trust model").
+    DBS_RECHECK_DAYS = _env_int("DBS_RECHECK_DAYS", 3 * 365)
+    CHECK_REMINDER_DAYS = _env_int("CHECK_REMINDER_DAYS", 30)
+    DOCUMENT_RETENTION_DAYS = _env_int("DOCUMENT_RETENTION_DAYS", 180)
+    REVIEW_TARGET_DAYS = _env_int("REVIEW_TARGET_DAYS", 5)
+
+
+class DevelopmentConfig(Config):
+    """Embedded defaults: runs with nothing installed but Python."""
+
+    DEBUG = False
+
+
+class TestingConfig(Config):
+    """Used by the test suite; the database URL comes from the fixture."""
+
+    TESTING = True
+    SECRET_KEY = "testing-secret-key"
+    WTF_CSRF_ENABLED = False  # the CSRF test switches it back on
+    RATELIMIT_ENABLED = False  # the rate-limit test switches it back on
+    ARGON2_FAST = True  # cheap hashing parameters keep the suite quick
+
+
+class ProductionConfig(Config):
+    """Everything from the environment; fails fast on a missing secret."""
+
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    PREFERRED_URL_SCHEME = "https"
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+class ConfigurationError(RuntimeError):
+    """The configuration cannot run safely."""
+
+
+def check_production(config: dict) -> None:
+    """Refuse to start production with a missing or default secret or database."""
+    if config.get("SECRET_KEY") in (None, "", DEFAULT_SECRET_KEY):
+        raise ConfigurationError("SECRET_KEY must be set to a real secret in production.")
+    if not config.get("SQLALCHEMY_DATABASE_URI"):
+        raise ConfigurationError("DATABASE_URL must be set in production.")

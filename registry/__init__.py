@@ -1,0 +1,111 @@
+"""The Trusted Care Registry Flask application."""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+from flask import Flask
+
+from config.settings import CONFIGS, check_production
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the application.
+
+    ``REGISTRY_ENV`` picks the configuration class; ``config`` (used by the
+    tests) overrides single values on top of it.
+    """
+    env = (config or {}).get("REGISTRY_ENV") or os.environ.get("REGISTRY_ENV", "development")
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("REGISTRY_INSTANCE_PATH") or None,
+        instance_relative_config=True,
+        template_folder="../templates",
+        static_folder="../static",
+    )
+    app.config.from_object(CONFIGS[env])
+    if config:
+        app.config.update(config)
+    os.makedirs(app.instance_path, exist_ok=True)
+    _apply_embedded_defaults(app)
+    if env == "production":
+        check_production(app.config)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    register_template_helpers(app)
+    logging.basicConfig(level=logging.INFO)
+    return app
+
+
+def _apply_embedded_defaults(app: Flask) -> None:
+    """Fill in the instance-folder defaults for whatever was not configured."""
+    instance = app.instance_path
+    app.config["SQLALCHEMY_DATABASE_URI"] = app.config.get("SQLALCHEMY_DATABASE_URI") or (
+        "sqlite:///" + os.path.join(instance, "registry.sqlite3")
+    )
+    defaults = {
+        "DOCUMENTS_DIR": "documents",
+        "SEARCH_INDEX_DIR": "search-index",
+        "MAIL_OUTBOX_DIR": "outbox",
+    }
+    for key, folder in defaults.items():
+        app.config[key] = app.config.get(key) or os.path.join(instance, folder)
+
+
+def register_extensions(app: Flask) -> None:
+    from registry import mail
+    from registry.extensions import csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(
+        app,
+        db,
+        directory=os.path.join(os.path.dirname(__file__), "..", "migrations"),
+        render_as_batch=True,  # SQLite can only alter tables by copying them
+        compare_type=True,
+    )
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    mail.init_app(app)
+    _import_models()
+
+
+def _import_models() -> None:
+    """Make every table known to SQLAlchemy (and so to Alembic's autogenerate)."""
+    import registry.accounts.models  # noqa: F401
+    import registry.providers.models  # noqa: F401
+    import registry.searching.models  # noqa: F401
+
+
+def register_blueprints(app: Flask) -> None:
+    from registry.accounts import bp as accounts_bp
+    from registry.main import bp as main_bp
+    from registry.providers import bp as providers_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(accounts_bp, url_prefix="/account")
+    app.register_blueprint(providers_bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from registry.errors import init_app
+
+    init_app(app)
+
+
+def register_commands(app: Flask) -> None:
+    from registry.cli import init_app
+
+    init_app(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from registry.templating import init_app
+
+    init_app(app)

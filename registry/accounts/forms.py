@@ -1,0 +1,90 @@
+"""Account forms."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, RadioField, StringField
+from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional
+
+from registry.accounts.services import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from registry.forms import UKPostcode, strip
+
+ACCOUNT_TYPES = [
+    ("recipient", "I am looking for care (for myself or someone I support)"),
+    ("pa", "I am a personal assistant offering care"),
+    ("organisation", "I represent a care organisation or community business"),
+]
+
+
+def _new_password_field(label: str) -> PasswordField:
+    return PasswordField(
+        label,
+        validators=[
+            InputRequired("Choose a password."),
+            Length(
+                min=MIN_PASSWORD_LENGTH,
+                max=MAX_PASSWORD_LENGTH,
+                message=f"Use between {MIN_PASSWORD_LENGTH} and {MAX_PASSWORD_LENGTH} characters.",
+            ),
+        ],
+    )
+
+
+def _email_field() -> EmailField:
+    return EmailField(
+        "Email",
+        filters=[strip],
+        validators=[
+            InputRequired("Enter your email address."),
+            Length(max=254),
+            Email("Enter an email address like name@example.com.", check_deliverability=False),
+        ],
+    )
+
+
+class SignUpForm(FlaskForm):
+    account_type = RadioField(
+        "What brings you here?", choices=ACCOUNT_TYPES, validators=[InputRequired("Choose one.")]
+    )
+    name = StringField(
+        "Your name (or your organisation's name)",
+        filters=[strip],
+        validators=[InputRequired("Enter a name."), Length(max=120, message="Use at most 120 characters.")],
+    )
+    email = _email_field()
+    password = _new_password_field("Password")
+    confirm = PasswordField("Repeat the password", validators=[EqualTo("password", "The passwords do not match.")])
+
+
+class SignInForm(FlaskForm):
+    email = EmailField("Email", filters=[strip], validators=[InputRequired("Enter your email address.")])
+    password = PasswordField("Password", validators=[InputRequired("Enter your password.")])
+    remember = BooleanField("Keep me signed in on this device")
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField("Current password", validators=[InputRequired("Enter your current password.")])
+    new_password = _new_password_field("New password")
+    confirm = PasswordField("Repeat the new password", validators=[EqualTo("new_password", "The passwords do not match.")])
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = _email_field()
+
+
+class ResetPasswordForm(FlaskForm):
+    new_password = _new_password_field("New password")
+    confirm = PasswordField("Repeat the new password", validators=[EqualTo("new_password", "The passwords do not match.")])
+
+
+class AccountForm(FlaskForm):
+    name = StringField(
+        "Name",
+        filters=[strip],
+        validators=[InputRequired("Enter a name."), Length(max=120, message="Use at most 120 characters.")],
+    )
+    home_postcode = StringField(
+        "Home postcode (optional; used as your default search location, never shown to anyone)",
+        filters=[strip],
+        validators=[Optional(), Length(max=10, message="A postcode has at most 8 characters."), UKPostcode()],
+    )

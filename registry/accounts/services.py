@@ -1,0 +1,166 @@
+"""Account rules: sign-up, authentication, passwords, password reset.
+
+Services flush but never commit; the caller owns the transaction.
+"""
+
+from __future__ import annotations
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app, url_for
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import func, select
+
+from registry.accounts.models import Role, User
+from registry.extensions import db
+from registry.mail import send_email
+
+MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 128
+
+
+class AccountError(Exception):
+    """A rule about accounts was broken; the message is safe to show."""
+
+
+class EmailTaken(AccountError):
+    pass
+
+
+class WrongPassword(AccountError):
+    pass
+
+
+class InvalidResetLink(AccountError):
+    pass
+
+
+def _hasher() -> PasswordHasher:
+    if current_app.config.get("ARGON2_FAST"):
+        return PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    return PasswordHasher()
+
+
+def hash_password(password: str) -> str:
+    return _hasher().hash(password)
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(func.lower(User.email) == normalise_email(email)))
+
+
+def create_user(email: str, password: str, name: str, role: Role, password_hash: str | None = None) -> User:
+    """Create an account; raises :class:`EmailTaken` if the email is in use.
+
+    ``password_hash`` lets bulk callers (the demo seed) reuse one hash of ``password``.
+    """
+    if find_user_by_email(email):
+        raise EmailTaken("An account with this email already exists. Sign in or reset your password.")
+    user = User(
+        email=normalise_email(email),
+        password_hash=password_hash or hash_password(password),
+        name=name.strip(),
+        role=role,
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def sign_up(email: str, password: str, name: str, account_type: str) -> User:
+    """Self-registration: a recipient, or a provider (organisation or PA) with a draft profile."""
+    from registry.providers.services import create_draft_profile
+
+    if account_type == Role.RECIPIENT:
+        return create_user(email, password, name, Role.RECIPIENT)
+    user = create_user(email, password, name, Role.PROVIDER)
+    create_draft_profile(user, kind=account_type, display_name=name)
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user with this email and password, or None.
+
+    An unknown email still costs one hash verification, so response time
+    does not tell which emails have accounts.
+    """
+    user = find_user_by_email(email)
+    hasher = _hasher()
+    try:
+        if user is None:
+            hasher.verify(hash_password("timing-equaliser"), password)
+            return None
+        hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if not user.is_active:
+        return None
+    if hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return user
+
+
+def change_password(user: User, current_password: str, new_password: str) -> None:
+    """Replace the password after checking the current one."""
+    try:
+        _hasher().verify(user.password_hash, current_password)
+    except (VerificationError, InvalidHashError):
+        raise WrongPassword("Your current password is not right.") from None
+    user.password_hash = hash_password(new_password)
+    db.session.flush()
+
+
+def _reset_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="password-reset")
+
+
+def make_reset_token(user: User) -> str:
+    # Binding the token to the current hash makes it single-use: once the
+    # password changes, every earlier link stops working.
+    return _reset_serializer().dumps({"id": user.id, "h": user.password_hash[-16:]})
+
+
+def request_password_reset(email: str) -> None:
+    """Email a reset link if the account exists; say nothing either way."""
+    user = find_user_by_email(email)
+    if user is None or not user.is_active:
+        return
+    link = url_for("accounts.reset_password", token=make_reset_token(user), _external=True)
+    minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
+    send_email(
+        user.email,
+        "Reset your Trusted Care Registry password",
+        f"Hello {user.name},\n\nUse this link within {minutes} minutes to choose a new password:\n\n"
+        f"{link}\n\nThe link works once. If you did not ask for it, you can ignore this email.\n",
+    )
+
+
+def user_for_reset_token(token: str) -> User:
+    """The user a reset link belongs to; raises :class:`InvalidResetLink`."""
+    try:
+        data = _reset_serializer().loads(token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"])
+    except SignatureExpired:
+        raise InvalidResetLink("This reset link has expired. Ask for a new one.") from None
+    except BadSignature:
+        raise InvalidResetLink("This reset link is not valid. Ask for a new one.") from None
+    user = db.session.get(User, data.get("id")) if isinstance(data, dict) else None
+    if user is None or user.password_hash[-16:] != data.get("h"):
+        raise InvalidResetLink("This reset link has already been used. Ask for a new one.")
+    return user
+
+
+def reset_password(token: str, new_password: str) -> User:
+    user = user_for_reset_token(token)
+    user.password_hash = hash_password(new_password)
+    db.session.flush()
+    return user
+
+
+def update_account(user: User, name: str, home_postcode: str | None) -> None:
+    user.name = name.strip()
+    user.home_postcode = home_postcode or None
+    db.session.flush()

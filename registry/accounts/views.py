@@ -1,0 +1,143 @@
+"""Account pages: thin wrappers around accounts.services."""
+
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from registry.accounts import bp
+from registry.accounts import services
+from registry.accounts.forms import (
+    AccountForm,
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    ResetPasswordForm,
+    SignInForm,
+    SignUpForm,
+)
+from registry.accounts.models import Role
+from registry.auth import safe_next_url
+from registry.extensions import db, limiter
+
+
+def _sign_in_limit() -> str:
+    return current_app.config["SIGN_IN_RATE_LIMIT"]
+
+
+def _sign_up_limit() -> str:
+    return current_app.config["SIGN_UP_RATE_LIMIT"]
+
+
+def home_for(user) -> str:
+    """Where a user lands after signing in."""
+    if user.role == Role.PROVIDER:
+        return url_for("providers.dashboard")
+    if user.role in (Role.OFFICER, Role.ADMIN):
+        return url_for("main.staff_home")
+    return url_for("main.index")
+
+
+@bp.route("/sign-up", methods=["GET", "POST"])
+@limiter.limit(_sign_up_limit, methods=["POST"])
+def sign_up():
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user))
+    form = SignUpForm()
+    if form.validate_on_submit():
+        try:
+            user = services.sign_up(form.email.data, form.password.data, form.name.data, form.account_type.data)
+        except services.EmailTaken as error:
+            form.email.errors.append(str(error))
+        else:
+            db.session.commit()
+            login_user(user)
+            flash("Welcome! Your account is ready.", "success")
+            return redirect(home_for(user))
+    return render_template("accounts/sign_up.html", form=form), 200 if request.method == "GET" else 422
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+@limiter.limit(_sign_in_limit, methods=["POST"])
+def sign_in():
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user))
+    form = SignInForm()
+    if form.validate_on_submit():
+        user = services.authenticate(form.email.data, form.password.data)
+        if user is not None:
+            db.session.commit()  # a rehashed password, if any
+            login_user(user, remember=form.remember.data)
+            return redirect(safe_next_url(request.args.get("next")) or home_for(user))
+        form.form_errors.append("That email and password do not match an account.")
+    status = 200 if request.method == "GET" else 422
+    return render_template("accounts/sign_in.html", form=form), status
+
+
+@bp.post("/sign-out")
+def sign_out():
+    logout_user()
+    flash("You have signed out.", "info")
+    return redirect(url_for("main.index"))
+
+
+@bp.route("/", methods=["GET", "POST"])
+@login_required
+def account():
+    form = AccountForm(obj=current_user)
+    if form.validate_on_submit():
+        services.update_account(current_user, form.name.data, form.home_postcode.data)
+        db.session.commit()
+        flash("Your details are saved.", "success")
+        return redirect(url_for("accounts.account"))
+    status = 422 if form.errors else 200
+    return render_template("accounts/account.html", form=form), status
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(current_user, form.current_password.data, form.new_password.data)
+        except services.WrongPassword as error:
+            form.current_password.errors.append(str(error))
+        else:
+            db.session.commit()
+            # The session carries no password fingerprint, so sign in again to
+            # refresh it and keep this device signed in.
+            login_user(current_user)
+            flash("Your password has been changed.", "success")
+            return redirect(url_for("accounts.account"))
+    status = 422 if form.errors else 200
+    return render_template("accounts/change_password.html", form=form), status
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+@limiter.limit(_sign_up_limit, methods=["POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.email.data)
+        db.session.commit()
+        flash("If an account uses that email, we have sent it a link to reset the password.", "info")
+        return redirect(url_for("accounts.sign_in"))
+    status = 422 if form.errors else 200
+    return render_template("accounts/forgot_password.html", form=form), status
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    try:
+        services.user_for_reset_token(token)
+    except services.InvalidResetLink as error:
+        flash(str(error), "error")
+        return redirect(url_for("accounts.forgot_password"))
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        services.reset_password(token, form.new_password.data)
+        db.session.commit()
+        flash("Your password has been reset. Please sign in.", "success")
+        return redirect(url_for("accounts.sign_in"))
+    status = 422 if form.errors else 200
+    return render_template("accounts/reset_password.html", form=form), status

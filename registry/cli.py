@@ -1,0 +1,52 @@
+"""``flask`` commands: thin wrappers around services."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from registry.extensions import db
+
+users_cli = AppGroup("users", help="Manage accounts.")
+demo_cli = AppGroup("demo", help="Demo data.")
+
+
+@users_cli.command("create")
+@click.argument("email")
+@click.option("--role", type=click.Choice(["officer", "admin"]), required=True)
+@click.option("--name", default=None, help="Display name (defaults to the email's local part).")
+@click.password_option(help="Asked for when not given.")
+def create_user_command(email: str, role: str, name: str | None, password: str) -> None:
+    """Create an officer or admin account (they never self-register)."""
+    from registry.accounts import services
+
+    if len(password) < services.MIN_PASSWORD_LENGTH:
+        raise click.UsageError(f"The password needs at least {services.MIN_PASSWORD_LENGTH} characters.")
+    try:
+        user = services.create_user(email, password, name or email.split("@")[0], role)
+    except services.AccountError as error:
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    click.echo(f"Created {role} {user.email}.")
+
+
+@demo_cli.command("seed")
+@click.option("--if-empty", is_flag=True, help="Do nothing when providers already exist.")
+@click.option("--providers", "provider_count", default=300, show_default=True)
+def seed_command(if_empty: bool, provider_count: int) -> None:
+    """Create a believable demo dataset (safe to run twice)."""
+    from registry import demo
+
+    if if_empty and demo.has_providers():
+        click.echo("The database already has providers; not seeding.")
+        return
+    summary = demo.seed(provider_count=provider_count)
+    db.session.commit()
+    for line in summary:
+        click.echo(line)
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(users_cli)
+    app.cli.add_command(demo_cli)

@@ -1,0 +1,50 @@
+"""Error pages in the site's own look, or JSON for API clients."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from registry.extensions import db
+
+log = logging.getLogger(__name__)
+
+
+def wants_json() -> bool:
+    if request.path.startswith("/api/"):
+        return True
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+
+
+def _code_name(error: HTTPException) -> str:
+    return (error.name or "error").lower().replace(" ", "_")
+
+
+def handle_http_error(error: HTTPException):
+    if wants_json():
+        response = jsonify(error={"code": _code_name(error), "message": error.description})
+        return response, error.code
+    template = f"errors/{error.code}.html" if error.code in (403, 404, 500) else "errors/generic.html"
+    return render_template(template, error=error), error.code
+
+
+def handle_csrf_error(error: CSRFError):
+    if wants_json():
+        return jsonify(error={"code": "csrf_failed", "message": error.description}), 400
+    return render_template("errors/generic.html", error=error, csrf=True), 400
+
+
+def handle_unexpected(error: Exception):
+    db.session.rollback()
+    log.exception("unhandled error on %s %s", request.method, request.path)
+    return handle_http_error(InternalServerError())
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(Exception, handle_unexpected)

@@ -1,0 +1,105 @@
+"""Provider profile form."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask_wtf import FlaskForm
+from wtforms import DecimalField, EmailField, IntegerField, SelectField, StringField, TextAreaField, URLField
+from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
+
+from registry.forms import MultiCheckboxField, UKPostcode, strip
+from registry.providers.vocabulary import DAYS, GENDERS, LANGUAGES, PARTS
+
+MAX_TRAVEL_MILES = 50
+MAX_RATE_POUNDS = Decimal("500")
+
+
+def _money():
+    return [
+        Optional(),
+        NumberRange(min=Decimal("1"), max=MAX_RATE_POUNDS, message=f"Enter an amount between £1 and £{MAX_RATE_POUNDS}."),
+    ]
+
+
+class ProfileForm(FlaskForm):
+    display_name = StringField(
+        "Name shown to people looking for care",
+        filters=[strip],
+        validators=[InputRequired("Enter a name."), Length(max=120, message="Use at most 120 characters.")],
+    )
+    about = TextAreaField(
+        "About you",
+        filters=[strip],
+        validators=[Optional(), Length(max=4000, message="Use at most 4,000 characters.")],
+    )
+    services = MultiCheckboxField("Services you offer", choices=[])
+    base_postcode = StringField(
+        "Base postcode (private: people only see its district, like LS1)",
+        filters=[strip],
+        validators=[Optional(), Length(max=10, message="A postcode has at most 8 characters."), UKPostcode()],
+    )
+    travel_radius_miles = IntegerField(
+        "How far you travel (miles)",
+        validators=[
+            Optional(),
+            NumberRange(min=1, max=MAX_TRAVEL_MILES, message=f"Enter a whole number of miles from 1 to {MAX_TRAVEL_MILES}."),
+        ],
+    )
+    rate_min = DecimalField("Hourly rate from (£)", places=2, validators=_money())
+    rate_max = DecimalField("Hourly rate up to (£)", places=2, validators=_money())
+    languages = MultiCheckboxField("Languages and communication", choices=list(LANGUAGES.items()))
+    availability = MultiCheckboxField(
+        "When you are available",
+        choices=[(f"{day}-{part}", f"{day} {part}") for day in DAYS for part in PARTS],
+    )
+    phone = StringField(
+        "Phone for enquiries",
+        filters=[strip],
+        validators=[
+            Optional(),
+            Regexp(r"^\+?[0-9][0-9 ()-]{8,18}[0-9]$", message="Enter a UK phone number, like 0113 496 0000."),
+        ],
+    )
+    contact_email = EmailField(
+        "Email for enquiries",
+        filters=[strip],
+        validators=[Optional(), Length(max=254), Email("Enter an email address like name@example.com.", check_deliverability=False)],
+    )
+    # Personal assistants only.
+    gender = SelectField(
+        "Gender (optional; some people ask for a carer of a particular gender)",
+        choices=[("", "Prefer not to say")] + list(GENDERS.items()),
+        validators=[Optional()],
+    )
+    years_experience = IntegerField(
+        "Years of experience",
+        validators=[Optional(), NumberRange(min=0, max=70, message="Enter a number of years from 0 to 70.")],
+    )
+    # Organisations only.
+    cqc_provider_id = StringField(
+        "CQC provider ID (if you are registered)",
+        filters=[strip],
+        validators=[Optional(), Regexp(r"^1-\d{9,11}$", message="A CQC provider ID looks like 1-101234567.")],
+    )
+    website = URLField(
+        "Website",
+        filters=[strip],
+        validators=[
+            Optional(),
+            Length(max=200, message="Use at most 200 characters."),
+            Regexp(r"^https?://[^\s/$.?#].[^\s]*$", message="Enter a web address starting with https://."),
+        ],
+    )
+
+    def __init__(self, *args, service_choices: list[tuple[str, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.services.choices = service_choices
+
+    def validate_rate_max(self, field):
+        if field.data is not None and self.rate_min.data is not None and field.data < self.rate_min.data:
+            raise ValidationError("The upper rate cannot be below the lower rate.")
+
+    def validate_rate_min(self, field):
+        if field.data is None and self.rate_max.data is not None:
+            raise ValidationError("Enter the lower rate too.")

@@ -1,0 +1,182 @@
+"""Provider profile rules. Services flush but never commit."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from registry.accounts.models import User
+from registry.extensions import db
+from registry.models import utcnow
+from registry.providers.models import Provider, ProviderLanguage, ProviderService, ServiceType
+from registry.providers.vocabulary import ProfileStatus, ProviderKind
+from search.geo import locate
+
+MIN_ABOUT_LENGTH = 40
+
+
+class ProfileError(Exception):
+    """A profile rule was broken; the message is safe to show."""
+
+
+class ProfileIncomplete(ProfileError):
+    pass
+
+
+@dataclass
+class ProfileData:
+    """Validated profile fields, as the form or API hands them over."""
+
+    display_name: str
+    about: str
+    services: list[str]  # service type slugs
+    base_postcode: str | None
+    travel_radius_miles: int | None
+    rate_min_pence: int | None
+    rate_max_pence: int | None
+    languages: list[str]
+    availability: int
+    phone: str | None = None
+    contact_email: str | None = None
+    gender: str | None = None
+    years_experience: int | None = None
+    cqc_provider_id: str | None = None
+    website: str | None = None
+
+
+def all_service_types() -> list[ServiceType]:
+    return list(db.session.scalars(select(ServiceType).order_by(ServiceType.position, ServiceType.name)))
+
+
+def slugify(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:100] or "provider"
+
+
+def unique_slug(name: str) -> str:
+    """A readable slug for a new provider, made unique with a number if needed."""
+    base = slugify(name)
+    taken = set(db.session.scalars(select(Provider.slug).where(Provider.slug.like(f"{base}%"))))
+    slug, n = base, 2
+    while slug in taken:
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+def create_draft_profile(user: User, kind: str, display_name: str) -> Provider:
+    if kind not in tuple(ProviderKind):
+        raise ProfileError("Choose organisation or personal assistant.")
+    provider = Provider(
+        user=user,
+        kind=kind,
+        display_name=display_name.strip(),
+        slug=unique_slug(display_name),
+        contact_email=user.email,
+        status=ProfileStatus.DRAFT,
+    )
+    db.session.add(provider)
+    db.session.flush()
+    return provider
+
+
+def get_by_slug(slug: str) -> Provider | None:
+    return db.session.scalar(select(Provider).where(Provider.slug == slug))
+
+
+def update_profile(provider: Provider, data: ProfileData) -> Provider:
+    """Replace the editable profile fields with ``data``."""
+    provider.display_name = data.display_name
+    provider.about = data.about
+    if data.base_postcode:
+        place = locate(data.base_postcode)
+        provider.base_postcode, provider.outcode = place.postcode, place.outcode
+    else:
+        provider.base_postcode = provider.outcode = None
+    provider.travel_radius_miles = data.travel_radius_miles
+    provider.rate_min_pence = data.rate_min_pence
+    provider.rate_max_pence = data.rate_max_pence
+    provider.availability = data.availability
+    provider.phone = data.phone or None
+    provider.contact_email = data.contact_email or None
+    if provider.is_pa:
+        provider.gender = data.gender or None
+        provider.years_experience = data.years_experience
+    else:
+        provider.cqc_provider_id = data.cqc_provider_id or None
+        provider.website = data.website or None
+    _set_services(provider, data.services)
+    _set_languages(provider, data.languages)
+    db.session.flush()
+    on_profile_changed(provider)
+    return provider
+
+
+def _set_services(provider: Provider, slugs: list[str]) -> None:
+    wanted = {t.slug: t for t in all_service_types() if t.slug in set(slugs)}
+    for row in list(provider.services):
+        if row.service_type.slug not in wanted:
+            provider.services.remove(row)
+    have = {row.service_type.slug for row in provider.services}
+    for slug, service_type in wanted.items():
+        if slug not in have:
+            provider.services.append(ProviderService(service_type=service_type))
+
+
+def _set_languages(provider: Provider, codes: list[str]) -> None:
+    wanted = set(codes)
+    for row in list(provider.language_rows):
+        if row.language not in wanted:
+            provider.language_rows.remove(row)
+    have = {row.language for row in provider.language_rows}
+    for code in sorted(wanted - have):
+        provider.language_rows.append(ProviderLanguage(language=code))
+
+
+def on_profile_changed(provider: Provider) -> None:
+    """Keep what is derived from a profile (the search index) in step with it."""
+    from registry.searching.outbox import enqueue_reindex
+
+    enqueue_reindex(provider.id)
+
+
+def missing_items(provider: Provider) -> list[str]:
+    """What the provider still has to fill in before the profile is complete."""
+    missing = []
+    if len(provider.about.strip()) < MIN_ABOUT_LENGTH:
+        missing.append(f"Tell people about yourself in at least {MIN_ABOUT_LENGTH} characters.")
+    if not provider.services:
+        missing.append("Choose at least one service you offer.")
+    if not provider.base_postcode:
+        missing.append("Add your base postcode (only its district is shown).")
+    if not provider.travel_radius_miles:
+        missing.append("Say how far you travel.")
+    if provider.rate_min_pence is None:
+        missing.append("Add your hourly rate.")
+    if not provider.language_rows:
+        missing.append("Add the languages you speak.")
+    if not provider.availability:
+        missing.append("Tick when you are available.")
+    if not (provider.phone or provider.contact_email):
+        missing.append("Add a phone number or email address for enquiries.")
+    return missing
+
+
+def submit_profile(provider: Provider) -> Provider:
+    """Move a complete draft to submitted, ready for its checks to be reviewed."""
+    missing = missing_items(provider)
+    if missing:
+        raise ProfileIncomplete("Your profile is not complete yet.")
+    if provider.status == ProfileStatus.DRAFT:
+        provider.status = ProfileStatus.SUBMITTED
+        provider.submitted_at = utcnow()
+        db.session.flush()
+        on_profile_changed(provider)
+    return provider
+
+
+def is_publicly_visible(provider: Provider) -> bool:
+    """Drafts are private; every other profile has a public page."""
+    return provider.status != ProfileStatus.DRAFT

@@ -1,0 +1,117 @@
+"""Provider dashboard and public profile pages."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from registry.accounts.models import Role
+from registry.auth import role_required
+from registry.extensions import db
+from registry.providers import bp, services
+from registry.providers.forms import ProfileForm
+from registry.providers.vocabulary import availability_mask
+
+
+def _pence(pounds: Decimal | None) -> int | None:
+    return None if pounds is None else int((pounds * 100).to_integral_value())
+
+
+def _pounds(pence: int | None) -> Decimal | None:
+    return None if pence is None else Decimal(pence) / 100
+
+
+def _own_provider():
+    provider = current_user.provider
+    if provider is None:
+        abort(404)
+    return provider
+
+
+@bp.get("/dashboard")
+@role_required(Role.PROVIDER)
+def dashboard():
+    provider = _own_provider()
+    return render_template(
+        "providers/dashboard.html", provider=provider, missing=services.missing_items(provider)
+    )
+
+
+@bp.route("/dashboard/profile", methods=["GET", "POST"])
+@role_required(Role.PROVIDER)
+def edit_profile():
+    provider = _own_provider()
+    choices = [(t.slug, t.name) for t in services.all_service_types()]
+    form = ProfileForm(service_choices=choices)
+    if request.method == "GET":
+        _fill_form(form, provider)
+    if form.validate_on_submit():
+        services.update_profile(provider, _profile_data(form))
+        db.session.commit()
+        flash("Your profile is saved.", "success")
+        return redirect(url_for("providers.dashboard"))
+    status = 422 if form.errors else 200
+    return render_template("providers/edit_profile.html", form=form, provider=provider), status
+
+
+@bp.post("/dashboard/submit")
+@role_required(Role.PROVIDER)
+def submit_profile():
+    provider = _own_provider()
+    try:
+        services.submit_profile(provider)
+    except services.ProfileIncomplete as error:
+        flash(f"{error} See the list below.", "error")
+    else:
+        db.session.commit()
+        flash("Your profile is submitted. Add your checks so an officer can verify them.", "success")
+    return redirect(url_for("providers.dashboard"))
+
+
+@bp.get("/providers/<slug>")
+def public_profile(slug: str):
+    provider = services.get_by_slug(slug)
+    is_owner = current_user.is_authenticated and provider is not None and provider.user_id == current_user.id
+    staff = current_user.is_authenticated and current_user.is_staff
+    if provider is None or not (services.is_publicly_visible(provider) or is_owner or staff):
+        abort(404)
+    return render_template(
+        "providers/public_profile.html",
+        provider=provider,
+        show_contact=current_user.is_authenticated,
+        is_owner=is_owner,
+    )
+
+
+def _fill_form(form: ProfileForm, provider) -> None:
+    form.process(
+        obj=provider,
+        services=[t.slug for t in provider.service_types],
+        languages=provider.languages,
+        availability=provider.availability_slots,
+        rate_min=_pounds(provider.rate_min_pence),
+        rate_max=_pounds(provider.rate_max_pence),
+        gender=provider.gender or "",
+    )
+
+
+def _profile_data(form: ProfileForm) -> services.ProfileData:
+    return services.ProfileData(
+        display_name=form.display_name.data,
+        about=form.about.data or "",
+        services=form.services.data,
+        base_postcode=form.base_postcode.data or None,
+        travel_radius_miles=form.travel_radius_miles.data,
+        rate_min_pence=_pence(form.rate_min.data),
+        rate_max_pence=_pence(form.rate_max.data),
+        languages=form.languages.data,
+        availability=availability_mask(form.availability.data),
+        phone=form.phone.data,
+        contact_email=form.contact_email.data,
+        gender=form.gender.data or None,
+        years_experience=form.years_experience.data,
+        cqc_provider_id=form.cqc_provider_id.data,
+        website=form.website.data,
+    )

@@ -1,0 +1,86 @@
+"""Fixed vocabularies for provider profiles: languages, availability, kinds."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ProviderKind(StrEnum):
+    ORGANISATION = "organisation"
+    PA = "pa"
+
+
+KIND_LABELS = {ProviderKind.ORGANISATION: "Organisation", ProviderKind.PA: "Personal assistant"}
+
+
+class ProfileStatus(StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    LISTED = "listed"
+    SUSPENDED = "suspended"
+
+
+# Languages recipients search for, including communication support.
+LANGUAGES: dict[str, str] = {
+    "en": "English",
+    "bsl": "British Sign Language",
+    "makaton": "Makaton",
+    "cy": "Welsh",
+    "gd": "Scottish Gaelic",
+    "ga": "Irish",
+    "pl": "Polish",
+    "ro": "Romanian",
+    "pa": "Punjabi",
+    "ur": "Urdu",
+    "bn": "Bengali",
+    "gu": "Gujarati",
+    "hi": "Hindi",
+    "ta": "Tamil",
+    "ar": "Arabic",
+    "so": "Somali",
+    "yue": "Cantonese",
+    "zh": "Mandarin",
+    "pt": "Portuguese",
+    "es": "Spanish",
+    "fr": "French",
+    "it": "Italian",
+    "tr": "Turkish",
+    "ku": "Kurdish",
+    "fa": "Persian (Farsi)",
+    "yo": "Yoruba",
+    "tw": "Twi",
+    "lt": "Lithuanian",
+    "bg": "Bulgarian",
+    "uk": "Ukrainian",
+}
+
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DAY_LABELS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+PARTS = ("morning", "afternoon", "evening", "overnight")
+PART_LABELS = ("Morning", "Afternoon", "Evening", "Overnight")
+
+GENDERS = {"female": "Female", "male": "Male", "non-binary": "Non-binary"}
+
+
+def availability_bit(day: int, part: int) -> int:
+    """The bit for one day (0 = Monday) and part of day (0 = morning)."""
+    return 1 << (day * len(PARTS) + part)
+
+
+def availability_slots(mask: int) -> list[str]:
+    """A bitmask as ``["mon-morning", ...]`` slot names."""
+    return [
+        f"{day}-{part}"
+        for d, day in enumerate(DAYS)
+        for p, part in enumerate(PARTS)
+        if mask & availability_bit(d, p)
+    ]
+
+
+def availability_mask(slots: list[str]) -> int:
+    """``["mon-morning", ...]`` as a bitmask; unknown slot names raise ValueError."""
+    mask = 0
+    for slot in slots:
+        day, _, part = slot.partition("-")
+        mask |= availability_bit(DAYS.index(day), PARTS.index(part))
+    return mask
