@@ -56,6 +56,21 @@ SERVICES = [
 ]
 
 
+def service_rows() -> list[dict]:
+    return [
+        {"id": n, "slug": slug, "name": name, "description": description, "position": n}
+        for n, (slug, name, description, _) in enumerate(SERVICES, start=1)
+    ]
+
+
+def requirement_rows() -> list[dict]:
+    return [
+        {"service_type_id": n, "requirement": code, "provider_kind": kind}
+        for n, (_, _, _, needs) in enumerate(SERVICES, start=1)
+        for code, kind in needs
+    ]
+
+
 def upgrade():
     service_types = sa.table(
         "service_types",
@@ -71,21 +86,8 @@ def upgrade():
         sa.column("requirement", sa.String),
         sa.column("provider_kind", sa.String),
     )
-    op.bulk_insert(
-        service_types,
-        [
-            {"id": n, "slug": slug, "name": name, "description": description, "position": n}
-            for n, (slug, name, description, _) in enumerate(SERVICES, start=1)
-        ],
-    )
-    op.bulk_insert(
-        requirements,
-        [
-            {"service_type_id": n, "requirement": code, "provider_kind": kind}
-            for n, (_, _, _, needs) in enumerate(SERVICES, start=1)
-            for code, kind in needs
-        ],
-    )
+    op.bulk_insert(service_types, service_rows())
+    op.bulk_insert(requirements, requirement_rows())
     if op.get_bind().dialect.name == "postgresql":
         # Explicit ids above leave the sequence behind; move it past them.
         op.execute("SELECT setval(pg_get_serial_sequence('service_types', 'id'), (SELECT max(id) FROM service_types))")

@@ -1,0 +1,217 @@
+"""Shared fixtures.
+
+The schema is built once per database by running the real migrations (so
+every run also proves they work); each test then starts from empty tables
+plus the seeded service taxonomy. With ``TEST_DATABASE_URL`` set, every test
+runs twice: on SQLite and on that PostgreSQL database.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import upgrade
+
+from registry import create_app
+from registry.extensions import db
+
+ROOT = Path(__file__).resolve().parent.parent
+PASSWORD = "correct-horse-battery"
+
+
+def _taxonomy_migration():
+    path = next((ROOT / "migrations" / "versions").glob("0002_*.py"))
+    spec = importlib.util.spec_from_file_location("taxonomy_migration", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+TAXONOMY = _taxonomy_migration()
+
+
+def _database_params():
+    params = ["sqlite"]
+    if os.environ.get("TEST_DATABASE_URL"):
+        params.append("postgresql")
+    return params
+
+
+def reset_postgres_schema(url: str) -> None:
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+        conn.execute(sa.text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session", params=_database_params())
+def database_url(request, tmp_path_factory):
+    """A database migrated to head, once per test session and backend."""
+    if request.param == "sqlite":
+        url = "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite3")
+    else:
+        url = os.environ["TEST_DATABASE_URL"]
+        reset_postgres_schema(url)
+    app = create_app({"REGISTRY_ENV": "testing", "SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    return url
+
+
+def _empty_tables() -> None:
+    """Delete every row, then put the seeded taxonomy back."""
+    tables = [t for t in reversed(db.metadata.sorted_tables)]
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(table.delete())
+        conn.execute(db.metadata.tables["service_types"].insert(), TAXONOMY.service_rows())
+        conn.execute(db.metadata.tables["service_requirements"].insert(), TAXONOMY.requirement_rows())
+        if conn.dialect.name == "postgresql":
+            conn.execute(sa.text("SELECT setval(pg_get_serial_sequence('service_types', 'id'), 100)"))
+
+
+def make_app(database_url: str, tmp_path: Path, **overrides):
+    config = {
+        "REGISTRY_ENV": "testing",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "DOCUMENTS_DIR": str(tmp_path / "documents"),
+        "SEARCH_INDEX_DIR": str(tmp_path / "search-index"),
+        "MAIL_OUTBOX_DIR": str(tmp_path / "outbox"),
+        "SERVER_NAME": "registry.test",
+    }
+    config.update(overrides)
+    return create_app(config)
+
+
+@pytest.fixture
+def app_config():
+    """Override single settings for one test: ``@pytest.mark.parametrize`` or reassign."""
+    return {}
+
+
+@pytest.fixture
+def app(database_url, tmp_path, app_config):
+    app = make_app(database_url, tmp_path, **app_config)
+    with app.app_context():
+        _empty_tables()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def ctx(app):
+    """An application context for calling services directly."""
+    with app.app_context():
+        yield
+        db.session.rollback()
+
+
+class AuthActions:
+    def __init__(self, client):
+        self.client = client
+
+    def sign_in(self, email: str, password: str = PASSWORD, remember: bool = False):
+        data = {"email": email, "password": password}
+        if remember:
+            data["remember"] = "y"
+        return self.client.post("/account/sign-in", data=data)
+
+    def sign_out(self):
+        return self.client.post("/account/sign-out")
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+def complete_profile_data(**overrides):
+    from registry.providers.services import ProfileData
+    from registry.providers.vocabulary import availability_mask
+
+    data = dict(
+        display_name="Ceri Morgan",
+        about="I support older people at home with personal care and companionship, calmly and kindly.",
+        services=["personal-care", "companionship"],
+        base_postcode="LS6 2AA",
+        travel_radius_miles=10,
+        rate_min_pence=1800,
+        rate_max_pence=2200,
+        languages=["en", "cy"],
+        availability=availability_mask(["mon-morning", "tue-afternoon"]),
+        phone="0113 496 0000",
+        contact_email="ceri@example.com",
+    )
+    data.update(overrides)
+    return ProfileData(**data)
+
+
+@pytest.fixture
+def make_user(app):
+    """Create a committed user; returns its email."""
+    counter = {"n": 0}
+
+    def _make(role: str = "recipient", email: str | None = None, name: str = "Test Person", **fields):
+        from registry.accounts import services
+
+        counter["n"] += 1
+        email = email or f"{role}{counter['n']}@example.com"
+        with app.app_context():
+            user = services.create_user(email, PASSWORD, name, role)
+            for key, value in fields.items():
+                setattr(user, key, value)
+            db.session.commit()
+        return email
+
+    return _make
+
+
+@pytest.fixture
+def make_provider(app):
+    """Create a committed provider account with a profile; returns the provider's slug.
+
+    ``complete=True`` fills every profile field and submits it.
+    """
+    counter = {"n": 0}
+
+    def _make(kind: str = "pa", name: str | None = None, complete: bool = True, email: str | None = None, **profile):
+        from registry.accounts import services as accounts
+        from registry.providers import services as providers
+
+        counter["n"] += 1
+        name = name or f"Provider {counter['n']}"
+        email = email or f"{re.sub('[^a-z0-9]', '', name.lower())}{counter['n']}@example.com"
+        with app.app_context():
+            user = accounts.sign_up(email, PASSWORD, name, kind)
+            provider = user.provider
+            if complete:
+                providers.update_profile(provider, complete_profile_data(display_name=name, **profile))
+                providers.submit_profile(provider)
+            slug = provider.slug
+            db.session.commit()
+        return slug
+
+    return _make
