@@ -80,6 +80,7 @@ def _import_models() -> None:
     """Make every table known to SQLAlchemy (and so to Alembic's autogenerate)."""
     import registry.accounts.models  # noqa: F401
     import registry.providers.models  # noqa: F401
+    import registry.safeguarding.models  # noqa: F401
     import registry.searching.models  # noqa: F401
 
 

@@ -10,6 +10,7 @@ from registry.extensions import db
 
 users_cli = AppGroup("users", help="Manage accounts.")
 demo_cli = AppGroup("demo", help="Demo data.")
+audit_cli = AppGroup("audit", help="The audit log.")
 
 
 @users_cli.command("create")
@@ -47,6 +48,20 @@ def seed_command(if_empty: bool, provider_count: int) -> None:
         click.echo(line)
 
 
+@audit_cli.command("verify")
+def audit_verify_command() -> None:
+    """Check the audit log's hash chain; exits non-zero at the first broken link."""
+    from registry.safeguarding import audit
+
+    result = audit.verify()
+    if result.ok:
+        click.echo(f"ok {result.count} events")
+        return
+    click.echo(f"broken at event {result.broken_event_id}: {result.reason} ({result.count} events verified before it)")
+    raise SystemExit(1)
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(audit_cli)

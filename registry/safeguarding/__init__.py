@@ -1,0 +1,1 @@
+"""Concerns, suspensions and the audit log."""
