@@ -97,9 +97,11 @@ class ProfileForm(FlaskForm):
         self.services.choices = service_choices
 
     def validate_rate_max(self, field):
-        if field.data is not None and self.rate_min.data is not None and field.data < self.rate_min.data:
+        if field.data is None:
+            return
+        if self.rate_min.data is None:
+            # Optional() stops rate_min's own checks when it is empty, so say it here.
+            self.rate_min.errors.append("Enter the lower rate too.")
+            raise ValidationError("An upper rate needs a lower rate.")
+        if field.data < self.rate_min.data:
             raise ValidationError("The upper rate cannot be below the lower rate.")
-
-    def validate_rate_min(self, field):
-        if field.data is None and self.rate_max.data is not None:
-            raise ValidationError("Enter the lower rate too.")
