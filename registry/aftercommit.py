@@ -18,15 +18,19 @@ log = logging.getLogger(__name__)
 _KEY = "after_commit"
 
 
-def after_commit(session, callback: Callable[[], None]) -> None:
-    """Queue ``callback`` to run after ``session``'s next successful commit."""
-    session.info.setdefault(_KEY, []).append(callback)
+def after_commit(session, callback: Callable[[], None], key: str | None = None) -> None:
+    """Queue ``callback`` to run after ``session``'s next successful commit.
+
+    With a ``key``, only the first callback queued under that key runs.
+    """
+    queued = session.info.setdefault(_KEY, {})
+    queued.setdefault(key or object(), callback)
 
 
 @event.listens_for(Session, "after_commit")
 def _run_queued(session) -> None:
-    callbacks = session.info.pop(_KEY, [])
-    for callback in callbacks:
+    callbacks = session.info.pop(_KEY, {})
+    for callback in callbacks.values():
         try:
             callback()
         except Exception:  # the data is saved; a failed side effect must not undo the request

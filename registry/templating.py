@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import Flask
+from urllib.parse import urlencode
+
+from flask import Flask, request, url_for
 
 from registry.providers.vocabulary import (
     DAY_LABELS,
@@ -15,6 +17,17 @@ from registry.providers.vocabulary import (
     PART_LABELS,
     PARTS,
 )
+
+
+# Short names for the search badges (what a recipient can require).
+BADGE_LABELS = {
+    "enhanced-dbs": "Enhanced DBS",
+    "dbs-update-service": "DBS Update Service",
+    "insurance": "Insured",
+    "cqc-registered": "CQC registered",
+    "food-hygiene-5": "Food hygiene 5",
+    "first-aid": "First aid trained",
+}
 
 
 def money(pence: int | None) -> str:
@@ -39,6 +52,16 @@ def long_date(value: date | datetime | None) -> str:
     return f"{value.day} {value:%B %Y}"
 
 
+def modify_query(**changes) -> str:
+    """The current URL with some query parameters replaced (None removes one)."""
+    args = request.args.copy()
+    for key, value in changes.items():
+        args.pop(key, None)
+        if value is not None:
+            args[key] = value
+    return url_for(request.endpoint, **(request.view_args or {})) + ("?" + urlencode(list(args.items(multi=True))) if args else "")
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(money=money, rate_range=rate_range, long_date=long_date)
     app.jinja_env.globals.update(
@@ -49,4 +72,6 @@ def init_app(app: Flask) -> None:
         DAY_LABELS=DAY_LABELS,
         PARTS=PARTS,
         PART_LABELS=PART_LABELS,
+        BADGE_LABELS=BADGE_LABELS,
+        modify_query=modify_query,
     )
