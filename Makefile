@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := wsgi:app
 
-.PHONY: run test bench clean
+.PHONY: run test bench clean browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,8 +24,17 @@ run: $(VENV)/.installed
 	$(BIN)/flask demo seed --if-empty
 	$(BIN)/flask run --port $(PORT)
 
-test: $(VENV)/.installed-test
+test: $(VENV)/.installed-test browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The browser tests drive Debian's Chromium; install it when missing (as root).
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	  else \
+	    echo "The browser tests need chromium and chromium-driver: sudo apt-get install chromium chromium-driver"; exit 1; \
+	  fi; }
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/search_bench.py

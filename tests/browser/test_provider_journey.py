@@ -1,0 +1,61 @@
+"""A personal assistant joins, fixes a mistake the form points out, and submits a profile."""
+
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+from tests.conftest import PASSWORD
+
+
+def wait_for_text(browser, text):
+    """Wait for the next page to show ``text`` (a click returns before the page loads)."""
+    WebDriverWait(browser, 10).until(EC.text_to_be_present_in_element((By.TAG_NAME, "body"), text))
+
+
+def fill(browser, name, value):
+    field = browser.find_element(By.NAME, name)
+    field.clear()
+    field.send_keys(value)
+
+
+def test_a_pa_joins_builds_a_profile_and_submits_it(page):
+    browser, base = page
+    browser.get(base + "/account/sign-up")
+    browser.find_element(By.CSS_SELECTOR, "input[name=account_type][value=pa]").click()
+    fill(browser, "name", "Aoife Quinn")
+    fill(browser, "email", "aoife@example.com")
+    fill(browser, "password", PASSWORD)
+    fill(browser, "confirm", PASSWORD)
+    browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+
+    wait_for_text(browser, "Choose at least one service you offer.")
+    assert browser.current_url.endswith("/dashboard")
+
+    browser.find_element(By.LINK_TEXT, "Complete your profile").click()
+    fill(browser, "about", "I help older people stay independent at home, with patience and good humour.")
+    browser.find_element(By.CSS_SELECTOR, "input[name=services][value=companionship]").click()
+    fill(browser, "base_postcode", "not a postcode")
+    fill(browser, "travel_radius_miles", "8")
+    fill(browser, "rate_min", "17.50")
+    browser.find_element(By.CSS_SELECTOR, "input[name=languages][value=en]").click()
+    browser.find_element(By.CSS_SELECTOR, "input[name=availability][value=wed-afternoon]").click()
+    fill(browser, "phone", "0113 496 0001")
+    Select(browser.find_element(By.NAME, "gender")).select_by_value("female")
+    browser.find_element(By.CSS_SELECTOR, ".profile-form button[type=submit]").click()
+
+    wait_for_text(browser, "Please correct the fields marked below.")
+    error = browser.find_element(By.ID, "base_postcode-error")
+    assert "is not a UK postcode" in error.text
+    # What was typed is kept, so only the postcode needs fixing.
+    assert browser.find_element(By.NAME, "travel_radius_miles").get_attribute("value") == "8"
+    fill(browser, "base_postcode", "bs1 4dj")
+    browser.find_element(By.CSS_SELECTOR, ".profile-form button[type=submit]").click()
+
+    wait_for_text(browser, "Your profile is saved.")
+    browser.find_element(By.CSS_SELECTOR, "form[action$='/dashboard/submit'] button").click()
+    wait_for_text(browser, "Your profile is submitted")
+
+    browser.find_element(By.LINK_TEXT, "See your public page").click()
+    wait_for_text(browser, "About")
+    profile = browser.page_source
+    assert "Aoife Quinn" in profile and "BS1" in profile and "4DJ" not in profile
