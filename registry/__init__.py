@@ -86,12 +86,14 @@ def _import_models() -> None:
 
 def register_blueprints(app: Flask) -> None:
     from registry.accounts import bp as accounts_bp
+    from registry.api import bp as api_bp
     from registry.main import bp as main_bp
     from registry.providers import bp as providers_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(accounts_bp, url_prefix="/account")
     app.register_blueprint(providers_bp)
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
 
 
 def register_errorhandlers(app: Flask) -> None:
