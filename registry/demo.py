@@ -31,6 +31,14 @@ AREA_WEIGHTS = {
     "CF": 4, "EH": 4, "NG": 4, "LE": 4, "BT": 3, "CV": 3, "BD": 3, "HU": 2,
     "PL": 2, "NR": 2, "EX": 2, "YO": 2, "AB": 2, "IV": 1, "LL": 1, "SA": 2,
 }
+AREA_NAMES = {
+    "E": "East London", "N": "North London", "SE": "South London", "SW": "Wandsworth", "W": "West London",
+    "NW": "Camden", "EC": "City", "WC": "Holborn", "M": "Manchester", "B": "Birmingham", "LS": "Leeds",
+    "G": "Glasgow", "BS": "Bristol", "L": "Liverpool", "S": "Sheffield", "NE": "Tyneside", "CF": "Cardiff",
+    "EH": "Edinburgh", "NG": "Nottingham", "LE": "Leicester", "BT": "Belfast", "CV": "Coventry",
+    "BD": "Bradford", "HU": "Hull", "PL": "Plymouth", "NR": "Norwich", "EX": "Exeter", "YO": "York",
+    "AB": "Aberdeen", "IV": "Highland", "LL": "North Wales", "SA": "Swansea",
+}
 FIRST_NAMES = [
     "Amira", "Ben", "Chloe", "Daniel", "Eilidh", "Farah", "Grace", "Harpreet", "Imran", "Joanna",
     "Kwame", "Leah", "Marek", "Nadia", "Owen", "Priya", "Rhys", "Sadia", "Tomasz", "Una",
@@ -108,7 +116,8 @@ def seed(provider_count: int = 300) -> list[str]:
         if is_pa:
             name = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
         else:
-            name = rng.choice(ORG_PATTERNS).format(place=outcode)
+            place = AREA_NAMES.get(re.match(r"[A-Z]+", outcode).group(), "Community")
+            name = rng.choice(ORG_PATTERNS).format(place=place)
         email = f"provider{n:03d}@{DEMO_DOMAIN}"
         user, is_new = _user(email, name, Role.PROVIDER, password_hash)
         if not is_new:
