@@ -86,6 +86,7 @@ def _import_models() -> None:
 
 def register_blueprints(app: Flask) -> None:
     from registry.accounts import bp as accounts_bp
+    from registry.admin import bp as admin_bp
     from registry.api import bp as api_bp
     from registry.main import bp as main_bp
     from registry.providers import bp as providers_bp
@@ -94,6 +95,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(accounts_bp, url_prefix="/account")
     app.register_blueprint(providers_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
+    app.register_blueprint(admin_bp, url_prefix="/admin")
 
 
 def register_errorhandlers(app: Flask) -> None:
