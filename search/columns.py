@@ -1,0 +1,206 @@
+"""Filterable provider values held as numpy columns, one row per Whoosh document number.
+
+Whoosh segments never change once written (only their deletion sets do), so
+columns are built once per segment, from the documents at rebuild time or
+from the stored ``facts`` otherwise, and cached. A :class:`Columns` snapshot
+concatenates the segments of one index version in Whoosh's document-number
+order and marks deleted rows dead, so a text match's document number is also
+its row here.
+
+Open vocabularies (services, languages, badges) are boolean matrices with one
+column per distinct value, so there is no limit on how many exist.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import numpy as np
+
+from search.geo import EARTH_RADIUS_MILES
+
+_VOCAB_FIELDS = ("kind", "gender")  # one value (or None) per row
+_SET_FIELDS = ("services", "languages", "badges")  # a set of values per row
+
+
+@dataclass
+class SegmentColumns:
+    """The columns of one segment, with segment-local vocabularies."""
+
+    arrays: dict[str, np.ndarray]
+    vocab: dict[str, list[str]]
+
+    def __len__(self) -> int:
+        return len(self.arrays["id"])
+
+    @classmethod
+    def from_facts(cls, rows: Sequence[tuple]) -> "SegmentColumns":
+        """Build from :func:`search.schema.facts` tuples in document-number order."""
+        n = len(rows)
+        vocab: dict[str, dict[str, int]] = {name: {} for name in _VOCAB_FIELDS + _SET_FIELDS}
+
+        def code(name: str, value: str | None) -> int:
+            if value is None:
+                return -1
+            table = vocab[name]
+            return table.setdefault(value, len(table))
+
+        arrays = {
+            "id": np.empty(n, np.int64),
+            "latitude": np.empty(n, np.float64),
+            "longitude": np.empty(n, np.float64),
+            "radius": np.empty(n, np.float64),
+            "kind": np.empty(n, np.int16),
+            "rate_min": np.empty(n, np.float64),
+            "rating": np.empty(n, np.float64),
+            "reviews": np.empty(n, np.int32),
+            "availability": np.empty(n, np.int64),
+            "gender": np.empty(n, np.int16),
+        }
+        sets: dict[str, list[list[int]]] = {name: [] for name in _SET_FIELDS}
+        nan = math.nan
+        for i, row in enumerate(rows):
+            (id_, lat, lon, radius, kind, services, rate_min, _rate_max, rating, reviews,
+             languages, availability, gender, badges) = row
+            arrays["id"][i] = id_
+            arrays["latitude"][i] = lat
+            arrays["longitude"][i] = lon
+            arrays["radius"][i] = radius
+            arrays["kind"][i] = code("kind", kind)
+            arrays["rate_min"][i] = nan if rate_min is None else rate_min
+            arrays["rating"][i] = nan if rating is None else rating
+            arrays["reviews"][i] = reviews
+            arrays["availability"][i] = availability
+            arrays["gender"][i] = code("gender", gender)
+            sets["services"].append([code("services", v) for v in services])
+            sets["languages"].append([code("languages", v) for v in languages])
+            sets["badges"].append([code("badges", v) for v in badges])
+        for name in _SET_FIELDS:
+            matrix = np.zeros((n, len(vocab[name])), dtype=bool)
+            for i, codes in enumerate(sets[name]):
+                matrix[i, codes] = True
+            arrays[name] = matrix
+        return cls(arrays, {name: list(table) for name, table in vocab.items()})
+
+    def save(self, path: Path) -> None:
+        """Write atomically (temporary file, then ``os.replace``)."""
+        payload = dict(self.arrays)
+        for name, values in self.vocab.items():
+            payload[f"vocab_{name}"] = np.array(values, dtype=str)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp.npz")
+        np.savez(tmp, **payload)
+        os.replace(tmp, path)
+
+    @classmethod
+    def load(cls, path: Path) -> "SegmentColumns":
+        with np.load(path, allow_pickle=False) as data:
+            arrays = {k: data[k] for k in data.files if not k.startswith("vocab_")}
+            vocab = {k[len("vocab_"):]: [str(v) for v in data[k]] for k in data.files if k.startswith("vocab_")}
+        return cls(arrays, vocab)
+
+
+class Columns:
+    """All rows of one index version, ready for vectorised filtering.
+
+    ``alive`` is False for deleted rows. ``lat_order`` lists row numbers by
+    latitude so a query's latitude band is one contiguous slice.
+    """
+
+    def __init__(self, segments: Iterable[tuple[SegmentColumns, Iterable[int]]]):
+        parts = list(segments)
+        self.vocab: dict[str, dict[str, int]] = {}
+        for name in _VOCAB_FIELDS + _SET_FIELDS:
+            table: dict[str, int] = {}
+            for seg, _ in parts:
+                for value in seg.vocab.get(name, []):
+                    table.setdefault(value, len(table))
+            self.vocab[name] = table
+        self.vocab_values = {name: list(table) for name, table in self.vocab.items()}
+
+        n = sum(len(seg) for seg, _ in parts)
+        self.size = n
+        cols: dict[str, np.ndarray] = {}
+        simple = ("id", "latitude", "longitude", "radius", "rate_min", "rating", "reviews", "availability")
+        for name in simple:
+            dtype = parts[0][0].arrays[name].dtype if parts else np.float64
+            cols[name] = np.concatenate([seg.arrays[name] for seg, _ in parts]) if parts else np.empty(0, dtype)
+        for name in _VOCAB_FIELDS:
+            out = np.full(n, -1, np.int16)
+            start = 0
+            for seg, _ in parts:
+                local = seg.arrays[name]
+                remap = np.array([self.vocab[name][v] for v in seg.vocab.get(name, [])] + [-1], np.int16)
+                out[start:start + len(seg)] = remap[local]  # -1 indexes the trailing -1
+                start += len(seg)
+            cols[name] = out
+        for name in _SET_FIELDS:
+            out = np.zeros((n, len(self.vocab[name])), dtype=bool)
+            start = 0
+            for seg, _ in parts:
+                local = seg.arrays[name]
+                if local.shape[1]:
+                    targets = [self.vocab[name][v] for v in seg.vocab[name]]
+                    out[start:start + len(seg), targets] = local
+                start += len(seg)
+            # Column-major: filters and facets read one value across many rows.
+            cols[name] = np.asfortranarray(out)
+        alive = np.ones(n, dtype=bool)
+        start = 0
+        for seg, deleted in parts:
+            dead = [start + d for d in deleted]
+            if dead:
+                alive[dead] = False
+            start += len(seg)
+        self.alive = alive
+        self.cols = cols
+        self.lat_order = np.argsort(cols["latitude"], kind="stable")
+        self.sorted_lat = cols["latitude"][self.lat_order]
+        self.nbadges = cols["badges"].sum(axis=1).astype(np.float64) if n else np.empty(0)
+
+    def alive_rows(self) -> np.ndarray:
+        return np.flatnonzero(self.alive)
+
+    def candidates(self, latitude: float, longitude: float, radius: float) -> np.ndarray:
+        """Alive rows inside a box that surely contains the circle, ascending row order."""
+        c = self.cols
+        # Degrees of latitude per mile is constant on a sphere; pad for rounding.
+        dlat = math.degrees(radius / EARTH_RADIUS_MILES) * 1.001 + 1e-9
+        lo = np.searchsorted(self.sorted_lat, latitude - dlat, side="left")
+        hi = np.searchsorted(self.sorted_lat, latitude + dlat, side="right")
+        rows = self.lat_order[lo:hi]
+        edge = min(89.0, abs(latitude) + dlat)
+        if edge < 89.0:
+            # A circle is widest in longitude nearer the pole, so use the band's polar edge.
+            dlon = dlat / math.cos(math.radians(edge)) * 1.001
+            if dlon < 180:
+                delta = np.abs(c["longitude"][rows] - longitude)
+                delta = np.minimum(delta, 360.0 - delta)
+                rows = rows[delta <= dlon]
+        rows = rows[self.alive[rows]]
+        rows.sort()
+        return rows
+
+    def distances(self, rows: np.ndarray, latitude: float, longitude: float) -> np.ndarray:
+        """Haversine miles, computed the same way as :func:`search.geo.distance_miles`."""
+        lat = self.cols["latitude"][rows]
+        lon = self.cols["longitude"][rows]
+        phi1 = math.radians(latitude)
+        phi2 = np.radians(lat)
+        dphi = phi2 - phi1
+        dlambda = np.radians(lon - longitude)
+        a = np.sin(dphi / 2) ** 2 + math.cos(phi1) * np.cos(phi2) * np.sin(dlambda / 2) ** 2
+        return 2 * EARTH_RADIUS_MILES * np.arcsin(np.sqrt(np.minimum(1.0, a)))
+
+    def codes(self, name: str, values: Sequence[str]) -> list[int] | None:
+        """Vocabulary codes for values, or None when one is unknown (so nothing can match it)."""
+        table = self.vocab[name]
+        out = []
+        for value in values:
+            if value not in table:
+                return None
+            out.append(table[value])
+        return out

@@ -1,0 +1,452 @@
+"""The on-disk index and the query engine.
+
+Layout under the index directory::
+
+    CURRENT          name of the generation in use, replaced with os.replace
+    gen-<id>/        one generation: a Whoosh index (non-compound segments)
+                     plus cols-<segment>.npz column caches for big segments
+
+:meth:`SearchIndex.rebuild` writes a whole new generation and swaps
+``CURRENT``; searches keep answering from the old generation until then.
+:meth:`SearchIndex.apply` changes the current generation in one Whoosh
+writer. Whoosh's write lock makes it the only writer; a lock held past the
+timeout raises :class:`IndexLocked` and changes nothing.
+
+Each thread keeps its own Whoosh searcher and reopens it only when
+``up_to_date()`` says the index changed. Column snapshots are shared by all
+threads of the process and built once per index version, from cached
+per-segment columns.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import shutil
+import threading
+import time
+import uuid
+from collections import OrderedDict
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+from whoosh import index as whoosh_index
+from whoosh.index import LockError
+
+from search.columns import Columns, SegmentColumns
+from search.model import PARTS_PER_DAY, IndexLocked, ProviderDocument, SearchHit, SearchQuery, SearchResult
+from search.schema import facts, make_schema, query_terms, text_query, whoosh_fields
+
+POINTER = "CURRENT"
+GENERATION_PREFIX = "gen-"
+# Segments at least this big get their columns saved next to them, so other
+# processes (and restarts) load them instead of unpickling every stored field.
+PERSIST_COLUMNS_MIN_DOCS = 2_000
+DEFAULT_LOCK_TIMEOUT = 2.0
+
+# Best-match weights (see the package docstring).
+W_VERIFICATION = 0.30
+W_RATING = 0.30
+W_PROXIMITY = 0.25
+W_TEXT = 0.15
+FULL_VERIFICATION_BADGES = 3
+REVIEWS_FOR_FULL_CONFIDENCE = 5
+
+
+def _usable(doc: ProviderDocument) -> bool:
+    return bool(doc.listed_services)
+
+
+class _ThreadState(threading.local):
+    generation: str | None = None
+    searcher = None
+
+
+class SearchIndex:
+    """A provider search index in ``directory``; one per process, shared by its threads.
+
+    :param directory: where generations live; created when missing.
+    :param lock_timeout: default seconds :meth:`apply` waits for the write lock.
+    """
+
+    def __init__(self, directory: str | os.PathLike, lock_timeout: float = DEFAULT_LOCK_TIMEOUT):
+        self.directory = Path(directory)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.lock_timeout = lock_timeout
+        self._schema = make_schema()
+        self._local = _ThreadState()
+        self._lock = threading.Lock()
+        self._indexes: dict[str, whoosh_index.FileIndex] = {}
+        self._segment_columns: dict[tuple[str, str], SegmentColumns] = {}
+        self._snapshots: OrderedDict[tuple[str, int], Columns] = OrderedDict()
+        self._pointer_stat: tuple[int, int] | None = None
+        self._pointer_value: str | None = None
+        if not (self.directory / POINTER).exists():
+            self._create_initial_generation()
+
+    # -- generations -------------------------------------------------------
+
+    def _new_generation_dir(self) -> Path:
+        name = f"{GENERATION_PREFIX}{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:8]}"
+        path = self.directory / name
+        path.mkdir()
+        return path
+
+    def _create_initial_generation(self) -> None:
+        path = self._new_generation_dir()
+        whoosh_index.create_in(str(path), self._schema)
+        tmp = self.directory / f".{POINTER}.{uuid.uuid4().hex}"
+        tmp.write_text(path.name, encoding="utf-8")
+        try:
+            # link() fails when CURRENT exists: two processes starting on an empty
+            # directory agree on one generation, and the loser removes its own.
+            os.link(tmp, self.directory / POINTER)
+        except FileExistsError:
+            shutil.rmtree(path, ignore_errors=True)
+        finally:
+            tmp.unlink()
+
+    def current_generation(self) -> str:
+        """Name of the generation folder ``CURRENT`` points at (cheap: a stat per call)."""
+        pointer = self.directory / POINTER
+        st = os.stat(pointer)
+        key = (st.st_ino, st.st_mtime_ns)
+        if key != self._pointer_stat:
+            self._pointer_value = pointer.read_text(encoding="utf-8").strip()
+            self._pointer_stat = key
+        return self._pointer_value
+
+    def _open(self, generation: str) -> whoosh_index.FileIndex:
+        with self._lock:
+            ix = self._indexes.get(generation)
+            if ix is None:
+                ix = whoosh_index.open_dir(str(self.directory / generation))
+                self._indexes[generation] = ix
+            return ix
+
+    def rebuild(self, documents: Iterable[ProviderDocument]) -> int:
+        """Index ``documents`` into a new generation, swap it in, delete older ones.
+
+        Searches answer from the old generation until the swap. Changes
+        applied to the old generation while this runs are lost with it: the
+        caller replays whatever changed since it read ``documents``.
+        Returns the number of documents indexed.
+        """
+        path = self._new_generation_dir()
+        try:
+            ix = whoosh_index.create_in(str(path), self._schema)
+            writer = ix.writer(limitmb=256, compound=False)
+            rows: list[tuple] = []
+            seen: set[int] = set()
+            try:
+                for doc in documents:
+                    if not _usable(doc) or doc.id in seen:
+                        continue
+                    seen.add(doc.id)
+                    writer.add_document(**whoosh_fields(doc))
+                    rows.append(facts(doc))
+                writer.commit()
+            except BaseException:
+                writer.cancel()
+                raise
+            with ix.reader() as reader:
+                segments = [r.segment() for r, _ in reader.leaf_readers()] if reader.doc_count_all() else []
+            if len(segments) == 1 and len(rows) >= PERSIST_COLUMNS_MIN_DOCS:
+                # One writer, one segment, documents in the order they were added.
+                SegmentColumns.from_facts(rows).save(path / f"cols-{segments[0].segment_id()}.npz")
+            tmp = self.directory / f".{POINTER}.{uuid.uuid4().hex}"
+            tmp.write_text(path.name, encoding="utf-8")
+            os.replace(tmp, self.directory / POINTER)
+        except BaseException:
+            shutil.rmtree(path, ignore_errors=True)
+            raise
+        self._remove_old_generations(keep=path.name)
+        return len(rows)
+
+    def _remove_old_generations(self, keep: str) -> None:
+        # Open files of a deleted folder stay readable on POSIX, so searchers
+        # still on the old generation finish their query; the next one moves on.
+        for entry in self.directory.iterdir():
+            if entry.is_dir() and entry.name.startswith(GENERATION_PREFIX) and entry.name != keep:
+                shutil.rmtree(entry, ignore_errors=True)
+        with self._lock:
+            for name in [g for g in self._indexes if g != keep]:
+                del self._indexes[name]
+            for key in [k for k in self._segment_columns if k[0] != keep]:
+                del self._segment_columns[key]
+
+    # -- writes ------------------------------------------------------------
+
+    def apply(self, upserts: Iterable[ProviderDocument] = (), deletes: Iterable[int] = (), timeout: float | None = None) -> None:
+        """Add or replace ``upserts`` and remove ``deletes`` in one commit.
+
+        A document with no listed services is removed instead of indexed.
+        Waits up to ``timeout`` seconds (default: the index's ``lock_timeout``)
+        for the write lock, then raises :class:`IndexLocked` without changing
+        anything.
+        """
+        upserts = list(upserts)
+        delete_ids = {int(i) for i in deletes} | {doc.id for doc in upserts}
+        latest: dict[int, ProviderDocument] = {doc.id: doc for doc in upserts}
+        if not delete_ids:
+            return
+        ix = self._open(self.current_generation())
+        timeout = self.lock_timeout if timeout is None else timeout
+        try:
+            writer = ix.writer(timeout=timeout, delay=min(0.05, max(timeout, 0.001)), compound=False)
+        except LockError:
+            raise IndexLocked(f"search index is being written by another process (waited {timeout:g}s)") from None
+        try:
+            from whoosh import query
+
+            # One delete query (one reader) for the whole batch; update_document
+            # would open a reader per document.
+            writer.delete_by_query(query.Or([query.Term("id", str(i)) for i in sorted(delete_ids)]))
+            for doc in latest.values():
+                if _usable(doc):
+                    writer.add_document(**whoosh_fields(doc))
+            writer.commit()
+        except BaseException:
+            writer.cancel()
+            raise
+
+    # -- reads -------------------------------------------------------------
+
+    def _searcher(self):
+        """This thread's searcher on the current index version."""
+        state = self._local
+        generation = self.current_generation()
+        if state.searcher is not None and state.generation == generation:
+            if not state.searcher.up_to_date():
+                state.searcher = state.searcher.refresh()
+            return state.searcher
+        if state.searcher is not None:
+            state.searcher.close()
+            state.searcher = None
+        state.searcher = self._open(generation).searcher()
+        state.generation = generation
+        return state.searcher
+
+    def _columns(self, searcher) -> Columns:
+        generation = self._local.generation
+        reader = searcher.reader()
+        key = (generation, reader.generation())
+        with self._lock:
+            snapshot = self._snapshots.get(key)
+            if snapshot is not None:
+                self._snapshots.move_to_end(key)
+                return snapshot
+        parts = []
+        if reader.doc_count_all():
+            for leaf, _offset in reader.leaf_readers():
+                segment = leaf.segment()
+                parts.append((self._segment(generation, leaf, segment), list(segment.deleted_docs())))
+        snapshot = Columns(parts)
+        with self._lock:
+            self._snapshots[key] = snapshot
+            while len(self._snapshots) > 2:
+                self._snapshots.popitem(last=False)
+            live = {(generation, leaf.segment().segment_id()) for leaf, _ in reader.leaf_readers()} if reader.doc_count_all() else set()
+            for seg_key in [k for k in self._segment_columns if k[0] == generation and k not in live]:
+                del self._segment_columns[seg_key]
+        return snapshot
+
+    def _segment(self, generation: str, leaf, segment) -> SegmentColumns:
+        key = (generation, segment.segment_id())
+        with self._lock:
+            cached = self._segment_columns.get(key)
+        if cached is not None:
+            return cached
+        path = self.directory / generation / f"cols-{segment.segment_id()}.npz"
+        if path.exists():
+            cols = SegmentColumns.load(path)
+        else:
+            rows = [leaf.stored_fields(n)["facts"] for n in range(leaf.doc_count_all())]
+            cols = SegmentColumns.from_facts(rows)
+            if len(rows) >= PERSIST_COLUMNS_MIN_DOCS:
+                cols.save(path)
+        with self._lock:
+            self._segment_columns[key] = cols
+        return cols
+
+    def _snapshot(self):
+        searcher = self._searcher()
+        return searcher, self._columns(searcher)
+
+    def count(self) -> int:
+        """Number of documents currently searchable."""
+        _, columns = self._snapshot()
+        return int(columns.alive.sum())
+
+    def ids(self) -> set[int]:
+        """Ids of every document currently in the index."""
+        _, columns = self._snapshot()
+        return set(columns.cols["id"][columns.alive].tolist())
+
+    def close(self) -> None:
+        """Close this thread's searcher (others close with their threads)."""
+        if self._local.searcher is not None:
+            self._local.searcher.close()
+            self._local.searcher = None
+            self._local.generation = None
+
+    def search(self, query: SearchQuery) -> SearchResult:
+        """Providers matching ``query``, one page of them, with facets over all of them."""
+        try:
+            return self._search(query)
+        except OSError:
+            # The generation was swapped and removed under this thread's
+            # searcher; start again on the current one.
+            self.close()
+            return self._search(query)
+
+    def _search(self, q: SearchQuery) -> SearchResult:
+        searcher, columns = self._snapshot()
+        per_page = max(1, int(q.per_page))
+        page = max(1, int(q.page))
+        rows, distances = self._filter(columns, q)
+        relevance = np.zeros(len(rows))
+        terms = query_terms(q.text)
+        if terms and len(rows):
+            keep, scores = _text_scores(searcher, text_query(terms), rows)
+            rows, distances = rows[keep], distances[keep]
+            top = scores.max() if len(scores) else 0.0
+            relevance = scores / top if top > 0 else np.ones(len(rows))
+        total = len(rows)
+        facets = _facets(columns, rows)
+        best = self._best_scores(columns, rows, distances, relevance, q.radius_miles)
+        order = _order(columns, rows, distances, best, q.sort)
+        pages = max(1, math.ceil(total / per_page)) if total else 0
+        chosen = order[(page - 1) * per_page: page * per_page]
+        ids = columns.cols["id"]
+        hits = [
+            SearchHit(id=int(ids[rows[i]]), distance_miles=float(distances[i]), relevance=float(relevance[i]), score=float(best[i]))
+            for i in chosen
+        ]
+        return SearchResult(hits=hits, total=total, page=page, pages=pages, facets=facets)
+
+    @staticmethod
+    def _filter(columns: Columns, q: SearchQuery) -> tuple[np.ndarray, np.ndarray]:
+        """Rows passing every filter but the text, ascending, and their distances."""
+        empty = (np.empty(0, np.int64), np.empty(0))
+        if columns.size == 0 or not (q.radius_miles > 0):
+            return empty
+        c = columns.cols
+        rows = columns.candidates(q.latitude, q.longitude, q.radius_miles)
+
+        def narrow(mask: np.ndarray) -> None:
+            nonlocal rows
+            rows = rows[mask]
+
+        for name, values in (("services", q.services), ("languages", q.languages), ("badges", q.badges)):
+            codes = columns.codes(name, values)
+            if codes is None:
+                return empty
+            for code in codes:
+                narrow(c[name][rows, code])
+        # Every document has at least one listed service; this also hides any
+        # that slipped in without one.
+        if not q.services and columns.cols["services"].shape[1]:
+            narrow(c["services"][rows].any(axis=1))
+        elif not columns.cols["services"].shape[1]:
+            return empty
+        if q.kinds:
+            codes = [columns.vocab["kind"][k] for k in q.kinds if k in columns.vocab["kind"]]
+            if not codes:
+                return empty
+            narrow(np.isin(c["kind"][rows], codes))
+        if q.gender is not None:
+            code = columns.vocab["gender"].get(q.gender)
+            if code is None:
+                return empty
+            narrow(c["gender"][rows] == code)
+        if q.max_rate_pence is not None:
+            narrow(c["rate_min"][rows] <= q.max_rate_pence)  # NaN (no rate) compares False
+        if q.min_rating is not None:
+            narrow(c["rating"][rows] >= q.min_rating)
+        mask = _availability_mask(q.day, q.part)
+        if mask:
+            narrow((c["availability"][rows] & mask) != 0)
+        distances = columns.distances(rows, q.latitude, q.longitude)
+        inside = distances <= np.minimum(c["radius"][rows], q.radius_miles)
+        return rows[inside], distances[inside]
+
+    @staticmethod
+    def _best_scores(columns: Columns, rows, distances, relevance, radius) -> np.ndarray:
+        c = columns.cols
+        verification = np.minimum(columns.nbadges[rows], FULL_VERIFICATION_BADGES) / FULL_VERIFICATION_BADGES
+        rating = np.nan_to_num(c["rating"][rows], nan=0.0) / 10.0
+        reviews = c["reviews"][rows].astype(np.float64)
+        confidence = reviews / (reviews + REVIEWS_FOR_FULL_CONFIDENCE)
+        proximity = np.clip(1.0 - distances / radius, 0.0, 1.0) if radius > 0 else np.zeros(len(rows))
+        return W_VERIFICATION * verification + W_RATING * rating * confidence + W_PROXIMITY * proximity + W_TEXT * relevance
+
+
+def _availability_mask(day: int | None, part: int | None) -> int:
+    if day is not None and part is not None:
+        return 1 << (day * PARTS_PER_DAY + part)
+    if day is not None:
+        return 0b1111 << (day * PARTS_PER_DAY)
+    if part is not None:
+        return sum(1 << (d * PARTS_PER_DAY + part) for d in range(7))
+    return 0
+
+
+def _text_scores(searcher, query, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Which of ``rows`` (ascending document numbers) match ``query``, and their scores.
+
+    Leapfrogs the Whoosh matcher and the candidate list, so the cost follows
+    the smaller of the two rather than every posting of a common word.
+    """
+    keep = np.zeros(len(rows), dtype=bool)
+    scores = np.zeros(len(rows))
+    context = searcher.context(needs_current=False)
+    for sub, offset in searcher.leaf_searchers():
+        lo = np.searchsorted(rows, offset)
+        hi = np.searchsorted(rows, offset + sub.doc_count_all())
+        if lo == hi:
+            continue
+        local = rows[lo:hi] - offset
+        matcher = query.matcher(sub, context)
+        i = 0
+        n = len(local)
+        while i < n and matcher.is_active():
+            doc = matcher.id()
+            target = int(local[i])
+            if doc < target:
+                matcher.skip_to(target)
+            elif doc == target:
+                keep[lo + i] = True
+                scores[lo + i] = matcher.score()
+                i += 1
+                matcher.next()
+            else:
+                i += int(np.searchsorted(local[i:], doc))
+    return keep, scores[keep]
+
+
+def _facets(columns: Columns, rows: np.ndarray) -> dict[str, dict[str, int]]:
+    c = columns.cols
+    services = c["services"][rows].sum(axis=0) if len(rows) else np.zeros(0)
+    kind_codes = c["kind"][rows]
+    kinds = np.bincount(kind_codes[kind_codes >= 0], minlength=len(columns.vocab_values["kind"]))
+    return {
+        "services": {slug: int(n) for slug, n in zip(columns.vocab_values["services"], services) if n},
+        "kinds": {kind: int(n) for kind, n in zip(columns.vocab_values["kind"], kinds) if n},
+    }
+
+
+def _order(columns: Columns, rows, distances, best, sort: str) -> np.ndarray:
+    """Positions into ``rows`` in display order; ties always fall back to distance, then id."""
+    c = columns.cols
+    ids = c["id"][rows]
+    if sort == "distance":
+        return np.lexsort((ids, distances))
+    if sort == "rating":
+        rating = c["rating"][rows]
+        return np.lexsort((ids, distances, np.nan_to_num(-rating, nan=np.inf)))
+    if sort == "price":
+        rate = c["rate_min"][rows]
+        return np.lexsort((ids, distances, np.nan_to_num(rate, nan=np.inf)))
+    return np.lexsort((ids, distances, -best))

@@ -1,0 +1,104 @@
+"""The values that cross the search library's boundary: documents in, queries in, results out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+KINDS = ("organisation", "pa")
+SORTS = ("best", "distance", "rating", "price")
+DAYS_PER_WEEK = 7
+PARTS_PER_DAY = 4  # 0 morning, 1 afternoon, 2 evening, 3 overnight
+
+
+class IndexLocked(RuntimeError):
+    """Another process holds the index's write lock; nothing was changed."""
+
+
+@dataclass(frozen=True)
+class ProviderDocument:
+    """One listed provider as search sees it; the app builds these from its models.
+
+    ``listed_services`` are the service slugs the provider is *listed* for (every
+    required check approved and current); a document without any is never
+    returned and is treated as a delete by :meth:`SearchIndex.apply`.
+    ``availability`` is a bitmask with bit ``day * 4 + part`` set when the
+    provider works that part of that day (day 0 = Monday; part 0 = morning,
+    1 = afternoon, 2 = evening, 3 = overnight).
+    """
+
+    id: int
+    slug: str
+    name: str
+    kind: str
+    about: str
+    outcode: str
+    latitude: float
+    longitude: float
+    travel_radius_miles: float
+    listed_services: tuple[str, ...]
+    service_names: tuple[str, ...]
+    rate_min_pence: int | None
+    rate_max_pence: int | None
+    rating_score: float | None
+    review_count: int
+    languages: tuple[str, ...]
+    availability: int
+    gender: str | None
+    badges: tuple[str, ...]
+
+
+@dataclass
+class SearchQuery:
+    """What a recipient asked for. The caller validates ranges (``0 < radius_miles <= 50``).
+
+    ``services``, ``languages`` and ``badges`` narrow (a provider needs all of
+    them); ``kinds`` widens (any of them). ``text`` is raw user input: it is
+    split into words, never parsed as query syntax.
+    """
+
+    latitude: float
+    longitude: float
+    radius_miles: float = 10.0
+    services: tuple[str, ...] = ()
+    text: str = ""
+    kinds: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+    max_rate_pence: int | None = None
+    min_rating: float | None = None
+    day: int | None = None
+    part: int | None = None
+    gender: str | None = None
+    badges: tuple[str, ...] = ()
+    sort: str = "best"
+    page: int = 1
+    per_page: int = 20
+
+
+@dataclass
+class SearchHit:
+    """One provider on the requested page.
+
+    ``relevance`` is the text score scaled to 0..1 (1 for the best text match;
+    0 without a text query); ``score`` is the best-match score the hit was
+    ranked by (see the package docstring), whatever the sort.
+    """
+
+    id: int
+    distance_miles: float
+    relevance: float = 0.0
+    score: float = 0.0
+
+
+@dataclass
+class SearchResult:
+    """One page of hits plus the size and facets of the whole result set.
+
+    ``facets`` is ``{"services": {slug: n}, "kinds": {kind: n}}`` counted over
+    every matching provider (all pages), omitting zero counts.
+    """
+
+    hits: list[SearchHit]
+    total: int
+    page: int
+    pages: int
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)

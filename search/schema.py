@@ -1,0 +1,94 @@
+"""The Whoosh side: a lean schema for text relevance, and safe text queries.
+
+Whoosh only answers "which documents match these words, and how well". Every
+other filter runs on in-memory columns (:mod:`search.columns`), rebuilt from
+the one stored field, ``facts``: a small tuple of the filterable values (no
+free text), so opening a searcher stays cheap.
+"""
+
+from __future__ import annotations
+
+import re
+
+from whoosh import fields, query
+from whoosh.analysis import StemmingAnalyzer
+
+from search.model import ProviderDocument
+
+# A query of a few words is what people type; a pasted essay must not turn
+# into thousands of term lookups.
+MAX_QUERY_TERMS = 16
+TEXT_FIELDS = ("name", "about", "services")
+
+_ANALYZER = StemmingAnalyzer()
+_FIELD_PREFIX = re.compile(r"\b\w+:(?=\S)")
+
+
+def make_schema() -> fields.Schema:
+    """Id (indexed, unique), three text fields without positions, and the stored facts."""
+    return fields.Schema(
+        id=fields.ID(unique=True),
+        name=fields.TEXT(analyzer=_ANALYZER, phrase=False, field_boost=2.0),
+        about=fields.TEXT(analyzer=_ANALYZER, phrase=False),
+        services=fields.TEXT(analyzer=_ANALYZER, phrase=False, field_boost=1.5),
+        facts=fields.STORED(),
+    )
+
+
+def facts(doc: ProviderDocument) -> tuple:
+    """The filterable values of a document, in :data:`FACT_FIELDS` order."""
+    return (
+        int(doc.id),
+        float(doc.latitude),
+        float(doc.longitude),
+        float(doc.travel_radius_miles),
+        doc.kind,
+        tuple(doc.listed_services),
+        doc.rate_min_pence,
+        doc.rate_max_pence,
+        doc.rating_score,
+        int(doc.review_count),
+        tuple(doc.languages),
+        int(doc.availability),
+        doc.gender,
+        tuple(doc.badges),
+    )
+
+
+FACT_FIELDS = (
+    "id", "latitude", "longitude", "radius", "kind", "services", "rate_min", "rate_max",
+    "rating", "reviews", "languages", "availability", "gender", "badges",
+)
+
+
+def whoosh_fields(doc: ProviderDocument) -> dict:
+    """Keyword arguments for ``writer.add_document``."""
+    return {
+        "id": str(doc.id),
+        "name": doc.name or "",
+        "about": doc.about or "",
+        "services": " ".join(doc.service_names),
+        "facts": facts(doc),
+    }
+
+
+def query_terms(text: str) -> list[str]:
+    """The distinct analysed words of user text (stemmed, stop words dropped), at most a few.
+
+    Query syntax has no meaning here: ``name:carer AND (cook*`` is just the
+    words "carer" and "cook" ("and" is a stop word).
+    """
+    terms: list[str] = []
+    # "name:carer" means the word "carer" to a person; drop the field prefix.
+    text = _FIELD_PREFIX.sub(" ", text or "")
+    for token in _ANALYZER(text):
+        if token.text not in terms:
+            terms.append(token.text)
+            if len(terms) == MAX_QUERY_TERMS:
+                break
+    return terms
+
+
+def text_query(terms: list[str]) -> query.Query:
+    """Every word must appear in at least one of name, about or service names."""
+    return query.And([query.Or([query.Term(name, term) for name in TEXT_FIELDS]) for term in terms])
