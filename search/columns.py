@@ -60,12 +60,15 @@ class SegmentColumns:
             "reviews": np.empty(n, np.int32),
             "availability": np.empty(n, np.int64),
             "gender": np.empty(n, np.int16),
+            "len_name": np.empty(n, np.float32),
+            "len_about": np.empty(n, np.float32),
+            "len_services": np.empty(n, np.float32),
         }
         sets: dict[str, list[list[int]]] = {name: [] for name in _SET_FIELDS}
         nan = math.nan
         for i, row in enumerate(rows):
             (id_, lat, lon, radius, kind, services, rate_min, _rate_max, rating, reviews,
-             languages, availability, gender, badges) = row
+             languages, availability, gender, badges, len_name, len_about, len_services) = row
             arrays["id"][i] = id_
             arrays["latitude"][i] = lat
             arrays["longitude"][i] = lon
@@ -76,6 +79,9 @@ class SegmentColumns:
             arrays["reviews"][i] = reviews
             arrays["availability"][i] = availability
             arrays["gender"][i] = code("gender", gender)
+            arrays["len_name"][i] = len_name
+            arrays["len_about"][i] = len_about
+            arrays["len_services"][i] = len_services
             sets["services"].append([code("services", v) for v in services])
             sets["languages"].append([code("languages", v) for v in languages])
             sets["badges"].append([code("badges", v) for v in badges])
@@ -124,7 +130,8 @@ class Columns:
         n = sum(len(seg) for seg, _ in parts)
         self.size = n
         cols: dict[str, np.ndarray] = {}
-        simple = ("id", "latitude", "longitude", "radius", "rate_min", "rating", "reviews", "availability")
+        simple = ("id", "latitude", "longitude", "radius", "rate_min", "rating", "reviews", "availability",
+                  "len_name", "len_about", "len_services")
         for name in simple:
             dtype = parts[0][0].arrays[name].dtype if parts else np.float64
             cols[name] = np.concatenate([seg.arrays[name] for seg, _ in parts]) if parts else np.empty(0, dtype)
@@ -157,9 +164,17 @@ class Columns:
             start += len(seg)
         self.alive = alive
         self.cols = cols
+        self._averages: dict[str, float] = {}
         self.lat_order = np.argsort(cols["latitude"], kind="stable")
         self.sorted_lat = cols["latitude"][self.lat_order]
         self.nbadges = cols["badges"].sum(axis=1).astype(np.float64) if n else np.empty(0)
+
+    def average_length(self, name: str) -> float:
+        """Mean of a text-length column over live rows (at least 1), computed once."""
+        if name not in self._averages:
+            values = self.cols[name][self.alive]
+            self._averages[name] = max(1.0, float(values.mean())) if len(values) else 1.0
+        return self._averages[name]
 
     def alive_rows(self) -> np.ndarray:
         return np.flatnonzero(self.alive)

@@ -36,7 +36,8 @@ from whoosh.index import LockError
 
 from search.columns import Columns, SegmentColumns
 from search.model import PARTS_PER_DAY, IndexLocked, ProviderDocument, SearchHit, SearchQuery, SearchResult
-from search.schema import facts, make_schema, query_terms, text_query, whoosh_fields
+from search.schema import facts, make_schema, query_terms, whoosh_fields
+from search.text import PostingsCache, score_rows
 
 POINTER = "CURRENT"
 GENERATION_PREFIX = "gen-"
@@ -80,6 +81,7 @@ class SearchIndex:
         self._indexes: dict[str, whoosh_index.FileIndex] = {}
         self._segment_columns: dict[tuple[str, str], SegmentColumns] = {}
         self._snapshots: OrderedDict[tuple[str, int], Columns] = OrderedDict()
+        self._postings = PostingsCache()
         self._pointer_stat: tuple[int, int] | None = None
         self._pointer_value: str | None = None
         if not (self.directory / POINTER).exists():
@@ -175,6 +177,7 @@ class SearchIndex:
                 del self._indexes[name]
             for key in [k for k in self._segment_columns if k[0] != keep]:
                 del self._segment_columns[key]
+        self._postings.forget_generation(keep)
 
     # -- writes ------------------------------------------------------------
 
@@ -270,6 +273,13 @@ class SearchIndex:
             self._segment_columns[key] = cols
         return cols
 
+    @staticmethod
+    def _leaves(searcher) -> list[tuple[object, int, str]]:
+        reader = searcher.reader()
+        if not reader.doc_count_all():
+            return []
+        return [(leaf, offset, leaf.segment().segment_id()) for leaf, offset in reader.leaf_readers()]
+
     def _snapshot(self):
         searcher = self._searcher()
         return searcher, self._columns(searcher)
@@ -309,7 +319,7 @@ class SearchIndex:
         relevance = np.zeros(len(rows))
         terms = query_terms(q.text)
         if terms and len(rows):
-            keep, scores = _text_scores(searcher, text_query(terms), rows)
+            keep, scores = score_rows(columns, self._leaves(searcher), self._local.generation, self._postings, terms, rows)
             rows, distances = rows[keep], distances[keep]
             top = scores.max() if len(scores) else 0.0
             relevance = scores / top if top > 0 else np.ones(len(rows))
@@ -391,39 +401,6 @@ def _availability_mask(day: int | None, part: int | None) -> int:
     if part is not None:
         return sum(1 << (d * PARTS_PER_DAY + part) for d in range(7))
     return 0
-
-
-def _text_scores(searcher, query, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Which of ``rows`` (ascending document numbers) match ``query``, and their scores.
-
-    Leapfrogs the Whoosh matcher and the candidate list, so the cost follows
-    the smaller of the two rather than every posting of a common word.
-    """
-    keep = np.zeros(len(rows), dtype=bool)
-    scores = np.zeros(len(rows))
-    context = searcher.context(needs_current=False)
-    for sub, offset in searcher.leaf_searchers():
-        lo = np.searchsorted(rows, offset)
-        hi = np.searchsorted(rows, offset + sub.doc_count_all())
-        if lo == hi:
-            continue
-        local = rows[lo:hi] - offset
-        matcher = query.matcher(sub, context)
-        i = 0
-        n = len(local)
-        while i < n and matcher.is_active():
-            doc = matcher.id()
-            target = int(local[i])
-            if doc < target:
-                matcher.skip_to(target)
-            elif doc == target:
-                keep[lo + i] = True
-                scores[lo + i] = matcher.score()
-                i += 1
-                matcher.next()
-            else:
-                i += int(np.searchsorted(local[i:], doc))
-    return keep, scores[keep]
 
 
 def _facets(columns: Columns, rows: np.ndarray) -> dict[str, dict[str, int]]:

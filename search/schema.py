@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from whoosh import fields, query
+from whoosh import fields
 from whoosh.analysis import StemmingAnalyzer
 
 from search.model import ProviderDocument
@@ -19,8 +19,10 @@ from search.model import ProviderDocument
 # into thousands of term lookups.
 MAX_QUERY_TERMS = 16
 TEXT_FIELDS = ("name", "about", "services")
+MAX_TERM_LENGTH = 60  # longer "words" are pasted junk; they cannot match anything useful
 
 _ANALYZER = StemmingAnalyzer()
+_WORD = re.compile(r"\w+")
 _FIELD_PREFIX = re.compile(r"\b\w+:(?=\S)")
 
 
@@ -52,12 +54,21 @@ def facts(doc: ProviderDocument) -> tuple:
         int(doc.availability),
         doc.gender,
         tuple(doc.badges),
+        _length(doc.name),
+        _length(doc.about),
+        _length(" ".join(doc.service_names)),
     )
+
+
+def _length(text: str | None) -> int:
+    # Close enough to the analysed token count for BM25's length normalisation.
+    return len(_WORD.findall(text or ""))
 
 
 FACT_FIELDS = (
     "id", "latitude", "longitude", "radius", "kind", "services", "rate_min", "rate_max",
     "rating", "reviews", "languages", "availability", "gender", "badges",
+    "len_name", "len_about", "len_services",
 )
 
 
@@ -82,13 +93,8 @@ def query_terms(text: str) -> list[str]:
     # "name:carer" means the word "carer" to a person; drop the field prefix.
     text = _FIELD_PREFIX.sub(" ", text or "")
     for token in _ANALYZER(text):
-        if token.text not in terms:
+        if len(token.text) <= MAX_TERM_LENGTH and token.text not in terms:
             terms.append(token.text)
             if len(terms) == MAX_QUERY_TERMS:
                 break
     return terms
-
-
-def text_query(terms: list[str]) -> query.Query:
-    """Every word must appear in at least one of name, about or service names."""
-    return query.And([query.Or([query.Term(name, term) for name in TEXT_FIELDS]) for term in terms])
