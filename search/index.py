@@ -26,6 +26,7 @@ import shutil
 import threading
 import time
 import uuid
+import weakref
 from collections import OrderedDict
 from collections.abc import Iterable
 from pathlib import Path
@@ -59,9 +60,29 @@ def _usable(doc: ProviderDocument) -> bool:
     return bool(doc.listed_services)
 
 
+def _close_box(box: list) -> None:
+    if box[0] is not None:
+        box[0].close()
+        box[0] = None
+
+
 class _ThreadState(threading.local):
-    generation: str | None = None
-    searcher = None
+    """This thread's searcher. When the thread ends its state is dropped and
+    the finalizer closes the searcher's files (Whoosh would leave them open)."""
+
+    def __init__(self):
+        self.generation: str | None = None
+        self.box: list = [None]
+        weakref.finalize(self, _close_box, self.box)
+
+    @property
+    def searcher(self):
+        return self.box[0]
+
+    def replace(self, searcher, generation: str | None) -> None:
+        _close_box(self.box)
+        self.box[0] = searcher
+        self.generation = generation
 
 
 class SearchIndex:
@@ -220,15 +241,11 @@ class SearchIndex:
         """This thread's searcher on the current index version."""
         state = self._local
         generation = self.current_generation()
-        if state.searcher is not None and state.generation == generation:
-            if not state.searcher.up_to_date():
-                state.searcher = state.searcher.refresh()
+        if state.searcher is not None and state.generation == generation and state.searcher.up_to_date():
             return state.searcher
-        if state.searcher is not None:
-            state.searcher.close()
-            state.searcher = None
-        state.searcher = self._open(generation).searcher()
-        state.generation = generation
+        # Not Searcher.refresh(): in Whoosh 2.7.4 it leaves all but one of the
+        # old segment readers' files open.
+        state.replace(self._open(generation).searcher(), generation)
         return state.searcher
 
     def _columns(self, searcher) -> Columns:
@@ -296,10 +313,7 @@ class SearchIndex:
 
     def close(self) -> None:
         """Close this thread's searcher (others close with their threads)."""
-        if self._local.searcher is not None:
-            self._local.searcher.close()
-            self._local.searcher = None
-            self._local.generation = None
+        self._local.replace(None, None)
 
     def search(self, query: SearchQuery) -> SearchResult:
         """Providers matching ``query``, one page of them, with facets over all of them."""
