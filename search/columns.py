@@ -109,11 +109,22 @@ class SegmentColumns:
         return cls(arrays, vocab)
 
 
+CELL_DEGREES = 0.1  # about 7 by 4 miles in the UK
+CELL_STRIDE = 3600  # longitude cells around the world
+
+
+def _cell_keys(latitude: np.ndarray, longitude: np.ndarray) -> np.ndarray:
+    lat_cell = np.floor(latitude / CELL_DEGREES).astype(np.int64)
+    lon_cell = np.floor((longitude + 180.0) / CELL_DEGREES).astype(np.int64)
+    return lat_cell * CELL_STRIDE + np.clip(lon_cell, 0, CELL_STRIDE - 1)
+
+
 class Columns:
     """All rows of one index version, ready for vectorised filtering.
 
-    ``alive`` is False for deleted rows. ``lat_order`` lists row numbers by
-    latitude so a query's latitude band is one contiguous slice.
+    ``alive`` is False for deleted rows. ``cell_order`` lists row numbers by
+    grid cell (0.1 degree squares, row-major), so the cells a query's box
+    covers are one contiguous slice per row of cells.
     """
 
     def __init__(self, segments: Iterable[tuple[SegmentColumns, Iterable[int]]]):
@@ -165,8 +176,9 @@ class Columns:
         self.alive = alive
         self.cols = cols
         self._averages: dict[str, float] = {}
-        self.lat_order = np.argsort(cols["latitude"], kind="stable")
-        self.sorted_lat = cols["latitude"][self.lat_order]
+        keys = _cell_keys(cols["latitude"], cols["longitude"])
+        self.cell_order = np.argsort(keys, kind="stable")
+        self.sorted_cells = keys[self.cell_order]
         self.nbadges = cols["badges"].sum(axis=1).astype(np.float64) if n else np.empty(0)
 
     def average_length(self, name: str) -> float:
@@ -180,23 +192,27 @@ class Columns:
         return np.flatnonzero(self.alive)
 
     def candidates(self, latitude: float, longitude: float, radius: float) -> np.ndarray:
-        """Alive rows inside a box that surely contains the circle, ascending row order."""
-        c = self.cols
-        # Degrees of latitude per mile is constant on a sphere; pad for rounding.
+        """Alive rows in the grid cells that cover a box around the circle (any order)."""
+        # Degrees of latitude per mile are constant on a sphere; pad for rounding.
         dlat = math.degrees(radius / EARTH_RADIUS_MILES) * 1.001 + 1e-9
-        lo = np.searchsorted(self.sorted_lat, latitude - dlat, side="left")
-        hi = np.searchsorted(self.sorted_lat, latitude + dlat, side="right")
-        rows = self.lat_order[lo:hi]
-        edge = min(89.0, abs(latitude) + dlat)
-        if edge < 89.0:
-            # A circle is widest in longitude nearer the pole, so use the band's polar edge.
-            dlon = dlat / math.cos(math.radians(edge)) * 1.001
-            if dlon < 180:
-                delta = np.abs(c["longitude"][rows] - longitude)
-                delta = np.minimum(delta, 360.0 - delta)
-                rows = rows[delta <= dlon]
-        rows = rows[self.alive[rows]]
-        rows.sort()
+        edge = abs(latitude) + dlat
+        # A circle is widest in longitude nearer the pole, so use the box's polar edge.
+        dlon = dlat / math.cos(math.radians(edge)) * 1.001 if edge < 89.0 else 360.0
+        if dlon >= 90.0:
+            rows = np.flatnonzero(self.alive)
+        else:
+            first_lat = math.floor((latitude - dlat) / CELL_DEGREES)
+            last_lat = math.floor((latitude + dlat) / CELL_DEGREES)
+            lat_cells = np.arange(first_lat, last_lat + 1, dtype=np.int64) * CELL_STRIDE
+            west = math.floor((longitude - dlon + 180.0) / CELL_DEGREES)
+            east = math.floor((longitude + dlon + 180.0) / CELL_DEGREES)
+            if west < 0 or east >= CELL_STRIDE:  # across the antimeridian: never in the UK
+                rows = np.flatnonzero(self.alive)
+            else:
+                starts = np.searchsorted(self.sorted_cells, lat_cells + west, side="left")
+                ends = np.searchsorted(self.sorted_cells, lat_cells + east, side="right")
+                rows = np.concatenate([self.cell_order[a:b] for a, b in zip(starts.tolist(), ends.tolist())])
+                rows = rows[self.alive[rows]]
         return rows
 
     def distances(self, rows: np.ndarray, latitude: float, longitude: float) -> np.ndarray:

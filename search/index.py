@@ -333,6 +333,8 @@ class SearchIndex:
         relevance = np.zeros(len(rows))
         terms = query_terms(q.text)
         if terms and len(rows):
+            ascending = np.argsort(rows)  # postings are in row order
+            rows, distances = rows[ascending], distances[ascending]
             keep, scores = score_rows(columns, self._leaves(searcher), self._local.generation, self._postings, terms, rows)
             rows, distances = rows[keep], distances[keep]
             top = scores.max() if len(scores) else 0.0
@@ -340,9 +342,8 @@ class SearchIndex:
         total = len(rows)
         facets = _facets(columns, rows)
         best = self._best_scores(columns, rows, distances, relevance, q.radius_miles)
-        order = _order(columns, rows, distances, best, q.sort)
-        pages = max(1, math.ceil(total / per_page)) if total else 0
-        chosen = order[(page - 1) * per_page: page * per_page]
+        pages = math.ceil(total / per_page)
+        chosen = _order(columns, rows, distances, best, q.sort, page * per_page)[(page - 1) * per_page:] if page <= pages else []
         ids = columns.cols["id"]
         hits = [
             SearchHit(id=int(ids[rows[i]]), distance_miles=float(distances[i]), relevance=float(relevance[i]), score=float(best[i]))
@@ -352,7 +353,7 @@ class SearchIndex:
 
     @staticmethod
     def _filter(columns: Columns, q: SearchQuery) -> tuple[np.ndarray, np.ndarray]:
-        """Rows passing every filter but the text, ascending, and their distances."""
+        """Rows passing every filter but the text (in no particular order), and their distances."""
         empty = (np.empty(0, np.int64), np.empty(0))
         if columns.size == 0 or not (q.radius_miles > 0):
             return empty
@@ -428,16 +429,27 @@ def _facets(columns: Columns, rows: np.ndarray) -> dict[str, dict[str, int]]:
     }
 
 
-def _order(columns: Columns, rows, distances, best, sort: str) -> np.ndarray:
-    """Positions into ``rows`` in display order; ties always fall back to distance, then id."""
+def _order(columns: Columns, rows, distances, best, sort: str, limit: int) -> np.ndarray:
+    """Positions into ``rows`` of the first ``limit`` results in display order.
+
+    Ties always fall back to distance, then id. Only rows whose primary key
+    is within the first ``limit`` are fully sorted (argpartition first), so a
+    first page out of thousands costs little.
+    """
     c = columns.cols
-    ids = c["id"][rows]
     if sort == "distance":
-        return np.lexsort((ids, distances))
-    if sort == "rating":
-        rating = c["rating"][rows]
-        return np.lexsort((ids, distances, np.nan_to_num(-rating, nan=np.inf)))
-    if sort == "price":
-        rate = c["rate_min"][rows]
-        return np.lexsort((ids, distances, np.nan_to_num(rate, nan=np.inf)))
-    return np.lexsort((ids, distances, -best))
+        primary = distances
+    elif sort == "rating":
+        primary = np.nan_to_num(-c["rating"][rows], nan=np.inf)
+    elif sort == "price":
+        primary = np.nan_to_num(c["rate_min"][rows], nan=np.inf)
+    else:
+        primary = -best
+    positions = np.arange(len(rows))
+    if limit < len(rows):
+        kth = np.partition(primary, limit - 1)[limit - 1]
+        positions = np.flatnonzero(primary <= kth)  # keeps every tie of the last key
+    ids = c["id"][rows[positions]]
+    keys = [ids, distances[positions]] if sort != "distance" else [ids]
+    order = positions[np.lexsort((*keys, primary[positions]))]
+    return order[:limit]

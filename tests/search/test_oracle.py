@@ -168,6 +168,16 @@ def test_random_queries_match_brute_force(world):
         else:
             scores = [hit.score for hit in result.hits]
             assert scores == sorted(scores, reverse=True)
+        if case % 4 == 0 and want:
+            # Paging through 7 at a time gives the same order, page by page.
+            q.per_page = 7
+            paged = []
+            for page in range(1, -(-len(want) // 7) + 1):
+                q.page = page
+                part = index.search(q)
+                assert (part.total, part.pages) == (len(want), -(-len(want) // 7))
+                paged += [hit.id for hit in part.hits]
+            assert paged == order
         non_empty += bool(want)
     # The cases must exercise matches, not just agree on empty sets.
     assert non_empty > 150
