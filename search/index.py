@@ -103,8 +103,8 @@ class SearchIndex:
         self._segment_columns: dict[tuple[str, str], SegmentColumns] = {}
         self._snapshots: OrderedDict[tuple[str, int], Columns] = OrderedDict()
         self._postings = PostingsCache()
-        self._pointer_stat: tuple[int, int] | None = None
-        self._pointer_value: str | None = None
+        # ((inode, mtime), generation name): one attribute, so threads never see half an update.
+        self._pointer: tuple[tuple[int, int], str] | None = None
         if not (self.directory / POINTER).exists():
             self._create_initial_generation()
 
@@ -135,10 +135,12 @@ class SearchIndex:
         pointer = self.directory / POINTER
         st = os.stat(pointer)
         key = (st.st_ino, st.st_mtime_ns)
-        if key != self._pointer_stat:
-            self._pointer_value = pointer.read_text(encoding="utf-8").strip()
-            self._pointer_stat = key
-        return self._pointer_value
+        cached = self._pointer
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        value = pointer.read_text(encoding="utf-8").strip()
+        self._pointer = (key, value)
+        return value
 
     def _open(self, generation: str) -> whoosh_index.FileIndex:
         with self._lock:
@@ -193,7 +195,13 @@ class SearchIndex:
         for entry in self.directory.iterdir():
             if entry.is_dir() and entry.name.startswith(GENERATION_PREFIX) and entry.name != keep:
                 shutil.rmtree(entry, ignore_errors=True)
+        self._forget_other_generations(keep)
+
+    def _forget_other_generations(self, keep: str) -> None:
+        """Drop this process's caches for generations other than ``keep``."""
         with self._lock:
+            for key in [k for k in self._snapshots if k[0] != keep]:
+                del self._snapshots[key]
             for name in [g for g in self._indexes if g != keep]:
                 del self._indexes[name]
             for key in [k for k in self._segment_columns if k[0] != keep]:
@@ -243,6 +251,8 @@ class SearchIndex:
         generation = self.current_generation()
         if state.searcher is not None and state.generation == generation and state.searcher.up_to_date():
             return state.searcher
+        if state.generation is not None and state.generation != generation:
+            self._forget_other_generations(generation)
         # Not Searcher.refresh(): in Whoosh 2.7.4 it leaves all but one of the
         # old segment readers' files open.
         state.replace(self._open(generation).searcher(), generation)
@@ -319,9 +329,10 @@ class SearchIndex:
         """Providers matching ``query``, one page of them, with facets over all of them."""
         try:
             return self._search(query)
-        except OSError:
+        except (OSError, whoosh_index.EmptyIndexError):
             # The generation was swapped and removed under this thread's
-            # searcher; start again on the current one.
+            # searcher (or between reading CURRENT and opening it); start
+            # again on the current one.
             self.close()
             return self._search(query)
 

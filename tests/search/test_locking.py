@@ -153,3 +153,9 @@ def test_a_new_directory_starts_empty_and_searchable(tmp_path):
     index.apply(upserts=[make_doc(1)])
     assert ids(index.search(query_at())) == [1]
     index.close()
+
+
+def test_the_library_imports_neither_flask_nor_the_app():
+    code = "import sys, search; bad = [m for m in ('flask', 'registry') if m in sys.modules]; print(bad)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert out.stdout.strip() == "[]"
