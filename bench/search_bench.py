@@ -332,7 +332,7 @@ def dir_size_mb(path: Path) -> float:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 1e6
 
 
-def bench_size(n: int, workdir: Path, extra_timers: dict[str, Callable[[dict], object]]) -> None:
+def bench_size(n: int, workdir: Path, extra_timers: dict[str, Callable[[dict], object]], procs: int = 1) -> None:
     print(f"\n=== N = {n:,} providers ===", flush=True)
     t0 = time.perf_counter()
     docs = make_documents(n)
@@ -340,9 +340,9 @@ def bench_size(n: int, workdir: Path, extra_timers: dict[str, Callable[[dict], o
     index_dir = workdir / f"index-{n}"
     index = SearchIndex(index_dir)
     t0 = time.perf_counter()
-    index.rebuild(docs)
+    index.rebuild(docs, procs=procs)
     build_s = time.perf_counter() - t0
-    print(f"rebuild: {build_s:.1f} s   index on disk: {dir_size_mb(index_dir):.1f} MB")
+    print(f"rebuild (procs={procs}): {build_s:.1f} s   index on disk: {dir_size_mb(index_dir):.1f} MB")
 
     out = subprocess.run([sys.executable, __file__, "--worker", str(index_dir)], check=True, capture_output=True, text=True)
     report = json.loads(out.stdout)
@@ -380,6 +380,7 @@ def main(argv: list[str] | None = None, extra_timers: dict[str, Callable[[dict],
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10000,100000", help="comma-separated provider counts")
     parser.add_argument("--workdir", help="keep indexes and databases here (default: a temporary folder)")
+    parser.add_argument("--procs", type=int, default=1, help="indexing processes for rebuild (default 1)")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
@@ -391,11 +392,11 @@ def main(argv: list[str] | None = None, extra_timers: dict[str, Callable[[dict],
         workdir = Path(args.workdir)
         workdir.mkdir(parents=True, exist_ok=True)
         for n in sizes:
-            bench_size(n, workdir, extra_timers or {})
+            bench_size(n, workdir, extra_timers or {}, args.procs)
     else:
         with tempfile.TemporaryDirectory(prefix="search-bench-") as tmp:
             for n in sizes:
-                bench_size(n, Path(tmp), extra_timers or {})
+                bench_size(n, Path(tmp), extra_timers or {}, args.procs)
 
 
 if __name__ == "__main__":

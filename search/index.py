@@ -150,18 +150,23 @@ class SearchIndex:
                 self._indexes[generation] = ix
             return ix
 
-    def rebuild(self, documents: Iterable[ProviderDocument]) -> int:
+    def rebuild(self, documents: Iterable[ProviderDocument], procs: int = 1) -> int:
         """Index ``documents`` into a new generation, swap it in, delete older ones.
 
         Searches answer from the old generation until the swap. Changes
         applied to the old generation while this runs are lost with it: the
         caller replays whatever changed since it read ``documents``.
-        Returns the number of documents indexed.
+        ``procs > 1`` indexes in that many processes (Whoosh's
+        multiprocessing writer, one segment each): about twice as fast on two
+        cores. Returns the number of documents indexed.
         """
         path = self._new_generation_dir()
         try:
             ix = whoosh_index.create_in(str(path), self._schema)
-            writer = ix.writer(limitmb=256, compound=False)
+            if procs > 1:
+                writer = ix.writer(limitmb=128, compound=False, procs=procs, multisegment=True)
+            else:
+                writer = ix.writer(limitmb=256, compound=False)
             rows: list[tuple] = []
             seen: set[int] = set()
             try:
@@ -175,11 +180,7 @@ class SearchIndex:
             except BaseException:
                 writer.cancel()
                 raise
-            with ix.reader() as reader:
-                segments = [r.segment() for r, _ in reader.leaf_readers()] if reader.doc_count_all() else []
-            if len(segments) == 1 and len(rows) >= PERSIST_COLUMNS_MIN_DOCS:
-                # One writer, one segment, documents in the order they were added.
-                SegmentColumns.from_facts(rows).save(path / f"cols-{segments[0].segment_id()}.npz")
+            self._save_segment_columns(ix, path, rows if procs <= 1 else None)
             tmp = self.directory / f".{POINTER}.{uuid.uuid4().hex}"
             tmp.write_text(path.name, encoding="utf-8")
             os.replace(tmp, self.directory / POINTER)
@@ -188,6 +189,24 @@ class SearchIndex:
             raise
         self._remove_old_generations(keep=path.name)
         return len(rows)
+
+    @staticmethod
+    def _save_segment_columns(ix, path: Path, rows: list[tuple] | None) -> None:
+        """Write column caches for a new generation's big segments before it goes live."""
+        with ix.reader() as reader:
+            if not reader.doc_count_all():
+                return
+            leaves = [leaf for leaf, _ in reader.leaf_readers()]
+            for leaf in leaves:
+                if leaf.doc_count_all() < PERSIST_COLUMNS_MIN_DOCS:
+                    continue
+                segment_id = leaf.segment().segment_id()
+                if rows is not None and len(leaves) == 1:
+                    # One writer, one segment: rows are in document-number order.
+                    cols = SegmentColumns.from_facts(rows)
+                else:
+                    cols = SegmentColumns.from_facts([leaf.stored_fields(n)["facts"] for n in range(leaf.doc_count_all())])
+                cols.save(path / f"cols-{segment_id}.npz")
 
     def _remove_old_generations(self, keep: str) -> None:
         # Open files of a deleted folder stay readable on POSIX, so searchers
