@@ -22,6 +22,7 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 run: $(VENV)/.installed
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo seed --if-empty
+	$(BIN)/flask search rebuild
 	$(BIN)/flask run --port $(PORT)
 
 test: $(VENV)/.installed-test browser

@@ -59,6 +59,7 @@ def _apply_embedded_defaults(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     from registry import mail
+    from registry.searching import services as searching_services
     from registry.extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
@@ -73,6 +74,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     mail.init_app(app)
+    searching_services.init_app(app)
     _import_models()
 
 
@@ -90,10 +92,12 @@ def register_blueprints(app: Flask) -> None:
     from registry.api import bp as api_bp
     from registry.main import bp as main_bp
     from registry.providers import bp as providers_bp
+    from registry.searching import bp as searching_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(accounts_bp, url_prefix="/account")
     app.register_blueprint(providers_bp)
+    app.register_blueprint(searching_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(admin_bp, url_prefix="/admin")
 

@@ -11,6 +11,7 @@ from registry.extensions import db
 users_cli = AppGroup("users", help="Manage accounts.")
 demo_cli = AppGroup("demo", help="Demo data.")
 audit_cli = AppGroup("audit", help="The audit log.")
+search_cli = AppGroup("search", help="The search index.")
 
 
 @users_cli.command("create")
@@ -61,7 +62,30 @@ def audit_verify_command() -> None:
     raise SystemExit(1)
 
 
+@search_cli.command("sync")
+def search_sync_command() -> None:
+    """Apply search outbox rows still pending (after a crash, or from other nodes)."""
+    from registry.searching import services
+    from search import IndexLocked
+
+    try:
+        count = services.sync_pending(db.session, services.search_index())
+    except IndexLocked as error:
+        raise click.ClickException(f"{error}; the rows stay pending, try again shortly.") from None
+    click.echo(f"Updated {count} providers in the search index.")
+
+
+@search_cli.command("rebuild")
+def search_rebuild_command() -> None:
+    """Build a fresh index from the database and swap it in; searches keep answering."""
+    from registry.searching import services
+
+    count = services.rebuild(db.session, services.search_index())
+    click.echo(f"Rebuilt the search index: {count} listed providers.")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(audit_cli)
+    app.cli.add_command(search_cli)

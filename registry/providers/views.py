@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from registry.accounts.models import Role
 from registry.auth import role_required
 from registry.extensions import db
+from registry.money import to_pence, to_pounds
 from registry.providers import bp, services
 from registry.providers.forms import ProfileForm
 from registry.providers.vocabulary import availability_mask
-
-
-def _pence(pounds: Decimal | None) -> int | None:
-    return None if pounds is None else int((pounds * 100).to_integral_value())
-
-
-def _pounds(pence: int | None) -> Decimal | None:
-    return None if pence is None else Decimal(pence) / 100
 
 
 def _own_provider():
@@ -91,8 +82,8 @@ def _fill_form(form: ProfileForm, provider) -> None:
         services=[t.slug for t in provider.service_types],
         languages=provider.languages,
         availability=provider.availability_slots,
-        rate_min=_pounds(provider.rate_min_pence),
-        rate_max=_pounds(provider.rate_max_pence),
+        rate_min=to_pounds(provider.rate_min_pence),
+        rate_max=to_pounds(provider.rate_max_pence),
         gender=provider.gender or "",
     )
 
@@ -104,8 +95,8 @@ def _profile_data(form: ProfileForm) -> services.ProfileData:
         services=form.services.data,
         base_postcode=form.base_postcode.data or None,
         travel_radius_miles=form.travel_radius_miles.data,
-        rate_min_pence=_pence(form.rate_min.data),
-        rate_max_pence=_pence(form.rate_max.data),
+        rate_min_pence=to_pence(form.rate_min.data),
+        rate_max_pence=to_pence(form.rate_max.data),
         languages=form.languages.data,
         availability=availability_mask(form.availability.data),
         phone=form.phone.data,

@@ -1,0 +1,23 @@
+"""GET /api/v1/search: the search page's results as JSON."""
+
+from __future__ import annotations
+
+from flask import request
+from marshmallow import ValidationError
+
+from registry.api import api_error, bp
+from registry.providers.services import all_service_types
+from registry.searching.presenters import present
+from registry.searching.schemas import SearchArgsSchema, SearchResponseSchema, args_to_dict, flatten_errors
+from registry.searching.services import run_search
+
+
+@bp.get("/search")
+def search():
+    """Listed providers covering a postcode; same parameters as the search page."""
+    schema = SearchArgsSchema(service_slugs={t.slug for t in all_service_types()})
+    try:
+        args = schema.load(args_to_dict(request.args))
+    except ValidationError as error:
+        return api_error(400, "invalid_parameters", "Some search parameters are not valid.", flatten_errors(error.messages))
+    return SearchResponseSchema().dump(present(run_search(args)))

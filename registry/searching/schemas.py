@@ -1,0 +1,119 @@
+"""Search parameters (one schema for the web page and the JSON API) and results."""
+
+from __future__ import annotations
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, pre_load, validate, validates
+
+from registry.providers.vocabulary import DAYS, GENDERS, LANGUAGES, PARTS, ProviderKind
+from search.geo import PostcodeError, locate
+
+MAX_RADIUS_MILES = 50
+DEFAULT_RADIUS_MILES = 10
+MAX_TEXT_LENGTH = 200
+MAX_PAGE = 500
+SORTS = ("best", "distance", "rating", "price")
+BADGES = ("enhanced-dbs", "dbs-update-service", "insurance", "cqc-registered", "food-hygiene-5", "first-aid")
+LIST_FIELDS = ("service", "kind", "language", "badge")
+
+
+class SearchArgsSchema(Schema):
+    """Parse query-string parameters; ``load(args_to_dict(request.args))``."""
+
+    class Meta:
+        unknown = EXCLUDE  # links from elsewhere may carry tracking parameters
+
+    postcode = fields.String(required=True, validate=validate.Length(max=10), metadata={"description": "Full postcode or district"})
+    radius = fields.Float(
+        load_default=DEFAULT_RADIUS_MILES,
+        validate=validate.Range(min=0, min_inclusive=False, max=MAX_RADIUS_MILES, error=f"Choose a radius above 0 and up to {MAX_RADIUS_MILES} miles."),
+    )
+    service = fields.List(fields.String(), load_default=list)
+    q = fields.String(load_default="", validate=validate.Length(max=MAX_TEXT_LENGTH, error=f"Use at most {MAX_TEXT_LENGTH} characters."))
+    kind = fields.List(fields.String(validate=validate.OneOf(tuple(ProviderKind))), load_default=list)
+    language = fields.List(fields.String(validate=validate.OneOf(tuple(LANGUAGES))), load_default=list)
+    max_rate = fields.Decimal(
+        load_default=None, allow_none=True, places=2, validate=validate.Range(min=0, max=1000, error="Enter an hourly rate from £0 to £1,000.")
+    )
+    min_rating = fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=0, max=10, error="Choose a rating from 0 to 10."))
+    day = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(DAYS))
+    part = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(PARTS))
+    gender = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(tuple(GENDERS)))
+    badge = fields.List(fields.String(validate=validate.OneOf(BADGES)), load_default=list)
+    sort = fields.String(load_default="best", validate=validate.OneOf(SORTS))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE, error=f"Choose a page from 1 to {MAX_PAGE}."))
+
+    def __init__(self, *args, service_slugs: set[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.service_slugs = service_slugs
+
+    @pre_load
+    def drop_blanks(self, data, **kwargs):
+        # A form submitted with an empty select sends "field=": treat it as absent.
+        return {key: value for key, value in data.items() if value not in ("", [], None)}
+
+    @validates("postcode")
+    def validate_postcode(self, value, **kwargs):
+        try:
+            locate(value)
+        except PostcodeError as error:
+            raise ValidationError(str(error)) from None
+
+    @validates("service")
+    def validate_services(self, value, **kwargs):
+        unknown = sorted(set(value) - self.service_slugs)
+        if unknown:
+            raise ValidationError(f"Unknown service: {', '.join(unknown)}.")
+
+    @post_load
+    def resolve(self, data, **kwargs):
+        data["place"] = locate(data["postcode"])
+        return data
+
+
+def args_to_dict(args) -> dict:
+    """A MultiDict of query parameters as the schema expects it (lists for list fields)."""
+    return {key: (args.getlist(key) if key in LIST_FIELDS else args.get(key)) for key in args.keys()}
+
+
+def flatten_errors(messages: dict) -> dict[str, list[str]]:
+    """marshmallow's errors (nested per list item) as one list of messages per field."""
+
+    def walk(value) -> list[str]:
+        if isinstance(value, dict):
+            return [m for v in value.values() for m in walk(v)]
+        if isinstance(value, list):
+            return [m for v in value for m in walk(v)]
+        return [str(value)]
+
+    return {field: walk(value) for field, value in messages.items()}
+
+
+class RatingSchema(Schema):
+    score = fields.Float(allow_none=True)
+    count = fields.Integer()
+
+
+class RateSchema(Schema):
+    min_pounds = fields.Decimal(as_string=True, allow_none=True)
+    max_pounds = fields.Decimal(as_string=True, allow_none=True)
+
+
+class SearchResultSchema(Schema):
+    slug = fields.String()
+    name = fields.String()
+    kind = fields.String()
+    district = fields.String()
+    distance_miles = fields.Float()
+    services = fields.List(fields.String())
+    hourly_rate = fields.Nested(RateSchema)
+    rating = fields.Nested(RatingSchema)
+    badges = fields.List(fields.String())
+    languages = fields.List(fields.String())
+
+
+class SearchResponseSchema(Schema):
+    results = fields.List(fields.Nested(SearchResultSchema))
+    total = fields.Integer()
+    page = fields.Integer()
+    pages = fields.Integer()
+    facets = fields.Dict(keys=fields.String(), values=fields.Dict(keys=fields.String(), values=fields.Integer()))

@@ -1,0 +1,43 @@
+"""The search page."""
+
+from __future__ import annotations
+
+from flask import render_template, request
+from flask_login import current_user
+from marshmallow import ValidationError
+
+from registry.providers.services import all_service_types
+from registry.searching import bp
+from registry.searching.presenters import present
+from registry.searching.schemas import BADGES, DEFAULT_RADIUS_MILES, SearchArgsSchema, args_to_dict, flatten_errors
+from registry.searching.services import run_search
+
+
+@bp.get("/search")
+def search_page():
+    service_types = all_service_types()
+    args = args_to_dict(request.args)
+    if not args.get("postcode") and current_user.is_authenticated and current_user.home_postcode:
+        args["postcode"] = current_user.home_postcode
+    errors, page = {}, None
+    if args.get("postcode") or request.args:
+        try:
+            parsed = SearchArgsSchema(service_slugs={t.slug for t in service_types}).load(args)
+        except ValidationError as error:
+            errors = flatten_errors(error.messages)
+        else:
+            page = present(run_search(parsed))
+    status = 400 if errors else 200
+    return (
+        render_template(
+            "search/results.html",
+            args=args,
+            errors=errors,
+            page=page,
+            service_types=service_types,
+            service_names={t.slug: t.name for t in service_types},
+            badges=BADGES,
+            default_radius=DEFAULT_RADIUS_MILES,
+        ),
+        status,
+    )
