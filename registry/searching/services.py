@@ -23,13 +23,16 @@ from registry.providers.models import Provider, ProviderService
 from registry.providers.vocabulary import DAYS, PARTS, ProfileStatus
 from registry.searching.models import SearchOutboxEntry
 from search import IndexLocked, ProviderDocument, SearchIndex, SearchQuery, SearchResult
+from search.geo import outcode_centroids
 
 log = logging.getLogger(__name__)
 SYNC_BATCH = 500
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["search_index"] = SearchIndex(app.config["SEARCH_INDEX_DIR"], lock_timeout=app.config["SEARCH_LOCK_TIMEOUT"])
+    app.extensions["search_index"] = SearchIndex(
+        app.config["SEARCH_INDEX_DIR"], lock_timeout=app.config["SEARCH_LOCK_TIMEOUT"]
+    )
 
 
 def search_index() -> SearchIndex:
@@ -63,8 +66,6 @@ def build_document(provider: Provider) -> ProviderDocument | None:
     listed = sorted((row.service_type for row in provider.services if row.listed), key=lambda t: t.position)
     if provider.status != ProfileStatus.LISTED or not listed or not provider.outcode:
         return None
-    from search.geo import outcode_centroids
-
     latitude, longitude = outcode_centroids()[provider.outcode]
     rating = rating_for(provider)
     return ProviderDocument(
