@@ -400,4 +400,6 @@ def main(argv: list[str] | None = None, extra_timers: dict[str, Callable[[dict],
 
 
 if __name__ == "__main__":
-    main()
+    from bench.http_timer import make_http_timer
+
+    main(extra_timers={"HTTP GET /api/v1/search": make_http_timer(make_documents, SERVICES)})
