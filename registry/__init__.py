@@ -58,7 +58,7 @@ def _apply_embedded_defaults(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from registry import mail
+    from registry import mail, storage
     from registry.searching import services as searching_services
     from registry.extensions import csrf, db, limiter, login_manager, migrate
 
@@ -74,6 +74,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     mail.init_app(app)
+    storage.init_app(app)
     searching_services.init_app(app)
     _import_models()
 
@@ -81,6 +82,7 @@ def register_extensions(app: Flask) -> None:
 def _import_models() -> None:
     """Make every table known to SQLAlchemy (and so to Alembic's autogenerate)."""
     import registry.accounts.models  # noqa: F401
+    import registry.checks.models  # noqa: F401
     import registry.providers.models  # noqa: F401
     import registry.safeguarding.models  # noqa: F401
     import registry.searching.models  # noqa: F401

@@ -5,24 +5,12 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from registry.accounts.models import User
+from registry.checks.kinds import REQUIREMENT_NAMES as REQUIREMENTS
 from registry.extensions import db
 from registry.providers.models import ProviderService, ServiceRequirement, ServiceType
 from registry.safeguarding import audit
 from registry.searching.outbox import enqueue_reindex
 
-# What each requirement code asks for, in words providers and officers read.
-REQUIREMENTS = {
-    "identity": "Proof of identity",
-    "dbs_basic": "A DBS check (any level)",
-    "dbs_enhanced_adults": "Enhanced DBS with the adults' barred list",
-    "dbs_enhanced_children": "Enhanced DBS with the children's barred list",
-    "right_to_work": "Right to work in the UK",
-    "public_liability_insurance": "Public liability insurance",
-    "cqc_registration": "CQC registration",
-    "food_hygiene": "Food hygiene rating",
-    "qualification": "A relevant professional qualification",
-}
-APPLIES_TO = {"": "Every provider", "pa": "Personal assistants only", "organisation": "Organisations only"}
 
 
 class TaxonomyError(Exception):

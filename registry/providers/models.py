@@ -83,6 +83,9 @@ class Provider(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Set by an officer; a suspended provider is listed for nothing until reinstated.
+    suspended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    suspension_reason: Mapped[str | None] = mapped_column(Text)
 
     user = relationship("User", backref=db.backref("provider", uselist=False))
     services: Mapped[list[ProviderService]] = relationship(

@@ -1,0 +1,5 @@
+"""Background checks: uploads, the officer's queue and decisions, expiry, retention."""
+
+from flask import Blueprint
+
+bp = Blueprint("checks", __name__)

@@ -1,0 +1,62 @@
+"""A background check: structured evidence plus a document, and its decision."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from registry.checks.kinds import KIND_NAMES, STATUS_LABELS, CheckStatus
+from registry.extensions import db
+from registry.models import utcnow
+
+
+class Check(db.Model):
+    __tablename__ = "checks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(30), index=True)
+    status: Mapped[str] = mapped_column(String(20), default=CheckStatus.PENDING, index=True)
+    details: Mapped[dict] = mapped_column(JSON, default=dict)  # the structured fields of this kind
+    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # The document: stored under a generated key; the name is for display only.
+    document_key: Mapped[str | None] = mapped_column(String(200))
+    document_name: Mapped[str] = mapped_column(String(120), default="")
+    document_type: Mapped[str] = mapped_column(String(40), default="")
+    document_size: Mapped[int] = mapped_column(default=0)
+    document_deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The decision.
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+    verification_method: Mapped[str | None] = mapped_column(String(20))
+    update_service_result: Mapped[str | None] = mapped_column(String(30))
+    valid_until: Mapped[date | None] = mapped_column(Date, index=True)
+    reminder_sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # History: a replacement points at the check it replaces; an appeal is allowed once.
+    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("checks.id"))
+    appeal_note: Mapped[str | None] = mapped_column(Text)
+    appealed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    excluded_officer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # who must not decide the appeal
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    provider = relationship("Provider", backref=db.backref("checks", cascade="all, delete-orphan", order_by="Check.id"))
+    decided_by = relationship("User", foreign_keys=[decided_by_id])
+
+    @property
+    def kind_name(self) -> str:
+        return KIND_NAMES.get(self.kind, self.kind)
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS.get(self.status, self.status)
+
+    def is_current(self, today: date) -> bool:
+        return self.status == CheckStatus.APPROVED and self.valid_until is not None and self.valid_until >= today
+
+    def __repr__(self) -> str:
+        return f"<Check {self.id} {self.kind} {self.status}>"
