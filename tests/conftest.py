@@ -215,3 +215,38 @@ def make_provider(app):
         return slug
 
     return _make
+
+
+# Structured fields of a believable approved check, per kind.
+CHECK_DETAILS = {
+    "identity": {"document_type": "passport"},
+    "dbs": {"level": "enhanced", "barred_lists": "both", "certificate_number": "001234567890", "issue_date": "2026-01-12", "update_service": True, "update_service_id": "C1234567"},
+    "right_to_work": {"document_type": "british_passport"},
+    "insurance": {"insurer": "Aviva", "policy_number": "PL-55512", "cover_pounds": 5000000, "end_date": "2027-06-30"},
+    "cqc": {"registration_id": "1-101234567"},
+    "food_hygiene": {"rating": 5, "inspected_on": "2026-03-01", "local_authority": "Leeds"},
+    "qualification": {"title": "Registered Nurse", "awarding_body": "NMC", "awarded_on": "2015-07-01"},
+    "first_aid": {"course": "Emergency First Aid at Work", "completed_on": "2026-02-01"},
+}
+
+
+def approve_checks(app, slug: str, kinds=tuple(CHECK_DETAILS), days_valid: int = 365, verification_method: str = "in_person") -> None:
+    """Give a provider approved, current checks of ``kinds`` (test set-up, not the officer flow)."""
+    from datetime import timedelta
+
+    from registry.checks.listing import recompute_listing
+    from registry.checks.models import Check
+    from registry.models import today, utcnow
+    from registry.providers.services import get_by_slug
+
+    with app.app_context():
+        provider = get_by_slug(slug)
+        for kind in kinds:
+            provider.checks.append(Check(
+                kind=kind, status="approved", details=dict(CHECK_DETAILS[kind]), document_key=None,
+                decided_at=utcnow(), verification_method=verification_method,
+                valid_until=today() + timedelta(days=days_valid),
+            ))
+        db.session.flush()
+        recompute_listing(provider, today())
+        db.session.commit()

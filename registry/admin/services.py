@@ -7,7 +7,9 @@ from sqlalchemy import select
 from registry.accounts.models import User
 from registry.checks.kinds import REQUIREMENT_NAMES as REQUIREMENTS
 from registry.extensions import db
-from registry.providers.models import ProviderService, ServiceRequirement, ServiceType
+from registry.checks.listing import recompute_listing
+from registry.models import today
+from registry.providers.models import Provider, ProviderService, ServiceRequirement, ServiceType
 from registry.safeguarding import audit
 from registry.searching.outbox import enqueue_reindex
 
@@ -55,6 +57,9 @@ def update_service(service: ServiceType, name: str, description: str, requiremen
 
 
 def _requirements_changed(service: ServiceType) -> None:
-    provider_ids = db.session.scalars(select(ProviderService.provider_id).where(ProviderService.service_type_id == service.id))
-    for provider_id in provider_ids:
-        enqueue_reindex(provider_id)
+    providers = db.session.scalars(
+        select(Provider).join(ProviderService).where(ProviderService.service_type_id == service.id)
+    )
+    for provider in providers:
+        recompute_listing(provider, today())
+        enqueue_reindex(provider.id)

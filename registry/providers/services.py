@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from registry.accounts.models import User
 from registry.extensions import db
-from registry.models import utcnow
+from registry.models import today, utcnow
 from registry.providers.models import Provider, ProviderLanguage, ProviderService, ServiceType
 from registry.providers.vocabulary import ProfileStatus, ProviderKind
 from search.geo import locate
@@ -136,9 +136,11 @@ def _set_languages(provider: Provider, codes: list[str]) -> None:
 
 
 def on_profile_changed(provider: Provider) -> None:
-    """Keep what is derived from a profile (the search index) in step with it."""
+    """Keep what is derived from a profile (listing, the search index) in step with it."""
+    from registry.checks.listing import recompute_listing
     from registry.searching.outbox import enqueue_reindex
 
+    recompute_listing(provider, today())
     enqueue_reindex(provider.id)
 
 

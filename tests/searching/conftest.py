@@ -1,29 +1,36 @@
 import pytest
-from sqlalchemy import select
 
+from registry.checks.listing import recompute_listing
 from registry.extensions import db
-from registry.providers.models import Provider
-from registry.searching.outbox import enqueue_reindex
+from registry.models import today, utcnow
+from registry.providers.services import get_by_slug
+from tests.conftest import approve_checks
 
 
-def set_listing(app, slug: str, services: list[str] | None = None, status: str = "listed") -> None:
-    """Mark a provider listed for ``services`` (all it offers by default), as the checks rules would."""
+def suspend(app, slug: str) -> None:
     with app.app_context():
-        provider = db.session.scalar(select(Provider).where(Provider.slug == slug))
-        for row in provider.services:
-            row.listed = status == "listed" and (services is None or row.service_type.slug in services)
-        provider.status = status
-        enqueue_reindex(provider.id)
+        provider = get_by_slug(slug)
+        provider.suspended_at, provider.suspension_reason = utcnow(), "test"
+        recompute_listing(provider, today())
+        db.session.commit()
+
+
+def lapse_all_checks(app, slug: str) -> None:
+    with app.app_context():
+        provider = get_by_slug(slug)
+        for check in provider.checks:
+            check.status = "lapsed"
+        recompute_listing(provider, today())
         db.session.commit()
 
 
 @pytest.fixture
 def listed_provider(app, make_provider):
-    """Create a provider and list it; returns the slug."""
+    """Create a provider with every check approved, so it is listed for all it offers."""
 
     def _make(services=("personal-care", "companionship"), **profile):
         slug = make_provider(services=list(services), **profile)
-        set_listing(app, slug)
+        approve_checks(app, slug)
         return slug
 
     return _make

@@ -11,7 +11,8 @@ from registry.providers import services as providers
 from registry.providers.models import Provider
 from registry.searching.models import SearchOutboxEntry
 from tests.conftest import complete_profile_data
-from tests.searching.conftest import set_listing
+from tests.conftest import approve_checks
+from tests.searching.conftest import lapse_all_checks, suspend
 
 
 def api(client, **params):
@@ -44,19 +45,20 @@ def test_the_providers_travel_radius_is_respected(client, listed_provider):
     assert slugs(body) == [travels]
 
 
-@pytest.mark.parametrize("status", ["suspended", "submitted"])
-def test_delisting_removes_the_provider_from_the_very_next_search(app, client, listed_provider, status):
+@pytest.mark.parametrize("delist", [suspend, lapse_all_checks])
+def test_delisting_removes_the_provider_from_the_very_next_search(app, client, listed_provider, delist):
     slug = listed_provider(base_postcode="LS6 2AA")
     assert slugs(api(client, postcode="LS6")[1]) == [slug]
-    set_listing(app, slug, status=status)
+    delist(app, slug)
     assert slugs(api(client, postcode="LS6")[1]) == []
 
 
-def test_losing_one_service_keeps_the_provider_for_the_other(app, client, listed_provider):
-    slug = listed_provider(base_postcode="LS6 2AA")
-    set_listing(app, slug, services=["companionship"])
+def test_a_provider_is_listed_only_for_the_services_its_checks_cover(app, client, make_provider):
+    # Identity, food hygiene and insurance cover meal delivery but not personal care (no DBS).
+    slug = make_provider(base_postcode="LS6 2AA", services=["meal-delivery", "personal-care"])
+    approve_checks(app, slug, kinds=("identity", "food_hygiene", "insurance"))
     assert slugs(api(client, postcode="LS6", service="personal-care")[1]) == []
-    assert slugs(api(client, postcode="LS6", service="companionship")[1]) == [slug]
+    assert slugs(api(client, postcode="LS6", service="meal-delivery")[1]) == [slug]
 
 
 def test_a_profile_edit_shows_in_the_next_search(app, client, listed_provider):
@@ -175,7 +177,7 @@ def test_a_locked_index_leaves_the_change_pending_until_search_sync(app, client,
     slug = listed_provider(base_postcode="LS6 2AA")
     writer = _hold_index_lock(app)
     try:
-        set_listing(app, slug, status="suspended")  # the commit succeeds; the index write cannot
+        suspend(app, slug)  # the commit succeeds; the index write cannot
         with app.app_context():
             assert db.session.scalar(select(func.count()).select_from(SearchOutboxEntry)) == 1
         locked = runner.invoke(args=["search", "sync"])
@@ -192,7 +194,7 @@ def test_a_locked_index_leaves_the_change_pending_until_search_sync(app, client,
 def test_rebuild_builds_the_index_from_the_database(app, client, runner, listed_provider, make_provider):
     first = listed_provider(base_postcode="LS6 2AA")
     second = listed_provider(base_postcode="LS6 2AA")
-    make_provider(base_postcode="LS6 2AA")
+    make_provider(base_postcode="LS6 2AA")  # never checked, never listed
     # The index misses a change (written straight to the database, no outbox row).
     with app.app_context():
         db.session.execute(sa.update(Provider).where(Provider.slug == first).values(status="suspended"))

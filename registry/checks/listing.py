@@ -1,0 +1,80 @@
+"""Listed means searchable: the one rule that decides it (DESIGN.md, trust model 1).
+
+A provider is listed for a service when it is not a draft, not suspended,
+and every check the service requires of its kind (identity always) is
+approved and current. The result is stored on ``ProviderService.listed`` and
+``Provider.status`` so search can filter on it, and recomputed on every
+decision, suspension, reinstatement, expiry and change of services.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from registry.checks.kinds import REQUIREMENT_KIND, REQUIREMENT_NAMES, CheckStatus, satisfies
+from registry.checks.models import Check
+from registry.providers.models import Provider, ServiceType
+from registry.providers.vocabulary import ProfileStatus
+from registry.searching.outbox import enqueue_reindex
+
+
+@dataclass
+class RequirementState:
+    """Where one requirement of one service stands, for the dashboard."""
+
+    code: str
+    name: str
+    kind: str
+    state: str  # "approved" | "lapsing" | "pending" | "info_requested" | "rejected" | "lapsed" | "missing"
+    check: Check | None
+
+
+def requirements_for(provider: Provider, service_type: ServiceType) -> list[str]:
+    codes = service_type.requirements_for(provider.kind)
+    return codes if "identity" in codes else ["identity", *codes]
+
+
+def meets(provider: Provider, requirement: str, today: date) -> Check | None:
+    """The approved, current check meeting ``requirement``, if any."""
+    for check in provider.checks:
+        if check.is_current(today) and satisfies(requirement, check.kind, check.details or {}):
+            return check
+    return None
+
+
+def recompute_listing(provider: Provider, today: date) -> bool:
+    """Store which services the provider is listed for; returns whether anything changed."""
+    before = (provider.status, [(row.service_type_id, row.listed) for row in provider.services])
+    eligible = provider.status != ProfileStatus.DRAFT and provider.suspended_at is None
+    for row in provider.services:
+        row.listed = eligible and all(meets(provider, code, today) for code in requirements_for(provider, row.service_type))
+    if provider.status != ProfileStatus.DRAFT:
+        if provider.suspended_at is not None:
+            provider.status = ProfileStatus.SUSPENDED
+        elif any(row.listed for row in provider.services):
+            provider.status = ProfileStatus.LISTED
+        else:
+            provider.status = ProfileStatus.SUBMITTED
+    changed = before != (provider.status, [(row.service_type_id, row.listed) for row in provider.services])
+    if changed:
+        enqueue_reindex(provider.id)
+    return changed
+
+
+def requirement_states(provider: Provider, service_type: ServiceType, today: date, lapsing_days: int) -> list[RequirementState]:
+    """For the dashboard: each requirement of a service and the best check towards it."""
+    states = []
+    for code in requirements_for(provider, service_type):
+        kind = REQUIREMENT_KIND[code]
+        current = meets(provider, code, today)
+        if current is not None:
+            lapsing = (current.valid_until - today).days <= lapsing_days
+            states.append(RequirementState(code, REQUIREMENT_NAMES[code], kind, "lapsing" if lapsing else "approved", current))
+            continue
+        latest = next((c for c in reversed(provider.checks) if c.kind == kind and c.status != CheckStatus.SUPERSEDED), None)
+        state = "missing" if latest is None else latest.status
+        if state == CheckStatus.APPROVED:  # approved but does not meet this requirement (e.g. basic DBS)
+            state = "missing"
+        states.append(RequirementState(code, REQUIREMENT_NAMES[code], kind, state, latest))
+    return states
