@@ -62,6 +62,16 @@ class Config:
     CHECK_REMINDER_DAYS = _env_int("CHECK_REMINDER_DAYS", 30)
     DOCUMENT_RETENTION_DAYS = _env_int("DOCUMENT_RETENTION_DAYS", 180)
     REVIEW_TARGET_DAYS = _env_int("REVIEW_TARGET_DAYS", 5)
+    # How long an approval lasts for kinds without their own end date (days from the decision).
+    CHECK_VALIDITY_DAYS = {
+        "identity": 5 * 365,
+        "right_to_work": 365,
+        "qualification": 5 * 365,
+        "cqc": 365,
+        "food_hygiene": 2 * 365,
+        "first_aid": 3 * 365,
+        "reference": 3 * 365,
+    }
 
 
 class DevelopmentConfig(Config):

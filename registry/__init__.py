@@ -92,6 +92,7 @@ def register_blueprints(app: Flask) -> None:
     from registry.accounts import bp as accounts_bp
     from registry.admin import bp as admin_bp
     from registry.api import bp as api_bp
+    from registry.checks import bp as checks_bp
     from registry.main import bp as main_bp
     from registry.providers import bp as providers_bp
     from registry.searching import bp as searching_bp
@@ -100,6 +101,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(accounts_bp, url_prefix="/account")
     app.register_blueprint(providers_bp)
     app.register_blueprint(searching_bp)
+    app.register_blueprint(checks_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(admin_bp, url_prefix="/admin")
 

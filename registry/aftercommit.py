@@ -16,6 +16,7 @@ from sqlalchemy import event
 
 log = logging.getLogger(__name__)
 _KEY = "after_commit"
+_ROLLBACK_KEY = "after_rollback"
 
 
 def after_commit(session, callback: Callable[[], None], key: str | None = None) -> None:
@@ -27,16 +28,26 @@ def after_commit(session, callback: Callable[[], None], key: str | None = None) 
     queued.setdefault(key or object(), callback)
 
 
-@event.listens_for(Session, "after_commit")
-def _run_queued(session) -> None:
-    callbacks = session.info.pop(_KEY, {})
-    for callback in callbacks.values():
+def after_rollback(session, callback: Callable[[], None]) -> None:
+    """Queue ``callback`` to undo an outside effect (a stored file) if the transaction rolls back."""
+    session.info.setdefault(_ROLLBACK_KEY, []).append(callback)
+
+
+def _run(callbacks, when: str) -> None:
+    for callback in callbacks:
         try:
             callback()
-        except Exception:  # the data is saved; a failed side effect must not undo the request
-            log.exception("after-commit task %r failed", callback)
+        except Exception:  # the database outcome stands; a failed side effect must not change it
+            log.exception("%s task %r failed", when, callback)
+
+
+@event.listens_for(Session, "after_commit")
+def _run_queued(session) -> None:
+    session.info.pop(_ROLLBACK_KEY, None)
+    _run(session.info.pop(_KEY, {}).values(), "after-commit")
 
 
 @event.listens_for(Session, "after_rollback")
 def _drop_queued(session) -> None:
     session.info.pop(_KEY, None)
+    _run(session.info.pop(_ROLLBACK_KEY, []), "after-rollback")

@@ -12,6 +12,46 @@ users_cli = AppGroup("users", help="Manage accounts.")
 demo_cli = AppGroup("demo", help="Demo data.")
 audit_cli = AppGroup("audit", help="The audit log.")
 search_cli = AppGroup("search", help="The search index.")
+checks_cli = AppGroup("checks", help="Background checks.")
+documents_cli = AppGroup("documents", help="Check documents.")
+
+
+def _as_of(value: str | None):
+    from datetime import date
+
+    from registry.models import today
+
+    if value is None:
+        return today()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter("use YYYY-MM-DD", param_hint="--as-of") from None
+
+
+@checks_cli.command("expire")
+@click.option("--as-of", "as_of", help="Pretend today is this date (YYYY-MM-DD).")
+def checks_expire_command(as_of: str | None) -> None:
+    """Lapse checks past their valid-until date and send reminders; safe to run twice."""
+    from registry.checks.services import expire
+
+    report = expire(_as_of(as_of))
+    db.session.commit()
+    click.echo(f"{report.lapsed} checks lapsed, {report.reminded} reminders sent.")
+
+
+@documents_cli.command("purge")
+@click.option("--as-of", "as_of", help="Pretend today is this date (YYYY-MM-DD).")
+def documents_purge_command(as_of: str | None) -> None:
+    """Delete decided checks' documents past the retention period, and orphan files."""
+    from datetime import datetime, time, timezone
+
+    from registry.checks.services import purge_documents
+
+    moment = datetime.combine(_as_of(as_of), time(23, 59, 59), tzinfo=timezone.utc) if as_of else datetime.now(timezone.utc)
+    report = purge_documents(moment)
+    db.session.commit()
+    click.echo(f"{report.purged} documents deleted under the retention policy, {report.orphans} orphan files removed.")
 
 
 @users_cli.command("create")
@@ -89,3 +129,5 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(demo_cli)
     app.cli.add_command(audit_cli)
     app.cli.add_command(search_cli)
+    app.cli.add_command(checks_cli)
+    app.cli.add_command(documents_cli)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from flask import jsonify, render_template
+from flask import current_app, jsonify, render_template
+from flask_login import current_user
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from registry.accounts.models import Role
 from registry.auth import role_required
+from registry.checks.services import queue
 from registry.extensions import db
 from registry.main import bp
+from registry.models import utcnow
 from registry.providers.services import all_service_types
 
 
@@ -21,7 +24,11 @@ def index():
 @bp.get("/staff")
 @role_required(Role.OFFICER, Role.ADMIN)
 def staff_home():
-    return render_template("main/staff_home.html")
+    waiting = queue(officer=current_user)
+    target = current_app.config["REVIEW_TARGET_DAYS"]
+    now = utcnow().replace(tzinfo=None)
+    overdue = sum(1 for c in waiting if (now - c.submitted_at.replace(tzinfo=None)).days > target)
+    return render_template("main/staff_home.html", queue_count=len(waiting), overdue_count=overdue, target_days=target)
 
 
 @bp.get("/healthz")

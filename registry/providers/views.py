@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from registry.accounts.models import Role
 from registry.auth import role_required
+from registry.checks.badges import badges
+from registry.checks.forms import AppealForm
+from registry.checks.listing import requirement_states
 from registry.extensions import db
+from registry.models import today
 from registry.money import to_pence, to_pounds
 from registry.providers import bp, services
 from registry.providers.forms import ProfileForm
@@ -25,8 +29,16 @@ def _own_provider():
 @role_required(Role.PROVIDER)
 def dashboard():
     provider = _own_provider()
+    lapsing_days = current_app.config["CHECK_REMINDER_DAYS"]
+    service_states = [
+        (row, requirement_states(provider, row.service_type, today(), lapsing_days)) for row in provider.services
+    ]
     return render_template(
-        "providers/dashboard.html", provider=provider, missing=services.missing_items(provider)
+        "providers/dashboard.html",
+        provider=provider,
+        missing=services.missing_items(provider),
+        service_states=service_states,
+        appeal_form=AppealForm(formdata=None),
     )
 
 
@@ -71,6 +83,7 @@ def public_profile(slug: str):
     return render_template(
         "providers/public_profile.html",
         provider=provider,
+        badges=badges(provider, today()),
         show_contact=current_user.is_authenticated,
         is_owner=is_owner,
     )

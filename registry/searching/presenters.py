@@ -20,7 +20,11 @@ def present(result: SearchResult) -> dict:
         for p in db.session.scalars(
             select(Provider)
             .where(Provider.id.in_(ids))
-            .options(selectinload(Provider.services).selectinload(ProviderService.service_type), selectinload(Provider.language_rows))
+            .options(
+                selectinload(Provider.services).selectinload(ProviderService.service_type),
+                selectinload(Provider.language_rows),
+                selectinload(Provider.checks),
+            )
         )
     }
     rows = []

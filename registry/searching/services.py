@@ -18,7 +18,9 @@ from flask import Flask, current_app
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload
 
+from registry.checks.badges import search_badge_codes
 from registry.extensions import db
+from registry.models import today
 from registry.providers.models import Provider, ProviderService
 from registry.providers.vocabulary import DAYS, PARTS, ProfileStatus
 from registry.searching.models import SearchOutboxEntry
@@ -54,6 +56,7 @@ def provider_documents(session: Session, provider_ids: Iterable[int] | None = No
     query = select(Provider).options(
         selectinload(Provider.services).selectinload(ProviderService.service_type),
         selectinload(Provider.language_rows),
+        selectinload(Provider.checks),
     )
     if provider_ids is not None:
         query = query.where(Provider.id.in_(list(provider_ids)))
@@ -98,7 +101,7 @@ def rating_for(provider: Provider) -> tuple[float | None, int]:
 
 def badges_for(provider: Provider) -> list[str]:
     """Search badge codes earned by the provider's approved, current checks."""
-    return []
+    return search_badge_codes(provider, today())
 
 
 def sync_pending(session: Session, index: SearchIndex, limit: int | None = None) -> int:

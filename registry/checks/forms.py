@@ -1,0 +1,156 @@
+"""Check forms: one per kind for providers, and the officer's decision forms."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import BooleanField, DateField, DecimalField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
+
+from registry.checks.kinds import BARRED_LISTS, DBS_LEVELS, UPDATE_SERVICE_RESULTS, VERIFICATION_METHODS, CheckKind
+from registry.forms import strip
+
+
+def _text(label: str, max_length: int = 120, required: bool = True, **kwargs) -> StringField:
+    validators = [InputRequired(f"Enter the {label.lower()}.")] if required else [Optional()]
+    validators.append(Length(max=max_length, message=f"Use at most {max_length} characters."))
+    return StringField(label, filters=[strip], validators=validators, **kwargs)
+
+
+def _date(label: str) -> DateField:
+    return DateField(label, validators=[InputRequired(f"Enter the {label.lower()} as a date.")])
+
+
+def not_in_future(form, field):
+    if field.data and field.data > date.today():
+        raise ValidationError("This date cannot be in the future.")
+
+
+def not_in_past(form, field):
+    if field.data and field.data < date.today():
+        raise ValidationError("This date has already passed: upload a current policy.")
+
+
+class CheckForm(FlaskForm):
+    """The document every check carries; subclasses add their kind's fields."""
+
+    document = FileField("Document (PDF, JPEG or PNG, up to 10 MB)")
+
+    def details(self) -> dict:
+        """The structured fields as stored: JSON values, dates as ISO strings."""
+        return {name: _json_value(field.data) for name, field in self._fields.items() if name not in ("document", "csrf_token")}
+
+
+def _json_value(value):
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return int(value)
+    return value
+
+
+class IdentityForm(CheckForm):
+    document_type = SelectField("Document", choices=[("passport", "Passport"), ("driving_licence", "Photocard driving licence"), ("national_id", "National identity card"), ("brp", "Biometric residence permit")])
+
+
+class DbsForm(CheckForm):
+    level = SelectField("Level", choices=list(DBS_LEVELS.items()))
+    barred_lists = SelectField("Barred lists checked", choices=[("none", "None"), ("adults", "Adults"), ("children", "Children"), ("both", "Adults and children")])
+    certificate_number = StringField(
+        "Certificate number",
+        filters=[lambda v: v.replace(" ", "") if isinstance(v, str) else v],
+        validators=[InputRequired("Enter the certificate number."), Regexp(r"^\d{12}$", message="A DBS certificate number has exactly 12 digits.")],
+    )
+    issue_date = DateField("Issue date", validators=[InputRequired("Enter the issue date as a date."), not_in_future])
+    update_service = BooleanField("Subscribed to the DBS Update Service")
+    update_service_id = _text("Update Service subscription ID", max_length=20, required=False)
+
+    def validate_barred_lists(self, field):
+        if field.data != "none" and self.level.data != "enhanced":
+            raise ValidationError("Only enhanced checks include the barred lists.")
+
+    def validate_update_service_id(self, field):
+        if self.update_service.data and not field.data:
+            raise ValidationError("Enter the subscription ID, or untick the Update Service.")
+
+
+class RightToWorkForm(CheckForm):
+    document_type = SelectField("Evidence", choices=[("british_passport", "British or Irish passport"), ("share_code", "Home Office share code"), ("brp", "Biometric residence permit")])
+    share_code = _text("Share code (if any)", max_length=12, required=False)
+
+
+class InsuranceForm(CheckForm):
+    insurer = _text("Insurer")
+    policy_number = _text("Policy number", max_length=40)
+    cover_pounds = DecimalField("Cover (£)", places=0, validators=[InputRequired("Enter the amount of cover."), NumberRange(min=1, max=100_000_000, message="Enter the cover in pounds.")])
+    end_date = DateField("Policy end date", validators=[InputRequired("Enter the policy end date as a date."), not_in_past])
+
+
+class QualificationForm(CheckForm):
+    title = _text("Qualification")
+    awarding_body = _text("Awarding body")
+    awarded_on = DateField("Date awarded", validators=[InputRequired("Enter the date awarded as a date."), not_in_future])
+
+
+class CqcForm(CheckForm):
+    registration_id = StringField(
+        "CQC provider or location ID",
+        filters=[strip],
+        validators=[InputRequired("Enter the CQC ID."), Regexp(r"^1-\d{9,11}$", message="A CQC ID looks like 1-101234567.")],
+    )
+
+
+class FoodHygieneForm(CheckForm):
+    rating = IntegerField("Rating (0 to 5)", validators=[InputRequired("Enter the rating."), NumberRange(min=0, max=5, message="Ratings go from 0 to 5.")])
+    inspected_on = DateField("Inspection date", validators=[InputRequired("Enter the inspection date as a date."), not_in_future])
+    local_authority = _text("Local authority")
+
+
+class FirstAidForm(CheckForm):
+    course = _text("Course")
+    completed_on = DateField("Date completed", validators=[InputRequired("Enter the date completed as a date."), not_in_future])
+
+
+class ReferenceForm(CheckForm):
+    referee = _text("Referee's name")
+    relationship = _text("How they know you")
+
+
+FORMS: dict[str, type[CheckForm]] = {
+    CheckKind.IDENTITY: IdentityForm,
+    CheckKind.DBS: DbsForm,
+    CheckKind.RIGHT_TO_WORK: RightToWorkForm,
+    CheckKind.INSURANCE: InsuranceForm,
+    CheckKind.QUALIFICATION: QualificationForm,
+    CheckKind.CQC: CqcForm,
+    CheckKind.FOOD_HYGIENE: FoodHygieneForm,
+    CheckKind.FIRST_AID: FirstAidForm,
+    CheckKind.REFERENCE: ReferenceForm,
+}
+
+
+class AppealForm(FlaskForm):
+    note = TextAreaField("Why should the decision change?", filters=[strip], validators=[InputRequired("Explain why the decision should change."), Length(max=2000)])
+
+
+class ApproveForm(FlaskForm):
+    method = RadioField("How did you verify it?", choices=list(VERIFICATION_METHODS.items()), validators=[InputRequired("Say how you verified the check.")])
+    update_service_result = SelectField("Update Service result", choices=[("", "Not used")] + list(UPDATE_SERVICE_RESULTS.items()), validators=[Optional()])
+    valid_until = DateField("Valid until", validators=[InputRequired("Enter the valid-until date.")])
+    version = IntegerField(validators=[InputRequired()])
+
+
+class ReasonForm(FlaskForm):
+    reason = TextAreaField("Reason (the provider will see this)", filters=[strip], validators=[InputRequired("Give a reason."), Length(max=2000, message="Use at most 2,000 characters.")])
+    version = IntegerField(validators=[Optional()])
+
+
+class SuspendForm(FlaskForm):
+    reason = TextAreaField("Reason for suspending", filters=[strip], validators=[InputRequired("Give a reason."), Length(max=2000, message="Use at most 2,000 characters.")])
+
+
+class ReinstateForm(FlaskForm):
+    note = TextAreaField("Note", filters=[strip], validators=[Optional(), Length(max=2000)])

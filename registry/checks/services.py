@@ -1,0 +1,291 @@
+"""Check rules: submitting evidence, officers' decisions, suspension, expiry, retention.
+
+Services flush but never commit. Every officer action writes its audit event
+in the same transaction; file deletions run only after the commit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from registry.accounts.models import User
+from registry.aftercommit import after_commit, after_rollback
+from registry.checks.kinds import (
+    APPROVABLE_UPDATE_SERVICE_RESULTS,
+    UPDATE_SERVICE_RESULTS,
+    VERIFICATION_METHODS,
+    CheckKind,
+    CheckStatus,
+)
+from registry.checks.listing import recompute_listing
+from registry.checks.models import Check
+from registry.extensions import db
+from registry.mail import send_email
+from registry.models import utcnow
+from registry.providers.models import Provider
+from registry.safeguarding import audit
+from registry.storage import document_store, new_key
+from registry.uploads import CheckedUpload
+
+DECIDABLE = (CheckStatus.PENDING,)
+REPLACEABLE = (CheckStatus.PENDING, CheckStatus.INFO_REQUESTED)
+
+
+class CheckError(Exception):
+    """A check rule was broken; the message is safe to show."""
+
+
+class AlreadyDecided(CheckError):
+    pass
+
+
+def _as_date(value) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(value)
+
+
+def proposed_valid_until(kind: str, details: dict, decided_on: date) -> date | None:
+    """Insurance: the policy end; DBS: issue date plus the re-check interval; others: a per-kind default."""
+    config = current_app.config
+    if kind == CheckKind.INSURANCE:
+        return _as_date(details.get("end_date"))
+    if kind == CheckKind.DBS:
+        return _as_date(details["issue_date"]) + timedelta(days=config["DBS_RECHECK_DAYS"])
+    return decided_on + timedelta(days=config["CHECK_VALIDITY_DAYS"][kind])
+
+
+def submit_check(provider: Provider, kind: str, details: dict, upload: CheckedUpload, replaces: Check | None = None) -> Check:
+    """Store the document, then record the check (waiting for review).
+
+    The file goes first: if the store fails nothing is recorded. If the
+    transaction later rolls back, the file is deleted again (and ``flask
+    documents purge`` removes any orphan a crash leaves behind).
+    """
+    if replaces is not None and replaces.provider_id != provider.id:
+        raise CheckError("That check belongs to someone else.")
+    key, store = new_key(), document_store()
+    store.put(key, upload.data, upload.content_type)
+    after_rollback(db.session, lambda: store.delete(key))
+    check = Check(
+        provider=provider,
+        kind=kind,
+        details=details,
+        document_key=key,
+        document_name=upload.display_name,
+        document_type=upload.content_type,
+        document_size=upload.size,
+        replaces_id=replaces.id if replaces else None,
+    )
+    db.session.add(check)
+    if replaces is not None and replaces.status in REPLACEABLE:
+        replaces.status = CheckStatus.SUPERSEDED
+    db.session.flush()
+    return check
+
+
+def _lock_for_decision(check: Check, officer: User) -> None:
+    if check.status not in DECIDABLE:
+        raise AlreadyDecided("This check was already decided by another officer.")
+    if check.excluded_officer_id == officer.id:
+        raise CheckError("This is an appeal against your own decision: another officer must decide it.")
+
+
+def _flush_decision() -> None:
+    try:
+        db.session.flush()
+    except StaleDataError:
+        db.session.rollback()
+        raise AlreadyDecided("This check was already decided by another officer.") from None
+
+
+def approve(check: Check, officer: User, method: str, valid_until: date, update_service_result: str | None = None, today: date | None = None) -> Check:
+    """Approve a check, recording how it was verified."""
+    today = today or utcnow().date()
+    _lock_for_decision(check, officer)
+    if method not in VERIFICATION_METHODS:
+        raise CheckError("Say how you verified the check.")
+    if method == "update_service":
+        if check.kind != CheckKind.DBS:
+            raise CheckError("The Update Service only covers DBS checks.")
+        if update_service_result not in UPDATE_SERVICE_RESULTS:
+            raise CheckError("Record the Update Service result.")
+        if update_service_result not in APPROVABLE_UPDATE_SERVICE_RESULTS:
+            raise CheckError(f"A status check with “{UPDATE_SERVICE_RESULTS[update_service_result]}” cannot be approved: reject it or ask for a new certificate.")
+    if valid_until <= today:
+        raise CheckError("The valid-until date must be in the future.")
+    _decide(check, officer, CheckStatus.APPROVED, reason=None)
+    check.verification_method = method
+    check.update_service_result = update_service_result if method == "update_service" else None
+    check.valid_until = valid_until
+    _flush_decision()
+    _after_decision(check, officer, "check.approved", {"valid_until": valid_until.isoformat(), "method": method, "update_service_result": check.update_service_result}, today)
+    _notify(check, f"Your {check.kind_name.lower()} is approved", f"An officer has approved your {check.kind_name.lower()}. It is valid until {valid_until:%d %B %Y}.")
+    return check
+
+
+def reject(check: Check, officer: User, reason: str, today: date | None = None) -> Check:
+    """Reject with a reason the provider will see."""
+    if not reason.strip():
+        raise CheckError("Give a reason the provider will see.")
+    _lock_for_decision(check, officer)
+    _decide(check, officer, CheckStatus.REJECTED, reason)
+    _flush_decision()
+    _after_decision(check, officer, "check.rejected", {"reason": reason}, today or utcnow().date())
+    can_appeal = " You can appeal once from your dashboard." if check.appealed_at is None else ""
+    _notify(check, f"Your {check.kind_name.lower()} was not approved", f"Reason: {reason}\n\nYou can add a new one from your dashboard.{can_appeal}")
+    return check
+
+
+def request_information(check: Check, officer: User, reason: str, today: date | None = None) -> Check:
+    """Ask the provider for more information (they reply by adding a replacement)."""
+    if not reason.strip():
+        raise CheckError("Say what information you need.")
+    _lock_for_decision(check, officer)
+    _decide(check, officer, CheckStatus.INFO_REQUESTED, reason)
+    _flush_decision()
+    _after_decision(check, officer, "check.info_requested", {"reason": reason}, today or utcnow().date())
+    _notify(check, f"We need more information about your {check.kind_name.lower()}", f"{reason}\n\nPlease add an updated check from your dashboard.")
+    return check
+
+
+def _decide(check: Check, officer: User, status: str, reason: str | None) -> None:
+    check.status = status
+    check.decided_at = utcnow()
+    check.decided_by_id = officer.id
+    check.decision_reason = reason
+
+
+def _after_decision(check: Check, officer: User, action: str, details: dict, today: date) -> None:
+    audit.record(action, check, actor_id=officer.id, provider_id=check.provider_id, details={"kind": check.kind, **details})
+    recompute_listing(check.provider, today)
+
+
+def _notify(check: Check, subject: str, body: str) -> None:
+    provider = check.provider
+    send_email(provider.user.email, subject, f"Hello {provider.display_name},\n\n{body}\n\nTrusted Care Registry")
+
+
+def appeal(check: Check, provider: Provider, note: str) -> Check:
+    """A provider appeals a rejection, once; a different officer must decide it."""
+    if check.provider_id != provider.id:
+        raise CheckError("That check belongs to someone else.")
+    if check.status != CheckStatus.REJECTED:
+        raise CheckError("Only a rejected check can be appealed.")
+    if check.appealed_at is not None:
+        raise CheckError("You have already appealed this check once. Add a new check instead.")
+    if not note.strip():
+        raise CheckError("Explain why the decision should change.")
+    check.excluded_officer_id = check.decided_by_id
+    check.appeal_note = note.strip()
+    check.appealed_at = utcnow()
+    check.status = CheckStatus.PENDING
+    check.decided_at = check.decided_by_id = None
+    db.session.flush()
+    return check
+
+
+def record_document_view(check: Check, officer: User) -> None:
+    """Officers' document views are on the record."""
+    audit.record("document.viewed", check, actor_id=officer.id, provider_id=check.provider_id, details={"kind": check.kind})
+
+
+def suspend(provider: Provider, officer: User, reason: str, today: date | None = None) -> None:
+    """Suspend at once: delisted everywhere until reinstated."""
+    if not reason.strip():
+        raise CheckError("Give a reason for the suspension.")
+    if provider.suspended_at is not None:
+        raise CheckError("This provider is already suspended.")
+    provider.suspended_at, provider.suspension_reason = utcnow(), reason.strip()
+    audit.record("provider.suspended", provider, actor_id=officer.id, provider_id=provider.id, details={"reason": reason})
+    recompute_listing(provider, today or utcnow().date())
+    send_email(provider.user.email, "Your listing is suspended", f"Hello {provider.display_name},\n\nA safeguarding officer has suspended your listing.\nReason: {reason}\n\nTrusted Care Registry")
+
+
+def reinstate(provider: Provider, officer: User, note: str, today: date | None = None) -> None:
+    if provider.suspended_at is None:
+        raise CheckError("This provider is not suspended.")
+    provider.suspended_at = provider.suspension_reason = None
+    audit.record("provider.reinstated", provider, actor_id=officer.id, provider_id=provider.id, details={"note": note})
+    recompute_listing(provider, today or utcnow().date())
+    send_email(provider.user.email, "Your listing is reinstated", f"Hello {provider.display_name},\n\nYour listing has been reinstated.\n\nTrusted Care Registry")
+
+
+def queue(kind: str | None = None, officer: User | None = None) -> list[Check]:
+    """Checks waiting for review, oldest first (appeals hidden from the officer who decided them)."""
+    query = select(Check).where(Check.status == CheckStatus.PENDING).order_by(Check.submitted_at, Check.id)
+    if kind:
+        query = query.where(Check.kind == kind)
+    checks = list(db.session.scalars(query))
+    if officer is not None:
+        checks = [c for c in checks if c.excluded_officer_id != officer.id]
+    return checks
+
+
+@dataclass
+class ExpiryReport:
+    lapsed: int
+    reminded: int
+
+
+def expire(as_of: date) -> ExpiryReport:
+    """Lapse checks past their valid-until date and remind those lapsing soon. Safe to run twice."""
+    lapsed = 0
+    overdue = db.session.scalars(select(Check).where(Check.status == CheckStatus.APPROVED, Check.valid_until < as_of))
+    for check in overdue:
+        check.status = CheckStatus.LAPSED
+        audit.record("check.lapsed", check, actor_id=None, provider_id=check.provider_id, details={"valid_until": check.valid_until.isoformat(), "as_of": as_of.isoformat()})
+        recompute_listing(check.provider, as_of)
+        _notify(check, f"Your {check.kind_name.lower()} has lapsed", f"It was valid until {check.valid_until:%d %B %Y}. Services that need it are no longer listed until you add a new one.")
+        lapsed += 1
+    reminded = 0
+    horizon = as_of + timedelta(days=current_app.config["CHECK_REMINDER_DAYS"])
+    lapsing = db.session.scalars(select(Check).where(
+        Check.status == CheckStatus.APPROVED, Check.valid_until <= horizon, Check.reminder_sent_at.is_(None)
+    ))
+    for check in lapsing:
+        check.reminder_sent_at = utcnow()
+        _notify(check, f"Your {check.kind_name.lower()} lapses on {check.valid_until:%d %B %Y}", "Add a new one from your dashboard before then to stay listed.")
+        reminded += 1
+    db.session.flush()
+    return ExpiryReport(lapsed, reminded)
+
+
+@dataclass
+class PurgeReport:
+    purged: int
+    orphans: int
+
+
+def purge_documents(as_of: datetime) -> PurgeReport:
+    """Delete scans of decided checks past the retention period, and orphan files.
+
+    The structured record and the decision stay. File deletions run after the commit.
+    """
+    cutoff = as_of - timedelta(days=current_app.config["DOCUMENT_RETENTION_DAYS"])
+    store = document_store()
+    decided = (CheckStatus.APPROVED, CheckStatus.REJECTED, CheckStatus.LAPSED, CheckStatus.SUPERSEDED)
+    due = list(db.session.scalars(select(Check).where(
+        Check.status.in_(decided), Check.document_key.is_not(None), Check.decided_at.is_not(None), Check.decided_at < cutoff
+    )))
+    keys = []
+    for check in due:
+        keys.append(check.document_key)
+        check.document_key = None
+        check.document_deleted_at = as_of
+        audit.record("document.purged", check, actor_id=None, provider_id=check.provider_id, details={"kind": check.kind, "retention_days": current_app.config["DOCUMENT_RETENTION_DAYS"]})
+    known = set(db.session.scalars(select(Check.document_key).where(Check.document_key.is_not(None))))
+    grace = as_of - timedelta(hours=1)  # an upload whose row is still being committed is not an orphan
+    orphans = [key for key, modified in store.keys() if key not in known and key not in keys and _aware(modified) < grace]
+    db.session.flush()
+    after_commit(db.session, lambda: [store.delete(key) for key in keys + orphans])
+    return PurgeReport(len(due), len(orphans))
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)

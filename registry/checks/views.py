@@ -1,0 +1,224 @@
+"""Check pages for providers and officers: thin wrappers around checks.services."""
+
+from __future__ import annotations
+
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
+
+from registry.accounts.models import Role
+from registry.auth import role_required
+from registry.checks import bp, services
+from registry.checks.forms import FORMS, AppealForm, ApproveForm, ReasonForm, ReinstateForm, SuspendForm
+from registry.checks.kinds import KIND_NAMES, CheckStatus
+from registry.checks.models import Check
+from registry.extensions import db
+from registry.models import today, utcnow
+from registry.providers.services import get_by_slug
+from registry.safeguarding import audit
+from registry.storage import StorageError, document_store
+from registry.uploads import UploadError, check_upload
+
+OFFICERS = (Role.OFFICER, Role.ADMIN)
+
+
+def _own_check(check_id: int) -> Check:
+    """A provider's own check; someone else's is 404, as if it did not exist."""
+    check = db.session.get(Check, check_id)
+    if check is None or current_user.provider is None or check.provider_id != current_user.provider.id:
+        abort(404)
+    return check
+
+
+# -- providers -------------------------------------------------------------
+
+
+@bp.route("/dashboard/checks/new", methods=["GET", "POST"])
+@role_required(Role.PROVIDER)
+def add_check():
+    provider = current_user.provider or abort(404)
+    kind = request.args.get("kind", "")
+    if kind not in FORMS:
+        return render_template("checks/choose_kind.html", kinds=KIND_NAMES)
+    replaces = _own_check(int(request.args["replaces"])) if request.args.get("replaces", "").isdigit() else None
+    form = FORMS[kind]()
+    if form.validate_on_submit():
+        try:
+            upload = check_upload(request.files.get("document"), current_app.config["MAX_UPLOAD_BYTES"])
+            services.submit_check(provider, kind, form.details(), upload, replaces=replaces)
+            db.session.commit()
+        except UploadError as error:
+            form.document.errors = [str(error)]
+        except StorageError as error:
+            db.session.rollback()
+            form.form_errors.append(f"We could not store your document: {error} Please try again later.")
+        except services.CheckError as error:
+            db.session.rollback()
+            form.form_errors.append(str(error))
+        else:
+            flash(f"Thank you. Your {KIND_NAMES[kind].lower()} is waiting for an officer to review it.", "success")
+            return redirect(url_for("providers.dashboard"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("checks/add_check.html", form=form, kind=kind, kind_name=KIND_NAMES[kind], replaces=replaces), status
+
+
+@bp.post("/dashboard/checks/<int:check_id>/appeal")
+@role_required(Role.PROVIDER)
+def appeal(check_id: int):
+    check = _own_check(check_id)
+    form = AppealForm()
+    if not form.validate_on_submit():
+        flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
+        return redirect(url_for("providers.dashboard"))
+    try:
+        services.appeal(check, current_user.provider, form.note.data)
+    except services.CheckError as error:
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash("Your appeal is sent. A different officer will look at it.", "success")
+    return redirect(url_for("providers.dashboard"))
+
+
+@bp.get("/checks/<int:check_id>/document")
+@role_required(Role.PROVIDER, *OFFICERS)
+def document(check_id: int):
+    """Stream a check's document, as an attachment, to its provider or an officer."""
+    check = db.session.get(Check, check_id) or abort(404)
+    if current_user.role == Role.PROVIDER:
+        check = _own_check(check_id)
+    if not check.document_key:
+        abort(410, "This document was deleted under the retention policy.")
+    try:
+        chunks = document_store().open(check.document_key)
+    except StorageError as error:
+        abort(503, str(error))
+    if current_user.role in OFFICERS:
+        services.record_document_view(check, current_user)
+        db.session.commit()
+    inline = current_user.role in OFFICERS and request.args.get("inline") == "1"
+    disposition = "inline" if inline else "attachment"
+    extension = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}[check.document_type]
+    response = Response(chunks, mimetype=check.document_type)
+    response.headers["Content-Disposition"] = f'{disposition}; filename="check-{check.id}.{extension}"'
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+# -- officers --------------------------------------------------------------
+
+
+@bp.get("/officer/queue")
+@role_required(*OFFICERS)
+def officer_queue():
+    kind = request.args.get("kind") or None
+    if kind is not None and kind not in KIND_NAMES:
+        abort(404)
+    checks = services.queue(kind=kind, officer=current_user)
+    return render_template("officers/queue.html", checks=checks, kind=kind, kinds=KIND_NAMES, now=utcnow(), target_days=current_app.config["REVIEW_TARGET_DAYS"])
+
+
+@bp.get("/officer/checks/<int:check_id>")
+@role_required(*OFFICERS)
+def review(check_id: int):
+    check = db.session.get(Check, check_id) or abort(404)
+    proposed = services.proposed_valid_until(check.kind, check.details or {}, today()) if check.status == CheckStatus.PENDING else None
+    approve_form = ApproveForm(formdata=None, valid_until=proposed, version=check.version)
+    reason_form = ReasonForm(formdata=None, version=check.version)
+    return render_template("officers/review.html", check=check, approve_form=approve_form, reason_form=reason_form)
+
+
+def _stale(check: Check, version: int | None) -> bool:
+    if version is not None and version != check.version or check.status != CheckStatus.PENDING:
+        flash("This check was already decided by another officer, or changed since you opened it. Here it is as it stands now.", "error")
+        return True
+    return False
+
+
+@bp.post("/officer/checks/<int:check_id>/approve")
+@role_required(*OFFICERS)
+def approve(check_id: int):
+    check = db.session.get(Check, check_id) or abort(404)
+    form = ApproveForm()
+    if not form.validate_on_submit():
+        return render_template("officers/review.html", check=check, approve_form=form, reason_form=ReasonForm(formdata=None, version=check.version)), 422
+    if _stale(check, form.version.data):
+        return redirect(url_for("checks.review", check_id=check.id))
+    return _decide(check, lambda: services.approve(check, current_user, form.method.data, form.valid_until.data, form.update_service_result.data or None), form, "approved")
+
+
+@bp.post("/officer/checks/<int:check_id>/<any(reject, 'request-info'):action>")
+@role_required(*OFFICERS)
+def reject_or_ask(check_id: int, action: str):
+    check = db.session.get(Check, check_id) or abort(404)
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        return render_template("officers/review.html", check=check, approve_form=ApproveForm(formdata=None, version=check.version), reason_form=form), 422
+    if _stale(check, form.version.data):
+        return redirect(url_for("checks.review", check_id=check.id))
+    decide = services.reject if action == "reject" else services.request_information
+    return _decide(check, lambda: decide(check, current_user, form.reason.data), form, "rejected" if action == "reject" else "sent back for more information")
+
+
+def _decide(check: Check, decision, form, done: str):
+    try:
+        decision()
+        db.session.commit()
+    except services.AlreadyDecided as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("checks.review", check_id=check.id))
+    except services.CheckError as error:
+        db.session.rollback()
+        form.form_errors.append(str(error))
+        return render_template("officers/review.html", check=check, approve_form=form if isinstance(form, ApproveForm) else ApproveForm(formdata=None, version=check.version), reason_form=form if isinstance(form, ReasonForm) else ReasonForm(formdata=None, version=check.version)), 422
+    except SQLAlchemyError:
+        # Another officer's decision committed between our read and our write.
+        db.session.rollback()
+        flash("This check was already decided by another officer.", "error")
+        return redirect(url_for("checks.review", check_id=check.id))
+    flash(f"The {check.kind_name.lower()} is {done}.", "success")
+    return redirect(url_for("checks.officer_queue"))
+
+
+@bp.get("/officer/providers/<slug>")
+@role_required(*OFFICERS)
+def officer_provider(slug: str):
+    provider = get_by_slug(slug) or abort(404)
+    events = audit.events_for(provider_id=provider.id)
+    return render_template("officers/provider.html", provider=provider, events=events, suspend_form=SuspendForm(formdata=None), reinstate_form=ReinstateForm(formdata=None))
+
+
+@bp.post("/officer/providers/<slug>/<any(suspend, reinstate):action>")
+@role_required(*OFFICERS)
+def suspend_or_reinstate(slug: str, action: str):
+    provider = get_by_slug(slug) or abort(404)
+    form = SuspendForm() if action == "suspend" else ReinstateForm()
+    if not form.validate_on_submit():
+        flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
+        return redirect(url_for("checks.officer_provider", slug=slug)), 303
+    try:
+        if action == "suspend":
+            services.suspend(provider, current_user, form.reason.data)
+        else:
+            services.reinstate(provider, current_user, form.note.data or "")
+    except services.CheckError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash("The provider is suspended and no longer appears in search." if action == "suspend" else "The provider is reinstated.", "success")
+    return redirect(url_for("checks.officer_provider", slug=slug))
+
+
+@bp.get("/officer/audit")
+@role_required(*OFFICERS)
+def audit_log():
+    slug = request.args.get("provider") or None
+    provider = get_by_slug(slug) if slug else None
+    if slug and provider is None:
+        abort(404)
+    events = audit.events_for(provider_id=provider.id if provider else None)
+    return render_template("officers/audit.html", events=events, provider=provider)
