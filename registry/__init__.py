@@ -89,6 +89,16 @@ def _import_models() -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    # Views are imported here, not by their packages, so models and services
+    # can import each other's packages without pulling in every route.
+    import registry.accounts.views  # noqa: F401
+    import registry.admin.views  # noqa: F401
+    import registry.checks.views  # noqa: F401
+    import registry.main.views  # noqa: F401
+    import registry.providers.api  # noqa: F401
+    import registry.providers.views  # noqa: F401
+    import registry.searching.api  # noqa: F401
+    import registry.searching.views  # noqa: F401
     from registry.accounts import bp as accounts_bp
     from registry.admin import bp as admin_bp
     from registry.api import bp as api_bp

@@ -3,5 +3,3 @@
 from flask import Blueprint
 
 bp = Blueprint("checks", __name__)
-
-from registry.checks import views  # noqa: E402,F401  (routes register on bp)

@@ -66,7 +66,8 @@ class DbsForm(CheckForm):
     )
     issue_date = DateField("Issue date", validators=[InputRequired("Enter the issue date as a date."), not_in_future])
     update_service = BooleanField("Subscribed to the DBS Update Service")
-    update_service_id = _text("Update Service subscription ID", max_length=20, required=False)
+    # No Optional(): it would stop the check below from running on an empty value.
+    update_service_id = StringField("Update Service subscription ID", filters=[strip], validators=[Length(max=20, message="Use at most 20 characters.")])
 
     def validate_barred_lists(self, field):
         if field.data != "none" and self.level.data != "enhanced":

@@ -3,5 +3,3 @@
 from flask import Blueprint
 
 bp = Blueprint("searching", __name__)
-
-from registry.searching import api, views  # noqa: E402,F401  (routes register on their blueprints)

@@ -1,0 +1,88 @@
+"""GET /api/v1/providers/<slug>: a provider's public profile as JSON."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields
+
+from registry.api import api_error, bp
+from registry.checks.badges import badges
+from registry.models import today
+from registry.money import to_pounds
+from registry.providers import services
+from registry.providers.vocabulary import LANGUAGES
+
+
+class ApprovedCheckSchema(Schema):
+    """What was checked, how and when; never certificate numbers or documents."""
+
+    kind = fields.String()
+    level = fields.String(allow_none=True)
+    barred_lists = fields.String(allow_none=True)
+    how_verified = fields.String(allow_none=True)
+    update_service_result = fields.String(allow_none=True)
+    verified_on = fields.Date(allow_none=True)
+    valid_until = fields.Date()
+    summary = fields.String()
+
+
+class ServiceSchema(Schema):
+    slug = fields.String()
+    name = fields.String()
+
+
+class ProviderSchema(Schema):
+    slug = fields.String()
+    name = fields.String()
+    kind = fields.String()
+    status = fields.String()
+    about = fields.String()
+    district = fields.String(allow_none=True)
+    travel_radius_miles = fields.Integer(allow_none=True)
+    hourly_rate = fields.Dict()
+    languages = fields.List(fields.Dict())
+    availability = fields.List(fields.String())
+    services = fields.List(fields.Nested(ServiceSchema))
+    listed_services = fields.List(fields.String())
+    approved_checks = fields.List(fields.Nested(ApprovedCheckSchema))
+
+
+def provider_payload(provider) -> dict:
+    approved = []
+    for badge in badges(provider, today()):
+        check, details = badge.check, badge.check.details or {}
+        approved.append({
+            "kind": check.kind,
+            "level": details.get("level"),
+            "barred_lists": details.get("barred_lists"),
+            "how_verified": check.verification_method,
+            "update_service_result": check.update_service_result,
+            "verified_on": check.decided_at.date() if check.decided_at else None,
+            "valid_until": check.valid_until,
+            "summary": badge.text,
+        })
+    return {
+        "slug": provider.slug,
+        "name": provider.display_name,
+        "kind": provider.kind,
+        "status": provider.status,
+        "about": provider.about,
+        "district": provider.outcode,
+        "travel_radius_miles": provider.travel_radius_miles,
+        "hourly_rate": {
+            "min_pounds": str(to_pounds(provider.rate_min_pence)) if provider.rate_min_pence is not None else None,
+            "max_pounds": str(to_pounds(provider.rate_max_pence)) if provider.rate_max_pence is not None else None,
+        },
+        "languages": [{"code": code, "name": LANGUAGES.get(code, code)} for code in provider.languages],
+        "availability": provider.availability_slots,
+        "services": [{"slug": t.slug, "name": t.name} for t in provider.service_types],
+        "listed_services": [t.slug for t in provider.listed_service_types],
+        "approved_checks": approved,
+    }
+
+
+@bp.get("/providers/<slug>")
+def provider_detail(slug: str):
+    provider = services.get_by_slug(slug)
+    if provider is None or not services.is_publicly_visible(provider):
+        return api_error(404, "provider_not_found", f"No provider has the slug “{slug}”.")
+    return ProviderSchema().dump(provider_payload(provider))
