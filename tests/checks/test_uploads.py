@@ -35,15 +35,15 @@ def test_pdf_jpeg_and_png_are_accepted_by_content(app, provider_client, data, na
 @pytest.mark.parametrize(
     "file, message",
     [
-        (upload(EXE, "invoice.pdf"), "Upload a PDF, JPEG or PNG file."),
-        (upload(b"", "empty.pdf"), "The file is empty."),
-        (upload(b"just some text", "notes.pdf", "text/plain"), "Upload a PDF, JPEG or PNG file."),
-        (upload(PDF, "dbs.png", "image/png"), "This file says it is a PNG image but its contents are a PDF."),
+        ((EXE, "invoice.pdf", "application/pdf"), "Upload a PDF, JPEG or PNG file."),
+        ((b"", "empty.pdf", "application/pdf"), "The file is empty."),
+        ((b"just some text", "notes.pdf", "text/plain"), "Upload a PDF, JPEG or PNG file."),
+        ((PDF, "dbs.png", "image/png"), "This file says it is a PNG image but its contents are a PDF."),
     ],
 )
 def test_bad_files_are_refused_and_nothing_is_stored(app, provider_client, file, message):
     client, _ = provider_client
-    response = add_check(client, file=file)
+    response = add_check(client, file=upload(*file))
     assert response.status_code == 422
     assert message in response.get_data(as_text=True)
     assert check_count(app) == 0 and stored_files(app) == []
