@@ -2,6 +2,7 @@
 
 import os
 import socket
+import uuid
 from datetime import date, datetime, timedelta
 
 import boto3
@@ -159,19 +160,21 @@ def aws_credentials(monkeypatch):
 
 
 def _bucket(endpoint, name):
+    name = f"{name}-{uuid.uuid4().hex[:8]}"  # the server outlives each test
     boto3.client("s3", region_name="eu-west-2", endpoint_url=endpoint).create_bucket(
         Bucket=name, CreateBucketConfiguration={"LocationConstraint": "eu-west-2"}
     )
+    return name
 
 
 def test_s3_store_round_trip(s3_endpoint, aws_credentials):
-    _bucket(s3_endpoint, "round-trip")
-    store = S3DocumentStore("round-trip", prefix="docs/", region="eu-west-2", endpoint_url=s3_endpoint)
+    bucket = _bucket(s3_endpoint, "round-trip")
+    store = S3DocumentStore(bucket, prefix="docs/", region="eu-west-2", endpoint_url=s3_endpoint)
     store.put("checks/a", PDF, "application/pdf")
     assert store.exists("checks/a") and not store.exists("checks/b")
     assert b"".join(store.open("checks/a")) == PDF
     assert [key for key, _ in store.keys()] == ["checks/a"]
-    head = store.client.head_object(Bucket="round-trip", Key="docs/checks/a")
+    head = store.client.head_object(Bucket=bucket, Key="docs/checks/a")
     assert head["ServerSideEncryption"] == "AES256" and head["ContentType"] == "application/pdf"
     store.delete("checks/a")
     assert not store.exists("checks/a")
@@ -194,14 +197,14 @@ def test_an_upload_to_a_missing_bucket_is_a_clear_error_and_leaves_no_row(databa
 
 
 def test_checks_upload_to_s3_when_configured(database_url, tmp_path, s3_endpoint, aws_credentials, make_provider, app):
-    _bucket(s3_endpoint, "registry-docs")
+    bucket = _bucket(s3_endpoint, "registry-docs")
     make_provider("pa", name="Al Patel", email="al@example.com")
-    s3_app = make_app(database_url, tmp_path, DOCUMENT_STORAGE="s3", S3_BUCKET="registry-docs", S3_ENDPOINT_URL=s3_endpoint, S3_REGION="eu-west-2")
+    s3_app = make_app(database_url, tmp_path, DOCUMENT_STORAGE="s3", S3_BUCKET=bucket, S3_ENDPOINT_URL=s3_endpoint, S3_REGION="eu-west-2")
     client = s3_app.test_client()
     client.post("/account/sign-in", data={"email": "al@example.com", "password": PASSWORD})
     assert add_check(client).status_code == 302
     check = _only_check(app)
-    keys = boto3.client("s3", region_name="eu-west-2", endpoint_url=s3_endpoint).list_objects_v2(Bucket="registry-docs")["Contents"]
+    keys = boto3.client("s3", region_name="eu-west-2", endpoint_url=s3_endpoint).list_objects_v2(Bucket=bucket)["Contents"]
     assert [k["Key"] for k in keys] == [f"documents/{check.document_key}"]
     assert client.get(f"/checks/{check.id}/document").data == PDF
     assert stored_files(app) == []  # nothing on the local disk
