@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import random
 import re
+from collections import Counter
 
 from sqlalchemy import func, select
 
 from registry.accounts import services as accounts
 from registry.accounts.models import Role, User
+from registry.checks.demo import seed_checks
 from registry.extensions import db
+from registry.models import today
 from registry.providers import services as providers
 from registry.providers.models import Provider
 from registry.providers.vocabulary import DAYS, PARTS, ProfileStatus, ProviderKind, availability_mask
@@ -103,9 +106,10 @@ def seed(provider_count: int = 300) -> list[str]:
     service_types = providers.all_service_types()
     outcodes = _weighted_outcodes(rng)
     created = 0
+    states: Counter[str] = Counter()
     # One hash for every demo account: hashing 300 times would make seeding slow.
     password_hash = accounts.hash_password(DEMO_PASSWORD)
-    _user(OFFICER_EMAIL, "Olu Officer", Role.OFFICER, password_hash)
+    officer, _ = _user(OFFICER_EMAIL, "Olu Officer", Role.OFFICER, password_hash)
     _user(ADMIN_EMAIL, "Ada Admin", Role.ADMIN, password_hash)
     for n in range(1, 6):
         recipient, _ = _user(f"recipient{n}@{DEMO_DOMAIN}", f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}", Role.RECIPIENT, password_hash)
@@ -149,13 +153,15 @@ def seed(provider_count: int = 300) -> list[str]:
                 website=f"https://{providers.slugify(name)}.example" if not is_pa else None,
             ),
         )
-        if rng.random() < 0.9:
+        if rng.random() < 0.95:
             providers.submit_profile(provider)
         else:
             provider.status = ProfileStatus.DRAFT
+        states[seed_checks(provider, officer, rng, today())] += 1
     db.session.flush()
     return [
-        f"Demo data: {created} new providers ({provider_count} in the demo set).",
+        f"Demo data: {created} new providers ({provider_count} in the demo set)"
+        + (": " + ", ".join(f"{n} {state}" for state, n in sorted(states.items())) if created else "."),
         f"Officer: {OFFICER_EMAIL} / {DEMO_PASSWORD}",
         f"Admin:   {ADMIN_EMAIL} / {DEMO_PASSWORD}",
         f"Recipient: recipient1@{DEMO_DOMAIN} / {DEMO_PASSWORD}",

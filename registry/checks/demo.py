@@ -1,0 +1,106 @@
+"""Demo checks: providers in every state, with small generated PDF documents."""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+
+from registry.accounts.models import User
+from registry.checks import services
+from registry.checks.kinds import REQUIREMENT_KIND, CheckKind, CheckStatus
+from registry.checks.listing import recompute_listing, requirements_for
+from registry.providers.models import Provider
+from registry.safeguarding import audit
+from registry.uploads import CheckedUpload
+
+# The share of demo providers in each state; the rest stay as they are (drafts, or submitted with no checks).
+STATES = [("listed", 0.62), ("waiting", 0.1), ("rejected", 0.06), ("lapsing", 0.06), ("lapsed", 0.04), ("suspended", 0.04)]
+
+
+def demo_pdf(title: str) -> bytes:
+    """A one-page PDF saying what it stands for (a placeholder for a real scan)."""
+    text = title.replace("\\", "").replace("(", "[").replace(")", "]")[:80]
+    stream = f"BT /F1 18 Tf 72 720 Td (DEMO DOCUMENT - NOT REAL) Tj 0 -30 Td /F1 12 Tf ({text}) Tj ET".encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return bytes(out)
+
+
+def _details(kind: str, rng: random.Random, today: date) -> dict:
+    if kind == CheckKind.DBS:
+        return {
+            "level": "enhanced", "barred_lists": "both",
+            "certificate_number": f"{rng.randrange(10**11, 10**12):012d}",
+            "issue_date": (today - timedelta(days=rng.randint(30, 700))).isoformat(),
+            "update_service": rng.random() < 0.6, "update_service_id": f"C{rng.randint(1000000, 9999999)}",
+        }
+    if kind == CheckKind.INSURANCE:
+        return {"insurer": rng.choice(["Aviva", "Hiscox", "AXA", "Zurich"]), "policy_number": f"PL-{rng.randint(10000, 99999)}",
+                "cover_pounds": rng.choice([1_000_000, 2_000_000, 5_000_000]), "end_date": (today + timedelta(days=rng.randint(60, 360))).isoformat()}
+    if kind == CheckKind.CQC:
+        return {"registration_id": f"1-{rng.randint(100000000, 999999999)}"}
+    if kind == CheckKind.FOOD_HYGIENE:
+        return {"rating": rng.choice([4, 5, 5]), "inspected_on": (today - timedelta(days=rng.randint(30, 400))).isoformat(), "local_authority": "Local council"}
+    if kind == CheckKind.QUALIFICATION:
+        return {"title": rng.choice(["Registered Nurse", "BSc Physiotherapy"]), "awarding_body": rng.choice(["NMC", "HCPC"]), "awarded_on": "2014-07-01"}
+    if kind == CheckKind.RIGHT_TO_WORK:
+        return {"document_type": "british_passport", "share_code": ""}
+    return {"document_type": "passport"}
+
+
+def _needed_kinds(provider: Provider) -> list[str]:
+    kinds = []
+    for row in provider.services:
+        for code in requirements_for(provider, row.service_type):
+            if REQUIREMENT_KIND[code] not in kinds:
+                kinds.append(REQUIREMENT_KIND[code])
+    return kinds
+
+
+def seed_checks(provider: Provider, officer: User, rng: random.Random, today: date) -> str:
+    """Give one new demo provider checks in a random state; returns the state."""
+    roll, state = rng.random(), "none"
+    for name, share in STATES:
+        if roll < share:
+            state = name
+            break
+        roll -= share
+    if state == "none" or provider.status == "draft":
+        return "none"
+    checks = []
+    for kind in _needed_kinds(provider):
+        pdf = demo_pdf(f"{kind.replace('_', ' ')} for {provider.display_name}")
+        upload = CheckedUpload(pdf, "application/pdf", len(pdf), f"{kind}.pdf")
+        checks.append(services.submit_check(provider, kind, _details(kind, rng, today), upload))
+    to_decide = checks[:-1] if state in ("waiting", "rejected") else checks
+    for check in to_decide:
+        use_update_service = check.kind == CheckKind.DBS and check.details.get("update_service")
+        valid_until = services.proposed_valid_until(check.kind, check.details, today)
+        services.approve(check, officer, "update_service" if use_update_service else rng.choice(["in_person", "video"]),
+                         valid_until, "no_new_information" if use_update_service else None, today=today)
+    if state == "rejected":
+        services.reject(checks[-1], officer, "The scan is too blurred to read the certificate number. Please upload a clearer copy.", today=today)
+    elif state == "lapsing":
+        checks[-1].valid_until = today + timedelta(days=rng.randint(5, 25))
+    elif state == "lapsed":
+        lapsed = checks[-1]
+        lapsed.valid_until = today - timedelta(days=rng.randint(3, 40))
+        lapsed.status = CheckStatus.LAPSED
+        audit.record("check.lapsed", lapsed, actor_id=None, provider_id=provider.id, details={"valid_until": lapsed.valid_until.isoformat()})
+    elif state == "suspended":
+        services.suspend(provider, officer, "A concern was reported and is being investigated.", today=today)
+    recompute_listing(provider, today)
+    return state
