@@ -62,6 +62,20 @@ class Config:
     CHECK_REMINDER_DAYS = _env_int("CHECK_REMINDER_DAYS", 30)
     DOCUMENT_RETENTION_DAYS = _env_int("DOCUMENT_RETENTION_DAYS", 180)
     REVIEW_TARGET_DAYS = _env_int("REVIEW_TARGET_DAYS", 5)
+    # Reviews: the score out of 10 is a Bayesian average pulled towards PRIOR_MEAN
+    # as if PRIOR_WEIGHT reviews of that score had already been given.
+    REVIEW_PRIOR_MEAN = float(os.environ.get("REVIEW_PRIOR_MEAN", "7.0"))
+    REVIEW_PRIOR_WEIGHT = float(os.environ.get("REVIEW_PRIOR_WEIGHT", "5"))
+    REVIEW_EDIT_DAYS = _env_int("REVIEW_EDIT_DAYS", 14)
+    INVITATION_MAX_AGE_DAYS = _env_int("INVITATION_MAX_AGE_DAYS", 14)
+    # A review containing one of these is held for officers and opens a concern.
+    CONCERN_WARNING_PHRASES = [
+        p.strip() for p in os.environ.get(
+            "CONCERN_WARNING_PHRASES",
+            "hit,hits,hitting,slapped,pushed,stole,stolen,shouted at,bruise,bruises,bruised,locked in,"
+            "took money,taking money,threatened,neglected,left alone all day,abuse,abused",
+        ).split(",") if p.strip()
+    ]
     # How long an approval lasts for kinds without their own end date (days from the decision).
     CHECK_VALIDITY_DAYS = {
         "identity": 5 * 365,

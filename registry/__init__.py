@@ -84,6 +84,7 @@ def _import_models() -> None:
     import registry.accounts.models  # noqa: F401
     import registry.checks.models  # noqa: F401
     import registry.providers.models  # noqa: F401
+    import registry.reviews.models  # noqa: F401
     import registry.safeguarding.models  # noqa: F401
     import registry.searching.models  # noqa: F401
 
@@ -97,6 +98,8 @@ def register_blueprints(app: Flask) -> None:
     import registry.main.views  # noqa: F401
     import registry.providers.api  # noqa: F401
     import registry.providers.views  # noqa: F401
+    import registry.reviews.api  # noqa: F401
+    import registry.reviews.views  # noqa: F401
     import registry.searching.api  # noqa: F401
     import registry.searching.views  # noqa: F401
     from registry.accounts import bp as accounts_bp
@@ -105,6 +108,7 @@ def register_blueprints(app: Flask) -> None:
     from registry.checks import bp as checks_bp
     from registry.main import bp as main_bp
     from registry.providers import bp as providers_bp
+    from registry.reviews import bp as reviews_bp
     from registry.searching import bp as searching_bp
 
     app.register_blueprint(main_bp)
@@ -112,6 +116,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(providers_bp)
     app.register_blueprint(searching_bp)
     app.register_blueprint(checks_bp)
+    app.register_blueprint(reviews_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(admin_bp, url_prefix="/admin")
 

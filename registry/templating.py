@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 from flask import Flask, request, url_for
 
+from registry.reviews.models import DIMENSIONS
 from registry.providers.vocabulary import (
     DAY_LABELS,
     DAYS,
@@ -73,5 +74,6 @@ def init_app(app: Flask) -> None:
         PARTS=PARTS,
         PART_LABELS=PART_LABELS,
         BADGE_LABELS=BADGE_LABELS,
+        DIMENSIONS=DIMENSIONS,
         modify_query=modify_query,
     )

@@ -39,3 +39,12 @@ def healthz():
         db.session.rollback()
         return jsonify(status="unavailable", database="unreachable"), 503
     return jsonify(status="ok", database="ok")
+
+
+@bp.get("/how-it-works")
+def how_it_works():
+    return render_template(
+        "main/scores.html",
+        prior_mean=current_app.config["REVIEW_PRIOR_MEAN"],
+        prior_weight=current_app.config["REVIEW_PRIOR_WEIGHT"],
+    )

@@ -15,6 +15,10 @@ from registry.models import today
 from registry.money import to_pence, to_pounds
 from registry.providers import bp, services
 from registry.providers.forms import ProfileForm
+from registry.providers.vocabulary import ProfileStatus
+from registry.reviews.forms import EnquiryForm
+from registry.reviews.models import ProviderRating
+from registry.reviews.services import engagements_to_review, published_reviews
 from registry.providers.vocabulary import availability_mask
 
 
@@ -80,10 +84,20 @@ def public_profile(slug: str):
     staff = current_user.is_authenticated and current_user.is_staff
     if provider is None or not (services.is_publicly_visible(provider) or is_owner or staff):
         abort(404)
+    rating = db.session.get(ProviderRating, provider.id) or ProviderRating(score=None, review_count=0, dimensions={})
+    is_recipient = current_user.is_authenticated and current_user.role == Role.RECIPIENT
+    enquiry_form = None
+    if is_recipient and provider.status == ProfileStatus.LISTED:
+        enquiry_form = EnquiryForm(formdata=None)
+        enquiry_form.service.choices = [(t.slug, t.name) for t in provider.listed_service_types]
     return render_template(
         "providers/public_profile.html",
         provider=provider,
         badges=badges(provider, today()),
+        rating=rating,
+        reviews=published_reviews(provider),
+        can_review=engagements_to_review(current_user, provider) if is_recipient else [],
+        enquiry_form=enquiry_form,
         show_contact=current_user.is_authenticated,
         is_owner=is_owner,
     )

@@ -8,7 +8,8 @@ from sqlalchemy.orm import selectinload
 from registry.extensions import db
 from registry.providers.models import Provider, ProviderService
 from registry.money import to_pounds
-from registry.searching.services import badges_for, rating_for
+from registry.reviews.scoring import rating_of
+from registry.searching.services import badges_for
 from search import SearchResult
 
 
@@ -32,7 +33,7 @@ def present(result: SearchResult) -> dict:
         provider = providers.get(hit.id)
         if provider is None:  # deleted since the index last heard of it
             continue
-        score, count = rating_for(provider)
+        score, count = rating_of(provider.id)
         rows.append(
             {
                 "slug": provider.slug,

@@ -23,6 +23,7 @@ from registry.extensions import db
 from registry.models import today
 from registry.providers.models import Provider, ProviderService
 from registry.providers.vocabulary import DAYS, PARTS, ProfileStatus
+from registry.reviews.models import ProviderRating
 from registry.searching.models import SearchOutboxEntry
 from search import IndexLocked, ProviderDocument, SearchIndex, SearchQuery, SearchResult
 from search.geo import outcode_centroids
@@ -58,19 +59,21 @@ def provider_documents(session: Session, provider_ids: Iterable[int] | None = No
         selectinload(Provider.language_rows),
         selectinload(Provider.checks),
     )
+    ratings_query = select(ProviderRating.provider_id, ProviderRating.score, ProviderRating.review_count)
     if provider_ids is not None:
         query = query.where(Provider.id.in_(list(provider_ids)))
+        ratings_query = ratings_query.where(ProviderRating.provider_id.in_(list(provider_ids)))
+    ratings = {row.provider_id: (row.score, row.review_count) for row in session.execute(ratings_query)}
     for provider in session.scalars(query.execution_options(yield_per=1000)):
-        yield provider.id, build_document(provider)
+        yield provider.id, build_document(provider, ratings.get(provider.id, (None, 0)))
 
 
-def build_document(provider: Provider) -> ProviderDocument | None:
+def build_document(provider: Provider, rating: tuple[float | None, int]) -> ProviderDocument | None:
     """The provider as search sees it, or None when it is not listed for anything."""
     listed = sorted((row.service_type for row in provider.services if row.listed), key=lambda t: t.position)
     if provider.status != ProfileStatus.LISTED or not listed or not provider.outcode:
         return None
     latitude, longitude = outcode_centroids()[provider.outcode]
-    rating = rating_for(provider)
     return ProviderDocument(
         id=provider.id,
         slug=provider.slug,
@@ -92,11 +95,6 @@ def build_document(provider: Provider) -> ProviderDocument | None:
         gender=provider.gender if provider.is_pa else None,
         badges=tuple(badges_for(provider)),
     )
-
-
-def rating_for(provider: Provider) -> tuple[float | None, int]:
-    """(score out of 10 or None, number of published reviews)."""
-    return None, 0
 
 
 def badges_for(provider: Provider) -> list[str]:

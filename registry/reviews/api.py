@@ -1,0 +1,59 @@
+"""GET /api/v1/providers/<slug>/reviews: published reviews, newest first, paged."""
+
+from __future__ import annotations
+
+from flask import request
+from marshmallow import Schema, ValidationError, fields, validate
+
+from registry.api import api_error, bp
+from registry.providers.services import get_by_slug, is_publicly_visible
+from registry.reviews.models import DIMENSIONS
+from registry.reviews.scoring import rating_of
+from registry.reviews.services import published_reviews
+
+PER_PAGE = 20
+
+
+class PageArgs(Schema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10_000, error="Choose a page from 1."))
+
+
+class ReviewSchema(Schema):
+    id = fields.Integer()
+    title = fields.String()
+    body = fields.String()
+    ratings = fields.Dict(keys=fields.String(), values=fields.Integer())
+    overall = fields.Float()
+    supported_for = fields.String(allow_none=True)
+    verified_engagement = fields.Boolean()
+    created_at = fields.DateTime()
+    response = fields.String(allow_none=True)
+
+
+@bp.get("/providers/<slug>/reviews")
+def provider_reviews(slug: str):
+    provider = get_by_slug(slug)
+    if provider is None or not is_publicly_visible(provider):
+        return api_error(404, "provider_not_found", f"No provider has the slug “{slug}”.")
+    try:
+        page = PageArgs().load({k: v for k, v in request.args.items() if k == "page"})["page"]
+    except ValidationError as error:
+        return api_error(400, "invalid_parameters", "Some parameters are not valid.", error.messages)
+    reviews = published_reviews(provider)
+    chunk = reviews[(page - 1) * PER_PAGE : page * PER_PAGE]
+    score, count = rating_of(provider.id)
+    items = [
+        {
+            "id": r.id, "title": r.title, "body": r.body, "ratings": {d: getattr(r, d) for d in DIMENSIONS},
+            "overall": round(r.overall, 2), "supported_for": r.supported_for, "verified_engagement": True,
+            "created_at": r.created_at, "response": r.response,
+        }
+        for r in chunk
+    ]
+    return {
+        "results": ReviewSchema(many=True).dump(items),
+        "total": len(reviews),
+        "page": page,
+        "pages": max(1, -(-len(reviews) // PER_PAGE)),
+        "rating": {"score": None if score is None else round(score, 1), "count": count},
+    }

@@ -1,0 +1,52 @@
+"""Forms for enquiries, reviews and concerns."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import Email, InputRequired, Length, Optional
+
+from registry.forms import strip
+from registry.reviews.models import DIMENSIONS
+from registry.reviews.services import MAX_BODY, MAX_MESSAGE, MAX_TITLE
+
+STARS = [(str(n), str(n)) for n in range(1, 6)]
+
+
+class EnquiryForm(FlaskForm):
+    service = SelectField("Help you need", choices=[])
+    when_needed = StringField("When", filters=[strip], validators=[InputRequired("Say when you need help, e.g. weekday mornings from March."), Length(max=120)])
+    message = TextAreaField("Message", filters=[strip], validators=[InputRequired("Write a message."), Length(max=MAX_MESSAGE, message=f"Use at most {MAX_MESSAGE:,} characters.")])
+
+
+class MessageForm(FlaskForm):
+    body = TextAreaField("Reply", filters=[strip], validators=[InputRequired("Write a message."), Length(max=MAX_MESSAGE, message=f"Use at most {MAX_MESSAGE:,} characters.")])
+
+
+class InvitationForm(FlaskForm):
+    email = EmailField("Their email address", filters=[strip], validators=[InputRequired("Enter their email address."), Email("Enter an email address like name@example.com.", check_deliverability=False)])
+
+
+class ReviewForm(FlaskForm):
+    title = StringField("Title", filters=[strip], validators=[InputRequired("Give your review a title."), Length(max=MAX_TITLE, message=f"Use at most {MAX_TITLE} characters.")])
+    body = TextAreaField("Your review", filters=[strip], validators=[InputRequired("Write your review."), Length(max=MAX_BODY, message=f"Use at most {MAX_BODY:,} characters.")])
+    supported_for = SelectField("How long have you been supported?", choices=[("", "Prefer not to say"), ("under-3-months", "Under 3 months"), ("3-12-months", "3 to 12 months"), ("1-3-years", "1 to 3 years"), ("over-3-years", "Over 3 years")], validators=[Optional()])
+    is_concern = BooleanField("This is a safeguarding concern: something harmful happened or might happen (an officer will read it; it will not be published)")
+
+    def ratings(self) -> dict[str, int]:
+        return {d: int(getattr(self, d).data) for d in DIMENSIONS}
+
+
+for _dimension, _label in DIMENSIONS.items():
+    setattr(ReviewForm, _dimension, RadioField(_label, choices=STARS, validators=[InputRequired(f"Rate {_label.lower()} from 1 to 5.")]))
+
+
+class TextForm(FlaskForm):
+    """One free-text field: a response, a report reason, a concern, a decision reason."""
+
+    text = TextAreaField("Text", filters=[strip], validators=[InputRequired("This cannot be empty."), Length(max=MAX_BODY, message=f"Use at most {MAX_BODY:,} characters.")])
+
+
+class ConcernUpdateForm(FlaskForm):
+    status = SelectField("Status", choices=[("open", "Open"), ("investigating", "Investigating"), ("closed", "Closed")])
+    outcome = TextAreaField("Outcome", filters=[strip], validators=[Optional(), Length(max=MAX_BODY)])

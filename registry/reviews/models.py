@@ -1,0 +1,159 @@
+"""Enquiries, engagements, reviews, reports and concerns."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from registry.extensions import db
+from registry.models import utcnow
+
+DIMENSIONS = {
+    "reliability": "Reliability and punctuality",
+    "quality": "Quality of care",
+    "kindness": "Kindness and respect",
+    "communication": "Communication",
+    "value": "Value for money",
+}
+
+
+class Enquiry(db.Model):
+    __tablename__ = "enquiries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recipient_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id", ondelete="CASCADE"), index=True)
+    service_type_id: Mapped[int] = mapped_column(ForeignKey("service_types.id"))
+    when_needed: Mapped[str] = mapped_column(String(120))
+    status: Mapped[str] = mapped_column(String(20), default="open")  # open | accepted | declined
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    recipient = relationship("User")
+    provider = relationship("Provider")
+    service_type = relationship("ServiceType")
+    messages: Mapped[list[EnquiryMessage]] = relationship(back_populates="enquiry", order_by="EnquiryMessage.id", cascade="all, delete-orphan")
+
+
+class EnquiryMessage(db.Model):
+    __tablename__ = "enquiry_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enquiry_id: Mapped[int] = mapped_column(ForeignKey("enquiries.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    enquiry: Mapped[Enquiry] = relationship(back_populates="messages")
+    author = relationship("User")
+
+
+class Invitation(db.Model):
+    """A provider asks someone it already supports to review it: single use, expiring."""
+
+    __tablename__ = "invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(String(254))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    used_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    provider = relationship("Provider")
+
+
+class Engagement(db.Model):
+    """A confirmed relationship between a recipient and a provider: the right to review."""
+
+    __tablename__ = "engagements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recipient_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id", ondelete="CASCADE"), index=True)
+    enquiry_id: Mapped[int | None] = mapped_column(ForeignKey("enquiries.id"), unique=True)
+    invitation_id: Mapped[int | None] = mapped_column(ForeignKey("invitations.id"), unique=True)
+    confirmed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    provider = relationship("Provider")
+    recipient = relationship("User")
+    review = relationship("Review", back_populates="engagement", uselist=False)
+
+
+class Review(db.Model):
+    __tablename__ = "reviews"
+    __table_args__ = (UniqueConstraint("engagement_id"),)  # one review per engagement, enforced by the database too
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    engagement_id: Mapped[int] = mapped_column(ForeignKey("engagements.id"))
+    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    reliability: Mapped[int]
+    quality: Mapped[int]
+    kindness: Mapped[int]
+    communication: Mapped[int]
+    value: Mapped[int]
+    title: Mapped[str] = mapped_column(String(120))
+    body: Mapped[str] = mapped_column(Text)
+    supported_for: Mapped[str | None] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(20), default="published", index=True)  # published | held | removed
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    response: Mapped[str | None] = mapped_column(Text)
+    responded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    moderation_reason: Mapped[str | None] = mapped_column(Text)
+
+    engagement = relationship("Engagement", back_populates="review")
+    author = relationship("User")
+    provider = relationship("Provider")
+
+    @property
+    def overall(self) -> float:
+        return sum(getattr(self, d) for d in DIMENSIONS) / len(DIMENSIONS)
+
+
+class ReviewReport(db.Model):
+    """A provider asks officers to look at a review."""
+
+    __tablename__ = "review_reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id", ondelete="CASCADE"), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="open")  # open | kept | removed
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+
+    review = relationship("Review")
+
+
+class Concern(db.Model):
+    """A worry about a provider's conduct, for safeguarding officers."""
+
+    __tablename__ = "concerns"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id", ondelete="CASCADE"), index=True)
+    raised_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    review_id: Mapped[int | None] = mapped_column(ForeignKey("reviews.id"))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="open", index=True)  # open | investigating | closed
+    outcome: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    provider = relationship("Provider")
+    raised_by = relationship("User")
+    review = relationship("Review")
+
+
+class ProviderRating(db.Model):
+    """A provider's published-review score, stored so search and pages read it cheaply."""
+
+    __tablename__ = "provider_ratings"
+
+    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id", ondelete="CASCADE"), primary_key=True)
+    score: Mapped[float | None] = mapped_column(Float)  # Bayesian, out of 10
+    review_count: Mapped[int] = mapped_column(default=0)
+    dimensions: Mapped[dict] = mapped_column(JSON, default=dict)  # mean 1-5 per dimension

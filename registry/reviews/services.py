@@ -1,0 +1,290 @@
+"""Rules for enquiries, engagements, reviews and concerns. Services flush, never commit."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import current_app, url_for
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import select
+
+from registry.accounts.models import Role, User
+from registry.extensions import db
+from registry.mail import send_email
+from registry.models import utcnow
+from registry.providers.models import Provider
+from registry.providers.vocabulary import ProfileStatus
+from registry.reviews.models import DIMENSIONS, Concern, Engagement, Enquiry, EnquiryMessage, Invitation, Review, ReviewReport
+from registry.reviews.scoring import recompute_rating
+from registry.safeguarding import audit
+
+MAX_TITLE = 120
+MAX_BODY = 5000
+MAX_MESSAGE = 3000
+
+
+class ReviewError(Exception):
+    """A rule was broken; the message is safe to show."""
+
+
+# -- enquiries and engagements ---------------------------------------------
+
+
+def send_enquiry(recipient: User, provider: Provider, service_slug: str, when_needed: str, message: str) -> Enquiry:
+    if recipient.role != Role.RECIPIENT:
+        raise ReviewError("Only people looking for care can send enquiries.")
+    if provider.status != ProfileStatus.LISTED:
+        raise ReviewError("This provider is not taking enquiries through the registry right now.")
+    row = next((r for r in provider.services if r.service_type.slug == service_slug and r.listed), None)
+    if row is None:
+        raise ReviewError("Choose one of the services this provider is listed for.")
+    enquiry = Enquiry(recipient=recipient, provider=provider, service_type=row.service_type, when_needed=when_needed.strip())
+    enquiry.messages.append(EnquiryMessage(author=recipient, body=message.strip()))
+    db.session.add(enquiry)
+    db.session.flush()
+    _tell(provider.user, f"New enquiry from {recipient.name}", f"{recipient.name} asks about {row.service_type.name.lower()} ({when_needed}):\n\n{message}", enquiry)
+    return enquiry
+
+
+def _tell(user: User, subject: str, body: str, enquiry: Enquiry) -> None:
+    link = url_for("reviews.enquiry", enquiry_id=enquiry.id, _external=True)
+    send_email(user.email, subject, f"Hello {user.name},\n\n{body}\n\nReply here: {link}\n\nTrusted Care Registry")
+
+
+def can_see_enquiry(user: User, enquiry: Enquiry) -> bool:
+    return user.id == enquiry.recipient_id or (enquiry.provider.user_id == user.id)
+
+
+def reply(enquiry: Enquiry, author: User, body: str) -> EnquiryMessage:
+    if not can_see_enquiry(author, enquiry):
+        raise ReviewError("This conversation is not yours.")
+    message = EnquiryMessage(enquiry=enquiry, author=author, body=body.strip())
+    db.session.add(message)
+    db.session.flush()
+    other = enquiry.provider.user if author.id == enquiry.recipient_id else enquiry.recipient
+    _tell(other, f"New message from {author.name}", body, enquiry)
+    return message
+
+
+def answer_enquiry(enquiry: Enquiry, provider_user: User, accept: bool) -> Engagement | None:
+    """Accepting confirms an engagement: the recipient may then review."""
+    if enquiry.provider.user_id != provider_user.id:
+        raise ReviewError("This enquiry is not yours.")
+    if enquiry.status != "open":
+        raise ReviewError("This enquiry has already been answered.")
+    enquiry.status = "accepted" if accept else "declined"
+    engagement = None
+    if accept:
+        engagement = Engagement(recipient_id=enquiry.recipient_id, provider_id=enquiry.provider_id, enquiry_id=enquiry.id)
+        db.session.add(engagement)
+    db.session.flush()
+    verdict = "accepted: once you have been supported you can leave a review" if accept else "declined"
+    _tell(enquiry.recipient, f"{enquiry.provider.display_name} {enquiry.status} your enquiry", f"Your enquiry was {verdict}.", enquiry)
+    return engagement
+
+
+def _invitation_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="review-invitation")
+
+
+def invite(provider: Provider, email: str) -> Invitation:
+    """Email someone the provider supports a single-use link that confirms an engagement."""
+    invitation = Invitation(provider=provider, email=email.strip().lower())
+    db.session.add(invitation)
+    db.session.flush()
+    token = _invitation_serializer().dumps(invitation.id)
+    days = current_app.config["INVITATION_MAX_AGE_DAYS"]
+    link = url_for("reviews.accept_invitation", token=token, _external=True)
+    send_email(invitation.email, f"{provider.display_name} invites you to review their care",
+               f"Hello,\n\n{provider.display_name} says they support you and invites you to review them on the Trusted Care Registry.\n\n"
+               f"Sign in or create a free account, then open this link within {days} days:\n\n{link}\n\nIt works once.\n")
+    return invitation
+
+
+def invitation_for(token: str) -> Invitation:
+    max_age = current_app.config["INVITATION_MAX_AGE_DAYS"] * 86400
+    try:
+        invitation_id = _invitation_serializer().loads(token, max_age=max_age)
+    except SignatureExpired:
+        raise ReviewError("This invitation has expired. Ask the provider for a new one.") from None
+    except BadSignature:
+        raise ReviewError("This invitation link is not valid.") from None
+    invitation = db.session.get(Invitation, invitation_id)
+    if invitation is None:
+        raise ReviewError("This invitation link is not valid.")
+    return invitation
+
+
+def accept_invitation(token: str, recipient: User) -> Engagement:
+    invitation = invitation_for(token)
+    if invitation.used_at is not None:
+        raise ReviewError("This invitation has already been used.")
+    if recipient.role != Role.RECIPIENT:
+        raise ReviewError("Sign in with the account of the person who is supported to accept this invitation.")
+    if recipient.email.lower() != invitation.email:
+        raise ReviewError("This invitation was sent to someone else. Sign in with the email address it was sent to.")
+    invitation.used_at, invitation.used_by_id = utcnow(), recipient.id
+    engagement = Engagement(recipient_id=recipient.id, provider_id=invitation.provider_id, invitation_id=invitation.id)
+    db.session.add(engagement)
+    db.session.flush()
+    return engagement
+
+
+# -- reviews ---------------------------------------------------------------
+
+
+@dataclass
+class ReviewInput:
+    ratings: dict[str, int]
+    title: str
+    body: str
+    supported_for: str | None
+    is_concern: bool
+
+
+def _validate(data: ReviewInput) -> None:
+    for dimension, label in DIMENSIONS.items():
+        value = data.ratings.get(dimension)
+        if not isinstance(value, int) or not 1 <= value <= 5:
+            raise ReviewError(f"Rate {label.lower()} from 1 to 5.")
+    if not data.title.strip() or len(data.title) > MAX_TITLE:
+        raise ReviewError(f"Give the review a title of at most {MAX_TITLE} characters.")
+    if not data.body.strip() or len(data.body) > MAX_BODY:
+        raise ReviewError(f"Write your review in at most {MAX_BODY:,} characters.")
+
+
+def warning_phrase(text: str) -> str | None:
+    """The first configured warning phrase in ``text`` (whole words, any case), or None."""
+    for phrase in current_app.config["CONCERN_WARNING_PHRASES"]:
+        if re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", text, flags=re.IGNORECASE):
+            return phrase
+    return None
+
+
+def write_review(engagement: Engagement, author: User, data: ReviewInput) -> Review:
+    """One review per engagement, by the person supported; a possible harm is held for officers."""
+    if author.id != engagement.recipient_id:
+        raise ReviewError("Only the person who was supported can review this engagement.")
+    if engagement.provider.user_id == author.id:
+        raise ReviewError("You cannot review yourself.")
+    if engagement.review is not None:
+        raise ReviewError("You have already reviewed this engagement. You can edit your review instead.")
+    _validate(data)
+    review = Review(engagement=engagement, provider_id=engagement.provider_id, author=author, **_fields(data))
+    db.session.add(review)
+    db.session.flush()
+    _screen(review, data, author)
+    recompute_rating(engagement.provider)
+    return review
+
+
+def edit_review(review: Review, author: User, data: ReviewInput) -> Review:
+    if review.author_id != author.id:
+        raise ReviewError("Only the author can edit this review.")
+    if utcnow().replace(tzinfo=None) - review.created_at.replace(tzinfo=None) > timedelta(days=current_app.config["REVIEW_EDIT_DAYS"]):
+        raise ReviewError(f"Reviews can be edited for {current_app.config['REVIEW_EDIT_DAYS']} days after they are written.")
+    if review.status == "removed":
+        raise ReviewError("This review was removed by an officer.")
+    _validate(data)
+    for key, value in _fields(data).items():
+        setattr(review, key, value)
+    db.session.flush()
+    if review.status == "published":
+        _screen(review, data, author)
+    recompute_rating(review.provider)
+    return review
+
+
+def _fields(data: ReviewInput) -> dict:
+    return {**data.ratings, "title": data.title.strip(), "body": data.body.strip(), "supported_for": data.supported_for or None}
+
+
+def _screen(review: Review, data: ReviewInput, author: User) -> None:
+    phrase = warning_phrase(f"{data.title} {data.body}")
+    if data.is_concern or phrase:
+        review.status = "held"
+        why = "The author marked it as a safeguarding concern." if data.is_concern else f"It mentions “{phrase}”."
+        raise_concern(review.provider, author, f"Held review “{review.title}”: {why}\n\n{review.body}", review=review)
+
+
+def respond(review: Review, provider_user: User, text: str) -> Review:
+    if review.provider.user_id != provider_user.id:
+        raise ReviewError("You can only respond to reviews of your own service.")
+    if not text.strip() or len(text) > 2000:
+        raise ReviewError("Write a response of at most 2,000 characters.")
+    review.response, review.responded_at = text.strip(), utcnow()
+    db.session.flush()
+    return review
+
+
+def report_review(review: Review, provider_user: User, reason: str) -> ReviewReport:
+    if review.provider.user_id != provider_user.id:
+        raise ReviewError("You can only report reviews of your own service.")
+    if not reason.strip():
+        raise ReviewError("Say why an officer should look at this review.")
+    report = ReviewReport(review=review, reason=reason.strip())
+    db.session.add(report)
+    db.session.flush()
+    return report
+
+
+def decide_report(report: ReviewReport, officer: User, remove: bool, reason: str) -> None:
+    if report.status != "open":
+        raise ReviewError("This report has already been decided.")
+    if not reason.strip():
+        raise ReviewError("Give a reason for the decision.")
+    report.status, report.decided_by_id, report.decision_reason = ("removed" if remove else "kept"), officer.id, reason.strip()
+    review = report.review
+    if remove:
+        review.status, review.moderation_reason = "removed", reason.strip()
+    audit.record("review.removed" if remove else "review.kept", review, actor_id=officer.id, provider_id=review.provider_id, details={"reason": reason, "report": report.id})
+    recompute_rating(review.provider)
+
+
+def release_review(review: Review, officer: User, reason: str) -> None:
+    """Publish a held review after an officer has looked at it."""
+    if review.status != "held":
+        raise ReviewError("Only a held review can be released.")
+    review.status = "published"
+    audit.record("review.released", review, actor_id=officer.id, provider_id=review.provider_id, details={"reason": reason})
+    recompute_rating(review.provider)
+
+
+def published_reviews(provider: Provider) -> list[Review]:
+    return list(db.session.scalars(select(Review).where(Review.provider_id == provider.id, Review.status == "published").order_by(Review.created_at.desc(), Review.id.desc())))
+
+
+def engagements_to_review(recipient: User, provider: Provider) -> list[Engagement]:
+    return [e for e in db.session.scalars(select(Engagement).where(Engagement.recipient_id == recipient.id, Engagement.provider_id == provider.id)) if e.review is None]
+
+
+# -- concerns --------------------------------------------------------------
+
+CONCERN_STATUSES = ("open", "investigating", "closed")
+
+
+def raise_concern(provider: Provider, raised_by: User | None, body: str, review: Review | None = None) -> Concern:
+    if not body.strip() or len(body) > MAX_BODY + 500:
+        raise ReviewError("Describe your concern in at most 5,000 characters.")
+    concern = Concern(provider=provider, raised_by=raised_by, body=body.strip(), review=review)
+    db.session.add(concern)
+    db.session.flush()
+    audit.record("concern.opened", concern, actor_id=raised_by.id if raised_by else None, provider_id=provider.id, details={"review": review.id if review else None})
+    if raised_by is not None:
+        send_email(raised_by.email, "We have received your concern",
+                   f"Hello {raised_by.name},\n\nThank you. A safeguarding officer will look at your concern about {provider.display_name}.\n"
+                   "If someone is in immediate danger, call 999.\n\nTrusted Care Registry")
+    return concern
+
+
+def update_concern(concern: Concern, officer: User, status: str, outcome: str) -> None:
+    if status not in CONCERN_STATUSES:
+        raise ReviewError("Choose open, investigating or closed.")
+    if status == "closed" and not outcome.strip():
+        raise ReviewError("Record the outcome before closing the concern.")
+    if concern.status == "closed":
+        raise ReviewError("This concern is closed.")
+    concern.status, concern.outcome = status, outcome.strip() or concern.outcome
+    audit.record(f"concern.{status}", concern, actor_id=officer.id, provider_id=concern.provider_id, details={"outcome": outcome})

@@ -1,0 +1,269 @@
+"""Enquiry, review and concern pages: thin wrappers around reviews.services."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from registry.accounts.models import Role
+from registry.auth import role_required
+from registry.checks import services as checks
+from registry.extensions import db
+from registry.providers.services import get_by_slug
+from registry.reviews import bp, services
+from registry.reviews.forms import ConcernUpdateForm, EnquiryForm, InvitationForm, MessageForm, ReviewForm, TextForm
+from registry.reviews.models import Concern, Engagement, Enquiry, Review, ReviewReport
+
+OFFICERS = (Role.OFFICER, Role.ADMIN)
+
+
+def _errors(form) -> str:
+    return " ".join(e for errors in form.errors.values() for e in errors)
+
+
+def _service_error(error: Exception, back: str):
+    db.session.rollback()
+    flash(str(error), "error")
+    return redirect(back)
+
+
+# -- enquiries -------------------------------------------------------------
+
+
+@bp.post("/providers/<slug>/enquire")
+@role_required(Role.RECIPIENT)
+def enquire(slug: str):
+    provider = get_by_slug(slug) or abort(404)
+    form = EnquiryForm()
+    form.service.choices = [(t.slug, t.name) for t in provider.listed_service_types]
+    back = url_for("providers.public_profile", slug=slug)
+    if not form.validate_on_submit():
+        flash(_errors(form), "error")
+        return redirect(back)
+    try:
+        enquiry = services.send_enquiry(current_user, provider, form.service.data, form.when_needed.data, form.message.data)
+    except services.ReviewError as error:
+        return _service_error(error, back)
+    db.session.commit()
+    flash("Your enquiry is sent. You will get an email when they reply.", "success")
+    return redirect(url_for("reviews.enquiry", enquiry_id=enquiry.id))
+
+
+@bp.get("/enquiries")
+@login_required
+def enquiries():
+    if current_user.role == Role.PROVIDER and current_user.provider:
+        items = db.session.scalars(db.select(Enquiry).where(Enquiry.provider_id == current_user.provider.id).order_by(Enquiry.id.desc()))
+    else:
+        items = db.session.scalars(db.select(Enquiry).where(Enquiry.recipient_id == current_user.id).order_by(Enquiry.id.desc()))
+    engagements = list(db.session.scalars(db.select(Engagement).where(Engagement.recipient_id == current_user.id)))
+    return render_template("reviews/enquiries.html", enquiries=list(items), engagements=engagements, invitation_form=InvitationForm(formdata=None))
+
+
+@bp.route("/enquiries/<int:enquiry_id>", methods=["GET", "POST"])
+@login_required
+def enquiry(enquiry_id: int):
+    item = db.session.get(Enquiry, enquiry_id)
+    if item is None or not services.can_see_enquiry(current_user, item):
+        abort(404)
+    form = MessageForm()
+    if form.validate_on_submit():
+        services.reply(item, current_user, form.body.data)
+        db.session.commit()
+        return redirect(url_for("reviews.enquiry", enquiry_id=item.id))
+    status = 422 if form.errors else 200
+    return render_template("reviews/enquiry.html", enquiry=item, form=form), status
+
+
+@bp.post("/enquiries/<int:enquiry_id>/<any(accept, decline):answer>")
+@role_required(Role.PROVIDER)
+def answer(enquiry_id: int, answer: str):
+    item = db.session.get(Enquiry, enquiry_id)
+    if item is None or not services.can_see_enquiry(current_user, item):
+        abort(404)
+    try:
+        services.answer_enquiry(item, current_user, accept=answer == "accept")
+    except services.ReviewError as error:
+        return _service_error(error, url_for("reviews.enquiry", enquiry_id=enquiry_id))
+    db.session.commit()
+    flash("Accepted: they can now review your care." if answer == "accept" else "Declined.", "success")
+    return redirect(url_for("reviews.enquiry", enquiry_id=enquiry_id))
+
+
+@bp.post("/dashboard/invitations")
+@role_required(Role.PROVIDER)
+def invite():
+    form = InvitationForm()
+    if not form.validate_on_submit():
+        flash(_errors(form), "error")
+        return redirect(url_for("reviews.enquiries"))
+    services.invite(current_user.provider, form.email.data)
+    db.session.commit()
+    flash(f"Invitation sent to {form.email.data}.", "success")
+    return redirect(url_for("reviews.enquiries"))
+
+
+@bp.route("/invitations/<token>", methods=["GET", "POST"])
+@role_required(Role.RECIPIENT)
+def accept_invitation(token: str):
+    try:
+        invitation = services.invitation_for(token)
+    except services.ReviewError as error:
+        flash(str(error), "error")
+        return redirect(url_for("main.index"))
+    if request.method == "POST":
+        try:
+            engagement = services.accept_invitation(token, current_user)
+        except services.ReviewError as error:
+            return _service_error(error, url_for("main.index"))
+        db.session.commit()
+        flash("Thank you. You can now review their care.", "success")
+        return redirect(url_for("reviews.write_review", engagement_id=engagement.id))
+    return render_template("reviews/invitation.html", invitation=invitation, token=token)
+
+
+# -- reviews ---------------------------------------------------------------
+
+
+def _review_input(form: ReviewForm) -> services.ReviewInput:
+    return services.ReviewInput(form.ratings(), form.title.data, form.body.data, form.supported_for.data or None, form.is_concern.data)
+
+
+@bp.route("/engagements/<int:engagement_id>/review", methods=["GET", "POST"])
+@role_required(Role.RECIPIENT)
+def write_review(engagement_id: int):
+    engagement = db.session.get(Engagement, engagement_id)
+    if engagement is None or engagement.recipient_id != current_user.id:
+        abort(404)
+    existing = engagement.review
+    form = ReviewForm(obj=existing)
+    if form.validate_on_submit():
+        try:
+            if existing is None:
+                review = services.write_review(engagement, current_user, _review_input(form))
+            else:
+                review = services.edit_review(existing, current_user, _review_input(form))
+        except services.ReviewError as error:
+            db.session.rollback()
+            form.form_errors.append(str(error))
+        else:
+            db.session.commit()
+            if review.status == "held":
+                flash("Thank you. Your review mentions something a safeguarding officer should read, so it is with them and not published yet. They may contact you.", "warning")
+            else:
+                flash("Thank you for your review.", "success")
+            return redirect(url_for("providers.public_profile", slug=engagement.provider.slug))
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("reviews/write.html", form=form, engagement=engagement, existing=existing), status
+
+
+@bp.post("/reviews/<int:review_id>/<any(respond, report):action>")
+@role_required(Role.PROVIDER)
+def provider_action(review_id: int, action: str):
+    review = db.session.get(Review, review_id)
+    if review is None or review.provider.user_id != current_user.id:
+        abort(404)
+    back = url_for("providers.public_profile", slug=review.provider.slug)
+    form = TextForm()
+    if not form.validate_on_submit():
+        flash(_errors(form), "error")
+        return redirect(back)
+    try:
+        if action == "respond":
+            services.respond(review, current_user, form.text.data)
+        else:
+            services.report_review(review, current_user, form.text.data)
+    except services.ReviewError as error:
+        return _service_error(error, back)
+    db.session.commit()
+    flash("Your response is published." if action == "respond" else "Thank you. An officer will look at this review.", "success")
+    return redirect(back)
+
+
+@bp.route("/providers/<slug>/concern", methods=["GET", "POST"])
+@login_required
+def report_concern(slug: str):
+    provider = get_by_slug(slug) or abort(404)
+    form = TextForm()
+    if form.validate_on_submit():
+        try:
+            services.raise_concern(provider, current_user, form.text.data)
+        except services.ReviewError as error:
+            form.form_errors.append(str(error))
+        else:
+            db.session.commit()
+            flash("Thank you. A safeguarding officer will look at your concern. If someone is in immediate danger, call 999.", "success")
+            return redirect(url_for("providers.public_profile", slug=slug))
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("reviews/concern.html", provider=provider, form=form), status
+
+
+# -- officers --------------------------------------------------------------
+
+
+@bp.get("/officer/concerns")
+@role_required(*OFFICERS)
+def concern_queue():
+    concerns = db.session.scalars(db.select(Concern).where(Concern.status != "closed").order_by(Concern.created_at))
+    reports = db.session.scalars(db.select(ReviewReport).where(ReviewReport.status == "open").order_by(ReviewReport.created_at))
+    return render_template("reviews/officer_queue.html", concerns=list(concerns), reports=list(reports), form=TextForm(formdata=None))
+
+
+@bp.route("/officer/concerns/<int:concern_id>", methods=["GET", "POST"])
+@role_required(*OFFICERS)
+def concern(concern_id: int):
+    item = db.session.get(Concern, concern_id) or abort(404)
+    form = ConcernUpdateForm(obj=item)
+    if form.validate_on_submit():
+        try:
+            services.update_concern(item, current_user, form.status.data, form.outcome.data or "")
+        except services.ReviewError as error:
+            db.session.rollback()
+            form.form_errors.append(str(error))
+        else:
+            db.session.commit()
+            flash("The concern is updated.", "success")
+            return redirect(url_for("reviews.concern", concern_id=item.id))
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("reviews/officer_concern.html", concern=item, form=form, text_form=TextForm(formdata=None)), status
+
+
+@bp.post("/officer/concerns/<int:concern_id>/<any(suspend, release):action>")
+@role_required(*OFFICERS)
+def concern_action(concern_id: int, action: str):
+    item = db.session.get(Concern, concern_id) or abort(404)
+    back = url_for("reviews.concern", concern_id=concern_id)
+    form = TextForm()
+    if not form.validate_on_submit():
+        flash(_errors(form), "error")
+        return redirect(back)
+    try:
+        if action == "suspend":
+            checks.suspend(item.provider, current_user, form.text.data)
+        elif item.review is not None:
+            services.release_review(item.review, current_user, form.text.data)
+        else:
+            raise services.ReviewError("This concern has no held review.")
+    except (services.ReviewError, checks.CheckError) as error:
+        return _service_error(error, back)
+    db.session.commit()
+    flash("The provider is suspended and no longer appears in search." if action == "suspend" else "The review is published.", "success")
+    return redirect(back)
+
+
+@bp.post("/officer/review-reports/<int:report_id>/<any(keep, remove):decision>")
+@role_required(*OFFICERS)
+def decide_report(report_id: int, decision: str):
+    report = db.session.get(ReviewReport, report_id) or abort(404)
+    form = TextForm()
+    back = url_for("reviews.concern_queue")
+    if not form.validate_on_submit():
+        flash(_errors(form), "error")
+        return redirect(back)
+    try:
+        services.decide_report(report, current_user, decision == "remove", form.text.data)
+    except services.ReviewError as error:
+        return _service_error(error, back)
+    db.session.commit()
+    flash("The review is removed." if decision == "remove" else "The review stays.", "success")
+    return redirect(back)
