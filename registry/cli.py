@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from registry.extensions import db
@@ -83,8 +83,13 @@ def seed_command(if_empty: bool, provider_count: int) -> None:
     if if_empty and demo.has_providers():
         click.echo("The database already has providers; not seeding.")
         return
-    summary = demo.seed(provider_count=provider_count)
-    db.session.commit()
+    # Demo people have made-up addresses: write none of the seed's thousand emails.
+    current_app.config["MAIL_SUPPRESS"] = True
+    try:
+        summary = demo.seed(provider_count=provider_count)
+        db.session.commit()
+    finally:
+        current_app.config["MAIL_SUPPRESS"] = False
     for line in summary:
         click.echo(line)
 

@@ -19,6 +19,7 @@ from registry.extensions import db
 from registry.models import today
 from registry.providers import services as providers
 from registry.providers.models import Provider
+from registry.reviews.demo import seed_reviews
 from registry.providers.vocabulary import DAYS, PARTS, ProfileStatus, ProviderKind, availability_mask
 from search.geo import outcode_centroids
 
@@ -107,13 +108,16 @@ def seed(provider_count: int = 300) -> list[str]:
     outcodes = _weighted_outcodes(rng)
     created = 0
     states: Counter[str] = Counter()
+    reviews = 0
     # One hash for every demo account: hashing 300 times would make seeding slow.
     password_hash = accounts.hash_password(DEMO_PASSWORD)
     officer, _ = _user(OFFICER_EMAIL, "Olu Officer", Role.OFFICER, password_hash)
     _user(ADMIN_EMAIL, "Ada Admin", Role.ADMIN, password_hash)
+    recipients = []
     for n in range(1, 6):
         recipient, _ = _user(f"recipient{n}@{DEMO_DOMAIN}", f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}", Role.RECIPIENT, password_hash)
         recipient.home_postcode = recipient.home_postcode or ["LS6 2AA", "M14 5TQ", "B12 9QD", "SE15 4QN", "CF24 3AA"][n - 1]
+        recipients.append(recipient)
     for n in range(1, provider_count + 1):
         is_pa = rng.random() < 0.6
         outcode = rng.choice(outcodes)
@@ -157,11 +161,14 @@ def seed(provider_count: int = 300) -> list[str]:
             providers.submit_profile(provider)
         else:
             provider.status = ProfileStatus.DRAFT
-        states[seed_checks(provider, officer, rng, today())] += 1
+        state = seed_checks(provider, officer, rng, today())
+        states[state] += 1
+        if state in ("listed", "lapsing"):
+            reviews += seed_reviews(provider, recipients, rng)
     db.session.flush()
     return [
         f"Demo data: {created} new providers ({provider_count} in the demo set)"
-        + (": " + ", ".join(f"{n} {state}" for state, n in sorted(states.items())) if created else "."),
+        + (": " + ", ".join(f"{n} {state}" for state, n in sorted(states.items())) + f"; {reviews} reviews." if created else "."),
         f"Officer: {OFFICER_EMAIL} / {DEMO_PASSWORD}",
         f"Admin:   {ADMIN_EMAIL} / {DEMO_PASSWORD}",
         f"Recipient: recipient1@{DEMO_DOMAIN} / {DEMO_PASSWORD}",

@@ -44,7 +44,7 @@ def present(result: SearchResult) -> dict:
                 "services": [t.slug for t in provider.listed_service_types],
                 "service_names": [t.name for t in provider.listed_service_types],
                 "hourly_rate": {"min_pounds": to_pounds(provider.rate_min_pence), "max_pounds": to_pounds(provider.rate_max_pence)},
-                "rating": {"score": score, "count": count},
+                "rating": {"score": None if score is None else round(score, 1), "count": count},
                 "badges": badges_for(provider),
                 "languages": provider.languages,
                 "provider": provider,
