@@ -49,7 +49,13 @@ class SearchArgsSchema(Schema):
     @pre_load
     def drop_blanks(self, data, **kwargs):
         # A form submitted with an empty select sends "field=": treat it as absent.
-        return {key: value for key, value in data.items() if value not in ("", [], None)}
+        cleaned = {}
+        for key, value in data.items():
+            if isinstance(value, list):
+                value = [item for item in value if item not in ("", None)]
+            if value not in ("", [], None):
+                cleaned[key] = value
+        return cleaned
 
     @validates("postcode")
     def validate_postcode(self, value, **kwargs):

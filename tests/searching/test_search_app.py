@@ -203,3 +203,10 @@ def test_rebuild_builds_the_index_from_the_database(app, client, runner, listed_
     result = runner.invoke(args=["search", "rebuild"])
     assert result.exit_code == 0 and "1 listed providers" in result.output
     assert slugs(api(client, postcode="LS6")[1]) == [second]
+
+
+def test_empty_fields_from_the_search_form_count_as_not_set(client, listed_provider):
+    slug = listed_provider(base_postcode="LS6 2AA")
+    form = {"postcode": "LS6", "radius": "10", "service": "", "q": "", "kind": "", "language": "", "max_rate": "", "min_rating": "", "day": "", "part": "", "gender": "", "sort": "best"}
+    assert slugs(api(client, **form)[1]) == [slug]
+    assert client.get("/search", query_string=form).status_code == 200
