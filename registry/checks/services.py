@@ -119,12 +119,12 @@ def approve(check: Check, officer: User, method: str, valid_until: date, update_
             raise CheckError(f"A status check with “{UPDATE_SERVICE_RESULTS[update_service_result]}” cannot be approved: reject it or ask for a new certificate.")
     if valid_until <= today:
         raise CheckError("The valid-until date must be in the future.")
-    _decide(check, officer, CheckStatus.APPROVED, reason=None)
-    check.verification_method = method
-    check.update_service_result = update_service_result if method == "update_service" else None
-    check.valid_until = valid_until
-    _flush_decision()
-    _after_decision(check, officer, "check.approved", {"valid_until": valid_until.isoformat(), "method": method, "update_service_result": check.update_service_result}, today)
+    _record_decision(
+        check, officer, CheckStatus.APPROVED, None, today,
+        verification_method=method,
+        update_service_result=update_service_result if method == "update_service" else None,
+        valid_until=valid_until,
+    )
     _notify(check, f"Your {check.kind_name.lower()} is approved", f"An officer has approved your {check.kind_name.lower()}. It is valid until {valid_until:%d %B %Y}.")
     return check
 
@@ -134,9 +134,7 @@ def reject(check: Check, officer: User, reason: str, today: date | None = None) 
     if not reason.strip():
         raise CheckError("Give a reason the provider will see.")
     _lock_for_decision(check, officer)
-    _decide(check, officer, CheckStatus.REJECTED, reason)
-    _flush_decision()
-    _after_decision(check, officer, "check.rejected", {"reason": reason}, today or utcnow().date())
+    _record_decision(check, officer, CheckStatus.REJECTED, reason, today or utcnow().date())
     can_appeal = " You can appeal once from your dashboard." if check.appealed_at is None else ""
     _notify(check, f"Your {check.kind_name.lower()} was not approved", f"Reason: {reason}\n\nYou can add a new one from your dashboard.{can_appeal}")
     return check
@@ -147,22 +145,19 @@ def request_information(check: Check, officer: User, reason: str, today: date | 
     if not reason.strip():
         raise CheckError("Say what information you need.")
     _lock_for_decision(check, officer)
-    _decide(check, officer, CheckStatus.INFO_REQUESTED, reason)
-    _flush_decision()
-    _after_decision(check, officer, "check.info_requested", {"reason": reason}, today or utcnow().date())
+    _record_decision(check, officer, CheckStatus.INFO_REQUESTED, reason, today or utcnow().date())
     _notify(check, f"We need more information about your {check.kind_name.lower()}", f"{reason}\n\nPlease add an updated check from your dashboard.")
     return check
 
 
-def _decide(check: Check, officer: User, status: str, reason: str | None) -> None:
-    check.status = status
-    check.decided_at = utcnow()
-    check.decided_by_id = officer.id
-    check.decision_reason = reason
-
-
-def _after_decision(check: Check, officer: User, action: str, details: dict, today: date) -> None:
-    audit.record(action, check, actor_id=officer.id, provider_id=check.provider_id, details={"kind": check.kind, **details})
+def _record_decision(check: Check, officer: User, status: str, reason: str | None, today: date, **fields) -> None:
+    """Write the decision (the version column makes a concurrent one fail), audit it, relist."""
+    check.status, check.decided_at, check.decided_by_id, check.decision_reason = status, utcnow(), officer.id, reason
+    for name, value in fields.items():
+        setattr(check, name, value)
+    _flush_decision()
+    details = {"kind": check.kind, "reason": reason, **{k: (v.isoformat() if isinstance(v, date) else v) for k, v in fields.items()}}
+    audit.record(f"check.{status}", check, actor_id=officer.id, provider_id=check.provider_id, details=details)
     recompute_listing(check.provider, today)
 
 
