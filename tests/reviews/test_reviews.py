@@ -248,3 +248,19 @@ def test_report_a_concern_from_a_profile(app, listed, make_user):
     assert _counts(app) == (0, 1)
     assert outbox_messages(app)[-1]["To"] == "worried@example.com"
     assert app.test_client().get(f"/providers/{listed}/concern").status_code == 302  # sign in first
+
+
+def test_the_author_can_edit_for_14_days_only(app, engaged):
+    from datetime import timedelta
+
+    recipient, _, engagement_id = engaged
+    recipient.post(f"/engagements/{engagement_id}/review", data=GOOD)
+    assert recipient.post(f"/engagements/{engagement_id}/review", data={**GOOD, "title": "Edited"}).status_code == 302
+    with app.app_context():
+        review = db.session.scalar(select(Review))
+        review.created_at = review.created_at - timedelta(days=15)
+        db.session.commit()
+    late = recipient.post(f"/engagements/{engagement_id}/review", data={**GOOD, "title": "Too late"})
+    assert late.status_code == 422 and "edited for 14 days" in late.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(Review.title)) == "Edited"
