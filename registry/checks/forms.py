@@ -10,7 +10,7 @@ from flask_wtf.file import FileField
 from wtforms import BooleanField, DateField, DecimalField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
-from registry.checks.kinds import BARRED_LISTS, DBS_LEVELS, UPDATE_SERVICE_RESULTS, VERIFICATION_METHODS, CheckKind
+from registry.checks.kinds import DBS_LEVELS, UPDATE_SERVICE_RESULTS, VERIFICATION_METHODS, CheckKind
 from registry.forms import strip
 
 

@@ -183,7 +183,7 @@ def test_s3_store_round_trip(s3_endpoint, aws_credentials):
 
 
 def test_an_upload_to_a_missing_bucket_is_a_clear_error_and_leaves_no_row(database_url, tmp_path, s3_endpoint, aws_credentials, make_provider, app):
-    slug = make_provider("pa", name="Bo Singh", email="bo@example.com")
+    make_provider("pa", name="Bo Singh", email="bo@example.com")
     s3_app = make_app(database_url, tmp_path, DOCUMENT_STORAGE="s3", S3_BUCKET="no-such-bucket", S3_ENDPOINT_URL=s3_endpoint, S3_REGION="eu-west-2")
     client = s3_app.test_client()
     client.post("/account/sign-in", data={"email": "bo@example.com", "password": PASSWORD})
