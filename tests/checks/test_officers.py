@@ -50,7 +50,7 @@ def _submit_all_for_a_pa(client):
     add_check(client, "insurance", {"insurer": "Aviva", "policy_number": "PL-1", "cover_pounds": "5000000", "end_date": (date.today() + timedelta(days=200)).isoformat()}, upload(name="ins.pdf"))
 
 
-def test_officer_approves_a_pas_checks_and_the_pa_becomes_listed_then_a_rejection_delists(app, provider_client, officer_client):
+def test_officer_approves_a_pas_checks_and_the_pa_becomes_listed_but_a_rejection_keeps_it_out(app, provider_client, officer_client):
     client, slug = provider_client
     _submit_all_for_a_pa(client)
     officer = officer_client()
@@ -60,31 +60,27 @@ def test_officer_approves_a_pas_checks_and_the_pa_becomes_listed_then_a_rejectio
     ids = _check_ids(app)
     for check_id in ids[:-1]:
         assert _approve(officer, check_id).status_code == 302
-    assert _provider_status(app, slug) == ("submitted", [])  # insurance still pending
     insurance = ids[-1]
     review = officer.get(f"/officer/checks/{insurance}").get_data(as_text=True)
-    assert (date.today() + timedelta(days=200)).isoformat() in review  # proposed: the policy end
-    _approve(officer, insurance, valid_until=date.today() + timedelta(days=200))
-    assert _provider_status(app, slug) == ("listed", ["companionship", "personal-care"])
-    search = app.test_client().get("/api/v1/search", query_string={"postcode": "LS6"}).get_json()
-    assert [r["slug"] for r in search["results"]] == [slug]
-    assert "Approved" in outbox_messages(app)[-1]["Subject"] or "approved" in outbox_messages(app)[-1]["Subject"]
-
-    # A later replacement DBS is rejected: the approved one still counts. Reject the only identity instead.
-    with app.app_context():
-        identity = db.session.get(Check, ids[0])
-        identity.status = "pending"  # reopened for the sake of the test: an appeal path is tested below
-        identity.version += 0
-        db.session.commit()
-    response = officer.post(f"/officer/checks/{ids[0]}/reject", data={"reason": "The photo does not match.", "version": _version(app, ids[0])})
-    assert response.status_code == 302
+    assert (date.today() + timedelta(days=200)).isoformat() in review  # proposed valid-until: the policy end
+    officer.post(f"/officer/checks/{insurance}/reject", data={"reason": "The policy schedule is missing.", "version": _version(app, insurance)})
     assert _provider_status(app, slug) == ("submitted", [])
     assert app.test_client().get("/api/v1/search", query_string={"postcode": "LS6"}).get_json()["results"] == []
     mail = outbox_messages(app)[-1]
-    assert mail["To"] == "pat@example.com" and "The photo does not match." in mail.get_content()
+    assert mail["To"] == "pat@example.com" and "The policy schedule is missing." in mail.get_content()
+    assert "The policy schedule is missing." in client.get("/dashboard").get_data(as_text=True)
+
+    # The PA replaces the rejected check; once it is approved the PA is listed and searchable.
+    add_check(client, "insurance", {"insurer": "Aviva", "policy_number": "PL-1", "cover_pounds": "5000000", "end_date": (date.today() + timedelta(days=200)).isoformat()}, upload(name="ins2.pdf"), replaces=insurance)
+    replacement = _check_ids(app)[-1]
+    _approve(officer, replacement, valid_until=date.today() + timedelta(days=200))
+    assert _status(app, insurance) == "rejected"  # the history stays
+    assert _provider_status(app, slug) == ("listed", ["companionship", "personal-care"])
+    search = app.test_client().get("/api/v1/search", query_string={"postcode": "LS6"}).get_json()
+    assert [r["slug"] for r in search["results"]] == [slug]
     with app.app_context():
         actions = [e.action for e in audit.events_for(provider_id=get_by_slug(slug).id)]
-        assert actions.count("check.approved") == 4 and actions[0] == "check.rejected"
+        assert actions.count("check.approved") == 4 and actions.count("check.rejected") == 1
         assert audit.verify().ok
 
 
