@@ -100,7 +100,6 @@ def _flush_decision() -> None:
     try:
         db.session.flush()
     except StaleDataError:
-        db.session.rollback()
         raise AlreadyDecided("This check was already decided by another officer.") from None
 
 

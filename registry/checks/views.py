@@ -124,10 +124,17 @@ def officer_queue():
 @role_required(*OFFICERS)
 def review(check_id: int):
     check = db.session.get(Check, check_id) or abort(404)
-    proposed = services.proposed_valid_until(check.kind, check.details or {}, today()) if check.status == CheckStatus.PENDING else None
-    approve_form = ApproveForm(formdata=None, valid_until=proposed, version=check.version)
-    reason_form = ReasonForm(formdata=None, version=check.version)
-    return render_template("officers/review.html", check=check, approve_form=approve_form, reason_form=reason_form)
+    return _review_page(check)
+
+
+def _review_page(check: Check, approve_form: ApproveForm | None = None, reason_form: ReasonForm | None = None, status: int = 200):
+    """The review page; the form that was just posted keeps its input and errors."""
+    if approve_form is None:
+        pending = check.status == CheckStatus.PENDING
+        proposed = services.proposed_valid_until(check.kind, check.details or {}, today()) if pending else None
+        approve_form = ApproveForm(formdata=None, valid_until=proposed, version=check.version)
+    reason_form = reason_form or ReasonForm(formdata=None, version=check.version)
+    return render_template("officers/review.html", check=check, approve_form=approve_form, reason_form=reason_form), status
 
 
 def _stale(check: Check, version: int | None) -> bool:
@@ -143,7 +150,7 @@ def approve(check_id: int):
     check = db.session.get(Check, check_id) or abort(404)
     form = ApproveForm()
     if not form.validate_on_submit():
-        return render_template("officers/review.html", check=check, approve_form=form, reason_form=ReasonForm(formdata=None, version=check.version)), 422
+        return _review_page(check, approve_form=form, status=422)
     if _stale(check, form.version.data):
         return redirect(url_for("checks.review", check_id=check.id))
     return _decide(check, lambda: services.approve(check, current_user, form.method.data, form.valid_until.data, form.update_service_result.data or None), form, "approved")
@@ -155,7 +162,7 @@ def reject_or_ask(check_id: int, action: str):
     check = db.session.get(Check, check_id) or abort(404)
     form = ReasonForm()
     if not form.validate_on_submit():
-        return render_template("officers/review.html", check=check, approve_form=ApproveForm(formdata=None, version=check.version), reason_form=form), 422
+        return _review_page(check, reason_form=form, status=422)
     if _stale(check, form.version.data):
         return redirect(url_for("checks.review", check_id=check.id))
     decide = services.reject if action == "reject" else services.request_information
@@ -173,7 +180,9 @@ def _decide(check: Check, decision, form, done: str):
     except services.CheckError as error:
         db.session.rollback()
         form.form_errors.append(str(error))
-        return render_template("officers/review.html", check=check, approve_form=form if isinstance(form, ApproveForm) else ApproveForm(formdata=None, version=check.version), reason_form=form if isinstance(form, ReasonForm) else ReasonForm(formdata=None, version=check.version)), 422
+        if isinstance(form, ApproveForm):
+            return _review_page(check, approve_form=form, status=422)
+        return _review_page(check, reason_form=form, status=422)
     except SQLAlchemyError:
         # Another officer's decision committed between our read and our write.
         db.session.rollback()
