@@ -121,11 +121,12 @@ def search_sync_command() -> None:
 
 
 @search_cli.command("rebuild")
-def search_rebuild_command() -> None:
+@click.option("--procs", default=1, show_default=True, type=click.IntRange(1, 16), help="Indexing processes (Whoosh's multiprocessing writer).")
+def search_rebuild_command(procs: int) -> None:
     """Build a fresh index from the database and swap it in; searches keep answering."""
     from registry.searching import services
 
-    count = services.rebuild(db.session, services.search_index())
+    count = services.rebuild(db.session, services.search_index(), procs=procs)
     click.echo(f"Rebuilt the search index: {count} listed providers.")
 
 

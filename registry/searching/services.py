@@ -123,11 +123,11 @@ def sync_pending(session: Session, index: SearchIndex, limit: int | None = None)
             return applied
 
 
-def rebuild(session: Session, index: SearchIndex) -> int:
-    """Build a fresh index from the database and swap it in; clears the outbox."""
+def rebuild(session: Session, index: SearchIndex, procs: int = 1) -> int:
+    """Build a fresh index from the database and swap it in; clears the outbox rows it covers."""
     high_water = session.scalar(select(SearchOutboxEntry.id).order_by(SearchOutboxEntry.id.desc()).limit(1))
     documents = [doc for _, doc in provider_documents(session) if doc is not None]
-    index.rebuild(documents)
+    index.rebuild(documents, procs=procs)
     if high_water is not None:
         session.execute(delete(SearchOutboxEntry).where(SearchOutboxEntry.id <= high_water))
         session.commit()

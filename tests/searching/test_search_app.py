@@ -200,7 +200,7 @@ def test_rebuild_builds_the_index_from_the_database(app, client, runner, listed_
         db.session.execute(sa.update(Provider).where(Provider.slug == first).values(status="suspended"))
         db.session.commit()
     assert sorted(slugs(api(client, postcode="LS6")[1])) == sorted([first, second])
-    result = runner.invoke(args=["search", "rebuild"])
+    result = runner.invoke(args=["search", "rebuild", "--procs", "2"])
     assert result.exit_code == 0 and "1 listed providers" in result.output
     assert slugs(api(client, postcode="LS6")[1]) == [second]
 
