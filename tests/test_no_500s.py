@@ -35,3 +35,46 @@ def test_no_get_route_answers_garbage_with_a_500(app, make_user, make_provider, 
         for query in ({}, GARBAGE):
             response = client.get(url, query_string=query)
             assert response.status_code < 500, (role, url, query, response.status_code)
+
+
+def _post_urls(app, slug):
+    for rule in app.url_map.iter_rules():
+        if "POST" not in rule.methods:
+            continue
+        values = {}
+        for name in rule.arguments:
+            converter = rule._converters[name]
+            if converter.__class__.__name__ == "AnyConverter":
+                values[name] = sorted(converter.items)[0] if hasattr(converter, "items") else None
+            elif converter.__class__.__name__ == "IntegerConverter":
+                values[name] = 1
+            else:
+                values[name] = slug if name == "slug" else "nonsense"
+        try:
+            yield rule.build(values, append_unknown=False)[1]
+        except Exception:  # noqa: BLE001 - skip rules whose converter refuses the value
+            continue
+
+
+POST_GARBAGE = {
+    "text": "x" * 10000, "reason": "\x00" * 3, "note": "", "method": "teleport", "valid_until": "yesterday", "version": "NaN",
+    "status": "exploded", "outcome": "", "email": "not-an-email", "service": "brain-surgery", "when_needed": "", "message": "",
+    "reliability": "99", "title": "", "body": "", "name": "", "display_name": "", "rate_min": "-5", "document": "not a file",
+    "level": "platinum", "certificate_number": "abc", "issue_date": "2099-99-99", "account_type": "overlord",
+}
+
+
+@pytest.mark.parametrize("role", [None, "recipient", "provider", "officer", "admin"])
+def test_no_post_route_answers_garbage_with_a_500(app, make_user, make_provider, role):
+    slug = make_provider("pa", name="Garbage Test", email="garbage-provider@example.com")
+    approve_checks(app, slug)
+    client = app.test_client()
+    if role == "provider":
+        client.post("/account/sign-in", data={"email": "garbage-provider@example.com", "password": PASSWORD})
+    elif role:
+        client.post("/account/sign-in", data={"email": make_user(role), "password": PASSWORD})
+    urls = [url for url in _post_urls(app, slug) if not url.endswith("/sign-out")]
+    assert len(urls) > 15
+    for url in urls:
+        response = client.post(url, data=POST_GARBAGE)
+        assert response.status_code < 500, (role, url, response.status_code)
