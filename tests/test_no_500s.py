@@ -8,6 +8,17 @@ GARBAGE = {"page": "-1", "radius": "nan", "postcode": "'; DROP TABLE users;--", 
            "q": '"unbalanced (AND', "sort": "🙂", "inline": "1", "provider": "../../etc", "next": "//evil.example", "kind_": "\x00"}
 
 
+def _visitor(app, make_user, make_provider, role):
+    """A client signed in as ``role`` (None: anonymous), and a listed provider's slug."""
+    slug = make_provider("pa", name="Garbage Test", email="garbage-provider@example.com")
+    approve_checks(app, slug)
+    client = app.test_client()
+    email = "garbage-provider@example.com" if role == "provider" else (make_user(role) if role else None)
+    if email:
+        client.post("/account/sign-in", data={"email": email, "password": PASSWORD})
+    return client, slug
+
+
 def _urls(app, slug):
     for rule in app.url_map.iter_rules():
         if "GET" not in rule.methods or rule.endpoint == "static":
@@ -24,13 +35,7 @@ def _urls(app, slug):
 
 @pytest.mark.parametrize("role", [None, "recipient", "provider", "officer", "admin"])
 def test_no_get_route_answers_garbage_with_a_500(app, make_user, make_provider, role):
-    slug = make_provider("pa", name="Garbage Test", email="garbage-provider@example.com")
-    approve_checks(app, slug)
-    client = app.test_client()
-    if role == "provider":
-        client.post("/account/sign-in", data={"email": "garbage-provider@example.com", "password": PASSWORD})
-    elif role:
-        client.post("/account/sign-in", data={"email": make_user(role), "password": PASSWORD})
+    client, slug = _visitor(app, make_user, make_provider, role)
     for url in _urls(app, slug):
         for query in ({}, GARBAGE):
             response = client.get(url, query_string=query)
@@ -66,13 +71,7 @@ POST_GARBAGE = {
 
 @pytest.mark.parametrize("role", [None, "recipient", "provider", "officer", "admin"])
 def test_no_post_route_answers_garbage_with_a_500(app, make_user, make_provider, role):
-    slug = make_provider("pa", name="Garbage Test", email="garbage-provider@example.com")
-    approve_checks(app, slug)
-    client = app.test_client()
-    if role == "provider":
-        client.post("/account/sign-in", data={"email": "garbage-provider@example.com", "password": PASSWORD})
-    elif role:
-        client.post("/account/sign-in", data={"email": make_user(role), "password": PASSWORD})
+    client, slug = _visitor(app, make_user, make_provider, role)
     urls = [url for url in _post_urls(app, slug) if not url.endswith("/sign-out")]
     assert len(urls) > 15
     for url in urls:
