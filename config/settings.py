@@ -68,6 +68,7 @@ class Config:
     REVIEW_PRIOR_WEIGHT = float(os.environ.get("REVIEW_PRIOR_WEIGHT", "5"))
     REVIEW_EDIT_DAYS = _env_int("REVIEW_EDIT_DAYS", 14)
     INVITATION_MAX_AGE_DAYS = _env_int("INVITATION_MAX_AGE_DAYS", 14)
+    INVITATIONS_PER_DAY = _env_int("INVITATIONS_PER_DAY", 20)  # per provider, so invitations cannot be used to spam
     # A review containing one of these is held for officers and opens a concern.
     CONCERN_WARNING_PHRASES = [
         p.strip() for p in os.environ.get(

@@ -9,7 +9,7 @@ from registry.api import api_error, bp
 from registry.providers.services import get_by_slug, is_publicly_visible
 from registry.reviews.models import DIMENSIONS
 from registry.reviews.scoring import rating_of
-from registry.reviews.services import published_reviews
+from registry.reviews.services import published_review_count, published_reviews
 
 PER_PAGE = 20
 
@@ -39,8 +39,8 @@ def provider_reviews(slug: str):
         page = PageArgs().load({k: v for k, v in request.args.items() if k == "page"})["page"]
     except ValidationError as error:
         return api_error(400, "invalid_parameters", "Some parameters are not valid.", error.messages)
-    reviews = published_reviews(provider)
-    chunk = reviews[(page - 1) * PER_PAGE : page * PER_PAGE]
+    total = published_review_count(provider)
+    chunk = published_reviews(provider, limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
     score, count = rating_of(provider.id)
     items = [
         {
@@ -52,8 +52,9 @@ def provider_reviews(slug: str):
     ]
     return {
         "results": ReviewSchema(many=True).dump(items),
-        "total": len(reviews),
+        "total": total,
         "page": page,
-        "pages": max(1, -(-len(reviews) // PER_PAGE)),
+        "per_page": PER_PAGE,
+        "pages": max(1, -(-total // PER_PAGE)),
         "rating": {"score": None if score is None else round(score, 1), "count": count},
     }

@@ -8,14 +8,14 @@ from wtforms.validators import Email, InputRequired, Length, Optional
 
 from registry.forms import strip
 from registry.reviews.models import DIMENSIONS
-from registry.reviews.services import MAX_BODY, MAX_MESSAGE, MAX_TITLE
+from registry.reviews.services import MAX_BODY, MAX_MESSAGE, MAX_TITLE, MAX_WHEN
 
 STARS = [(str(n), str(n)) for n in range(1, 6)]
 
 
 class EnquiryForm(FlaskForm):
     service = SelectField("Help you need", choices=[])
-    when_needed = StringField("When", filters=[strip], validators=[InputRequired("Say when you need help, e.g. weekday mornings from March."), Length(max=120)])
+    when_needed = StringField("When", filters=[strip], validators=[InputRequired("Say when you need help, e.g. weekday mornings from March."), Length(max=MAX_WHEN, message=f"Say when in at most {MAX_WHEN} characters.")])
     message = TextAreaField("Message", filters=[strip], validators=[InputRequired("Write a message."), Length(max=MAX_MESSAGE, message=f"Use at most {MAX_MESSAGE:,} characters.")])
 
 
@@ -49,4 +49,4 @@ class TextForm(FlaskForm):
 
 class ConcernUpdateForm(FlaskForm):
     status = SelectField("Status", choices=[("open", "Open"), ("investigating", "Investigating"), ("closed", "Closed")])
-    outcome = TextAreaField("Outcome", filters=[strip], validators=[Optional(), Length(max=MAX_BODY)])
+    outcome = TextAreaField("Outcome", filters=[strip], validators=[Optional(), Length(max=MAX_BODY, message=f"Use at most {MAX_BODY:,} characters.")])

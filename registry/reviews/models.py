@@ -107,6 +107,7 @@ class Review(db.Model):
     engagement = relationship("Engagement", back_populates="review")
     author = relationship("User")
     provider = relationship("Provider")
+    reports: Mapped[list[ReviewReport]] = relationship(back_populates="review", order_by="ReviewReport.id")
 
     @property
     def overall(self) -> float:
@@ -126,7 +127,7 @@ class ReviewReport(db.Model):
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decision_reason: Mapped[str | None] = mapped_column(Text)
 
-    review = relationship("Review")
+    review = relationship("Review", back_populates="reports")
 
 
 class Concern(db.Model):

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 from flask import current_app, url_for
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from registry.accounts.models import Role, User
 from registry.extensions import db
@@ -23,6 +23,8 @@ from registry.safeguarding import audit
 MAX_TITLE = 120
 MAX_BODY = 5000
 MAX_MESSAGE = 3000
+MAX_WHEN = 120
+MAX_RESPONSE = 2000
 
 
 class ReviewError(Exception):
@@ -32,7 +34,20 @@ class ReviewError(Exception):
 # -- enquiries and engagements ---------------------------------------------
 
 
+def _as_utc(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes (stored as UTC); PostgreSQL aware ones."""
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+
+
+def _check_message(text: str) -> None:
+    if not text.strip():
+        raise ReviewError("Write a message.")
+    if len(text) > MAX_MESSAGE:
+        raise ReviewError(f"Use at most {MAX_MESSAGE:,} characters.")
+
+
 def send_enquiry(recipient: User, provider: Provider, service_slug: str, when_needed: str, message: str) -> Enquiry:
+    """A recipient asks a listed provider for help with one of its listed services."""
     if recipient.role != Role.RECIPIENT:
         raise ReviewError("Only people looking for care can send enquiries.")
     if provider.status != ProfileStatus.LISTED:
@@ -40,6 +55,15 @@ def send_enquiry(recipient: User, provider: Provider, service_slug: str, when_ne
     row = next((r for r in provider.services if r.service_type.slug == service_slug and r.listed), None)
     if row is None:
         raise ReviewError("Choose one of the services this provider is listed for.")
+    if not when_needed.strip() or len(when_needed) > MAX_WHEN:
+        raise ReviewError(f"Say when you need help in at most {MAX_WHEN} characters.")
+    _check_message(message)
+    # One open conversation per provider keeps a provider's inbox free of repeats.
+    already_open = db.session.scalar(
+        select(Enquiry.id).where(Enquiry.recipient_id == recipient.id, Enquiry.provider_id == provider.id, Enquiry.status == "open")
+    )
+    if already_open is not None:
+        raise ReviewError("You already have an open enquiry with this provider: carry on the conversation there.")
     enquiry = Enquiry(recipient=recipient, provider=provider, service_type=row.service_type, when_needed=when_needed.strip())
     enquiry.messages.append(EnquiryMessage(author=recipient, body=message.strip()))
     db.session.add(enquiry)
@@ -60,6 +84,7 @@ def can_see_enquiry(user: User, enquiry: Enquiry) -> bool:
 def reply(enquiry: Enquiry, author: User, body: str) -> EnquiryMessage:
     if not can_see_enquiry(author, enquiry):
         raise ReviewError("This conversation is not yours.")
+    _check_message(body)
     message = EnquiryMessage(enquiry=enquiry, author=author, body=body.strip())
     db.session.add(message)
     db.session.flush()
@@ -90,8 +115,21 @@ def _invitation_serializer() -> URLSafeTimedSerializer:
 
 
 def invite(provider: Provider, email: str) -> Invitation:
-    """Email someone the provider supports a single-use link that confirms an engagement."""
-    invitation = Invitation(provider=provider, email=email.strip().lower())
+    """Email someone the provider supports a single-use link that confirms an engagement.
+
+    A provider cannot invite its own account, and may send at most
+    ``INVITATIONS_PER_DAY`` in any 24 hours so the feature cannot be used to spam.
+    """
+    email = email.strip().lower()
+    if not email or "@" not in email or len(email) > 254:
+        raise ReviewError("Enter an email address like name@example.com.")
+    if email == provider.user.email.lower():
+        raise ReviewError("You cannot invite yourself to review your own service.")
+    since = utcnow() - timedelta(days=1)
+    sent = db.session.scalar(select(func.count()).select_from(Invitation).where(Invitation.provider_id == provider.id, Invitation.created_at >= since))
+    if sent >= current_app.config["INVITATIONS_PER_DAY"]:
+        raise ReviewError(f"You can send at most {current_app.config['INVITATIONS_PER_DAY']} invitations a day. Try again tomorrow.")
+    invitation = Invitation(provider=provider, email=email)
     db.session.add(invitation)
     db.session.flush()
     token = _invitation_serializer().dumps(invitation.id)
@@ -118,6 +156,7 @@ def invitation_for(token: str) -> Invitation:
 
 
 def accept_invitation(token: str, recipient: User) -> Engagement:
+    """Use an invitation once, as the person it was sent to: it confirms an engagement."""
     invitation = invitation_for(token)
     if invitation.used_at is not None:
         raise ReviewError("This invitation has already been used.")
@@ -181,9 +220,10 @@ def write_review(engagement: Engagement, author: User, data: ReviewInput) -> Rev
 
 
 def edit_review(review: Review, author: User, data: ReviewInput) -> Review:
+    """The author changes a review within ``REVIEW_EDIT_DAYS``; the new text is screened again."""
     if review.author_id != author.id:
         raise ReviewError("Only the author can edit this review.")
-    if utcnow().replace(tzinfo=None) - review.created_at.replace(tzinfo=None) > timedelta(days=current_app.config["REVIEW_EDIT_DAYS"]):
+    if utcnow() - _as_utc(review.created_at) > timedelta(days=current_app.config["REVIEW_EDIT_DAYS"]):
         raise ReviewError(f"Reviews can be edited for {current_app.config['REVIEW_EDIT_DAYS']} days after they are written.")
     if review.status == "removed":
         raise ReviewError("This review was removed by an officer.")
@@ -210,20 +250,28 @@ def _screen(review: Review, data: ReviewInput, author: User) -> None:
 
 
 def respond(review: Review, provider_user: User, text: str) -> Review:
+    """The provider's one public response: writing again replaces it."""
     if review.provider.user_id != provider_user.id:
         raise ReviewError("You can only respond to reviews of your own service.")
-    if not text.strip() or len(text) > 2000:
-        raise ReviewError("Write a response of at most 2,000 characters.")
+    if review.status != "published":
+        raise ReviewError("You can only respond to a published review.")
+    if not text.strip() or len(text) > MAX_RESPONSE:
+        raise ReviewError(f"Write a response of at most {MAX_RESPONSE:,} characters.")
     review.response, review.responded_at = text.strip(), utcnow()
     db.session.flush()
     return review
 
 
 def report_review(review: Review, provider_user: User, reason: str) -> ReviewReport:
+    """The provider asks officers to look at a published review of its service."""
     if review.provider.user_id != provider_user.id:
         raise ReviewError("You can only report reviews of your own service.")
-    if not reason.strip():
+    if review.status != "published":
+        raise ReviewError("You can only report a published review.")
+    if not reason.strip() or len(reason) > MAX_BODY:
         raise ReviewError("Say why an officer should look at this review.")
+    if any(r.status == "open" for r in review.reports):
+        raise ReviewError("You have already reported this review; an officer will look at it.")
     report = ReviewReport(review=review, reason=reason.strip())
     db.session.add(report)
     db.session.flush()
@@ -231,12 +279,15 @@ def report_review(review: Review, provider_user: User, reason: str) -> ReviewRep
 
 
 def decide_report(report: ReviewReport, officer: User, remove: bool, reason: str) -> None:
+    """An officer keeps or removes a reported review, with a reason on the audit record."""
     if report.status != "open":
         raise ReviewError("This report has already been decided.")
     if not reason.strip():
         raise ReviewError("Give a reason for the decision.")
-    report.status, report.decided_by_id, report.decision_reason = ("removed" if remove else "kept"), officer.id, reason.strip()
     review = report.review
+    if review.status == "removed":
+        raise ReviewError("This review has already been removed.")
+    report.status, report.decided_by_id, report.decision_reason = ("removed" if remove else "kept"), officer.id, reason.strip()
     if remove:
         review.status, review.moderation_reason = "removed", reason.strip()
     audit.record("review.removed" if remove else "review.kept", review, actor_id=officer.id, provider_id=review.provider_id, details={"reason": reason, "report": report.id})
@@ -247,13 +298,24 @@ def release_review(review: Review, officer: User, reason: str) -> None:
     """Publish a held review after an officer has looked at it."""
     if review.status != "held":
         raise ReviewError("Only a held review can be released.")
+    if not reason.strip():
+        raise ReviewError("Say why the review can be published.")
     review.status = "published"
     audit.record("review.released", review, actor_id=officer.id, provider_id=review.provider_id, details={"reason": reason})
     recompute_rating(review.provider)
 
 
-def published_reviews(provider: Provider) -> list[Review]:
-    return list(db.session.scalars(select(Review).where(Review.provider_id == provider.id, Review.status == "published").order_by(Review.created_at.desc(), Review.id.desc())))
+def published_reviews(provider: Provider, limit: int | None = None, offset: int = 0) -> list[Review]:
+    """Published reviews, newest first; held and removed reviews never appear here."""
+    query = (
+        select(Review).where(Review.provider_id == provider.id, Review.status == "published")
+        .order_by(Review.created_at.desc(), Review.id.desc()).offset(offset).limit(limit)
+    )
+    return list(db.session.scalars(query))
+
+
+def published_review_count(provider: Provider) -> int:
+    return db.session.scalar(select(func.count()).select_from(Review).where(Review.provider_id == provider.id, Review.status == "published"))
 
 
 def engagements_to_review(recipient: User, provider: Provider) -> list[Engagement]:
@@ -263,9 +325,12 @@ def engagements_to_review(recipient: User, provider: Provider) -> list[Engagemen
 # -- concerns --------------------------------------------------------------
 
 CONCERN_STATUSES = ("open", "investigating", "closed")
+# A concern only moves forward: open -> investigating -> closed (or straight to closed).
+CONCERN_MOVES = {"open": {"investigating", "closed"}, "investigating": {"closed"}, "closed": set()}
 
 
 def raise_concern(provider: Provider, raised_by: User | None, body: str, review: Review | None = None) -> Concern:
+    """Open a concern for officers (audited) and tell the person who raised it that it arrived."""
     if not body.strip() or len(body) > MAX_BODY + 500:
         raise ReviewError("Describe your concern in at most 5,000 characters.")
     concern = Concern(provider=provider, raised_by=raised_by, body=body.strip(), review=review)
@@ -280,11 +345,16 @@ def raise_concern(provider: Provider, raised_by: User | None, body: str, review:
 
 
 def update_concern(concern: Concern, officer: User, status: str, outcome: str) -> None:
+    """Move a concern forward (open, investigating, closed with an outcome); each move is audited."""
     if status not in CONCERN_STATUSES:
         raise ReviewError("Choose open, investigating or closed.")
-    if status == "closed" and not outcome.strip():
-        raise ReviewError("Record the outcome before closing the concern.")
     if concern.status == "closed":
         raise ReviewError("This concern is closed.")
+    if status not in CONCERN_MOVES[concern.status]:
+        raise ReviewError(f"This concern is {concern.status}; it can only move on to {' or '.join(sorted(CONCERN_MOVES[concern.status]))}.")
+    if status == "closed" and not outcome.strip():
+        raise ReviewError("Record the outcome before closing the concern.")
+    if len(outcome) > MAX_BODY:
+        raise ReviewError(f"Record the outcome in at most {MAX_BODY:,} characters.")
     concern.status, concern.outcome = status, outcome.strip() or concern.outcome
     audit.record(f"concern.{status}", concern, actor_id=officer.id, provider_id=concern.provider_id, details={"outcome": outcome})

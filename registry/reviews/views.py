@@ -68,10 +68,15 @@ def enquiry(enquiry_id: int):
         abort(404)
     form = MessageForm()
     if form.validate_on_submit():
-        services.reply(item, current_user, form.body.data)
-        db.session.commit()
-        return redirect(url_for("reviews.enquiry", enquiry_id=item.id))
-    status = 422 if form.errors else 200
+        try:
+            services.reply(item, current_user, form.body.data)
+        except services.ReviewError as error:
+            db.session.rollback()
+            form.form_errors.append(str(error))
+        else:
+            db.session.commit()
+            return redirect(url_for("reviews.enquiry", enquiry_id=item.id))
+    status = 422 if form.errors or form.form_errors else 200
     return render_template("reviews/enquiry.html", enquiry=item, form=form), status
 
 
@@ -97,7 +102,10 @@ def invite():
     if not form.validate_on_submit():
         flash(_errors(form), "error")
         return redirect(url_for("reviews.enquiries"))
-    services.invite(current_user.provider, form.email.data)
+    try:
+        services.invite(current_user.provider, form.email.data)
+    except services.ReviewError as error:
+        return _service_error(error, url_for("reviews.enquiries"))
     db.session.commit()
     flash(f"Invitation sent to {form.email.data}.", "success")
     return redirect(url_for("reviews.enquiries"))
@@ -267,3 +275,28 @@ def decide_report(report_id: int, decision: str):
     db.session.commit()
     flash("The review is removed." if decision == "remove" else "The review stays.", "success")
     return redirect(back)
+
+
+# -- summaries for the provider dashboard and the officer console -------------
+
+
+@bp.app_context_processor
+def review_summaries():
+    """Template helpers, called lazily, so other features' pages can show this feature's work."""
+
+    def provider_summary(provider):
+        open_enquiries = list(db.session.scalars(
+            db.select(Enquiry).where(Enquiry.provider_id == provider.id, Enquiry.status == "open").order_by(Enquiry.id.desc())
+        ))
+        latest = services.published_reviews(provider, limit=3)
+        unanswered = db.session.scalar(
+            db.select(db.func.count()).select_from(Review).where(Review.provider_id == provider.id, Review.status == "published", Review.response.is_(None))
+        )
+        return {"open_enquiries": open_enquiries, "latest_reviews": latest, "unanswered": unanswered, "invitation_form": InvitationForm(formdata=None)}
+
+    def officer_counts():
+        concerns = dict(db.session.execute(db.select(Concern.status, db.func.count()).where(Concern.status != "closed").group_by(Concern.status)).all())
+        reports = db.session.scalar(db.select(db.func.count()).select_from(ReviewReport).where(ReviewReport.status == "open"))
+        return {"open": concerns.get("open", 0), "investigating": concerns.get("investigating", 0), "reports": reports}
+
+    return {"review_provider_summary": provider_summary, "review_officer_counts": officer_counts}

@@ -1,0 +1,38 @@
+"""Fixtures for the review tests: a listed PA and a recipient it has accepted."""
+
+import pytest
+from sqlalchemy import select
+
+from registry.extensions import db
+from registry.reviews.models import Engagement
+from tests.conftest import PASSWORD, approve_checks
+
+GOOD = {"reliability": "5", "quality": "5", "kindness": "5", "communication": "4", "value": "4", "title": "Kind and reliable", "body": "Always on time and so patient with my dad."}
+
+
+def signed_in(app, email):
+    client = app.test_client()
+    assert client.post("/account/sign-in", data={"email": email, "password": PASSWORD}).status_code == 302
+    return client
+
+
+@pytest.fixture
+def listed(app, make_provider):
+    slug = make_provider("pa", name="Kim Lewis", email="kim@example.com")
+    approve_checks(app, slug)
+    return slug
+
+
+@pytest.fixture
+def engaged(app, listed, make_user):
+    """A recipient whose enquiry the provider accepted: (recipient client, provider client, engagement id)."""
+    recipient = signed_in(app, make_user("recipient", email="rosa@example.com", name="Rosa"))
+    response = recipient.post(f"/providers/{listed}/enquire", data={"service": "companionship", "when_needed": "Tuesday afternoons", "message": "Hello, could you visit my dad?"})
+    enquiry_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    provider = signed_in(app, "kim@example.com")
+    assert "could you visit my dad" in provider.get(f"/enquiries/{enquiry_id}").get_data(as_text=True)
+    provider.post(f"/enquiries/{enquiry_id}", data={"body": "Yes, happily."})
+    provider.post(f"/enquiries/{enquiry_id}/accept")
+    with app.app_context():
+        engagement_id = db.session.scalar(select(Engagement.id))
+    return recipient, provider, engagement_id
