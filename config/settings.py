@@ -69,6 +69,8 @@ class Config:
     REVIEW_EDIT_DAYS = _env_int("REVIEW_EDIT_DAYS", 14)
     INVITATION_MAX_AGE_DAYS = _env_int("INVITATION_MAX_AGE_DAYS", 14)
     INVITATIONS_PER_DAY = _env_int("INVITATIONS_PER_DAY", 20)  # per provider, so invitations cannot be used to spam
+    ENQUIRY_RATE_LIMIT = os.environ.get("ENQUIRY_RATE_LIMIT", "20 per hour")  # per signed-in account
+    CONCERN_RATE_LIMIT = os.environ.get("CONCERN_RATE_LIMIT", "20 per hour")
     # A review containing one of these is held for officers and opens a concern.
     CONCERN_WARNING_PHRASES = [
         p.strip() for p in os.environ.get(

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta, timezone
 from flask import current_app, url_for
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from registry.accounts.models import Role, User
 from registry.extensions import db
@@ -18,6 +19,7 @@ from registry.providers.models import Provider
 from registry.providers.vocabulary import ProfileStatus
 from registry.reviews.models import DIMENSIONS, Concern, Engagement, Enquiry, EnquiryMessage, Invitation, Review, ReviewReport
 from registry.reviews.scoring import recompute_rating
+from registry.checks.services import CheckError, suspend
 from registry.safeguarding import audit
 
 MAX_TITLE = 120
@@ -29,6 +31,17 @@ MAX_RESPONSE = 2000
 
 class ReviewError(Exception):
     """A rule was broken; the message is safe to show."""
+
+
+def _flush_once(message: str) -> None:
+    """Flush; a unique constraint that fires (two requests at once) becomes a ReviewError.
+
+    The caller rolls back, as it does for every ReviewError.
+    """
+    try:
+        db.session.flush()
+    except IntegrityError:
+        raise ReviewError(message) from None
 
 
 # -- enquiries and engagements ---------------------------------------------
@@ -104,7 +117,7 @@ def answer_enquiry(enquiry: Enquiry, provider_user: User, accept: bool) -> Engag
     if accept:
         engagement = Engagement(recipient_id=enquiry.recipient_id, provider_id=enquiry.provider_id, enquiry_id=enquiry.id)
         db.session.add(engagement)
-    db.session.flush()
+    _flush_once("This enquiry has already been answered.")
     verdict = "accepted: once you have been supported you can leave a review" if accept else "declined"
     _tell(enquiry.recipient, f"{enquiry.provider.display_name} {enquiry.status} your enquiry", f"Your enquiry was {verdict}.", enquiry)
     return engagement
@@ -167,7 +180,7 @@ def accept_invitation(token: str, recipient: User) -> Engagement:
     invitation.used_at, invitation.used_by_id = utcnow(), recipient.id
     engagement = Engagement(recipient_id=recipient.id, provider_id=invitation.provider_id, invitation_id=invitation.id)
     db.session.add(engagement)
-    db.session.flush()
+    _flush_once("This invitation has already been used.")
     return engagement
 
 
@@ -213,9 +226,14 @@ def write_review(engagement: Engagement, author: User, data: ReviewInput) -> Rev
     _validate(data)
     review = Review(engagement=engagement, provider_id=engagement.provider_id, author=author, **_fields(data))
     db.session.add(review)
-    db.session.flush()
+    _flush_once("You have already reviewed this engagement. You can edit your review instead.")
     _screen(review, data, author)
     recompute_rating(engagement.provider)
+    if review.status == "published":
+        provider = engagement.provider
+        link = url_for("providers.public_profile", slug=provider.slug, _external=True) + "#reviews"
+        send_email(provider.user.email, f"New review: {review.title}",
+                   f"Hello {provider.display_name},\n\n{author.name} has reviewed your care. You can publish one response to it:\n\n{link}\n\nTrusted Care Registry")
     return review
 
 
@@ -292,6 +310,10 @@ def decide_report(report: ReviewReport, officer: User, remove: bool, reason: str
         review.status, review.moderation_reason = "removed", reason.strip()
     audit.record("review.removed" if remove else "review.kept", review, actor_id=officer.id, provider_id=review.provider_id, details={"reason": reason, "report": report.id})
     recompute_rating(review.provider)
+    if remove:
+        send_email(review.author.email, "Your review has been removed",
+                   f"Hello {review.author.name},\n\nA safeguarding officer removed your review “{review.title}” of {review.provider.display_name}.\n"
+                   f"Reason: {reason.strip()}\n\nTrusted Care Registry")
 
 
 def release_review(review: Review, officer: User, reason: str) -> None:
@@ -358,3 +380,19 @@ def update_concern(concern: Concern, officer: User, status: str, outcome: str) -
         raise ReviewError(f"Record the outcome in at most {MAX_BODY:,} characters.")
     concern.status, concern.outcome = status, outcome.strip() or concern.outcome
     audit.record(f"concern.{status}", concern, actor_id=officer.id, provider_id=concern.provider_id, details={"outcome": outcome})
+
+
+def suspend_from_concern(concern: Concern, officer: User, reason: str) -> None:
+    """Suspend the provider a concern is about (the checks rule delists it), linked to the concern.
+
+    An open concern moves to investigating at the same time. Raises ReviewError
+    (never the checks' own error) so callers handle one kind of refusal.
+    """
+    try:
+        suspend(concern.provider, officer, reason)
+    except CheckError as error:
+        raise ReviewError(str(error)) from None
+    audit.record("concern.provider_suspended", concern, actor_id=officer.id, provider_id=concern.provider_id, details={"reason": reason})
+    if concern.status == "open":
+        concern.status = "investigating"
+        audit.record("concern.investigating", concern, actor_id=officer.id, provider_id=concern.provider_id, details={"outcome": ""})

@@ -2,19 +2,33 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
 
 from registry.accounts.models import Role
 from registry.auth import role_required
-from registry.checks import services as checks
-from registry.extensions import db
+from registry.extensions import db, limiter
 from registry.providers.services import get_by_slug
 from registry.reviews import bp, services
 from registry.reviews.forms import ConcernUpdateForm, EnquiryForm, InvitationForm, MessageForm, ReviewForm, TextForm
-from registry.reviews.models import Concern, Engagement, Enquiry, Review, ReviewReport
+from registry.reviews.models import DIMENSIONS, Concern, Engagement, Enquiry, Review, ReviewReport
+from registry.safeguarding import audit
 
 OFFICERS = (Role.OFFICER, Role.ADMIN)
+
+
+def _signed_in_key() -> str:
+    """Rate limits for signed-in actions count per account, not per shared address."""
+    return f"user:{current_user.id}" if current_user.is_authenticated else get_remote_address()
+
+
+def _enquiry_limit() -> str:
+    return current_app.config["ENQUIRY_RATE_LIMIT"]
+
+
+def _concern_limit() -> str:
+    return current_app.config["CONCERN_RATE_LIMIT"]
 
 
 def _errors(form) -> str:
@@ -32,6 +46,7 @@ def _service_error(error: Exception, back: str):
 
 @bp.post("/providers/<slug>/enquire")
 @role_required(Role.RECIPIENT)
+@limiter.limit(_enquiry_limit, key_func=_signed_in_key)
 def enquire(slug: str):
     provider = get_by_slug(slug) or abort(404)
     form = EnquiryForm()
@@ -190,6 +205,7 @@ def provider_action(review_id: int, action: str):
 
 @bp.route("/providers/<slug>/concern", methods=["GET", "POST"])
 @login_required
+@limiter.limit(_concern_limit, key_func=_signed_in_key, methods=["POST"])
 def report_concern(slug: str):
     provider = get_by_slug(slug) or abort(404)
     form = TextForm()
@@ -233,7 +249,9 @@ def concern(concern_id: int):
             flash("The concern is updated.", "success")
             return redirect(url_for("reviews.concern", concern_id=item.id))
     status = 422 if form.errors or form.form_errors else 200
-    return render_template("reviews/officer_concern.html", concern=item, form=form, text_form=TextForm(formdata=None)), status
+    history = audit.events_for(provider_id=item.provider_id, limit=50)
+    others = db.session.scalars(db.select(Concern).where(Concern.provider_id == item.provider_id, Concern.id != item.id).order_by(Concern.id.desc()))
+    return render_template("reviews/officer_concern.html", concern=item, form=form, events=history, other_concerns=list(others), DIMENSIONS=DIMENSIONS), status
 
 
 @bp.post("/officer/concerns/<int:concern_id>/<any(suspend, release):action>")
@@ -247,12 +265,12 @@ def concern_action(concern_id: int, action: str):
         return redirect(back)
     try:
         if action == "suspend":
-            checks.suspend(item.provider, current_user, form.text.data)
+            services.suspend_from_concern(item, current_user, form.text.data)
         elif item.review is not None:
             services.release_review(item.review, current_user, form.text.data)
         else:
             raise services.ReviewError("This concern has no held review.")
-    except (services.ReviewError, checks.CheckError) as error:
+    except services.ReviewError as error:
         return _service_error(error, back)
     db.session.commit()
     flash("The provider is suspended and no longer appears in search." if action == "suspend" else "The review is published.", "success")

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from registry.accounts.models import User
 from registry.extensions import db
 from registry.mail import outbox_messages
+from registry.models import utcnow
 from registry.reviews import services
 from registry.reviews.models import Concern, Engagement, Enquiry, Invitation, ProviderRating, Review, ReviewReport
 from registry.reviews.scoring import bayesian_score
@@ -310,3 +311,65 @@ def test_the_reviews_api_pages_newest_first_and_refuses_bad_pages(app, listed, m
     assert bad.status_code == 400 and bad.get_json()["error"]["code"] == "invalid_parameters"
     assert client.get("/api/v1/providers/nobody/reviews").get_json()["error"]["code"] == "provider_not_found"
     assert client.get(f"/api/v1/providers/{listed}/reviews?page=abc").status_code == 400
+
+
+# -- races, emails, suspension, limits ---------------------------------------------
+
+
+def test_two_reviews_at_once_for_one_engagement_leave_one(app, engaged):
+    with app.app_context():
+        engagement = db.session.get(Engagement, engaged[2])
+        assert engagement.review is None  # this request has looked, and saw no review...
+        with db.engine.begin() as other_request:  # ...while another request writes one
+            other_request.execute(Review.__table__.insert(), {
+                "engagement_id": engagement.id, "provider_id": engagement.provider_id, "author_id": engagement.recipient_id,
+                **RATINGS, "title": "First", "body": "First.", "status": "published", "created_at": utcnow(), "updated_at": utcnow(),
+            })
+        with pytest.raises(services.ReviewError, match="already reviewed"):
+            services.write_review(engagement, engagement.recipient, _input())
+        db.session.rollback()
+        assert list(db.session.scalars(select(Review.title))) == ["First"]
+
+
+def test_the_provider_hears_of_a_new_review_and_the_author_of_its_removal(app, engaged, make_user):
+    recipient, provider, engagement_id = engaged
+    recipient.post(f"/engagements/{engagement_id}/review", data=GOOD)
+    assert outbox_messages(app)[-1]["To"] == "kim@example.com" and outbox_messages(app)[-1]["Subject"] == "New review: Kind and reliable"
+    with app.app_context():
+        review_id = db.session.scalar(select(Review.id))
+    provider.post(f"/reviews/{review_id}/report", data={"text": "Not our client."})
+    officer = signed_in(app, make_user("officer"))
+    with app.app_context():
+        report_id = db.session.scalar(select(ReviewReport.id))
+    officer.post(f"/officer/review-reports/{report_id}/remove", data={"text": "Not a real engagement."})
+    last = outbox_messages(app)[-1]
+    assert last["To"] == "rosa@example.com" and "Not a real engagement." in last.get_content()
+
+
+def test_suspending_from_a_concern_links_it_and_starts_the_investigation(app, listed, make_user):
+    recipient = signed_in(app, make_user("recipient", email="worried@example.com"))
+    recipient.post(f"/providers/{listed}/concern", data={"text": "My mother has a bruise after every visit."})
+    with app.app_context():
+        concern_id = db.session.scalar(select(Concern.id))
+    officer = signed_in(app, make_user("officer"))
+    assert officer.post(f"/officer/concerns/{concern_id}/suspend", data={"text": ""}).status_code == 302
+    officer.post(f"/officer/concerns/{concern_id}/suspend", data={"text": "Possible physical harm."})
+    again = officer.post(f"/officer/concerns/{concern_id}/suspend", data={"text": "Twice."}, follow_redirects=True)
+    assert "already suspended" in again.get_data(as_text=True)
+    page = officer.get(f"/officer/concerns/{concern_id}").get_data(as_text=True)
+    assert "The provider is suspended: Possible physical harm." in page and "concern.provider_suspended" in page
+    with app.app_context():
+        assert db.session.get(Concern, concern_id).status == "investigating"
+        actions = [e.action for e in reversed(audit.events_for())]
+        assert actions == ["concern.opened", "provider.suspended", "concern.provider_suspended", "concern.investigating"]
+    assert "not currently listed" in app.test_client().get(f"/providers/{listed}").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("app_config", [{"RATELIMIT_ENABLED": True, "CONCERN_RATE_LIMIT": "2 per hour"}])
+def test_concerns_are_rate_limited_per_account(app, listed, make_user):
+    first = signed_in(app, make_user("recipient", email="one@example.com"))
+    statuses = [first.post(f"/providers/{listed}/concern", data={"text": f"Worry {n}"}).status_code for n in range(3)]
+    assert statuses == [302, 302, 429]
+    second = signed_in(app, make_user("recipient", email="two@example.com"))
+    assert second.post(f"/providers/{listed}/concern", data={"text": "Another person's worry"}).status_code == 302
+    assert first.get(f"/providers/{listed}/concern").status_code == 200  # reading the form is not limited
