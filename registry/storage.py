@@ -11,14 +11,15 @@ import os
 import uuid
 from collections.abc import Iterator
 from datetime import datetime, timezone
-from typing import Protocol
+from typing import Any, NamedTuple, Protocol
 
 import boto3
 from botocore.config import Config as BotoConfig
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError, NoCredentialsError
 from flask import Flask, current_app
 
 CHUNK = 64 * 1024
+PART_SUFFIX = ".part"  # half-written local files; never listed as documents
 
 
 class StorageError(Exception):
@@ -26,19 +27,40 @@ class StorageError(Exception):
 
 
 class DocumentMissing(StorageError):
-    pass
+    """The key names no stored document (never stored, deleted or purged)."""
+
+
+class StoredKey(NamedTuple):
+    """One stored document, as listed by :meth:`DocumentStore.keys`."""
+
+    key: str
+    modified: datetime  # timezone-aware UTC; lets the orphan purge spare uploads still being committed
 
 
 class DocumentStore(Protocol):
-    def put(self, key: str, data: bytes, content_type: str) -> None: ...
-    def open(self, key: str) -> Iterator[bytes]: ...
-    def delete(self, key: str) -> None: ...
-    def exists(self, key: str) -> bool: ...
-    def keys(self) -> Iterator[tuple[str, datetime]]: ...
+    """What every backend offers. Methods raise :class:`StorageError` with a readable message."""
+
+    def put(self, key: str, data: bytes, content_type: str) -> None:
+        """Store ``data`` under ``key``, replacing any document already there."""
+
+    def open(self, key: str) -> Iterator[bytes]:
+        """The document's bytes in chunks; :class:`DocumentMissing` if there is none."""
+
+    def delete(self, key: str) -> None:
+        """Remove the document; a key that is already gone is fine."""
+
+    def exists(self, key: str) -> bool:
+        """Whether a document is stored under ``key``."""
+
+    def keys(self) -> Iterator[StoredKey]:
+        """Every stored document as ``(key, modified)``, to find orphans."""
 
 
 def new_key(prefix: str = "checks") -> str:
-    """A fresh, unguessable key such as ``checks/2026/11/3f2a...``."""
+    """A fresh, unguessable key such as ``checks/2026/11/3f2a...``.
+
+    Never built from anything the user sent, so a filename cannot become a path.
+    """
     now = datetime.now(timezone.utc)
     return f"{prefix}/{now:%Y/%m}/{uuid.uuid4().hex}"
 
@@ -51,75 +73,115 @@ class LocalDocumentStore:
         os.makedirs(self.root, exist_ok=True)
 
     def _path(self, key: str) -> str:
-        path = os.path.realpath(os.path.join(self.root, key))
-        if not path.startswith(self.root + os.sep):
+        """The file for ``key``; refuses any key that would land outside the root."""
+        try:
+            path = os.path.realpath(os.path.join(self.root, key))
+        except ValueError:  # an embedded NUL byte
+            path = ""
+        if not key or not path.startswith(self.root + os.sep) or path.endswith(PART_SUFFIX):
             raise StorageError("That document key is not valid.")
         return path
 
     def put(self, key: str, data: bytes, content_type: str) -> None:
+        """Write to a temporary file beside the target, then rename: readers never see half a file."""
         path = self._path(key)
+        tmp = f"{path}.{uuid.uuid4().hex}{PART_SUFFIX}"
         try:
             os.makedirs(os.path.dirname(path), exist_ok=True)
-            tmp = f"{path}.{uuid.uuid4().hex}.part"
             with open(tmp, "wb") as handle:
                 handle.write(data)
             os.replace(tmp, path)
         except OSError as error:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
             raise StorageError(f"The document could not be saved ({error.strerror}).") from None
 
     def open(self, key: str) -> Iterator[bytes]:
+        """Stream the file in chunks."""
         path = self._path(key)
         if not os.path.isfile(path):
             raise DocumentMissing("The document is no longer stored.")
 
+        # Opened lazily so an iterator that is never consumed leaves no open file behind.
         def chunks() -> Iterator[bytes]:
-            with open(path, "rb") as handle:
-                while chunk := handle.read(CHUNK):
-                    yield chunk
+            try:
+                with open(path, "rb") as handle:
+                    while chunk := handle.read(CHUNK):
+                        yield chunk
+            except FileNotFoundError:  # deleted between the check above and the first read
+                raise DocumentMissing("The document is no longer stored.") from None
 
         return chunks()
 
     def delete(self, key: str) -> None:
+        """Remove the file if it is there."""
         try:
             os.unlink(self._path(key))
         except FileNotFoundError:
             pass
+        except OSError as error:
+            raise StorageError(f"The document could not be deleted ({error.strerror}).") from None
 
     def exists(self, key: str) -> bool:
+        """Whether the file is there."""
         return os.path.isfile(self._path(key))
 
-    def keys(self) -> Iterator[tuple[str, datetime]]:
+    def keys(self) -> Iterator[StoredKey]:
+        """Every stored file, with ``/`` separators whatever the platform."""
         for folder, _dirs, files in os.walk(self.root):
             for name in files:
-                if name.endswith(".part"):
+                if name.endswith(PART_SUFFIX):
                     continue
                 path = os.path.join(folder, name)
-                modified = datetime.fromtimestamp(os.path.getmtime(path), timezone.utc)
-                yield os.path.relpath(path, self.root).replace(os.sep, "/"), modified
+                try:
+                    modified = datetime.fromtimestamp(os.path.getmtime(path), timezone.utc)
+                except FileNotFoundError:  # deleted while we were listing
+                    continue
+                yield StoredKey(os.path.relpath(path, self.root).replace(os.sep, "/"), modified)
 
 
 class S3DocumentStore:
     """Objects in an S3 bucket (or any S3-compatible store), encrypted at rest."""
 
-    def __init__(self, bucket: str, prefix: str = "", region: str | None = None, endpoint_url: str | None = None,
-                 server_side_encryption: str | None = "AES256", client=None):
+    def __init__(
+        self,
+        bucket: str,
+        prefix: str = "",
+        region: str | None = None,
+        endpoint_url: str | None = None,
+        server_side_encryption: str | None = "AES256",
+        client: Any = None,
+    ):
         self.bucket = bucket
         self.prefix = prefix
+        self.endpoint_url = endpoint_url
         self.sse = server_side_encryption
+        # One client per store (so per app): clients are thread-safe and pool connections.
         self.client = client or boto3.client(
             "s3", region_name=region, endpoint_url=endpoint_url,
             config=BotoConfig(retries={"max_attempts": 2}, connect_timeout=5, read_timeout=30),
         )
 
     def _fail(self, error: Exception, action: str) -> StorageError:
-        code = error.response.get("Error", {}).get("Code", "") if isinstance(error, ClientError) else ""
+        """Turn a boto error into a message an officer or operator can act on."""
+        code = str(error.response.get("Error", {}).get("Code", "")) if isinstance(error, ClientError) else ""
         if code == "NoSuchBucket":
             return StorageError(f"The document store bucket '{self.bucket}' does not exist.")
-        if code in ("NoSuchKey", "404"):
+        if code in ("NoSuchKey", "404", "NotFound"):
             return DocumentMissing("The document is no longer stored.")
+        if code in ("AccessDenied", "403", "InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken"):
+            return StorageError(f"The document store refused access to bucket '{self.bucket}' ({code}).")
+        if isinstance(error, EndpointConnectionError):
+            where = self.endpoint_url or "S3"
+            return StorageError(f"The document store at {where} could not be reached.")
+        if isinstance(error, NoCredentialsError):
+            return StorageError("The document store has no credentials configured.")
         return StorageError(f"The document store could not {action} the document ({code or type(error).__name__}).")
 
     def put(self, key: str, data: bytes, content_type: str) -> None:
+        """Upload the object, with server-side encryption when configured."""
         extra = {"ServerSideEncryption": self.sse} if self.sse else {}
         try:
             self.client.put_object(Bucket=self.bucket, Key=self.prefix + key, Body=data, ContentType=content_type, **extra)
@@ -127,22 +189,35 @@ class S3DocumentStore:
             raise self._fail(error, "save") from None
 
     def open(self, key: str) -> Iterator[bytes]:
+        """Stream the object; a missing one is reported now, before any byte is sent."""
         try:
             body = self.client.get_object(Bucket=self.bucket, Key=self.prefix + key)["Body"]
         except (ClientError, BotoCoreError) as error:
             raise self._fail(error, "read") from None
-        return body.iter_chunks(CHUNK)
+
+        def chunks() -> Iterator[bytes]:
+            try:
+                yield from body.iter_chunks(CHUNK)
+            except BotoCoreError as error:  # e.g. the connection dropped mid-stream
+                raise self._fail(error, "read") from None
+            finally:
+                body.close()
+
+        return chunks()
 
     def delete(self, key: str) -> None:
+        """Delete the object; S3 treats a missing key as success."""
         try:
             self.client.delete_object(Bucket=self.bucket, Key=self.prefix + key)
         except (ClientError, BotoCoreError) as error:
             raise self._fail(error, "delete") from None
 
     def exists(self, key: str) -> bool:
+        """Whether the object is there (a HEAD request)."""
         try:
             self.client.head_object(Bucket=self.bucket, Key=self.prefix + key)
         except ClientError as error:
+            # HEAD has no body, so a missing bucket also answers 404 here; put/open/keys name it.
             if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
                 return False
             raise self._fail(error, "find") from None
@@ -150,30 +225,47 @@ class S3DocumentStore:
             raise self._fail(error, "find") from None
         return True
 
-    def keys(self) -> Iterator[tuple[str, datetime]]:
+    def keys(self) -> Iterator[StoredKey]:
+        """Every object under the prefix, with the prefix removed."""
         try:
             pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=self.prefix)
             for page in pages:
                 for item in page.get("Contents", []):
-                    yield item["Key"][len(self.prefix):], item["LastModified"]
+                    yield StoredKey(item["Key"][len(self.prefix):], item["LastModified"])
         except (ClientError, BotoCoreError) as error:
             raise self._fail(error, "list") from None
 
 
 def init_app(app: Flask) -> None:
-    """Build the configured store once per app."""
-    if app.config["DOCUMENT_STORAGE"] == "s3":
-        store: DocumentStore = S3DocumentStore(
+    """Build the configured store once per app, into ``app.extensions["document_store"]``.
+
+    A misconfiguration stops the app at start-up rather than at a provider's first upload.
+    """
+    kind = (app.config.get("DOCUMENT_STORAGE") or "local").strip().lower()
+    store: DocumentStore
+    if kind == "s3":
+        if not app.config.get("S3_BUCKET"):
+            raise RuntimeError("DOCUMENT_STORAGE is 's3' but S3_BUCKET is not set.")
+        sse = (app.config.get("S3_SERVER_SIDE_ENCRYPTION") or "").strip()
+        store = S3DocumentStore(
             bucket=app.config["S3_BUCKET"],
-            prefix=app.config["S3_PREFIX"],
-            region=app.config["S3_REGION"],
-            endpoint_url=app.config["S3_ENDPOINT_URL"],
-            server_side_encryption=app.config["S3_SERVER_SIDE_ENCRYPTION"] or None,
+            prefix=app.config.get("S3_PREFIX") or "",
+            region=app.config.get("S3_REGION") or None,
+            endpoint_url=app.config.get("S3_ENDPOINT_URL") or None,
+            server_side_encryption=None if sse.lower() in ("", "none") else sse,
         )
+    elif kind == "local":
+        root = os.path.realpath(app.config.get("DOCUMENTS_DIR") or os.path.join(app.instance_path, "documents"))
+        if app.static_folder:
+            static = os.path.realpath(app.static_folder)
+            if root == static or root.startswith(static + os.sep):
+                raise RuntimeError("DOCUMENTS_DIR must not be inside the static folder: documents would be public.")
+        store = LocalDocumentStore(root)
     else:
-        store = LocalDocumentStore(app.config["DOCUMENTS_DIR"])
+        raise RuntimeError(f"DOCUMENT_STORAGE must be 'local' or 's3', not {kind!r}.")
     app.extensions["document_store"] = store
 
 
 def document_store() -> DocumentStore:
+    """The current app's document store."""
     return current_app.extensions["document_store"]
