@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import Email, InputRequired, Length, Optional
+from wtforms.validators import AnyOf, Email, InputRequired, Length, Optional
 
 from registry.forms import strip
 from registry.reviews.models import DIMENSIONS
@@ -14,7 +14,8 @@ STARS = [(str(n), str(n)) for n in range(1, 6)]
 
 
 class EnquiryForm(FlaskForm):
-    service = SelectField("Help you need", choices=[])
+    # The service checks the choice against what the provider is listed for, with a clearer message.
+    service = SelectField("Help you need", choices=[], validate_choice=False, validators=[InputRequired("Choose the help you need.")])
     when_needed = StringField("When", filters=[strip], validators=[InputRequired("Say when you need help, e.g. weekday mornings from March."), Length(max=MAX_WHEN, message=f"Say when in at most {MAX_WHEN} characters.")])
     message = TextAreaField("Message", filters=[strip], validators=[InputRequired("Write a message."), Length(max=MAX_MESSAGE, message=f"Use at most {MAX_MESSAGE:,} characters.")])
 
@@ -38,7 +39,8 @@ class ReviewForm(FlaskForm):
 
 
 for _dimension, _label in DIMENSIONS.items():
-    setattr(ReviewForm, _dimension, RadioField(_label, choices=STARS, validators=[InputRequired(f"Rate {_label.lower()} from 1 to 5.")]))
+    _message = f"Rate {_label.lower()} from 1 to 5."
+    setattr(ReviewForm, _dimension, RadioField(_label, choices=STARS, validate_choice=False, validators=[InputRequired(_message), AnyOf([v for v, _ in STARS], message=_message)]))
 
 
 class TextForm(FlaskForm):

@@ -34,6 +34,7 @@ class Enquiry(db.Model):
     provider = relationship("Provider")
     service_type = relationship("ServiceType")
     messages: Mapped[list[EnquiryMessage]] = relationship(back_populates="enquiry", order_by="EnquiryMessage.id", cascade="all, delete-orphan")
+    engagement = relationship("Engagement", foreign_keys="Engagement.enquiry_id", uselist=False, viewonly=True)
 
 
 class EnquiryMessage(db.Model):

@@ -56,10 +56,10 @@ def test_no_review_without_an_engagement(app, listed, make_user, engaged):
 @pytest.mark.parametrize(
     "overrides, message",
     [
-        ({"quality": "6"}, "Not a valid choice"),
-        ({"quality": "0"}, "Not a valid choice"),
+        ({"quality": "6"}, "Rate quality of care from 1 to 5."),
+        ({"quality": "0"}, "Rate quality of care from 1 to 5."),
         ({"kindness": ""}, "Rate kindness and respect from 1 to 5."),
-        ({"value": "lots"}, "Not a valid choice"),
+        ({"value": "lots"}, "Rate value for money from 1 to 5."),
         ({"title": ""}, "Give your review a title."),
         ({"body": ""}, "Write your review."),
         ({"body": "x" * 5001}, "at most 5,000 characters"),

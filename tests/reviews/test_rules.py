@@ -138,7 +138,7 @@ def test_editing_works_across_the_timezone_of_the_database(app, engaged):
         ({"when_needed": "w" * 121, "message": "Hi"}, "at most 120 characters"),
         ({"when_needed": "Mondays", "message": ""}, "Write a message."),
         ({"when_needed": "Mondays", "message": "m" * 3001}, "3,000 characters"),
-        ({"when_needed": "Mondays", "message": "Hi", "service": "nursing"}, "Not a valid choice"),
+        ({"when_needed": "Mondays", "message": "Hi", "service": "nursing"}, "Choose one of the services this provider is listed for."),
     ],
 )
 def test_bad_enquiries_are_refused(app, listed, make_user, data, message):
@@ -373,3 +373,11 @@ def test_concerns_are_rate_limited_per_account(app, listed, make_user):
     second = signed_in(app, make_user("recipient", email="two@example.com"))
     assert second.post(f"/providers/{listed}/concern", data={"text": "Another person's worry"}).status_code == 302
     assert first.get(f"/providers/{listed}/concern").status_code == 200  # reading the form is not limited
+
+
+def test_the_accepted_enquiry_leads_the_recipient_to_the_review_form(app, engaged):
+    recipient, provider, engagement_id = engaged
+    with app.app_context():
+        enquiry_id = db.session.scalar(select(Enquiry.id))
+    assert f"/engagements/{engagement_id}/review" in recipient.get(f"/enquiries/{enquiry_id}").get_data(as_text=True)
+    assert f"/engagements/{engagement_id}/review" not in provider.get(f"/enquiries/{enquiry_id}").get_data(as_text=True)
