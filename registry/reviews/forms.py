@@ -50,5 +50,6 @@ class TextForm(FlaskForm):
 
 
 class ConcernUpdateForm(FlaskForm):
-    status = SelectField("Status", choices=[("open", "Open"), ("investigating", "Investigating"), ("closed", "Closed")])
+    # Choices are the moves the concern can still make; the service explains a refused one.
+    status = SelectField("Move to", choices=[("investigating", "Investigating"), ("closed", "Closed")], validate_choice=False)
     outcome = TextAreaField("Outcome", filters=[strip], validators=[Optional(), Length(max=MAX_BODY, message=f"Use at most {MAX_BODY:,} characters.")])

@@ -238,6 +238,7 @@ def concern_queue():
 def concern(concern_id: int):
     item = db.session.get(Concern, concern_id) or abort(404)
     form = ConcernUpdateForm(obj=item)
+    form.status.choices = [(s, s.capitalize()) for s in services.CONCERN_STATUSES if s in services.CONCERN_MOVES[item.status]]
     if form.validate_on_submit():
         try:
             services.update_concern(item, current_user, form.status.data, form.outcome.data or "")

@@ -73,11 +73,19 @@ def test_bad_reviews_are_refused_and_nothing_is_stored(app, engaged, overrides, 
     assert _counts(app) == (0, 0)
 
 
-def test_html_in_a_review_is_shown_escaped(app, listed, engaged):
+def test_html_in_a_review_is_shown_escaped(app, listed, engaged, make_user):
     recipient, _, engagement_id = engaged
     recipient.post(f"/engagements/{engagement_id}/review", data={**GOOD, "body": "<script>alert('x')</script> Lovely <b>care</b>."})
     page = app.test_client().get(f"/providers/{listed}").get_data(as_text=True)
     assert "<script>alert" not in page and "&lt;script&gt;alert" in page and "&lt;b&gt;care" in page
+    api = app.test_client().get(f"/api/v1/providers/{listed}/reviews").get_json()
+    assert api["results"][0]["body"].startswith("<script>")  # JSON carries the text as written; clients escape it
+    with app.app_context():
+        review_id = db.session.scalar(select(Review.id))
+    provider = signed_in(app, "kim@example.com")
+    provider.post(f"/reviews/{review_id}/report", data={"text": "<img src=x onerror=alert(1)>"})
+    officer_page = signed_in(app, make_user("officer")).get("/officer/concerns").get_data(as_text=True)
+    assert "<script>alert" not in officer_page and "&lt;script&gt;" in officer_page and "&lt;img src=x" in officer_page
 
 
 @pytest.mark.parametrize("overrides", [{"is_concern": "y"}, {"body": "She shouted at him and there was a bruise on his arm."}, {"title": "Took money from the purse"}])
