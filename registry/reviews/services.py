@@ -310,6 +310,10 @@ def decide_report(report: ReviewReport, officer: User, remove: bool, reason: str
         review.status, review.moderation_reason = "removed", reason.strip()
     audit.record("review.removed" if remove else "review.kept", review, actor_id=officer.id, provider_id=review.provider_id, details={"reason": reason, "report": report.id})
     recompute_rating(review.provider)
+    verdict = "removed it" if remove else "decided it stays published"
+    send_email(review.provider.user.email, f"Your report about “{review.title}”",
+               f"Hello {review.provider.display_name},\n\nA safeguarding officer looked at the review you reported and {verdict}.\n"
+               f"Reason: {reason.strip()}\n\nTrusted Care Registry")
     if remove:
         send_email(review.author.email, "Your review has been removed",
                    f"Hello {review.author.name},\n\nA safeguarding officer removed your review “{review.title}” of {review.provider.display_name}.\n"

@@ -342,8 +342,9 @@ def test_the_provider_hears_of_a_new_review_and_the_author_of_its_removal(app, e
     with app.app_context():
         report_id = db.session.scalar(select(ReviewReport.id))
     officer.post(f"/officer/review-reports/{report_id}/remove", data={"text": "Not a real engagement."})
-    last = outbox_messages(app)[-1]
-    assert last["To"] == "rosa@example.com" and "Not a real engagement." in last.get_content()
+    to_provider, to_author = outbox_messages(app)[-2:]
+    assert to_provider["To"] == "kim@example.com" and "removed it" in to_provider.get_content()
+    assert to_author["To"] == "rosa@example.com" and "Not a real engagement." in to_author.get_content()
 
 
 def test_suspending_from_a_concern_links_it_and_starts_the_investigation(app, listed, make_user):
