@@ -26,7 +26,7 @@ class RequirementState:
     code: str
     name: str
     kind: str
-    state: str  # "approved" | "lapsing" | "pending" | "info_requested" | "rejected" | "lapsed" | "missing"
+    state: str  # "approved" | "lapsing" | "renewal_pending" | "pending" | "info_requested" | "rejected" | "lapsed" | "missing"
     check: Check | None
 
 
@@ -69,8 +69,11 @@ def requirement_states(provider: Provider, service_type: ServiceType, today: dat
         kind = REQUIREMENT_KIND[code]
         current = meets(provider, code, today)
         if current is not None:
-            lapsing = (current.valid_until - today).days <= lapsing_days
-            states.append(RequirementState(code, REQUIREMENT_NAMES[code], kind, "lapsing" if lapsing else "approved", current))
+            state = "lapsing" if (current.valid_until - today).days <= lapsing_days else "approved"
+            renewal_waiting = any(c.kind == kind and c.status == CheckStatus.PENDING and (c.id or 0) > (current.id or 0) for c in provider.checks)
+            if state == "lapsing" and renewal_waiting:
+                state = "renewal_pending"
+            states.append(RequirementState(code, REQUIREMENT_NAMES[code], kind, state, current))
             continue
         latest = next((c for c in reversed(provider.checks) if c.kind == kind and c.status != CheckStatus.SUPERSEDED), None)
         state = "missing" if latest is None else latest.status

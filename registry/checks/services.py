@@ -69,6 +69,8 @@ def submit_check(provider: Provider, kind: str, details: dict, upload: CheckedUp
     """
     if replaces is not None and replaces.provider_id != provider.id:
         raise CheckError("That check belongs to someone else.")
+    if replaces is not None and replaces.kind != kind:
+        raise CheckError(f"A {replaces.kind_name.lower()} can only be replaced by another {replaces.kind_name.lower()}.")
     key, store = new_key(), document_store()
     store.put(key, upload.data, upload.content_type)
     after_rollback(db.session, lambda: store.delete(key))
@@ -118,6 +120,10 @@ def approve(check: Check, officer: User, method: str, valid_until: date, update_
             raise CheckError(f"A status check with “{UPDATE_SERVICE_RESULTS[update_service_result]}” cannot be approved: reject it or ask for a new certificate.")
     if valid_until <= today:
         raise CheckError("The valid-until date must be in the future.")
+    # Insurance is only as good as the policy: never current after it ends.
+    policy_end = _as_date((check.details or {}).get("end_date")) if check.kind == CheckKind.INSURANCE else None
+    if policy_end is not None and valid_until > policy_end:
+        raise CheckError(f"Insurance cannot be valid after the policy ends on {policy_end:%d %B %Y}.")
     _record_decision(
         check, officer, CheckStatus.APPROVED, None, today,
         verification_method=method,
@@ -181,6 +187,8 @@ def appeal(check: Check, provider: Provider, note: str) -> Check:
     check.status = CheckStatus.PENDING
     check.decided_at = check.decided_by_id = None
     db.session.flush()
+    # On the record too, so the officer's page shows the rejection was contested.
+    audit.record("check.appealed", check, actor_id=provider.user_id, provider_id=provider.id, details={"kind": check.kind, "note": check.appeal_note})
     return check
 
 

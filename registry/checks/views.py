@@ -103,7 +103,12 @@ def document(check_id: int):
     response.headers["Content-Disposition"] = f'{disposition}; filename="check-{check.id}.{extension}"'
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    # The officer's preview frames a PDF on the review page. Chromium refuses to
+    # render a PDF under a CSP sandbox (a blank frame), and the content is
+    # already sniffed as a real PDF, so the inline copy drops the sandbox but
+    # may only be framed by our own pages.
+    policy = "default-src 'none'; frame-ancestors 'self'" if inline else "default-src 'none'; sandbox"
+    response.headers["Content-Security-Policy"] = policy
     return response
 
 

@@ -1,0 +1,125 @@
+"""The officer's preview of a document, and the finer rules of approving, replacing and appealing."""
+
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from registry.checks import services
+from registry.checks.models import Check
+from registry.extensions import db
+from registry.models import today
+from registry.providers.services import get_by_slug
+from registry.safeguarding import audit
+from tests.checks.conftest import PNG, add_check, check_count, upload
+from tests.conftest import approve_checks
+
+INSURANCE = {"insurer": "Aviva", "policy_number": "PL-1", "cover_pounds": "5000000"}
+
+
+def _ids(app):
+    with app.app_context():
+        return list(db.session.scalars(select(Check.id).order_by(Check.id)))
+
+
+def _version(app, check_id):
+    with app.app_context():
+        return db.session.get(Check, check_id).version
+
+
+def test_the_review_page_frames_a_pdf_so_chromium_can_render_it(app, provider_client, officer_client):
+    client, _ = provider_client
+    add_check(client)
+    [check_id] = _ids(app)
+    officer = officer_client()
+    page = officer.get(f"/officer/checks/{check_id}").get_data(as_text=True)
+    frame = page.split("<iframe", 1)[1].split(">", 1)[0]
+    assert f"/checks/{check_id}/document?inline=1" in frame
+    assert "sandbox" not in frame  # Chromium shows a blank frame for a PDF in a sandboxed iframe
+
+    inline = officer.get(f"/checks/{check_id}/document?inline=1")
+    assert inline.status_code == 200 and inline.headers["Content-Disposition"].startswith("inline;")
+    policy = inline.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'self'" in policy and "sandbox" not in policy
+    assert inline.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_the_review_page_shows_an_image_as_an_image(app, provider_client, officer_client):
+    client, _ = provider_client
+    add_check(client, file=upload(PNG, "scan.png", "image/png"))
+    [check_id] = _ids(app)
+    page = officer_client().get(f"/officer/checks/{check_id}").get_data(as_text=True)
+    assert f'src="/checks/{check_id}/document?inline=1"' in page.split("<img", 1)[1].split(">", 1)[0]
+    assert "<iframe" not in page
+
+
+def test_a_provider_never_gets_the_inline_copy(app, provider_client):
+    client, _ = provider_client
+    add_check(client)
+    [check_id] = _ids(app)
+    own = client.get(f"/checks/{check_id}/document?inline=1")
+    assert own.headers["Content-Disposition"].startswith("attachment;")
+    assert "sandbox" in own.headers["Content-Security-Policy"]
+
+
+def test_insurance_cannot_be_approved_beyond_the_policy_end(app, provider_client, officer_client):
+    client, _ = provider_client
+    end = date.today() + timedelta(days=100)
+    add_check(client, "insurance", {**INSURANCE, "end_date": end.isoformat()})
+    [check_id] = _ids(app)
+    officer = officer_client()
+    too_late = {"method": "in_person", "valid_until": (end + timedelta(days=1)).isoformat(), "version": _version(app, check_id)}
+    response = officer.post(f"/officer/checks/{check_id}/approve", data=too_late)
+    assert response.status_code == 422 and "cannot be valid after the policy ends" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Check, check_id).status == "pending"
+    earlier = {**too_late, "valid_until": (end - timedelta(days=10)).isoformat()}
+    assert officer.post(f"/officer/checks/{check_id}/approve", data=earlier).status_code == 302
+    with app.app_context():
+        assert db.session.get(Check, check_id).valid_until == end - timedelta(days=10)
+
+
+def test_a_check_is_replaced_only_by_one_of_the_same_kind(app, provider_client):
+    client, _ = provider_client
+    add_check(client)
+    [dbs] = _ids(app)
+    response = add_check(client, "identity", {"document_type": "passport"}, replaces=dbs)
+    assert response.status_code == 422 and "can only be replaced by another dbs check" in response.get_data(as_text=True)
+    assert check_count(app) == 1
+
+
+def test_an_appeal_is_on_the_record(app, provider_client, officer_client):
+    client, slug = provider_client
+    add_check(client)
+    [check_id] = _ids(app)
+    officer_client().post(f"/officer/checks/{check_id}/reject", data={"reason": "Blurred.", "version": _version(app, check_id)})
+    client.post(f"/dashboard/checks/{check_id}/appeal", data={"note": "A clearer scan is the same certificate."})
+    with app.app_context():
+        provider = get_by_slug(slug)
+        [event] = [e for e in audit.events_for(provider_id=provider.id) if e.action == "check.appealed"]
+        assert event.actor_id == provider.user_id and "clearer scan" in event.details
+        assert audit.verify().ok
+
+
+def test_the_dashboard_says_a_renewal_is_waiting_instead_of_asking_again(app, provider_client):
+    client, slug = provider_client
+    approve_checks(app, slug, days_valid=10)  # everything lapses soon
+    dashboard = client.get("/dashboard").get_data(as_text=True)
+    assert "Add the new one now" in dashboard
+    with app.app_context():
+        dbs = next(c for c in get_by_slug(slug).checks if c.kind == "dbs")
+        dbs_id = dbs.id
+    add_check(client, replaces=dbs_id)
+    dashboard = client.get("/dashboard").get_data(as_text=True)
+    dbs_line = dashboard.split("Enhanced DBS with the adults&#39; barred list</strong>:", 1)[1].split("</li>", 1)[0]
+    assert "your new one is waiting for an officer" in dbs_line and "Add the new one now" not in dbs_line
+    with app.app_context():
+        assert {c.status for c in get_by_slug(slug).checks if c.kind == "dbs"} == {"approved", "pending"}  # the lapsing one still counts
+
+
+def test_the_proposed_valid_until_follows_the_settings(app):
+    with app.app_context():
+        issued = date(2026, 1, 12)
+        assert services.proposed_valid_until("dbs", {"issue_date": issued.isoformat()}, today()) == issued + timedelta(days=app.config["DBS_RECHECK_DAYS"])
+        assert services.proposed_valid_until("insurance", {"end_date": "2027-06-30"}, today()) == date(2027, 6, 30)
+        decided = date(2026, 5, 1)
+        assert services.proposed_valid_until("identity", {}, decided) == decided + timedelta(days=app.config["CHECK_VALIDITY_DAYS"]["identity"])
