@@ -108,6 +108,7 @@ def seed(provider_count: int = 300) -> list[str]:
     outcodes = _weighted_outcodes(rng)
     created = 0
     states: Counter[str] = Counter()
+    examples: dict[str, str] = {}  # one provider account per check state, to sign in as
     reviews = 0
     # One hash for every demo account: hashing 300 times would make seeding slow.
     password_hash = accounts.hash_password(DEMO_PASSWORD)
@@ -163,6 +164,7 @@ def seed(provider_count: int = 300) -> list[str]:
             provider.status = ProfileStatus.DRAFT
         state = seed_checks(provider, officer, rng, today())
         states[state] += 1
+        examples.setdefault(state, email)
         if state in ("listed", "lapsing"):
             reviews += seed_reviews(provider, recipients, rng)
     db.session.flush()
@@ -173,4 +175,5 @@ def seed(provider_count: int = 300) -> list[str]:
         f"Admin:   {ADMIN_EMAIL} / {DEMO_PASSWORD}",
         f"Recipient: recipient1@{DEMO_DOMAIN} / {DEMO_PASSWORD}",
         f"Provider:  provider001@{DEMO_DOMAIN} / {DEMO_PASSWORD}",
+        *(["Providers by check state: " + ", ".join(f"{state} {email.split('@')[0]}" for state, email in sorted(examples.items()) if state != "none")] if examples else []),
     ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 
 from registry.accounts.models import User
 from registry.checks import services
@@ -61,6 +61,21 @@ def _details(kind: str, rng: random.Random, today: date) -> dict:
     return {"document_type": "passport"}
 
 
+def _decided_on(check, when: random.Random, today: date) -> date:
+    """A believable decision date: weeks or months ago, never before a DBS certificate was issued."""
+    days_ago = when.randint(3, 240)
+    if check.kind == CheckKind.DBS:
+        issued = date.fromisoformat(check.details["issue_date"])
+        days_ago = min(days_ago, max((today - issued).days - 7, 1))
+    return today - timedelta(days=days_ago)
+
+
+def _backdate(check, decided_on: date, when: random.Random) -> None:
+    decided_at = datetime.combine(decided_on, time(hour=when.randint(9, 16), minute=when.randint(0, 59)), tzinfo=timezone.utc)
+    check.decided_at = decided_at
+    check.submitted_at = decided_at - timedelta(days=when.randint(1, 4), hours=when.randint(0, 8))
+
+
 def _needed_kinds(provider: Provider) -> list[str]:
     kinds = []
     for row in provider.services:
@@ -85,14 +100,23 @@ def seed_checks(provider: Provider, officer: User, rng: random.Random, today: da
         pdf = demo_pdf(f"{kind.replace('_', ' ')} for {provider.display_name}")
         upload = CheckedUpload(pdf, "application/pdf", len(pdf), f"{kind}.pdf")
         checks.append(services.submit_check(provider, kind, _details(kind, rng, today), upload))
+    # Dates come from their own generator so the main one (and so the rest of the
+    # demo) stays as it was: decisions spread over past months, and a queue whose
+    # items have waited different lengths of time, some past the review target.
+    when = random.Random(provider.slug)
     to_decide = checks[:-1] if state in ("waiting", "rejected") else checks
     for check in to_decide:
         use_update_service = check.kind == CheckKind.DBS and check.details.get("update_service")
-        valid_until = services.proposed_valid_until(check.kind, check.details, today)
+        decided_on = _decided_on(check, when, today)
+        valid_until = services.proposed_valid_until(check.kind, check.details, decided_on)
         services.approve(check, officer, "update_service" if use_update_service else rng.choice(["in_person", "video"]),
                          valid_until, "no_new_information" if use_update_service else None, today=today)
+        _backdate(check, decided_on, when)
+    if state == "waiting":
+        checks[-1].submitted_at = datetime.now(timezone.utc) - timedelta(days=when.randint(0, 9), hours=when.randint(0, 23))
     if state == "rejected":
         services.reject(checks[-1], officer, "The scan is too blurred to read the certificate number. Please upload a clearer copy.", today=today)
+        _backdate(checks[-1], today - timedelta(days=when.randint(1, 20)), when)
     elif state == "lapsing":
         checks[-1].valid_until = today + timedelta(days=rng.randint(5, 25))
     elif state == "lapsed":

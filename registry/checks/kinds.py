@@ -30,6 +30,20 @@ KIND_NAMES = {
 }
 
 
+# The same names as they read inside a sentence ("your DBS check is approved").
+KIND_PHRASES = {
+    CheckKind.IDENTITY: "proof of identity",
+    CheckKind.DBS: "DBS check",
+    CheckKind.RIGHT_TO_WORK: "right to work check",
+    CheckKind.INSURANCE: "public liability insurance",
+    CheckKind.QUALIFICATION: "qualification",
+    CheckKind.CQC: "CQC registration",
+    CheckKind.FOOD_HYGIENE: "food hygiene rating",
+    CheckKind.FIRST_AID: "first aid certificate",
+    CheckKind.REFERENCE: "reference",
+}
+
+
 class CheckStatus(StrEnum):
     PENDING = "pending"  # waiting for an officer (also after an appeal)
     INFO_REQUESTED = "info_requested"

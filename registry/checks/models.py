@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Date, DateTime, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from registry.checks.kinds import KIND_NAMES, STATUS_LABELS, CheckStatus
+from registry.checks.kinds import KIND_NAMES, KIND_PHRASES, STATUS_LABELS, CheckStatus
 from registry.extensions import db
 from registry.models import utcnow
 
@@ -50,6 +50,11 @@ class Check(db.Model):
     @property
     def kind_name(self) -> str:
         return KIND_NAMES.get(self.kind, self.kind)
+
+    @property
+    def kind_phrase(self) -> str:
+        """The kind as it reads mid-sentence: "your DBS check", "your proof of identity"."""
+        return KIND_PHRASES.get(self.kind, self.kind)
 
     @property
     def status_label(self) -> str:

@@ -30,6 +30,7 @@ from registry.models import utcnow
 from registry.providers.models import Provider
 from registry.safeguarding import audit
 from registry.storage import document_store, new_key
+from registry.templating import long_date
 from registry.uploads import CheckedUpload
 
 DECIDABLE = (CheckStatus.PENDING,)
@@ -70,7 +71,7 @@ def submit_check(provider: Provider, kind: str, details: dict, upload: CheckedUp
     if replaces is not None and replaces.provider_id != provider.id:
         raise CheckError("That check belongs to someone else.")
     if replaces is not None and replaces.kind != kind:
-        raise CheckError(f"A {replaces.kind_name.lower()} can only be replaced by another {replaces.kind_name.lower()}.")
+        raise CheckError(f"A {replaces.kind_phrase} can only be replaced by another {replaces.kind_phrase}.")
     key, store = new_key(), document_store()
     store.put(key, upload.data, upload.content_type)
     after_rollback(db.session, lambda: store.delete(key))
@@ -123,14 +124,14 @@ def approve(check: Check, officer: User, method: str, valid_until: date, update_
     # Insurance is only as good as the policy: never current after it ends.
     policy_end = _as_date((check.details or {}).get("end_date")) if check.kind == CheckKind.INSURANCE else None
     if policy_end is not None and valid_until > policy_end:
-        raise CheckError(f"Insurance cannot be valid after the policy ends on {policy_end:%d %B %Y}.")
+        raise CheckError(f"Insurance cannot be valid after the policy ends on {long_date(policy_end)}.")
     _record_decision(
         check, officer, CheckStatus.APPROVED, None, today,
         verification_method=method,
         update_service_result=update_service_result if method == "update_service" else None,
         valid_until=valid_until,
     )
-    _notify(check, f"Your {check.kind_name.lower()} is approved", f"An officer has approved your {check.kind_name.lower()}. It is valid until {valid_until:%d %B %Y}.")
+    _notify(check, f"Your {check.kind_phrase} is approved", f"An officer has approved your {check.kind_phrase}. It is valid until {long_date(valid_until)}.")
     return check
 
 
@@ -141,7 +142,7 @@ def reject(check: Check, officer: User, reason: str, today: date | None = None) 
     _lock_for_decision(check, officer)
     _record_decision(check, officer, CheckStatus.REJECTED, reason, today or utcnow().date())
     can_appeal = " You can appeal once from your dashboard." if check.appealed_at is None else ""
-    _notify(check, f"Your {check.kind_name.lower()} was not approved", f"Reason: {reason}\n\nYou can add a new one from your dashboard.{can_appeal}")
+    _notify(check, f"Your {check.kind_phrase} was not approved", f"Reason: {reason}\n\nYou can add a new one from your dashboard.{can_appeal}")
     return check
 
 
@@ -151,7 +152,7 @@ def request_information(check: Check, officer: User, reason: str, today: date | 
         raise CheckError("Say what information you need.")
     _lock_for_decision(check, officer)
     _record_decision(check, officer, CheckStatus.INFO_REQUESTED, reason, today or utcnow().date())
-    _notify(check, f"We need more information about your {check.kind_name.lower()}", f"{reason}\n\nPlease add an updated check from your dashboard.")
+    _notify(check, f"We need more information about your {check.kind_phrase}", f"{reason}\n\nPlease add an updated check from your dashboard.")
     return check
 
 
@@ -243,7 +244,7 @@ def expire(as_of: date) -> ExpiryReport:
         check.status = CheckStatus.LAPSED
         audit.record("check.lapsed", check, actor_id=None, provider_id=check.provider_id, details={"valid_until": check.valid_until.isoformat(), "as_of": as_of.isoformat()})
         recompute_listing(check.provider, as_of)
-        _notify(check, f"Your {check.kind_name.lower()} has lapsed", f"It was valid until {check.valid_until:%d %B %Y}. Services that need it are no longer listed until you add a new one.")
+        _notify(check, f"Your {check.kind_phrase} has lapsed", f"It was valid until {long_date(check.valid_until)}. Services that need it are no longer listed until you add a new one.")
         lapsed += 1
     reminded = 0
     horizon = as_of + timedelta(days=current_app.config["CHECK_REMINDER_DAYS"])
@@ -252,7 +253,7 @@ def expire(as_of: date) -> ExpiryReport:
     ))
     for check in lapsing:
         check.reminder_sent_at = utcnow()
-        _notify(check, f"Your {check.kind_name.lower()} lapses on {check.valid_until:%d %B %Y}", "Add a new one from your dashboard before then to stay listed.")
+        _notify(check, f"Your {check.kind_phrase} lapses on {long_date(check.valid_until)}", "Add a new one from your dashboard before then to stay listed.")
         reminded += 1
     db.session.flush()
     return ExpiryReport(lapsed, reminded)

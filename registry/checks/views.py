@@ -10,7 +10,7 @@ from registry.accounts.models import Role
 from registry.auth import role_required
 from registry.checks import bp, services
 from registry.checks.forms import FORMS, AppealForm, ApproveForm, ReasonForm, ReinstateForm, SuspendForm
-from registry.checks.kinds import KIND_NAMES, CheckStatus
+from registry.checks.kinds import KIND_NAMES, KIND_PHRASES, CheckStatus
 from registry.checks.models import Check
 from registry.extensions import db
 from registry.models import today, utcnow
@@ -56,10 +56,10 @@ def add_check():
             db.session.rollback()
             form.form_errors.append(str(error))
         else:
-            flash(f"Thank you. Your {KIND_NAMES[kind].lower()} is waiting for an officer to review it.", "success")
+            flash(f"Thank you. Your {KIND_PHRASES[kind]} is waiting for an officer to review it.", "success")
             return redirect(url_for("providers.dashboard"))
     status = 422 if request.method == "POST" else 200
-    return render_template("checks/add_check.html", form=form, kind=kind, kind_name=KIND_NAMES[kind], replaces=replaces), status
+    return render_template("checks/add_check.html", form=form, kind=kind, kind_name=KIND_NAMES[kind], kind_phrase=KIND_PHRASES[kind], replaces=replaces), status
 
 
 @bp.post("/dashboard/checks/<int:check_id>/appeal")
@@ -193,7 +193,7 @@ def _decide(check: Check, decision, form, done: str):
         db.session.rollback()
         flash("This check was already decided by another officer.", "error")
         return redirect(url_for("checks.review", check_id=check.id))
-    flash(f"The {check.kind_name.lower()} is {done}.", "success")
+    flash(f"The {check.kind_phrase} is {done}.", "success")
     return redirect(url_for("checks.officer_queue"))
 
 

@@ -83,7 +83,7 @@ def test_a_check_is_replaced_only_by_one_of_the_same_kind(app, provider_client):
     add_check(client)
     [dbs] = _ids(app)
     response = add_check(client, "identity", {"document_type": "passport"}, replaces=dbs)
-    assert response.status_code == 422 and "can only be replaced by another dbs check" in response.get_data(as_text=True)
+    assert response.status_code == 422 and "A DBS check can only be replaced by another DBS check." in response.get_data(as_text=True)
     assert check_count(app) == 1
 
 
@@ -123,3 +123,15 @@ def test_the_proposed_valid_until_follows_the_settings(app):
         assert services.proposed_valid_until("insurance", {"end_date": "2027-06-30"}, today()) == date(2027, 6, 30)
         decided = date(2026, 5, 1)
         assert services.proposed_valid_until("identity", {}, decided) == decided + timedelta(days=app.config["CHECK_VALIDITY_DAYS"]["identity"])
+
+
+def test_emails_name_the_check_as_people_write_it(app, provider_client, officer_client):
+    from registry.mail import outbox_messages
+
+    client, _ = provider_client
+    add_check(client)
+    [check_id] = _ids(app)
+    officer_client().post(f"/officer/checks/{check_id}/approve", data={"method": "video", "valid_until": "2027-03-01", "version": _version(app, check_id)})
+    mail = outbox_messages(app)[-1]
+    assert mail["Subject"] == "Your DBS check is approved"
+    assert "valid until 1 March 2027" in mail.get_content()
