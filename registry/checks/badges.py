@@ -63,6 +63,9 @@ def badge_for(check: Check) -> Badge:
 
 
 def badges(provider: Provider, today: date) -> list[Badge]:
+    """Badges for the public: none while suspended, when the checks do not vouch for anyone."""
+    if provider.suspended_at is not None:
+        return []
     return [badge_for(check) for check in current_checks(provider, today)]
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from registry.accounts.models import User
@@ -239,24 +239,37 @@ class ExpiryReport:
 def expire(as_of: date) -> ExpiryReport:
     """Lapse checks past their valid-until date and remind those lapsing soon. Safe to run twice."""
     lapsed = 0
-    overdue = db.session.scalars(select(Check).where(Check.status == CheckStatus.APPROVED, Check.valid_until < as_of))
+    overdue = list(db.session.scalars(select(Check).where(Check.status == CheckStatus.APPROVED, Check.valid_until < as_of)))
     for check in overdue:
         check.status = CheckStatus.LAPSED
         audit.record("check.lapsed", check, actor_id=None, provider_id=check.provider_id, details={"valid_until": check.valid_until.isoformat(), "as_of": as_of.isoformat()})
         recompute_listing(check.provider, as_of)
-        _notify(check, f"Your {check.kind_phrase} has lapsed", f"It was valid until {long_date(check.valid_until)}. Services that need it are no longer listed until you add a new one.")
+        if _renewed(check) is None:  # nothing to tell a provider whose newer check already covers it
+            _notify(check, f"Your {check.kind_phrase} has lapsed", f"It was valid until {long_date(check.valid_until)}. Services that need it are no longer listed until you add a new one.")
         lapsed += 1
     reminded = 0
     horizon = as_of + timedelta(days=current_app.config["CHECK_REMINDER_DAYS"])
-    lapsing = db.session.scalars(select(Check).where(
+    lapsing = list(db.session.scalars(select(Check).where(
         Check.status == CheckStatus.APPROVED, Check.valid_until <= horizon, Check.reminder_sent_at.is_(None)
-    ))
+    )))
     for check in lapsing:
-        check.reminder_sent_at = utcnow()
-        _notify(check, f"Your {check.kind_phrase} lapses on {long_date(check.valid_until)}", "Add a new one from your dashboard before then to stay listed.")
-        reminded += 1
+        check.reminder_sent_at = utcnow()  # also when renewed, so it is never considered again
+        if _renewed(check) is None:
+            _notify(check, f"Your {check.kind_phrase} lapses on {long_date(check.valid_until)}", "Add a new one from your dashboard before then to stay listed.")
+            reminded += 1
     db.session.flush()
     return ExpiryReport(lapsed, reminded)
+
+
+def _renewed(check: Check) -> Check | None:
+    """An approved check of the same kind (and, for DBS, the same level and lists) that lasts longer."""
+    same = ("level", "barred_lists") if check.kind == CheckKind.DBS else ()
+    for other in check.provider.checks:
+        if (other is not check and other.kind == check.kind and other.status == CheckStatus.APPROVED
+                and other.valid_until is not None and other.valid_until > check.valid_until
+                and all((other.details or {}).get(f) == (check.details or {}).get(f) for f in same)):
+            return other
+    return None
 
 
 @dataclass
@@ -273,8 +286,11 @@ def purge_documents(as_of: datetime) -> PurgeReport:
     cutoff = as_of - timedelta(days=current_app.config["DOCUMENT_RETENTION_DAYS"])
     store = document_store()
     decided = (CheckStatus.APPROVED, CheckStatus.REJECTED, CheckStatus.LAPSED, CheckStatus.SUPERSEDED)
+    # A check replaced before any officer decided it has no decision date: its
+    # submission date starts the clock, so its scan is not kept for ever.
     due = list(db.session.scalars(select(Check).where(
-        Check.status.in_(decided), Check.document_key.is_not(None), Check.decided_at.is_not(None), Check.decided_at < cutoff
+        Check.status.in_(decided), Check.document_key.is_not(None),
+        or_(Check.decided_at < cutoff, and_(Check.decided_at.is_(None), Check.status == CheckStatus.SUPERSEDED, Check.submitted_at < cutoff)),
     )))
     keys = []
     for check in due:

@@ -135,3 +135,49 @@ def test_emails_name_the_check_as_people_write_it(app, provider_client, officer_
     mail = outbox_messages(app)[-1]
     assert mail["Subject"] == "Your DBS check is approved"
     assert "valid until 1 March 2027" in mail.get_content()
+
+
+def test_a_renewed_check_is_neither_reminded_nor_reported_lapsed(app, runner, make_provider):
+    from registry.mail import outbox_messages
+
+    slug = make_provider("pa", name="Rhys Evans", email="rhys@example.com")
+    approve_checks(app, slug, days_valid=20)
+    approve_checks(app, slug, kinds=("dbs",), days_valid=400)  # the renewal, already approved
+    before = len(outbox_messages(app))
+    runner.invoke(args=["checks", "expire", "--as-of", date.today().isoformat()])
+    subjects = [m["Subject"] for m in outbox_messages(app)[before:]]
+    assert "Your proof of identity lapses" in " ".join(subjects) and not any("DBS" in s for s in subjects)
+    later = (date.today() + timedelta(days=21)).isoformat()
+    before = len(outbox_messages(app))
+    runner.invoke(args=["checks", "expire", "--as-of", later])
+    subjects = [m["Subject"] for m in outbox_messages(app)[before:]]
+    assert "Your proof of identity has lapsed" in subjects and not any("DBS" in s for s in subjects)
+    with app.app_context():
+        dbs = sorted((c.valid_until, c.status) for c in get_by_slug(slug).checks if c.kind == "dbs")
+        assert [status for _, status in dbs] == ["lapsed", "approved"]
+
+
+def test_a_scan_replaced_before_any_decision_is_purged_too(app, runner, provider_client):
+    from tests.checks.conftest import stored_files
+
+    client, _ = provider_client
+    add_check(client)
+    [first] = _ids(app)
+    add_check(client, replaces=first)
+    assert len(stored_files(app)) == 2
+    result = runner.invoke(args=["documents", "purge", "--as-of", (date.today() + timedelta(days=181)).isoformat()])
+    assert result.output.startswith("1 documents deleted") and len(stored_files(app)) == 1
+    with app.app_context():
+        assert db.session.get(Check, first).document_key is None
+        assert db.session.get(Check, _ids(app)[1]).document_key is not None  # still waiting for review: kept
+
+
+def test_a_suspended_provider_shows_no_badges(app, make_provider, officer_client):
+    slug = make_provider("pa", name="Una Quinn")
+    approve_checks(app, slug)
+    assert app.test_client().get(f"/api/v1/providers/{slug}").get_json()["approved_checks"]
+    officer_client().post(f"/officer/providers/{slug}/suspend", data={"reason": "Under investigation."})
+    body = app.test_client().get(f"/api/v1/providers/{slug}").get_json()
+    assert body["status"] == "suspended" and body["approved_checks"] == [] and body["listed_services"] == []
+    page = app.test_client().get(f"/providers/{slug}").get_data(as_text=True)
+    assert "not currently listed" in page and "Checked by a safeguarding officer" not in page
