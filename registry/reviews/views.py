@@ -44,24 +44,26 @@ def _service_error(error: Exception, back: str):
 # -- enquiries -------------------------------------------------------------
 
 
-@bp.post("/providers/<slug>/enquire")
+@bp.route("/providers/<slug>/enquire", methods=["GET", "POST"])
 @role_required(Role.RECIPIENT)
-@limiter.limit(_enquiry_limit, key_func=_signed_in_key)
+@limiter.limit(_enquiry_limit, key_func=_signed_in_key, methods=["POST"])
 def enquire(slug: str):
+    """The profile's enquiry form posts here; a refused one is shown again with its errors."""
     provider = get_by_slug(slug) or abort(404)
     form = EnquiryForm()
     form.service.choices = [(t.slug, t.name) for t in provider.listed_service_types]
-    back = url_for("providers.public_profile", slug=slug)
-    if not form.validate_on_submit():
-        flash(_errors(form), "error")
-        return redirect(back)
-    try:
-        enquiry = services.send_enquiry(current_user, provider, form.service.data, form.when_needed.data, form.message.data)
-    except services.ReviewError as error:
-        return _service_error(error, back)
-    db.session.commit()
-    flash("Your enquiry is sent. You will get an email when they reply.", "success")
-    return redirect(url_for("reviews.enquiry", enquiry_id=enquiry.id))
+    if form.validate_on_submit():
+        try:
+            enquiry = services.send_enquiry(current_user, provider, form.service.data, form.when_needed.data, form.message.data)
+        except services.ReviewError as error:
+            db.session.rollback()
+            form.form_errors.append(str(error))
+        else:
+            db.session.commit()
+            flash("Your enquiry is sent. You will get an email when they reply.", "success")
+            return redirect(url_for("reviews.enquiry", enquiry_id=enquiry.id))
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("reviews/enquire.html", provider=provider, form=form), status
 
 
 @bp.get("/enquiries")
