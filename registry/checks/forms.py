@@ -8,10 +8,12 @@ from decimal import Decimal
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, DateField, DecimalField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.fields.core import UnboundField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from registry.checks.kinds import DBS_LEVELS, UPDATE_SERVICE_RESULTS, VERIFICATION_METHODS, CheckKind
 from registry.forms import strip
+from registry.templating import long_date
 
 
 def _text(label: str, max_length: int = 120, required: bool = True, **kwargs) -> StringField:
@@ -131,6 +133,33 @@ FORMS: dict[str, type[CheckForm]] = {
     CheckKind.FIRST_AID: FirstAidForm,
     CheckKind.REFERENCE: ReferenceForm,
 }
+
+
+def describe(kind: str, details: dict) -> list[tuple[str, str]]:
+    """The entered fields as the provider saw them: form labels, choice names, readable dates.
+
+    For the officer's review page, where they are compared with the document.
+    """
+    unbound: dict[str, UnboundField] = {}
+    for klass in reversed(FORMS[kind].__mro__ if kind in FORMS else ()):
+        unbound.update({name: value for name, value in vars(klass).items() if isinstance(value, UnboundField)})
+    rows = []
+    for name, value in (details or {}).items():
+        field = unbound.get(name)
+        label = str(field.args[0]) if field is not None and field.args else name.replace("_", " ").capitalize()
+        choices = dict(field.kwargs.get("choices") or []) if field is not None else {}
+        if isinstance(value, bool):
+            shown = "Yes" if value else "No"
+        elif value is None or value == "":
+            shown = "(not given)"
+        elif field is not None and field.field_class is DateField:
+            shown = long_date(date.fromisoformat(value))
+        elif name == "cover_pounds":
+            shown = f"£{int(value):,}"
+        else:
+            shown = str(choices.get(value, value))
+        rows.append((label, shown))
+    return rows
 
 
 class AppealForm(FlaskForm):

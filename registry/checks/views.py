@@ -9,7 +9,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from registry.accounts.models import Role
 from registry.auth import role_required
 from registry.checks import bp, services
-from registry.checks.forms import FORMS, AppealForm, ApproveForm, ReasonForm, ReinstateForm, SuspendForm
+from registry.checks.forms import FORMS, AppealForm, describe, ApproveForm, ReasonForm, ReinstateForm, SuspendForm
 from registry.checks.kinds import KIND_NAMES, KIND_PHRASES, CheckStatus
 from registry.checks.models import Check
 from registry.extensions import db
@@ -139,7 +139,8 @@ def _review_page(check: Check, approve_form: ApproveForm | None = None, reason_f
         proposed = services.proposed_valid_until(check.kind, check.details or {}, today()) if pending else None
         approve_form = ApproveForm(formdata=None, valid_until=proposed, version=check.version)
     reason_form = reason_form or ReasonForm(formdata=None, version=check.version)
-    return render_template("officers/review.html", check=check, approve_form=approve_form, reason_form=reason_form), status
+    check_fields = describe(check.kind, check.details or {})
+    return render_template("officers/review.html", check=check, check_fields=check_fields, approve_form=approve_form, reason_form=reason_form), status
 
 
 def _stale(check: Check, version: int | None) -> bool:

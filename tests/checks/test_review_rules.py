@@ -181,3 +181,14 @@ def test_a_suspended_provider_shows_no_badges(app, make_provider, officer_client
     assert body["status"] == "suspended" and body["approved_checks"] == [] and body["listed_services"] == []
     page = app.test_client().get(f"/providers/{slug}").get_data(as_text=True)
     assert "not currently listed" in page and "Checked by a safeguarding officer" not in page
+
+
+def test_the_review_page_shows_the_fields_as_the_provider_entered_them(app, provider_client, officer_client):
+    client, _ = provider_client
+    add_check(client)
+    [check_id] = _ids(app)
+    page = officer_client().get(f"/officer/checks/{check_id}").get_data(as_text=True)
+    fields = page.split('<dl class="details">', 1)[1].split("</dl>", 1)[0]
+    for label, value in [("Level", "Enhanced"), ("Barred lists checked", "Adults"), ("Certificate number", "001234567890"),
+                         ("Issue date", "1 February 2026"), ("Subscribed to the DBS Update Service", "Yes"), ("Update Service subscription ID", "C1234567")]:
+        assert f"<dt>{label}</dt><dd>{value}</dd>" in fields
