@@ -88,7 +88,11 @@ def submit_check(provider: Provider, kind: str, details: dict, upload: CheckedUp
     db.session.add(check)
     if replaces is not None and replaces.status in REPLACEABLE:
         replaces.status = CheckStatus.SUPERSEDED
-    db.session.flush()
+    try:
+        db.session.flush()
+    except StaleDataError:
+        # An officer decided the replaced check between our read and this write.
+        raise CheckError("An officer has just decided the check you are replacing. Look at your dashboard, then try again.") from None
     return check
 
 

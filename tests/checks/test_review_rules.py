@@ -192,3 +192,30 @@ def test_the_review_page_shows_the_fields_as_the_provider_entered_them(app, prov
     for label, value in [("Level", "Enhanced"), ("Barred lists checked", "Adults"), ("Certificate number", "001234567890"),
                          ("Issue date", "1 February 2026"), ("Subscribed to the DBS Update Service", "Yes"), ("Update Service subscription ID", "C1234567")]:
         assert f"<dt>{label}</dt><dd>{value}</dd>" in fields
+
+
+def test_replacing_a_check_an_officer_decides_meanwhile_is_refused_cleanly(app, provider_client):
+    from sqlalchemy import update
+
+    from registry.uploads import CheckedUpload
+    from tests.checks.conftest import PDF, stored_files
+
+    client, slug = provider_client
+    add_check(client)
+    [first] = _ids(app)
+    with app.app_context():
+        provider = get_by_slug(slug)
+        replaced = db.session.get(Check, first)
+        assert replaced.status == "pending"
+        # Another officer's decision commits on its own connection after we read the check.
+        with db.engine.begin() as other:
+            other.execute(update(Check).where(Check.id == first).values(status="approved", version=Check.version + 1))
+        upload = CheckedUpload(PDF, "application/pdf", len(PDF), "dbs.pdf")
+        try:
+            services.submit_check(provider, "dbs", {"level": "basic", "barred_lists": "none"}, upload, replaces=replaced)
+        except services.CheckError as error:
+            assert "An officer has just decided the check you are replacing" in str(error)
+        else:
+            raise AssertionError("the stale replacement was accepted")
+        db.session.rollback()
+    assert check_count(app) == 1 and len(stored_files(app)) == 1  # the new file was removed again
