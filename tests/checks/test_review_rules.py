@@ -219,3 +219,10 @@ def test_replacing_a_check_an_officer_decides_meanwhile_is_refused_cleanly(app, 
             raise AssertionError("the stale replacement was accepted")
         db.session.rollback()
     assert check_count(app) == 1 and len(stored_files(app)) == 1  # the new file was removed again
+
+
+def test_officers_reach_the_record_from_the_public_page(app, make_provider, officer_client):
+    slug = make_provider("pa", name="Femi Okafor")
+    link = f'href="/officer/providers/{slug}"'
+    assert link in officer_client().get(f"/providers/{slug}").get_data(as_text=True)
+    assert link not in app.test_client().get(f"/providers/{slug}").get_data(as_text=True)
