@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from registry.accounts.models import Role
 from registry.auth import role_required
@@ -12,12 +13,14 @@ from registry.checks import bp, services
 from registry.checks.forms import FORMS, AppealForm, describe, ApproveForm, ReasonForm, ReinstateForm, SuspendForm
 from registry.checks.kinds import KIND_NAMES, KIND_PHRASES, CheckStatus
 from registry.checks.models import Check
+from registry.errors import handle_http_error
 from registry.extensions import db
 from registry.models import today, utcnow
 from registry.providers.services import get_by_slug
 from registry.safeguarding import audit
 from registry.storage import StorageError, document_store
 from registry.uploads import UploadError, check_upload
+from registry.uploads import _size as describe_size
 
 OFFICERS = (Role.OFFICER, Role.ADMIN)
 
@@ -60,6 +63,18 @@ def add_check():
             return redirect(url_for("providers.dashboard"))
     status = 422 if request.method == "POST" else 200
     return render_template("checks/add_check.html", form=form, kind=kind, kind_name=KIND_NAMES[kind], kind_phrase=KIND_PHRASES[kind], replaces=replaces), status
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def upload_too_large(error):
+    """A request far over the limit is refused before it is read: say so beside the file field."""
+    kind = request.args.get("kind", "")
+    if request.endpoint != "checks.add_check" or kind not in FORMS:
+        return handle_http_error(error)
+    form = FORMS[kind](formdata=None)
+    limit = describe_size(current_app.config["MAX_UPLOAD_BYTES"])
+    form.document.errors = [f"The file is larger than {limit}. Choose a smaller scan or photo, then enter the details again."]
+    return render_template("checks/add_check.html", form=form, kind=kind, kind_name=KIND_NAMES[kind], kind_phrase=KIND_PHRASES[kind], replaces=None), 413
 
 
 @bp.post("/dashboard/checks/<int:check_id>/appeal")

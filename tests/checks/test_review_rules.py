@@ -2,6 +2,7 @@
 
 from datetime import date, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from registry.checks import services
@@ -226,3 +227,14 @@ def test_officers_reach_the_record_from_the_public_page(app, make_provider, offi
     link = f'href="/officer/providers/{slug}"'
     assert link in officer_client().get(f"/providers/{slug}").get_data(as_text=True)
     assert link not in app.test_client().get(f"/providers/{slug}").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("app_config", [{"MAX_UPLOAD_BYTES": 1024, "MAX_CONTENT_LENGTH": 2048}])
+def test_a_request_far_over_the_limit_says_so_beside_the_file_field(app, provider_client):
+    from tests.checks.conftest import PDF, stored_files
+
+    client, _ = provider_client
+    response = add_check(client, file=upload(PDF + b"0" * 8192, "huge.pdf"))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 413 and 'id="document-error"' in page and "larger than 1 KB" in page
+    assert check_count(app) == 0 and stored_files(app) == []
