@@ -168,6 +168,9 @@ def _record_decision(check: Check, officer: User, status: str, reason: str | Non
     _flush_decision()
     details = {"kind": check.kind, "reason": reason, **{k: (v.isoformat() if isinstance(v, date) else v) for k, v in fields.items()}}
     audit.record(f"check.{status}", check, actor_id=officer.id, provider_id=check.provider_id, details=details)
+    # Keep this order: on PostgreSQL the audit write waits for any other
+    # decision in flight, so the listing below is computed from checks that
+    # include it (tests/checks/test_concurrent_listing.py).
     recompute_listing(check.provider, today)
 
 
