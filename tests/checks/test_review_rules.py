@@ -238,3 +238,16 @@ def test_a_request_far_over_the_limit_says_so_beside_the_file_field(app, provide
     page = response.get_data(as_text=True)
     assert response.status_code == 413 and 'id="document-error"' in page and "larger than 1 KB" in page
     assert check_count(app) == 0 and stored_files(app) == []
+
+
+def test_the_dashboard_tells_a_provider_about_deleted_scans_and_suspension(app, runner, provider_client, officer_client):
+    client, slug = provider_client
+    add_check(client)
+    [check_id] = _ids(app)
+    officer = officer_client()
+    officer.post(f"/officer/checks/{check_id}/reject", data={"reason": "Unreadable.", "version": _version(app, check_id)})
+    runner.invoke(args=["documents", "purge", "--as-of", (date.today() + timedelta(days=181)).isoformat()])
+    officer.post(f"/officer/providers/{slug}/suspend", data={"reason": "Under investigation."})
+    dashboard = client.get("/dashboard").get_data(as_text=True)
+    assert "under the retention policy; the details are kept" in dashboard
+    assert 'badge-bad">suspended</span>' in dashboard and "not listed yet" not in dashboard
