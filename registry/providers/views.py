@@ -104,15 +104,26 @@ def public_profile(slug: str):
 
 
 def _fill_form(form: ProfileForm, provider) -> None:
-    form.process(
-        obj=provider,
-        services=[t.slug for t in provider.service_types],
-        languages=provider.languages,
-        availability=provider.availability_slots,
-        rate_min=to_pounds(provider.rate_min_pence),
-        rate_max=to_pounds(provider.rate_max_pence),
-        gender=provider.gender or "",
-    )
+    """Show the stored profile. Every field comes from ``data``: given ``obj``,
+    WTForms would take ``provider.services`` (rows, not slugs) and the
+    availability bitmask instead, and saving the form unchanged would wipe them."""
+    form.process(data={
+        "display_name": provider.display_name,
+        "about": provider.about,
+        "services": [t.slug for t in provider.service_types],
+        "base_postcode": provider.base_postcode,
+        "travel_radius_miles": provider.travel_radius_miles,
+        "rate_min": to_pounds(provider.rate_min_pence),
+        "rate_max": to_pounds(provider.rate_max_pence),
+        "languages": provider.languages,
+        "availability": provider.availability_slots,
+        "phone": provider.phone,
+        "contact_email": provider.contact_email,
+        "gender": provider.gender or "",
+        "years_experience": provider.years_experience,
+        "cqc_provider_id": provider.cqc_provider_id,
+        "website": provider.website,
+    })
 
 
 def _profile_data(form: ProfileForm) -> services.ProfileData:

@@ -191,3 +191,38 @@ def test_organisation_fields(app, client):
     assert ok.status_code == 302
     with app.app_context():
         assert db.session.scalar(select(Provider.cqc_provider_id)) == "1-101234567"
+
+
+@pytest.mark.parametrize("kind", ["pa", "organisation"])
+def test_saving_the_profile_form_unchanged_changes_nothing_and_keeps_the_listing(app, client, make_provider, kind):
+    from tests.conftest import approve_checks
+    from tests.html_forms import as_post_data, form_fields
+
+    slug = make_provider(kind, name="Ceri Morgan", email="ceri@example.com", languages=["en", "bsl"],
+                         cqc_provider_id="1-101234567" if kind == "organisation" else None)
+    approve_checks(app, slug)
+    before = _snapshot(app, slug)
+    with app.app_context():
+        listed_before = [(s.service_type.slug, s.listed) for s in db.session.scalar(select(Provider).where(Provider.slug == slug)).services]
+    assert all(listed for _, listed in listed_before)
+    client.post("/account/sign-in", data={"email": "ceri@example.com", "password": PASSWORD})
+
+    page = client.get("/dashboard/profile").get_data(as_text=True)
+    response = client.post("/dashboard/profile", data=as_post_data(form_fields(page, action="")))
+
+    assert response.status_code == 302
+    assert _snapshot(app, slug) == before
+    with app.app_context():
+        provider = db.session.scalar(select(Provider).where(Provider.slug == slug))
+        assert sorted((s.service_type.slug, s.listed) for s in provider.services) == sorted(listed_before)
+        assert provider.status == "listed"
+
+
+def test_availability_boxes_are_named_by_their_own_day_and_time(client, pa):
+    client.post("/dashboard/profile", data=_profile_form(availability=["tue-evening"]))
+    page = client.get("/dashboard/profile").get_data(as_text=True)
+    assert 'value="tue-evening" aria-label="Tuesday evening"' in page
+    assert 'value="sun-overnight" aria-label="Sunday overnight"' in page
+    import re
+    assert re.search(r'value="tue-evening" aria-label="Tuesday evening"\s+checked', page)
+    assert not re.search(r'value="mon-morning"[^>]*checked', page)
