@@ -12,8 +12,8 @@ Layout under the index directory::
 writer. Whoosh's write lock makes it the only writer; a lock held past the
 timeout raises :class:`IndexLocked` and changes nothing.
 
-Each thread keeps its own Whoosh searcher and reopens it only when
-``up_to_date()`` says the index changed. Column snapshots are shared by all
+Searches borrow a Whoosh searcher from a small pool and give it back; one
+is reopened only when ``up_to_date()`` says the index changed. Column snapshots are shared by all
 threads of the process and built once per index version, from cached
 per-segment columns.
 """
@@ -29,6 +29,7 @@ import uuid
 import weakref
 from collections import OrderedDict
 from collections.abc import Iterable
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -46,6 +47,8 @@ GENERATION_PREFIX = "gen-"
 # processes (and restarts) load them instead of unpickling every stored field.
 PERSIST_COLUMNS_MIN_DOCS = 2_000
 DEFAULT_LOCK_TIMEOUT = 2.0
+# Searchers kept open between searches; more may be lent out at once under load.
+MAX_IDLE_SEARCHERS = 8
 
 # Best-match weights (see the package docstring).
 W_VERIFICATION = 0.30
@@ -60,29 +63,49 @@ def _usable(doc: ProviderDocument) -> bool:
     return bool(doc.listed_services)
 
 
-def _close_box(box: list) -> None:
-    if box[0] is not None:
-        box[0].close()
-        box[0] = None
+class _SearcherPool:
+    """Idle Whoosh searchers, lent to one search at a time.
 
+    A Whoosh searcher is not safe to share between threads, and each holds a
+    few files open. The threaded development server starts a thread per
+    request, so searchers kept per thread were never closed and every search
+    leaked descriptors. Lending from a pool bounds the open searchers by the
+    number of searches running at once; one that is out of date (its
+    generation swapped, or new segments written) is closed instead of reused.
+    """
 
-class _ThreadState(threading.local):
-    """This thread's searcher. When the thread ends its state is dropped and
-    the finalizer closes the searcher's files (Whoosh would leave them open)."""
+    def __init__(self, max_idle: int):
+        self.max_idle = max_idle
+        self._idle: list[tuple[str, object]] = []
+        self._lock = threading.Lock()
 
-    def __init__(self):
-        self.generation: str | None = None
-        self.box: list = [None]
-        weakref.finalize(self, _close_box, self.box)
+    def take(self, generation: str):
+        """An up-to-date idle searcher on ``generation``, or None."""
+        stale = []
+        found = None
+        with self._lock:
+            while self._idle:
+                gen, searcher = self._idle.pop()
+                if gen == generation and searcher.up_to_date():
+                    found = searcher
+                    break
+                stale.append(searcher)
+        for searcher in stale:
+            searcher.close()
+        return found
 
-    @property
-    def searcher(self):
-        return self.box[0]
+    def give_back(self, generation: str, searcher) -> None:
+        with self._lock:
+            if len(self._idle) < self.max_idle:
+                self._idle.append((generation, searcher))
+                return
+        searcher.close()
 
-    def replace(self, searcher, generation: str | None) -> None:
-        _close_box(self.box)
-        self.box[0] = searcher
-        self.generation = generation
+    def close_all(self) -> None:
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for _, searcher in idle:
+            searcher.close()
 
 
 class SearchIndex:
@@ -97,7 +120,9 @@ class SearchIndex:
         self.directory.mkdir(parents=True, exist_ok=True)
         self.lock_timeout = lock_timeout
         self._schema = make_schema()
-        self._local = _ThreadState()
+        self._searchers = _SearcherPool(max_idle=MAX_IDLE_SEARCHERS)
+        # An index dropped without close() still closes its searchers' files.
+        weakref.finalize(self, self._searchers.close_all)
         self._lock = threading.Lock()
         self._indexes: dict[str, whoosh_index.FileIndex] = {}
         self._segment_columns: dict[tuple[str, str], SegmentColumns] = {}
@@ -264,21 +289,24 @@ class SearchIndex:
 
     # -- reads -------------------------------------------------------------
 
-    def _searcher(self):
-        """This thread's searcher on the current index version."""
-        state = self._local
+    @contextmanager
+    def _reading(self):
+        """Lend a searcher on the current index version, with its generation's name."""
         generation = self.current_generation()
-        if state.searcher is not None and state.generation == generation and state.searcher.up_to_date():
-            return state.searcher
-        if state.generation is not None and state.generation != generation:
+        searcher = self._searchers.take(generation)
+        if searcher is None:
             self._forget_other_generations(generation)
-        # Not Searcher.refresh(): in Whoosh 2.7.4 it leaves all but one of the
-        # old segment readers' files open.
-        state.replace(self._open(generation).searcher(), generation)
-        return state.searcher
+            # A new searcher rather than Searcher.refresh(): in Whoosh 2.7.4
+            # refresh leaves all but one of the old segment readers' files open.
+            searcher = self._open(generation).searcher()
+        try:
+            yield searcher, generation
+        except BaseException:
+            searcher.close()
+            raise
+        self._searchers.give_back(generation, searcher)
 
-    def _columns(self, searcher) -> Columns:
-        generation = self._local.generation
+    def _columns(self, searcher, generation: str) -> Columns:
         reader = searcher.reader()
         key = (generation, reader.generation())
         with self._lock:
@@ -326,23 +354,21 @@ class SearchIndex:
             return []
         return [(leaf, offset, leaf.segment().segment_id()) for leaf, offset in reader.leaf_readers()]
 
-    def _snapshot(self):
-        searcher = self._searcher()
-        return searcher, self._columns(searcher)
-
     def count(self) -> int:
         """Number of documents currently searchable."""
-        _, columns = self._snapshot()
-        return int(columns.alive.sum())
+        with self._reading() as (searcher, generation):
+            columns = self._columns(searcher, generation)
+            return int(columns.alive.sum())
 
     def ids(self) -> set[int]:
         """Ids of every document currently in the index."""
-        _, columns = self._snapshot()
-        return set(columns.cols["id"][columns.alive].tolist())
+        with self._reading() as (searcher, generation):
+            columns = self._columns(searcher, generation)
+            return set(columns.cols["id"][columns.alive].tolist())
 
     def close(self) -> None:
-        """Close this thread's searcher (others close with their threads)."""
-        self._local.replace(None, None)
+        """Close the searchers kept open between searches."""
+        self._searchers.close_all()
 
     def search(self, query: SearchQuery) -> SearchResult:
         """Providers matching ``query``, one page of them, with facets over all of them."""
@@ -356,7 +382,11 @@ class SearchIndex:
             return self._search(query)
 
     def _search(self, q: SearchQuery) -> SearchResult:
-        searcher, columns = self._snapshot()
+        with self._reading() as (searcher, generation):
+            return self._search_with(searcher, generation, q)
+
+    def _search_with(self, searcher, generation: str, q: SearchQuery) -> SearchResult:
+        columns = self._columns(searcher, generation)
         per_page = max(1, int(q.per_page))
         page = max(1, int(q.page))
         rows, distances = self._filter(columns, q)
@@ -365,7 +395,7 @@ class SearchIndex:
         if terms and len(rows):
             ascending = np.argsort(rows)  # postings are in row order
             rows, distances = rows[ascending], distances[ascending]
-            keep, scores = score_rows(columns, self._leaves(searcher), self._local.generation, self._postings, terms, rows)
+            keep, scores = score_rows(columns, self._leaves(searcher), generation, self._postings, terms, rows)
             rows, distances = rows[keep], distances[keep]
             top = scores.max() if len(scores) else 0.0
             relevance = scores / top if top > 0 else np.ones(len(rows))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import threading
+import time
 
 from search import SearchIndex
 from tests.search.conftest import ids, make_doc, query_at, replace
@@ -107,3 +109,28 @@ def test_threads_share_one_index(index):
         t.join()
     assert errors == []
     assert len(want) == 80  # Leeds and Bradford (8 miles), not Manchester (36)
+
+
+def _open_descriptors() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+def test_searches_from_short_lived_threads_leave_no_files_open(index):
+    """The threaded server runs each request on a new thread; searching must not leak descriptors."""
+    index.rebuild([make_doc(i) for i in range(1, 30)])
+    index.apply(upserts=[make_doc(40)])  # a second segment: more files per searcher
+
+    def search_once():
+        index.search(query_at(text="carer"))
+        index.count()
+
+    for _ in range(5):  # warm up: the pool keeps a few searchers open
+        threading.Thread(target=search_once).start()
+    time.sleep(0.2)
+    before = _open_descriptors()
+    for _ in range(200):
+        thread = threading.Thread(target=search_once)
+        thread.start()
+        thread.join()
+    assert _open_descriptors() - before <= 2
+    index.close()
