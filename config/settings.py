@@ -9,8 +9,10 @@ and refuses to start without a real secret key.
 from __future__ import annotations
 
 import os
+from urllib.parse import urlsplit
 
 DEFAULT_SECRET_KEY = "dev-only-not-secret"
+MIN_SECRET_KEY_LENGTH = 32
 
 
 def _env_int(name: str, default: int) -> int:
@@ -23,6 +25,12 @@ class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY)
     SQLALCHEMY_DATABASE_URI: str | None = os.environ.get("DATABASE_URL")
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # The registry's own address. Every link in an email is built from it, never
+    # from the request's Host header, so a forged Host cannot poison a reset link.
+    PUBLIC_URL: str | None = os.environ.get("PUBLIC_URL")
+    # Extra Host names to accept besides PUBLIC_URL's (production), e.g. a load
+    # balancer's health-check address.
+    EXTRA_TRUSTED_HOSTS = [h.strip() for h in os.environ.get("EXTRA_TRUSTED_HOSTS", "").split(",") if h.strip()]
     MAX_CONTENT_LENGTH = _env_int("MAX_UPLOAD_BYTES", 10 * 1024 * 1024) + 64 * 1024
     MAX_UPLOAD_BYTES = _env_int("MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
 
@@ -95,6 +103,7 @@ class DevelopmentConfig(Config):
     """Embedded defaults: runs with nothing installed but Python."""
 
     DEBUG = False
+    PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000")
 
 
 class TestingConfig(Config):
@@ -102,6 +111,7 @@ class TestingConfig(Config):
 
     TESTING = True
     SECRET_KEY = "testing-secret-key"
+    PUBLIC_URL = "http://registry.test"
     WTF_CSRF_ENABLED = False  # the CSRF test switches it back on
     RATELIMIT_ENABLED = False  # the rate-limit test switches it back on
     ARGON2_FAST = True  # cheap hashing parameters keep the suite quick
@@ -127,8 +137,30 @@ class ConfigurationError(RuntimeError):
 
 
 def check_production(config: dict) -> None:
-    """Refuse to start production with a missing or default secret or database."""
-    if config.get("SECRET_KEY") in (None, "", DEFAULT_SECRET_KEY):
+    """Refuse to start production with a missing or default secret or database.
+
+    Runs on the configuration as given, before any embedded default (SQLite in
+    ``instance/``) is filled in, so a forgotten ``DATABASE_URL`` stops the
+    start instead of quietly serving an empty local database.
+    """
+    secret = config.get("SECRET_KEY")
+    if secret in (None, "", DEFAULT_SECRET_KEY):
         raise ConfigurationError("SECRET_KEY must be set to a real secret in production.")
+    if len(secret) < MIN_SECRET_KEY_LENGTH:
+        raise ConfigurationError(
+            f"SECRET_KEY is too short: use at least {MIN_SECRET_KEY_LENGTH} random characters "
+            "(python -c 'import secrets; print(secrets.token_urlsafe(48))')."
+        )
     if not config.get("SQLALCHEMY_DATABASE_URI"):
         raise ConfigurationError("DATABASE_URL must be set in production.")
+    public_url = config.get("PUBLIC_URL")
+    if not public_url:
+        raise ConfigurationError("PUBLIC_URL must be set in production, e.g. https://registry.example.org.")
+    parts = urlsplit(public_url)
+    if parts.scheme != "https" or not parts.hostname:
+        raise ConfigurationError("PUBLIC_URL must be an https:// address in production.")
+
+
+def public_host(public_url: str) -> str:
+    """The host name ``PUBLIC_URL`` names (Flask's TRUSTED_HOSTS ignores ports)."""
+    return urlsplit(public_url).hostname or ""

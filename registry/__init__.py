@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
+import sys
 from typing import Any
 
 from flask import Flask
 
-from config.settings import CONFIGS, check_production
+from config.settings import CONFIGS, DEFAULT_SECRET_KEY, ConfigurationError, check_production, public_host
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -17,7 +19,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     ``REGISTRY_ENV`` picks the configuration class; ``config`` (used by the
     tests) overrides single values on top of it.
     """
-    env = (config or {}).get("REGISTRY_ENV") or os.environ.get("REGISTRY_ENV", "development")
+    env = (config or {}).get("REGISTRY_ENV") or os.environ.get("REGISTRY_ENV") or _default_env()
+    if env not in CONFIGS:
+        raise ConfigurationError(f"REGISTRY_ENV must be one of {', '.join(CONFIGS)}, not {env!r}.")
     app = Flask(
         __name__,
         instance_path=os.environ.get("REGISTRY_INSTANCE_PATH") or None,
@@ -28,10 +32,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.from_object(CONFIGS[env])
     if config:
         app.config.update(config)
+    if env == "production":
+        # Before the embedded defaults, which would otherwise fill the gaps.
+        check_production(app.config)
+        app.config["TRUSTED_HOSTS"] = [public_host(app.config["PUBLIC_URL"]), *app.config["EXTRA_TRUSTED_HOSTS"]]
     os.makedirs(app.instance_path, exist_ok=True)
     _apply_embedded_defaults(app)
-    if env == "production":
-        check_production(app.config)
 
     register_extensions(app)
     register_blueprints(app)
@@ -42,9 +48,43 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     return app
 
 
+def _default_env() -> str:
+    """Development, unless a production server is running us.
+
+    Under gunicorn a missing ``REGISTRY_ENV`` is a deployment mistake, not a
+    wish for the embedded demo set-up, so it stops the start.
+    """
+    if "gunicorn" in sys.modules:
+        raise ConfigurationError(
+            "REGISTRY_ENV is not set. Set REGISTRY_ENV=production for gunicorn "
+            "(or REGISTRY_ENV=development to serve the embedded set-up on purpose)."
+        )
+    return "development"
+
+
+def _instance_secret_key(instance: str) -> str:
+    """A random key kept in the instance folder (made on first use, readable by its owner only).
+
+    Development without ``SECRET_KEY`` signs sessions with this rather than a
+    key published in the source code.
+    """
+    path = os.path.join(instance, "secret-key")
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        with open(path, encoding="ascii") as handle:
+            return handle.read().strip()
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        key = secrets.token_urlsafe(48)
+        handle.write(key)
+    return key
+
+
 def _apply_embedded_defaults(app: Flask) -> None:
     """Fill in the instance-folder defaults for whatever was not configured."""
     instance = app.instance_path
+    if app.config.get("SECRET_KEY") in (None, "", DEFAULT_SECRET_KEY):
+        app.config["SECRET_KEY"] = _instance_secret_key(instance)
     app.config["SQLALCHEMY_DATABASE_URI"] = app.config.get("SQLALCHEMY_DATABASE_URI") or (
         "sqlite:///" + os.path.join(instance, "registry.sqlite3")
     )

@@ -6,7 +6,7 @@ import logging
 
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
 from registry.extensions import db
 
@@ -38,6 +38,12 @@ def handle_csrf_error(error: CSRFError):
     return render_template("errors/generic.html", error=error, csrf=True), 400
 
 
+def handle_untrusted_host(error: SecurityError):
+    # A Host outside TRUSTED_HOSTS: no URL can be built for it, so no page in
+    # the site's look (which links its stylesheet) can be drawn either.
+    return "Bad request: this server does not answer to that host name.\n", 400, {"Content-Type": "text/plain; charset=utf-8"}
+
+
 def handle_unexpected(error: Exception):
     db.session.rollback()
     log.exception("unhandled error on %s %s", request.method, request.path)
@@ -46,5 +52,6 @@ def handle_unexpected(error: Exception):
 
 def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(SecurityError, handle_untrusted_host)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(Exception, handle_unexpected)

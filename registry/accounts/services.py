@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app, url_for
+from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 
 from registry.accounts.models import Role, User
 from registry.extensions import db
+from registry.links import public_url_for
 from registry.mail import send_email
 
 MIN_PASSWORD_LENGTH = 10
@@ -129,7 +130,7 @@ def request_password_reset(email: str) -> None:
     user = find_user_by_email(email)
     if user is None or not user.is_active:
         return
-    link = url_for("accounts.reset_password", token=make_reset_token(user), _external=True)
+    link = public_url_for("accounts.reset_password", token=make_reset_token(user))
     minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
     send_email(
         user.email,

@@ -6,13 +6,14 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from flask import current_app, url_for
+from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from registry.accounts.models import Role, User
 from registry.extensions import db
+from registry.links import public_url_for
 from registry.mail import send_email
 from registry.models import utcnow
 from registry.providers.models import Provider
@@ -86,7 +87,7 @@ def send_enquiry(recipient: User, provider: Provider, service_slug: str, when_ne
 
 
 def _tell(user: User, subject: str, body: str, enquiry: Enquiry) -> None:
-    link = url_for("reviews.enquiry", enquiry_id=enquiry.id, _external=True)
+    link = public_url_for("reviews.enquiry", enquiry_id=enquiry.id)
     send_email(user.email, subject, f"Hello {user.name},\n\n{body}\n\nReply here: {link}\n\nTrusted Care Registry")
 
 
@@ -147,7 +148,7 @@ def invite(provider: Provider, email: str) -> Invitation:
     db.session.flush()
     token = _invitation_serializer().dumps(invitation.id)
     days = current_app.config["INVITATION_MAX_AGE_DAYS"]
-    link = url_for("reviews.accept_invitation", token=token, _external=True)
+    link = public_url_for("reviews.accept_invitation", token=token)
     send_email(invitation.email, f"{provider.display_name} invites you to review their care",
                f"Hello,\n\n{provider.display_name} says they support you and invites you to review them on the Trusted Care Registry.\n\n"
                f"Sign in or create a free account, then open this link within {days} days:\n\n{link}\n\nIt works once.\n")
@@ -231,7 +232,7 @@ def write_review(engagement: Engagement, author: User, data: ReviewInput) -> Rev
     recompute_rating(engagement.provider)
     if review.status == "published":
         provider = engagement.provider
-        link = url_for("providers.public_profile", slug=provider.slug, _external=True) + "#reviews"
+        link = public_url_for("providers.public_profile", slug=provider.slug, _anchor="reviews")
         send_email(provider.user.email, f"New review: {review.title}",
                    f"Hello {provider.display_name},\n\n{author.name} has reviewed your care. You can publish one response to it:\n\n{link}\n\nTrusted Care Registry")
     return review

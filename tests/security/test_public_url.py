@@ -1,0 +1,70 @@
+"""Item 1: emailed links come from PUBLIC_URL, never from the request's Host."""
+
+import re
+
+import pytest
+
+from config.settings import ConfigurationError
+from registry import create_app
+from registry.mail import outbox_messages
+from tests.conftest import approve_checks
+
+EVIL = {"Host": "evil.example"}
+REAL_SECRET = "s" * 40
+
+
+def _links(app) -> list[str]:
+    return [link for m in outbox_messages(app) for link in re.findall(r"https?://\S+", m.get_content())]
+
+
+def test_a_reset_requested_with_a_forged_host_emails_a_link_to_the_real_site(app, client, make_user):
+    email = make_user("recipient")
+    client.post("/account/forgot-password", data={"email": email}, headers=EVIL)
+    [link] = _links(app)
+    assert link.startswith("http://registry.test/account/reset/")
+
+
+def test_review_and_enquiry_emails_link_to_the_real_site_whatever_the_host(app, make_provider, make_user):
+    slug = make_provider("pa", name="Kim Lewis", email="kim@example.com")
+    approve_checks(app, slug)
+    recipient, provider = app.test_client(), app.test_client()
+    recipient.post("/account/sign-in", data={"email": make_user("recipient", email="rosa@example.com"), "password": "correct-horse-battery"}, headers=EVIL)
+    provider.post("/account/sign-in", data={"email": "kim@example.com", "password": "correct-horse-battery"}, headers=EVIL)
+    recipient.post(f"/providers/{slug}/enquire", headers=EVIL, data={"service": "companionship", "when_needed": "Tuesdays", "message": "Hello, could you visit?"})
+    provider.post("/dashboard/invitations", headers=EVIL, data={"email": "dad@example.com"})
+    links = _links(app)
+    assert len(links) == 2
+    assert all(link.startswith("http://registry.test/") for link in links), links
+
+
+def test_public_url_may_carry_a_path_prefix(app, make_user):
+    app.config["PUBLIC_URL"] = "https://council.example/care"
+    from registry.links import public_url_for
+
+    with app.app_context():
+        assert public_url_for("accounts.reset_password", token="abc") == "https://council.example/care/account/reset/abc"
+
+
+def _production(**overrides):
+    config = {"REGISTRY_ENV": "production", "SECRET_KEY": REAL_SECRET, "SQLALCHEMY_DATABASE_URI": "sqlite://",
+              "PUBLIC_URL": "https://registry.example.org"}
+    config.update(overrides)
+    return create_app(config)
+
+
+@pytest.mark.parametrize("public_url", [None, "", "http://registry.example.org", "registry.example.org"])
+def test_production_refuses_to_start_without_an_https_public_url(public_url):
+    with pytest.raises(ConfigurationError, match="PUBLIC_URL"):
+        _production(PUBLIC_URL=public_url)
+
+
+def test_production_answers_only_to_its_own_host_name():
+    client = _production().test_client()
+    assert client.get("/no-such-page", headers={"Host": "registry.example.org"}).status_code == 404
+    assert client.get("/no-such-page", headers=EVIL).status_code == 400
+    assert client.post("/account/forgot-password", headers=EVIL, data={"email": "a@example.com"}).status_code == 400
+
+
+def test_production_can_trust_extra_hosts_such_as_a_health_check_address():
+    client = _production(EXTRA_TRUSTED_HOSTS=["10.0.0.5"]).test_client()
+    assert client.get("/no-such-page", headers={"Host": "10.0.0.5:8000"}).status_code == 404
