@@ -6,15 +6,22 @@ values from its models and calls :class:`SearchIndex`.
 Public API::
 
     index = SearchIndex(directory, lock_timeout=2.0)   # one per process; thread-safe
-    index.rebuild(documents) -> int                    # new generation, atomic swap
-    index.apply(upserts=(), deletes=(), timeout=None)  # one writer; IndexLocked if busy
+    index.rebuild(documents, applied_mark=0, catch_up=None) -> int   # new generation, replay, atomic swap
+    with index.updating(timeout=None) as update:       # one writer; IndexLocked if busy
+        update.applied_mark; update.apply(upserts, deletes); update.advance(mark)
+    index.apply(upserts=(), deletes=(), timeout=None)  # the same, without a mark
+    index.applied_mark() -> int                        # how far the caller's change log is applied
     index.search(SearchQuery(...)) -> SearchResult
     index.count() -> int;  index.ids() -> set[int]
+
+Validity is checked at query time: each listed service and badge carries
+its last valid day, and a search keeps only those still valid on
+``SearchQuery.today`` (default: today), so a lapse needs no index write.
 
 Matching: a provider is returned when the great-circle distance from the
 query point to its district centroid is at most
 ``min(provider.travel_radius_miles, query.radius_miles)``, it is listed for
-every requested service, and every other filter holds (``kinds``: any of;
+every requested service on the query's date, and every other filter holds (``kinds``: any of;
 ``languages`` and ``badges``: all of; ``max_rate_pence``: the provider's
 minimum rate is known and at most this; ``min_rating``: the score is known
 and at least this; ``day``/``part``: that availability bit, any part of that

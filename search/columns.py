@@ -7,8 +7,10 @@ concatenates the segments of one index version in Whoosh's document-number
 order and marks deleted rows dead, so a text match's document number is also
 its row here.
 
-Open vocabularies (services, languages, badges) are boolean matrices with one
-column per distinct value, so there is no limit on how many exist.
+Open vocabularies are matrices with one column per distinct value, so there
+is no limit on how many exist: languages are boolean; services and badges
+hold the last day number each is valid (0: absent), so a query keeps those
+still valid on its date.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from search.geo import EARTH_RADIUS_MILES
 
 _VOCAB_FIELDS = ("kind", "gender")  # one value (or None) per row
 _SET_FIELDS = ("services", "languages", "badges")  # a set of values per row
+_DATED_FIELDS = ("services", "badges")  # ... each with its last valid day
 
 
 @dataclass
@@ -64,7 +67,7 @@ class SegmentColumns:
             "len_about": np.empty(n, np.float32),
             "len_services": np.empty(n, np.float32),
         }
-        sets: dict[str, list[list[int]]] = {name: [] for name in _SET_FIELDS}
+        sets: dict[str, list[list[tuple[int, int]]]] = {name: [] for name in _SET_FIELDS}
         nan = math.nan
         for i, row in enumerate(rows):
             (id_, lat, lon, radius, kind, services, rate_min, _rate_max, rating, reviews,
@@ -82,13 +85,14 @@ class SegmentColumns:
             arrays["len_name"][i] = len_name
             arrays["len_about"][i] = len_about
             arrays["len_services"][i] = len_services
-            sets["services"].append([code("services", v) for v in services])
-            sets["languages"].append([code("languages", v) for v in languages])
-            sets["badges"].append([code("badges", v) for v in badges])
+            sets["services"].append([(code("services", v), until) for v, until in services])
+            sets["languages"].append([(code("languages", v), 1) for v in languages])
+            sets["badges"].append([(code("badges", v), until) for v, until in badges])
         for name in _SET_FIELDS:
-            matrix = np.zeros((n, len(vocab[name])), dtype=bool)
-            for i, codes in enumerate(sets[name]):
-                matrix[i, codes] = True
+            matrix = np.zeros((n, len(vocab[name])), dtype=np.int32 if name in _DATED_FIELDS else bool)
+            for i, entries in enumerate(sets[name]):
+                for column, value in entries:
+                    matrix[i, column] = value
             arrays[name] = matrix
         return cls(arrays, {name: list(table) for name, table in vocab.items()})
 
@@ -156,7 +160,7 @@ class Columns:
                 start += len(seg)
             cols[name] = out
         for name in _SET_FIELDS:
-            out = np.zeros((n, len(self.vocab[name])), dtype=bool)
+            out = np.zeros((n, len(self.vocab[name])), dtype=np.int32 if name in _DATED_FIELDS else bool)
             start = 0
             for seg, _ in parts:
                 local = seg.arrays[name]
@@ -179,7 +183,6 @@ class Columns:
         keys = _cell_keys(cols["latitude"], cols["longitude"])
         self.cell_order = np.argsort(keys, kind="stable")
         self.sorted_cells = keys[self.cell_order]
-        self.nbadges = cols["badges"].sum(axis=1).astype(np.float64) if n else np.empty(0)
 
     def average_length(self, name: str) -> float:
         """Mean of a text-length column over live rows (at least 1), computed once."""

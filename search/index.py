@@ -4,7 +4,7 @@ Layout under the index directory::
 
     CURRENT          name of the generation in use, replaced with os.replace
     gen-<id>/        one generation: a Whoosh index (non-compound segments)
-                     plus cols-<segment>.npz column caches for big segments
+                     plus cols2-<segment>.npz column caches for big segments
 
 :meth:`SearchIndex.rebuild` writes a whole new generation and swaps
 ``CURRENT``; searches keep answering from the old generation until then.
@@ -20,6 +20,7 @@ per-segment columns.
 
 from __future__ import annotations
 
+import fcntl
 import math
 import os
 import shutil
@@ -28,12 +29,14 @@ import time
 import uuid
 import weakref
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 
 import numpy as np
 from whoosh import index as whoosh_index
+from whoosh import query
 from whoosh.index import LockError
 
 from search.columns import Columns, SegmentColumns
@@ -42,6 +45,8 @@ from search.schema import facts, make_schema, query_terms, whoosh_fields
 from search.text import PostingsCache, score_rows
 
 POINTER = "CURRENT"
+MARK_FILE = "APPLIED"  # in each generation: the caller's change-log position it reflects
+WRITE_LOCK = "WRITE.lock"  # one writer (an update, or a rebuild's swap) at a time
 GENERATION_PREFIX = "gen-"
 # Segments at least this big get their columns saved next to them, so other
 # processes (and restarts) load them instead of unpickling every stored field.
@@ -59,8 +64,77 @@ FULL_VERIFICATION_BADGES = 3
 REVIEWS_FOR_FULL_CONFIDENCE = 5
 
 
+def _columns_file(segment_id: str) -> str:
+    # The "2" is the columns' format: services and badges with their last valid day.
+    return f"cols2-{segment_id}.npz"
+
+
 def _usable(doc: ProviderDocument) -> bool:
     return bool(doc.listed_services)
+
+
+class IndexUpdate:
+    """Changes to make in one commit while the write lock is held.
+
+    ``applied_mark`` is where the index stood when the lock was taken; call
+    :meth:`advance` to record how far the applied changes reach.
+    """
+
+    def __init__(self, applied_mark: int):
+        self.applied_mark = applied_mark
+        self.mark = applied_mark
+        self.upserts: dict[int, ProviderDocument] = {}
+        self.delete_ids: set[int] = set()
+
+    def apply(self, upserts: Iterable[ProviderDocument] = (), deletes: Iterable[int] = ()) -> None:
+        """Add or replace ``upserts``, remove ``deletes`` (a later call wins for the same id)."""
+        for i in deletes:
+            self.delete_ids.add(int(i))
+            self.upserts.pop(int(i), None)
+        for doc in upserts:
+            self.delete_ids.add(doc.id)
+            self.upserts[doc.id] = doc
+
+    def advance(self, mark: int) -> None:
+        self.mark = max(self.mark, int(mark))
+
+
+class _DirectoryLock:
+    """An exclusive ``flock`` on a file, given up after ``timeout`` seconds.
+
+    Whoosh's own lock covers one generation's segments; this one also covers
+    the applied mark and the swap of generations, so an update never lands in
+    a generation a rebuild is about to replace.
+    """
+
+    def __init__(self, path: Path, timeout: float):
+        self.path, self.timeout = path, timeout
+        self._fd: int | None = None
+
+    def __enter__(self):
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        deadline = time.monotonic() + self.timeout
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                self._fd = fd
+                return self
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    os.close(fd)
+                    raise IndexLocked(f"search index is being written by another process (waited {self.timeout:g}s)") from None
+                time.sleep(0.02)
+
+    def __exit__(self, *exc):
+        fcntl.flock(self._fd, fcntl.LOCK_UN)
+        os.close(self._fd)
+        self._fd = None
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
 
 
 class _SearcherPool:
@@ -175,12 +249,22 @@ class SearchIndex:
                 self._indexes[generation] = ix
             return ix
 
-    def rebuild(self, documents: Iterable[ProviderDocument], procs: int = 1) -> int:
+    def rebuild(
+        self,
+        documents: Iterable[ProviderDocument],
+        procs: int = 1,
+        applied_mark: int = 0,
+        catch_up: Callable[[IndexUpdate], None] | None = None,
+        swap_timeout: float = 60.0,
+    ) -> int:
         """Index ``documents`` into a new generation, swap it in, delete older ones.
 
-        Searches answer from the old generation until the swap. Changes
-        applied to the old generation while this runs are lost with it: the
-        caller replays whatever changed since it read ``documents``.
+        Searches answer from the old generation until the swap.
+        ``applied_mark`` is the caller's change-log position ``documents``
+        reflect. Changes applied to the old generation meanwhile would be lost
+        with it, so just before the swap, holding the write lock (waiting up to
+        ``swap_timeout`` seconds), ``catch_up`` gets an :class:`IndexUpdate` on
+        the new generation to replay everything after that mark.
         ``procs > 1`` indexes in that many processes (Whoosh's
         multiprocessing writer, one segment each): about twice as fast on two
         cores. Returns the number of documents indexed.
@@ -206,9 +290,12 @@ class SearchIndex:
                 writer.cancel()
                 raise
             self._save_segment_columns(ix, path, rows if procs <= 1 else None)
-            tmp = self.directory / f".{POINTER}.{uuid.uuid4().hex}"
-            tmp.write_text(path.name, encoding="utf-8")
-            os.replace(tmp, self.directory / POINTER)
+            _write_atomically(path / MARK_FILE, str(applied_mark))
+            with _DirectoryLock(self.directory / WRITE_LOCK, swap_timeout):
+                if catch_up is not None:
+                    with self._updating_generation(path.name, swap_timeout) as update:
+                        catch_up(update)
+                _write_atomically(self.directory / POINTER, path.name)
         except BaseException:
             shutil.rmtree(path, ignore_errors=True)
             raise
@@ -231,7 +318,7 @@ class SearchIndex:
                     cols = SegmentColumns.from_facts(rows)
                 else:
                     cols = SegmentColumns.from_facts([leaf.stored_fields(n)["facts"] for n in range(leaf.doc_count_all())])
-                cols.save(path / f"cols-{segment_id}.npz")
+                cols.save(path / _columns_file(segment_id))
 
     def _remove_old_generations(self, keep: str) -> None:
         # Open files of a deleted folder stay readable on POSIX, so searchers
@@ -262,30 +349,58 @@ class SearchIndex:
         for the write lock, then raises :class:`IndexLocked` without changing
         anything.
         """
-        upserts = list(upserts)
-        delete_ids = {int(i) for i in deletes} | {doc.id for doc in upserts}
-        latest: dict[int, ProviderDocument] = {doc.id: doc for doc in upserts}
-        if not delete_ids:
-            return
-        ix = self._open(self.current_generation())
-        timeout = self.lock_timeout if timeout is None else timeout
-        try:
-            writer = ix.writer(timeout=timeout, delay=min(0.05, max(timeout, 0.001)), compound=False)
-        except LockError:
-            raise IndexLocked(f"search index is being written by another process (waited {timeout:g}s)") from None
-        try:
-            from whoosh import query
+        with self.updating(timeout) as update:
+            update.apply(upserts, deletes)
 
-            # One delete query (one reader) for the whole batch; update_document
-            # would open a reader per document.
-            writer.delete_by_query(query.Or([query.Term("id", str(i)) for i in sorted(delete_ids)]))
-            for doc in latest.values():
-                if _usable(doc):
-                    writer.add_document(**whoosh_fields(doc))
-            writer.commit()
-        except BaseException:
-            writer.cancel()
-            raise
+    def applied_mark(self, generation: str | None = None) -> int:
+        """The position in the caller's change log this index has applied (0 for none)."""
+        path = self.directory / (generation or self.current_generation()) / MARK_FILE
+        try:
+            return int(path.read_text(encoding="utf-8"))
+        except (FileNotFoundError, ValueError):
+            return 0
+
+    @contextmanager
+    def updating(self, timeout: float | None = None) -> Iterator[IndexUpdate]:
+        """Hold the index's write lock and yield an :class:`IndexUpdate`.
+
+        What the block applies is committed together with the mark it
+        advances to, when the block ends; an exception changes nothing.
+        While the lock is held no rebuild can swap generations, so whatever
+        the caller reads after ``update.applied_mark`` lands in the current one.
+        Raises :class:`IndexLocked` after ``timeout`` seconds (default: the
+        index's ``lock_timeout``).
+        """
+        timeout = self.lock_timeout if timeout is None else timeout
+        started = time.monotonic()
+        with _DirectoryLock(self.directory / WRITE_LOCK, timeout):
+            remaining = max(0.0, timeout - (time.monotonic() - started))
+            with self._updating_generation(self.current_generation(), remaining) as update:
+                yield update
+
+    @contextmanager
+    def _updating_generation(self, generation: str, timeout: float) -> Iterator[IndexUpdate]:
+        update = IndexUpdate(self.applied_mark(generation))
+        yield update
+        if update.delete_ids:
+            ix = self._open(generation)
+            try:
+                writer = ix.writer(timeout=timeout, delay=min(0.05, max(timeout, 0.001)), compound=False)
+            except LockError:
+                raise IndexLocked(f"search index is being written by another process (waited {timeout:g}s)") from None
+            try:
+                # One delete query (one reader) for the whole batch; update_document
+                # would open a reader per document.
+                writer.delete_by_query(query.Or([query.Term("id", str(i)) for i in sorted(update.delete_ids)]))
+                for doc in update.upserts.values():
+                    if _usable(doc):
+                        writer.add_document(**whoosh_fields(doc))
+                writer.commit()
+            except BaseException:
+                writer.cancel()
+                raise
+        if update.mark != update.applied_mark:
+            _write_atomically(self.directory / generation / MARK_FILE, str(update.mark))
 
     # -- reads -------------------------------------------------------------
 
@@ -335,7 +450,7 @@ class SearchIndex:
             cached = self._segment_columns.get(key)
         if cached is not None:
             return cached
-        path = self.directory / generation / f"cols-{segment.segment_id()}.npz"
+        path = self.directory / generation / _columns_file(segment.segment_id())
         if path.exists():
             cols = SegmentColumns.load(path)
         else:
@@ -400,8 +515,8 @@ class SearchIndex:
             top = scores.max() if len(scores) else 0.0
             relevance = scores / top if top > 0 else np.ones(len(rows))
         total = len(rows)
-        facets = _facets(columns, rows)
-        best = self._best_scores(columns, rows, distances, relevance, q.radius_miles)
+        facets = _facets(columns, rows, _day(q))
+        best = self._best_scores(columns, rows, distances, relevance, q.radius_miles, _day(q))
         pages = math.ceil(total / per_page)
         chosen = _order(columns, rows, distances, best, q.sort, page * per_page)[(page - 1) * per_page:] if page <= pages else []
         ids = columns.cols["id"]
@@ -424,18 +539,19 @@ class SearchIndex:
             nonlocal rows
             rows = rows[mask]
 
+        today = _day(q)
         for name, values in (("services", q.services), ("languages", q.languages), ("badges", q.badges)):
             codes = columns.codes(name, values)
             if codes is None:
                 return empty
             for code in codes:
-                narrow(c[name][rows, code])
-        # Every document has at least one listed service; this also hides any
-        # that slipped in without one.
-        if not q.services and columns.cols["services"].shape[1]:
-            narrow(c["services"][rows].any(axis=1))
-        elif not columns.cols["services"].shape[1]:
+                narrow(c[name][rows, code] >= today if name in ("services", "badges") else c[name][rows, code])
+        if not columns.cols["services"].shape[1]:
             return empty
+        if not q.services:
+            # Only providers still listed for something today; this also hides
+            # any document that slipped in without a listed service.
+            narrow((c["services"][rows] >= today).any(axis=1))
         if q.kinds:
             codes = [columns.vocab["kind"][k] for k in q.kinds if k in columns.vocab["kind"]]
             if not codes:
@@ -458,9 +574,10 @@ class SearchIndex:
         return rows[inside], distances[inside]
 
     @staticmethod
-    def _best_scores(columns: Columns, rows, distances, relevance, radius) -> np.ndarray:
+    def _best_scores(columns: Columns, rows, distances, relevance, radius, today: int) -> np.ndarray:
         c = columns.cols
-        verification = np.minimum(columns.nbadges[rows], FULL_VERIFICATION_BADGES) / FULL_VERIFICATION_BADGES
+        badges = (c["badges"][rows] >= today).sum(axis=1) if len(rows) else np.zeros(0)
+        verification = np.minimum(badges, FULL_VERIFICATION_BADGES) / FULL_VERIFICATION_BADGES
         rating = np.nan_to_num(c["rating"][rows], nan=0.0) / 10.0
         reviews = c["reviews"][rows].astype(np.float64)
         confidence = reviews / (reviews + REVIEWS_FOR_FULL_CONFIDENCE)
@@ -478,9 +595,14 @@ def _availability_mask(day: int | None, part: int | None) -> int:
     return 0
 
 
-def _facets(columns: Columns, rows: np.ndarray) -> dict[str, dict[str, int]]:
+def _day(q: SearchQuery) -> int:
+    """The query's date as a day number, compared with what listings and badges hold."""
+    return (q.today or date.today()).toordinal()
+
+
+def _facets(columns: Columns, rows: np.ndarray, today: int) -> dict[str, dict[str, int]]:
     c = columns.cols
-    services = c["services"][rows].sum(axis=0) if len(rows) else np.zeros(0)
+    services = (c["services"][rows] >= today).sum(axis=0) if len(rows) else np.zeros(0)
     kind_codes = c["kind"][rows]
     kinds = np.bincount(kind_codes[kind_codes >= 0], minlength=len(columns.vocab_values["kind"]))
     return {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 KINDS = ("organisation", "pa")
 SORTS = ("best", "distance", "rating", "price")
@@ -24,6 +25,11 @@ class ProviderDocument:
     ``availability`` is a bitmask with bit ``day * 4 + part`` set when the
     provider works that part of that day (day 0 = Monday; part 0 = morning,
     1 = afternoon, 2 = evening, 3 = overnight).
+
+    ``listed_until`` and ``badges_until``, aligned with ``listed_services``
+    and ``badges``, give the last day each holds (``None`` or a missing entry:
+    no end). Searches compare them with the query's date, so a listing whose
+    check lapses overnight leaves the results at midnight without any write.
     """
 
     id: int
@@ -45,6 +51,8 @@ class ProviderDocument:
     availability: int
     gender: str | None
     badges: tuple[str, ...]
+    listed_until: tuple[date | None, ...] = ()
+    badges_until: tuple[date | None, ...] = ()
 
 
 @dataclass
@@ -72,6 +80,7 @@ class SearchQuery:
     sort: str = "best"
     page: int = 1
     per_page: int = 20
+    today: date | None = None  # the date listings and badges must hold on; None: today
 
 
 @dataclass

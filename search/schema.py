@@ -9,6 +9,7 @@ free text), so opening a searcher stays cheap.
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from whoosh import fields
 from whoosh.analysis import StemmingAnalyzer
@@ -37,15 +38,30 @@ def make_schema() -> fields.Schema:
     )
 
 
+NO_END = 2**31 - 1  # "valid until" of a listing or badge without an end date, as a day number
+
+
+def day_number(day: date | None) -> int:
+    """A date as the integer the columns compare (``NO_END`` for none)."""
+    return NO_END if day is None else day.toordinal()
+
+
+def _dated(values: tuple[str, ...], until: tuple[date | None, ...]) -> tuple[tuple[str, int], ...]:
+    return tuple((value, day_number(until[i] if i < len(until) else None)) for i, value in enumerate(values))
+
+
 def facts(doc: ProviderDocument) -> tuple:
-    """The filterable values of a document, in :data:`FACT_FIELDS` order."""
+    """The filterable values of a document, in :data:`FACT_FIELDS` order.
+
+    Services and badges are ``(code, last valid day number)`` pairs.
+    """
     return (
         int(doc.id),
         float(doc.latitude),
         float(doc.longitude),
         float(doc.travel_radius_miles),
         doc.kind,
-        tuple(doc.listed_services),
+        _dated(doc.listed_services, doc.listed_until),
         doc.rate_min_pence,
         doc.rate_max_pence,
         doc.rating_score,
@@ -53,7 +69,7 @@ def facts(doc: ProviderDocument) -> tuple:
         tuple(doc.languages),
         int(doc.availability),
         doc.gender,
-        tuple(doc.badges),
+        _dated(doc.badges, doc.badges_until),
         _length(doc.name),
         _length(doc.about),
         _length(" ".join(doc.service_names)),
