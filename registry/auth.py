@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from functools import wraps
+from hashlib import sha512
 from urllib.parse import urlsplit
 
-from flask import abort
+from flask import abort, request
 from flask_login import current_user
 
 from registry.extensions import login_manager
@@ -14,6 +15,22 @@ login_manager.login_view = "accounts.sign_in"
 login_manager.login_message = "Please sign in to see that page."
 login_manager.login_message_category = "info"
 login_manager.session_protection = "strong"
+
+
+def _session_identifier() -> str:
+    """The client fingerprint "strong" session protection compares on every request.
+
+    Flask-Login's own takes the first ``X-Forwarded-For`` entry, which any
+    client can write, so a thief could replay a stolen cookie with the
+    victim's address in that header. ``request.remote_addr`` is the socket's
+    address, or what ProxyFix took from our own trusted proxies only.
+    """
+    fingerprint = f"{request.remote_addr}|{request.headers.get('User-Agent', '')}"
+    return sha512(fingerprint.encode("utf-8")).hexdigest()
+
+
+# Flask-Login has no public setting for this; the session tests pin the behaviour.
+login_manager._session_identifier_generator = _session_identifier
 
 
 def role_required(*roles: str):

@@ -31,11 +31,17 @@ class User(UserMixin, db.Model):
     # A recipient's default search location; never shown to anyone else.
     home_postcode: Mapped[str | None] = mapped_column(String(8))
     active: Mapped[bool] = mapped_column(default=True)
+    # Carried in the session and the "keep me signed in" cookie (see get_id);
+    # raising it ends every session of the account at once.
+    session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     @property
     def is_active(self) -> bool:
         return self.active
+
+    def get_id(self) -> str:
+        return f"{self.id}.{self.session_epoch}"
 
     def has_role(self, *roles: str) -> bool:
         return self.role in roles
@@ -49,7 +55,12 @@ class User(UserMixin, db.Model):
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    if not user_id.isdigit():
+def load_user(session_id: str) -> User | None:
+    """The user a session or remember cookie names, unless its sessions were ended since."""
+    user_id, _, epoch = session_id.partition(".")
+    if not (user_id.isdigit() and epoch.isdigit()):
         return None
-    return db.session.get(User, int(user_id))
+    user = db.session.get(User, int(user_id))
+    if user is None or user.session_epoch != int(epoch):
+        return None
+    return user

@@ -105,14 +105,23 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
+def end_all_sessions(user: User) -> None:
+    """Sign the account out everywhere: every session and remember cookie stops working."""
+    user.session_epoch += 1
+    db.session.flush()
+
+
 def change_password(user: User, current_password: str, new_password: str) -> None:
-    """Replace the password after checking the current one."""
+    """Replace the password after checking the current one; ends every session.
+
+    The caller signs the current device in again if it should stay signed in.
+    """
     try:
         _hasher().verify(user.password_hash, current_password)
     except (VerificationError, InvalidHashError):
         raise WrongPassword("Your current password is not right.") from None
     user.password_hash = hash_password(new_password)
-    db.session.flush()
+    end_all_sessions(user)
 
 
 def _reset_serializer() -> URLSafeTimedSerializer:
@@ -155,9 +164,10 @@ def user_for_reset_token(token: str) -> User:
 
 
 def reset_password(token: str, new_password: str) -> User:
+    """Set a new password from a reset link; whoever had the account is signed out everywhere."""
     user = user_for_reset_token(token)
     user.password_hash = hash_password(new_password)
-    db.session.flush()
+    end_all_sessions(user)
     return user
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from registry.accounts import bp
@@ -67,6 +67,9 @@ def sign_in():
         if user is not None:
             db.session.commit()  # a rehashed password, if any
             login_user(user, remember=form.remember.data)
+            # A CSRF token seen before signing in (e.g. planted by someone
+            # with the browser earlier) must not work afterwards.
+            session.pop("csrf_token", None)
             return redirect(safe_next_url(request.args.get("next")) or home_for(user))
         form.form_errors.append("That email and password do not match an account.")
     status = 200 if request.method == "GET" else 422
@@ -75,6 +78,11 @@ def sign_in():
 
 @bp.post("/sign-out")
 def sign_out():
+    if current_user.is_authenticated:
+        # Signing out also ends the account's sessions on every other device
+        # and every "keep me signed in" cookie, e.g. one left on a shared computer.
+        services.end_all_sessions(current_user)
+        db.session.commit()
     logout_user()
     flash("You have signed out.", "info")
     return redirect(url_for("main.index"))
@@ -104,9 +112,10 @@ def change_password():
             form.current_password.errors.append(str(error))
         else:
             db.session.commit()
-            # The session carries no password fingerprint, so sign in again to
-            # refresh it and keep this device signed in.
-            login_user(current_user)
+            # Every session has just ended; sign this device in again under the
+            # new epoch, keeping its "keep me signed in" cookie if it had one.
+            remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
+            login_user(current_user, remember=remembered)
             flash("Your password has been changed.", "success")
             return redirect(url_for("accounts.account"))
     status = 422 if form.errors else 200
