@@ -98,7 +98,7 @@ def _apply_embedded_defaults(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from registry import mail, storage
+    from registry import mail, security, storage
     from registry.searching import services as searching_services
     from registry.extensions import csrf, db, limiter, login_manager, migrate
 
@@ -116,6 +116,7 @@ def register_extensions(app: Flask) -> None:
     mail.init_app(app)
     storage.init_app(app)
     searching_services.init_app(app)
+    security.init_app(app)
     _import_models()
 
 

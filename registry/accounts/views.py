@@ -115,7 +115,7 @@ def change_password():
             # Every session has just ended; sign this device in again under the
             # new epoch, keeping its "keep me signed in" cookie if it had one.
             remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
-            login_user(current_user, remember=remembered)
+            login_user(current_user._get_current_object(), remember=remembered)
             flash("Your password has been changed.", "success")
             return redirect(url_for("accounts.account"))
     status = 422 if form.errors else 200

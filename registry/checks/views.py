@@ -124,6 +124,8 @@ def document(check_id: int):
     # may only be framed by our own pages.
     policy = "default-src 'none'; frame-ancestors 'self'" if inline else "default-src 'none'; sandbox"
     response.headers["Content-Security-Policy"] = policy
+    if inline:
+        response.headers["X-Frame-Options"] = "SAMEORIGIN"  # for browsers without CSP frame-ancestors
     return response
 
 

@@ -1,0 +1,70 @@
+"""Item 6: security headers on every response."""
+
+import re
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from registry import create_app
+from registry.checks.models import Check
+from registry.extensions import db
+from tests.checks.conftest import add_check, officer_client, provider_client  # noqa: F401 (fixtures)
+from tests.conftest import PASSWORD
+
+ROOT = Path(__file__).resolve().parents[2]
+REQUIRED_CSP = ["default-src 'self'", "frame-ancestors 'none'", "form-action 'self'", "base-uri 'none'", "object-src 'none'"]
+
+
+def _policy(response) -> list[str]:
+    return [part.strip() for part in response.headers["Content-Security-Policy"].split(";")]
+
+
+@pytest.mark.parametrize("path", ["/", "/search", "/account/sign-in", "/how-it-works", "/no/such/page", "/api/v1/no-such-thing"])
+def test_every_response_carries_the_strict_policy_and_its_companions(client, path):
+    response = client.get(path)
+    for directive in REQUIRED_CSP:
+        assert directive in _policy(response)
+    assert "unsafe-inline" not in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+    assert "Strict-Transport-Security" not in response.headers  # not over plain http in development
+
+
+def test_signed_in_pages_are_never_stored_but_public_ones_may_be(client, auth, make_user):
+    assert "no-store" not in client.get("/").headers.get("Cache-Control", "")
+    auth.sign_in(make_user("recipient"))
+    for path in ("/", "/account/", "/search"):
+        assert client.get(path).headers["Cache-Control"] == "no-store", path
+
+
+def test_the_officer_document_preview_may_be_framed_by_our_own_pages_only(app, provider_client, officer_client):  # noqa: F811
+    client, _ = provider_client
+    add_check(client)
+    with app.app_context():
+        check_id = db.session.scalar(select(Check.id))
+    officer = officer_client()
+    page = officer.get(f"/officer/checks/{check_id}")
+    assert page.headers["X-Frame-Options"] == "DENY"
+    inline = officer.get(f"/checks/{check_id}/document?inline=1")
+    assert inline.headers["X-Frame-Options"] == "SAMEORIGIN"
+    assert "frame-ancestors 'self'" in inline.headers["Content-Security-Policy"]
+    attachment = officer.get(f"/checks/{check_id}/document")
+    assert attachment.headers["X-Frame-Options"] == "DENY"
+
+
+def test_production_sends_hsts():
+    app = create_app({"REGISTRY_ENV": "production", "SECRET_KEY": "k" * 40, "SQLALCHEMY_DATABASE_URI": "sqlite://",
+                      "PUBLIC_URL": "https://registry.example.org"})
+    response = app.test_client().get("/no/such/page", headers={"Host": "registry.example.org"}, base_url="https://registry.example.org")
+    assert re.fullmatch(r"max-age=\d{8,}; includeSubDomains", response.headers["Strict-Transport-Security"])
+
+
+def test_no_template_has_inline_script_or_style_that_the_policy_would_block():
+    offenders = []
+    for path in (ROOT / "templates").rglob("*.html"):
+        text = path.read_text()
+        if re.search(r"<script(?![^>]*\bsrc=)|<style|\sstyle=|\son[a-z]+=|javascript:", text, re.IGNORECASE):
+            offenders.append(str(path.relative_to(ROOT)))
+    assert offenders == []
