@@ -2,14 +2,44 @@
 
 from __future__ import annotations
 
+import re
+
 from wtforms import SelectMultipleField, widgets
 from wtforms.validators import ValidationError
 
 from search.geo import PostcodeError, locate
 
 
-def strip(value):
-    return value.strip() if isinstance(value, str) else value
+# C0 and C1 control characters, DEL, the Unicode line and paragraph separators,
+# and the bidirectional overrides that make text display other than it reads.
+_LINE_BREAKING = "\t\n\r\v\f\x1c\x1d\x1e\x1f\x85\u2028\u2029"
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_CONTROL_BUT_NEWLINE_AND_TAB = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def single_line(value):
+    """The filter for every one-line field: no control characters, no line breaks.
+
+    Names, titles and emails end up in email headers, CSV exports and logs,
+    where a smuggled CR/LF or NUL breaks the request or forges a line; a line
+    break becomes a space, any other control character is dropped.
+    """
+    if not isinstance(value, str):
+        return value
+    value = "".join(" " if ch in _LINE_BREAKING else ch for ch in value)
+    return _CONTROL.sub("", value).strip()
+
+
+def multi_line(value):
+    """The filter for free text: keeps line breaks (as \\n) and tabs, drops other control characters."""
+    if not isinstance(value, str):
+        return value
+    value = value.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n")
+    return _CONTROL_BUT_NEWLINE_AND_TAB.sub("", value).strip()
+
+
+# Older name, kept for code not yet moved to single_line / multi_line.
+strip = multi_line
 
 
 class UKPostcode:

@@ -19,6 +19,7 @@ from flask import Flask, current_app
 
 from registry.aftercommit import after_commit
 from registry.extensions import db
+from registry.forms import single_line
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +34,10 @@ def send_email(to: str, subject: str, body: str) -> None:
         return
     message = EmailMessage()
     message["From"] = current_app.config["MAIL_SENDER"]
-    message["To"] = to
-    message["Subject"] = subject
+    message["To"] = single_line(to)
+    # Subjects quote stored text (review titles, provider names): a line break
+    # there would make EmailMessage refuse the header and the whole request fail.
+    message["Subject"] = single_line(subject)
     message["Date"] = datetime.now(timezone.utc).strftime("%a, %d %b %Y %H:%M:%S +0000")
     message.set_content(body)
     app = current_app._get_current_object()

@@ -7,7 +7,7 @@ from wtforms import BooleanField, EmailField, PasswordField, RadioField, StringF
 from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional
 
 from registry.accounts.services import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
-from registry.forms import UKPostcode, strip
+from registry.forms import UKPostcode, single_line
 
 ACCOUNT_TYPES = [
     ("recipient", "I am looking for care (for myself or someone I support)"),
@@ -33,7 +33,7 @@ def _new_password_field(label: str) -> PasswordField:
 def _email_field() -> EmailField:
     return EmailField(
         "Email",
-        filters=[strip],
+        filters=[single_line],
         validators=[
             InputRequired("Enter your email address."),
             Length(max=254),
@@ -48,7 +48,7 @@ class SignUpForm(FlaskForm):
     )
     name = StringField(
         "Your name (or your organisation's name)",
-        filters=[strip],
+        filters=[single_line],
         validators=[InputRequired("Enter a name."), Length(max=120, message="Use at most 120 characters.")],
     )
     email = _email_field()
@@ -57,7 +57,7 @@ class SignUpForm(FlaskForm):
 
 
 class SignInForm(FlaskForm):
-    email = EmailField("Email", filters=[strip], validators=[InputRequired("Enter your email address.")])
+    email = EmailField("Email", filters=[single_line], validators=[InputRequired("Enter your email address.")])
     password = PasswordField("Password", validators=[InputRequired("Enter your password.")])
     remember = BooleanField("Keep me signed in on this device")
 
@@ -80,11 +80,11 @@ class ResetPasswordForm(FlaskForm):
 class AccountForm(FlaskForm):
     name = StringField(
         "Name",
-        filters=[strip],
+        filters=[single_line],
         validators=[InputRequired("Enter a name."), Length(max=120, message="Use at most 120 characters.")],
     )
     home_postcode = StringField(
         "Home postcode (optional; used as your default search location, never shown to anyone)",
-        filters=[strip],
+        filters=[single_line],
         validators=[Optional(), Length(max=10, message="A postcode has at most 8 characters."), UKPostcode()],
     )

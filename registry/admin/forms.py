@@ -7,17 +7,17 @@ from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
 from registry.admin.services import REQUIREMENTS
-from registry.forms import strip
+from registry.forms import multi_line, single_line
 
 NOT_REQUIRED = "none"
 APPLIES_CHOICES = [(NOT_REQUIRED, "Not required"), ("all", "Every provider"), ("pa", "Personal assistants only"), ("organisation", "Organisations only")]
 
 
 class ServiceForm(FlaskForm):
-    name = StringField("Name", filters=[strip], validators=[InputRequired("Enter a name."), Length(max=80, message="Use at most 80 characters.")])
+    name = StringField("Name", filters=[single_line], validators=[InputRequired("Enter a name."), Length(max=80, message="Use at most 80 characters.")])
     description = TextAreaField(
         "Plain-English description",
-        filters=[strip],
+        filters=[multi_line],
         validators=[InputRequired("Enter a description."), Length(max=400, message="Use at most 400 characters.")],
     )
 

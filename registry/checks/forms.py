@@ -12,14 +12,14 @@ from wtforms.fields.core import UnboundField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from registry.checks.kinds import DBS_LEVELS, UPDATE_SERVICE_RESULTS, VERIFICATION_METHODS, CheckKind
-from registry.forms import strip
+from registry.forms import multi_line, single_line
 from registry.templating import long_date
 
 
 def _text(label: str, max_length: int = 120, required: bool = True, **kwargs) -> StringField:
     validators = [InputRequired(f"Enter the {label.lower()}.")] if required else [Optional()]
     validators.append(Length(max=max_length, message=f"Use at most {max_length} characters."))
-    return StringField(label, filters=[strip], validators=validators, **kwargs)
+    return StringField(label, filters=[single_line], validators=validators, **kwargs)
 
 
 def _date(label: str) -> DateField:
@@ -69,7 +69,7 @@ class DbsForm(CheckForm):
     issue_date = DateField("Issue date", validators=[InputRequired("Enter the issue date as a date."), not_in_future])
     update_service = BooleanField("Subscribed to the DBS Update Service")
     # No Optional(): it would stop the check below from running on an empty value.
-    update_service_id = StringField("Update Service subscription ID", filters=[strip], validators=[Length(max=20, message="Use at most 20 characters.")])
+    update_service_id = StringField("Update Service subscription ID", filters=[single_line], validators=[Length(max=20, message="Use at most 20 characters.")])
 
     def validate_barred_lists(self, field):
         if field.data != "none" and self.level.data != "enhanced":
@@ -101,7 +101,7 @@ class QualificationForm(CheckForm):
 class CqcForm(CheckForm):
     registration_id = StringField(
         "CQC provider or location ID",
-        filters=[strip],
+        filters=[single_line],
         validators=[InputRequired("Enter the CQC ID."), Regexp(r"^1-\d{9,11}$", message="A CQC ID looks like 1-101234567.")],
     )
 
@@ -163,7 +163,7 @@ def describe(kind: str, details: dict) -> list[tuple[str, str]]:
 
 
 class AppealForm(FlaskForm):
-    note = TextAreaField("Why should the decision change?", filters=[strip], validators=[InputRequired("Explain why the decision should change."), Length(max=2000)])
+    note = TextAreaField("Why should the decision change?", filters=[multi_line], validators=[InputRequired("Explain why the decision should change."), Length(max=2000)])
 
 
 class ApproveForm(FlaskForm):
@@ -174,13 +174,13 @@ class ApproveForm(FlaskForm):
 
 
 class ReasonForm(FlaskForm):
-    reason = TextAreaField("Reason (the provider will see this)", filters=[strip], validators=[InputRequired("Give a reason."), Length(max=2000, message="Use at most 2,000 characters.")])
+    reason = TextAreaField("Reason (the provider will see this)", filters=[multi_line], validators=[InputRequired("Give a reason."), Length(max=2000, message="Use at most 2,000 characters.")])
     version = IntegerField(validators=[Optional()])
 
 
 class SuspendForm(FlaskForm):
-    reason = TextAreaField("Reason for suspending", filters=[strip], validators=[InputRequired("Give a reason."), Length(max=2000, message="Use at most 2,000 characters.")])
+    reason = TextAreaField("Reason for suspending", filters=[multi_line], validators=[InputRequired("Give a reason."), Length(max=2000, message="Use at most 2,000 characters.")])
 
 
 class ReinstateForm(FlaskForm):
-    note = TextAreaField("Note", filters=[strip], validators=[Optional(), Length(max=2000)])
+    note = TextAreaField("Note", filters=[multi_line], validators=[Optional(), Length(max=2000)])

@@ -8,7 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import DecimalField, EmailField, IntegerField, SelectField, StringField, TextAreaField, URLField
 from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
-from registry.forms import MultiCheckboxField, UKPostcode, strip
+from registry.forms import MultiCheckboxField, UKPostcode, multi_line, single_line
 from registry.providers.vocabulary import DAYS, GENDERS, LANGUAGES, PARTS
 
 MAX_TRAVEL_MILES = 50
@@ -25,18 +25,18 @@ def _money():
 class ProfileForm(FlaskForm):
     display_name = StringField(
         "Name shown to people looking for care",
-        filters=[strip],
+        filters=[single_line],
         validators=[InputRequired("Enter a name."), Length(max=120, message="Use at most 120 characters.")],
     )
     about = TextAreaField(
         "About you",
-        filters=[strip],
+        filters=[multi_line],
         validators=[Optional(), Length(max=4000, message="Use at most 4,000 characters.")],
     )
     services = MultiCheckboxField("Services you offer", choices=[])
     base_postcode = StringField(
         "Base postcode (private: people only see its district, like LS1)",
-        filters=[strip],
+        filters=[single_line],
         validators=[Optional(), Length(max=10, message="A postcode has at most 8 characters."), UKPostcode()],
     )
     travel_radius_miles = IntegerField(
@@ -55,7 +55,7 @@ class ProfileForm(FlaskForm):
     )
     phone = StringField(
         "Phone for enquiries",
-        filters=[strip],
+        filters=[single_line],
         validators=[
             Optional(),
             Regexp(r"^\+?[0-9][0-9 ()-]{8,18}[0-9]$", message="Enter a UK phone number, like 0113 496 0000."),
@@ -63,7 +63,7 @@ class ProfileForm(FlaskForm):
     )
     contact_email = EmailField(
         "Email for enquiries",
-        filters=[strip],
+        filters=[single_line],
         validators=[Optional(), Length(max=254), Email("Enter an email address like name@example.com.", check_deliverability=False)],
     )
     # Personal assistants only.
@@ -79,12 +79,12 @@ class ProfileForm(FlaskForm):
     # Organisations only.
     cqc_provider_id = StringField(
         "CQC provider ID (if you are registered)",
-        filters=[strip],
+        filters=[single_line],
         validators=[Optional(), Regexp(r"^1-\d{9,11}$", message="A CQC provider ID looks like 1-101234567.")],
     )
     website = URLField(
         "Website",
-        filters=[strip],
+        filters=[single_line],
         validators=[
             Optional(),
             Length(max=200, message="Use at most 200 characters."),

@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import AnyOf, Email, InputRequired, Length, Optional
 
-from registry.forms import strip
+from registry.forms import multi_line, single_line
 from registry.reviews.models import DIMENSIONS
 from registry.reviews.services import MAX_BODY, MAX_MESSAGE, MAX_TITLE, MAX_WHEN
 
@@ -16,21 +16,21 @@ STARS = [(str(n), str(n)) for n in range(1, 6)]
 class EnquiryForm(FlaskForm):
     # The service checks the choice against what the provider is listed for, with a clearer message.
     service = SelectField("Help you need", choices=[], validate_choice=False, validators=[InputRequired("Choose the help you need.")])
-    when_needed = StringField("When", filters=[strip], validators=[InputRequired("Say when you need help, e.g. weekday mornings from March."), Length(max=MAX_WHEN, message=f"Say when in at most {MAX_WHEN} characters.")])
-    message = TextAreaField("Message", filters=[strip], validators=[InputRequired("Write a message."), Length(max=MAX_MESSAGE, message=f"Use at most {MAX_MESSAGE:,} characters.")])
+    when_needed = StringField("When", filters=[single_line], validators=[InputRequired("Say when you need help, e.g. weekday mornings from March."), Length(max=MAX_WHEN, message=f"Say when in at most {MAX_WHEN} characters.")])
+    message = TextAreaField("Message", filters=[multi_line], validators=[InputRequired("Write a message."), Length(max=MAX_MESSAGE, message=f"Use at most {MAX_MESSAGE:,} characters.")])
 
 
 class MessageForm(FlaskForm):
-    body = TextAreaField("Reply", filters=[strip], validators=[InputRequired("Write a message."), Length(max=MAX_MESSAGE, message=f"Use at most {MAX_MESSAGE:,} characters.")])
+    body = TextAreaField("Reply", filters=[multi_line], validators=[InputRequired("Write a message."), Length(max=MAX_MESSAGE, message=f"Use at most {MAX_MESSAGE:,} characters.")])
 
 
 class InvitationForm(FlaskForm):
-    email = EmailField("Their email address", filters=[strip], validators=[InputRequired("Enter their email address."), Email("Enter an email address like name@example.com.", check_deliverability=False)])
+    email = EmailField("Their email address", filters=[single_line], validators=[InputRequired("Enter their email address."), Email("Enter an email address like name@example.com.", check_deliverability=False)])
 
 
 class ReviewForm(FlaskForm):
-    title = StringField("Title", filters=[strip], validators=[InputRequired("Give your review a title."), Length(max=MAX_TITLE, message=f"Use at most {MAX_TITLE} characters.")])
-    body = TextAreaField("Your review", filters=[strip], validators=[InputRequired("Write your review."), Length(max=MAX_BODY, message=f"Use at most {MAX_BODY:,} characters.")])
+    title = StringField("Title", filters=[single_line], validators=[InputRequired("Give your review a title."), Length(max=MAX_TITLE, message=f"Use at most {MAX_TITLE} characters.")])
+    body = TextAreaField("Your review", filters=[multi_line], validators=[InputRequired("Write your review."), Length(max=MAX_BODY, message=f"Use at most {MAX_BODY:,} characters.")])
     supported_for = SelectField("How long have you been supported?", choices=[("", "Prefer not to say"), ("under-3-months", "Under 3 months"), ("3-12-months", "3 to 12 months"), ("1-3-years", "1 to 3 years"), ("over-3-years", "Over 3 years")], validators=[Optional()])
     is_concern = BooleanField("This is a safeguarding concern: something harmful happened or might happen (an officer will read it; it will not be published)")
 
@@ -46,10 +46,10 @@ for _dimension, _label in DIMENSIONS.items():
 class TextForm(FlaskForm):
     """One free-text field: a response, a report reason, a concern, a decision reason."""
 
-    text = TextAreaField("Text", filters=[strip], validators=[InputRequired("This cannot be empty."), Length(max=MAX_BODY, message=f"Use at most {MAX_BODY:,} characters.")])
+    text = TextAreaField("Text", filters=[multi_line], validators=[InputRequired("This cannot be empty."), Length(max=MAX_BODY, message=f"Use at most {MAX_BODY:,} characters.")])
 
 
 class ConcernUpdateForm(FlaskForm):
     # Choices are the moves the concern can still make; the service explains a refused one.
     status = SelectField("Move to", choices=[("investigating", "Investigating"), ("closed", "Closed")], validate_choice=False)
-    outcome = TextAreaField("Outcome", filters=[strip], validators=[Optional(), Length(max=MAX_BODY, message=f"Use at most {MAX_BODY:,} characters.")])
+    outcome = TextAreaField("Outcome", filters=[multi_line], validators=[Optional(), Length(max=MAX_BODY, message=f"Use at most {MAX_BODY:,} characters.")])
