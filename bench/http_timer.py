@@ -1,8 +1,9 @@
 """Time GET /api/v1/search through the Flask test client, on the bench's own index.
 
 The app gets a SQLite database holding the same synthetic providers as the
-index (same ids), because the endpoint loads each page's providers from the
-database, as it does in production.
+index (same ids), each with approved checks, because the endpoint loads each
+page's providers from the database and confirms they are still listed, as it
+does in production.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 from flask_migrate import upgrade
@@ -21,6 +22,16 @@ from registry.extensions import db
 from search.geo import outcode_centroids
 
 BATCH = 5000
+# One approved check of each kind meets every service's requirements, so the
+# search endpoint's database check agrees with the index.
+APPROVED_CHECKS = {
+    "identity": {"document_type": "passport"},
+    "dbs": {"level": "enhanced", "barred_lists": "both", "certificate_number": "001234567890", "issue_date": "2026-01-12", "update_service": True, "update_service_id": "C1234567"},
+    "right_to_work": {"document_type": "british_passport"},
+    "insurance": {"insurer": "Aviva", "policy_number": "PL-55512", "cover_pounds": 5000000, "end_date": "2030-06-30"},
+    "cqc": {"registration_id": "1-101234567"},
+    "food_hygiene": {"rating": 5, "inspected_on": "2026-03-01", "local_authority": "Leeds"},
+}
 
 
 def _postcode_by_point() -> dict[tuple[float, float], str]:
@@ -55,6 +66,14 @@ def _load_providers(app, docs, services) -> None:
             ])
             db.session.execute(insert(tables["provider_services"]), [
                 {"provider_id": d.id, "service_type_id": known[slug], "listed": True} for d in chunk for slug in d.listed_services
+            ])
+            db.session.execute(insert(tables["checks"]), [
+                {
+                    "provider_id": d.id, "kind": kind, "status": "approved", "details": details, "submitted_at": now,
+                    "decided_at": now, "verification_method": "in_person", "valid_until": date(2030, 6, 30),
+                    "document_name": "", "document_type": "", "document_size": 0, "version": 1,
+                }
+                for d in chunk for kind, details in APPROVED_CHECKS.items()
             ])
             db.session.execute(insert(tables["provider_languages"]), [
                 {"provider_id": d.id, "language": code} for d in chunk for code in d.languages

@@ -31,8 +31,12 @@ class Config:
     # Extra Host names to accept besides PUBLIC_URL's (production), e.g. a load
     # balancer's health-check address.
     EXTRA_TRUSTED_HOSTS = [h.strip() for h in os.environ.get("EXTRA_TRUSTED_HOSTS", "").split(",") if h.strip()]
-    MAX_CONTENT_LENGTH = _env_int("MAX_UPLOAD_BYTES", 10 * 1024 * 1024) + 64 * 1024
+    # Request bodies: small everywhere, so no form or JSON post can tie up a
+    # worker reading megabytes; only views marked @accepts_upload (the check
+    # document) take a file, up to MAX_UPLOAD_BYTES plus room for the fields.
+    MAX_CONTENT_LENGTH = _env_int("MAX_REQUEST_BYTES", 128 * 1024)
     MAX_UPLOAD_BYTES = _env_int("MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
+    MAX_UPLOAD_REQUEST_BYTES = MAX_UPLOAD_BYTES + 64 * 1024
 
     # Where things live when no server is configured; relative to instance_path.
     DOCUMENT_STORAGE = os.environ.get("DOCUMENT_STORAGE", "local")
@@ -45,6 +49,12 @@ class Config:
     SEARCH_INDEX_DIR = os.environ.get("SEARCH_INDEX_DIR")  # default: instance/search-index
     # How long a request waits for another process's index write before leaving it to the next sync.
     SEARCH_LOCK_TIMEOUT = float(os.environ.get("SEARCH_LOCK_TIMEOUT", "0.5"))
+    # A search first applies outbox rows other nodes wrote, at most this often (seconds).
+    SEARCH_CATCHUP_SECONDS = float(os.environ.get("SEARCH_CATCHUP_SECONDS", "1"))
+    # A gap in outbox ids older than this is a rolled-back transaction, not one still open.
+    SEARCH_OUTBOX_SETTLE_SECONDS = float(os.environ.get("SEARCH_OUTBOX_SETTLE_SECONDS", "60"))
+    # Applied outbox rows are kept this long; a node further behind must rebuild its index.
+    SEARCH_OUTBOX_RETENTION_DAYS = _env_int("SEARCH_OUTBOX_RETENTION_DAYS", 7)
     MAIL_OUTBOX_DIR = os.environ.get("MAIL_OUTBOX_DIR")  # default: instance/outbox
     MAIL_SERVER = os.environ.get("MAIL_SERVER")
     MAIL_PORT = _env_int("MAIL_PORT", 587)
@@ -115,6 +125,8 @@ class TestingConfig(Config):
     WTF_CSRF_ENABLED = False  # the CSRF test switches it back on
     RATELIMIT_ENABLED = False  # the rate-limit test switches it back on
     ARGON2_FAST = True  # cheap hashing parameters keep the suite quick
+    # Each test's outbox ids start where the last test's ended; no transaction is ever left open.
+    SEARCH_OUTBOX_SETTLE_SECONDS = 0.0
 
 
 class ProductionConfig(Config):

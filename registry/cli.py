@@ -109,7 +109,9 @@ def audit_verify_command() -> None:
 
 @search_cli.command("sync")
 def search_sync_command() -> None:
-    """Apply search outbox rows still pending (after a crash, or from other nodes)."""
+    """Apply outbox rows this node's index has not applied yet, and prune old rows."""
+    from flask import current_app
+
     from registry.searching import services
     from search import IndexLocked
 
@@ -117,7 +119,8 @@ def search_sync_command() -> None:
         count = services.sync_pending(db.session, services.search_index())
     except IndexLocked as error:
         raise click.ClickException(f"{error}; the rows stay pending, try again shortly.") from None
-    click.echo(f"Updated {count} providers in the search index.")
+    pruned = services.prune_outbox(db.session, current_app.config["SEARCH_OUTBOX_RETENTION_DAYS"])
+    click.echo(f"Updated {count} providers in the search index; pruned {pruned} old outbox rows.")
 
 
 @search_cli.command("rebuild")

@@ -11,7 +11,6 @@ from registry.checks.listing import recompute_listing
 from registry.models import today
 from registry.providers.models import Provider, ProviderService, ServiceRequirement, ServiceType
 from registry.safeguarding import audit
-from registry.searching.outbox import enqueue_reindex
 
 
 
@@ -62,4 +61,3 @@ def _requirements_changed(service: ServiceType) -> None:
     )
     for provider in providers:
         recompute_listing(provider, today())
-        enqueue_reindex(provider.id)

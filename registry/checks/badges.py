@@ -69,5 +69,10 @@ def badges(provider: Provider, today: date) -> list[Badge]:
     return [badge_for(check) for check in current_checks(provider, today)]
 
 
-def search_badge_codes(provider: Provider, today: date) -> list[str]:
-    return sorted({code for badge in badges(provider, today) for code in badge.codes})
+def search_badge_codes(provider: Provider, today: date) -> dict[str, date]:
+    """Search badge codes the provider holds today, each with the last day it holds."""
+    until: dict[str, date] = {}
+    for badge in badges(provider, today):
+        for code in badge.codes:
+            until[code] = max(until.get(code, badge.check.valid_until), badge.check.valid_until)
+    return dict(sorted(until.items()))

@@ -4,7 +4,9 @@ A provider is listed for a service when it is not a draft, not suspended,
 and every check the service requires of its kind (identity always) is
 approved and current. The result is stored on ``ProviderService.listed`` and
 ``Provider.status`` so search can filter on it, and recomputed on every
-decision, suspension, reinstatement, expiry and change of services.
+decision, suspension, reinstatement, expiry and change of services. Search
+also holds :func:`listed_until` for each listing, so a lapse hides the
+provider on the day after, whether or not ``flask checks expire`` has run.
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ from registry.checks.kinds import REQUIREMENT_KIND, REQUIREMENT_NAMES, CheckStat
 from registry.checks.models import Check
 from registry.providers.models import Provider, ServiceType
 from registry.providers.vocabulary import ProfileStatus
-from registry.searching.outbox import enqueue_reindex
 
 
 @dataclass
@@ -43,6 +44,22 @@ def meets(provider: Provider, requirement: str, today: date) -> Check | None:
     return None
 
 
+def listed_until(provider: Provider, service_type: ServiceType, today: date) -> date | None:
+    """The last day the provider's current checks keep it listed for ``service_type``.
+
+    Search stores it and compares it with the day of each query, so a lapse
+    takes effect at midnight even if no job runs. None when a requirement is
+    not met today (the service is not listed at all).
+    """
+    ends = []
+    for code in requirements_for(provider, service_type):
+        meeting = [c.valid_until for c in provider.checks if c.is_current(today) and satisfies(code, c.kind, c.details or {})]
+        if not meeting:
+            return None
+        ends.append(max(meeting))
+    return min(ends)
+
+
 def recompute_listing(provider: Provider, today: date) -> bool:
     """Store which services the provider is listed for; returns whether anything changed."""
     before = (provider.status, [(row.service_type_id, row.listed) for row in provider.services])
@@ -56,10 +73,7 @@ def recompute_listing(provider: Provider, today: date) -> bool:
             provider.status = ProfileStatus.LISTED
         else:
             provider.status = ProfileStatus.SUBMITTED
-    changed = before != (provider.status, [(row.service_type_id, row.listed) for row in provider.services])
-    if changed:
-        enqueue_reindex(provider.id)
-    return changed
+    return before != (provider.status, [(row.service_type_id, row.listed) for row in provider.services])
 
 
 def requirement_states(provider: Provider, service_type: ServiceType, today: date, lapsing_days: int) -> list[RequirementState]:

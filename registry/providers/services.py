@@ -138,10 +138,8 @@ def _set_languages(provider: Provider, codes: list[str]) -> None:
 def on_profile_changed(provider: Provider) -> None:
     """Keep what is derived from a profile (listing, the search index) in step with it."""
     from registry.checks.listing import recompute_listing
-    from registry.searching.outbox import enqueue_reindex
 
     recompute_listing(provider, today())
-    enqueue_reindex(provider.id)
 
 
 def missing_items(provider: Provider) -> list[str]:

@@ -19,7 +19,6 @@ from sqlalchemy import func, select
 from registry.extensions import db
 from registry.providers.models import Provider
 from registry.reviews.models import DIMENSIONS, ProviderRating, Review
-from registry.searching.outbox import enqueue_reindex
 
 
 def bayesian_score(overall_out_of_ten: list[float], prior_mean: float, prior_weight: float) -> float | None:
@@ -55,7 +54,6 @@ def recompute_rating(provider: Provider) -> ProviderRating:
         rating.score, rating.dimensions = None, {}
     db.session.add(rating)
     db.session.flush()
-    enqueue_reindex(provider.id)
     return rating
 
 

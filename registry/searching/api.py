@@ -20,4 +20,4 @@ def search():
         args = schema.load(args_to_dict(request.args))
     except ValidationError as error:
         return api_error(400, "invalid_parameters", "Some search parameters are not valid.", flatten_errors(error.messages))
-    return SearchResponseSchema().dump(present(run_search(args)))
+    return SearchResponseSchema().dump(present(run_search(args), args["service"]))

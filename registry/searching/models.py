@@ -12,10 +12,13 @@ from registry.models import utcnow
 
 
 class SearchOutboxEntry(db.Model):
-    """One provider whose search document must be rebuilt (or removed)."""
+    """One provider whose search document changed: an entry in the log every index follows."""
 
     __tablename__ = "search_outbox"
+    # Ids must never be reused (each index records the last one it applied):
+    # SQLite reuses the highest id after a delete unless told otherwise.
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     provider_id: Mapped[int] = mapped_column(index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)

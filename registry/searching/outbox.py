@@ -1,18 +1,86 @@
-"""Record that a provider's search document is stale."""
+"""The search outbox is written by the session, not by callers.
+
+Before every flush, a listener looks at what the flush is about to write and
+adds one ``search_outbox`` row per provider whose search document it
+changes (the provider, its services and languages, its checks, its rating,
+or the name of a service it offers), in the same transaction. No feature
+has to remember to ask for a reindex, and a rolled-back change leaves no
+row. After the commit the app applies the rows (:mod:`registry.searching.services`).
+"""
 
 from __future__ import annotations
 
-from flask import current_app
+from flask import current_app, has_app_context
+from flask_sqlalchemy.session import Session
+from sqlalchemy import event, inspect, select
 
 from registry.aftercommit import after_commit
-from registry.extensions import db
+from registry.models import utcnow
+from registry.checks.models import Check
+from registry.providers.models import Provider, ProviderLanguage, ProviderService, ServiceType
+from registry.reviews.models import ProviderRating
 from registry.searching.models import SearchOutboxEntry
 
+_PENDING = "search_outbox_providers"
+# Provider columns search never reads: changing only these writes no row.
+_IGNORED_PROVIDER_COLUMNS = frozenset({"updated_at", "submitted_at", "user"})
 
-def enqueue_reindex(provider_id: int) -> None:
-    """Add an outbox row in the current transaction; the index catches up after commit."""
-    from registry.searching.services import sync_after_commit
 
-    db.session.add(SearchOutboxEntry(provider_id=provider_id))
-    app = current_app._get_current_object()
-    after_commit(db.session, lambda: sync_after_commit(app), key="search-sync")
+_PROVIDER_PARTS = (ProviderService, ProviderLanguage, Check, ProviderRating)
+
+
+def _changed(obj, ignore: frozenset[str] = frozenset()) -> bool:
+    """Whether a column or collection of ``obj`` differs from what is stored."""
+    state = inspect(obj)
+    return any(state.attrs[key].history.has_changes() for key in state.mapper.attrs.keys() if key not in ignore)
+
+
+def _affected(session) -> list:
+    """What this flush changes that search shows, resolved to provider ids after it."""
+    found = []
+    for obj in (*session.new, *session.deleted):
+        if isinstance(obj, (Provider, *_PROVIDER_PARTS)):
+            found.append(obj)
+    for obj in session.dirty:
+        if isinstance(obj, Provider) and _changed(obj, _IGNORED_PROVIDER_COLUMNS):
+            found.append(obj)
+        elif isinstance(obj, _PROVIDER_PARTS) and _changed(obj):
+            found.append(obj)
+        elif isinstance(obj, ServiceType) and _changed(obj, frozenset({"requirements"})):
+            found.append(obj)
+    return found
+
+
+@event.listens_for(Session, "before_flush")
+def _collect(session, _flush_context, _instances) -> None:
+    session.info.setdefault(_PENDING, []).extend(_affected(session))
+
+
+@event.listens_for(Session, "after_flush_postexec")
+def _write_rows(session, _flush_context) -> None:
+    affected = session.info.pop(_PENDING, None)
+    if not affected:
+        return
+    ids: set[int] = set()
+    for obj in affected:
+        if isinstance(obj, ServiceType):  # a renamed service shows on every provider offering it
+            ids.update(session.execute(
+                select(ProviderService.provider_id).where(ProviderService.service_type_id == obj.id)
+            ).scalars())
+        else:
+            provider_id = obj.id if isinstance(obj, Provider) else obj.provider_id
+            if provider_id is not None:
+                ids.add(provider_id)
+    if not ids:
+        return
+    session.execute(SearchOutboxEntry.__table__.insert(), [{"provider_id": i, "created_at": utcnow()} for i in sorted(ids)])
+    if has_app_context():
+        from registry.searching.services import sync_after_commit
+
+        app = current_app._get_current_object()
+        after_commit(session, lambda: sync_after_commit(app), key="search-sync")
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget(session) -> None:
+    session.info.pop(_PENDING, None)

@@ -1,41 +1,57 @@
 """Keep the search index in step with the database, and run searches.
 
 The database is the source of truth. Every change that affects search adds
-a ``search_outbox`` row in the same transaction as the change
-(:func:`registry.searching.outbox.enqueue_reindex`);
-after the commit, :func:`sync_pending` turns pending rows into index updates
-in one batch and deletes the rows it applied. If the index is locked by
-another process, or this process dies first, the rows stay and the next
-sync (another request, or ``flask search sync``) applies them.
+a ``search_outbox`` row in the same transaction as the change (written by
+the session itself, see :mod:`registry.searching.outbox`). The outbox is a
+log that every node's index follows: each index records the last row it
+applied (its mark) and catches up after each commit, before searches when
+it is behind, and with ``flask search sync``. Rows are never deleted when
+applied, only pruned once old, so any number of nodes, each with its own
+index folder, converge on one database; a rebuild replays what came in
+while it ran before it swaps.
+
+Ids are handed out when a transaction writes its row but become visible
+when it commits, so a row can appear below ids already applied. A gap in
+the ids is therefore not skipped until the row after it is
+``SEARCH_OUTBOX_SETTLE_SECONDS`` old; until then the rows after it are
+applied again on each catch-up (harmless: a document is rebuilt from the
+database every time).
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterable, Iterator
+from datetime import timedelta
 
 from flask import Flask, current_app
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from registry.checks.badges import search_badge_codes
+from registry.checks.listing import listed_until
 from registry.extensions import db
-from registry.models import today
+from registry.models import today, utcnow
 from registry.providers.models import Provider, ProviderService
 from registry.providers.vocabulary import DAYS, PARTS, ProfileStatus
 from registry.reviews.models import ProviderRating
 from registry.searching.models import SearchOutboxEntry
 from search import IndexLocked, ProviderDocument, SearchIndex, SearchQuery, SearchResult
 from search.geo import outcode_centroids
+from search.index import IndexUpdate
 
 log = logging.getLogger(__name__)
 SYNC_BATCH = 500
 
 
 def init_app(app: Flask) -> None:
+    import registry.searching.outbox  # noqa: F401  (registers the session listener)
+
     app.extensions["search_index"] = SearchIndex(
         app.config["SEARCH_INDEX_DIR"], lock_timeout=app.config["SEARCH_LOCK_TIMEOUT"]
     )
+    app.extensions["search_last_catch_up"] = 0.0
 
 
 def search_index() -> SearchIndex:
@@ -49,7 +65,27 @@ def sync_after_commit(app: Flask) -> None:
         try:
             sync_pending(session, app.extensions["search_index"])
         except IndexLocked:
-            log.info("search index busy; outbox rows stay pending for the next sync")
+            log.info("search index busy; it catches up on the next sync")
+
+
+def catch_up_if_behind(app: Flask) -> None:
+    """Before a search: apply rows other nodes wrote, at most once per ``SEARCH_CATCHUP_SECONDS``.
+
+    Never waits for the index lock: whoever holds it is applying them already.
+    """
+    now = time.monotonic()
+    if now - app.extensions["search_last_catch_up"] < app.config["SEARCH_CATCHUP_SECONDS"]:
+        return
+    app.extensions["search_last_catch_up"] = now
+    index = app.extensions["search_index"]
+    with Session(db.engine) as session:
+        latest = session.scalar(select(func.max(SearchOutboxEntry.id)))
+        if latest is None or latest <= index.applied_mark():
+            return
+        try:
+            sync_pending(session, index, timeout=0)
+        except IndexLocked:
+            pass
 
 
 def provider_documents(session: Session, provider_ids: Iterable[int] | None = None) -> Iterator[tuple[int, ProviderDocument | None]]:
@@ -70,9 +106,15 @@ def provider_documents(session: Session, provider_ids: Iterable[int] | None = No
 
 def build_document(provider: Provider, rating: tuple[float | None, int]) -> ProviderDocument | None:
     """The provider as search sees it, or None when it is not listed for anything."""
+    day = today()
     listed = sorted((row.service_type for row in provider.services if row.listed), key=lambda t: t.position)
     if provider.status != ProfileStatus.LISTED or not listed or not provider.outcode:
         return None
+    ends = {t.slug: listed_until(provider, t, day) for t in listed}
+    listed = [t for t in listed if ends[t.slug] is not None]  # lapsed since the last expiry run
+    if not listed:
+        return None
+    badges = search_badge_codes(provider, day)
     latitude, longitude = outcode_centroids()[provider.outcode]
     return ProviderDocument(
         id=provider.id,
@@ -93,49 +135,87 @@ def build_document(provider: Provider, rating: tuple[float | None, int]) -> Prov
         languages=tuple(provider.languages),
         availability=provider.availability,
         gender=provider.gender if provider.is_pa else None,
-        badges=tuple(badges_for(provider)),
+        badges=tuple(badges),
+        listed_until=tuple(ends[t.slug] for t in listed),
+        badges_until=tuple(badges.values()),
     )
 
 
-def badges_for(provider: Provider) -> list[str]:
-    """Search badge codes earned by the provider's approved, current checks."""
-    return search_badge_codes(provider, today())
-
-
-def sync_pending(session: Session, index: SearchIndex, limit: int | None = None) -> int:
-    """Apply pending outbox rows to the index; returns how many providers were updated."""
+def sync_pending(session: Session, index: SearchIndex, timeout: float | None = None) -> int:
+    """Apply outbox rows after the index's mark; returns how many provider documents were rewritten."""
     applied = 0
     while True:
-        rows = list(session.execute(select(SearchOutboxEntry.id, SearchOutboxEntry.provider_id).order_by(SearchOutboxEntry.id).limit(SYNC_BATCH)))
-        if not rows:
+        with index.updating(timeout) as update:
+            count, full_batch = _apply_outbox(session, update, limit=SYNC_BATCH)
+        applied += count
+        if not full_batch or update.mark == update.applied_mark:
             return applied
-        last_id = rows[-1].id
-        provider_ids = {row.provider_id for row in rows}
-        documents = dict(provider_documents(session, provider_ids))
-        upserts = [doc for doc in documents.values() if doc is not None]
-        deletes = [pid for pid in provider_ids if documents.get(pid) is None]
-        index.apply(upserts, deletes)
-        # Only rows up to the batch's last id: rows added meanwhile stay pending.
-        session.execute(delete(SearchOutboxEntry).where(SearchOutboxEntry.id <= last_id, SearchOutboxEntry.provider_id.in_(provider_ids)))
-        session.commit()
-        applied += len(provider_ids)
-        if limit is not None and applied >= limit:
-            return applied
+
+
+def _apply_outbox(session: Session, update: IndexUpdate, limit: int | None = None) -> tuple[int, bool]:
+    """Rewrite the documents of providers in rows after ``update.applied_mark``; advance the mark.
+
+    Returns the number of providers and whether ``limit`` rows were read.
+    """
+    query = select(SearchOutboxEntry.id, SearchOutboxEntry.provider_id, SearchOutboxEntry.created_at).where(
+        SearchOutboxEntry.id > update.applied_mark
+    ).order_by(SearchOutboxEntry.id)
+    rows = list(session.execute(query if limit is None else query.limit(limit)))
+    session.rollback()  # end the read transaction: the documents must be read from now, not before
+    if not rows:
+        return 0, False
+    provider_ids = {row.provider_id for row in rows}
+    documents = dict(provider_documents(session, provider_ids))
+    update.apply(
+        upserts=[doc for doc in documents.values() if doc is not None],
+        deletes=[pid for pid in provider_ids if documents.get(pid) is None],
+    )
+    update.advance(_settled_mark(update.applied_mark, rows, current_app.config["SEARCH_OUTBOX_SETTLE_SECONDS"]))
+    session.rollback()
+    return len(provider_ids), limit is not None and len(rows) == limit
+
+
+def _settled_mark(mark: int, rows, settle_seconds: float) -> int:
+    """How far the mark may move: past every row read, but not past a gap that may still fill."""
+    settled_before = utcnow() - timedelta(seconds=settle_seconds)
+    for row in rows:
+        if row.id != mark + 1 and _aware(row.created_at) > settled_before:
+            break  # a lower id may belong to a transaction still open
+        mark = row.id
+    return mark
+
+
+def _aware(moment):
+    # SQLite hands back naive datetimes; every stored time is UTC.
+    return moment if moment.tzinfo else moment.replace(tzinfo=utcnow().tzinfo)
 
 
 def rebuild(session: Session, index: SearchIndex, procs: int = 1) -> int:
-    """Build a fresh index from the database and swap it in; clears the outbox rows it covers."""
-    high_water = session.scalar(select(SearchOutboxEntry.id).order_by(SearchOutboxEntry.id.desc()).limit(1))
+    """Build a fresh index from the database and swap it in, replaying changes made meanwhile."""
+    settled_before = utcnow() - timedelta(seconds=current_app.config["SEARCH_OUTBOX_SETTLE_SECONDS"])
+    # Every row up to here is committed or abandoned, so the documents read next include it.
+    start_mark = session.scalar(select(func.max(SearchOutboxEntry.id)).where(SearchOutboxEntry.created_at < settled_before)) or 0
+    session.rollback()
     documents = [doc for _, doc in provider_documents(session) if doc is not None]
-    index.rebuild(documents, procs=procs)
-    if high_water is not None:
-        session.execute(delete(SearchOutboxEntry).where(SearchOutboxEntry.id <= high_water))
-        session.commit()
+    session.rollback()
+
+    index.rebuild(documents, procs=procs, applied_mark=start_mark, catch_up=lambda update: _apply_outbox(session, update))
     return len(documents)
+
+
+def prune_outbox(session: Session, older_than_days: int) -> int:
+    """Delete outbox rows older than the retention period (a node that far behind must rebuild)."""
+    cutoff = utcnow() - timedelta(days=older_than_days)
+    # Keep the newest row whatever its age, so ids keep growing past every node's mark.
+    newest = session.scalar(select(func.max(SearchOutboxEntry.id)))
+    result = session.execute(delete(SearchOutboxEntry).where(SearchOutboxEntry.created_at < cutoff, SearchOutboxEntry.id != newest))
+    session.commit()
+    return result.rowcount
 
 
 def run_search(args: dict) -> SearchResult:
     """Search with parsed :class:`SearchArgsSchema` values."""
+    catch_up_if_behind(current_app._get_current_object())
     place = args["place"]
     day = None if args["day"] is None else DAYS.index(args["day"])
     part = None if args["part"] is None else PARTS.index(args["part"])

@@ -26,7 +26,7 @@ def search_page():
         except ValidationError as error:
             errors = flatten_errors(error.messages)
         else:
-            page = present(run_search(parsed))
+            page = present(run_search(parsed), parsed["service"])
     status = 400 if errors else 200
     return (
         render_template(

@@ -9,9 +9,13 @@ from registry.extensions import db
 from registry.providers import services as providers
 from registry.providers.models import Provider
 from registry.providers.vocabulary import DAYS, PARTS, availability_bit, availability_mask
-from registry.searching.outbox import enqueue_reindex
+from datetime import timedelta
+
+from registry.checks.listing import recompute_listing
+from registry.checks.models import Check
+from registry.models import today, utcnow
 from search.geo import distance_miles, locate
-from tests.conftest import PASSWORD, complete_profile_data
+from tests.conftest import CHECK_DETAILS, PASSWORD, complete_profile_data
 
 # Districts in and around Leeds and Bradford, so radii overlap a lot.
 DISTRICTS = ["LS1", "LS2", "LS6", "LS8", "LS11", "LS12", "LS17", "LS25", "BD1", "BD3", "BD18", "WF1", "WF3", "HX1", "HG1", "YO1"]
@@ -42,13 +46,18 @@ def _seed(app, rng, count=120):
             )
             providers.submit_profile(user.provider)
             state = rng.random()
-            for row in user.provider.services:
-                row.listed = state < 0.7 and rng.random() < 0.8
-            user.provider.status = "listed" if any(r.listed for r in user.provider.services) and state < 0.7 else ("suspended" if state > 0.9 else "submitted")
-            if user.provider.status != "listed":
-                for row in user.provider.services:
-                    row.listed = False
-            enqueue_reindex(user.provider.id)
+            # Most have every check approved; some lack the DBS check (listed
+            # only for services that don't need it), some have none; some are suspended.
+            kinds = list(CHECK_DETAILS) if state < 0.55 else [k for k in CHECK_DETAILS if k != "dbs"] if state < 0.7 else []
+            for kind in kinds:
+                user.provider.checks.append(Check(
+                    kind=kind, status="approved", details=dict(CHECK_DETAILS[kind]), decided_at=utcnow(),
+                    verification_method="in_person", valid_until=today() + timedelta(days=rng.randint(1, 400)),
+                ))
+            if state > 0.9:
+                user.provider.suspended_at = utcnow()
+            db.session.flush()
+            recompute_listing(user.provider, today())
         db.session.commit()
 
 
