@@ -7,8 +7,12 @@ leaves it alone.
 
 from __future__ import annotations
 
-from flask import Flask, Response, current_app, request
+from typing import Callable, TypeVar
+
+from flask import Flask, Request, Response, current_app, request
 from flask_login import current_user
+
+View = TypeVar("View", bound=Callable)
 
 # A strict policy: no inline script or style, nothing from other origins, no
 # plugins, no <base> tricks, forms post only to us, never framed.
@@ -24,7 +28,34 @@ PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=
 
 
 def init_app(app: Flask) -> None:
+    app.request_class = RegistryRequest
     app.after_request(set_security_headers)
+
+
+def accepts_upload(view: View) -> View:
+    """Mark a view that takes a file: its body may reach MAX_UPLOAD_REQUEST_BYTES.
+
+    Put it under ``@bp.route`` and above decorators that use ``functools.wraps``.
+    """
+    view.accepts_upload = True  # type: ignore[attr-defined]
+    return view
+
+
+class RegistryRequest(Request):
+    """A request whose body limit depends on the view it is routed to."""
+
+    @property
+    def max_content_length(self) -> int | None:
+        # Decided per view before anything (CSRF included) reads the body.
+        if self._max_content_length is None and current_app and self.url_rule is not None:
+            view = current_app.view_functions.get(self.url_rule.endpoint)
+            if getattr(view, "accepts_upload", False):
+                return current_app.config["MAX_UPLOAD_REQUEST_BYTES"]
+        return super().max_content_length
+
+    @max_content_length.setter
+    def max_content_length(self, value: int | None) -> None:
+        self._max_content_length = value
 
 
 def set_security_headers(response: Response) -> Response:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import unicodedata
+import zlib
 from dataclasses import dataclass
 
 from werkzeug.datastructures import FileStorage
@@ -22,6 +23,19 @@ SIGNATURES = {
 LABELS = {"application/pdf": "a PDF", "image/jpeg": "a JPEG image", "image/png": "a PNG image"}
 MAX_NAME = 100
 READ_CHUNK = 64 * 1024
+
+
+# PDF features that run code, act on opening, or carry other files: none of
+# them belongs in a scanned certificate, and each has carried exploits.
+ACTIVE_PDF_NAMES = frozenset({b"JavaScript", b"JS", b"OpenAction", b"AA", b"Launch", b"EmbeddedFile", b"EmbeddedFiles", b"XFA", b"RichMedia"})
+_PDF_NAME = re.compile(rb"/([^\s/<>\[\]()%{}]+)")
+_PDF_STREAM = re.compile(rb"stream\r?\n(.*?)endstream", re.DOTALL)
+# Decompressed bytes looked at per file, so a small "zip bomb" PDF cannot eat the memory.
+MAX_PDF_INFLATED = 64 * 1024 * 1024
+ACTIVE_PDF_MESSAGE = (
+    "This PDF contains scripts, automatic actions or embedded files, which we do not accept. "
+    "Scan the paper document, or print the PDF to a new PDF, and upload that."
+)
 
 
 class UploadError(ValueError):
@@ -43,6 +57,41 @@ def sniff(data: bytes) -> str | None:
     for signature, content_type in SIGNATURES.items():
         if data.startswith(signature):
             return content_type
+    return None
+
+
+def _pdf_names(data: bytes) -> set[bytes]:
+    """Every name (``/Name``) in ``data``, with ``#xx`` escapes decoded (``/J#61vaScript`` is ``/JavaScript``)."""
+    return {re.sub(rb"#([0-9A-Fa-f]{2})", lambda m: bytes([int(m.group(1), 16)]), m.group(1)) for m in _PDF_NAME.finditer(data)}
+
+
+def pdf_active_content(data: bytes) -> str | None:
+    """Why this PDF cannot be accepted, or None when it holds no active content.
+
+    Looks at the file as stored and inside every compressed stream (object
+    streams can hide dictionaries there). A stream that will not inflate is
+    not a hiding place a viewer would read either, except an object stream,
+    which is refused.
+    """
+    names = _pdf_names(data)
+    if b"Encrypt" in names:
+        return "This PDF is encrypted or password-protected, so we cannot check it. Upload an unprotected copy."
+    budget = MAX_PDF_INFLATED
+    for match in _PDF_STREAM.finditer(data):
+        header = data[max(0, match.start() - 512):match.start()]
+        inflater = zlib.decompressobj()
+        try:
+            inflated = inflater.decompress(match.group(1), budget)
+        except zlib.error:
+            if b"ObjStm" in _pdf_names(header[header.rfind(b"obj"):]):
+                return "This PDF is built in a way we cannot check. Print it to a new PDF and upload that."
+            continue
+        if inflater.unconsumed_tail:
+            return "This PDF is too large once unpacked for us to check. Print it to a new PDF and upload that."
+        budget -= len(inflated)
+        names |= _pdf_names(inflated)
+    if names & ACTIVE_PDF_NAMES:
+        return ACTIVE_PDF_MESSAGE
     return None
 
 
@@ -99,4 +148,6 @@ def check_upload(file: FileStorage | None, max_bytes: int) -> CheckedUpload:
     declared = (file.mimetype or "").lower()
     if declared in LABELS and declared != content_type:
         raise UploadError(f"This file says it is {LABELS[declared]} but its contents are {LABELS[content_type]}.")
+    if content_type == "application/pdf" and (problem := pdf_active_content(data)):
+        raise UploadError(problem)
     return CheckedUpload(data=data, content_type=content_type, size=len(data), display_name=display_name(file.filename))

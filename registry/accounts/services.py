@@ -5,11 +5,15 @@ Services flush but never commit; the caller owns the transaction.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
+from zxcvbn import zxcvbn
+from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 from registry.accounts.models import Role, User
 from registry.extensions import db
@@ -36,6 +40,10 @@ class InvalidResetLink(AccountError):
     pass
 
 
+class WeakPassword(AccountError):
+    pass
+
+
 def _hasher() -> PasswordHasher:
     if current_app.config.get("ARGON2_FAST"):
         return PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
@@ -44,6 +52,41 @@ def _hasher() -> PasswordHasher:
 
 def hash_password(password: str) -> str:
     return _hasher().hash(password)
+
+
+@lru_cache(maxsize=2)
+def _dummy_hash(fast: bool) -> str:
+    """A hash of nothing anyone knows, made once per hashing cost.
+
+    Sign-in verifies against it when the email is unknown, so a wrong email
+    costs exactly what a wrong password costs: one verification.
+    """
+    hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1) if fast else PasswordHasher()
+    return hasher.hash("no account has this password")
+
+
+@lru_cache(maxsize=1)
+def _common_passwords() -> frozenset[str]:
+    # zxcvbn ships the 30,000 passwords seen most often in breaches.
+    return frozenset(FREQUENCY_LISTS["passwords"])
+
+
+def check_new_password(password: str, email: str = "", name: str = "") -> None:
+    """Refuse a password attackers would guess first; raises :class:`WeakPassword`.
+
+    Length is the form's job; this catches the common ones ("qwertyuiop",
+    "password123") and very guessable ones (repeats, keyboard rows, the
+    account's own email or name), as OWASP ASVS 2.1.7 asks.
+    """
+    if password.lower() in _common_passwords():
+        raise WeakPassword("This is one of the most common passwords, which attackers try first. Choose another.")
+    # zxcvbn refuses input beyond 72 characters; a longer password is not a guessable one anyway.
+    inputs = [part for part in (email, email.split("@")[0], name, "trusted care registry") if part]
+    if zxcvbn(password[:72], user_inputs=inputs)["score"] < 2:
+        raise WeakPassword(
+            "This password would be easy to guess (repeated characters, a keyboard pattern, "
+            "or your own name or email). Try three or four unrelated words."
+        )
 
 
 def normalise_email(email: str) -> str:
@@ -61,6 +104,8 @@ def create_user(email: str, password: str, name: str, role: Role, password_hash:
     """
     if find_user_by_email(email):
         raise EmailTaken("An account with this email already exists. Sign in or reset your password.")
+    if password_hash is None:
+        check_new_password(password, email, name)
     user = User(
         email=normalise_email(email),
         password_hash=password_hash or hash_password(password),
@@ -93,7 +138,7 @@ def authenticate(email: str, password: str) -> User | None:
     hasher = _hasher()
     try:
         if user is None:
-            hasher.verify(hash_password("timing-equaliser"), password)
+            hasher.verify(_dummy_hash(bool(current_app.config.get("ARGON2_FAST"))), password)
             return None
         hasher.verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):
@@ -120,6 +165,7 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
         _hasher().verify(user.password_hash, current_password)
     except (VerificationError, InvalidHashError):
         raise WrongPassword("Your current password is not right.") from None
+    check_new_password(new_password, user.email, user.name)
     user.password_hash = hash_password(new_password)
     end_all_sessions(user)
 
@@ -166,6 +212,7 @@ def user_for_reset_token(token: str) -> User:
 def reset_password(token: str, new_password: str) -> User:
     """Set a new password from a reset link; whoever had the account is signed out everywhere."""
     user = user_for_reset_token(token)
+    check_new_password(new_password, user.email, user.name)
     user.password_hash = hash_password(new_password)
     end_all_sessions(user)
     return user

@@ -48,6 +48,8 @@ def sign_up():
             user = services.sign_up(form.email.data, form.password.data, form.name.data, form.account_type.data)
         except services.EmailTaken as error:
             form.email.errors.append(str(error))
+        except services.WeakPassword as error:
+            form.password.errors.append(str(error))
         else:
             db.session.commit()
             login_user(user)
@@ -110,6 +112,8 @@ def change_password():
             services.change_password(current_user, form.current_password.data, form.new_password.data)
         except services.WrongPassword as error:
             form.current_password.errors.append(str(error))
+        except services.WeakPassword as error:
+            form.new_password.errors.append(str(error))
         else:
             db.session.commit()
             # Every session has just ended; sign this device in again under the
@@ -144,9 +148,13 @@ def reset_password(token: str):
         return redirect(url_for("accounts.forgot_password"))
     form = ResetPasswordForm()
     if form.validate_on_submit():
-        services.reset_password(token, form.new_password.data)
-        db.session.commit()
-        flash("Your password has been reset. Please sign in.", "success")
-        return redirect(url_for("accounts.sign_in"))
+        try:
+            services.reset_password(token, form.new_password.data)
+        except services.WeakPassword as error:
+            form.new_password.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash("Your password has been reset. Please sign in.", "success")
+            return redirect(url_for("accounts.sign_in"))
     status = 422 if form.errors else 200
     return render_template("accounts/reset_password.html", form=form), status

@@ -18,6 +18,7 @@ from registry.extensions import db
 from registry.models import today, utcnow
 from registry.providers.services import get_by_slug
 from registry.safeguarding import audit
+from registry.security import accepts_upload
 from registry.storage import StorageError, document_store
 from registry.uploads import UploadError, check_upload
 from registry.uploads import _size as describe_size
@@ -37,6 +38,7 @@ def _own_check(check_id: int) -> Check:
 
 
 @bp.route("/dashboard/checks/new", methods=["GET", "POST"])
+@accepts_upload
 @role_required(Role.PROVIDER)
 def add_check():
     provider = current_user.provider or abort(404)

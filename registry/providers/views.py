@@ -98,7 +98,9 @@ def public_profile(slug: str):
         reviews=published_reviews(provider),
         can_review=engagements_to_review(current_user, provider) if is_recipient else [],
         enquiry_form=enquiry_form,
-        show_contact=current_user.is_authenticated,
+        # Contact details only while listed: a suspended or not yet verified
+        # provider must not be reachable through the registry's page.
+        show_contact=is_owner or staff or (current_user.is_authenticated and provider.status == ProfileStatus.LISTED),
         is_owner=is_owner,
     )
 

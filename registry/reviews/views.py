@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from registry.accounts.models import Role
 from registry.auth import role_required
 from registry.extensions import db, limiter
-from registry.providers.services import get_by_slug
+from registry.providers.services import get_by_slug, is_publicly_visible
 from registry.reviews import bp, services
 from registry.reviews.forms import ConcernUpdateForm, EnquiryForm, InvitationForm, MessageForm, ReviewForm, TextForm
 from registry.reviews.models import DIMENSIONS, Concern, Engagement, Enquiry, Review, ReviewReport
@@ -44,12 +44,20 @@ def _service_error(error: Exception, back: str):
 # -- enquiries -------------------------------------------------------------
 
 
+def _public_provider(slug: str):
+    """The provider with a public page, or 404: a draft's name is not for strangers."""
+    provider = get_by_slug(slug)
+    if provider is None or not is_publicly_visible(provider):
+        abort(404)
+    return provider
+
+
 @bp.route("/providers/<slug>/enquire", methods=["GET", "POST"])
 @role_required(Role.RECIPIENT)
 @limiter.limit(_enquiry_limit, key_func=_signed_in_key, methods=["POST"])
 def enquire(slug: str):
     """The profile's enquiry form posts here; a refused one is shown again with its errors."""
-    provider = get_by_slug(slug) or abort(404)
+    provider = _public_provider(slug)
     form = EnquiryForm()
     form.service.choices = [(t.slug, t.name) for t in provider.listed_service_types]
     if form.validate_on_submit():
@@ -209,7 +217,7 @@ def provider_action(review_id: int, action: str):
 @login_required
 @limiter.limit(_concern_limit, key_func=_signed_in_key, methods=["POST"])
 def report_concern(slug: str):
-    provider = get_by_slug(slug) or abort(404)
+    provider = _public_provider(slug)
     form = TextForm()
     if form.validate_on_submit():
         try:

@@ -229,7 +229,7 @@ def test_officers_reach_the_record_from_the_public_page(app, make_provider, offi
     assert link not in app.test_client().get(f"/providers/{slug}").get_data(as_text=True)
 
 
-@pytest.mark.parametrize("app_config", [{"MAX_UPLOAD_BYTES": 1024, "MAX_CONTENT_LENGTH": 2048}])
+@pytest.mark.parametrize("app_config", [{"MAX_UPLOAD_BYTES": 1024, "MAX_UPLOAD_REQUEST_BYTES": 2048}])
 def test_a_request_far_over_the_limit_says_so_beside_the_file_field(app, provider_client):
     from tests.checks.conftest import PDF, stored_files
 

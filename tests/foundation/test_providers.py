@@ -3,7 +3,7 @@ from sqlalchemy import select
 
 from registry.extensions import db
 from registry.providers.models import Provider
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, approve_checks
 
 
 def _profile_form(**overrides):
@@ -134,8 +134,9 @@ def test_public_profile_shows_the_district_but_never_the_postcode_or_contact_to_
     assert "Sign in</a> to see contact details" in page
 
 
-def test_signed_in_visitors_see_contact_details(app, make_provider, make_user):
+def test_signed_in_visitors_see_contact_details_of_a_listed_provider(app, make_provider, make_user):
     slug = make_provider("pa", name="Ceri Morgan", phone="0113 496 0000")
+    approve_checks(app, slug)
     email = make_user("recipient")
     client = app.test_client()
     client.post("/account/sign-in", data={"email": email, "password": PASSWORD})
