@@ -135,8 +135,11 @@ def register_blueprints(app: Flask) -> None:
     # can import each other's packages without pulling in every route.
     import registry.accounts.views  # noqa: F401
     import registry.admin.views  # noqa: F401
+    import registry.api.docs  # noqa: F401
+    import registry.api.openapi  # noqa: F401
     import registry.checks.views  # noqa: F401
     import registry.main.views  # noqa: F401
+    import registry.openreferral.views  # noqa: F401
     import registry.providers.api  # noqa: F401
     import registry.providers.views  # noqa: F401
     import registry.reviews.api  # noqa: F401
@@ -146,8 +149,10 @@ def register_blueprints(app: Flask) -> None:
     from registry.accounts import bp as accounts_bp
     from registry.admin import bp as admin_bp
     from registry.api import bp as api_bp
+    from registry.api.docs import bp as api_docs_bp
     from registry.checks import bp as checks_bp
     from registry.main import bp as main_bp
+    from registry.openreferral import bp as openreferral_bp
     from registry.providers import bp as providers_bp
     from registry.reviews import bp as reviews_bp
     from registry.searching import bp as searching_bp
@@ -159,6 +164,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(checks_bp)
     app.register_blueprint(reviews_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
+    app.register_blueprint(api_docs_bp)
+    app.register_blueprint(openreferral_bp, url_prefix="/openreferral")
     app.register_blueprint(admin_bp, url_prefix="/admin")
 
 

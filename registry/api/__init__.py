@@ -1,5 +1,7 @@
 """The JSON API, version 1 (mounted at /api/v1).
 
+Everything here is a public, anonymous GET; the OpenAPI document is
+/api/v1/openapi.json (registry/api/openapi.py), for people /api/docs.
 Errors are ``{"error": {"code": "...", "message": "...", "fields": {...}}}``
 with a stable ``code``; see :func:`api_error`.
 """
@@ -8,7 +10,10 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify
 
+from registry.api.http import open_for_cross_origin_reads
+
 bp = Blueprint("api", __name__)
+open_for_cross_origin_reads(bp)  # public, read-only data: any site may GET it
 
 
 def api_error(status: int, code: str, message: str, fields: dict | None = None):

@@ -15,7 +15,8 @@ PER_PAGE = 20
 
 
 class PageArgs(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10_000, error="Choose a page from 1."))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10_000, error="Choose a page from 1."),
+                          metadata={"description": "Page of 20 reviews, from 1."})
 
 
 class ReviewSchema(Schema):

@@ -1,0 +1,15 @@
+"""The Open Referral UK (HSDS 3.0 UK profile) open-data feed, mounted at /openreferral.
+
+Read-only, anonymous, and limited to what recipients can already see: only
+providers listed for a service appear, and only for the services they are
+listed for; every location is a postcode district's centre, never an address.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+from registry.api.http import open_for_cross_origin_reads
+
+bp = Blueprint("openreferral", __name__)
+open_for_cross_origin_reads(bp)

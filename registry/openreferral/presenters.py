@@ -1,0 +1,305 @@
+"""Registry rows as HSDS 3.0 (Open Referral UK) objects, as plain dicts.
+
+Fields the registry has no value for are left out rather than sent as null:
+the UK profile's schemas type them as plain strings and numbers.
+
+How checks are published: every current check the provider passed becomes
+an HSDS ``attribute`` of the service, whose ``taxonomy_term`` is the check's
+kind in the registry's "checks" taxonomy, whose ``label`` says what was
+checked, how and when (the profile page's badge text) and whose ``value`` is
+the date an officer verified it. The service's free-text ``accreditations``
+lists the same sentences and ``assured_date`` is the newest verification.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from typing import Any
+
+from flask import url_for
+
+from registry.checks.badges import Badge, badges
+from registry.checks.kinds import KIND_NAMES, CheckKind
+from registry.money import to_pounds
+from registry.openreferral import ids
+from registry.openreferral.services import check_kind_key, listed_services_of
+from registry.providers.models import Provider, ProviderService, ServiceType
+from registry.providers.vocabulary import DAY_LABELS, DAYS, LANGUAGES, PART_LABELS, PARTS, ProviderKind
+from registry.templating import long_date
+from search.geo import outcode_centroids
+
+HSDS_VERSION = "3.0"
+PROFILE_URL = "https://openreferraluk.org/"
+ICAL_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+
+TAXONOMIES = {
+    ids.SERVICE_TYPES_TAXONOMY: (
+        "Trusted Care Registry service types",
+        "The kinds of help people buy with personal budgets, as the registry lists providers for them. "
+        "Each service type names the checks a provider must pass to be listed for it.",
+    ),
+    ids.CHECKS_TAXONOMY: (
+        "Trusted Care Registry checks",
+        "The background checks safeguarding officers verify. A service carries one attribute per current, "
+        "approved check: the label says what was checked, how and when; the value is the date it was verified.",
+    ),
+}
+
+CHECK_DESCRIPTIONS = {
+    CheckKind.IDENTITY: "Identity document checked by a safeguarding officer.",
+    CheckKind.DBS: "Disclosure and Barring Service certificate: level, barred lists checked, and how it was verified "
+                   "(original seen, or a DBS Update Service status check).",
+    CheckKind.RIGHT_TO_WORK: "Right to work in the UK checked.",
+    CheckKind.INSURANCE: "Public liability insurance: insurer, cover and policy end date checked.",
+    CheckKind.QUALIFICATION: "A care qualification checked against the certificate.",
+    CheckKind.CQC: "Registration with the Care Quality Commission confirmed.",
+    CheckKind.FOOD_HYGIENE: "Food hygiene rating from the local authority checked.",
+    CheckKind.FIRST_AID: "First aid certificate checked.",
+    CheckKind.REFERENCE: "A reference checked.",
+}
+
+
+def _compact(data: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in data.items() if value is not None}
+
+
+def _iso(moment: datetime | None) -> str | None:
+    if moment is None:
+        return None
+    if moment.tzinfo is None:  # SQLite hands back naive datetimes; they are stored in UTC
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def profile_url(provider: Provider) -> str:
+    return url_for("providers.public_profile", slug=provider.slug, _external=True)
+
+
+# Taxonomies and their terms.
+
+def taxonomy(number: int) -> dict:
+    name, description = TAXONOMIES[number]
+    return {
+        "id": ids.taxonomy_id(number),
+        "name": name,
+        "description": description,
+        "uri": url_for("openreferral.taxonomy_detail", taxonomy_id=ids.taxonomy_id(number), _external=True),
+        "version": "1",
+    }
+
+
+def service_type_term(service_type: ServiceType) -> dict:
+    return {
+        "id": ids.taxonomy_term_id(ids.SERVICE_TYPES_TAXONOMY, service_type.id),
+        "name": service_type.name,
+        "description": service_type.description or service_type.name,
+        "taxonomy": TAXONOMIES[ids.SERVICE_TYPES_TAXONOMY][0],
+        "taxonomy_id": ids.taxonomy_id(ids.SERVICE_TYPES_TAXONOMY),
+        "term": service_type.slug,
+        "code": service_type.slug,
+    }
+
+
+def check_term(kind: str) -> dict:
+    return {
+        "id": ids.taxonomy_term_id(ids.CHECKS_TAXONOMY, check_kind_key(kind)),
+        "name": KIND_NAMES.get(kind, kind),
+        "description": CHECK_DESCRIPTIONS.get(kind, KIND_NAMES.get(kind, kind)),
+        "taxonomy": TAXONOMIES[ids.CHECKS_TAXONOMY][0],
+        "taxonomy_id": ids.taxonomy_id(ids.CHECKS_TAXONOMY),
+        "term": str(kind),
+        "code": str(kind),
+    }
+
+
+# Organizations.
+
+def organization_summary(provider: Provider) -> dict:
+    """The one-to-one fields of an organization (``organization_list.json``)."""
+    website = provider.website if provider.kind == ProviderKind.ORGANISATION and (provider.website or "").startswith(("http://", "https://")) else None
+    return _compact({
+        "id": ids.organization_id(provider.id),
+        "name": provider.display_name,
+        "description": provider.about or "",
+        "website": website,
+        "uri": profile_url(provider),
+    })
+
+
+def organization_full(provider: Provider, today: date) -> dict:
+    """An organization with its identifiers and its listed services (``organization.json``)."""
+    data = organization_summary(provider)
+    current = badges(provider, today)
+    data["organization_identifiers"] = [
+        {
+            "id": ids.named("organization_identifier", provider.id, badge.check.id),
+            "organization_id": data["id"],
+            "identifier_type": "CQC registration (verified by the registry)",
+            "identifier": str(badge.check.details["registration_id"]),
+        }
+        for badge in current
+        if badge.kind == CheckKind.CQC and (badge.check.details or {}).get("registration_id")
+    ]
+    data["attributes"] = []
+    data["services"] = [service_full(row, today, with_organization=False) for row in listed_services_of(provider)]
+    return data
+
+
+# Services.
+
+def _check_attribute(link_id: str, badge: Badge) -> dict:
+    check = badge.check
+    label = badge.text
+    if check.kind != CheckKind.INSURANCE and check.valid_until is not None:
+        label += f"; current until {long_date(check.valid_until)}"
+    return {
+        "id": ids.named("attribute", link_id, check.id),
+        "link_id": link_id,
+        "link_type": "accreditation",
+        "link_entity": "service",
+        "taxonomy_term_id": ids.taxonomy_term_id(ids.CHECKS_TAXONOMY, check_kind_key(check.kind)),
+        "taxonomy_term": check_term(check.kind),
+        "label": label,
+        "value": check.decided_at.date().isoformat() if check.decided_at else None,
+    }
+
+
+def _last_modified(provider: Provider, current: list[Badge]) -> str | None:
+    moments = [provider.updated_at] + [b.check.decided_at for b in current if b.check.decided_at]
+    moments = [m if m.tzinfo else m.replace(tzinfo=timezone.utc) for m in moments if m is not None]
+    return _iso(max(moments)) if moments else None
+
+
+def service_summary(row: ProviderService, today: date, current: list[Badge] | None = None) -> dict:
+    """The one-to-one fields of a service and its organization (``service_list.json``)."""
+    provider, service_type = row.provider, row.service_type
+    current = badges(provider, today) if current is None else current
+    verified = [b.check.decided_at for b in current if b.check.decided_at]
+    return _compact({
+        "id": ids.service_id(provider.id, service_type.id),
+        "organization_id": ids.organization_id(provider.id),
+        "name": f"{service_type.name}: {provider.display_name}",
+        "description": provider.about or "",
+        "url": profile_url(provider),
+        "status": "active",
+        "accreditations": "; ".join(b.text for b in current) or None,
+        "assured_date": max(verified).date().isoformat() if verified else None,
+        "last_modified": _last_modified(provider, current),
+        "organization": organization_summary(provider),
+    })
+
+
+def _schedules(provider: Provider, service_id: str) -> list[dict]:
+    slots = set(provider.availability_slots)
+    schedules = []
+    for part, part_label in zip(PARTS, PART_LABELS):
+        days = [(ical, label) for day, ical, label in zip(DAYS, ICAL_DAYS, DAY_LABELS) if f"{day}-{part}" in slots]
+        if days:
+            schedules.append({
+                "id": ids.named("schedule", service_id, part),
+                "service_id": service_id,
+                "freq": "WEEKLY",
+                "interval": 1,
+                "byday": ",".join(ical for ical, _ in days),
+                "description": f"{part_label}s: {', '.join(label for _, label in days)}",
+            })
+    return schedules
+
+
+def location(provider: Provider) -> dict | None:
+    """The centre of the provider's postcode district: never an address."""
+    centre = outcode_centroids().get(provider.outcode or "")
+    if centre is None:
+        return None
+    return {
+        "id": ids.location_id(provider.id),
+        "location_type": "physical",
+        "name": f"{provider.outcode} postcode district",
+        "description": f"The centre of the {provider.outcode} postcode district, where this provider is based. "
+                       "The registry never publishes a provider's address.",
+        "latitude": round(centre[0], 5),
+        "longitude": round(centre[1], 5),
+    }
+
+
+def service_at_location_summary(row: ProviderService, today: date) -> dict | None:
+    """``service_at_location_list.json``: the link, the location and the service's one-to-one fields."""
+    place = location(row.provider)
+    if place is None:
+        return None
+    return {
+        "id": ids.service_at_location_id(row.provider_id, row.service_type_id),
+        "service_id": ids.service_id(row.provider_id, row.service_type_id),
+        "location_id": place["id"],
+        "location": place,
+        "service": service_summary(row, today),
+    }
+
+
+def service_at_location_full(row: ProviderService, today: date) -> dict | None:
+    """``service_at_location.json``: as the summary, with the full service."""
+    data = service_at_location_summary(row, today)
+    if data is None:
+        return None
+    data["location"] = {**data["location"], "addresses": [], "accessibility": [], "attributes": []}
+    service = service_full(row, today)
+    service.pop("service_at_locations", None)
+    data["service"] = service
+    return data
+
+
+def service_full(row: ProviderService, today: date, with_organization: bool = True) -> dict:
+    """A service with everything the registry publishes about it (``service.json``)."""
+    provider, service_type = row.provider, row.service_type
+    current = badges(provider, today)
+    data = service_summary(row, today, current)
+    if not with_organization:
+        data.pop("organization")
+    service_id = data["id"]
+    place = location(provider)
+    data["schedules"] = _schedules(provider, service_id)
+    data["service_areas"] = []
+    if place is not None and provider.travel_radius_miles:
+        area = f"Up to {provider.travel_radius_miles} miles from the centre of {provider.outcode}"
+        data["service_areas"].append({
+            "id": ids.named("service_area", service_id),
+            "service_id": service_id,
+            "name": area,
+            "service_area": area,
+            "description": f"{provider.display_name} travels to people's homes up to {provider.travel_radius_miles} miles "
+                           f"from the centre of the {provider.outcode} postcode district.",
+        })
+    data["service_at_locations"] = [] if place is None else [{
+        "id": ids.service_at_location_id(provider.id, service_type.id),
+        "service_id": service_id,
+        "location_id": place["id"],
+        "location": {**place, "addresses": [], "accessibility": [], "attributes": []},
+    }]
+    data["languages"] = [
+        {"id": ids.named("language", service_id, code), "service_id": service_id, "name": LANGUAGES.get(code, code), "code": code}
+        for code in provider.languages
+    ]
+    data["funding"] = []
+    data["cost_options"] = []
+    if provider.rate_min_pence is not None:
+        low = to_pounds(provider.rate_min_pence)
+        high = to_pounds(provider.rate_max_pence) if provider.rate_max_pence is not None else low
+        described = f"£{low} an hour" if high == low else f"£{low} to £{high} an hour"
+        data["cost_options"].append({
+            "id": ids.named("cost_option", service_id),
+            "service_id": service_id,
+            "option": "Hourly rate",
+            "amount": float(low),
+            "currency": "GBP",
+            "amount_description": described,
+        })
+    data["contacts"] = []
+    data["attributes"] = [{
+        "id": ids.named("attribute", service_id, "service_type"),
+        "link_id": service_id,
+        "link_type": "service_type",
+        "link_entity": "service",
+        "taxonomy_term_id": ids.taxonomy_term_id(ids.SERVICE_TYPES_TAXONOMY, service_type.id),
+        "taxonomy_term": service_type_term(service_type),
+    }] + [_check_attribute(service_id, badge) for badge in current]
+    return data

@@ -1,0 +1,257 @@
+"""Query parameters of the feed, and its responses as marshmallow schemas.
+
+The response schemas describe the feed in /api/v1/openapi.json; the tests
+also validate every response against the official Open Referral UK JSON
+schemas, which stay the authority on the shape.
+"""
+
+from __future__ import annotations
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate, validates
+
+from search.geo import PostcodeError, locate
+
+DEFAULT_PER_PAGE = 50
+MAX_PER_PAGE = 1000
+MAX_PAGE = 1_000_000
+MAX_PROXIMITY_METRES = 1_000_000
+UUID_EXAMPLE = "7c6e0002-0000-8001-8000-000000000001"
+
+
+class PageArgs(Schema):
+    class Meta:
+        unknown = EXCLUDE  # the profile's other filters are accepted and ignored
+
+    page = fields.Integer(
+        load_default=1,
+        validate=validate.Range(min=1, max=MAX_PAGE, error=f"Choose a page from 1 to {MAX_PAGE:,}."),
+        metadata={"description": "Page number, from 1."},
+    )
+    per_page = fields.Integer(
+        load_default=DEFAULT_PER_PAGE,
+        validate=validate.Range(min=1, max=MAX_PER_PAGE, error=f"Choose from 1 to {MAX_PER_PAGE} per page."),
+        metadata={"description": f"Items per page (default {DEFAULT_PER_PAGE}, at most {MAX_PER_PAGE})."},
+    )
+
+    @pre_load
+    def drop_blanks(self, data, **kwargs):
+        # "?page=&search=" from a form means "not given".
+        return {key: value for key, value in data.items() if value not in ("", None)}
+
+
+class ServiceArgs(PageArgs):
+    search = fields.String(
+        validate=validate.Length(max=200, error="Use at most 200 characters."),
+        metadata={"description": "Free text: every word must appear in the provider's name or description or the service's name."},
+    )
+    text = fields.String(
+        validate=validate.Length(max=200, error="Use at most 200 characters."),
+        metadata={"description": "The same as `search` (the name earlier Open Referral UK versions used)."},
+    )
+    taxonomy_term_id = fields.String(
+        metadata={"description": "Only services carrying this term: a service type, or a check kind (the provider holds a current check of it).",
+                  "example": "7c6e0006-0000-8001-8000-000000000001"},
+    )
+    taxonomy_id = fields.String(
+        metadata={"description": "Only services carrying a term of this taxonomy.", "example": "7c6e0005-0000-8000-8000-000000000001"},
+    )
+    organization_id = fields.String(metadata={"description": "Only this organization's services.", "example": "7c6e0001-0000-8000-8000-000000000001"})
+    postcode = fields.String(
+        validate=validate.Length(max=10, error="A postcode has at most 8 characters."),
+        metadata={"description": "A full UK postcode or district. Alone: services whose provider travels that far. "
+                                 "With `proximity`: also within that many metres of the district's centre. Sorted nearest first.",
+                  "example": "LS6 2AA"},
+    )
+    proximity = fields.Float(
+        validate=validate.Range(min=0, min_inclusive=False, max=MAX_PROXIMITY_METRES, error=f"Choose a distance above 0 and up to {MAX_PROXIMITY_METRES:,} metres."),
+        metadata={"description": "Metres from the centre of `postcode`'s district (needs `postcode`)."},
+    )
+
+    @validates("postcode")
+    def validate_postcode(self, value, **kwargs):
+        try:
+            locate(value)
+        except PostcodeError as error:
+            raise ValidationError(str(error)) from None
+
+
+# Responses. Field names and meanings are HSDS 3.0's; see presenters.py.
+
+class _Strict(Schema):
+    class Meta:
+        ordered = True
+
+
+class PageSchema(_Strict):
+    total_items = fields.Integer(metadata={"description": "How many items match, over every page."})
+    total_pages = fields.Integer()
+    page_number = fields.Integer()
+    size = fields.Integer(metadata={"description": "Items on this page."})
+    first_page = fields.Boolean()
+    last_page = fields.Boolean()
+    empty = fields.Boolean()
+
+
+class TaxonomyTermSchema(_Strict):
+    id = fields.String(metadata={"format": "uuid"})
+    name = fields.String()
+    description = fields.String()
+    taxonomy = fields.String()
+    taxonomy_id = fields.String(metadata={"format": "uuid"})
+    term = fields.String()
+    code = fields.String()
+
+
+class TaxonomySchema(_Strict):
+    id = fields.String(metadata={"format": "uuid"})
+    name = fields.String()
+    description = fields.String()
+    uri = fields.String()
+    version = fields.String()
+
+
+class AttributeSchema(_Strict):
+    id = fields.String(metadata={"format": "uuid"})
+    link_id = fields.String(metadata={"format": "uuid"})
+    link_type = fields.String(metadata={"description": "`service_type` or `accreditation` (a current check)."})
+    link_entity = fields.String()
+    taxonomy_term_id = fields.String(metadata={"format": "uuid"})
+    taxonomy_term = fields.Nested(TaxonomyTermSchema)
+    label = fields.String(metadata={"description": "For a check: what was checked, how and when.",
+                                    "example": "Enhanced DBS with adults' barred list, Update Service status checked on 12 March 2026"})
+    value = fields.String(metadata={"description": "For a check: the date an officer verified it.", "example": "2026-03-12"})
+
+
+class OrganizationIdentifierSchema(_Strict):
+    id = fields.String(metadata={"format": "uuid"})
+    organization_id = fields.String(metadata={"format": "uuid"})
+    identifier_type = fields.String()
+    identifier = fields.String()
+
+
+class OrganizationSummarySchema(_Strict):
+    id = fields.String(metadata={"format": "uuid"})
+    name = fields.String()
+    description = fields.String()
+    website = fields.String()
+    uri = fields.String(metadata={"description": "The provider's public profile."})
+
+
+class LocationSchema(_Strict):
+    id = fields.String(metadata={"format": "uuid"})
+    location_type = fields.String()
+    name = fields.String()
+    description = fields.String()
+    latitude = fields.Float(metadata={"description": "The postcode district's centre, never an address."})
+    longitude = fields.Float()
+    addresses = fields.List(fields.Dict(), metadata={"description": "Always empty: no addresses are published."})
+    accessibility = fields.List(fields.Dict())
+    attributes = fields.List(fields.Dict())
+
+
+class ScheduleSchema(_Strict):
+    id = fields.String(metadata={"format": "uuid"})
+    service_id = fields.String(metadata={"format": "uuid"})
+    freq = fields.String()
+    interval = fields.Integer()
+    byday = fields.String()
+    description = fields.String()
+
+
+class ServiceAreaSchema(_Strict):
+    id = fields.String(metadata={"format": "uuid"})
+    service_id = fields.String(metadata={"format": "uuid"})
+    name = fields.String()
+    service_area = fields.String()
+    description = fields.String()
+
+
+class LanguageSchema(_Strict):
+    id = fields.String(metadata={"format": "uuid"})
+    service_id = fields.String(metadata={"format": "uuid"})
+    name = fields.String()
+    code = fields.String()
+
+
+class CostOptionSchema(_Strict):
+    id = fields.String(metadata={"format": "uuid"})
+    service_id = fields.String(metadata={"format": "uuid"})
+    option = fields.String()
+    amount = fields.Float()
+    currency = fields.String()
+    amount_description = fields.String()
+
+
+class ServiceAtLocationLinkSchema(_Strict):
+    id = fields.String(metadata={"format": "uuid"})
+    service_id = fields.String(metadata={"format": "uuid"})
+    location_id = fields.String(metadata={"format": "uuid"})
+    location = fields.Nested(LocationSchema)
+
+
+class ServiceSummarySchema(_Strict):
+    id = fields.String(metadata={"format": "uuid"})
+    organization_id = fields.String(metadata={"format": "uuid"})
+    name = fields.String()
+    description = fields.String()
+    url = fields.String()
+    status = fields.String()
+    accreditations = fields.String(metadata={"description": "Every current check, in words."})
+    assured_date = fields.String(metadata={"description": "The date of the newest check verification."})
+    last_modified = fields.String(metadata={"format": "date-time"})
+    organization = fields.Nested(OrganizationSummarySchema)
+
+
+class ServiceSchema(ServiceSummarySchema):
+    schedules = fields.List(fields.Nested(ScheduleSchema))
+    service_areas = fields.List(fields.Nested(ServiceAreaSchema))
+    service_at_locations = fields.List(fields.Nested(ServiceAtLocationLinkSchema))
+    languages = fields.List(fields.Nested(LanguageSchema))
+    funding = fields.List(fields.Dict())
+    cost_options = fields.List(fields.Nested(CostOptionSchema))
+    contacts = fields.List(fields.Dict())
+    attributes = fields.List(fields.Nested(AttributeSchema))
+
+
+class OrganizationSchema(OrganizationSummarySchema):
+    organization_identifiers = fields.List(fields.Nested(OrganizationIdentifierSchema))
+    attributes = fields.List(fields.Nested(AttributeSchema))
+    services = fields.List(fields.Nested(ServiceSchema))
+
+
+class ServiceAtLocationSummarySchema(_Strict):
+    id = fields.String(metadata={"format": "uuid"})
+    service_id = fields.String(metadata={"format": "uuid"})
+    location_id = fields.String(metadata={"format": "uuid"})
+    location = fields.Nested(LocationSchema)
+    service = fields.Nested(ServiceSummarySchema)
+
+
+class ServiceAtLocationSchema(ServiceAtLocationSummarySchema):
+    service = fields.Nested(ServiceSchema)
+
+
+class ServicePageSchema(PageSchema):
+    contents = fields.List(fields.Nested(ServiceSummarySchema))
+
+
+class ServiceAtLocationPageSchema(PageSchema):
+    contents = fields.List(fields.Nested(ServiceAtLocationSummarySchema))
+
+
+class OrganizationPageSchema(PageSchema):
+    contents = fields.List(fields.Nested(OrganizationSummarySchema))
+
+
+class TaxonomyPageSchema(PageSchema):
+    contents = fields.List(fields.Nested(TaxonomySchema))
+
+
+class TaxonomyTermPageSchema(PageSchema):
+    contents = fields.List(fields.Nested(TaxonomyTermSchema))
+
+
+class FeedInfoSchema(_Strict):
+    version = fields.String(metadata={"description": "HSDS version of this API.", "example": "3.0"})
+    profile = fields.String(metadata={"description": "The HSDS profile this feed follows."})
+    openapi_url = fields.String(metadata={"description": "The OpenAPI document describing this feed."})
