@@ -65,7 +65,16 @@ class Config:
 
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
+    # If Redis goes away, count in this process's memory instead of failing
+    # every limited request; a short timeout keeps a hung Redis from stalling pages.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
+    # How many reverse proxies (load balancer, TLS terminator) stand in front of
+    # the app: their X-Forwarded-For / -Proto entries are believed, no others.
+    TRUSTED_PROXY_COUNT = _env_int("TRUSTED_PROXY_COUNT", 0)
     SIGN_IN_RATE_LIMIT = os.environ.get("SIGN_IN_RATE_LIMIT", "10 per minute")
+    # Per account (normalised email), whatever addresses the attempts come from.
+    SIGN_IN_EMAIL_RATE_LIMIT = os.environ.get("SIGN_IN_EMAIL_RATE_LIMIT", "20 per hour")
     SIGN_UP_RATE_LIMIT = os.environ.get("SIGN_UP_RATE_LIMIT", "5 per minute")
 
     PASSWORD_RESET_MAX_AGE = _env_int("PASSWORD_RESET_MAX_AGE", 3600)  # seconds
@@ -137,6 +146,8 @@ class ProductionConfig(Config):
     PREFERRED_URL_SCHEME = "https"
     # Browsers remember to use https only; production is only ever served over TLS.
     HSTS_SECONDS = _env_int("HSTS_SECONDS", 365 * 24 * 3600)
+    # No default: behind a proxy, 0 would make every client look like the proxy.
+    TRUSTED_PROXY_COUNT = int(os.environ["TRUSTED_PROXY_COUNT"]) if os.environ.get("TRUSTED_PROXY_COUNT") else None
 
 
 CONFIGS = {
@@ -173,6 +184,16 @@ def check_production(config: dict) -> None:
     parts = urlsplit(public_url)
     if parts.scheme != "https" or not parts.hostname:
         raise ConfigurationError("PUBLIC_URL must be an https:// address in production.")
+    if str(config.get("RATELIMIT_STORAGE_URI") or "memory://").startswith("memory://"):
+        raise ConfigurationError(
+            "RATELIMIT_STORAGE_URI must name a shared store such as redis://host:6379 in production: "
+            "in-memory limits are per process, so every worker would grant its own attempts."
+        )
+    if config.get("TRUSTED_PROXY_COUNT") is None:
+        raise ConfigurationError(
+            "TRUSTED_PROXY_COUNT must be set in production: the number of proxies in front of the app "
+            "(1 behind one load balancer, 0 when clients connect directly)."
+        )
 
 
 def public_host(public_url: str) -> str:

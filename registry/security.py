@@ -11,6 +11,7 @@ from typing import Callable, TypeVar
 
 from flask import Flask, Request, Response, current_app, request
 from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 View = TypeVar("View", bound=Callable)
 
@@ -28,6 +29,12 @@ PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=
 
 
 def init_app(app: Flask) -> None:
+    proxies = app.config.get("TRUSTED_PROXY_COUNT") or 0
+    if proxies:
+        # Only the last `proxies` X-Forwarded-For entries were written by our
+        # own proxies; anything before them is whatever the client sent. The
+        # rate limits and session protection read request.remote_addr.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     app.request_class = RegistryRequest
     app.after_request(set_security_headers)
 

@@ -28,6 +28,15 @@ def _sign_up_limit() -> str:
     return current_app.config["SIGN_UP_RATE_LIMIT"]
 
 
+def _sign_in_email_limit() -> str:
+    return current_app.config["SIGN_IN_EMAIL_RATE_LIMIT"]
+
+
+def _email_key() -> str:
+    """Attempts on one account count together from every address (distributed guessing)."""
+    return "account:" + services.normalise_email(request.form.get("email", ""))
+
+
 def home_for(user) -> str:
     """Where a user lands after signing in."""
     if user.role == Role.PROVIDER:
@@ -60,6 +69,7 @@ def sign_up():
 
 @bp.route("/sign-in", methods=["GET", "POST"])
 @limiter.limit(_sign_in_limit, methods=["POST"])
+@limiter.limit(_sign_in_email_limit, key_func=_email_key, methods=["POST"])
 def sign_in():
     if current_user.is_authenticated:
         return redirect(home_for(current_user))

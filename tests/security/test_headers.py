@@ -6,11 +6,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from registry import create_app
 from registry.checks.models import Check
 from registry.extensions import db
 from tests.checks.conftest import add_check, officer_client, provider_client  # noqa: F401 (fixtures)
 from tests.conftest import PASSWORD
+from tests.security.conftest import production_app
 
 ROOT = Path(__file__).resolve().parents[2]
 REQUIRED_CSP = ["default-src 'self'", "frame-ancestors 'none'", "form-action 'self'", "base-uri 'none'", "object-src 'none'"]
@@ -55,8 +55,7 @@ def test_the_officer_document_preview_may_be_framed_by_our_own_pages_only(app, p
 
 
 def test_production_sends_hsts():
-    app = create_app({"REGISTRY_ENV": "production", "SECRET_KEY": "k" * 40, "SQLALCHEMY_DATABASE_URI": "sqlite://",
-                      "PUBLIC_URL": "https://registry.example.org"})
+    app = production_app()
     response = app.test_client().get("/no/such/page", headers={"Host": "registry.example.org"}, base_url="https://registry.example.org")
     assert re.fullmatch(r"max-age=\d{8,}; includeSubDomains", response.headers["Strict-Transport-Security"])
 

@@ -9,9 +9,10 @@ import pytest
 
 from config.settings import ConfigurationError
 from registry import create_app
+from tests.security.conftest import production_config
 
 ROOT = Path(__file__).resolve().parents[2]
-GOOD = {"REGISTRY_ENV": "production", "SECRET_KEY": "k" * 32, "SQLALCHEMY_DATABASE_URI": "sqlite://", "PUBLIC_URL": "https://registry.example.org"}
+GOOD = production_config(SECRET_KEY="k" * 32)
 
 
 def test_production_without_a_database_url_refuses_to_start_instead_of_using_sqlite(tmp_path, monkeypatch):
@@ -29,6 +30,17 @@ def test_production_refuses_a_short_secret_key(length):
 
 def test_production_starts_with_a_32_character_key():
     assert create_app(GOOD).config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_production_refuses_per_process_rate_limits():
+    with pytest.raises(ConfigurationError, match="RATELIMIT_STORAGE_URI"):
+        create_app({**GOOD, "RATELIMIT_STORAGE_URI": "memory://"})
+
+
+def test_production_must_be_told_how_many_proxies_to_trust():
+    with pytest.raises(ConfigurationError, match="TRUSTED_PROXY_COUNT"):
+        create_app({**GOOD, "TRUSTED_PROXY_COUNT": None})
+    assert create_app({**GOOD, "TRUSTED_PROXY_COUNT": 0})
 
 
 def test_an_unknown_registry_env_is_named():

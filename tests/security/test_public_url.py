@@ -5,16 +5,15 @@ import re
 import pytest
 
 from config.settings import ConfigurationError
-from registry import create_app
 from registry.mail import outbox_messages
 from tests.conftest import approve_checks
+from tests.security.conftest import production_app
 
 EVIL = {"Host": "evil.example"}
-REAL_SECRET = "s" * 40
 
 
 def _links(app) -> list[str]:
-    return [link for m in outbox_messages(app) for link in re.findall(r"https?://\S+", m.get_content())]
+    return [link for m in outbox_messages(app) for link in re.findall(r"https?://\S+", m.get_body(("plain",)).get_content())]
 
 
 def test_a_reset_requested_with_a_forged_host_emails_a_link_to_the_real_site(app, client, make_user):
@@ -46,10 +45,7 @@ def test_public_url_may_carry_a_path_prefix(app, make_user):
 
 
 def _production(**overrides):
-    config = {"REGISTRY_ENV": "production", "SECRET_KEY": REAL_SECRET, "SQLALCHEMY_DATABASE_URI": "sqlite://",
-              "PUBLIC_URL": "https://registry.example.org"}
-    config.update(overrides)
-    return create_app(config)
+    return production_app(**overrides)
 
 
 @pytest.mark.parametrize("public_url", [None, "", "http://registry.example.org", "registry.example.org"])

@@ -1,0 +1,84 @@
+"""Item 3: behind a proxy it still works; rate limits on real addresses and accounts; Redis outages."""
+
+import uuid
+
+import pytest
+
+from registry.extensions import limiter
+
+LIMITED = {"RATELIMIT_ENABLED": True, "SIGN_IN_RATE_LIMIT": "3 per minute", "SIGN_IN_EMAIL_RATE_LIMIT": "1000 per hour"}
+
+
+def _attempt(client, email="someone@example.com", password="wrong-password-1", **environ):
+    return client.post("/account/sign-in", data={"email": email, "password": password}, environ_overrides=environ)
+
+
+@pytest.mark.parametrize("app_config", [{**LIMITED, "TRUSTED_PROXY_COUNT": 1}])
+def test_behind_one_proxy_each_client_is_limited_on_its_own_address(client):
+    # Our proxy connects from 10.0.0.1 and appends the client's address.
+    via_proxy = {"REMOTE_ADDR": "10.0.0.1"}
+    alice = [_attempt(client, HTTP_X_FORWARDED_FOR="198.51.100.1", **via_proxy).status_code for _ in range(4)]
+    assert alice == [422, 422, 422, 429]
+    # Another client behind the same proxy is not blocked by Alice's attempts.
+    assert _attempt(client, HTTP_X_FORWARDED_FOR="198.51.100.2", **via_proxy).status_code == 422
+
+
+@pytest.mark.parametrize("app_config", [{**LIMITED, "TRUSTED_PROXY_COUNT": 1}])
+def test_a_client_cannot_escape_the_limit_by_writing_its_own_x_forwarded_for(client):
+    statuses = [
+        _attempt(client, HTTP_X_FORWARDED_FOR=f"203.0.113.{n}, 198.51.100.1", REMOTE_ADDR="10.0.0.1").status_code
+        for n in range(4)
+    ]
+    assert statuses == [422, 422, 422, 429]
+
+
+@pytest.mark.parametrize("app_config", [{"TRUSTED_PROXY_COUNT": 1}])
+def test_the_app_sees_the_client_address_and_scheme_the_proxy_reports(app, client):
+    from flask import request
+
+    @app.get("/_whoami")
+    def whoami():
+        return {"address": request.remote_addr, "scheme": request.scheme}
+
+    seen = client.get("/_whoami", environ_overrides={"REMOTE_ADDR": "10.0.0.1", "HTTP_X_FORWARDED_FOR": "203.0.113.9, 198.51.100.1",
+                                                     "HTTP_X_FORWARDED_PROTO": "https"}).get_json()
+    assert seen == {"address": "198.51.100.1", "scheme": "https"}
+
+
+@pytest.mark.parametrize("app_config", [{**LIMITED, "TRUSTED_PROXY_COUNT": 0}])
+def test_without_a_trusted_proxy_x_forwarded_for_is_ignored(client):
+    statuses = [_attempt(client, HTTP_X_FORWARDED_FOR=f"203.0.113.{n}").status_code for n in range(4)]
+    assert statuses == [422, 422, 422, 429]
+
+
+@pytest.mark.parametrize("app_config", [{"RATELIMIT_ENABLED": True, "SIGN_IN_RATE_LIMIT": "1000 per minute", "SIGN_IN_EMAIL_RATE_LIMIT": "3 per hour"}])
+def test_sign_in_attempts_on_one_account_are_limited_from_every_address(client, make_user):
+    make_user("recipient", email="rosa@example.com")
+    spellings = ["rosa@example.com", "ROSA@example.com", " Rosa@Example.com ", "rosa@EXAMPLE.COM"]
+    statuses = [_attempt(client, email, REMOTE_ADDR=f"203.0.113.{n}").status_code for n, email in enumerate(spellings)]
+    assert statuses == [422, 422, 422, 429]
+    # Other accounts are unaffected.
+    assert _attempt(client, "someone-else@example.com", REMOTE_ADDR="203.0.113.99").status_code == 422
+
+
+@pytest.fixture
+def restore_limiter():
+    yield
+    # The limiter is one object shared by every app in the test run; an outage
+    # seen by one test must not leave the next ones on the fallback.
+    limiter._storage_dead = False
+
+
+@pytest.mark.parametrize("app_config", [{**LIMITED, "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
+                                         "RATELIMIT_KEY_PREFIX": f"test-security-{uuid.uuid4().hex}"}])
+def test_limits_are_kept_in_the_real_redis(client, restore_limiter):
+    statuses = [_attempt(client).status_code for _ in range(4)]
+    assert statuses == [422, 422, 422, 429]
+
+
+@pytest.mark.parametrize("app_config", [{**LIMITED, "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:1/0"}])
+def test_a_redis_outage_falls_back_to_memory_instead_of_failing(client, make_user, restore_limiter):
+    make_user("recipient", email="rosa@example.com")
+    statuses = [_attempt(client).status_code for _ in range(4)]
+    assert 500 not in statuses
+    assert statuses[-1] == 429  # still limited, in this process's memory
