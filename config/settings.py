@@ -13,6 +13,9 @@ from urllib.parse import urlsplit
 
 DEFAULT_SECRET_KEY = "dev-only-not-secret"
 MIN_SECRET_KEY_LENGTH = 32
+# Keys the audit log's hashes outside development; anyone who knows it can
+# forge a chain, so production refuses this one.
+DEFAULT_AUDIT_HMAC_KEY = "dev-only-audit-key-not-secret"
 
 
 def _env_int(name: str, default: int) -> int:
@@ -56,6 +59,13 @@ class Config:
     # Applied outbox rows are kept this long; a node further behind must rebuild its index.
     SEARCH_OUTBOX_RETENTION_DAYS = _env_int("SEARCH_OUTBOX_RETENTION_DAYS", 7)
     MAIL_OUTBOX_DIR = os.environ.get("MAIL_OUTBOX_DIR")  # default: instance/outbox
+    # The audit log's hashes are HMAC-SHA256 with this key, which must live outside
+    # the database (environment / secret store), so database access alone cannot
+    # rewrite an event and recompute a hash that fits.
+    AUDIT_HMAC_KEY = os.environ.get("AUDIT_HMAC_KEY", DEFAULT_AUDIT_HMAC_KEY)
+    # What `flask audit verify` saw last (count, head id and hash), kept outside the
+    # database so a log cut short is noticed. Default: instance/audit-checkpoint.json.
+    AUDIT_CHECKPOINT_FILE = os.environ.get("AUDIT_CHECKPOINT_FILE")
     MAIL_SERVER = os.environ.get("MAIL_SERVER")
     MAIL_PORT = _env_int("MAIL_PORT", 587)
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
@@ -194,6 +204,14 @@ def check_production(config: dict) -> None:
             "TRUSTED_PROXY_COUNT must be set in production: the number of proxies in front of the app "
             "(1 behind one load balancer, 0 when clients connect directly)."
         )
+    audit_key = config.get("AUDIT_HMAC_KEY")
+    if audit_key in (None, "", DEFAULT_AUDIT_HMAC_KEY) or audit_key == secret:
+        raise ConfigurationError(
+            "AUDIT_HMAC_KEY must be set to its own secret in production (not the SECRET_KEY): "
+            "it keys the audit log's hashes and must stay outside the database."
+        )
+    if len(audit_key) < MIN_SECRET_KEY_LENGTH:
+        raise ConfigurationError(f"AUDIT_HMAC_KEY is too short: use at least {MIN_SECRET_KEY_LENGTH} random characters.")
 
 
 def public_host(public_url: str) -> str:

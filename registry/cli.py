@@ -96,14 +96,25 @@ def seed_command(if_empty: bool, provider_count: int) -> None:
 
 @audit_cli.command("verify")
 def audit_verify_command() -> None:
-    """Check the audit log's hash chain; exits non-zero at the first broken link."""
+    """Check the audit log's keyed hash chain against the last checkpoint; exits 1 at the first break.
+
+    On success it writes a new checkpoint (event count, head id and hash) to
+    AUDIT_CHECKPOINT_FILE and the log, so the next run notices events cut off the end.
+    """
     from registry.safeguarding import audit
 
-    result = audit.verify()
+    path = audit.checkpoint_path()
+    result = audit.verify_with_checkpoint(path)
     if result.ok:
         click.echo(f"ok {result.count} events")
+        click.echo(f"checkpoint: head event {result.head_id}, written to {path}")
         return
-    click.echo(f"broken at event {result.broken_event_id}: {result.reason} ({result.count} events verified before it)")
+    where = f"broken at event {result.broken_event_id}" if result.broken_event_id is not None else "broken"
+    if result.against_checkpoint:
+        detail = f"the chain of {result.count} events is intact but disagrees with the checkpoint {path}, left as it was"
+    else:
+        detail = f"{result.count} events verified before it"
+    click.echo(f"{where}: {result.reason} ({detail})")
     raise SystemExit(1)
 
 

@@ -24,15 +24,17 @@ ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct-horse-battery"
 
 
-def _taxonomy_migration():
-    path = next((ROOT / "migrations" / "versions").glob("0002_*.py"))
-    spec = importlib.util.spec_from_file_location("taxonomy_migration", path)
+def _migration(number: str, name: str):
+    path = next((ROOT / "migrations" / "versions").glob(f"{number}_*.py"))
+    spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
-TAXONOMY = _taxonomy_migration()
+TAXONOMY = _migration("0002", "taxonomy_migration")
+# The audit log's append-only triggers, as the migration installs them.
+AUDIT_TRIGGERS = _migration("0008", "audit_triggers_migration")
 
 
 def _database_params():
@@ -66,15 +68,24 @@ def database_url(request, tmp_path_factory):
 
 
 def _empty_tables() -> None:
-    """Delete every row, then put the seeded taxonomy back."""
+    """Delete every row, then put the seeded taxonomy back.
+
+    The audit log refuses DELETE (SQLite) and TRUNCATE (PostgreSQL), so the
+    wipe lifts that trigger and restores it in the same transaction: no test
+    ever runs against an audit table that accepts deletes.
+    """
     tables = [t for t in reversed(db.metadata.sorted_tables)]
     with db.engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             names = ", ".join(f'"{t.name}"' for t in tables)
+            conn.execute(sa.text(f"ALTER TABLE audit_events DISABLE TRIGGER {AUDIT_TRIGGERS.POSTGRES_TRUNCATE_TRIGGER}"))
             conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            conn.execute(sa.text(f"ALTER TABLE audit_events ENABLE TRIGGER {AUDIT_TRIGGERS.POSTGRES_TRUNCATE_TRIGGER}"))
         else:
+            conn.execute(sa.text(f"DROP TRIGGER {AUDIT_TRIGGERS.SQLITE_DELETE_TRIGGER}"))
             for table in tables:
                 conn.execute(table.delete())
+            conn.execute(sa.text(AUDIT_TRIGGERS.SQLITE_TRIGGERS[AUDIT_TRIGGERS.SQLITE_DELETE_TRIGGER]))
         conn.execute(db.metadata.tables["service_types"].insert(), TAXONOMY.service_rows())
         conn.execute(db.metadata.tables["service_requirements"].insert(), TAXONOMY.requirement_rows())
         if conn.dialect.name == "postgresql":
@@ -88,6 +99,7 @@ def make_app(database_url: str, tmp_path: Path, **overrides):
         "DOCUMENTS_DIR": str(tmp_path / "documents"),
         "SEARCH_INDEX_DIR": str(tmp_path / "search-index"),
         "MAIL_OUTBOX_DIR": str(tmp_path / "outbox"),
+        "AUDIT_CHECKPOINT_FILE": str(tmp_path / "audit-checkpoint.json"),
         "SERVER_NAME": "registry.test",
     }
     config.update(overrides)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.extensions import db
@@ -21,6 +21,14 @@ DIMENSIONS = {
 
 class Enquiry(db.Model):
     __tablename__ = "enquiries"
+    # One open conversation per recipient and provider, held by the database so
+    # two posts at the same moment cannot both open one (migration 0008).
+    __table_args__ = (
+        Index(
+            "uq_enquiries_one_open", "recipient_id", "provider_id", unique=True,
+            sqlite_where=text("status = 'open'"), postgresql_where=text("status = 'open'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     recipient_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)

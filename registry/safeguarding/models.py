@@ -11,15 +11,22 @@ from registry.extensions import db
 from registry.models import utcnow
 
 GENESIS_HASH = "0" * 64
+# How an event's hash was computed: plain SHA-256 (events written before the
+# log was keyed) or HMAC-SHA256 with AUDIT_HMAC_KEY, a secret kept outside the
+# database. Every new event is keyed.
+UNKEYED = "sha256"
+KEYED = "hmac-sha256"
 
 
 class AuditEvent(db.Model):
     """One thing an officer (or the system) did.
 
-    Each event stores the previous event's hash and its own SHA-256 over a
-    canonical serialisation, so altering, removing or reordering any row
-    breaks the chain. ``prev_hash`` is unique: two writers racing for the
-    same position cannot both commit, so the chain never forks.
+    Each event stores the previous event's hash and its own HMAC-SHA256 (keyed
+    with a secret the database does not hold) over a canonical serialisation,
+    so altering, removing or reordering any row breaks the chain, and someone
+    with only the database cannot compute a hash that fits. ``prev_hash`` is
+    unique: two writers racing for the same position cannot both commit, so
+    the chain never forks.
     """
 
     __tablename__ = "audit_events"
@@ -34,5 +41,7 @@ class AuditEvent(db.Model):
     details: Mapped[str] = mapped_column(Text, default="{}")  # canonical JSON
     prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # A row written without a scheme counts as unkeyed, which verify refuses after a keyed one.
+    hash_scheme: Mapped[str] = mapped_column(String(20), default=KEYED, server_default=UNKEYED)
 
     actor = relationship("User")

@@ -85,7 +85,7 @@ def test_production_refuses_a_missing_or_default_secret_key(secret):
 
 
 def test_production_starts_with_a_real_secret(tmp_path):
-    app = create_app({"REGISTRY_ENV": "production", "SECRET_KEY": os.urandom(16).hex(), "SQLALCHEMY_DATABASE_URI": "sqlite://", "PUBLIC_URL": "https://registry.example.org",
+    app = create_app({"REGISTRY_ENV": "production", "SECRET_KEY": os.urandom(16).hex(), "AUDIT_HMAC_KEY": os.urandom(16).hex(), "SQLALCHEMY_DATABASE_URI": "sqlite://", "PUBLIC_URL": "https://registry.example.org",
                       "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379", "TRUSTED_PROXY_COUNT": 1})
     assert app.config["SESSION_COOKIE_SECURE"] is True
 
