@@ -73,15 +73,18 @@ def send_enquiry(recipient: User, provider: Provider, service_slug: str, when_ne
         raise ReviewError(f"Say when you need help in at most {MAX_WHEN} characters.")
     _check_message(message)
     # One open conversation per provider keeps a provider's inbox free of repeats.
+    already_open_message = "You already have an open enquiry with this provider: carry on the conversation there."
     already_open = db.session.scalar(
         select(Enquiry.id).where(Enquiry.recipient_id == recipient.id, Enquiry.provider_id == provider.id, Enquiry.status == "open")
     )
     if already_open is not None:
-        raise ReviewError("You already have an open enquiry with this provider: carry on the conversation there.")
+        raise ReviewError(already_open_message)
     enquiry = Enquiry(recipient=recipient, provider=provider, service_type=row.service_type, when_needed=when_needed.strip())
     enquiry.messages.append(EnquiryMessage(author=recipient, body=message.strip()))
     db.session.add(enquiry)
-    db.session.flush()
+    # Two posts at the same moment both pass the check above; the partial unique
+    # index (uq_enquiries_one_open) lets only one commit, and the other gets the same message.
+    _flush_once(already_open_message)
     _tell(provider.user, f"New enquiry from {recipient.name}", f"{recipient.name} asks about {row.service_type.name.lower()} ({when_needed}):\n\n{message}", enquiry)
     return enquiry
 
