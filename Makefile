@@ -23,7 +23,8 @@ run: $(VENV)/.installed
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo seed --if-empty
 	$(BIN)/flask search rebuild
-	$(BIN)/flask run --port $(PORT)
+	@# The worker (email, expiry, retention, search catch-up) runs beside the web server and stops with it.
+	$(BIN)/flask worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; $(BIN)/flask run --port $(PORT)
 
 test: $(VENV)/.installed-test browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

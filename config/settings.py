@@ -49,6 +49,8 @@ class Config:
     S3_REGION = os.environ.get("S3_REGION", "eu-west-2")
     S3_ENDPOINT_URL = os.environ.get("S3_ENDPOINT_URL")
     S3_SERVER_SIDE_ENCRYPTION = os.environ.get("S3_SERVER_SIDE_ENCRYPTION", "AES256")
+    # Per try (two tries): well inside gunicorn's worker timeout (deploy/gunicorn.conf.py).
+    S3_TIMEOUT_SECONDS = float(os.environ.get("S3_TIMEOUT_SECONDS", "10"))
     SEARCH_INDEX_DIR = os.environ.get("SEARCH_INDEX_DIR")  # default: instance/search-index
     # How long a request waits for another process's index write before leaving it to the next sync.
     SEARCH_LOCK_TIMEOUT = float(os.environ.get("SEARCH_LOCK_TIMEOUT", "0.5"))
@@ -72,6 +74,12 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "1") == "1"
     MAIL_SENDER = os.environ.get("MAIL_SENDER", "Trusted Care Registry <no-reply@trustedcare.example>")
+    MAIL_TIMEOUT = float(os.environ.get("MAIL_TIMEOUT", "10"))  # seconds per SMTP connection (the worker's, never a request's)
+    MAIL_MAX_ATTEMPTS = _env_int("MAIL_MAX_ATTEMPTS", 12)  # then the email is marked failed and shown to officers
+    # /readyz: a job is stale once its last success is older than this many intervals (plus a minute).
+    WORKER_STALE_FACTOR = float(os.environ.get("WORKER_STALE_FACTOR", "3"))
+    # /readyz: not ready when a change has waited this long without reaching this node's index.
+    READY_SEARCH_LAG_SECONDS = _env_int("READY_SEARCH_LAG_SECONDS", 120)
 
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True

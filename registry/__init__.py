@@ -124,6 +124,8 @@ def _import_models() -> None:
     """Make every table known to SQLAlchemy (and so to Alembic's autogenerate)."""
     import registry.accounts.models  # noqa: F401
     import registry.checks.models  # noqa: F401
+    import registry.jobs  # noqa: F401
+    import registry.mail  # noqa: F401
     import registry.providers.models  # noqa: F401
     import registry.reviews.models  # noqa: F401
     import registry.safeguarding.models  # noqa: F401

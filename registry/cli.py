@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from registry.extensions import db
 
@@ -14,6 +14,7 @@ audit_cli = AppGroup("audit", help="The audit log.")
 search_cli = AppGroup("search", help="The search index.")
 checks_cli = AppGroup("checks", help="Background checks.")
 documents_cli = AppGroup("documents", help="Check documents.")
+mail_cli = AppGroup("mail", help="Outgoing email.")
 
 
 def _as_of(value: str | None):
@@ -144,6 +145,32 @@ def search_rebuild_command(procs: int) -> None:
     click.echo(f"Rebuilt the search index: {count} listed providers.")
 
 
+@click.command("worker")
+@with_appcontext
+@click.option("--once", is_flag=True, help="Run every job once and stop (cron, tests).")
+def worker_command(once: bool) -> None:
+    """Run the scheduled jobs: email, search catch-up, expiry, retention, outbox pruning."""
+    from registry.jobs import JOBS, run_job, run_worker
+
+    app = current_app._get_current_object()
+    if once:
+        for job in JOBS:
+            summary = run_job(app, job)
+            click.echo(f"{job.name}: {summary if summary is not None else 'skipped (another worker is running it)'}")
+        return
+    click.echo("Worker running: " + ", ".join(f"{job.name} every {job.every_seconds}s" for job in JOBS))
+    run_worker(app)
+
+
+@mail_cli.command("send")
+def mail_send_command() -> None:
+    """Deliver the emails that are due now (the worker does this every few seconds)."""
+    from registry.mail import deliver_pending
+
+    sent, failed = deliver_pending(current_app._get_current_object())
+    click.echo(f"{sent} emails sent, {failed} to retry.")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
@@ -151,3 +178,5 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(search_cli)
     app.cli.add_command(checks_cli)
     app.cli.add_command(documents_cli)
+    app.cli.add_command(mail_cli)
+    app.cli.add_command(worker_command)

@@ -6,6 +6,7 @@ import logging
 
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
 from registry.extensions import db
@@ -44,6 +45,29 @@ def handle_untrusted_host(error: SecurityError):
     return "Bad request: this server does not answer to that host name.\n", 400, {"Content-Type": "text/plain; charset=utf-8"}
 
 
+def handle_database_error(error: DBAPIError):
+    """A database that is down or read-only gets a 503 that touches nothing but static text."""
+    try:
+        db.session.rollback()
+    except DBAPIError:
+        pass  # the connection is gone; nothing was written
+    if not _database_unavailable(error):
+        return handle_unexpected(error)
+    log.error("database unavailable on %s %s: %s", request.method, request.path, type(error.orig).__name__)
+    headers = {"Retry-After": "30", "Cache-Control": "no-store"}
+    if wants_json():
+        return jsonify(error={"code": "unavailable", "message": "The registry is briefly unavailable. Please try again in a minute."}), 503, headers
+    # No base template: it asks for the signed-in user, which needs the database.
+    return render_template("errors/unavailable.html"), 503, headers
+
+
+def _database_unavailable(error: DBAPIError) -> bool:
+    if isinstance(error, OperationalError) or error.connection_invalidated:
+        return True
+    # PostgreSQL in read-only mode (a replica, or a primary during maintenance).
+    return type(error.orig).__name__ == "ReadOnlySqlTransaction"
+
+
 def handle_unexpected(error: Exception):
     db.session.rollback()
     log.exception("unhandled error on %s %s", request.method, request.path)
@@ -54,4 +78,5 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(SecurityError, handle_untrusted_host)
     app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(DBAPIError, handle_database_error)
     app.register_error_handler(Exception, handle_unexpected)

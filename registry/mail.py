@@ -1,9 +1,17 @@
-"""Outgoing email.
+"""Outgoing email, through an outbox table.
 
-By default each message is written to ``MAIL_OUTBOX_DIR`` as an ``.eml`` file
-and logged, so the whole registry runs without a mail server; with
-``MAIL_SERVER`` set it is sent by SMTP. Messages go out only after the
-database transaction that caused them commits.
+:func:`send_email` writes the message to ``outgoing_emails`` in the caller's
+transaction, so an email exists exactly when the change it reports was
+committed. Delivery happens later and never inside a request's time:
+
+* without ``MAIL_SERVER`` each message is written to ``MAIL_OUTBOX_DIR`` as
+  an ``.eml`` file straight after the commit (local disk, no waiting), so the
+  whole registry runs without a mail server;
+* with ``MAIL_SERVER`` the worker (``flask worker``, or ``flask mail send``)
+  sends pending messages by SMTP, retrying with growing delays, so a dead
+  mail server loses nothing and slows no one.
+
+Bodies are never logged: they carry names, reasons and links.
 """
 
 from __future__ import annotations
@@ -12,42 +20,131 @@ import logging
 import os
 import smtplib
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
 
-from flask import Flask, current_app
+from flask import Flask, current_app, render_template
+from sqlalchemy import DateTime, String, Text, func, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from registry.aftercommit import after_commit
 from registry.extensions import db
 from registry.forms import single_line
+from registry.models import utcnow
 
 log = logging.getLogger(__name__)
+# Seconds before retry n (1-based); the last one repeats until MAIL_MAX_ATTEMPTS.
+RETRY_DELAYS = (30, 120, 600, 1800, 3600)
+SEND_BATCH = 50
+
+
+class OutgoingEmail(db.Model):
+    """One email, written with the change it reports and delivered after the commit."""
+
+    __tablename__ = "outgoing_emails"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[str] = mapped_column(String(200), unique=True)
+    recipient: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(300))
+    body_text: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    failed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # gave up after MAIL_MAX_ATTEMPTS
+    last_error: Mapped[str | None] = mapped_column(String(300))
 
 
 def init_app(app: Flask) -> None:
     os.makedirs(app.config["MAIL_OUTBOX_DIR"], exist_ok=True)
 
 
-def send_email(to: str, subject: str, body: str) -> None:
-    """Queue an email to ``to``; it is delivered after the current commit."""
-    if current_app.config.get("MAIL_SUPPRESS"):
-        return
-    message = EmailMessage()
-    message["From"] = current_app.config["MAIL_SENDER"]
-    message["To"] = single_line(to)
+def send_email(to: str, subject: str, body: str) -> OutgoingEmail | None:
+    """Queue an email to ``to`` in the current transaction; delivered after the commit.
+
+    ``body`` is plain text (paragraphs split by blank lines); the HTML part
+    is rendered from the same text by ``templates/emails/message.html``.
+    """
+    config = current_app.config
+    if config.get("MAIL_SUPPRESS"):
+        return None
+    domain = config["MAIL_SENDER"].rsplit("@", 1)[-1].strip("> ") or "trustedcare.example"
     # Subjects quote stored text (review titles, provider names): a line break
-    # there would make EmailMessage refuse the header and the whole request fail.
-    message["Subject"] = single_line(subject)
-    message["Date"] = datetime.now(timezone.utc).strftime("%a, %d %b %Y %H:%M:%S +0000")
-    message.set_content(body)
-    app = current_app._get_current_object()
-    after_commit(db.session, lambda: _deliver(app, message))
+    # there would make EmailMessage refuse the header.
+    email = OutgoingEmail(
+        message_id=make_msgid(domain=domain),
+        recipient=single_line(to),
+        subject=single_line(subject)[:300],
+        body_text=render_template("emails/message.txt", body=body),
+        body_html=render_template("emails/message.html", paragraphs=[p.strip() for p in body.split("\n\n") if p.strip()]),
+    )
+    db.session.add(email)
+    db.session.flush()
+    if not config.get("MAIL_SERVER"):
+        app = current_app._get_current_object()
+        after_commit(db.session, lambda: deliver_pending(app), key="mail-delivery")
+    return email
 
 
-def _deliver(app: Flask, message: EmailMessage) -> None:
+def build_message(email: OutgoingEmail, sender: str) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = email.recipient
+    message["Subject"] = email.subject
+    message["Message-ID"] = email.message_id
+    message["Date"] = format_datetime(_aware(email.created_at))
+    message.set_content(email.body_text)
+    message.add_alternative(email.body_html, subtype="html")
+    return message
+
+
+def deliver_pending(app: Flask, now: datetime | None = None) -> tuple[int, int]:
+    """Deliver the emails that are due; returns ``(sent, failed)`` counts for this round."""
+    now = now or utcnow()
+    sent = failed = 0
+    with app.app_context(), Session(db.engine) as session:
+        due = select(OutgoingEmail).where(
+            OutgoingEmail.sent_at.is_(None), OutgoingEmail.failed_at.is_(None), OutgoingEmail.next_attempt_at <= now
+        ).order_by(OutgoingEmail.id).limit(1)
+        if session.get_bind().dialect.name == "postgresql":
+            # Several workers share the queue: each takes a row no other has locked.
+            due = due.with_for_update(skip_locked=True)
+        for _ in range(SEND_BATCH):
+            email = session.scalars(due).first()
+            if email is None:
+                break
+            try:
+                _transport(app, build_message(email, app.config["MAIL_SENDER"]))
+            except (OSError, smtplib.SMTPException) as error:
+                _schedule_retry(email, error, now, app.config["MAIL_MAX_ATTEMPTS"])
+                failed += 1
+            else:
+                email.sent_at, email.last_error = utcnow(), None
+                sent += 1
+                log.info("email %s sent to %s", email.message_id, email.recipient)
+            email.attempts += 1
+            session.commit()  # one row at a time: a message sent is never sent again
+    return sent, failed
+
+
+def _schedule_retry(email: OutgoingEmail, error: Exception, now: datetime, max_attempts: int) -> None:
+    email.last_error = f"{type(error).__name__}: {error}"[:300]
+    if email.attempts + 1 >= max_attempts:
+        email.failed_at = now
+        log.error("email %s to %s given up after %d attempts: %s", email.message_id, email.recipient, email.attempts + 1, email.last_error)
+        return
+    delay = RETRY_DELAYS[min(email.attempts, len(RETRY_DELAYS) - 1)]
+    email.next_attempt_at = now + timedelta(seconds=delay)
+    log.warning("email %s not delivered (%s); retrying in %ds", email.message_id, email.last_error, delay)
+
+
+def _transport(app: Flask, message: EmailMessage) -> None:
     config = app.config
     if config.get("MAIL_SERVER"):
-        with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=10) as smtp:
+        with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=config["MAIL_TIMEOUT"]) as smtp:
             if config.get("MAIL_USE_TLS"):
                 smtp.starttls()
             if config.get("MAIL_USERNAME"):
@@ -58,11 +155,23 @@ def _deliver(app: Flask, message: EmailMessage) -> None:
         path = os.path.join(config["MAIL_OUTBOX_DIR"], f"{stamp}-{uuid.uuid4().hex[:8]}.eml")
         with open(path, "wb") as handle:
             handle.write(bytes(message))
-    log.info("email to %s: %s\n%s", message["To"], message["Subject"], message.get_content())
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite hands back naive datetimes; every stored time is UTC.
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def mail_backlog(session) -> dict:
+    """What is waiting and what was given up, for officers and /readyz."""
+    waiting = (OutgoingEmail.sent_at.is_(None), OutgoingEmail.failed_at.is_(None))
+    pending, oldest = session.execute(select(func.count(OutgoingEmail.id), func.min(OutgoingEmail.created_at)).where(*waiting)).one()
+    failed = session.scalar(select(func.count(OutgoingEmail.id)).where(OutgoingEmail.failed_at.is_not(None)))
+    return {"pending": pending, "failed": failed, "oldest_pending": None if oldest is None else _aware(oldest)}
 
 
 def outbox_messages(app: Flask) -> list[EmailMessage]:
-    """The messages written to the local outbox, oldest first (for tests and demos)."""
+    """The messages written to the local outbox folder, oldest first (for tests and demos)."""
     from email import policy
     from email.parser import BytesParser
 

@@ -153,15 +153,18 @@ class S3DocumentStore:
         endpoint_url: str | None = None,
         server_side_encryption: str | None = "AES256",
         client: Any = None,
+        timeout_seconds: float = 10.0,
     ):
         self.bucket = bucket
         self.prefix = prefix
         self.endpoint_url = endpoint_url
         self.sse = server_side_encryption
         # One client per store (so per app): clients are thread-safe and pool connections.
+        # Two tries of at most ``timeout_seconds`` each stay well inside the
+        # web worker's own timeout, so a dead store gives a clear error, not a killed worker.
         self.client = client or boto3.client(
             "s3", region_name=region, endpoint_url=endpoint_url,
-            config=BotoConfig(retries={"max_attempts": 2}, connect_timeout=5, read_timeout=30),
+            config=BotoConfig(retries={"max_attempts": 2}, connect_timeout=min(5.0, timeout_seconds), read_timeout=timeout_seconds),
         )
 
     def _fail(self, error: Exception, action: str) -> StorageError:
@@ -253,6 +256,7 @@ def init_app(app: Flask) -> None:
             region=app.config.get("S3_REGION") or None,
             endpoint_url=app.config.get("S3_ENDPOINT_URL") or None,
             server_side_encryption=None if sse.lower() in ("", "none") else sse,
+            timeout_seconds=app.config["S3_TIMEOUT_SECONDS"],
         )
     elif kind == "local":
         root = os.path.realpath(app.config.get("DOCUMENTS_DIR") or os.path.join(app.instance_path, "documents"))

@@ -39,6 +39,10 @@ def test_no_get_route_answers_garbage_with_a_500(app, make_user, make_provider, 
     for url in _urls(app, slug):
         for query in ({}, GARBAGE):
             response = client.get(url, query_string=query)
+            if url in ("/healthz", "/readyz") and response.status_code == 503:
+                # A truthful "not ready" (no worker has run in this test), never a crash.
+                assert response.get_json()["status"] == "unavailable"
+                continue
             assert response.status_code < 500, (role, url, query, response.status_code)
 
 

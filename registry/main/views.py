@@ -11,6 +11,8 @@ from registry.accounts.models import Role
 from registry.auth import role_required
 from registry.checks.services import queue
 from registry.extensions import db
+from registry.jobs import job_status
+from registry.mail import mail_backlog
 from registry.main import bp
 from registry.models import utcnow
 from registry.providers.services import all_service_types
@@ -28,7 +30,10 @@ def staff_home():
     target = current_app.config["REVIEW_TARGET_DAYS"]
     now = utcnow().replace(tzinfo=None)
     overdue = sum(1 for c in waiting if (now - c.submitted_at.replace(tzinfo=None)).days > target)
-    return render_template("main/staff_home.html", queue_count=len(waiting), overdue_count=overdue, target_days=target)
+    return render_template(
+        "main/staff_home.html", queue_count=len(waiting), overdue_count=overdue, target_days=target,
+        jobs=job_status(db.session), mail=mail_backlog(db.session),
+    )
 
 
 @bp.get("/healthz")
@@ -39,6 +44,15 @@ def healthz():
         db.session.rollback()
         return jsonify(status="unavailable", database="unreachable"), 503
     return jsonify(status="ok", database="ok")
+
+
+@bp.get("/readyz")
+def readyz():
+    """Ready to serve: database readable, this node's index answering and caught up, the worker alive."""
+    from registry.main.readiness import readiness
+
+    report = readiness(current_app._get_current_object())
+    return jsonify(report), 200 if report["status"] == "ready" else 503
 
 
 @bp.get("/how-it-works")

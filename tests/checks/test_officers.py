@@ -67,7 +67,7 @@ def test_officer_approves_a_pas_checks_and_the_pa_becomes_listed_but_a_rejection
     assert _provider_status(app, slug) == ("submitted", [])
     assert app.test_client().get("/api/v1/search", query_string={"postcode": "LS6"}).get_json()["results"] == []
     mail = outbox_messages(app)[-1]
-    assert mail["To"] == "pat@example.com" and "The policy schedule is missing." in mail.get_content()
+    assert mail["To"] == "pat@example.com" and "The policy schedule is missing." in mail.get_body(("plain",)).get_content()
     assert "The policy schedule is missing." in client.get("/dashboard").get_data(as_text=True)
 
     # The PA replaces the rejected check; once it is approved the PA is listed and searchable.

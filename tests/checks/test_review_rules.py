@@ -135,7 +135,7 @@ def test_emails_name_the_check_as_people_write_it(app, provider_client, officer_
     officer_client().post(f"/officer/checks/{check_id}/approve", data={"method": "video", "valid_until": "2027-03-01", "version": _version(app, check_id)})
     mail = outbox_messages(app)[-1]
     assert mail["Subject"] == "Your DBS check is approved"
-    assert "valid until 1 March 2027" in mail.get_content()
+    assert "valid until 1 March 2027" in mail.get_body(("plain",)).get_content()
 
 
 def test_a_renewed_check_is_neither_reminded_nor_reported_lapsed(app, runner, make_provider):

@@ -142,7 +142,7 @@ def test_change_password(client, auth, make_user):
 
 
 def _reset_link(app) -> str:
-    body = outbox_messages(app)[-1].get_content()
+    body = outbox_messages(app)[-1].get_body(("plain",)).get_content()
     return re.search(r"https?://\S+/account/reset/\S+", body).group(0).split("registry.test", 1)[1]
 
 

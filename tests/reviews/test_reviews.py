@@ -186,7 +186,7 @@ def test_enquiries_only_reach_listed_providers(app, make_provider, make_user):
 
 
 def _invitation_link(app):
-    body = outbox_messages(app)[-1].get_content()
+    body = outbox_messages(app)[-1].get_body(("plain",)).get_content()
     return re.search(r"https?://\S+/invitations/\S+", body).group(0).split("registry.test", 1)[1]
 
 

@@ -175,7 +175,7 @@ def test_each_message_is_emailed_to_the_other_person(app, engaged):
         enquiry_id = db.session.scalar(select(Enquiry.id))
     recipient.post(f"/enquiries/{enquiry_id}", data={"body": "Thank you!"})
     last = outbox_messages(app)[-1]
-    assert last["To"] == "kim@example.com" and "Thank you!" in last.get_content()
+    assert last["To"] == "kim@example.com" and "Thank you!" in last.get_body(("plain",)).get_content()
     assert recipient.post(f"/enquiries/{enquiry_id}", data={"body": " "}).status_code == 422
 
 
@@ -344,8 +344,8 @@ def test_the_provider_hears_of_a_new_review_and_the_author_of_its_removal(app, e
         report_id = db.session.scalar(select(ReviewReport.id))
     officer.post(f"/officer/review-reports/{report_id}/remove", data={"text": "Not a real engagement."})
     to_provider, to_author = outbox_messages(app)[-2:]
-    assert to_provider["To"] == "kim@example.com" and "removed it" in to_provider.get_content()
-    assert to_author["To"] == "rosa@example.com" and "Not a real engagement." in to_author.get_content()
+    assert to_provider["To"] == "kim@example.com" and "removed it" in to_provider.get_body(("plain",)).get_content()
+    assert to_author["To"] == "rosa@example.com" and "Not a real engagement." in to_author.get_body(("plain",)).get_content()
 
 
 def test_suspending_from_a_concern_links_it_and_starts_the_investigation(app, listed, make_user):

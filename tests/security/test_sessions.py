@@ -55,7 +55,7 @@ def test_a_password_reset_ends_every_session(app, client, make_user):
     email = make_user("recipient")
     attacker = _device(app, email, remember=True)
     client.post("/account/forgot-password", data={"email": email})
-    link = re.search(r"http://registry\.test(/account/reset/\S+)", outbox_messages(app)[-1].get_content()).group(1)
+    link = re.search(r"http://registry\.test(/account/reset/\S+)", outbox_messages(app)[-1].get_body(("plain",)).get_content()).group(1)
     assert client.post(link, data={"new_password": NEW, "confirm": NEW}).status_code == 302
     assert not _signed_in(attacker)
     assert not _signed_in(_remember_only(attacker))
