@@ -137,9 +137,8 @@ def load_services(keys: list[tuple[int, int]]) -> list[ProviderService]:
         select(ProviderService)
         .where(tuple_(ProviderService.provider_id, ProviderService.service_type_id).in_(keys))
         .options(
-            joinedload(ProviderService.provider).options(
-                selectinload(Provider.checks), selectinload(Provider.language_rows), selectinload(Provider.services),
-            )
+            # Checks and languages are on every page; a provider's other services only in full views.
+            joinedload(ProviderService.provider).options(selectinload(Provider.checks), selectinload(Provider.language_rows))
         )
     ).unique().all()
     by_key = {(row.provider_id, row.service_type_id): row for row in rows}
