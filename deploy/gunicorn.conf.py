@@ -1,0 +1,24 @@
+"""gunicorn settings for the registry: `gunicorn -c deploy/gunicorn.conf.py wsgi:app`.
+
+Every value can be overridden by the environment variable named beside it.
+"""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
+# Sync workers: each request is short (search answers from memory); two per core.
+workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2))
+worker_class = "sync"
+# Longer than S3 (2 tries x S3_TIMEOUT_SECONDS) and the database's statement
+# timeout, so a slow dependency ends in a clear error, not a killed worker.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
+graceful_timeout = 30
+keepalive = 5
+# Recycle workers now and then so no slow leak lives for ever.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "5000"))
+max_requests_jitter = 500
+accesslog = "-"
+errorlog = "-"
+# Not preloaded: each worker opens its own search index and database pool after the fork.
+preload_app = False

@@ -1,0 +1,138 @@
+"""The registry as production runs it: gunicorn with several worker processes over one database and index.
+
+Each test starts a real gunicorn on a free local port. Officers act through
+HTTP; recipients search through HTTP; whichever worker answers must agree
+with the database, also after the index was locked during the change and
+after gunicorn was killed outright.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+from whoosh import index as whoosh_index
+
+from registry.extensions import db
+from registry.providers.services import get_by_slug
+from registry.searching.services import rebuild, search_index
+from tests.conftest import PASSWORD, approve_checks
+
+ROOT = Path(__file__).resolve().parents[2]
+WORKERS = 3
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def gunicorn(app, database_url, tmp_path):
+    """Start (and restart) gunicorn serving this test's database and index folder."""
+    port = _free_port()
+    env = {
+        **os.environ,
+        "REGISTRY_ENV": "testing",
+        "DATABASE_URL": database_url,
+        "SEARCH_INDEX_DIR": app.config["SEARCH_INDEX_DIR"],
+        "MAIL_OUTBOX_DIR": app.config["MAIL_OUTBOX_DIR"],
+        "DOCUMENTS_DIR": app.config["DOCUMENTS_DIR"],
+        "SEARCH_CATCHUP_SECONDS": "0",
+        "REGISTRY_INSTANCE_PATH": str(tmp_path / "instance"),
+    }
+    procs = []
+    log = open(tmp_path / "gunicorn.log", "ab")
+
+    def start() -> str:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-w", str(WORKERS), "-b", f"127.0.0.1:{port}", "--timeout", "30", "--graceful-timeout", "2", "wsgi:app"],
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log, start_new_session=True,
+        )
+        procs.append(proc)
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(f"{base}/healthz", timeout=5).status_code == 200:
+                    return base
+            except requests.RequestException:  # not listening yet, or workers still booting
+                time.sleep(0.2)
+        os.killpg(proc.pid, signal.SIGKILL)
+        raise RuntimeError(f"gunicorn did not start; see {tmp_path / 'gunicorn.log'}")
+
+    def kill() -> None:
+        os.killpg(procs[-1].pid, signal.SIGKILL)  # master and workers, no clean shutdown
+        procs[-1].wait(10)
+
+    start.kill = kill
+    yield start
+    for proc in procs:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(20)
+    log.close()
+
+
+def _search(base: str) -> set[str]:
+    response = requests.get(f"{base}/api/v1/search", params={"postcode": "LS6"}, timeout=5)
+    assert response.status_code == 200, response.text
+    return {r["slug"] for r in response.json()["results"]}
+
+
+def _officer(base: str, email: str) -> requests.Session:
+    session = requests.Session()
+    assert session.post(f"{base}/account/sign-in", data={"email": email, "password": PASSWORD}, allow_redirects=False, timeout=5).status_code == 302
+    return session
+
+
+def _listed_pair(app, make_provider):
+    slugs = [make_provider(name=name, base_postcode="LS6 2AA") for name in ("Ann Carer", "Bea Carer")]
+    for slug in slugs:
+        approve_checks(app, slug)
+    with app.app_context():
+        rebuild(db.session, search_index())
+    return slugs
+
+
+def test_every_gunicorn_worker_stops_showing_a_suspended_provider_at_once(app, make_provider, make_user, gunicorn):
+    ann, bea = _listed_pair(app, make_provider)
+    base = gunicorn()
+    # Several rounds, so every worker process has answered at least once.
+    assert all(_search(base) == {ann, bea} for _ in range(WORKERS * 4))
+    officer = _officer(base, make_user("officer"))
+    response = officer.post(f"{base}/officer/providers/{ann}/suspend", data={"reason": "Police enquiry"}, allow_redirects=False, timeout=5)
+    assert response.status_code == 302
+    assert all(_search(base) == {bea} for _ in range(WORKERS * 4))
+    with app.app_context():
+        assert get_by_slug(ann).id not in search_index().ids()
+
+
+def test_a_suspension_made_while_the_index_is_locked_survives_a_killed_server(app, make_provider, make_user, gunicorn):
+    ann, bea = _listed_pair(app, make_provider)
+    base = gunicorn()
+    officer = _officer(base, make_user("officer"))
+    with app.app_context():
+        generation = os.path.join(search_index().directory, search_index().current_generation())
+    writer = whoosh_index.open_dir(generation).writer()  # another process holds the index
+    try:
+        response = officer.post(f"{base}/officer/providers/{ann}/suspend", data={"reason": "Police enquiry"}, allow_redirects=False, timeout=10)
+        assert response.status_code == 302  # the officer's action is saved whatever the index does
+        assert all(_search(base) == {bea} for _ in range(WORKERS * 4))  # the database check hides it
+        gunicorn.kill()  # the server dies before anything applied the change to the index
+    finally:
+        writer.cancel()
+    with app.app_context():
+        assert get_by_slug(ann).id in search_index().ids()  # still in the index...
+    base = gunicorn()
+    assert _search(base) == {bea}  # ...never shown, and the first search after the restart caught up
+    with app.app_context():
+        assert get_by_slug(ann).id not in search_index().ids()
