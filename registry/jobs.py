@@ -2,8 +2,8 @@
 
 One worker process per node runs every job on its own interval: lapsing
 checks and sending reminders, deleting scans past the retention period,
-pruning the search outbox, delivering email, and catching this node's
-search index up. Any number of workers may run at once: a job that must
+pruning the search outbox, delivering email, verifying the audit log, and
+catching this node's search index up. Any number of workers may run at once: a job that must
 run once for the whole registry takes a lock first (a PostgreSQL advisory
 lock, or a file lock beside a SQLite database) and is skipped by whoever
 does not get it. Each job records when it last succeeded, which officers
@@ -89,12 +89,27 @@ def _catch_up_search(app: Flask) -> str:
     return f"{sync_pending(db.session, search_index())} providers reindexed"
 
 
+class AuditLogBroken(RuntimeError):
+    """``flask audit verify`` found a break: recorded as the job's error, shown to officers."""
+
+
+def _verify_audit_log(app: Flask) -> str:
+    from registry.safeguarding import audit
+
+    result = audit.verify_with_checkpoint()
+    if not result.ok:
+        where = f" at event {result.broken_event_id}" if result.broken_event_id is not None else ""
+        raise AuditLogBroken(f"audit log broken{where}: {result.reason}")
+    return f"ok, {result.count} events"
+
+
 JOBS = (
     Job("mail", 10, _deliver_mail, title="Email delivery"),
     Job("search", 10, _catch_up_search, once_per_registry=False, title="Search index catch-up"),
     Job("expiry", 3600, _expire_checks, title="Check expiry and reminders"),
     Job("retention", 6 * 3600, _purge_documents, title="Document retention purge"),
     Job("outbox-prune", 24 * 3600, _prune_search_outbox, title="Search outbox pruning"),
+    Job("audit-verify", 24 * 3600, _verify_audit_log, title="Audit log verification"),
 )
 
 

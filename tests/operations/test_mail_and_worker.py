@@ -18,6 +18,7 @@ from registry.models import utcnow
 from registry.searching.models import SearchOutboxEntry
 from registry.searching.services import search_index
 from tests.conftest import approve_checks
+from tests.test_audit import tampering
 
 
 def _free_port() -> int:
@@ -175,3 +176,25 @@ def test_officers_see_when_each_job_last_ran(app, client, runner, make_user, aut
     runner.invoke(args=["worker", "--once"])
     page = client.get("/staff").get_data(as_text=True)
     assert "is the worker running?" not in page and "0 checks lapsed, 0 reminders" in page
+
+
+def test_the_worker_verifies_the_audit_log_and_officers_see_a_break(app, client, runner, make_user, auth):
+    from registry.safeguarding import audit
+    from registry.safeguarding.models import AuditEvent
+
+    officer = make_user("officer")
+    with app.app_context():
+        for n in range(3):
+            audit.record("test.event", SearchOutboxEntry(id=n), actor_id=None, details={"n": n})
+        db.session.commit()
+    assert "audit-verify: ok, 3 events" in runner.invoke(args=["worker", "--once"]).output
+    with app.app_context():
+        first = db.session.scalar(select(func.min(AuditEvent.id)))
+        db.session.rollback()
+        with tampering() as conn:  # someone with database access lifts the triggers and rewrites an event
+            conn.execute(AuditEvent.__table__.update().where(AuditEvent.id == first).values(details='{"n": 99}'))
+    output = runner.invoke(args=["worker", "--once"]).output
+    assert "audit-verify: failed: audit log broken at event" in output
+    auth.sign_in(officer)
+    page = client.get("/staff").get_data(as_text=True)
+    assert "Audit log verification" in page and "Last attempt failed" in page and "audit log broken" in page
