@@ -6,7 +6,7 @@ from functools import wraps
 from hashlib import sha512
 from urllib.parse import urlsplit
 
-from flask import abort, request
+from flask import abort, render_template, request
 from flask_login import current_user
 
 from registry.extensions import login_manager
@@ -48,6 +48,22 @@ def role_required(*roles: str):
         return wrapped
 
     return decorator
+
+
+def verified_email_required(view):
+    """Signed-in accounts that have not confirmed their email get a page asking them to (403).
+
+    Enquiries, reviews and concerns carry the registry's word that a real,
+    reachable person sent them. Put it below ``role_required`` / ``login_required``.
+    """
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if current_user.is_authenticated and not current_user.email_verified:
+            return render_template("accounts/verify_first.html"), 403
+        return view(*args, **kwargs)
+
+    return wrapped
 
 
 def safe_next_url(target: str | None) -> str | None:

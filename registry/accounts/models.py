@@ -34,6 +34,9 @@ class User(UserMixin, db.Model):
     # Carried in the session and the "keep me signed in" cookie (see get_id);
     # raising it ends every session of the account at once.
     session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
+    # When the owner opened the link we emailed; until then the account cannot
+    # enquire, review or raise a concern (see registry.auth.verified_email_required).
+    email_verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     @property
@@ -42,6 +45,10 @@ class User(UserMixin, db.Model):
 
     def get_id(self) -> str:
         return f"{self.id}.{self.session_epoch}"
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
 
     def has_role(self, *roles: str) -> bool:
         return self.role in roles

@@ -17,6 +17,7 @@ from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 from registry.accounts.models import Role, User
 from registry.extensions import db
+from registry.models import utcnow
 from registry.links import public_url_for
 from registry.mail import send_email
 
@@ -41,6 +42,10 @@ class InvalidResetLink(AccountError):
 
 
 class WeakPassword(AccountError):
+    pass
+
+
+class InvalidVerificationLink(AccountError):
     pass
 
 
@@ -97,10 +102,14 @@ def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(func.lower(User.email) == normalise_email(email)))
 
 
-def create_user(email: str, password: str, name: str, role: Role, password_hash: str | None = None) -> User:
+def create_user(
+    email: str, password: str, name: str, role: Role, password_hash: str | None = None, email_verified: bool = True
+) -> User:
     """Create an account; raises :class:`EmailTaken` if the email is in use.
 
-    ``password_hash`` lets bulk callers (the demo seed) reuse one hash of ``password``.
+    ``password_hash`` lets bulk callers (the demo seed) reuse one hash of
+    ``password``. Accounts made by an admin (CLI) or the seed count as
+    verified; self-registration (:func:`sign_up`) passes ``email_verified=False``.
     """
     if find_user_by_email(email):
         raise EmailTaken("An account with this email already exists. Sign in or reset your password.")
@@ -111,20 +120,82 @@ def create_user(email: str, password: str, name: str, role: Role, password_hash:
         password_hash=password_hash or hash_password(password),
         name=name.strip(),
         role=role,
+        email_verified_at=utcnow() if email_verified else None,
     )
     db.session.add(user)
     db.session.flush()
     return user
 
 
-def sign_up(email: str, password: str, name: str, account_type: str) -> User:
-    """Self-registration: a recipient, or a provider (organisation or PA) with a draft profile."""
+def sign_up(email: str, password: str, name: str, account_type: str) -> User | None:
+    """Self-registration: a recipient, or a provider (organisation or PA) with a draft profile.
+
+    Returns the new, unverified account after emailing it a confirmation
+    link. If the email already has an account, nothing is created: its owner
+    is emailed instead and None is returned. Both cases cost the same hashing
+    work, so the caller can answer alike and no one learns which emails have
+    accounts.
+    """
     from registry.providers.services import create_draft_profile
 
-    if account_type == Role.RECIPIENT:
-        return create_user(email, password, name, Role.RECIPIENT)
-    user = create_user(email, password, name, Role.PROVIDER)
-    create_draft_profile(user, kind=account_type, display_name=name)
+    check_new_password(password, email, name)
+    existing = find_user_by_email(email)
+    if existing is not None:
+        hash_password(password)  # the work a new account costs
+        _tell_already_registered(existing)
+        return None
+    role = Role.RECIPIENT if account_type == Role.RECIPIENT else Role.PROVIDER
+    user = create_user(email, password, name, role, email_verified=False)
+    if role == Role.PROVIDER:
+        create_draft_profile(user, kind=account_type, display_name=name)
+    send_verification(user)
+    return user
+
+
+def _verification_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="verify-email")
+
+
+def send_verification(user: User) -> None:
+    """Email the link that confirms ``user`` owns their email address."""
+    # The email is in the token, so a link only confirms the address it was sent to.
+    token = _verification_serializer().dumps({"id": user.id, "email": user.email})
+    link = public_url_for("accounts.verify_email", token=token)
+    days = current_app.config["VERIFY_EMAIL_MAX_AGE"] // 86400
+    send_email(
+        user.email,
+        "Confirm your email for the Trusted Care Registry",
+        f"Hello {user.name},\n\nOpen this link within {days} days to confirm this is your email address:\n\n{link}\n\n"
+        "Then sign in. Until you confirm it you cannot contact providers, review them or report a concern.\n\n"
+        "If you did not create an account, ignore this email.\n",
+    )
+
+
+def _tell_already_registered(user: User) -> None:
+    link = public_url_for("accounts.forgot_password")
+    send_email(
+        user.email,
+        "You already have a Trusted Care Registry account",
+        f"Hello {user.name},\n\nSomeone (perhaps you) tried to create an account with this email address, "
+        "which already has one. Nothing has changed.\n\n"
+        f"If it was you, sign in, or choose a new password here:\n\n{link}\n\nIf it was not you, ignore this email.\n",
+    )
+
+
+def verify_email(token: str) -> User:
+    """Mark the account the link was sent to as verified; raises :class:`InvalidVerificationLink`."""
+    try:
+        data = _verification_serializer().loads(token, max_age=current_app.config["VERIFY_EMAIL_MAX_AGE"])
+    except SignatureExpired:
+        raise InvalidVerificationLink("This confirmation link has expired. Sign in and ask for a new one.") from None
+    except BadSignature:
+        raise InvalidVerificationLink("This confirmation link is not valid.") from None
+    user = db.session.get(User, data.get("id")) if isinstance(data, dict) else None
+    if user is None or user.email != data.get("email"):
+        raise InvalidVerificationLink("This confirmation link is not valid.")
+    if user.email_verified_at is None:
+        user.email_verified_at = utcnow()
+        db.session.flush()
     return user
 
 

@@ -54,16 +54,20 @@ def sign_up():
     form = SignUpForm()
     if form.validate_on_submit():
         try:
-            user = services.sign_up(form.email.data, form.password.data, form.name.data, form.account_type.data)
-        except services.EmailTaken as error:
-            form.email.errors.append(str(error))
+            services.sign_up(form.email.data, form.password.data, form.name.data, form.account_type.data)
         except services.WeakPassword as error:
             form.password.errors.append(str(error))
         else:
             db.session.commit()
-            login_user(user)
-            flash("Welcome! Your account is ready.", "success")
-            return redirect(home_for(user))
+            # The same answer whether the email was new or already had an
+            # account (its owner got an email saying so): sign-up does not
+            # tell anyone which emails are registered.
+            flash(
+                f"Thank you. We have sent an email to {form.email.data}: open the link in it to confirm "
+                "your address, then sign in.",
+                "success",
+            )
+            return redirect(url_for("accounts.sign_in"))
     return render_template("accounts/sign_up.html", form=form), 200 if request.method == "GET" else 422
 
 
@@ -147,6 +151,32 @@ def forgot_password():
         return redirect(url_for("accounts.sign_in"))
     status = 422 if form.errors else 200
     return render_template("accounts/forgot_password.html", form=form), status
+
+
+@bp.get("/verify/<token>")
+def verify_email(token: str):
+    """The link in the confirmation email; it confirms the address but does not sign in."""
+    try:
+        services.verify_email(token)
+    except services.InvalidVerificationLink as error:
+        flash(str(error), "error")
+        return redirect(url_for("accounts.account" if current_user.is_authenticated else "accounts.sign_in"))
+    db.session.commit()
+    flash("Thank you: your email address is confirmed.", "success")
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user))
+    return redirect(url_for("accounts.sign_in"))
+
+
+@bp.post("/verify")
+@login_required
+@limiter.limit(_sign_up_limit)
+def resend_verification():
+    if not current_user.email_verified:
+        services.send_verification(current_user)
+        db.session.commit()
+    flash(f"We have sent a new confirmation link to {current_user.email}.", "info")
+    return redirect(safe_next_url(request.form.get("next")) or url_for("accounts.account"))
 
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])

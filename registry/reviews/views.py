@@ -7,7 +7,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
 
 from registry.accounts.models import Role
-from registry.auth import role_required
+from registry.auth import role_required, verified_email_required
 from registry.extensions import db, limiter
 from registry.providers.services import get_by_slug, is_publicly_visible
 from registry.reviews import bp, services
@@ -55,6 +55,7 @@ def _public_provider(slug: str):
 @bp.route("/providers/<slug>/enquire", methods=["GET", "POST"])
 @role_required(Role.RECIPIENT)
 @limiter.limit(_enquiry_limit, key_func=_signed_in_key, methods=["POST"])
+@verified_email_required
 def enquire(slug: str):
     """The profile's enquiry form posts here; a refused one is shown again with its errors."""
     provider = _public_provider(slug)
@@ -138,6 +139,7 @@ def invite():
 
 @bp.route("/invitations/<token>", methods=["GET", "POST"])
 @role_required(Role.RECIPIENT)
+@verified_email_required
 def accept_invitation(token: str):
     try:
         invitation = services.invitation_for(token)
@@ -164,6 +166,7 @@ def _review_input(form: ReviewForm) -> services.ReviewInput:
 
 @bp.route("/engagements/<int:engagement_id>/review", methods=["GET", "POST"])
 @role_required(Role.RECIPIENT)
+@verified_email_required
 def write_review(engagement_id: int):
     engagement = db.session.get(Engagement, engagement_id)
     if engagement is None or engagement.recipient_id != current_user.id:
@@ -216,6 +219,7 @@ def provider_action(review_id: int, action: str):
 @bp.route("/providers/<slug>/concern", methods=["GET", "POST"])
 @login_required
 @limiter.limit(_concern_limit, key_func=_signed_in_key, methods=["POST"])
+@verified_email_required
 def report_concern(slug: str):
     provider = _public_provider(slug)
     form = TextForm()

@@ -1,5 +1,7 @@
 """A personal assistant joins, fixes a mistake the form points out, and submits a profile."""
 
+import re
+
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -18,7 +20,14 @@ def fill(browser, name, value):
     field.send_keys(value)
 
 
-def test_a_pa_joins_builds_a_profile_and_submits_it(page):
+def _confirmation_path(app) -> str:
+    from registry.mail import outbox_messages
+
+    body = outbox_messages(app)[-1].get_body(("plain",)).get_content()
+    return re.search(r"https?://[^/\s]+(/account/verify/\S+)", body).group(1)
+
+
+def test_a_pa_joins_builds_a_profile_and_submits_it(app, page):
     browser, base = page
     browser.get(base + "/account/sign-up")
     browser.find_element(By.CSS_SELECTOR, "input[name=account_type][value=pa]").click()
@@ -26,6 +35,14 @@ def test_a_pa_joins_builds_a_profile_and_submits_it(page):
     fill(browser, "email", "aoife@example.com")
     fill(browser, "password", PASSWORD)
     fill(browser, "confirm", PASSWORD)
+    browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+
+    # She confirms her email from the link we sent, then signs in.
+    wait_for_text(browser, "open the link in it to confirm")
+    browser.get(base + _confirmation_path(app))
+    wait_for_text(browser, "your email address is confirmed")
+    fill(browser, "email", "aoife@example.com")
+    fill(browser, "password", PASSWORD)
     browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
 
     wait_for_text(browser, "Choose at least one service you offer.")

@@ -44,6 +44,8 @@ def pa(app, client, make_user):
         data={"account_type": "pa", "name": "Ceri Morgan", "email": "ceri@example.com", "password": PASSWORD, "confirm": PASSWORD},
     )
     assert response.status_code == 302
+    # Sign-up does not sign in (it answers alike for taken emails); the password does.
+    assert client.post("/account/sign-in", data={"email": "ceri@example.com", "password": PASSWORD}).status_code == 302
     return "ceri-morgan"
 
 
@@ -185,6 +187,7 @@ def test_organisation_fields(app, client):
         "/account/sign-up",
         data={"account_type": "organisation", "name": "Sunrise", "email": "s@example.com", "password": PASSWORD, "confirm": PASSWORD},
     )
+    client.post("/account/sign-in", data={"email": "s@example.com", "password": PASSWORD})
     bad = client.post("/dashboard/profile", data=_profile_form(cqc_provider_id="ABC", website="javascript:alert(1)"))
     assert bad.status_code == 422
     assert b"A CQC provider ID looks like" in bad.data and b"starting with https://" in bad.data

@@ -32,7 +32,7 @@ def test_review_and_enquiry_emails_link_to_the_real_site_whatever_the_host(app, 
     recipient.post(f"/providers/{slug}/enquire", headers=EVIL, data={"service": "companionship", "when_needed": "Tuesdays", "message": "Hello, could you visit?"})
     provider.post("/dashboard/invitations", headers=EVIL, data={"email": "dad@example.com"})
     links = _links(app)
-    assert len(links) == 2
+    assert {"verify", "enquiries", "invitations"} <= {link.split("/")[3] if "/account/" not in link else link.split("/")[4] for link in links}
     assert all(link.startswith("http://registry.test/") for link in links), links
 
 
