@@ -187,7 +187,8 @@ def run_worker(app: Flask, once: bool = False, tick_seconds: float = 1.0, stop: 
                 summary = run_job(app, job)
                 next_due[job.name] = now + job.every_seconds
                 if summary is not None:
-                    log.info("job %s: %s", job.name, summary)
+                    # The every-few-seconds jobs would fill the log with "0 emails sent".
+                    log.log(logging.DEBUG if job.every_seconds < 60 else logging.INFO, "job %s: %s", job.name, summary)
         if once or stop():
             return
         time.sleep(tick_seconds)
