@@ -81,6 +81,9 @@ class Config:
     # /readyz: not ready when a change has waited this long without reaching this node's index.
     READY_SEARCH_LAG_SECONDS = _env_int("READY_SEARCH_LAG_SECONDS", 120)
 
+    # A form's token lasts as long as the session, so a form left open while
+    # someone fetches their DBS certificate still saves (Flask-WTF's default is an hour).
+    WTF_CSRF_TIME_LIMIT = None
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     # If Redis goes away, count in this process's memory instead of failing

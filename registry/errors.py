@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
@@ -36,6 +36,11 @@ def handle_http_error(error: HTTPException):
 def handle_csrf_error(error: CSRFError):
     if wants_json():
         return jsonify(error={"code": "csrf_failed", "message": error.description}), 400
+    view = current_app.view_functions.get(request.endpoint or "")
+    if request.method == "POST" and getattr(view, "keeps_typed_text", False):
+        # Never a "Bad Request" page that throws away what someone typed: the
+        # view's own form refuses the token as well and draws itself again.
+        return view(**(request.view_args or {}))
     return render_template("errors/generic.html", error=error, csrf=True), 400
 
 

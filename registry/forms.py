@@ -60,6 +60,20 @@ class UKPostcode:
         field.data = place.postcode
 
 
+def keeps_typed_text(view):
+    """Mark a form page whose form is shown again, as typed, when its CSRF token is refused.
+
+    The token lasts as long as the session; when the session has changed
+    (signed out elsewhere, cookie lost) the error handler runs the view again.
+    Its FlaskForm refuses the token too, so nothing is saved, and the page
+    comes back with the person's text, a fresh token and a plain message.
+    Only for views that save nothing without validating a FlaskForm first.
+    Put it straight under the route decorator.
+    """
+    view.keeps_typed_text = True
+    return view
+
+
 class MultiCheckboxField(SelectMultipleField):
     """A list of checkboxes; works without JavaScript."""
 

@@ -7,6 +7,8 @@ from datetime import date, datetime
 from urllib.parse import urlencode
 
 from flask import Flask, request, url_for
+from flask_wtf import FlaskForm
+from jinja2 import pass_context
 
 from registry.reviews.models import DIMENSIONS
 from registry.providers.vocabulary import (
@@ -63,6 +65,12 @@ def modify_query(**changes) -> str:
     return url_for(request.endpoint, **(request.view_args or {})) + ("?" + urlencode(list(args.items(multi=True))) if args else "")
 
 
+@pass_context
+def page_has_errors(context) -> bool:
+    """Whether a form on this page was refused, so its title starts with "Error: " (GOV.UK pattern)."""
+    return any(isinstance(value, FlaskForm) and value.errors for value in context.values()) or bool(context.get("errors"))
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(money=money, rate_range=rate_range, long_date=long_date)
     app.jinja_env.globals.update(
@@ -76,4 +84,5 @@ def init_app(app: Flask) -> None:
         BADGE_LABELS=BADGE_LABELS,
         DIMENSIONS=DIMENSIONS,
         modify_query=modify_query,
+        page_has_errors=page_has_errors,
     )

@@ -14,6 +14,7 @@ from registry.extensions import db
 from registry.models import today
 from registry.money import to_pence, to_pounds
 from registry.providers import bp, services
+from registry.forms import keeps_typed_text
 from registry.providers.forms import ProfileForm
 from registry.providers.vocabulary import ProfileStatus
 from registry.reviews.forms import EnquiryForm
@@ -47,6 +48,7 @@ def dashboard():
 
 
 @bp.route("/dashboard/profile", methods=["GET", "POST"])
+@keeps_typed_text
 @role_required(Role.PROVIDER)
 def edit_profile():
     provider = _own_provider()

@@ -60,7 +60,12 @@ def test_a_pa_joins_builds_a_profile_and_submits_it(app, page):
     Select(browser.find_element(By.NAME, "gender")).select_by_value("female")
     browser.find_element(By.CSS_SELECTOR, ".profile-form button[type=submit]").click()
 
-    wait_for_text(browser, "Please correct the fields marked below.")
+    wait_for_text(browser, "There is a problem")
+    assert browser.title.startswith("Error: ")
+    # The summary takes focus on arrival, and its link takes the keyboard to the field.
+    assert browser.switch_to.active_element.get_attribute("class") == "error-summary"
+    browser.find_element(By.CSS_SELECTOR, ".error-summary a[href='#base_postcode']").click()
+    assert browser.switch_to.active_element.get_attribute("id") == "base_postcode"
     error = browser.find_element(By.ID, "base_postcode-error")
     assert "is not a UK postcode" in error.text
     # What was typed is kept, so only the postcode needs fixing.
