@@ -392,9 +392,10 @@ class SearchIndex:
                 # One delete query (one reader) for the whole batch; update_document
                 # would open a reader per document.
                 writer.delete_by_query(query.Or([query.Term("id", str(i)) for i in sorted(update.delete_ids)]))
+                names = set(ix.schema.names())  # a generation from before "display" lacks it until rebuilt
                 for doc in update.upserts.values():
                     if _usable(doc):
-                        writer.add_document(**whoosh_fields(doc))
+                        writer.add_document(**{k: v for k, v in whoosh_fields(doc).items() if k in names})
                 writer.commit()
             except BaseException:
                 writer.cancel()
@@ -519,9 +520,9 @@ class SearchIndex:
         best = self._best_scores(columns, rows, distances, relevance, q.radius_miles, _day(q))
         pages = math.ceil(total / per_page)
         chosen = _order(columns, rows, distances, best, q.sort, page * per_page)[(page - 1) * per_page:] if page <= pages else []
-        ids = columns.cols["id"]
+        today = _day(q)
         hits = [
-            SearchHit(id=int(ids[rows[i]]), distance_miles=float(distances[i]), relevance=float(relevance[i]), score=float(best[i]))
+            _hit(searcher.stored_fields(int(rows[i])), today, distance_miles=float(distances[i]), relevance=float(relevance[i]), score=float(best[i]))
             for i in chosen
         ]
         return SearchResult(hits=hits, total=total, page=page, pages=pages, facets=facets)
@@ -583,6 +584,25 @@ class SearchIndex:
         confidence = reviews / (reviews + REVIEWS_FOR_FULL_CONFIDENCE)
         proximity = np.clip(1.0 - distances / radius, 0.0, 1.0) if radius > 0 else np.zeros(len(rows))
         return W_VERIFICATION * verification + W_RATING * rating * confidence + W_PROXIMITY * proximity + W_TEXT * relevance
+
+
+def _hit(stored: dict, today: int, **scores) -> SearchHit:
+    """A hit with the display values stored for its document (a row's number is its document number)."""
+    (id_, _lat, _lon, _radius, kind, services, rate_min, rate_max, rating, reviews,
+     languages, _availability, _gender, badges, *_lengths) = stored["facts"]
+    valid = {code for code, until in services if until >= today}
+    display = stored.get("display")
+    if display is None:  # written before display values were stored
+        return SearchHit(id=int(id_), **scores)
+    slug, name, outcode, service_names = display
+    shown = [(code, label) for code, label in service_names if code in valid]
+    return SearchHit(
+        id=int(id_), slug=slug, name=name, kind=kind, outcode=outcode,
+        services=tuple(code for code, _ in shown), service_names=tuple(label for _, label in shown),
+        rate_min_pence=rate_min, rate_max_pence=rate_max, rating_score=rating, review_count=int(reviews),
+        languages=tuple(languages), badges=tuple(code for code, until in badges if until >= today),
+        **scores,
+    )
 
 
 def _availability_mask(day: int | None, part: int | None) -> int:

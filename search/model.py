@@ -89,13 +89,29 @@ class SearchHit:
 
     ``relevance`` is the text score scaled to 0..1 (1 for the best text match;
     0 without a text query); ``score`` is the best-match score the hit was
-    ranked by (see the package docstring), whatever the sort.
+    ranked by (see the package docstring), whatever the sort. The other
+    fields are the provider's display values as the index holds them.
     """
 
     id: int
     distance_miles: float
     relevance: float = 0.0
     score: float = 0.0
+    # What the index holds for the results page. Services and badges are
+    # those still valid on the query's date. ``slug`` is None for a document
+    # written before the index stored display values (rebuild to fill it).
+    slug: str | None = None
+    name: str = ""
+    kind: str = ""
+    outcode: str = ""
+    services: tuple[str, ...] = ()
+    service_names: tuple[str, ...] = ()
+    rate_min_pence: int | None = None
+    rate_max_pence: int | None = None
+    rating_score: float | None = None
+    review_count: int = 0
+    languages: tuple[str, ...] = ()
+    badges: tuple[str, ...] = ()
 
 
 @dataclass

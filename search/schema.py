@@ -28,13 +28,19 @@ _FIELD_PREFIX = re.compile(r"\b\w+:(?=\S)")
 
 
 def make_schema() -> fields.Schema:
-    """Id (indexed, unique), three text fields without positions, and the stored facts."""
+    """Id (indexed, unique), three text fields without positions, the stored facts and display values.
+
+    ``display`` holds what a results page shows and the facts lack (slug,
+    name, district, service names), so a page of hits needs no database
+    read to be drawn; it is read only for the hits on the page.
+    """
     return fields.Schema(
         id=fields.ID(unique=True),
         name=fields.TEXT(analyzer=_ANALYZER, phrase=False, field_boost=2.0),
         about=fields.TEXT(analyzer=_ANALYZER, phrase=False),
         services=fields.TEXT(analyzer=_ANALYZER, phrase=False, field_boost=1.5),
         facts=fields.STORED(),
+        display=fields.STORED(),
     )
 
 
@@ -96,7 +102,13 @@ def whoosh_fields(doc: ProviderDocument) -> dict:
         "about": doc.about or "",
         "services": " ".join(doc.service_names),
         "facts": facts(doc),
+        "display": display(doc),
     }
+
+
+def display(doc: ProviderDocument) -> tuple:
+    """``(slug, name, outcode, ((service slug, service name), ...))`` for the results page."""
+    return (doc.slug, doc.name, doc.outcode, tuple(zip(doc.listed_services, doc.service_names)))
 
 
 def query_terms(text: str) -> list[str]:

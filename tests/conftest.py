@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import re
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -121,6 +122,32 @@ def app(database_url, tmp_path, app_config):
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture
+def count_queries(app):
+    """``with count_queries() as statements:`` collects every SQL statement the app's engine runs.
+
+    For asserting that a page's queries stay bounded whatever the rows on it
+    (an N+1 shows up as a count that grows with the rows).
+    """
+
+    @contextmanager
+    def _counting():
+        with app.app_context():
+            engine = db.engine
+        statements: list[str] = []
+
+        def record(_conn, _cursor, statement, *_args):
+            statements.append(statement)
+
+        sa.event.listen(engine, "before_cursor_execute", record)
+        try:
+            yield statements
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", record)
+
+    return _counting
 
 
 @pytest.fixture

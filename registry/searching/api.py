@@ -6,16 +6,15 @@ from flask import request
 from marshmallow import ValidationError
 
 from registry.api import api_error, bp
-from registry.providers.services import all_service_types
 from registry.searching.presenters import present
 from registry.searching.schemas import SearchArgsSchema, SearchResponseSchema, args_to_dict, flatten_errors
-from registry.searching.services import run_search
+from registry.searching.services import run_search, searchable_services
 
 
 @bp.get("/search")
 def search():
     """Listed providers covering a postcode; same parameters as the search page."""
-    schema = SearchArgsSchema(service_slugs={t.slug for t in all_service_types()})
+    schema = SearchArgsSchema(service_slugs={t.slug for t in searchable_services()})
     try:
         args = schema.load(args_to_dict(request.args))
     except ValidationError as error:

@@ -3,7 +3,9 @@
 Before every flush, a listener looks at what the flush is about to write and
 adds one ``search_outbox`` row per provider whose search document it
 changes (the provider, its services and languages, its checks, its rating,
-or the name of a service it offers), in the same transaction. No feature
+or the name of a service it offers), in the same transaction, and a
+:data:`~registry.searching.taxonomy.TAXONOMY_CHANGED` row when a service
+type or its requirements change. No feature
 has to remember to ask for a reindex, and a rolled-back change leaves no
 row. After the commit the app applies the rows (:mod:`registry.searching.services`).
 """
@@ -17,9 +19,11 @@ from sqlalchemy import event, inspect, select
 from registry.aftercommit import after_commit
 from registry.models import utcnow
 from registry.checks.models import Check
-from registry.providers.models import Provider, ProviderLanguage, ProviderService, ServiceType
+from registry.providers.models import Provider, ProviderLanguage, ProviderService, ServiceRequirement, ServiceType
 from registry.reviews.models import ProviderRating
 from registry.searching.models import SearchOutboxEntry
+from registry.searching.taxonomy import TAXONOMY_CHANGED
+from registry.searching.taxonomy import forget as forget_taxonomy
 
 _PENDING = "search_outbox_providers"
 # Provider columns search never reads: changing only these writes no row.
@@ -39,7 +43,7 @@ def _affected(session) -> list:
     """What this flush changes that search shows, resolved to provider ids after it."""
     found = []
     for obj in (*session.new, *session.deleted):
-        if isinstance(obj, (Provider, *_PROVIDER_PARTS)):
+        if isinstance(obj, (Provider, *_PROVIDER_PARTS, ServiceType, ServiceRequirement)):
             found.append(obj)
     for obj in session.dirty:
         if isinstance(obj, Provider) and _changed(obj, _IGNORED_PROVIDER_COLUMNS):
@@ -47,6 +51,8 @@ def _affected(session) -> list:
         elif isinstance(obj, _PROVIDER_PARTS) and _changed(obj):
             found.append(obj)
         elif isinstance(obj, ServiceType) and _changed(obj, frozenset({"requirements"})):
+            found.append(obj)
+        elif isinstance(obj, ServiceRequirement) and _changed(obj):
             found.append(obj)
     return found
 
@@ -63,10 +69,16 @@ def _write_rows(session, _flush_context) -> None:
         return
     ids: set[int] = set()
     for obj in affected:
+        if isinstance(obj, (ServiceType, ServiceRequirement)):
+            # Every process's cached taxonomy (registry/searching/taxonomy.py) must reload.
+            ids.add(TAXONOMY_CHANGED)
+        if isinstance(obj, ServiceRequirement):
+            continue  # the listings it changes are recomputed, which writes their own rows
         if isinstance(obj, ServiceType):  # a renamed service shows on every provider offering it
-            ids.update(session.execute(
-                select(ProviderService.provider_id).where(ProviderService.service_type_id == obj.id)
-            ).scalars())
+            if obj.id is not None:
+                ids.update(session.execute(
+                    select(ProviderService.provider_id).where(ProviderService.service_type_id == obj.id)
+                ).scalars())
         else:
             provider_id = obj.id if isinstance(obj, Provider) else obj.provider_id
             if provider_id is not None:
@@ -78,6 +90,8 @@ def _write_rows(session, _flush_context) -> None:
         from registry.searching.services import sync_after_commit
 
         app = current_app._get_current_object()
+        if TAXONOMY_CHANGED in ids:
+            after_commit(session, lambda: forget_taxonomy(app), key="search-taxonomy")
         after_commit(session, lambda: sync_after_commit(app), key="search-sync")
 
 

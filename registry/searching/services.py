@@ -37,6 +37,9 @@ from registry.providers.models import Provider, ProviderService
 from registry.providers.vocabulary import DAYS, PARTS, ProfileStatus
 from registry.reviews.models import ProviderRating
 from registry.searching.models import SearchOutboxEntry
+from registry.searching.taxonomy import TAXONOMY_CHANGED, ServiceTypeEntry
+from registry.searching.taxonomy import service_types as taxonomy_service_types
+from registry.searching.taxonomy import forget_if_older as forget_taxonomy_if_older
 from search import IndexLocked, ProviderDocument, SearchIndex, SearchQuery, SearchResult
 from search.geo import outcode_centroids
 from search.index import IndexUpdate
@@ -71,6 +74,9 @@ def sync_after_commit(app: Flask) -> None:
 def catch_up_if_behind(app: Flask) -> None:
     """Before a search: apply rows other nodes wrote, at most once per ``SEARCH_CATCHUP_SECONDS``.
 
+    The same single query tells whether another process changed the
+    taxonomy, so this process's cached copy follows within that interval.
+
     Never waits for the index lock: whoever holds it is applying them already.
     """
     now = time.monotonic()
@@ -78,8 +84,13 @@ def catch_up_if_behind(app: Flask) -> None:
         return
     app.extensions["search_last_catch_up"] = now
     index = app.extensions["search_index"]
+    newest = select(func.max(SearchOutboxEntry.id))
     with Session(db.engine) as session:
-        latest = session.scalar(select(func.max(SearchOutboxEntry.id)))
+        # One query for both: the log's head, and its newest taxonomy change.
+        latest, taxonomy_change = session.execute(
+            select(newest.scalar_subquery(), newest.where(SearchOutboxEntry.provider_id == TAXONOMY_CHANGED).scalar_subquery())
+        ).one()
+        forget_taxonomy_if_older(app, taxonomy_change)
         if latest is None or latest <= index.applied_mark():
             return
         try:
@@ -213,9 +224,19 @@ def prune_outbox(session: Session, older_than_days: int) -> int:
     return result.rowcount
 
 
+def searchable_services() -> tuple[ServiceTypeEntry, ...]:
+    """Start of every search: catch up with the log if due, then the taxonomy to validate against.
+
+    In this order, so a taxonomy change another process made is seen by the
+    same request whose catch-up query noticed it.
+    """
+    app = current_app._get_current_object()
+    catch_up_if_behind(app)
+    return taxonomy_service_types(app)
+
+
 def run_search(args: dict) -> SearchResult:
-    """Search with parsed :class:`SearchArgsSchema` values."""
-    catch_up_if_behind(current_app._get_current_object())
+    """Search with parsed :class:`SearchArgsSchema` values (parsed against :func:`searchable_services`)."""
     place = args["place"]
     day = None if args["day"] is None else DAYS.index(args["day"])
     part = None if args["part"] is None else PARTS.index(args["part"])

@@ -6,16 +6,15 @@ from flask import render_template, request
 from flask_login import current_user
 from marshmallow import ValidationError
 
-from registry.providers.services import all_service_types
 from registry.searching import bp
 from registry.searching.presenters import present
 from registry.searching.schemas import BADGES, DEFAULT_RADIUS_MILES, SearchArgsSchema, args_to_dict, flatten_errors
-from registry.searching.services import run_search
+from registry.searching.services import run_search, searchable_services
 
 
 @bp.get("/search")
 def search_page():
-    service_types = all_service_types()
+    service_types = searchable_services()  # this process's copy: no query per search
     args = args_to_dict(request.args)
     if not args.get("postcode") and current_user.is_authenticated and current_user.home_postcode:
         args["postcode"] = current_user.home_postcode
