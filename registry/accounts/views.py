@@ -18,6 +18,7 @@ from registry.accounts.forms import (
 from registry.accounts.models import Role
 from registry.auth import safe_next_url
 from registry.extensions import db, limiter
+from registry.forms import keeps_typed_text
 
 
 def _sign_in_limit() -> str:
@@ -47,6 +48,7 @@ def home_for(user) -> str:
 
 
 @bp.route("/sign-up", methods=["GET", "POST"])
+@keeps_typed_text
 @limiter.limit(_sign_up_limit, methods=["POST"])
 def sign_up():
     if current_user.is_authenticated:
@@ -72,6 +74,7 @@ def sign_up():
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
+@keeps_typed_text
 @limiter.limit(_sign_in_limit, methods=["POST"])
 @limiter.limit(_sign_in_email_limit, key_func=_email_key, methods=["POST"])
 def sign_in():
@@ -105,6 +108,7 @@ def sign_out():
 
 
 @bp.route("/", methods=["GET", "POST"])
+@keeps_typed_text
 @login_required
 def account():
     form = AccountForm(obj=current_user)
@@ -118,6 +122,7 @@ def account():
 
 
 @bp.route("/password", methods=["GET", "POST"])
+@keeps_typed_text
 @login_required
 def change_password():
     form = ChangePasswordForm()
@@ -141,6 +146,7 @@ def change_password():
 
 
 @bp.route("/forgot-password", methods=["GET", "POST"])
+@keeps_typed_text
 @limiter.limit(_sign_up_limit, methods=["POST"])
 def forgot_password():
     form = ForgotPasswordForm()
@@ -180,6 +186,7 @@ def resend_verification():
 
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])
+@keeps_typed_text
 def reset_password(token: str):
     try:
         services.user_for_reset_token(token)

@@ -10,6 +10,7 @@ from registry.admin import bp, services
 from registry.admin.forms import ServiceForm, applies_to
 from registry.auth import role_required
 from registry.extensions import db
+from registry.forms import keeps_typed_text
 from registry.providers.models import ServiceType
 
 
@@ -20,6 +21,7 @@ def service_list():
 
 
 @bp.route("/services/<int:service_id>", methods=["GET", "POST"])
+@keeps_typed_text
 @role_required(Role.ADMIN)
 def edit_service(service_id: int):
     service = db.session.get(ServiceType, service_id) or abort(404)

@@ -14,6 +14,7 @@ from registry.checks.forms import FORMS, AppealForm, describe, ApproveForm, Reas
 from registry.checks.kinds import KIND_NAMES, KIND_PHRASES, CheckStatus
 from registry.checks.models import Check
 from registry.errors import handle_http_error
+from registry.forms import keeps_typed_text
 from registry.extensions import db
 from registry.models import today, utcnow
 from registry.providers.services import get_by_slug
@@ -38,6 +39,7 @@ def _own_check(check_id: int) -> Check:
 
 
 @bp.route("/dashboard/checks/new", methods=["GET", "POST"])
+@keeps_typed_text
 @accepts_upload
 @role_required(Role.PROVIDER)
 def add_check():

@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from registry.accounts.models import Role
 from registry.auth import role_required, verified_email_required
 from registry.extensions import db, limiter
+from registry.forms import keeps_typed_text
 from registry.providers.services import get_by_slug, is_publicly_visible
 from registry.reviews import bp, services
 from registry.reviews.forms import ConcernUpdateForm, EnquiryForm, InvitationForm, MessageForm, ReviewForm, TextForm
@@ -53,6 +54,7 @@ def _public_provider(slug: str):
 
 
 @bp.route("/providers/<slug>/enquire", methods=["GET", "POST"])
+@keeps_typed_text
 @role_required(Role.RECIPIENT)
 @limiter.limit(_enquiry_limit, key_func=_signed_in_key, methods=["POST"])
 @verified_email_required
@@ -87,6 +89,7 @@ def enquiries():
 
 
 @bp.route("/enquiries/<int:enquiry_id>", methods=["GET", "POST"])
+@keeps_typed_text
 @login_required
 def enquiry(enquiry_id: int):
     item = db.session.get(Enquiry, enquiry_id)
@@ -165,6 +168,7 @@ def _review_input(form: ReviewForm) -> services.ReviewInput:
 
 
 @bp.route("/engagements/<int:engagement_id>/review", methods=["GET", "POST"])
+@keeps_typed_text
 @role_required(Role.RECIPIENT)
 @verified_email_required
 def write_review(engagement_id: int):
@@ -217,6 +221,7 @@ def provider_action(review_id: int, action: str):
 
 
 @bp.route("/providers/<slug>/concern", methods=["GET", "POST"])
+@keeps_typed_text
 @login_required
 @limiter.limit(_concern_limit, key_func=_signed_in_key, methods=["POST"])
 @verified_email_required
@@ -248,6 +253,7 @@ def concern_queue():
 
 
 @bp.route("/officer/concerns/<int:concern_id>", methods=["GET", "POST"])
+@keeps_typed_text
 @role_required(*OFFICERS)
 def concern(concern_id: int):
     item = db.session.get(Concern, concern_id) or abort(404)

@@ -95,3 +95,16 @@ def test_a_form_left_open_for_three_hours_still_saves(app, client, make_provider
     assert client.post("/dashboard/profile", data=form).status_code == 302
     with app.app_context():
         assert db.session.scalar(select(Provider.display_name)) == "Ceri Morgan-Jones"
+
+
+@pytest.mark.parametrize("app_config", [{"WTF_CSRF_ENABLED": True}])
+@pytest.mark.parametrize("url, data, kept", [
+    ("/account/sign-up", {"account_type": "recipient", "name": "Rosa Lewis", "email": "rosa@example.com"}, "Rosa Lewis"),
+    ("/account/forgot-password", {"email": "rosa@example.com"}, "rosa@example.com"),
+])
+def test_signed_out_forms_also_come_back_as_typed(client, url, data, kept):
+    response = client.post(url, data={**data, "csrf_token": "stale"})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert kept in page and "Everything you typed is still below" in page
+    assert 'name="csrf_token" type="hidden" value="' in page

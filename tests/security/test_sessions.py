@@ -2,6 +2,7 @@
 
 import re
 
+from registry.extensions import db
 from registry.mail import outbox_messages
 from tests.conftest import PASSWORD
 
@@ -72,6 +73,15 @@ def test_a_stolen_cookie_replayed_with_a_forged_x_forwarded_for_is_refused(app, 
     assert response.status_code == 302  # sent to sign in
 
 
+def _password_hash(app, email):
+    from sqlalchemy import select
+
+    from registry.accounts.models import User
+
+    with app.app_context():
+        return db.session.scalar(select(User.password_hash).where(User.email == email))
+
+
 def test_signing_in_gives_a_fresh_csrf_token(app, make_user):
     app.config["WTF_CSRF_ENABLED"] = True
     email = make_user("recipient")
@@ -81,12 +91,14 @@ def test_signing_in_gives_a_fresh_csrf_token(app, make_user):
         page = client.get(path).get_data(as_text=True)
         return page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
 
+    stored = _password_hash(app, email)
     before = token("/account/sign-in")
     response = client.post("/account/sign-in", data={"email": email, "password": PASSWORD, "csrf_token": before})
     assert response.status_code == 302
     # The token from before sign-in no longer works for a signed-in form.
     refused = client.post("/account/password", data={"current_password": PASSWORD, "new_password": NEW, "confirm": NEW, "csrf_token": before})
-    assert refused.status_code == 400
+    assert refused.status_code == 422 and b"Everything you typed is still below" in refused.data  # nothing changed
+    assert _password_hash(app, email) == stored
     after = token("/account/password")
     ok = client.post("/account/password", data={"current_password": PASSWORD, "new_password": NEW, "confirm": NEW, "csrf_token": after})
     assert ok.status_code == 302
