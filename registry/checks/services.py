@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
 from flask import current_app
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from registry.accounts.models import User
@@ -27,6 +28,7 @@ from registry.checks.models import Check
 from registry.extensions import db
 from registry.mail import send_email
 from registry.models import utcnow
+from registry.paging import PER_PAGE, Page, paginate
 from registry.providers.models import Provider
 from registry.safeguarding import audit
 from registry.storage import document_store, new_key
@@ -226,15 +228,34 @@ def reinstate(provider: Provider, officer: User, note: str, today: date | None =
     send_email(provider.user.email, "Your listing is reinstated", f"Hello {provider.display_name},\n\nYour listing has been reinstated.\n\nTrusted Care Registry")
 
 
-def queue(kind: str | None = None, officer: User | None = None) -> list[Check]:
-    """Checks waiting for review, oldest first (appeals hidden from the officer who decided them)."""
-    query = select(Check).where(Check.status == CheckStatus.PENDING).order_by(Check.submitted_at, Check.id)
+def queue(kind: str | None = None, officer: User | None = None, page: int = 1, per_page: int = PER_PAGE) -> Page:
+    """One page of checks waiting for review, oldest first (appeals hidden from the officer who decided them).
+
+    Each check comes with its provider (the queue shows its name), so a page
+    costs two queries whatever its length.
+    """
+    query = (
+        select(Check).where(Check.status == CheckStatus.PENDING)
+        .options(joinedload(Check.provider))
+        .order_by(Check.submitted_at, Check.id)
+    )
     if kind:
         query = query.where(Check.kind == kind)
-    checks = list(db.session.scalars(query))
     if officer is not None:
-        checks = [c for c in checks if c.excluded_officer_id != officer.id]
-    return checks
+        query = query.where(or_(Check.excluded_officer_id.is_(None), Check.excluded_officer_id != officer.id))
+    return paginate(query, page, per_page)
+
+
+def queue_counts(officer: User | None, overdue_days: int, now: datetime) -> tuple[int, int]:
+    """How many checks wait for ``officer``, and how many of them longer than ``overdue_days`` (one query)."""
+    waiting = Check.status == CheckStatus.PENDING
+    if officer is not None:
+        waiting = waiting & or_(Check.excluded_officer_id.is_(None), Check.excluded_officer_id != officer.id)
+    overdue_before = now - timedelta(days=overdue_days + 1)
+    total, overdue = db.session.execute(
+        select(func.count(), func.count().filter(Check.submitted_at <= overdue_before)).where(waiting)
+    ).one()
+    return total, overdue
 
 
 @dataclass

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+import csv
+import io
+
+from flask import Response, abort, stream_with_context, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from marshmallow import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -18,7 +22,9 @@ from registry.forms import keeps_typed_text
 from registry.extensions import db
 from registry.models import today, utcnow
 from registry.providers.services import get_by_slug
+from registry.paging import page_number
 from registry.safeguarding import audit
+from registry.safeguarding.schemas import AuditFilterSchema
 from registry.security import accepts_upload
 from registry.storage import StorageError, document_store
 from registry.uploads import UploadError, check_upload
@@ -142,8 +148,8 @@ def officer_queue():
     kind = request.args.get("kind") or None
     if kind is not None and kind not in KIND_NAMES:
         abort(404)
-    checks = services.queue(kind=kind, officer=current_user)
-    return render_template("officers/queue.html", checks=checks, kind=kind, kinds=KIND_NAMES, now=utcnow(), target_days=current_app.config["REVIEW_TARGET_DAYS"])
+    page = services.queue(kind=kind, officer=current_user, page=page_number(request.args.get("page")))
+    return render_template("officers/queue.html", page=page, checks=page.items, kind=kind, kinds=KIND_NAMES, now=utcnow(), target_days=current_app.config["REVIEW_TARGET_DAYS"])
 
 
 @bp.get("/officer/checks/<int:check_id>")
@@ -249,12 +255,55 @@ def suspend_or_reinstate(slug: str, action: str):
     return redirect(url_for("checks.officer_provider", slug=slug))
 
 
+def _audit_filters() -> tuple[audit.EventFilters | None, dict, dict[str, list[str]]]:
+    """The audit page's filters from the query string: (filters or None when invalid, raw values, errors)."""
+    raw = request.args.to_dict()
+    try:
+        values = AuditFilterSchema().load(raw)
+    except ValidationError as error:
+        return None, raw, {k: v if isinstance(v, list) else [str(v)] for k, v in error.messages.items()}
+    provider_id = None
+    if values["provider"]:
+        provider = get_by_slug(values["provider"])
+        if provider is None:
+            return None, raw, {"provider": ["No provider has this slug."]}
+        provider_id = provider.id
+    filters = audit.EventFilters(actor=values["actor"], action=values["action"], provider_id=provider_id, since=values["since"], until=values["until"])
+    return filters, raw, {}
+
+
 @bp.get("/officer/audit")
 @role_required(*OFFICERS)
 def audit_log():
-    slug = request.args.get("provider") or None
-    provider = get_by_slug(slug) if slug else None
-    if slug and provider is None:
+    filters, raw, errors = _audit_filters()
+    if errors.get("provider") and len(errors) == 1:
         abort(404)
-    events = audit.events_for(provider_id=provider.id if provider else None)
-    return render_template("officers/audit.html", events=events, provider=provider)
+    page = audit.search_events(filters, page_number(request.args.get("page"))) if filters else None
+    provider = get_by_slug(raw["provider"]) if filters and filters.provider_id else None
+    return render_template("officers/audit.html", page=page, provider=provider, args=raw, errors=errors), 400 if errors else 200
+
+
+@bp.get("/officer/audit.csv")
+@role_required(*OFFICERS)
+def audit_export():
+    """Every event the filters match, as CSV; the export itself goes on the record first."""
+    filters, _raw, errors = _audit_filters()
+    if errors:
+        abort(400)
+    rows = audit.export_events(filters, officer_id=current_user.id)
+    db.session.commit()
+
+    def lines():
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(audit.EXPORT_COLUMNS)
+        for n, row in enumerate(rows, 1):
+            writer.writerow(row)
+            if n % 500 == 0:
+                yield buffer.getvalue()
+                buffer.seek(0)
+                buffer.truncate()
+        yield buffer.getvalue()
+
+    name = f"audit-log-{utcnow():%Y%m%d-%H%M%S}.csv"
+    return Response(stream_with_context(lines()), mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"'})

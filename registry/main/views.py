@@ -9,7 +9,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from registry.accounts.models import Role
 from registry.auth import role_required
-from registry.checks.services import queue
+from registry.checks.services import queue_counts
 from registry.extensions import db
 from registry.jobs import job_status
 from registry.mail import mail_backlog
@@ -26,12 +26,10 @@ def index():
 @bp.get("/staff")
 @role_required(Role.OFFICER, Role.ADMIN)
 def staff_home():
-    waiting = queue(officer=current_user)
     target = current_app.config["REVIEW_TARGET_DAYS"]
-    now = utcnow().replace(tzinfo=None)
-    overdue = sum(1 for c in waiting if (now - c.submitted_at.replace(tzinfo=None)).days > target)
+    waiting, overdue = queue_counts(current_user, target, utcnow())
     return render_template(
-        "main/staff_home.html", queue_count=len(waiting), overdue_count=overdue, target_days=target,
+        "main/staff_home.html", queue_count=waiting, overdue_count=overdue, target_days=target,
         jobs=job_status(db.session), mail=mail_backlog(db.session),
     )
 

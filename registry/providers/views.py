@@ -12,6 +12,7 @@ from registry.checks.forms import AppealForm
 from registry.checks.listing import requirement_states
 from registry.extensions import db
 from registry.models import today
+from registry.paging import Page, page_number
 from registry.money import to_pence, to_pounds
 from registry.providers import bp, services
 from registry.forms import keeps_typed_text
@@ -21,6 +22,8 @@ from registry.reviews.forms import EnquiryForm
 from registry.reviews.models import ProviderRating
 from registry.reviews.services import engagements_to_review, published_reviews
 from registry.providers.vocabulary import availability_mask
+
+REVIEWS_PER_PAGE = 10
 
 
 def _own_provider():
@@ -92,12 +95,16 @@ def public_profile(slug: str):
     if is_recipient and provider.status == ProfileStatus.LISTED:
         enquiry_form = EnquiryForm(formdata=None)
         enquiry_form.service.choices = [(t.slug, t.name) for t in provider.listed_service_types]
+    # The rating counts exactly the published reviews, so it sizes the pages without another query.
+    reviews_page = Page([], page_number(request.args.get("page")), REVIEWS_PER_PAGE, rating.review_count or 0)
+    reviews = published_reviews(provider, limit=REVIEWS_PER_PAGE, offset=(reviews_page.page - 1) * REVIEWS_PER_PAGE)
     return render_template(
         "providers/public_profile.html",
         provider=provider,
         badges=badges(provider, today()),
         rating=rating,
-        reviews=published_reviews(provider),
+        reviews=reviews,
+        reviews_page=reviews_page,
         can_review=engagements_to_review(current_user, provider) if is_recipient else [],
         enquiry_form=enquiry_form,
         # Contact details only while listed: a suspended or not yet verified

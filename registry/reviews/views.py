@@ -5,11 +5,13 @@ from __future__ import annotations
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
+from sqlalchemy.orm import joinedload
 
 from registry.accounts.models import Role
 from registry.auth import role_required, verified_email_required
 from registry.extensions import db, limiter
 from registry.forms import keeps_typed_text
+from registry.paging import page_number, paginate
 from registry.providers.services import get_by_slug, is_publicly_visible
 from registry.reviews import bp, services
 from registry.reviews.forms import ConcernUpdateForm, EnquiryForm, InvitationForm, MessageForm, ReviewForm, TextForm
@@ -80,12 +82,18 @@ def enquire(slug: str):
 @bp.get("/enquiries")
 @login_required
 def enquiries():
+    # Each row shows the other party and the service: load them with the page, not one by one.
+    query = db.select(Enquiry).options(joinedload(Enquiry.provider), joinedload(Enquiry.recipient), joinedload(Enquiry.service_type)).order_by(Enquiry.id.desc())
     if current_user.role == Role.PROVIDER and current_user.provider:
-        items = db.session.scalars(db.select(Enquiry).where(Enquiry.provider_id == current_user.provider.id).order_by(Enquiry.id.desc()))
+        query = query.where(Enquiry.provider_id == current_user.provider.id)
     else:
-        items = db.session.scalars(db.select(Enquiry).where(Enquiry.recipient_id == current_user.id).order_by(Enquiry.id.desc()))
-    engagements = list(db.session.scalars(db.select(Engagement).where(Engagement.recipient_id == current_user.id)))
-    return render_template("reviews/enquiries.html", enquiries=list(items), engagements=engagements, invitation_form=InvitationForm(formdata=None))
+        query = query.where(Enquiry.recipient_id == current_user.id)
+    page = paginate(query, page_number(request.args.get("page")))
+    engagements = list(db.session.scalars(
+        db.select(Engagement).where(Engagement.recipient_id == current_user.id)
+        .options(joinedload(Engagement.provider), joinedload(Engagement.review)).order_by(Engagement.id.desc())
+    ))
+    return render_template("reviews/enquiries.html", enquiries=page.items, page=page, engagements=engagements, invitation_form=InvitationForm(formdata=None))
 
 
 @bp.route("/enquiries/<int:enquiry_id>", methods=["GET", "POST"])
@@ -247,9 +255,17 @@ def report_concern(slug: str):
 @bp.get("/officer/concerns")
 @role_required(*OFFICERS)
 def concern_queue():
-    concerns = db.session.scalars(db.select(Concern).where(Concern.status != "closed").order_by(Concern.created_at))
-    reports = db.session.scalars(db.select(ReviewReport).where(ReviewReport.status == "open").order_by(ReviewReport.created_at))
-    return render_template("reviews/officer_queue.html", concerns=list(concerns), reports=list(reports), form=TextForm(formdata=None))
+    concerns = paginate(
+        db.select(Concern).where(Concern.status != "closed").options(joinedload(Concern.provider), joinedload(Concern.review))
+        .order_by(Concern.created_at, Concern.id),
+        page_number(request.args.get("page")),
+    )
+    reports = paginate(
+        db.select(ReviewReport).where(ReviewReport.status == "open")
+        .options(joinedload(ReviewReport.review).joinedload(Review.provider)).order_by(ReviewReport.created_at, ReviewReport.id),
+        page_number(request.args.get("reports_page")),
+    )
+    return render_template("reviews/officer_queue.html", concerns=concerns.items, page=concerns, reports=reports.items, reports_page=reports, form=TextForm(formdata=None))
 
 
 @bp.route("/officer/concerns/<int:concern_id>", methods=["GET", "POST"])
