@@ -38,8 +38,16 @@ browser:
 	    echo "The browser tests need chromium and chromium-driver: sudo apt-get install chromium chromium-driver"; exit 1; \
 	  fi; }
 
+# The HTTP load benchmark drives gunicorn with Debian's wrk; install it when missing (as root).
 bench: $(VENV)/.installed-test
+	@command -v wrk >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	  else \
+	    echo "bench/http_load.py needs wrk: sudo apt-get install wrk"; exit 1; \
+	  fi; }
 	$(BIN)/python bench/search_bench.py
+	$(BIN)/python bench/http_load.py --providers 10000
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -1,0 +1,179 @@
+"""HTTP load benchmark: gunicorn (deploy/gunicorn.conf.py) driven by wrk through the bench's query mix.
+
+    python bench/http_load.py --providers 100000 --database postgresql+psycopg://postgres@127.0.0.1:5432/bench_speed
+    python bench/http_load.py --providers 10000            # SQLite in a temporary folder
+
+Builds N synthetic providers (bulk inserts, each with approved checks so the
+search page's database confirmation agrees with the index), times
+``flask search rebuild``, starts gunicorn on 127.0.0.1 only, and runs wrk for
+a bounded time against /api/v1/search and /search (a Lua script rotating
+through the bench's 500 queries), a profile page and /healthz (the ceiling).
+Prints requests/s and p50/p90/p99 for each, and each rate as a ratio to
+/healthz. The PostgreSQL database given is emptied first: use your own.
+Needs ``wrk`` (``make bench`` installs the Debian package when run as root).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from flask_migrate import upgrade  # noqa: E402
+
+from http_timer import _load_providers, _postcode_by_point  # noqa: E402
+from registry import create_app  # noqa: E402
+from registry.extensions import db  # noqa: E402
+from search_bench import SERVICES, make_documents, make_queries, query_params  # noqa: E402
+
+DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+PARTS = ["morning", "afternoon", "evening", "overnight"]
+
+
+def search_paths(path: str) -> list[str]:
+    """The bench's query mix as URLs (same parameters the search page and API take)."""
+    points = _postcode_by_point()
+    urls = []
+    for q in make_queries():
+        p = query_params(q)
+        query = {
+            "postcode": points[(p["latitude"], p["longitude"])], "radius": p["radius_miles"], "service": p["services"],
+            "q": p["text"], "kind": p["kinds"], "language": p["languages"],
+            "max_rate": None if p["max_rate_pence"] is None else p["max_rate_pence"] / 100, "min_rating": p["min_rating"],
+            "day": None if p["day"] is None else DAYS[p["day"]], "part": None if p["part"] is None else PARTS[p["part"]],
+            "badge": p["badges"], "sort": p["sort"],
+        }
+        urls.append(path + "?" + urllib.parse.urlencode({k: v for k, v in query.items() if v not in (None, "", [])}, doseq=True))
+    return urls
+
+
+def lua_rotating(urls: list[str], path: Path) -> Path:
+    body = ",\n".join('"' + u.replace("\\", "\\\\").replace('"', '\\"') + '"' for u in urls)
+    path.write_text(
+        "local urls = {\n" + body + "\n}\nlocal i = 0\n"
+        "request = function()\n  i = i % #urls + 1\n  return wrk.format(\"GET\", urls[i])\nend\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def wrk(base: str, script: Path | None, path: str, seconds: int, connections: int) -> dict:
+    """Run wrk once; requests/s, percentiles (ms) and errors from its --latency report."""
+    cmd = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "5s"]
+    if script is not None:
+        cmd += ["-s", str(script)]
+    out = subprocess.run(cmd + [base + path], capture_output=True, text=True, check=True).stdout
+
+    def ms(label: str) -> float:
+        value, unit = re.search(rf"^\s*{label}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M).groups()
+        return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        "p50": ms("50"), "p90": ms("90"), "p99": ms("99"),
+        "errors": (int(non2xx.group(1)) if non2xx else 0) + (sum(map(int, socket_errors.groups())) if socket_errors else 0),
+    }
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def reset_postgres(url: str) -> None:
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+        conn.execute(sa.text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--providers", type=int, default=100_000)
+    parser.add_argument("--database", help="PostgreSQL URL of a database of your own (emptied); default SQLite")
+    parser.add_argument("--seconds", type=int, default=15, help="wrk duration per endpoint (bounded: at most 120)")
+    parser.add_argument("--connections", type=int, default=8)
+    args = parser.parse_args(argv)
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is missing: sudo apt-get install wrk")
+    seconds = max(1, min(args.seconds, 120))
+    work = Path(tempfile.mkdtemp(prefix="http-load-"))
+    url = args.database or f"sqlite:///{work / 'registry.sqlite3'}"
+    if args.database:
+        reset_postgres(url)
+    env = {
+        **os.environ, "REGISTRY_ENV": "testing", "DATABASE_URL": url, "SEARCH_INDEX_DIR": str(work / "index"),
+        "MAIL_OUTBOX_DIR": str(work / "outbox"), "DOCUMENTS_DIR": str(work / "documents"),
+        "REGISTRY_INSTANCE_PATH": str(work / "instance"), "FLASK_APP": "wsgi:app",
+    }
+    app = create_app({"REGISTRY_ENV": "testing", "SQLALCHEMY_DATABASE_URI": url, "SEARCH_INDEX_DIR": str(work / "index")})
+    with app.app_context():
+        upgrade()
+    started = time.perf_counter()
+    docs = make_documents(args.providers)
+    _load_providers(app, docs, SERVICES)
+    with app.app_context():
+        db.engine.dispose()
+    print(f"loaded {args.providers:,} providers into {'PostgreSQL' if args.database else 'SQLite'} in {time.perf_counter() - started:.0f} s")
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "flask", "search", "rebuild"], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
+    print(f"flask search rebuild: {time.perf_counter() - started:.1f} s")
+
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "deploy" / "gunicorn.conf.py"), "wsgi:app"],
+        cwd=ROOT, env={**env, "GUNICORN_BIND": f"127.0.0.1:{port}"}, stdout=subprocess.DEVNULL,
+        stderr=open(work / "gunicorn.log", "ab"), start_new_session=True,
+    )
+    try:
+        for _ in range(300):
+            try:
+                urllib.request.urlopen(base + "/healthz", timeout=1).read()
+                break
+            except OSError:
+                time.sleep(0.1)
+        api = lua_rotating(search_paths("/api/v1/search"), work / "api.lua")
+        page = lua_rotating(search_paths("/search"), work / "page.lua")
+        profile = "/providers/" + docs[len(docs) // 2].slug
+        for warm in (api, page):  # every worker opens its index and columns before timing
+            wrk(base, warm, "/", 2, args.connections)
+        results = {
+            "/healthz": wrk(base, None, "/healthz", seconds, args.connections),
+            "/api/v1/search": wrk(base, api, "/", seconds, args.connections),
+            "/search": wrk(base, page, "/", seconds, args.connections),
+            "profile page": wrk(base, None, profile, seconds, args.connections),
+        }
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+    ceiling = results["/healthz"]["rps"]
+    print(f"\n{args.providers:,} providers, {os.cpu_count()} cores, gunicorn {os.cpu_count() * 2} sync workers, wrk -c{args.connections} -d{seconds}s")
+    print(f"{'endpoint':<16} {'req/s':>8} {'vs healthz':>10} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'errors':>7}")
+    for name, r in results.items():
+        print(f"{name:<16} {r['rps']:>8.0f} {r['rps'] / ceiling:>10.2f} {r['p50']:>8.1f} {r['p90']:>8.1f} {r['p99']:>8.1f} {r['errors']:>7}")
+    shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
