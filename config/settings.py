@@ -74,6 +74,8 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "1") == "1"
     MAIL_SENDER = os.environ.get("MAIL_SENDER", "Trusted Care Registry <no-reply@trustedcare.example>")
+    # Where people write for help, data-protection requests and accessibility problems (the help, privacy and accessibility pages).
+    CONTACT_EMAIL = os.environ.get("CONTACT_EMAIL", "help@trustedcare.example")
     MAIL_TIMEOUT = float(os.environ.get("MAIL_TIMEOUT", "10"))  # seconds per SMTP connection (the worker's, never a request's)
     MAIL_MAX_ATTEMPTS = _env_int("MAIL_MAX_ATTEMPTS", 12)  # then the email is marked failed and shown to officers
     # /readyz: a job is stale once its last success is older than this many intervals (plus a minute).

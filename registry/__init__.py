@@ -140,6 +140,7 @@ def register_blueprints(app: Flask) -> None:
     import registry.api.docs  # noqa: F401
     import registry.api.openapi  # noqa: F401
     import registry.checks.views  # noqa: F401
+    import registry.legal.views  # noqa: F401
     import registry.main.views  # noqa: F401
     import registry.openreferral.views  # noqa: F401
     import registry.providers.api  # noqa: F401
@@ -153,6 +154,7 @@ def register_blueprints(app: Flask) -> None:
     from registry.api import bp as api_bp
     from registry.api.docs import bp as api_docs_bp
     from registry.checks import bp as checks_bp
+    from registry.legal import bp as legal_bp
     from registry.main import bp as main_bp
     from registry.openreferral import bp as openreferral_bp
     from registry.providers import bp as providers_bp
@@ -160,6 +162,7 @@ def register_blueprints(app: Flask) -> None:
     from registry.searching import bp as searching_bp
 
     app.register_blueprint(main_bp)
+    app.register_blueprint(legal_bp)
     app.register_blueprint(accounts_bp, url_prefix="/account")
     app.register_blueprint(providers_bp)
     app.register_blueprint(searching_bp)

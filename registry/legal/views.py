@@ -1,0 +1,28 @@
+"""The legal and help pages: each renders one template with configured facts."""
+
+from __future__ import annotations
+
+from flask import current_app, render_template
+
+from registry.legal import bp
+from registry.legal.services import essential_cookies, retention_schedule
+
+
+@bp.get("/privacy")
+def privacy():
+    return render_template("legal/privacy.html", retention=retention_schedule(current_app.config), contact_email=current_app.config["CONTACT_EMAIL"])
+
+
+@bp.get("/cookies")
+def cookies():
+    return render_template("legal/cookies.html", cookies=essential_cookies(current_app.config))
+
+
+@bp.get("/accessibility")
+def accessibility():
+    return render_template("legal/accessibility.html", contact_email=current_app.config["CONTACT_EMAIL"])
+
+
+@bp.get("/help")
+def help_and_contact():
+    return render_template("legal/help.html", contact_email=current_app.config["CONTACT_EMAIL"])
