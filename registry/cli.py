@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
@@ -76,18 +78,23 @@ def create_user_command(email: str, role: str, name: str | None, password: str) 
 
 @demo_cli.command("seed")
 @click.option("--if-empty", is_flag=True, help="Do nothing when providers already exist.")
-@click.option("--providers", "provider_count", default=300, show_default=True)
-def seed_command(if_empty: bool, provider_count: int) -> None:
+@click.option("--cities", default=12, show_default=True, type=click.IntRange(0, 12),
+              help="How many major cities get a full core of providers.")
+@click.option("--providers", "provider_count", default=250, show_default=True, type=click.IntRange(0),
+              help="Providers spread over the rest of the country.")
+def seed_command(if_empty: bool, cities: int, provider_count: int) -> None:
     """Create a believable demo dataset (safe to run twice)."""
     from registry import demo
 
     if if_empty and demo.has_providers():
         click.echo("The database already has providers; not seeding.")
         return
+    plans = demo.plan(cities=cities, spread=provider_count)
     # Demo people have made-up addresses: write none of the seed's thousand emails.
     current_app.config["MAIL_SUPPRESS"] = True
     try:
-        summary = demo.seed(provider_count=provider_count)
+        with click.progressbar(length=len(plans), label="Seeding demo providers", file=sys.stderr) as bar:
+            summary = demo.seed(plans, progress=bar.update)
         db.session.commit()
     finally:
         current_app.config["MAIL_SUPPRESS"] = False

@@ -1,7 +1,20 @@
 """A believable demo dataset: providers across the UK, recipients, staff.
 
-Deterministic (a fixed random seed) and idempotent: accounts are keyed by
-email, so a second run finds everything in place and adds nothing.
+A newcomer who types a big city's postcode should find a full page, as they
+would in real life: each of a dozen major cities gets a core of providers in
+its central districts, enough that every common service has at least
+:data:`CITY_TARGET` listed providers within 10 miles, and the rest of the
+demo set spreads over the country weighted towards where care is bought.
+Services come in the bundles real providers offer (a home-care agency does
+personal care, help at home, companionship and usually dementia support; a
+PA does help at home and companionship, often personal care and cooking), so
+demand-heavy services are common and specialist ones rare. Rates follow the
+market: PAs around £13-18 an hour, agencies around £25-32.
+
+Deterministic (a fixed random seed; the whole plan is drawn before anything
+is written) and idempotent: accounts are keyed by email, so a second run
+finds everything in place and adds nothing. Listed providers are listed by
+the real rule (``recompute_listing``) from approved checks, never by hand.
 """
 
 from __future__ import annotations
@@ -9,6 +22,8 @@ from __future__ import annotations
 import random
 import re
 from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 
@@ -21,12 +36,63 @@ from registry.providers import services as providers
 from registry.providers.models import Provider
 from registry.reviews.demo import seed_reviews
 from registry.providers.vocabulary import DAYS, PARTS, ProfileStatus, ProviderKind, availability_mask
-from search.geo import outcode_centroids
+from search.geo import distance_miles, outcode_centroids
 
 DEMO_PASSWORD = "demo-password-2026"
 DEMO_DOMAIN = "demo.trustedcare.example"
 OFFICER_EMAIL = f"officer@{DEMO_DOMAIN}"
 ADMIN_EMAIL = f"admin@{DEMO_DOMAIN}"
+
+# (city, the district at its heart); Leeds is centred on the home page's example postcode, LS6 2AA.
+CITIES = [
+    ("London", "WC2N"), ("Birmingham", "B1"), ("Manchester", "M1"), ("Leeds", "LS6"), ("Glasgow", "G1"),
+    ("Liverpool", "L1"), ("Bristol", "BS1"), ("Sheffield", "S1"), ("Edinburgh", "EH1"), ("Cardiff", "CF10"),
+    ("Newcastle", "NE1"), ("Nottingham", "NG1"),
+]
+# The services a newcomer most often looks for; each city has at least CITY_TARGET listed providers for each.
+COMMON_SERVICES = ["personal-care", "help-at-home", "companionship", "dementia-support", "meal-preparation"]
+CITY_TARGET = 18  # a little over the 15 promised, so one provider lapsing in a demo does not empty the page
+CITY_CORE = 38  # providers drawn per city before topping up the common services
+CORE_MILES = 4.0  # core providers live this close to the city's heart and travel at least 5 miles
+SPREAD = 250  # providers elsewhere, weighted by AREA_WEIGHTS
+LISTED_STATES = ("listed", "lapsing")  # lapsing checks are still current today
+# City cores are mostly listed, but every queue still gets examples of each state.
+CORE_STATES = [("listed", 0.8), ("lapsing", 0.05), ("waiting", 0.05), ("rejected", 0.03), ("lapsed", 0.03), ("suspended", 0.02)]
+SPREAD_STATES = [("listed", 0.62), ("waiting", 0.1), ("rejected", 0.06), ("lapsing", 0.06), ("lapsed", 0.04), ("suspended", 0.04)]
+
+
+@dataclass(frozen=True)
+class Archetype:
+    """A kind of provider as found in real life: what it offers and what it charges (pence an hour)."""
+
+    name: str
+    kind: str
+    weight: int
+    always: tuple[str, ...]
+    sometimes: tuple[tuple[str, float], ...]
+    rate: tuple[int, int]  # the range the lower rate is drawn from
+    about: tuple[str, ...] = ()
+
+
+ARCHETYPES = [
+    Archetype("home care agency", ProviderKind.ORGANISATION, 30, ("personal-care", "help-at-home", "companionship"),
+              (("dementia-support", 0.8), ("meal-preparation", 0.7), ("respite", 0.5), ("shopping-and-errands", 0.4),
+               ("live-in-care", 0.25), ("end-of-life-care", 0.3)), (2500, 2900)),
+    Archetype("personal assistant", ProviderKind.PA, 40, ("help-at-home", "companionship"),
+              (("personal-care", 0.75), ("meal-preparation", 0.7), ("shopping-and-errands", 0.6), ("dementia-support", 0.5),
+               ("transport-and-escort", 0.2), ("respite", 0.15)), (1300, 1650)),
+    Archetype("specialist personal assistant", ProviderKind.PA, 10, (),
+              (("learning-disability-support", 0.6), ("mental-health-support", 0.5), ("companionship", 0.6),
+               ("day-activities", 0.3), ("arts-and-music", 0.15)), (1400, 1700)),
+    Archetype("community meals", ProviderKind.ORGANISATION, 6, ("meal-delivery",),
+              (("day-activities", 0.5), ("companionship", 0.4)), (900, 1400)),
+    Archetype("clinician", ProviderKind.PA, 4, (), (("nursing", 0.6), ("physiotherapy", 0.5)), (3000, 4200)),
+    Archetype("home help", ProviderKind.PA, 5, ("cleaning",), (("shopping-and-errands", 0.6), ("pet-care", 0.4)), (1300, 1500)),
+    Archetype("children's support", ProviderKind.PA, 3, ("support-for-children",), (("arts-and-music", 0.2),), (1500, 1800)),
+    Archetype("live-in care agency", ProviderKind.ORGANISATION, 3, ("live-in-care", "personal-care"),
+              (("dementia-support", 0.8), ("end-of-life-care", 0.5), ("companionship", 0.5)), (2600, 3200)),
+]
+AGENCY = ARCHETYPES[0]
 
 # Postcode areas weighted roughly like where care is bought: cities first.
 AREA_WEIGHTS = {
@@ -76,6 +142,34 @@ ORG_ABOUTS = [
 LANGUAGE_POOL = ["pl", "ur", "pa", "bn", "gu", "hi", "ar", "so", "cy", "ro", "yue", "ta", "bsl", "makaton", "tr", "pt"]
 
 
+@dataclass
+class ProviderPlan:
+    """One demo provider, drawn in full before anything is written (so a rerun draws the same)."""
+
+    number: int
+    kind: str
+    name: str
+    outcode: str
+    services: list[str]
+    radius: int
+    rate_min: int
+    rate_max: int
+    state: str
+    about: str
+    languages: list[str]
+    slots: list[str]
+    gender: str | None
+    years: int | None
+    cqc: str | None
+    phone: str
+    city: str | None = None
+    extras: dict = field(default_factory=dict)
+
+    @property
+    def email(self) -> str:
+        return f"provider{self.number:03d}@{DEMO_DOMAIN}"
+
+
 def has_providers() -> bool:
     return bool(db.session.scalar(select(func.count()).select_from(Provider)))
 
@@ -87,11 +181,14 @@ def _user(email: str, name: str, role: Role, password_hash: str) -> tuple[User, 
     return accounts.create_user(email, DEMO_PASSWORD, name, role, password_hash=password_hash), True
 
 
+def _area(outcode: str) -> str:
+    return re.match(r"[A-Z]+", outcode).group()
+
+
 def _weighted_outcodes(rng: random.Random) -> list[str]:
     by_area: dict[str, list[str]] = {}
     for outcode in outcode_centroids():
-        area = re.match(r"[A-Z]+", outcode).group()
-        by_area.setdefault(area, []).append(outcode)
+        by_area.setdefault(_area(outcode), []).append(outcode)
     weighted = []
     for area, weight in AREA_WEIGHTS.items():
         weighted += by_area.get(area, []) * weight
@@ -101,16 +198,87 @@ def _weighted_outcodes(rng: random.Random) -> list[str]:
     return weighted
 
 
-def seed(provider_count: int = 300) -> list[str]:
-    """Create the demo data; returns lines to print. Flushes, never commits."""
+def core_outcodes(centre: str, miles: float = CORE_MILES) -> list[str]:
+    """The districts whose centres lie within ``miles`` of ``centre``'s (the city's heart)."""
+    centroids = outcode_centroids()
+    lat, lon = centroids[centre]
+    return sorted(o for o, (la, lo) in centroids.items() if distance_miles(lat, lon, la, lo) <= miles)
+
+
+def _pick(states: list[tuple[str, float]], rng: random.Random) -> str:
+    roll = rng.random()
+    for name, share in states:
+        if roll < share:
+            return name
+        roll -= share
+    return "none"  # submitted with no checks yet (or a draft)
+
+
+def _draw(rng: random.Random, number: int, archetype: Archetype, outcode: str, state: str, place: str, radius: int) -> ProviderPlan:
+    is_pa = archetype.kind == ProviderKind.PA
+    services = list(archetype.always) + [slug for slug, chance in archetype.sometimes if rng.random() < chance]
+    if not services:
+        services = [archetype.sometimes[0][0]]
+    name = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}" if is_pa else rng.choice(ORG_PATTERNS).format(place=place)
+    low = rng.randrange(archetype.rate[0], archetype.rate[1] + 1, 50)
+    return ProviderPlan(
+        number=number, kind=archetype.kind, name=name, outcode=outcode, services=services, radius=radius,
+        rate_min=low, rate_max=low + rng.choice([0, 100, 200, 300]), state=state,
+        about=rng.choice(PA_ABOUTS if is_pa else ORG_ABOUTS),
+        languages=["en"] + rng.sample(LANGUAGE_POOL, k=rng.choice([0, 0, 0, 1, 1, 2])),
+        slots=[f"{d}-{p}" for d in DAYS for p in PARTS if rng.random() < (0.55 if p != "overnight" else 0.15)],
+        gender=rng.choice(["female", "female", "male", None]) if is_pa else None,
+        years=rng.randint(1, 25) if is_pa else None,
+        cqc=f"1-{rng.randint(100000000, 999999999)}" if not is_pa and rng.random() < 0.5 else None,
+        phone=f"0{rng.randint(1000, 9999)} {rng.randint(100000, 999999)}",
+    )
+
+
+def plan(cities: int = len(CITIES), spread: int = SPREAD) -> list[ProviderPlan]:
+    """Every demo provider, drawn from a fixed seed: the first ``cities`` city cores, then ``spread`` elsewhere."""
     rng = random.Random(2026)
-    service_types = providers.all_service_types()
+    weights = [a.weight for a in ARCHETYPES]
+    plans: list[ProviderPlan] = []
+    for city, centre in CITIES[:cities]:
+        core = core_outcodes(centre)
+        listed: Counter[str] = Counter()
+        drawn = 0
+        # Draw the city's mix, then top up with agencies (which offer every common
+        # service) until each common service has its target of listed providers.
+        while drawn < CITY_CORE or any(listed[s] < CITY_TARGET for s in COMMON_SERVICES):
+            archetype = rng.choices(ARCHETYPES, weights)[0] if drawn < CITY_CORE else AGENCY
+            state = _pick(CORE_STATES, rng) if drawn < CITY_CORE else "listed"
+            p = _draw(rng, len(plans) + 1, archetype, rng.choice(core), state, city, rng.choice([5, 8, 10, 10, 15, 20]))
+            if drawn >= CITY_CORE:
+                p.services = sorted(set(p.services) | set(COMMON_SERVICES))
+            p.city = city
+            plans.append(p)
+            drawn += 1
+            if state in LISTED_STATES:
+                listed.update(p.services)
     outcodes = _weighted_outcodes(rng)
+    for _ in range(spread):
+        outcode = rng.choice(outcodes)
+        archetype = rng.choices(ARCHETYPES, weights)[0]
+        plans.append(_draw(rng, len(plans) + 1, archetype, outcode, _pick(SPREAD_STATES, rng),
+                           AREA_NAMES.get(_area(outcode), "Community"), rng.choice([3, 5, 5, 8, 10, 10, 15, 20, 25])))
+    return plans
+
+
+def seed(plans: list[ProviderPlan] | None = None, progress: Callable[[int], None] | None = None) -> list[str]:
+    """Create the demo data; returns lines to print. Flushes, never commits.
+
+    ``plans`` defaults to the full :func:`plan`; ``progress`` is called with 1
+    after each provider (the CLI's progress bar).
+    """
+    plans = plan() if plans is None else plans
+    rng = random.Random(2026)
+    service_types = {t.slug: t for t in providers.all_service_types()}
     created = 0
     states: Counter[str] = Counter()
     examples: dict[str, str] = {}  # one provider account per check state, to sign in as
     reviews = 0
-    # One hash for every demo account: hashing 300 times would make seeding slow.
+    # One hash for every demo account: hashing hundreds of times would make seeding slow.
     password_hash = accounts.hash_password(DEMO_PASSWORD)
     officer, _ = _user(OFFICER_EMAIL, "Olu Officer", Role.OFFICER, password_hash)
     _user(ADMIN_EMAIL, "Ada Admin", Role.ADMIN, password_hash)
@@ -119,61 +287,43 @@ def seed(provider_count: int = 300) -> list[str]:
         recipient, _ = _user(f"recipient{n}@{DEMO_DOMAIN}", f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}", Role.RECIPIENT, password_hash)
         recipient.home_postcode = recipient.home_postcode or ["LS6 2AA", "M14 5TQ", "B12 9QD", "SE15 4QN", "CF24 3AA"][n - 1]
         recipients.append(recipient)
-    for n in range(1, provider_count + 1):
-        is_pa = rng.random() < 0.6
-        outcode = rng.choice(outcodes)
-        if is_pa:
-            name = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
-        else:
-            place = AREA_NAMES.get(re.match(r"[A-Z]+", outcode).group(), "Community")
-            name = rng.choice(ORG_PATTERNS).format(place=place)
-        email = f"provider{n:03d}@{DEMO_DOMAIN}"
-        user, is_new = _user(email, name, Role.PROVIDER, password_hash)
+    for p in plans:
+        if progress:
+            progress(1)
+        user, is_new = _user(p.email, p.name, Role.PROVIDER, password_hash)
         if not is_new:
             continue
         created += 1
-        kind = ProviderKind.PA if is_pa else ProviderKind.ORGANISATION
-        provider = providers.create_draft_profile(user, kind=kind, display_name=name)
-        offered = rng.sample(service_types, k=rng.randint(1, 4))
-        low = rng.choice([1500, 1650, 1800, 1950, 2100, 2250, 2400, 2600])
-        slots = [f"{d}-{p}" for d in DAYS for p in PARTS if rng.random() < (0.55 if p != "overnight" else 0.15)]
-        languages = ["en"] + rng.sample(LANGUAGE_POOL, k=rng.choice([0, 0, 0, 1, 1, 2]))
+        # Each provider's own generator: what it gets does not depend on who came before it.
+        own = random.Random(p.number)
+        provider = providers.create_draft_profile(user, kind=p.kind, display_name=p.name)
         providers.update_profile(
             provider,
             providers.ProfileData(
-                display_name=name,
-                about=rng.choice(PA_ABOUTS if is_pa else ORG_ABOUTS),
-                services=[t.slug for t in offered],
-                base_postcode=outcode,
-                travel_radius_miles=rng.choice([3, 5, 5, 8, 10, 10, 15, 20, 25]),
-                rate_min_pence=low,
-                rate_max_pence=low + rng.choice([0, 200, 400, 600]),
-                languages=languages,
-                availability=availability_mask(slots) or availability_mask(["mon-morning"]),
-                phone=f"0{rng.randint(1000, 9999)} {rng.randint(100000, 999999)}",
-                contact_email=email,
-                gender=rng.choice(["female", "female", "male", None]) if is_pa else None,
-                years_experience=rng.randint(1, 25) if is_pa else None,
-                cqc_provider_id=f"1-{rng.randint(100000000, 999999999)}" if not is_pa and rng.random() < 0.5 else None,
-                website=f"https://{providers.slugify(name)}.example" if not is_pa else None,
+                display_name=p.name, about=p.about, services=[s for s in p.services if s in service_types],
+                base_postcode=p.outcode, travel_radius_miles=p.radius, rate_min_pence=p.rate_min, rate_max_pence=p.rate_max,
+                languages=p.languages, availability=availability_mask(p.slots) or availability_mask(["mon-morning"]),
+                phone=p.phone, contact_email=p.email, gender=p.gender, years_experience=p.years, cqc_provider_id=p.cqc,
+                website=f"https://{providers.slugify(p.name)}.example" if p.kind != ProviderKind.PA else None,
             ),
         )
-        if rng.random() < 0.95:
-            providers.submit_profile(provider)
+        if p.state == "none" and own.random() < 0.3:
+            provider.status = ProfileStatus.DRAFT  # some never finished their profile
         else:
-            provider.status = ProfileStatus.DRAFT
-        state = seed_checks(provider, officer, rng, today())
+            providers.submit_profile(provider)
+        state = seed_checks(provider, officer, own, today(), state=p.state)
         states[state] += 1
-        examples.setdefault(state, email)
-        if state in ("listed", "lapsing"):
-            reviews += seed_reviews(provider, recipients, rng)
+        examples.setdefault(state, p.email)
+        if state in LISTED_STATES:
+            reviews += seed_reviews(provider, recipients, own)
     db.session.flush()
+    last = plans[-1].email.split("@")[0] if plans else "provider001"
     return [
-        f"Demo data: {created} new providers ({provider_count} in the demo set)"
+        f"Demo data: {created} new providers ({len(plans)} in the demo set)"
         + (": " + ", ".join(f"{n} {state}" for state, n in sorted(states.items())) + f"; {reviews} reviews." if created else "."),
         f"Officer: {OFFICER_EMAIL} / {DEMO_PASSWORD}",
         f"Admin:   {ADMIN_EMAIL} / {DEMO_PASSWORD}",
-        f"Recipient: recipient1@{DEMO_DOMAIN} / {DEMO_PASSWORD}",
-        f"Provider:  provider001@{DEMO_DOMAIN} / {DEMO_PASSWORD}",
+        f"Recipient: recipient1@{DEMO_DOMAIN} / {DEMO_PASSWORD} (home postcode LS6 2AA; recipient2-5 live in Manchester, Birmingham, London, Cardiff)",
+        f"Provider:  provider001@{DEMO_DOMAIN} / {DEMO_PASSWORD} (provider001 to {last})",
         *(["Providers by check state: " + ", ".join(f"{state} {email.split('@')[0]}" for state, email in sorted(examples.items()) if state != "none")] if examples else []),
     ]

@@ -9,8 +9,11 @@ from registry.accounts.models import User
 from registry.checks import services
 from registry.checks.kinds import REQUIREMENT_KIND, CheckKind, CheckStatus
 from registry.checks.listing import recompute_listing, requirements_for
+from registry.checks.models import Check
+from registry.extensions import db
 from registry.providers.models import Provider
 from registry.safeguarding import audit
+from registry.storage import document_store, new_key
 from registry.uploads import CheckedUpload
 
 # The share of demo providers in each state; the rest stay as they are (drafts, or submitted with no checks).
@@ -85,33 +88,59 @@ def _needed_kinds(provider: Provider) -> list[str]:
     return kinds
 
 
-def seed_checks(provider: Provider, officer: User, rng: random.Random, today: date) -> str:
-    """Give one new demo provider checks in a random state; returns the state."""
-    roll, state = rng.random(), "none"
+def _approved(provider: Provider, kind: str, details: dict, officer: User, rng: random.Random, when: random.Random, today: date) -> Check:
+    """An approved check with its document, decided weeks or months ago, and its audit event.
+
+    Written directly rather than through submit and approve: those flush and
+    relist after every step, which for thousands of demo checks is most of the
+    seed's time. The fields, document and audit event are the ones
+    :func:`services.approve` writes; the listing is recomputed by the real rule
+    once all the provider's checks are in.
+    """
+    pdf = demo_pdf(f"{kind.replace('_', ' ')} for {provider.display_name}")
+    key = new_key()
+    document_store().put(key, pdf, "application/pdf")
+    use_update_service = kind == CheckKind.DBS and details.get("update_service")
+    check = Check(provider=provider, kind=kind, details=details, document_key=key, document_name=f"{kind}.pdf",
+                  document_type="application/pdf", document_size=len(pdf))
+    decided_on = _decided_on(check, when, today)
+    check.status, check.decided_by_id = CheckStatus.APPROVED, officer.id
+    check.verification_method = "update_service" if use_update_service else rng.choice(["in_person", "video"])
+    check.update_service_result = "no_new_information" if use_update_service else None
+    check.valid_until = services.proposed_valid_until(kind, details, decided_on)
+    _backdate(check, decided_on, when)
+    db.session.add(check)
+    db.session.flush()
+    audit.record(f"check.{CheckStatus.APPROVED}", check, actor_id=officer.id, provider_id=provider.id, details={
+        "kind": kind, "reason": None, "verification_method": check.verification_method,
+        "update_service_result": check.update_service_result, "valid_until": check.valid_until.isoformat(),
+    })
+    return check
+
+
+def _pick_state(rng: random.Random) -> str:
+    roll = rng.random()
     for name, share in STATES:
         if roll < share:
-            state = name
-            break
+            return name
         roll -= share
+    return "none"
+
+
+def seed_checks(provider: Provider, officer: User, rng: random.Random, today: date, state: str | None = None) -> str:
+    """Give one new demo provider checks in ``state`` (random when None); returns the state."""
+    state = _pick_state(rng) if state is None else state
     if state == "none" or provider.status == "draft":
         return "none"
-    checks = []
-    for kind in _needed_kinds(provider):
+    when = random.Random(provider.slug)
+    kinds = _needed_kinds(provider)
+    # Providers in the queue's states have their last check still waiting or turned down.
+    undecided = kinds[-1:] if state in ("waiting", "rejected") else []
+    checks = [_approved(provider, kind, _details(kind, rng, today), officer, rng, when, today) for kind in kinds if kind not in undecided]
+    for kind in undecided:
         pdf = demo_pdf(f"{kind.replace('_', ' ')} for {provider.display_name}")
         upload = CheckedUpload(pdf, "application/pdf", len(pdf), f"{kind}.pdf")
         checks.append(services.submit_check(provider, kind, _details(kind, rng, today), upload))
-    # Dates come from their own generator so the main one (and so the rest of the
-    # demo) stays as it was: decisions spread over past months, and a queue whose
-    # items have waited different lengths of time, some past the review target.
-    when = random.Random(provider.slug)
-    to_decide = checks[:-1] if state in ("waiting", "rejected") else checks
-    for check in to_decide:
-        use_update_service = check.kind == CheckKind.DBS and check.details.get("update_service")
-        decided_on = _decided_on(check, when, today)
-        valid_until = services.proposed_valid_until(check.kind, check.details, decided_on)
-        services.approve(check, officer, "update_service" if use_update_service else rng.choice(["in_person", "video"]),
-                         valid_until, "no_new_information" if use_update_service else None, today=today)
-        _backdate(check, decided_on, when)
     if state == "waiting":
         checks[-1].submitted_at = datetime.now(timezone.utc) - timedelta(days=when.randint(0, 9), hours=when.randint(0, 23))
     if state == "rejected":
