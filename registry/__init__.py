@@ -140,6 +140,8 @@ def register_blueprints(app: Flask) -> None:
     import registry.api.docs  # noqa: F401
     import registry.api.openapi  # noqa: F401
     import registry.checks.views  # noqa: F401
+    import registry.councils.cli  # noqa: F401
+    import registry.councils.views  # noqa: F401
     import registry.legal.views  # noqa: F401
     import registry.main.views  # noqa: F401
     import registry.openreferral.views  # noqa: F401
@@ -151,6 +153,7 @@ def register_blueprints(app: Flask) -> None:
     import registry.searching.views  # noqa: F401
     from registry.accounts import bp as accounts_bp
     from registry.admin import bp as admin_bp
+    from registry.councils import bp as councils_bp
     from registry.api import bp as api_bp
     from registry.api.docs import bp as api_docs_bp
     from registry.checks import bp as checks_bp
@@ -172,6 +175,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_docs_bp)
     app.register_blueprint(openreferral_bp, url_prefix="/openreferral")
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(councils_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -42,6 +42,7 @@ DEMO_PASSWORD = "demo-password-2026"
 DEMO_DOMAIN = "demo.trustedcare.example"
 OFFICER_EMAIL = f"officer@{DEMO_DOMAIN}"
 ADMIN_EMAIL = f"admin@{DEMO_DOMAIN}"
+COMMISSIONER_EMAIL = f"commissioner@{DEMO_DOMAIN}"
 
 # (city, the district at its heart); Leeds is centred on the home page's example postcode, LS6 2AA.
 CITIES = [
@@ -317,13 +318,51 @@ def seed(plans: list[ProviderPlan] | None = None, progress: Callable[[int], None
         if state in LISTED_STATES:
             reviews += seed_reviews(provider, recipients, own)
     db.session.flush()
+    council_line = _seed_council(password_hash)
     last = plans[-1].email.split("@")[0] if plans else "provider001"
     return [
         f"Demo data: {created} new providers ({len(plans)} in the demo set)"
         + (": " + ", ".join(f"{n} {state}" for state, n in sorted(states.items())) + f"; {reviews} reviews." if created else "."),
         f"Officer: {OFFICER_EMAIL} / {DEMO_PASSWORD}",
         f"Admin:   {ADMIN_EMAIL} / {DEMO_PASSWORD}",
+        council_line,
         f"Recipient: recipient1@{DEMO_DOMAIN} / {DEMO_PASSWORD} (home postcode LS6 2AA; recipient2-5 live in Manchester, Birmingham, London, Cardiff)",
         f"Provider:  provider001@{DEMO_DOMAIN} / {DEMO_PASSWORD} (provider001 to {last})",
         *(["Providers by check state: " + ", ".join(f"{state} {email.split('@')[0]}" for state, email in sorted(examples.items()) if state != "none")] if examples else []),
     ]
+
+
+def _seed_council(password_hash: str) -> str:
+    """Leeds City Council (the districts near LS6 2AA) with a commissioner and an approved list.
+
+    The demo Leeds providers listed for personal care join it at agreed rates
+    a little under their own, and the first one waits for a decision, so the
+    commissioner has an application to decide. Skipped when it exists already.
+    """
+    from datetime import timedelta
+
+    from registry.councils import services as councils
+    from registry.councils.models import Council
+    from registry.providers.models import ProviderService, ServiceType
+
+    if db.session.scalar(select(Council).where(Council.slug == "leeds-city-council")):
+        return f"Commissioner: {COMMISSIONER_EMAIL} / {DEMO_PASSWORD} (Leeds City Council)"
+    council = councils.create_council("Leeds City Council", "council", core_outcodes("LS6", 5.0))
+    user, _ = _user(COMMISSIONER_EMAIL, "Cara Commissioner", Role.RECIPIENT, password_hash)
+    councils.make_commissioner(user, council)
+    day = today()
+    framework = councils.create_framework(council, user, "Leeds home care approved list 2026-28", day - timedelta(days=60),
+                                          day + timedelta(days=670), "Home care and personal assistants people can buy from with a direct payment.")
+    personal_care = db.session.scalar(select(ServiceType).where(ServiceType.slug == "personal-care"))
+    listed = db.session.scalars(
+        select(Provider).join(ProviderService)
+        .where(Provider.outcode.in_(council.outcodes), ProviderService.service_type_id == personal_care.id, ProviderService.listed.is_(True))
+        .order_by(Provider.id).limit(12)
+    ).all()
+    for n, provider in enumerate(listed):
+        rate = max(1200, (provider.rate_min_pence or 1800) - 100)
+        if n == 0:
+            councils.apply(framework, provider, personal_care, rate, day)
+        else:
+            councils.add_provider(framework, user, provider, personal_care, rate)
+    return f"Commissioner: {COMMISSIONER_EMAIL} / {DEMO_PASSWORD} (Leeds City Council, {len(listed) - 1} providers on its list, 1 applying)"

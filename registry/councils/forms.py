@@ -1,0 +1,48 @@
+"""Commissioner and provider forms for approved lists."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask_wtf import FlaskForm
+from wtforms import DateField, DecimalField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+
+from registry.forms import multi_line, single_line
+
+RATE = [InputRequired("Enter the hourly rate in pounds, for example 24.50."),
+        NumberRange(min=Decimal("1"), max=Decimal("500"), message="Enter an hourly rate between £1 and £500.")]
+
+
+class FrameworkForm(FlaskForm):
+    name = StringField("Name of the approved list", filters=[single_line],
+                       validators=[InputRequired("Enter a name."), Length(max=160, message="Use at most 160 characters.")])
+    description = TextAreaField("What it covers", filters=[multi_line], validators=[Optional(), Length(max=2000, message="Use at most 2,000 characters.")])
+    starts_on = DateField("In force from", validators=[InputRequired("Enter the start date.")])
+    ends_on = DateField("Until", validators=[InputRequired("Enter the end date.")])
+
+    def validate_ends_on(self, field):
+        if self.starts_on.data and field.data and field.data <= self.starts_on.data:
+            raise ValidationError("The end date must be after the start date.")
+
+
+class AddProviderForm(FlaskForm):
+    provider = StringField("Provider's profile address or slug", filters=[single_line],
+                           validators=[InputRequired("Enter the provider's profile address, for example /providers/sunrise-care-leeds.")])
+    service = SelectField("Service", validators=[InputRequired("Choose a service.")])
+    rate = DecimalField("Agreed hourly rate (£)", places=2, validators=RATE)
+
+
+class DecisionForm(FlaskForm):
+    decision = HiddenField(validators=[InputRequired()])
+    rate = DecimalField("Agreed hourly rate (£)", places=2, validators=[Optional(), NumberRange(min=Decimal("1"), max=Decimal("500"), message="Enter an hourly rate between £1 and £500.")])
+    reason = TextAreaField("Reason the provider will see", filters=[multi_line], validators=[Optional(), Length(max=1000, message="Use at most 1,000 characters.")])
+
+    def validate_reason(self, field):
+        if self.decision.data in ("decline", "remove") and not field.data:
+            raise ValidationError("Give a reason the provider will see.")
+
+
+class ApplyForm(FlaskForm):
+    service = SelectField("Service", validators=[InputRequired("Choose a service.")])
+    rate = DecimalField("Your proposed hourly rate (£)", places=2, validators=RATE)

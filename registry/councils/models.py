@@ -1,0 +1,111 @@
+"""Councils, their areas, commissioners and approved lists (frameworks).
+
+A framework entry never lists anyone: search and the profile page show an
+entry only beside a provider the listing rule already lists for that service
+(``registry/checks/listing.py``), so a suspended, lapsed or unverified
+provider stays hidden whatever lists it is on.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Date, DateTime, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from registry.extensions import db
+from registry.models import utcnow
+
+# A role value of its own (users.role is a plain string); a commissioner
+# belongs to exactly one council through the commissioners table.
+COMMISSIONER = "commissioner"
+BODY_KINDS = {"council": "Council", "nhs": "NHS body"}
+
+
+class EntryStatus:
+    APPLIED = "applied"
+    APPROVED = "approved"
+    DECLINED = "declined"
+    REMOVED = "removed"
+
+
+class Council(db.Model):
+    __tablename__ = "councils"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(100), unique=True)
+    name: Mapped[str] = mapped_column(String(160))
+    kind: Mapped[str] = mapped_column(String(20), default="council")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    districts: Mapped[list[CouncilDistrict]] = relationship(back_populates="council", cascade="all, delete-orphan", order_by="CouncilDistrict.outcode")
+    frameworks: Mapped[list[Framework]] = relationship(back_populates="council", order_by="Framework.starts_on.desc()")
+
+    @property
+    def outcodes(self) -> list[str]:
+        return [d.outcode for d in self.districts]
+
+
+class CouncilDistrict(db.Model):
+    """One postcode district of a council's area."""
+
+    __tablename__ = "council_districts"
+
+    council_id: Mapped[int] = mapped_column(ForeignKey("councils.id", ondelete="CASCADE"), primary_key=True)
+    outcode: Mapped[str] = mapped_column(String(8), primary_key=True, index=True)
+
+    council: Mapped[Council] = relationship(back_populates="districts")
+
+
+class Commissioner(db.Model):
+    """Which council a commissioner account works for."""
+
+    __tablename__ = "commissioners"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    council_id: Mapped[int] = mapped_column(ForeignKey("councils.id"), index=True)
+
+    council: Mapped[Council] = relationship()
+
+
+class Framework(db.Model):
+    """An approved list a council publishes for its area, in force from ``starts_on`` to ``ends_on``."""
+
+    __tablename__ = "frameworks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    council_id: Mapped[int] = mapped_column(ForeignKey("councils.id"), index=True)
+    name: Mapped[str] = mapped_column(String(160))
+    description: Mapped[str] = mapped_column(Text, default="")
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    council: Mapped[Council] = relationship(back_populates="frameworks")
+    entries: Mapped[list[FrameworkEntry]] = relationship(back_populates="framework", order_by="FrameworkEntry.id")
+
+    def in_force(self, day: date) -> bool:
+        return self.starts_on <= day <= self.ends_on
+
+
+class FrameworkEntry(db.Model):
+    """A provider on (or applying to) a framework for one service, at an agreed hourly rate."""
+
+    __tablename__ = "framework_entries"
+    __table_args__ = (UniqueConstraint("framework_id", "provider_id", "service_type_id", name="uq_framework_entry"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    framework_id: Mapped[int] = mapped_column(ForeignKey("frameworks.id", ondelete="CASCADE"), index=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id", ondelete="CASCADE"), index=True)
+    service_type_id: Mapped[int] = mapped_column(ForeignKey("service_types.id"))
+    rate_pence: Mapped[int] = mapped_column()  # proposed while applied, agreed once approved
+    status: Mapped[str] = mapped_column(String(20), default=EntryStatus.APPLIED, index=True)
+    applied_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str | None] = mapped_column(Text)
+
+    framework: Mapped[Framework] = relationship(back_populates="entries")
+    provider = relationship("Provider")
+    service_type = relationship("ServiceType")

@@ -1,0 +1,181 @@
+"""Commissioner pages (approved lists, coverage) and the provider's applications. Thin: rules live in services."""
+
+from __future__ import annotations
+
+from flask import Response, abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from registry.accounts.models import Role
+from registry.auth import role_required
+from registry.councils import bp, services
+from registry.councils.forms import AddProviderForm, ApplyForm, DecisionForm, FrameworkForm
+from registry.councils.models import COMMISSIONER, EntryStatus, Framework, FrameworkEntry
+from registry.extensions import db
+from registry.forms import keeps_typed_text
+from registry.models import today
+from registry.money import to_pence
+from registry.providers.models import Provider, ServiceType
+from registry.providers.services import all_service_types
+
+
+def _council():
+    return services.council_of(current_user) or abort(403)
+
+
+def _framework(framework_id: int) -> Framework:
+    framework = db.session.get(Framework, framework_id) or abort(404)
+    if framework.council_id != _council().id:
+        abort(404)  # another council's list is none of this commissioner's business
+    return framework
+
+
+def _service_choices():
+    return [("", "Choose a service")] + [(str(t.id), t.name) for t in all_service_types()]
+
+
+def _render_home(form: FrameworkForm, status: int = 200):
+    council = _council()
+    return render_template("councils/home.html", council=council, form=form, day=today()), status
+
+
+@bp.get("/council")
+@role_required(COMMISSIONER)
+def home():
+    return _render_home(FrameworkForm())
+
+
+@bp.post("/council/frameworks")
+@keeps_typed_text
+@role_required(COMMISSIONER)
+def create_framework():
+    form = FrameworkForm()
+    if not form.validate_on_submit():
+        return _render_home(form, 422)
+    framework = services.create_framework(_council(), current_user, form.name.data, form.starts_on.data, form.ends_on.data, form.description.data or "")
+    db.session.commit()
+    flash(f"“{framework.name}” is published.", "success")
+    return redirect(url_for("councils.framework", framework_id=framework.id))
+
+
+def _render_framework(framework: Framework, add_form: AddProviderForm | None = None, status: int = 200, errors: dict | None = None):
+    add_form = add_form or AddProviderForm()
+    add_form.service.choices = _service_choices()
+    return render_template("councils/framework.html", framework=framework, add_form=add_form, decision_form=DecisionForm(),
+                           EntryStatus=EntryStatus, errors=errors or {}), status
+
+
+@bp.get("/council/frameworks/<int:framework_id>")
+@role_required(COMMISSIONER)
+def framework(framework_id: int):
+    return _render_framework(_framework(framework_id))
+
+
+@bp.post("/council/frameworks/<int:framework_id>/providers")
+@keeps_typed_text
+@role_required(COMMISSIONER)
+def add_provider(framework_id: int):
+    framework = _framework(framework_id)
+    form = AddProviderForm()
+    form.service.choices = _service_choices()
+    if form.validate_on_submit():
+        slug = form.provider.data.rstrip("/").rsplit("/", 1)[-1]
+        provider = db.session.scalar(select(Provider).where(Provider.slug == slug))
+        service_type = db.session.get(ServiceType, int(form.service.data))
+        if provider is None or provider.status == "draft":
+            form.provider.errors.append("No provider has that profile address.")
+        else:
+            try:
+                services.add_provider(framework, current_user, provider, service_type, to_pence(form.rate.data))
+            except services.CouncilError as error:
+                form.provider.errors.append(str(error))
+            else:
+                db.session.commit()
+                flash(f"{provider.display_name} is on the list for {service_type.name.lower()}.", "success")
+                return redirect(url_for("councils.framework", framework_id=framework.id))
+        db.session.rollback()
+    return _render_framework(framework, form, 422)
+
+
+@bp.post("/council/entries/<int:entry_id>")
+@role_required(COMMISSIONER)
+def decide(entry_id: int):
+    entry = db.session.get(FrameworkEntry, entry_id) or abort(404)
+    framework = _framework(entry.framework_id)
+    form = DecisionForm()
+    if form.validate_on_submit():
+        try:
+            if form.decision.data == "remove":
+                services.remove(entry, current_user, form.reason.data or "")
+            else:
+                services.decide(entry, current_user, form.decision.data == "approve", to_pence(form.rate.data), form.reason.data or "")
+        except services.CouncilError as error:
+            db.session.rollback()
+            return _render_framework(framework, status=422, errors={entry.id: [str(error)]})
+        db.session.commit()
+        flash("Saved.", "success")
+        return redirect(url_for("councils.framework", framework_id=framework.id))
+    return _render_framework(framework, status=422, errors={entry.id: [e for errs in form.errors.values() for e in errs]})
+
+
+@bp.get("/council/coverage")
+@role_required(COMMISSIONER)
+def coverage():
+    council = _council()
+    cells = services.coverage(council, today())
+    return render_template("councils/coverage.html", council=council, cells=cells,
+                           gaps=[c for c in cells if c.providers == 0])
+
+
+@bp.get("/council/coverage.csv")
+@role_required(COMMISSIONER)
+def coverage_csv():
+    council = _council()
+    body = services.coverage_csv(services.coverage(council, today()))
+    return Response(body, mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{council.slug}-coverage-{today().isoformat()}.csv"'})
+
+
+# -- providers: approved lists they can join, and how their applications went
+
+
+def _own_provider() -> Provider:
+    return current_user.provider or abort(404)
+
+
+def _render_provider(provider: Provider, forms: dict | None = None, status: int = 200):
+    frameworks = services.frameworks_open_to(provider, today())
+    choices = [("", "Choose a service")] + [(str(row.service_type_id), row.service_type.name) for row in provider.services]
+    forms = forms or {}
+    for f in frameworks:
+        forms.setdefault(f.id, ApplyForm(prefix=f"f{f.id}"))
+        forms[f.id].service.choices = choices
+    entries = db.session.scalars(select(FrameworkEntry).where(FrameworkEntry.provider_id == provider.id).order_by(FrameworkEntry.applied_at.desc())).all()
+    return render_template("councils/provider.html", provider=provider, frameworks=frameworks, forms=forms, entries=entries), status
+
+
+@bp.get("/dashboard/approved-lists")
+@role_required(Role.PROVIDER)
+def provider_lists():
+    return _render_provider(_own_provider())
+
+
+@bp.post("/dashboard/approved-lists/<int:framework_id>")
+@keeps_typed_text
+@role_required(Role.PROVIDER)
+def apply(framework_id: int):
+    provider = _own_provider()
+    framework = db.session.get(Framework, framework_id) or abort(404)
+    form = ApplyForm(prefix=f"f{framework.id}")
+    form.service.choices = [("", "Choose a service")] + [(str(row.service_type_id), row.service_type.name) for row in provider.services]
+    if form.validate_on_submit():
+        try:
+            services.apply(framework, provider, db.session.get(ServiceType, int(form.service.data)), to_pence(form.rate.data), today())
+        except services.CouncilError as error:
+            db.session.rollback()
+            form.service.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(f"Applied to {framework.council.name}'s “{framework.name}”. You will see the outcome here.", "success")
+            return redirect(url_for("councils.provider_lists"))
+    return _render_provider(provider, {framework.id: form}, 422)
