@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from selenium.webdriver.common.by import By
 from sqlalchemy import select
 
 from registry.checks.models import Check
 from registry.extensions import db
-from tests.browser.a11y import axe_violations, sign_in_as, submit_emptied
+from tests.browser.a11y import axe_violations, horizontal_overflow, sign_in_as, submit_emptied
 from tests.checks.conftest import add_check
 from tests.conftest import PASSWORD, approve_checks
 
@@ -87,3 +90,91 @@ def test_no_page_type_has_an_axe_violation(page, registry_world):
     audit_failed_submit("officer decision", f"/officer/checks/{check_id}", "main form[action$='/reject']")
 
     assert {label: problems for label, problems in found.items() if problems} == {}
+
+
+def test_pages_reflow_at_320_css_pixels_without_sideways_scrolling(page, registry_world):
+    """320 CSS px wide is a 1280px screen zoomed to 400% (WCAG 1.4.10 reflow)."""
+    browser, base = page
+    listed, check_id = registry_world["listed"], registry_world["check_id"]
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": 320, "height": 800, "deviceScaleFactor": 1, "mobile": False})
+    try:
+        too_wide: dict[str, int] = {}
+
+        def measure(label: str, path: str) -> None:
+            browser.get(base + path)
+            assert browser.execute_script("return document.documentElement.clientWidth") <= 320
+            if overflow := horizontal_overflow(browser):
+                too_wide[label] = overflow
+
+        for label, path in [
+            ("home", "/"), ("search results", "/search?postcode=LS6+1AA&service=companionship"), ("profile", f"/providers/{listed}"),
+            ("sign-in", "/account/sign-in"), ("sign-up", "/account/sign-up"), ("privacy", "/privacy"), ("cookies", "/cookies"),
+            ("accessibility", "/accessibility"), ("help", "/help"), ("how it works", "/how-it-works"),
+        ]:
+            measure(label, path)
+        sign_in_as(browser, base, "rosa@example.com")
+        measure("recipient's enquiries", "/enquiries")
+        measure("enquiry form", f"/providers/{listed}/enquire")
+        sign_in_as(browser, base, "nia@example.com")
+        for label, path in [("dashboard", "/dashboard"), ("profile edit", "/dashboard/profile"), ("add check", "/dashboard/checks/new?kind=dbs"), ("provider's enquiries", "/enquiries")]:
+            measure(label, path)
+        sign_in_as(browser, base, "olu@example.com")
+        for label, path in [("staff home", "/staff"), ("officer queue", "/officer/queue"), ("officer review page", f"/officer/checks/{check_id}"), ("audit log", "/officer/audit")]:
+            measure(label, path)
+        assert too_wide == {}
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+def _luminance(rgb: str) -> float:
+    channels = [int(c) / 255 for c in re.findall(r"\d+", rgb)[:3]]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast(one: str, other: str) -> float:
+    light, dark = sorted((_luminance(one), _luminance(other)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def test_fields_focus_forced_colours_text_size_and_print(page):
+    browser, base = page
+    browser.get(base + "/account/sign-up")
+    style = lambda selector, prop: browser.execute_script(  # noqa: E731
+        "return getComputedStyle(document.querySelector(arguments[0])).getPropertyValue(arguments[1])", selector, prop)
+    page_colour = style("body", "background-color")
+
+    # A text box's edge stands out at least 3:1 from the page and from its own inside (WCAG 1.4.11).
+    border = style("#name", "border-top-color")
+    assert contrast(border, page_colour) >= 3 and contrast(border, style("#name", "background-color")) >= 3
+
+    # Focus shows as yellow with a dark ring, and the ring is at least 3:1 against the page.
+    browser.find_element(By.ID, "name").send_keys("")
+    assert browser.switch_to.active_element.get_attribute("id") == "name"
+    ring = re.match(r"rgb\(\d+, \d+, \d+\)", style("#name:focus-visible", "box-shadow")).group(0)
+    assert contrast(ring, page_colour) >= 3 and style("#name:focus-visible", "outline-style") == "solid"
+
+    # Windows high contrast: buttons keep an edge though their background is gone.
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": [{"name": "forced-colors", "value": "active"}]})
+    try:
+        assert style("main form button[type=submit]", "border-top-style") == "solid"
+    finally:
+        browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": []})
+
+    # Text follows the size set in the browser's settings (here 24px instead of 16px).
+    browser.execute_cdp_cmd("Page.setFontSizes", {"fontSizes": {"standard": 24}})
+    try:
+        browser.get(base + "/account/sign-up")
+        assert float(style("body", "font-size").removesuffix("px")) == pytest.approx(24 * 1.0625)
+        assert float(style("#name", "font-size").removesuffix("px")) >= 24
+    finally:
+        browser.execute_cdp_cmd("Page.setFontSizes", {"fontSizes": {"standard": 16}})
+
+    # Printed, the page is its content: no menus or forms, black on white.
+    browser.get(base + "/privacy")
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    try:
+        assert style(".site-header nav", "display") == "none"
+        assert style("body", "color") == "rgb(0, 0, 0)"
+    finally:
+        browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})

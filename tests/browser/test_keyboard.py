@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from tests.browser.a11y import by_name, by_text, focused, press, shift_tab, sign_in_as, tab_to
-from tests.browser.test_provider_journey import wait_for_text
+from tests.browser.a11y import by_name, by_text, focused, press, shift_tab, sign_in_as, tab_to, wait_for_text
 from tests.checks.conftest import add_check
 from tests.conftest import PASSWORD, approve_checks
 
 
 def choose(browser, value: str, limit: int = 30) -> None:
-    """Move a focused select (closed) or radio group with the arrow keys until ``value`` is chosen."""
+    """Move a focused select (closed) or radio group with the arrow keys to ``value``; Space ticks a radio."""
     for _ in range(limit):
-        if focused(browser).get_attribute("value") == value and (focused(browser).tag_name == "select" or focused(browser).is_selected()):
+        element = focused(browser)
+        if element.get_attribute("value") == value:
+            if element.get_attribute("type") == "radio" and not element.is_selected():
+                press(browser, Keys.SPACE)
             return
         press(browser, Keys.ARROW_DOWN)
-    raise AssertionError(f"The arrow keys never reached {value!r}")
+    raise AssertionError(f"The arrow keys never reached {value!r} (focus on {focused(browser).get_attribute('outerHTML')[:120]})")
 
 
 def test_search_then_profile_then_enquiry_by_keyboard(page, app, make_provider, make_user):
@@ -54,7 +57,6 @@ def test_sign_up_with_a_mistake_corrected_by_keyboard(page):
     browser.get(base + "/account/sign-up")
     tab_to(browser, by_name("account_type"))
     choose(browser, "recipient")
-    press(browser, Keys.SPACE)
     press(browser, Keys.TAB, "Rosa Jones", Keys.TAB, "rosa@example.com", Keys.TAB, PASSWORD, Keys.TAB, "not the same", Keys.TAB, Keys.ENTER)
 
     # The summary takes focus; its link takes the keyboard to the field with the problem.
@@ -87,7 +89,7 @@ def test_an_officer_approves_a_check_by_keyboard(page, app, make_provider, make_
     wait_for_text(browser, "Entered details")
     tab_to(browser, by_name("method"))
     choose(browser, "in_person")
-    press(browser, Keys.SPACE)
+    assert browser.find_element(By.CSS_SELECTOR, "input[name=method][value=in_person]").is_selected()
     tab_to(browser, by_text("Approve"), limit=6)
     press(browser, Keys.ENTER)
     wait_for_text(browser, "is approved")
