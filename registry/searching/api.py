@@ -11,6 +11,10 @@ from registry.searching.schemas import SearchArgsSchema, SearchResponseSchema, a
 from registry.searching.services import run_search, searchable_services
 
 
+# Built once: a schema's construction deep-copies its fields, a tenth of a search's time.
+RESPONSE_SCHEMA = SearchResponseSchema()
+
+
 @bp.get("/search")
 def search():
     """Listed providers covering a postcode; same parameters as the search page."""
@@ -19,4 +23,4 @@ def search():
         args = schema.load(args_to_dict(request.args))
     except ValidationError as error:
         return api_error(400, "invalid_parameters", "Some search parameters are not valid.", flatten_errors(error.messages))
-    return SearchResponseSchema().dump(present(run_search(args), args["service"]))
+    return RESPONSE_SCHEMA.dump(present(run_search(args), args["service"]))

@@ -2,9 +2,8 @@
 
 A page of results is drawn from what the index holds for each hit (name,
 district, services, rates, rating, languages, badges with their dates), so
-it costs the same whatever the page size: two queries confirm the page's
-providers with the database (the providers with their services and those
-services' requirements, then their checks), and nothing else is read.
+it costs the same whatever the page size: one query confirms the page's
+providers with the database (:func:`confirmed_listed`), and nothing else is read.
 """
 
 from __future__ import annotations
@@ -12,7 +11,6 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
 
 from registry.checks.badges import search_badge_codes
 from registry.checks.listing import listed_until
@@ -32,32 +30,33 @@ class Rates(NamedTuple):
     rate_max_pence: int | None
 
 
-def still_listed(provider: Provider, services: tuple[str, ...] | list[str], day) -> bool:
-    """What the database says now: listed, not suspended, and listed today for every requested service.
+def confirmed_listed(ids: list[int], services: tuple[str, ...] | list[str]) -> set[int]:
+    """Of ``ids``, those the database says are listed now for every service in ``services`` (any, when none).
 
-    The index can lag the database (a locked index, a crash before the
-    catch-up, another node's change not yet applied); a hit that fails this
-    is dropped rather than shown.
+    One query over the stored listing: profile listed, not suspended, and
+    ``ProviderService.listed`` for each requested service. The index can lag
+    the database (a locked index, a crash before the catch-up, another node's
+    change not yet applied); a hit that fails this is dropped rather than
+    shown. Dates need no second look: the index already keeps only listings
+    and badges valid today.
     """
-    if provider.status != ProfileStatus.LISTED or provider.suspended_at is not None:
-        return False
-    listed = {row.service_type.slug for row in provider.services if row.listed and listed_until(provider, row.service_type, day)}
-    return bool(listed) and all(s in listed for s in services)
-
-
-def _confirm(ids: list[int]) -> dict[int, Provider]:
-    """The page's providers with what :func:`still_listed` reads, in two queries."""
     if not ids:
-        return {}
-    query = (
-        select(Provider)
-        .where(Provider.id.in_(ids))
-        .options(
-            joinedload(Provider.services).joinedload(ProviderService.service_type).joinedload(ServiceType.requirements),
-            selectinload(Provider.checks),
+        return set()
+    rows = db.session.execute(
+        select(ProviderService.provider_id, ServiceType.slug)
+        .join(Provider, Provider.id == ProviderService.provider_id)
+        .join(ServiceType, ServiceType.id == ProviderService.service_type_id)
+        .where(
+            ProviderService.provider_id.in_(ids),
+            ProviderService.listed.is_(True),
+            Provider.status == ProfileStatus.LISTED,
+            Provider.suspended_at.is_(None),
         )
     )
-    return {p.id: p for p in db.session.scalars(query).unique()}
+    listed: dict[int, set[str]] = {}
+    for provider_id, slug in rows:
+        listed.setdefault(provider_id, set()).add(slug)
+    return {provider_id for provider_id, slugs in listed.items() if all(s in slugs for s in services)}
 
 
 def _row(hit: SearchHit) -> dict:
@@ -78,8 +77,9 @@ def _row(hit: SearchHit) -> dict:
     }
 
 
-def _row_from_database(hit: SearchHit, provider: Provider, day) -> dict:
+def _row_from_database(hit: SearchHit, day) -> dict:
     """For a document indexed before the index held display values (until the next rebuild)."""
+    provider = db.session.get(Provider, hit.id)
     rating = db.session.execute(
         select(ProviderRating.score, ProviderRating.review_count).where(ProviderRating.provider_id == provider.id)
     ).first()
@@ -97,11 +97,9 @@ def _row_from_database(hit: SearchHit, provider: Provider, day) -> dict:
 def present(result: SearchResult, services: tuple[str, ...] | list[str] = ()) -> dict:
     """Results in rank order, each provider the database confirms is still listed for ``services``."""
     day = today()
-    providers = _confirm([hit.id for hit in result.hits])
-    rows = []
-    for hit in result.hits:
-        provider = providers.get(hit.id)
-        if provider is None or not still_listed(provider, services, day):
-            continue
-        rows.append(_row(hit) if hit.slug is not None else _row_from_database(hit, provider, day))
+    confirmed = confirmed_listed([hit.id for hit in result.hits], services)
+    rows = [
+        _row(hit) if hit.slug is not None else _row_from_database(hit, day)
+        for hit in result.hits if hit.id in confirmed
+    ]
     return {"results": rows, "total": result.total, "page": result.page, "pages": result.pages, "facets": result.facets}
