@@ -16,7 +16,9 @@ from registry.providers.vocabulary import (
     DAYS,
     GENDERS,
     KIND_LABELS,
+    COMMUNICATION_SUPPORT,
     LANGUAGES,
+    SPOKEN_LANGUAGES,
     PART_LABELS,
     PARTS,
 )
@@ -76,6 +78,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         KIND_LABELS=KIND_LABELS,
         LANGUAGES=LANGUAGES,
+        COMMUNICATION_SUPPORT=COMMUNICATION_SUPPORT,
+        SPOKEN_LANGUAGES=SPOKEN_LANGUAGES,
         GENDERS=GENDERS,
         DAYS=DAYS,
         DAY_LABELS=DAY_LABELS,

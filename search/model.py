@@ -53,6 +53,9 @@ class ProviderDocument:
     badges: tuple[str, ...]
     listed_until: tuple[date | None, ...] = ()
     badges_until: tuple[date | None, ...] = ()
+    # Words a recipient may type for the languages and communication support
+    # ("Urdu", "BSL", "sign language"): searched with the service names.
+    language_names: tuple[str, ...] = ()
 
 
 @dataclass

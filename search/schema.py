@@ -78,7 +78,7 @@ def facts(doc: ProviderDocument) -> tuple:
         _dated(doc.badges, doc.badges_until),
         _length(doc.name),
         _length(doc.about),
-        _length(" ".join(doc.service_names)),
+        _length(_offer_text(doc)),
     )
 
 
@@ -100,10 +100,15 @@ def whoosh_fields(doc: ProviderDocument) -> dict:
         "id": str(doc.id),
         "name": doc.name or "",
         "about": doc.about or "",
-        "services": " ".join(doc.service_names),
+        "services": _offer_text(doc),
         "facts": facts(doc),
         "display": display(doc),
     }
+
+
+def _offer_text(doc: ProviderDocument) -> str:
+    """What the provider offers, as text: service names, then languages and communication support."""
+    return " ".join((*doc.service_names, *doc.language_names))
 
 
 def display(doc: ProviderDocument) -> tuple:

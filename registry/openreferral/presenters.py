@@ -24,7 +24,7 @@ from registry.money import to_pounds
 from registry.openreferral import ids
 from registry.openreferral.services import check_kind_key, listed_services_of
 from registry.providers.models import Provider, ProviderService, ServiceType
-from registry.providers.vocabulary import DAY_LABELS, DAYS, LANGUAGES, PART_LABELS, PARTS, ProviderKind
+from registry.providers.vocabulary import DAY_LABELS, DAYS, HUMAN_LANGUAGES, LANGUAGES, PART_LABELS, PARTS, ProviderKind
 from registry.templating import long_date
 from search.geo import outcode_centroids
 
@@ -277,7 +277,7 @@ def service_full(row: ProviderService, today: date, with_organization: bool = Tr
     }]
     data["languages"] = [
         {"id": ids.named("language", service_id, code), "service_id": service_id, "name": LANGUAGES.get(code, code), "code": code}
-        for code in provider.languages
+        for code in provider.languages if code in HUMAN_LANGUAGES  # Easy Read and the like are not languages
     ]
     data["funding"] = []
     data["cost_options"] = []

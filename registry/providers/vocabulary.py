@@ -20,11 +20,18 @@ class ProfileStatus(StrEnum):
     SUSPENDED = "suspended"
 
 
-# Languages recipients search for, including communication support.
-LANGUAGES: dict[str, str] = {
-    "en": "English",
-    "bsl": "British Sign Language",
+# Ways of communicating besides speech that recipients search for.
+COMMUNICATION_SUPPORT: dict[str, str] = {
+    "bsl": "British Sign Language (BSL)",
     "makaton": "Makaton",
+    "easy-read": "Easy Read information",
+    "deafblind": "Deafblind communication (hands-on signing, Deafblind Manual)",
+    "interpreter": "Works with interpreters",
+}
+
+# Spoken languages recipients search for.
+SPOKEN_LANGUAGES: dict[str, str] = {
+    "en": "English",
     "cy": "Welsh",
     "gd": "Scottish Gaelic",
     "ga": "Irish",
@@ -53,6 +60,11 @@ LANGUAGES: dict[str, str] = {
     "bg": "Bulgarian",
     "uk": "Ukrainian",
 }
+
+# Languages and communication support: one vocabulary for profiles, search and the API.
+LANGUAGES: dict[str, str] = {**COMMUNICATION_SUPPORT, **SPOKEN_LANGUAGES}
+# The codes that name a language (for open data's "languages"), not a kind of support.
+HUMAN_LANGUAGES = frozenset(SPOKEN_LANGUAGES) | {"bsl"}
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DAY_LABELS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")

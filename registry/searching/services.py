@@ -34,7 +34,7 @@ from registry.checks.listing import listed_until
 from registry.extensions import db
 from registry.models import today, utcnow
 from registry.providers.models import Provider, ProviderService
-from registry.providers.vocabulary import DAYS, PARTS, ProfileStatus
+from registry.providers.vocabulary import DAYS, LANGUAGES, PARTS, ProfileStatus
 from registry.reviews.models import ProviderRating
 from registry.searching.models import SearchOutboxEntry
 from registry.searching.taxonomy import TAXONOMY_CHANGED, ServiceTypeEntry
@@ -139,6 +139,7 @@ def build_document(provider: Provider, rating: tuple[float | None, int]) -> Prov
         travel_radius_miles=float(provider.travel_radius_miles or 0),
         listed_services=tuple(t.slug for t in listed),
         service_names=tuple(t.name for t in listed),
+        language_names=tuple(LANGUAGES.get(code, code) for code in provider.languages),
         rate_min_pence=provider.rate_min_pence,
         rate_max_pence=provider.rate_max_pence,
         rating_score=rating[0],

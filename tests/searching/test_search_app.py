@@ -221,3 +221,31 @@ def test_empty_fields_from_the_search_form_count_as_not_set(client, listed_provi
     form = {"postcode": "LS6", "radius": "10", "service": "", "q": "", "kind": "", "language": "", "max_rate": "", "min_rating": "", "day": "", "part": "", "gender": "", "sort": "best"}
     assert slugs(api(client, **form)[1]) == [slug]
     assert client.get("/search", query_string=form).status_code == 200
+
+
+@pytest.mark.parametrize("words", ["Urdu", "BSL", "sign language", "easy read"])
+def test_the_words_box_finds_languages_and_communication_support(client, listed_provider, words):
+    signing = listed_provider(base_postcode="LS6 2AA", languages=["en", "bsl", "ur", "easy-read"])
+    listed_provider(base_postcode="LS6 2AA", languages=["en"])
+    assert slugs(api(client, postcode="LS6", q=words)[1]) == [signing]
+
+
+def test_communication_support_is_a_filter_on_the_home_page_and_the_search_page(client, listed_provider):
+    easy_read = listed_provider(base_postcode="LS6 2AA", languages=["en", "easy-read"])
+    listed_provider(base_postcode="LS6 2AA", languages=["en"])
+    home = client.get("/").get_data(as_text=True)
+    assert "Language and communication" in home and '<optgroup label="Communication support">' in home
+    assert 'value="makaton"' in home and 'value="deafblind"' in home and 'value="interpreter"' in home
+    page = client.get("/search", query_string={"postcode": "LS6", "language": "easy-read"}).get_data(as_text=True)
+    assert easy_read in page
+    assert 'value="easy-read" selected' in page
+    assert slugs(api(client, postcode="LS6", language="easy-read")[1]) == [easy_read]
+
+
+def test_open_data_lists_only_real_languages(client, listed_provider):
+    listed_provider(base_postcode="LS6 2AA", languages=["en", "bsl", "easy-read"])
+    services = client.get("/openreferral/services", query_string={"per_page": 5}).get_json()["contents"]
+    assert services
+    for item in services:
+        detail = client.get(f"/openreferral/services/{item['id']}").get_json()
+        assert {lang["code"] for lang in detail["languages"]} == {"en", "bsl"}
