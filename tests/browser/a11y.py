@@ -89,13 +89,16 @@ def focused(browser):
     return browser.switch_to.active_element
 
 
-def tab_to(browser, matches, limit: int = 80):
-    """Press Tab until the focused element satisfies ``matches``; fails if the keyboard never gets there."""
+def tab_to(browser, matches, limit: int = 80, not_after=None):
+    """Press Tab until the focused element satisfies ``matches``; fails if the keyboard never gets there,
+    or first passes an element satisfying ``not_after``."""
     for _ in range(limit):
         press(browser, Keys.TAB)
         element = focused(browser)
         if matches(element):
             return element
+        if not_after is not None and not_after(element):
+            raise AssertionError(f"Tab reached {element.get_attribute('outerHTML')[:120]} first; {browser.current_url} {browser.title}")
     raise AssertionError(f"Tab never reached the element (last focus: {focused(browser).get_attribute('outerHTML')[:200]})")
 
 
