@@ -553,6 +553,8 @@ class SearchIndex:
             # Only providers still listed for something today; this also hides
             # any document that slipped in without a listed service.
             narrow((c["services"][rows] >= today).any(axis=1))
+        if q.only_ids is not None:
+            narrow(np.isin(c["id"][rows], np.fromiter(q.only_ids, dtype=np.int64, count=len(q.only_ids))))
         if q.kinds:
             codes = [columns.vocab["kind"][k] for k in q.kinds if k in columns.vocab["kind"]]
             if not codes:

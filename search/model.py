@@ -84,6 +84,7 @@ class SearchQuery:
     page: int = 1
     per_page: int = 20
     today: date | None = None  # the date listings and badges must hold on; None: today
+    only_ids: frozenset[int] | None = None  # when set, only these providers (e.g. a council's approved list)
 
 
 @dataclass

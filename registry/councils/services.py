@@ -237,22 +237,33 @@ def approvals(provider_ids: list[int], day: date, council: Council | None = None
     return found
 
 
-def on_council_list(rows: list[dict], council: Council, services: list[str] | tuple[str, ...], day: date) -> list[dict]:
-    """Keep the search rows whose provider is on ``council``'s list (for the chosen services, if any).
+@dataclass
+class Shortlist:
+    """The council covering a searched postcode, and who is on its lists in force today."""
 
-    A post-filter over the presenter's rows (which the database has already
-    confirmed as listed), so it can only take providers away, never add one;
-    each kept row gains ``council_approvals`` with the agreed rates.
+    council: Council | None
+    approvals: dict[int, list[Approval]]
+
+
+def council_shortlist(postcode: str, services: list[str] | tuple[str, ...], day: date) -> Shortlist:
+    """Providers on the lists of the council whose area holds ``postcode``, for every service in ``services``.
+
+    Search is limited to these ids, so totals and pages count only them, and
+    the listing rule still applies on top: :func:`approvals` drops anyone not
+    listed today, and search confirms each hit with the database.
     """
-    slugs = [row["slug"] for row in rows]
-    ids = dict(db.session.execute(select(Provider.slug, Provider.id).where(Provider.slug.in_(slugs))).all()) if slugs else {}
-    found = approvals(list(ids.values()), day, council)
-    kept = []
-    for row in rows:
-        mine = [a for a in found.get(ids.get(row["slug"]), []) if not services or a.service_slug in services]
-        if mine:
-            kept.append({**row, "council_approvals": mine})
-    return kept
+    council = council_for_postcode(postcode)
+    if council is None:
+        return Shortlist(None, {})
+    on_lists = db.session.scalars(
+        select(FrameworkEntry.provider_id).join(Framework).where(
+            Framework.council_id == council.id, FrameworkEntry.status == EntryStatus.APPROVED,
+            Framework.starts_on <= day, Framework.ends_on >= day,
+        )
+    ).all()
+    found = approvals(sorted(set(on_lists)), day, council)
+    wanted = {pid: entries for pid, entries in found.items() if all(any(a.service_slug == s for a in entries) for s in services)}
+    return Shortlist(council, wanted)
 
 
 # -- coverage

@@ -6,9 +6,9 @@ from flask import request
 from marshmallow import ValidationError
 
 from registry.api import api_error, bp
-from registry.searching.presenters import present
+from registry.searching.presenters import find
 from registry.searching.schemas import SearchArgsSchema, SearchResponseSchema, args_to_dict, flatten_errors
-from registry.searching.services import run_search, searchable_services
+from registry.searching.services import searchable_services
 
 
 # Built once: a schema's construction deep-copies its fields, a tenth of a search's time.
@@ -23,4 +23,4 @@ def search():
         args = schema.load(args_to_dict(request.args))
     except ValidationError as error:
         return api_error(400, "invalid_parameters", "Some search parameters are not valid.", flatten_errors(error.messages))
-    return RESPONSE_SCHEMA.dump(present(run_search(args), args["service"]))
+    return RESPONSE_SCHEMA.dump(find(args))

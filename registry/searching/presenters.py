@@ -13,6 +13,7 @@ from typing import NamedTuple
 from sqlalchemy import select
 
 from registry.checks.badges import search_badge_codes
+from registry.councils.services import council_shortlist
 from registry.checks.listing import listed_until
 from registry.extensions import db
 from registry.models import today
@@ -20,6 +21,7 @@ from registry.money import to_pounds
 from registry.providers.models import Provider, ProviderService, ServiceType
 from registry.providers.vocabulary import LANGUAGES, ProfileStatus
 from registry.reviews.models import ProviderRating
+from registry.searching.services import run_search
 from search import SearchHit, SearchResult
 
 
@@ -94,12 +96,34 @@ def _row_from_database(hit: SearchHit, day) -> dict:
     ))
 
 
-def present(result: SearchResult, services: tuple[str, ...] | list[str] = ()) -> dict:
-    """Results in rank order, each provider the database confirms is still listed for ``services``."""
+def present(result: SearchResult, services: tuple[str, ...] | list[str] = (), council_approvals: dict | None = None) -> dict:
+    """Results in rank order, each provider the database confirms is still listed for ``services``.
+
+    With ``council_approvals`` (provider id -> approvals) each row carries its
+    council list entries, with the agreed rate, beside the provider's own.
+    """
     day = today()
     confirmed = confirmed_listed([hit.id for hit in result.hits], services)
-    rows = [
-        _row(hit) if hit.slug is not None else _row_from_database(hit, day)
-        for hit in result.hits if hit.id in confirmed
-    ]
+    rows = []
+    for hit in result.hits:
+        if hit.id not in confirmed:
+            continue
+        row = _row(hit) if hit.slug is not None else _row_from_database(hit, day)
+        if council_approvals is not None:
+            row["council_approvals"] = council_approvals.get(hit.id, [])
+        rows.append(row)
     return {"results": rows, "total": result.total, "page": result.page, "pages": result.pages, "facets": result.facets}
+
+
+def find(args: dict) -> dict:
+    """One page of results for parsed search arguments: the page and the API both come here.
+
+    With ``council_list`` the search is limited to the approved lists of the
+    council covering the postcode (``council`` in the result says which, or
+    None when no council has lists there yet).
+    """
+    if not args.get("council_list"):
+        return {**present(run_search(args), args["service"]), "council": None}
+    shortlist = council_shortlist(args["postcode"], args["service"], today())
+    page = present(run_search(args, only_ids=frozenset(shortlist.approvals)), args["service"], shortlist.approvals)
+    return {**page, "council": shortlist.council}

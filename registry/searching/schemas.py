@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, pre_load, validate, validates
 
+from registry.money import to_pounds
 from registry.providers.vocabulary import DAYS, GENDERS, LANGUAGES, PARTS, ProviderKind
 from search.geo import PostcodeError, locate
 
@@ -41,6 +42,7 @@ class SearchArgsSchema(Schema):
     part = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(PARTS), metadata={"description": "Available at this part of the day."})
     gender = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(tuple(GENDERS)), metadata={"description": "The personal assistant's gender."})
     badge = fields.List(fields.String(validate=validate.OneOf(BADGES)), load_default=list, metadata={"description": "A trust badge the provider must hold (repeatable)."})
+    council_list = fields.Boolean(load_default=False, metadata={"description": "Only providers on the approved list of the council covering the postcode."})
     sort = fields.String(load_default="best", validate=validate.OneOf(SORTS), metadata={"description": "`best` (the documented blend), `distance`, `rating` or `price`."})
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE, error=f"Choose a page from 1 to {MAX_PAGE}."), metadata={"description": "Page of 20 results, from 1."})
 
@@ -106,6 +108,16 @@ class RateSchema(Schema):
     max_pounds = fields.Decimal(as_string=True, allow_none=True)
 
 
+class CouncilApprovalSchema(Schema):
+    council = fields.String()
+    service = fields.String(attribute="service_slug")
+    agreed_rate_pounds = fields.Method("_pounds")
+    badge = fields.String()
+
+    def _pounds(self, approval):
+        return str(to_pounds(approval.rate_pence))
+
+
 class SearchResultSchema(Schema):
     slug = fields.String()
     name = fields.String()
@@ -117,6 +129,7 @@ class SearchResultSchema(Schema):
     rating = fields.Nested(RatingSchema)
     badges = fields.List(fields.String())
     languages = fields.List(fields.String())
+    council_approvals = fields.List(fields.Nested(CouncilApprovalSchema), metadata={"description": "Present with council_list: the lists the provider is on, with the agreed rate."})
 
 
 class SearchResponseSchema(Schema):

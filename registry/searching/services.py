@@ -236,8 +236,11 @@ def searchable_services() -> tuple[ServiceTypeEntry, ...]:
     return taxonomy_service_types(app)
 
 
-def run_search(args: dict) -> SearchResult:
-    """Search with parsed :class:`SearchArgsSchema` values (parsed against :func:`searchable_services`)."""
+def run_search(args: dict, only_ids: frozenset[int] | None = None) -> SearchResult:
+    """Search with parsed :class:`SearchArgsSchema` values (parsed against :func:`searchable_services`).
+
+    ``only_ids`` limits the results to those providers (a council's approved list).
+    """
     place = args["place"]
     day = None if args["day"] is None else DAYS.index(args["day"])
     part = None if args["part"] is None else PARTS.index(args["part"])
@@ -258,5 +261,6 @@ def run_search(args: dict) -> SearchResult:
         sort=args["sort"],
         page=args["page"],
         per_page=20,
+        only_ids=only_ids,
     )
     return search_index().search(query)

@@ -7,9 +7,9 @@ from flask_login import current_user
 from marshmallow import ValidationError
 
 from registry.searching import bp
-from registry.searching.presenters import present
+from registry.searching.presenters import find
 from registry.searching.schemas import BADGES, DEFAULT_RADIUS_MILES, SearchArgsSchema, args_to_dict, flatten_errors
-from registry.searching.services import run_search, searchable_services
+from registry.searching.services import searchable_services
 
 
 @bp.get("/search")
@@ -25,7 +25,7 @@ def search_page():
         except ValidationError as error:
             errors = flatten_errors(error.messages)
         else:
-            page = present(run_search(parsed), parsed["service"])
+            page = find(parsed)
     status = 400 if errors else 200
     return (
         render_template(

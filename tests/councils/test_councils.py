@@ -126,15 +126,22 @@ def test_search_filter_keeps_only_providers_on_the_recipients_council_list_with_
     on = _listed(app, make_provider, "On List")
     off = _listed(app, make_provider, "Off List")
     _on_list(app, leeds, on, rate=1900)
-    body = client.get("/api/v1/search", query_string={"postcode": "LS6 2AA", "service": "personal-care"}).get_json()
-    assert {r["slug"] for r in body["results"]} == {on, off}
-    with app.app_context():
-        council = services.council_for_postcode("LS6 2AA")  # the recipient's home council
-        kept = services.on_council_list(body["results"], council, ["personal-care"], today())
-    assert [r["slug"] for r in kept] == [on]
-    approval = kept[0]["council_approvals"][0]
-    assert approval.rate_pence == 1900 and kept[0]["hourly_rate"]["min_pounds"] is not None
-    assert approval.badge.startswith("On Leeds City Council's approved list for personal care since")
+    everyone = client.get("/api/v1/search", query_string={"postcode": "LS6 2AA", "service": "personal-care"}).get_json()
+    assert {r["slug"] for r in everyone["results"]} == {on, off}
+    assert "council_approvals" not in everyone["results"][0]
+
+    body = client.get("/api/v1/search", query_string={"postcode": "LS6 2AA", "service": "personal-care", "council_list": "1"}).get_json()
+    assert [r["slug"] for r in body["results"]] == [on] and body["total"] == 1  # counted in the index, not trimmed from a page
+    [approval] = body["results"][0]["council_approvals"]
+    assert approval["agreed_rate_pounds"] == "19.00" and body["results"][0]["hourly_rate"]["min_pounds"] is not None
+    assert approval["badge"].startswith("On Leeds City Council's approved list for personal care since")
+
+    page = client.get("/search", query_string={"postcode": "LS6 2AA", "service": "personal-care", "council_list": "1"}).get_data(as_text=True)
+    assert "On List" in page and "Off List" not in page and "Agreed rate £19 an hour" in page
+    assert 'name="council_list" value="1" checked' in page
+    # Outside any council's area the page says so instead of showing nothing silently.
+    elsewhere = client.get("/search", query_string={"postcode": "M1 1AE", "council_list": "1"}).get_data(as_text=True)
+    assert "No council has published an approved list for M1 1AE yet" in elsewhere
 
 
 def test_a_suspended_or_lapsed_provider_on_a_list_is_never_shown(app, leeds, make_provider, make_user):

@@ -109,3 +109,11 @@ def test_updates_wait_for_a_rebuild_swap_and_land_in_the_new_generation(tmp_path
     assert index.ids() == {1, 2, 5}
     index.close()
     other_process.close()
+
+
+def test_a_search_can_be_limited_to_given_providers_with_totals_and_pages_to_match(index):
+    index.rebuild([make_doc(i) for i in range(1, 31)])
+    result = index.search(query_at(only_ids=frozenset({3, 7, 30, 999}), sort="distance", per_page=2))
+    assert (result.total, result.pages) == (3, 2)
+    assert {h.id for h in result.hits} | {h.id for h in index.search(query_at(only_ids=frozenset({3, 7, 30}), per_page=2, page=2)).hits} == {3, 7, 30}
+    assert index.search(query_at(only_ids=frozenset())).total == 0
