@@ -19,6 +19,9 @@ ACCOUNT_TYPES = [
 def _new_password_field(label: str) -> PasswordField:
     return PasswordField(
         label,
+        description=f"At least {MIN_PASSWORD_LENGTH} characters. Three or four unrelated words are easy to remember and hard to guess.",
+        # Lets a password manager offer a strong password and remember it.
+        render_kw={"autocomplete": "new-password"},
         validators=[
             InputRequired("Choose a password."),
             Length(
@@ -34,6 +37,7 @@ def _email_field() -> EmailField:
     return EmailField(
         "Email",
         filters=[single_line],
+        render_kw={"autocomplete": "email"},
         validators=[
             InputRequired("Enter your email address."),
             Length(max=254),
@@ -53,7 +57,7 @@ class SignUpForm(FlaskForm):
     )
     email = _email_field()
     password = _new_password_field("Password")
-    confirm = PasswordField("Repeat the password", validators=[EqualTo("password", "The passwords do not match.")])
+    confirm = PasswordField("Repeat the password", render_kw={"autocomplete": "new-password"}, validators=[EqualTo("password", "The passwords do not match.")])
 
 
 class SignInForm(FlaskForm):
@@ -63,9 +67,9 @@ class SignInForm(FlaskForm):
 
 
 class ChangePasswordForm(FlaskForm):
-    current_password = PasswordField("Current password", validators=[InputRequired("Enter your current password.")])
+    current_password = PasswordField("Current password", render_kw={"autocomplete": "current-password"}, validators=[InputRequired("Enter your current password.")])
     new_password = _new_password_field("New password")
-    confirm = PasswordField("Repeat the new password", validators=[EqualTo("new_password", "The passwords do not match.")])
+    confirm = PasswordField("Repeat the new password", render_kw={"autocomplete": "new-password"}, validators=[EqualTo("new_password", "The passwords do not match.")])
 
 
 class ForgotPasswordForm(FlaskForm):
@@ -74,17 +78,20 @@ class ForgotPasswordForm(FlaskForm):
 
 class ResetPasswordForm(FlaskForm):
     new_password = _new_password_field("New password")
-    confirm = PasswordField("Repeat the new password", validators=[EqualTo("new_password", "The passwords do not match.")])
+    confirm = PasswordField("Repeat the new password", render_kw={"autocomplete": "new-password"}, validators=[EqualTo("new_password", "The passwords do not match.")])
 
 
 class AccountForm(FlaskForm):
     name = StringField(
         "Name",
         filters=[single_line],
+        render_kw={"autocomplete": "name"},
         validators=[InputRequired("Enter a name."), Length(max=120, message="Use at most 120 characters.")],
     )
     home_postcode = StringField(
-        "Home postcode (optional; used as your default search location, never shown to anyone)",
+        "Home postcode (optional)",
+        description="Where your searches start. Never shown to anyone.",
         filters=[single_line],
+        render_kw={"autocomplete": "postal-code"},
         validators=[Optional(), Length(max=10, message="A postcode has at most 8 characters."), UKPostcode()],
     )

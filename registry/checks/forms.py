@@ -22,8 +22,12 @@ def _text(label: str, max_length: int = 120, required: bool = True, **kwargs) ->
     return StringField(label, filters=[single_line], validators=validators, **kwargs)
 
 
+# Said before anyone makes a mistake, not only in the error (WCAG 3.3.2).
+DATE_HINT = "Day, month and year, as shown on the document. Type it or choose it from the calendar."
+
+
 def _date(label: str) -> DateField:
-    return DateField(label, validators=[InputRequired(f"Enter the {label.lower()} as a date.")])
+    return DateField(label, description=DATE_HINT, validators=[InputRequired(f"Enter the {label.lower()} as a date.")])
 
 
 def not_in_future(form, field):
@@ -59,17 +63,18 @@ class IdentityForm(CheckForm):
 
 
 class DbsForm(CheckForm):
-    level = SelectField("Level", choices=list(DBS_LEVELS.items()))
+    level = SelectField("Level", description="Printed on the certificate, under the certificate number.", choices=list(DBS_LEVELS.items()))
     barred_lists = SelectField("Barred lists checked", choices=[("none", "None"), ("adults", "Adults"), ("children", "Children"), ("both", "Adults and children")])
     certificate_number = StringField(
         "Certificate number",
+        description="12 digits, printed at the top right of the certificate, for example 001234567890.",
         filters=[lambda v: v.replace(" ", "") if isinstance(v, str) else v],
         validators=[InputRequired("Enter the certificate number."), Regexp(r"^\d{12}$", message="A DBS certificate number has exactly 12 digits.")],
     )
-    issue_date = DateField("Issue date", validators=[InputRequired("Enter the issue date as a date."), not_in_future])
+    issue_date = DateField("Issue date", description=DATE_HINT, validators=[InputRequired("Enter the issue date as a date."), not_in_future])
     update_service = BooleanField("Subscribed to the DBS Update Service")
     # No Optional(): it would stop the check below from running on an empty value.
-    update_service_id = StringField("Update Service subscription ID", filters=[single_line], validators=[Length(max=20, message="Use at most 20 characters.")])
+    update_service_id = StringField("Update Service subscription ID", description="Only if you subscribe: on your Update Service confirmation, for example C1234567.", filters=[single_line], validators=[Length(max=20, message="Use at most 20 characters.")])
 
     def validate_barred_lists(self, field):
         if field.data != "none" and self.level.data != "enhanced":
@@ -82,25 +87,27 @@ class DbsForm(CheckForm):
 
 class RightToWorkForm(CheckForm):
     document_type = SelectField("Evidence", choices=[("british_passport", "British or Irish passport"), ("share_code", "Home Office share code"), ("brp", "Biometric residence permit")])
-    share_code = _text("Share code (if any)", max_length=12, required=False)
+    share_code = _text("Share code (optional)", max_length=12, required=False,
+                       description="Only if you proved your right to work online: 9 letters and numbers, for example W7X 3YK 9PQ.")
 
 
 class InsuranceForm(CheckForm):
     insurer = _text("Insurer")
     policy_number = _text("Policy number", max_length=40)
-    cover_pounds = DecimalField("Cover (£)", places=0, validators=[InputRequired("Enter the amount of cover."), NumberRange(min=1, max=100_000_000, message="Enter the cover in pounds.")])
-    end_date = DateField("Policy end date", validators=[InputRequired("Enter the policy end date as a date."), not_in_past])
+    cover_pounds = DecimalField("Cover (£)", places=0, description="In whole pounds, for example 5000000 for £5 million.", validators=[InputRequired("Enter the amount of cover."), NumberRange(min=1, max=100_000_000, message="Enter the cover in pounds.")])
+    end_date = DateField("Policy end date", description=DATE_HINT, validators=[InputRequired("Enter the policy end date as a date."), not_in_past])
 
 
 class QualificationForm(CheckForm):
     title = _text("Qualification")
     awarding_body = _text("Awarding body")
-    awarded_on = DateField("Date awarded", validators=[InputRequired("Enter the date awarded as a date."), not_in_future])
+    awarded_on = DateField("Date awarded", description=DATE_HINT, validators=[InputRequired("Enter the date awarded as a date."), not_in_future])
 
 
 class CqcForm(CheckForm):
     registration_id = StringField(
         "CQC provider or location ID",
+        description="On your CQC registration certificate or the CQC website, for example 1-101234567.",
         filters=[single_line],
         validators=[InputRequired("Enter the CQC ID."), Regexp(r"^1-\d{9,11}$", message="A CQC ID looks like 1-101234567.")],
     )
@@ -108,13 +115,13 @@ class CqcForm(CheckForm):
 
 class FoodHygieneForm(CheckForm):
     rating = IntegerField("Rating (0 to 5)", validators=[InputRequired("Enter the rating."), NumberRange(min=0, max=5, message="Ratings go from 0 to 5.")])
-    inspected_on = DateField("Inspection date", validators=[InputRequired("Enter the inspection date as a date."), not_in_future])
+    inspected_on = DateField("Inspection date", description=DATE_HINT, validators=[InputRequired("Enter the inspection date as a date."), not_in_future])
     local_authority = _text("Local authority")
 
 
 class FirstAidForm(CheckForm):
     course = _text("Course")
-    completed_on = DateField("Date completed", validators=[InputRequired("Enter the date completed as a date."), not_in_future])
+    completed_on = DateField("Date completed", description=DATE_HINT, validators=[InputRequired("Enter the date completed as a date."), not_in_future])
 
 
 class ReferenceForm(CheckForm):
@@ -169,7 +176,7 @@ class AppealForm(FlaskForm):
 class ApproveForm(FlaskForm):
     method = RadioField("How did you verify it?", choices=list(VERIFICATION_METHODS.items()), validators=[InputRequired("Say how you verified the check.")])
     update_service_result = SelectField("Update Service result", choices=[("", "Not used")] + list(UPDATE_SERVICE_RESULTS.items()), validators=[Optional()])
-    valid_until = DateField("Valid until", validators=[InputRequired("Enter the valid-until date.")])
+    valid_until = DateField("Valid until", description="Proposed from the document's dates and the registry's re-check interval; change it if the document says otherwise.", validators=[InputRequired("Enter the valid-until date.")])
     version = IntegerField(validators=[InputRequired()])
 
 

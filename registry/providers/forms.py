@@ -30,24 +30,27 @@ class ProfileForm(FlaskForm):
     )
     about = TextAreaField(
         "About you",
+        description="A few sentences: who you support, what you enjoy doing with people, your experience.",
         filters=[multi_line],
         validators=[Optional(), Length(max=4000, message="Use at most 4,000 characters.")],
     )
     services = MultiCheckboxField("Services you offer", choices=[])
     base_postcode = StringField(
-        "Base postcode (private: people only see its district, like LS1)",
+        "Base postcode",
+        description="Private: people only see its district, like LS1.",
         filters=[single_line],
         validators=[Optional(), Length(max=10, message="A postcode has at most 8 characters."), UKPostcode()],
     )
     travel_radius_miles = IntegerField(
         "How far you travel (miles)",
+        description="A whole number, for example 10.",
         validators=[
             Optional(),
             NumberRange(min=1, max=MAX_TRAVEL_MILES, message=f"Enter a whole number of miles from 1 to {MAX_TRAVEL_MILES}."),
         ],
     )
-    rate_min = DecimalField("Hourly rate from (£)", places=2, validators=_money())
-    rate_max = DecimalField("Hourly rate up to (£)", places=2, validators=_money())
+    rate_min = DecimalField("Hourly rate from (£)", places=2, description="For example 17.50.", validators=_money())
+    rate_max = DecimalField("Hourly rate up to (£) (optional)", places=2, description="Leave it empty if you charge one rate.", validators=_money())
     languages = MultiCheckboxField("Languages and communication", choices=list(LANGUAGES.items()))
     availability = MultiCheckboxField(
         "When you are available",
@@ -55,6 +58,7 @@ class ProfileForm(FlaskForm):
     )
     phone = StringField(
         "Phone for enquiries",
+        description="A phone number or an email address below, or both. For example 0113 496 0000.",
         filters=[single_line],
         validators=[
             Optional(),
@@ -68,22 +72,25 @@ class ProfileForm(FlaskForm):
     )
     # Personal assistants only.
     gender = SelectField(
-        "Gender (optional; some people ask for a carer of a particular gender)",
+        "Gender (optional)",
+        description="Some people ask for a carer of a particular gender.",
         choices=[("", "Prefer not to say")] + list(GENDERS.items()),
         validators=[Optional()],
     )
     years_experience = IntegerField(
-        "Years of experience",
+        "Years of experience (optional)",
         validators=[Optional(), NumberRange(min=0, max=70, message="Enter a number of years from 0 to 70.")],
     )
     # Organisations only.
     cqc_provider_id = StringField(
-        "CQC provider ID (if you are registered)",
+        "CQC provider ID (optional)",
+        description="If you are registered with the CQC, for example 1-101234567.",
         filters=[single_line],
         validators=[Optional(), Regexp(r"^1-\d{9,11}$", message="A CQC provider ID looks like 1-101234567.")],
     )
     website = URLField(
-        "Website",
+        "Website (optional)",
+        description="Starting with https://",
         filters=[single_line],
         validators=[
             Optional(),

@@ -14,7 +14,7 @@ from registry.forms import keeps_typed_text
 from registry.paging import page_number, paginate
 from registry.providers.services import get_by_slug, is_publicly_visible
 from registry.reviews import bp, services
-from registry.reviews.forms import ConcernUpdateForm, EnquiryForm, InvitationForm, MessageForm, ReviewForm, TextForm
+from registry.reviews.forms import ConcernForm, ConcernUpdateForm, EnquiryForm, InvitationForm, MessageForm, ReviewForm, TextForm
 from registry.reviews.models import DIMENSIONS, Concern, Engagement, Enquiry, Review, ReviewReport
 from registry.safeguarding import audit
 
@@ -235,7 +235,7 @@ def provider_action(review_id: int, action: str):
 @verified_email_required
 def report_concern(slug: str):
     provider = _public_provider(slug)
-    form = TextForm()
+    form = ConcernForm()
     if form.validate_on_submit():
         try:
             services.raise_concern(provider, current_user, form.text.data)
