@@ -30,9 +30,23 @@ def registry_world(app, make_provider, make_user):
     recipient.post("/account/sign-in", data={"email": "rosa@example.com", "password": PASSWORD})
     sent = recipient.post(f"/providers/{listed}/enquire", data={"service": "companionship", "when_needed": "Tuesdays", "message": "Could you visit my dad?"})
     assert sent.status_code == 302
+    enquiry_id = int(sent.headers["Location"].rsplit("/", 1)[1])
+    # A second provider accepts a second enquiry, so the recipient can review (the review form).
+    other = make_provider("pa", name="Kim Lewis", email="kim@example.com")
+    approve_checks(app, other)
+    accepted = recipient.post(f"/providers/{other}/enquire", data={"service": "companionship", "when_needed": "Fridays", "message": "Could you help on Fridays?"})
+    kim = app.test_client()
+    kim.post("/account/sign-in", data={"email": "kim@example.com", "password": PASSWORD})
+    kim.post(accepted.headers["Location"] + "/accept")
+    make_user("admin", email="ada@example.com", name="Ada Admin")
+    from registry.reviews.models import Engagement
+    from registry.providers.models import ServiceType
+
     with app.app_context():
         check_id = db.session.scalar(select(Check.id).where(Check.status == "pending"))
-    return {"listed": listed, "check_id": check_id}
+        engagement_id = db.session.scalar(select(Engagement.id))
+        service_id = db.session.scalar(select(ServiceType.id).limit(1))
+    return {"listed": listed, "check_id": check_id, "enquiry_id": enquiry_id, "engagement_id": engagement_id, "service_id": service_id}
 
 
 def test_no_page_type_has_an_axe_violation(page, registry_world):
@@ -53,7 +67,7 @@ def test_no_page_type_has_an_axe_violation(page, registry_world):
 
     for label, path in [
         ("home", "/"), ("search results", "/search?postcode=LS6+1AA&service=companionship"),
-        ("search with nothing found", "/search?postcode=TR19"), ("profile", f"/providers/{listed}"),
+        ("search with nothing found", "/search?postcode=TR19"), ("search with a mistake", "/search?postcode=nowhere&max_rate=lots"), ("profile", f"/providers/{listed}"),
         ("sign-in", "/account/sign-in"), ("sign-up", "/account/sign-up"), ("forgotten password", "/account/forgot-password"),
         ("help", "/help"), ("privacy", "/privacy"), ("cookies", "/cookies"), ("accessibility", "/accessibility"),
         ("how it works", "/how-it-works"), ("not found", "/no/such/page"),
@@ -71,6 +85,10 @@ def test_no_page_type_has_an_axe_violation(page, registry_world):
     audit_failed_submit("change password", "/account/password")
     audit_failed_submit("concern", f"/providers/{listed}/concern")
     audit_failed_submit("enquiry", f"/providers/{listed}/enquire")
+    audit("enquiry thread", f"/enquiries/{registry_world['enquiry_id']}")
+    audit_failed_submit("message", f"/enquiries/{registry_world['enquiry_id']}")
+    audit("review form", f"/engagements/{registry_world['engagement_id']}/review")
+    audit_failed_submit("review", f"/engagements/{registry_world['engagement_id']}/review")
 
     sign_in_as(browser, base, "nia@example.com")
     audit("dashboard", "/dashboard")
@@ -88,6 +106,10 @@ def test_no_page_type_has_an_axe_violation(page, registry_world):
     audit("officer concerns", "/officer/concerns")
     audit("audit log", "/officer/audit")
     audit_failed_submit("officer decision", f"/officer/checks/{check_id}", "main form[action$='/reject']")
+
+    sign_in_as(browser, base, "ada@example.com")
+    audit("service taxonomy", "/admin/services")
+    audit_failed_submit("service editing", f"/admin/services/{registry_world['service_id']}")
 
     assert {label: problems for label, problems in found.items() if problems} == {}
 
