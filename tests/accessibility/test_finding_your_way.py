@@ -42,6 +42,7 @@ def test_a_skip_link_jumps_past_the_filters_to_the_results(client, listed):
 @pytest.mark.parametrize("query, is_open", [
     ("postcode=LS6+1AA", False),
     ("postcode=LS6+1AA&sort=distance&radius=5", False),  # sort and radius sit outside "More filters"
+    ("postcode=LS6+1AA&language=&service=", False),  # "Any", as the home page's form sends it
     ("postcode=LS6+1AA&part=evening", True),
     ("postcode=LS6+1AA&badge=insurance", True),
     ("postcode=LS6+1AA&language=cy", True),
