@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-
 from urllib.parse import urlencode
 
 from flask import Flask, request, url_for
 from flask_wtf import FlaskForm
 from jinja2 import pass_context
 
+from registry.formatting import long_date, money, rate_range
 from registry.reviews.models import DIMENSIONS
 from registry.providers.vocabulary import (
     DAY_LABELS,
@@ -33,28 +32,6 @@ BADGE_LABELS = {
     "food-hygiene-5": "Food hygiene 5",
     "first-aid": "First aid trained",
 }
-
-
-def money(pence: int | None) -> str:
-    if pence is None:
-        return ""
-    pounds, rest = divmod(pence, 100)
-    return f"£{pounds:,}" if rest == 0 else f"£{pounds:,}.{rest:02d}"
-
-
-def rate_range(provider) -> str:
-    low, high = provider.rate_min_pence, provider.rate_max_pence
-    if low is None:
-        return "Ask for a price"
-    if high is None or high == low:
-        return f"{money(low)} an hour"
-    return f"{money(low)}–{money(high)} an hour"
-
-
-def long_date(value: date | datetime | None) -> str:
-    if value is None:
-        return ""
-    return f"{value.day} {value:%B %Y}"
 
 
 def modify_query(**changes) -> str:

@@ -8,7 +8,7 @@ from datetime import date
 from registry.checks.kinds import BARRED_LISTS, DBS_LEVELS, KIND_NAMES, VERIFICATION_METHODS, CheckKind
 from registry.checks.models import Check
 from registry.providers.models import Provider
-from registry.templating import long_date
+from registry.formatting import long_date
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Reg
 
 from registry.checks.kinds import DBS_LEVELS, UPDATE_SERVICE_RESULTS, VERIFICATION_METHODS, CheckKind
 from registry.forms import multi_line, single_line
-from registry.templating import long_date
+from registry.formatting import long_date
 
 
 def _text(label: str, max_length: int = 120, required: bool = True, **kwargs) -> StringField:

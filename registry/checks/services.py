@@ -32,7 +32,7 @@ from registry.paging import PER_PAGE, Page, paginate
 from registry.providers.models import Provider
 from registry.safeguarding import audit
 from registry.storage import document_store, new_key
-from registry.templating import long_date
+from registry.formatting import long_date
 from registry.uploads import CheckedUpload
 
 DECIDABLE = (CheckStatus.PENDING,)

@@ -25,7 +25,7 @@ from registry.openreferral import ids
 from registry.openreferral.services import check_kind_key, listed_services_of
 from registry.providers.models import Provider, ProviderService, ServiceType
 from registry.providers.vocabulary import DAY_LABELS, DAYS, HUMAN_LANGUAGES, LANGUAGES, PART_LABELS, PARTS, ProviderKind
-from registry.templating import long_date
+from registry.formatting import long_date
 from search.geo import outcode_centroids
 
 HSDS_VERSION = "3.0"
