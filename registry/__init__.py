@@ -129,6 +129,7 @@ def _import_models() -> None:
     import registry.providers.models  # noqa: F401
     import registry.reviews.models  # noqa: F401
     import registry.safeguarding.models  # noqa: F401
+    import registry.safeguarding.services  # noqa: F401  (turns held reviews into concerns)
     import registry.searching.models  # noqa: F401
 
 
@@ -149,6 +150,7 @@ def register_blueprints(app: Flask) -> None:
     import registry.providers.views  # noqa: F401
     import registry.reviews.api  # noqa: F401
     import registry.reviews.views  # noqa: F401
+    import registry.safeguarding.views  # noqa: F401
     import registry.searching.api  # noqa: F401
     import registry.searching.views  # noqa: F401
     from registry.accounts import bp as accounts_bp
@@ -162,6 +164,7 @@ def register_blueprints(app: Flask) -> None:
     from registry.openreferral import bp as openreferral_bp
     from registry.providers import bp as providers_bp
     from registry.reviews import bp as reviews_bp
+    from registry.safeguarding import bp as safeguarding_bp, concerns_bp
     from registry.searching import bp as searching_bp
 
     app.register_blueprint(main_bp)
@@ -171,6 +174,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(searching_bp)
     app.register_blueprint(checks_bp)
     app.register_blueprint(reviews_bp)
+    app.register_blueprint(safeguarding_bp)
+    app.register_blueprint(concerns_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(api_docs_bp)
     app.register_blueprint(openreferral_bp, url_prefix="/openreferral")

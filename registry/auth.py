@@ -7,6 +7,7 @@ from hashlib import sha512
 from urllib.parse import urlsplit
 
 from flask import abort, render_template, request
+from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
 from registry.extensions import login_manager
@@ -31,6 +32,11 @@ def _session_identifier() -> str:
 
 # Flask-Login has no public setting for this; the session tests pin the behaviour.
 login_manager._session_identifier_generator = _session_identifier
+
+
+def signed_in_key() -> str:
+    """Rate limits for signed-in actions count per account, not per shared address."""
+    return f"user:{current_user.id}" if current_user.is_authenticated else get_remote_address()
 
 
 def role_required(*roles: str):

@@ -35,6 +35,7 @@ from registry.models import today
 from registry.providers import services as providers
 from registry.providers.models import Provider
 from registry.reviews.demo import seed_reviews
+from registry.safeguarding import services as safeguarding
 from registry.providers.vocabulary import DAYS, PARTS, ProfileStatus, ProviderKind, availability_mask
 from search.geo import distance_miles, outcode_centroids
 
@@ -313,6 +314,8 @@ def seed(plans: list[ProviderPlan] | None = None, progress: Callable[[int], None
         else:
             providers.submit_profile(provider)
         state = seed_checks(provider, officer, own, today(), state=p.state)
+        if state == "suspended":
+            safeguarding.suspend(provider, officer, "A concern was reported and is being investigated.", today=today())
         states[state] += 1
         examples.setdefault(state, p.email)
         if state in LISTED_STATES:

@@ -79,7 +79,7 @@ def add_pending_checks(app, n, make_provider):
 
 
 def add_concerns(app, n, make_provider):
-    from registry.reviews.models import Concern
+    from registry.safeguarding.models import Concern
 
     slugs = [make_provider(name=f"Worry {i}") for i in range(n)]
     with app.app_context():

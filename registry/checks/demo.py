@@ -153,7 +153,6 @@ def seed_checks(provider: Provider, officer: User, rng: random.Random, today: da
         lapsed.valid_until = today - timedelta(days=rng.randint(3, 40))
         lapsed.status = CheckStatus.LAPSED
         audit.record("check.lapsed", lapsed, actor_id=None, provider_id=provider.id, details={"valid_until": lapsed.valid_until.isoformat()})
-    elif state == "suspended":
-        services.suspend(provider, officer, "A concern was reported and is being investigated.", today=today)
+    # "suspended" providers get their checks here; registry.demo suspends them (a safeguarding step).
     recompute_listing(provider, today)
     return state

@@ -183,11 +183,3 @@ class ApproveForm(FlaskForm):
 class ReasonForm(FlaskForm):
     reason = TextAreaField("Reason (the provider will see this)", filters=[multi_line], validators=[InputRequired("Give a reason."), Length(max=2000, message="Use at most 2,000 characters.")])
     version = IntegerField(validators=[Optional()])
-
-
-class SuspendForm(FlaskForm):
-    reason = TextAreaField("Reason for suspending", filters=[multi_line], validators=[InputRequired("Give a reason."), Length(max=2000, message="Use at most 2,000 characters.")])
-
-
-class ReinstateForm(FlaskForm):
-    note = TextAreaField("Note", filters=[multi_line], validators=[Optional(), Length(max=2000)])

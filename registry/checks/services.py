@@ -1,4 +1,4 @@
-"""Check rules: submitting evidence, officers' decisions, suspension, expiry, retention.
+"""Check rules: submitting evidence, officers' decisions, expiry, retention.
 
 Services flush but never commit. Every officer action writes its audit event
 in the same transaction; file deletions run only after the commit.
@@ -205,27 +205,6 @@ def appeal(check: Check, provider: Provider, note: str) -> Check:
 def record_document_view(check: Check, officer: User) -> None:
     """Officers' document views are on the record."""
     audit.record("document.viewed", check, actor_id=officer.id, provider_id=check.provider_id, details={"kind": check.kind})
-
-
-def suspend(provider: Provider, officer: User, reason: str, today: date | None = None) -> None:
-    """Suspend at once: delisted everywhere until reinstated."""
-    if not reason.strip():
-        raise CheckError("Give a reason for the suspension.")
-    if provider.suspended_at is not None:
-        raise CheckError("This provider is already suspended.")
-    provider.suspended_at, provider.suspension_reason = utcnow(), reason.strip()
-    audit.record("provider.suspended", provider, actor_id=officer.id, provider_id=provider.id, details={"reason": reason})
-    recompute_listing(provider, today or utcnow().date())
-    send_email(provider.user.email, "Your listing is suspended", f"Hello {provider.display_name},\n\nA safeguarding officer has suspended your listing.\nReason: {reason}\n\nTrusted Care Registry")
-
-
-def reinstate(provider: Provider, officer: User, note: str, today: date | None = None) -> None:
-    if provider.suspended_at is None:
-        raise CheckError("This provider is not suspended.")
-    provider.suspended_at = provider.suspension_reason = None
-    audit.record("provider.reinstated", provider, actor_id=officer.id, provider_id=provider.id, details={"note": note})
-    recompute_listing(provider, today or utcnow().date())
-    send_email(provider.user.email, "Your listing is reinstated", f"Hello {provider.display_name},\n\nYour listing has been reinstated.\n\nTrusted Care Registry")
 
 
 def queue(kind: str | None = None, officer: User | None = None, page: int = 1, per_page: int = PER_PAGE) -> Page:

@@ -2,29 +2,22 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
-from flask import Response, abort, stream_with_context, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from marshmallow import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from registry.accounts.models import Role
 from registry.auth import role_required
 from registry.checks import bp, services
-from registry.checks.forms import FORMS, AppealForm, describe, ApproveForm, ReasonForm, ReinstateForm, SuspendForm
+from registry.checks.forms import FORMS, AppealForm, describe, ApproveForm, ReasonForm
 from registry.checks.kinds import KIND_NAMES, KIND_PHRASES, CheckStatus
 from registry.checks.models import Check
 from registry.errors import handle_http_error
 from registry.forms import keeps_typed_text
 from registry.extensions import db
 from registry.models import today, utcnow
-from registry.providers.services import get_by_slug
 from registry.paging import page_number
-from registry.safeguarding import audit
-from registry.safeguarding.schemas import AuditFilterSchema
 from registry.security import accepts_upload
 from registry.storage import StorageError, document_store
 from registry.uploads import UploadError, check_upload
@@ -149,7 +142,7 @@ def officer_queue():
     if kind is not None and kind not in KIND_NAMES:
         abort(404)
     page = services.queue(kind=kind, officer=current_user, page=page_number(request.args.get("page")))
-    return render_template("officers/queue.html", page=page, checks=page.items, kind=kind, kinds=KIND_NAMES, now=utcnow(), target_days=current_app.config["REVIEW_TARGET_DAYS"])
+    return render_template("checks/officer_queue.html", page=page, checks=page.items, kind=kind, kinds=KIND_NAMES, now=utcnow(), target_days=current_app.config["REVIEW_TARGET_DAYS"])
 
 
 @bp.get("/officer/checks/<int:check_id>")
@@ -167,7 +160,7 @@ def _review_page(check: Check, approve_form: ApproveForm | None = None, reason_f
         approve_form = ApproveForm(formdata=None, valid_until=proposed, version=check.version)
     reason_form = reason_form or ReasonForm(formdata=None, version=check.version)
     check_fields = describe(check.kind, check.details or {})
-    return render_template("officers/review.html", check=check, check_fields=check_fields, approve_form=approve_form, reason_form=reason_form), status
+    return render_template("checks/officer_review.html", check=check, check_fields=check_fields, approve_form=approve_form, reason_form=reason_form), status
 
 
 def _stale(check: Check, version: int | None) -> bool:
@@ -223,87 +216,3 @@ def _decide(check: Check, decision, form, done: str):
         return redirect(url_for("checks.review", check_id=check.id))
     flash(f"The {check.kind_phrase} is {done}.", "success")
     return redirect(url_for("checks.officer_queue"))
-
-
-@bp.get("/officer/providers/<slug>")
-@role_required(*OFFICERS)
-def officer_provider(slug: str):
-    provider = get_by_slug(slug) or abort(404)
-    events = audit.events_for(provider_id=provider.id)
-    return render_template("officers/provider.html", provider=provider, events=events, suspend_form=SuspendForm(formdata=None), reinstate_form=ReinstateForm(formdata=None))
-
-
-@bp.post("/officer/providers/<slug>/<any(suspend, reinstate):action>")
-@role_required(*OFFICERS)
-def suspend_or_reinstate(slug: str, action: str):
-    provider = get_by_slug(slug) or abort(404)
-    form = SuspendForm() if action == "suspend" else ReinstateForm()
-    if not form.validate_on_submit():
-        flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
-        return redirect(url_for("checks.officer_provider", slug=slug)), 303
-    try:
-        if action == "suspend":
-            services.suspend(provider, current_user, form.reason.data)
-        else:
-            services.reinstate(provider, current_user, form.note.data or "")
-    except services.CheckError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash("The provider is suspended and no longer appears in search." if action == "suspend" else "The provider is reinstated.", "success")
-    return redirect(url_for("checks.officer_provider", slug=slug))
-
-
-def _audit_filters() -> tuple[audit.EventFilters | None, dict, dict[str, list[str]]]:
-    """The audit page's filters from the query string: (filters or None when invalid, raw values, errors)."""
-    raw = request.args.to_dict()
-    try:
-        values = AuditFilterSchema().load(raw)
-    except ValidationError as error:
-        return None, raw, {k: v if isinstance(v, list) else [str(v)] for k, v in error.messages.items()}
-    provider_id = None
-    if values["provider"]:
-        provider = get_by_slug(values["provider"])
-        if provider is None:
-            return None, raw, {"provider": ["No provider has this slug."]}
-        provider_id = provider.id
-    filters = audit.EventFilters(actor=values["actor"], action=values["action"], provider_id=provider_id, since=values["since"], until=values["until"])
-    return filters, raw, {}
-
-
-@bp.get("/officer/audit")
-@role_required(*OFFICERS)
-def audit_log():
-    filters, raw, errors = _audit_filters()
-    if errors.get("provider") and len(errors) == 1:
-        abort(404)
-    page = audit.search_events(filters, page_number(request.args.get("page"))) if filters else None
-    provider = get_by_slug(raw["provider"]) if filters and filters.provider_id else None
-    return render_template("officers/audit.html", page=page, provider=provider, args=raw, errors=errors), 400 if errors else 200
-
-
-@bp.get("/officer/audit.csv")
-@role_required(*OFFICERS)
-def audit_export():
-    """Every event the filters match, as CSV; the export itself goes on the record first."""
-    filters, _raw, errors = _audit_filters()
-    if errors:
-        abort(400)
-    rows = audit.export_events(filters, officer_id=current_user.id)
-    db.session.commit()
-
-    def lines():
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(audit.EXPORT_COLUMNS)
-        for n, row in enumerate(rows, 1):
-            writer.writerow(row)
-            if n % 500 == 0:
-                yield buffer.getvalue()
-                buffer.seek(0)
-                buffer.truncate()
-        yield buffer.getvalue()
-
-    name = f"audit-log-{utcnow():%Y%m%d-%H%M%S}.csv"
-    return Response(stream_with_context(lines()), mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"'})

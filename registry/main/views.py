@@ -16,6 +16,7 @@ from registry.mail import mail_backlog
 from registry.main import bp
 from registry.models import utcnow
 from registry.providers.services import all_service_types
+from registry.safeguarding.services import concern_counts
 
 
 @bp.get("/")
@@ -30,7 +31,7 @@ def staff_home():
     waiting, overdue = queue_counts(current_user, target, utcnow())
     return render_template(
         "main/staff_home.html", queue_count=waiting, overdue_count=overdue, target_days=target,
-        jobs=job_status(db.session), mail=mail_backlog(db.session),
+        concerns=concern_counts(), jobs=job_status(db.session), mail=mail_backlog(db.session),
     )
 
 

@@ -19,7 +19,7 @@ from registry.extensions import db
 from registry.models import utcnow
 from registry.providers.models import Provider
 from registry.reviews import services
-from registry.reviews.models import DIMENSIONS, Concern, Engagement, Enquiry, EnquiryMessage, Review, ReviewReport
+from registry.reviews.models import DIMENSIONS, Engagement, Enquiry, EnquiryMessage, Review, ReviewReport
 from registry.reviews.scoring import recompute_rating
 
 # Words that match the ratings: a 5-star review does not complain of late visits.
@@ -78,9 +78,9 @@ def _examples(provider: Provider, recipients: list[User], reviews: list[Review])
         db.session.add(enquiry)
     elif not db.session.scalar(select(exists().where(ReviewReport.id.is_not(None)))):
         services.report_review(reviews[0], provider.user, "We have no record of supporting this person; please check it is a real engagement.")
-    elif not db.session.scalar(select(exists().where(Concern.id.is_not(None)))):
+    elif not db.session.scalar(select(exists().where(Review.status == "held"))):
         held = _review(provider, recipients[-1], random.Random(provider.id), days_ago=1)
         held.title, held.body, held.status = "Worried about last week", "Mum had a bruise on her arm after the Tuesday visit and was upset. Nobody explained it.", "held"
         db.session.flush()
-        services.raise_concern(provider, held.author, f"Held review “{held.title}”: It mentions “bruise”.\n\n{held.body}", review=held)
+        services.review_held.send(held, author=held.author, why="It mentions “bruise”.")
     db.session.flush()

@@ -1,4 +1,4 @@
-"""Forms for enquiries, reviews and concerns."""
+"""Forms for enquiries and reviews."""
 
 from __future__ import annotations
 
@@ -48,20 +48,3 @@ class TextForm(FlaskForm):
     """One free-text field: a response, a report reason, a concern, a decision reason."""
 
     text = TextAreaField("Text", filters=[multi_line], validators=[InputRequired("This cannot be empty."), Length(max=MAX_BODY, message=f"Use at most {MAX_BODY:,} characters.")])
-
-
-class ConcernForm(FlaskForm):
-    """A worry about a provider, for safeguarding officers only."""
-
-    text = TextAreaField(
-        "What happened, or what worries you?",
-        description="Who was involved, when and where, and what you saw or were told. Only safeguarding officers read this; it is never published.",
-        filters=[multi_line],
-        validators=[InputRequired("Tell us what happened or what worries you."), Length(max=MAX_BODY, message=f"Use at most {MAX_BODY:,} characters.")],
-    )
-
-
-class ConcernUpdateForm(FlaskForm):
-    # Choices are the moves the concern can still make; the service explains a refused one.
-    status = SelectField("Move to", choices=[("investigating", "Investigating"), ("closed", "Closed")], validate_choice=False)
-    outcome = TextAreaField("Outcome (optional)", filters=[multi_line], validators=[Optional(), Length(max=MAX_BODY, message=f"Use at most {MAX_BODY:,} characters.")])

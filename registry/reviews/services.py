@@ -1,4 +1,4 @@
-"""Rules for enquiries, engagements, reviews and concerns. Services flush, never commit."""
+"""Rules for enquiries, engagements and reviews. Services flush, never commit."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
+from blinker import Namespace
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
@@ -18,9 +19,8 @@ from registry.mail import send_email
 from registry.models import utcnow
 from registry.providers.models import Provider
 from registry.providers.vocabulary import ProfileStatus
-from registry.reviews.models import DIMENSIONS, Concern, Engagement, Enquiry, EnquiryMessage, Invitation, Review, ReviewReport
+from registry.reviews.models import DIMENSIONS, Engagement, Enquiry, EnquiryMessage, Invitation, Review, ReviewReport
 from registry.reviews.scoring import recompute_rating
-from registry.checks.services import CheckError, suspend
 from registry.safeguarding import audit
 
 MAX_TITLE = 120
@@ -28,6 +28,12 @@ MAX_BODY = 5000
 MAX_MESSAGE = 3000
 MAX_WHEN = 120
 MAX_RESPONSE = 2000
+
+
+# Safeguarding sits above reviews and listens: a held review becomes a concern
+# for officers in the same transaction (registry/safeguarding/services.py).
+# Sent with the review, ``author`` and ``why`` (one sentence for officers).
+review_held = Namespace().signal("review-held")
 
 
 class ReviewError(Exception):
@@ -268,7 +274,7 @@ def _screen(review: Review, data: ReviewInput, author: User) -> None:
     if data.is_concern or phrase:
         review.status = "held"
         why = "The author marked it as a safeguarding concern." if data.is_concern else f"It mentions “{phrase}”."
-        raise_concern(review.provider, author, f"Held review “{review.title}”: {why}\n\n{review.body}", review=review)
+        review_held.send(review, author=author, why=why)
 
 
 def respond(review: Review, provider_user: User, text: str) -> Review:
@@ -350,57 +356,3 @@ def published_review_count(provider: Provider) -> int:
 
 def engagements_to_review(recipient: User, provider: Provider) -> list[Engagement]:
     return [e for e in db.session.scalars(select(Engagement).where(Engagement.recipient_id == recipient.id, Engagement.provider_id == provider.id)) if e.review is None]
-
-
-# -- concerns --------------------------------------------------------------
-
-CONCERN_STATUSES = ("open", "investigating", "closed")
-# A concern only moves forward: open -> investigating -> closed (or straight to closed).
-CONCERN_MOVES = {"open": {"investigating", "closed"}, "investigating": {"closed"}, "closed": set()}
-
-
-def raise_concern(provider: Provider, raised_by: User | None, body: str, review: Review | None = None) -> Concern:
-    """Open a concern for officers (audited) and tell the person who raised it that it arrived."""
-    if not body.strip() or len(body) > MAX_BODY + 500:
-        raise ReviewError("Describe your concern in at most 5,000 characters.")
-    concern = Concern(provider=provider, raised_by=raised_by, body=body.strip(), review=review)
-    db.session.add(concern)
-    db.session.flush()
-    audit.record("concern.opened", concern, actor_id=raised_by.id if raised_by else None, provider_id=provider.id, details={"review": review.id if review else None})
-    if raised_by is not None:
-        send_email(raised_by.email, "We have received your concern",
-                   f"Hello {raised_by.name},\n\nThank you. A safeguarding officer will look at your concern about {provider.display_name}.\n"
-                   "If someone is in immediate danger, call 999.\n\nTrusted Care Registry")
-    return concern
-
-
-def update_concern(concern: Concern, officer: User, status: str, outcome: str) -> None:
-    """Move a concern forward (open, investigating, closed with an outcome); each move is audited."""
-    if status not in CONCERN_STATUSES:
-        raise ReviewError("Choose open, investigating or closed.")
-    if concern.status == "closed":
-        raise ReviewError("This concern is closed.")
-    if status not in CONCERN_MOVES[concern.status]:
-        raise ReviewError(f"This concern is {concern.status}; it can only move on to {' or '.join(sorted(CONCERN_MOVES[concern.status]))}.")
-    if status == "closed" and not outcome.strip():
-        raise ReviewError("Record the outcome before closing the concern.")
-    if len(outcome) > MAX_BODY:
-        raise ReviewError(f"Record the outcome in at most {MAX_BODY:,} characters.")
-    concern.status, concern.outcome = status, outcome.strip() or concern.outcome
-    audit.record(f"concern.{status}", concern, actor_id=officer.id, provider_id=concern.provider_id, details={"outcome": outcome})
-
-
-def suspend_from_concern(concern: Concern, officer: User, reason: str) -> None:
-    """Suspend the provider a concern is about (the checks rule delists it), linked to the concern.
-
-    An open concern moves to investigating at the same time. Raises ReviewError
-    (never the checks' own error) so callers handle one kind of refusal.
-    """
-    try:
-        suspend(concern.provider, officer, reason)
-    except CheckError as error:
-        raise ReviewError(str(error)) from None
-    audit.record("concern.provider_suspended", concern, actor_id=officer.id, provider_id=concern.provider_id, details={"reason": reason})
-    if concern.status == "open":
-        concern.status = "investigating"
-        audit.record("concern.investigating", concern, actor_id=officer.id, provider_id=concern.provider_id, details={"outcome": ""})

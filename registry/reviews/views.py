@@ -1,37 +1,23 @@
-"""Enquiry, review and concern pages: thin wrappers around reviews.services."""
+"""Enquiry and review pages: thin wrappers around reviews.services."""
 
 from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
-from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 
 from registry.accounts.models import Role
-from registry.auth import role_required, verified_email_required
+from registry.auth import role_required, signed_in_key, verified_email_required
 from registry.extensions import db, limiter
 from registry.forms import keeps_typed_text
 from registry.paging import page_number, paginate
 from registry.providers.services import get_by_slug, is_publicly_visible
 from registry.reviews import bp, services
-from registry.reviews.forms import ConcernForm, ConcernUpdateForm, EnquiryForm, InvitationForm, MessageForm, ReviewForm, TextForm
-from registry.reviews.models import DIMENSIONS, Concern, Engagement, Enquiry, Review, ReviewReport
-from registry.safeguarding import audit
-
-OFFICERS = (Role.OFFICER, Role.ADMIN)
-
-
-def _signed_in_key() -> str:
-    """Rate limits for signed-in actions count per account, not per shared address."""
-    return f"user:{current_user.id}" if current_user.is_authenticated else get_remote_address()
-
+from registry.reviews.forms import EnquiryForm, InvitationForm, MessageForm, ReviewForm, TextForm
+from registry.reviews.models import Engagement, Enquiry, Review
 
 def _enquiry_limit() -> str:
     return current_app.config["ENQUIRY_RATE_LIMIT"]
-
-
-def _concern_limit() -> str:
-    return current_app.config["CONCERN_RATE_LIMIT"]
 
 
 def _errors(form) -> str:
@@ -58,7 +44,7 @@ def _public_provider(slug: str):
 @bp.route("/providers/<slug>/enquire", methods=["GET", "POST"])
 @keeps_typed_text
 @role_required(Role.RECIPIENT)
-@limiter.limit(_enquiry_limit, key_func=_signed_in_key, methods=["POST"])
+@limiter.limit(_enquiry_limit, key_func=signed_in_key, methods=["POST"])
 @verified_email_required
 def enquire(slug: str):
     """The profile's enquiry form posts here; a refused one is shown again with its errors."""
@@ -228,111 +214,7 @@ def provider_action(review_id: int, action: str):
     return redirect(back)
 
 
-@bp.route("/providers/<slug>/concern", methods=["GET", "POST"])
-@keeps_typed_text
-@login_required
-@limiter.limit(_concern_limit, key_func=_signed_in_key, methods=["POST"])
-@verified_email_required
-def report_concern(slug: str):
-    provider = _public_provider(slug)
-    form = ConcernForm()
-    if form.validate_on_submit():
-        try:
-            services.raise_concern(provider, current_user, form.text.data)
-        except services.ReviewError as error:
-            form.form_errors.append(str(error))
-        else:
-            db.session.commit()
-            flash("Thank you. A safeguarding officer will look at your concern. If someone is in immediate danger, call 999.", "success")
-            return redirect(url_for("providers.public_profile", slug=slug))
-    status = 422 if form.errors or form.form_errors else 200
-    return render_template("reviews/concern.html", provider=provider, form=form), status
-
-
-# -- officers --------------------------------------------------------------
-
-
-@bp.get("/officer/concerns")
-@role_required(*OFFICERS)
-def concern_queue():
-    concerns = paginate(
-        db.select(Concern).where(Concern.status != "closed").options(joinedload(Concern.provider), joinedload(Concern.review))
-        .order_by(Concern.created_at, Concern.id),
-        page_number(request.args.get("page")),
-    )
-    reports = paginate(
-        db.select(ReviewReport).where(ReviewReport.status == "open")
-        .options(joinedload(ReviewReport.review).joinedload(Review.provider)).order_by(ReviewReport.created_at, ReviewReport.id),
-        page_number(request.args.get("reports_page")),
-    )
-    return render_template("reviews/officer_queue.html", concerns=concerns.items, page=concerns, reports=reports.items, reports_page=reports, form=TextForm(formdata=None))
-
-
-@bp.route("/officer/concerns/<int:concern_id>", methods=["GET", "POST"])
-@keeps_typed_text
-@role_required(*OFFICERS)
-def concern(concern_id: int):
-    item = db.session.get(Concern, concern_id) or abort(404)
-    form = ConcernUpdateForm(obj=item)
-    form.status.choices = [(s, s.capitalize()) for s in services.CONCERN_STATUSES if s in services.CONCERN_MOVES[item.status]]
-    if form.validate_on_submit():
-        try:
-            services.update_concern(item, current_user, form.status.data, form.outcome.data or "")
-        except services.ReviewError as error:
-            db.session.rollback()
-            form.form_errors.append(str(error))
-        else:
-            db.session.commit()
-            flash("The concern is updated.", "success")
-            return redirect(url_for("reviews.concern", concern_id=item.id))
-    status = 422 if form.errors or form.form_errors else 200
-    history = audit.events_for(provider_id=item.provider_id, limit=50)
-    others = db.session.scalars(db.select(Concern).where(Concern.provider_id == item.provider_id, Concern.id != item.id).order_by(Concern.id.desc()))
-    return render_template("reviews/officer_concern.html", concern=item, form=form, events=history, other_concerns=list(others), DIMENSIONS=DIMENSIONS), status
-
-
-@bp.post("/officer/concerns/<int:concern_id>/<any(suspend, release):action>")
-@role_required(*OFFICERS)
-def concern_action(concern_id: int, action: str):
-    item = db.session.get(Concern, concern_id) or abort(404)
-    back = url_for("reviews.concern", concern_id=concern_id)
-    form = TextForm()
-    if not form.validate_on_submit():
-        flash(_errors(form), "error")
-        return redirect(back)
-    try:
-        if action == "suspend":
-            services.suspend_from_concern(item, current_user, form.text.data)
-        elif item.review is not None:
-            services.release_review(item.review, current_user, form.text.data)
-        else:
-            raise services.ReviewError("This concern has no held review.")
-    except services.ReviewError as error:
-        return _service_error(error, back)
-    db.session.commit()
-    flash("The provider is suspended and no longer appears in search." if action == "suspend" else "The review is published.", "success")
-    return redirect(back)
-
-
-@bp.post("/officer/review-reports/<int:report_id>/<any(keep, remove):decision>")
-@role_required(*OFFICERS)
-def decide_report(report_id: int, decision: str):
-    report = db.session.get(ReviewReport, report_id) or abort(404)
-    form = TextForm()
-    back = url_for("reviews.concern_queue")
-    if not form.validate_on_submit():
-        flash(_errors(form), "error")
-        return redirect(back)
-    try:
-        services.decide_report(report, current_user, decision == "remove", form.text.data)
-    except services.ReviewError as error:
-        return _service_error(error, back)
-    db.session.commit()
-    flash("The review is removed." if decision == "remove" else "The review stays.", "success")
-    return redirect(back)
-
-
-# -- summaries for the provider dashboard and the officer console -------------
+# -- summaries for the provider dashboard ------------------------------------
 
 
 @bp.app_context_processor
@@ -349,9 +231,4 @@ def review_summaries():
         )
         return {"open_enquiries": open_enquiries, "latest_reviews": latest, "unanswered": unanswered, "invitation_form": InvitationForm(formdata=None)}
 
-    def officer_counts():
-        concerns = dict(db.session.execute(db.select(Concern.status, db.func.count()).where(Concern.status != "closed").group_by(Concern.status)).all())
-        reports = db.session.scalar(db.select(db.func.count()).select_from(ReviewReport).where(ReviewReport.status == "open"))
-        return {"open": concerns.get("open", 0), "investigating": concerns.get("investigating", 0), "reports": reports}
-
-    return {"review_provider_summary": provider_summary, "review_officer_counts": officer_counts}
+    return {"review_provider_summary": provider_summary}

@@ -1,4 +1,4 @@
-"""The append-only, hash-chained audit log."""
+"""Concerns and the append-only, hash-chained audit log."""
 
 from __future__ import annotations
 
@@ -45,3 +45,22 @@ class AuditEvent(db.Model):
     hash_scheme: Mapped[str] = mapped_column(String(20), default=KEYED, server_default=UNKEYED)
 
     actor = relationship("User")
+
+
+class Concern(db.Model):
+    """A worry about a provider's conduct, for safeguarding officers."""
+
+    __tablename__ = "concerns"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id", ondelete="CASCADE"), index=True)
+    raised_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    review_id: Mapped[int | None] = mapped_column(ForeignKey("reviews.id"))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="open", index=True)  # open | investigating | closed
+    outcome: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    provider = relationship("Provider")
+    raised_by = relationship("User")
+    review = relationship("Review")

@@ -145,7 +145,7 @@ def test_search_filter_keeps_only_providers_on_the_recipients_council_list_with_
 
 
 def test_a_suspended_or_lapsed_provider_on_a_list_is_never_shown(app, leeds, make_provider, make_user):
-    from registry.checks import services as checks
+    from registry.safeguarding import services as safeguarding
 
     suspended = _listed(app, make_provider, "Suspended One")
     lapsed = make_provider(name="Lapsed One")
@@ -154,7 +154,7 @@ def test_a_suspended_or_lapsed_provider_on_a_list_is_never_shown(app, leeds, mak
     _on_list(app, leeds, lapsed)
     officer = make_user("officer")
     with app.app_context():
-        checks.suspend(get_by_slug(suspended), accounts.find_user_by_email(officer), "Concern under investigation.")
+        safeguarding.suspend(get_by_slug(suspended), accounts.find_user_by_email(officer), "Concern under investigation.")
         db.session.commit()
         ids = [get_by_slug(suspended).id, get_by_slug(lapsed).id]
         assert services.approvals(ids, today())[ids[1]]  # the lapsing one is still current today

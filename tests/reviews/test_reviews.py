@@ -9,8 +9,9 @@ from sqlalchemy import func, select
 
 from registry.extensions import db
 from registry.mail import outbox_messages
-from registry.reviews.models import Concern, Engagement, Review
+from registry.reviews.models import Engagement, Review
 from registry.safeguarding import audit
+from registry.safeguarding.models import Concern
 from tests.reviews.conftest import GOOD, signed_in
 
 def _counts(app):

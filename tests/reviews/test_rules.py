@@ -10,9 +10,10 @@ from registry.extensions import db
 from registry.mail import outbox_messages
 from registry.models import utcnow
 from registry.reviews import services
-from registry.reviews.models import Concern, Engagement, Enquiry, Invitation, ProviderRating, Review, ReviewReport
+from registry.reviews.models import Engagement, Enquiry, Invitation, ProviderRating, Review, ReviewReport
 from registry.reviews.scoring import bayesian_score
 from registry.safeguarding import audit
+from registry.safeguarding.models import Concern
 from tests.reviews.conftest import GOOD, signed_in
 
 RATINGS = {"reliability": 5, "quality": 5, "kindness": 5, "communication": 4, "value": 4}

@@ -11,7 +11,8 @@ from registry.accounts import services
 from registry.accounts.models import User
 from registry.extensions import db
 from registry.mail import outbox_messages
-from registry.reviews.models import Concern, Enquiry
+from registry.reviews.models import Enquiry
+from registry.safeguarding.models import Concern
 from tests.conftest import PASSWORD, approve_checks
 
 ROSA = {"account_type": "recipient", "name": "Rosa Hughes", "email": "rosa@example.com", "password": PASSWORD, "confirm": PASSWORD}

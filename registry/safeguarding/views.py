@@ -1,0 +1,241 @@
+"""Safeguarding pages: thin wrappers around safeguarding.services (and the audit log)."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from flask import Response, abort, current_app, flash, redirect, render_template, request, stream_with_context, url_for
+from flask_login import current_user, login_required
+from marshmallow import ValidationError
+from sqlalchemy.orm import joinedload
+
+from registry.accounts.models import Role
+from registry.auth import role_required, signed_in_key, verified_email_required
+from registry.extensions import db, limiter
+from registry.forms import keeps_typed_text
+from registry.models import utcnow
+from registry.paging import page_number, paginate
+from registry.providers.services import get_by_slug, is_publicly_visible
+from registry.reviews import services as reviews
+from registry.reviews.forms import TextForm
+from registry.reviews.models import DIMENSIONS, Review, ReviewReport
+from registry.safeguarding import audit, bp, concerns_bp, services
+from registry.safeguarding.forms import ConcernForm, ConcernUpdateForm, ReinstateForm, SuspendForm
+from registry.safeguarding.models import Concern
+from registry.safeguarding.schemas import AuditFilterSchema
+
+OFFICERS = (Role.OFFICER, Role.ADMIN)
+
+
+def _errors(form) -> str:
+    return " ".join(e for errors in form.errors.values() for e in errors)
+
+
+def _refused(error: Exception, back: str):
+    db.session.rollback()
+    flash(str(error), "error")
+    return redirect(back)
+
+
+# -- raising a concern (anyone signed in) --------------------------------------
+
+
+def _concern_limit() -> str:
+    return current_app.config["CONCERN_RATE_LIMIT"]
+
+
+@concerns_bp.route("/providers/<slug>/concern", methods=["GET", "POST"])
+@keeps_typed_text
+@login_required
+@limiter.limit(_concern_limit, key_func=signed_in_key, methods=["POST"])
+@verified_email_required
+def report_concern(slug: str):
+    provider = get_by_slug(slug)
+    if provider is None or not is_publicly_visible(provider):
+        abort(404)  # a draft's name is not for strangers
+    form = ConcernForm()
+    if form.validate_on_submit():
+        try:
+            services.raise_concern(provider, current_user, form.text.data)
+        except services.SafeguardingError as error:
+            form.form_errors.append(str(error))
+        else:
+            db.session.commit()
+            flash("Thank you. A safeguarding officer will look at your concern. If someone is in immediate danger, call 999.", "success")
+            return redirect(url_for("providers.public_profile", slug=slug))
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("concerns/report.html", provider=provider, form=form), status
+
+
+# -- the provider's record: suspension and reinstatement ------------------------
+
+
+@bp.get("/providers/<slug>")
+@role_required(*OFFICERS)
+def provider(slug: str):
+    provider = get_by_slug(slug) or abort(404)
+    events = audit.events_for(provider_id=provider.id)
+    return render_template("safeguarding/provider.html", provider=provider, events=events, suspend_form=SuspendForm(formdata=None), reinstate_form=ReinstateForm(formdata=None))
+
+
+@bp.post("/providers/<slug>/<any(suspend, reinstate):action>")
+@role_required(*OFFICERS)
+def suspend_or_reinstate(slug: str, action: str):
+    provider = get_by_slug(slug) or abort(404)
+    form = SuspendForm() if action == "suspend" else ReinstateForm()
+    if not form.validate_on_submit():
+        flash(_errors(form), "error")
+        return redirect(url_for("safeguarding.provider", slug=slug)), 303
+    try:
+        if action == "suspend":
+            services.suspend(provider, current_user, form.reason.data)
+        else:
+            services.reinstate(provider, current_user, form.note.data or "")
+    except services.SafeguardingError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash("The provider is suspended and no longer appears in search." if action == "suspend" else "The provider is reinstated.", "success")
+    return redirect(url_for("safeguarding.provider", slug=slug))
+
+
+# -- concerns and reported reviews -------------------------------------------------
+
+
+@bp.get("/concerns")
+@role_required(*OFFICERS)
+def concern_queue():
+    concerns = paginate(
+        db.select(Concern).where(Concern.status != "closed").options(joinedload(Concern.provider), joinedload(Concern.review))
+        .order_by(Concern.created_at, Concern.id),
+        page_number(request.args.get("page")),
+    )
+    reports = paginate(
+        db.select(ReviewReport).where(ReviewReport.status == "open")
+        .options(joinedload(ReviewReport.review).joinedload(Review.provider)).order_by(ReviewReport.created_at, ReviewReport.id),
+        page_number(request.args.get("reports_page")),
+    )
+    return render_template("safeguarding/concerns.html", concerns=concerns.items, page=concerns, reports=reports.items, reports_page=reports, form=TextForm(formdata=None))
+
+
+@bp.route("/concerns/<int:concern_id>", methods=["GET", "POST"])
+@keeps_typed_text
+@role_required(*OFFICERS)
+def concern(concern_id: int):
+    item = db.session.get(Concern, concern_id) or abort(404)
+    form = ConcernUpdateForm(obj=item)
+    form.status.choices = [(s, s.capitalize()) for s in services.CONCERN_STATUSES if s in services.CONCERN_MOVES[item.status]]
+    if form.validate_on_submit():
+        try:
+            services.update_concern(item, current_user, form.status.data, form.outcome.data or "")
+        except services.SafeguardingError as error:
+            db.session.rollback()
+            form.form_errors.append(str(error))
+        else:
+            db.session.commit()
+            flash("The concern is updated.", "success")
+            return redirect(url_for("safeguarding.concern", concern_id=item.id))
+    status = 422 if form.errors or form.form_errors else 200
+    history = audit.events_for(provider_id=item.provider_id, limit=50)
+    others = db.session.scalars(db.select(Concern).where(Concern.provider_id == item.provider_id, Concern.id != item.id).order_by(Concern.id.desc()))
+    return render_template("safeguarding/concern.html", concern=item, form=form, events=history, other_concerns=list(others), DIMENSIONS=DIMENSIONS), status
+
+
+@bp.post("/concerns/<int:concern_id>/<any(suspend, release):action>")
+@role_required(*OFFICERS)
+def concern_action(concern_id: int, action: str):
+    item = db.session.get(Concern, concern_id) or abort(404)
+    back = url_for("safeguarding.concern", concern_id=concern_id)
+    form = TextForm()
+    if not form.validate_on_submit():
+        flash(_errors(form), "error")
+        return redirect(back)
+    try:
+        if action == "suspend":
+            services.suspend_from_concern(item, current_user, form.text.data)
+        elif item.review is not None:
+            reviews.release_review(item.review, current_user, form.text.data)
+        else:
+            raise services.SafeguardingError("This concern has no held review.")
+    except (services.SafeguardingError, reviews.ReviewError) as error:
+        return _refused(error, back)
+    db.session.commit()
+    flash("The provider is suspended and no longer appears in search." if action == "suspend" else "The review is published.", "success")
+    return redirect(back)
+
+
+@bp.post("/review-reports/<int:report_id>/<any(keep, remove):decision>")
+@role_required(*OFFICERS)
+def decide_report(report_id: int, decision: str):
+    report = db.session.get(ReviewReport, report_id) or abort(404)
+    form = TextForm()
+    back = url_for("safeguarding.concern_queue")
+    if not form.validate_on_submit():
+        flash(_errors(form), "error")
+        return redirect(back)
+    try:
+        reviews.decide_report(report, current_user, decision == "remove", form.text.data)
+    except reviews.ReviewError as error:
+        return _refused(error, back)
+    db.session.commit()
+    flash("The review is removed." if decision == "remove" else "The review stays.", "success")
+    return redirect(back)
+
+
+# -- the audit log ---------------------------------------------------------------
+
+
+def _audit_filters() -> tuple[audit.EventFilters | None, dict, dict[str, list[str]]]:
+    """The audit page's filters from the query string: (filters or None when invalid, raw values, errors)."""
+    raw = request.args.to_dict()
+    try:
+        values = AuditFilterSchema().load(raw)
+    except ValidationError as error:
+        return None, raw, {k: v if isinstance(v, list) else [str(v)] for k, v in error.messages.items()}
+    provider_id = None
+    if values["provider"]:
+        provider = get_by_slug(values["provider"])
+        if provider is None:
+            return None, raw, {"provider": ["No provider has this slug."]}
+        provider_id = provider.id
+    filters = audit.EventFilters(actor=values["actor"], action=values["action"], provider_id=provider_id, since=values["since"], until=values["until"])
+    return filters, raw, {}
+
+
+@bp.get("/audit")
+@role_required(*OFFICERS)
+def audit_log():
+    filters, raw, errors = _audit_filters()
+    if errors.get("provider") and len(errors) == 1:
+        abort(404)
+    page = audit.search_events(filters, page_number(request.args.get("page"))) if filters else None
+    provider = get_by_slug(raw["provider"]) if filters and filters.provider_id else None
+    return render_template("safeguarding/audit.html", page=page, provider=provider, args=raw, errors=errors), 400 if errors else 200
+
+
+@bp.get("/audit.csv")
+@role_required(*OFFICERS)
+def audit_export():
+    """Every event the filters match, as CSV; the export itself goes on the record first."""
+    filters, _raw, errors = _audit_filters()
+    if errors:
+        abort(400)
+    rows = audit.export_events(filters, officer_id=current_user.id)
+    db.session.commit()
+
+    def lines():
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(audit.EXPORT_COLUMNS)
+        for n, row in enumerate(rows, 1):
+            writer.writerow(row)
+            if n % 500 == 0:
+                yield buffer.getvalue()
+                buffer.seek(0)
+                buffer.truncate()
+        yield buffer.getvalue()
+
+    name = f"audit-log-{utcnow():%Y%m%d-%H%M%S}.csv"
+    return Response(stream_with_context(lines()), mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"'})
