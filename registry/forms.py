@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from wtforms import SelectMultipleField, widgets
+from wtforms import IntegerField, SelectMultipleField, widgets
 from wtforms.validators import ValidationError
 
 from search.geo import PostcodeError, locate
@@ -79,3 +79,17 @@ class MultiCheckboxField(SelectMultipleField):
 
     widget = widgets.ListWidget(prefix_label=False)
     option_widget = widgets.CheckboxInput()
+
+
+class WholeNumberField(IntegerField):
+    """An IntegerField whose "not a number" error says what to type, like its other errors."""
+
+    def __init__(self, label=None, validators=None, not_a_number: str = "Enter a whole number, like 6.", **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.not_a_number = not_a_number
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(self.not_a_number) from None

@@ -9,7 +9,7 @@ from flask_wtf import FlaskForm
 from jinja2 import pass_context
 
 from registry.formatting import long_date, money, rate_range
-from registry.reviews.models import DIMENSIONS
+from registry.reviews.models import DIMENSIONS, ENQUIRY_STATUS_LABELS
 from registry.providers.vocabulary import (
     DAY_LABELS,
     DAYS,
@@ -20,6 +20,7 @@ from registry.providers.vocabulary import (
     SPOKEN_LANGUAGES,
     PART_LABELS,
     PARTS,
+    availability_text,
 )
 
 
@@ -51,7 +52,7 @@ def page_has_errors(context) -> bool:
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.filters.update(money=money, rate_range=rate_range, long_date=long_date)
+    app.jinja_env.filters.update(money=money, rate_range=rate_range, long_date=long_date, availability_text=availability_text)
     app.jinja_env.globals.update(
         KIND_LABELS=KIND_LABELS,
         LANGUAGES=LANGUAGES,
@@ -64,6 +65,7 @@ def init_app(app: Flask) -> None:
         PART_LABELS=PART_LABELS,
         BADGE_LABELS=BADGE_LABELS,
         DIMENSIONS=DIMENSIONS,
+        ENQUIRY_STATUS_LABELS=ENQUIRY_STATUS_LABELS,
         modify_query=modify_query,
         page_has_errors=page_has_errors,
     )

@@ -23,6 +23,8 @@ from registry.extensions import db
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct-horse-battery"
+# What every enquiry must say besides the service and the message: where, which days and times, how many hours.
+ENQUIRY_DETAILS = {"district": "LS6", "times": "tue-afternoon", "hours_per_week": "6"}
 
 
 def _migration(number: str, name: str):

@@ -18,7 +18,7 @@ from registry.providers import bp, services
 from registry.forms import keeps_typed_text
 from registry.providers.forms import ProfileForm
 from registry.providers.vocabulary import ProfileStatus
-from registry.reviews.forms import EnquiryForm
+from registry.reviews.forms import enquiry_form_for
 from registry.reviews.models import ProviderRating
 from registry.reviews.services import engagements_to_review, published_reviews
 from registry.providers.vocabulary import availability_mask
@@ -93,8 +93,7 @@ def public_profile(slug: str):
     is_recipient = current_user.is_authenticated and current_user.role == Role.RECIPIENT
     enquiry_form = None
     if is_recipient and provider.status == ProfileStatus.LISTED:
-        enquiry_form = EnquiryForm(formdata=None)
-        enquiry_form.service.choices = [(t.slug, t.name) for t in provider.listed_service_types]
+        enquiry_form = enquiry_form_for(provider, current_user, blank=True)
     # The rating counts exactly the published reviews, so it sizes the pages without another query.
     reviews_page = Page([], page_number(request.args.get("page")), REVIEWS_PER_PAGE, rating.review_count or 0)
     reviews = published_reviews(provider, limit=REVIEWS_PER_PAGE, offset=(reviews_page.page - 1) * REVIEWS_PER_PAGE)

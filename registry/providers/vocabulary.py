@@ -96,3 +96,13 @@ def availability_mask(slots: list[str]) -> int:
         day, _, part = slot.partition("-")
         mask |= availability_bit(DAYS.index(day), PARTS.index(part))
     return mask
+
+
+def availability_text(mask: int) -> str:
+    """A bitmask in words, a day at a time: "Monday morning and evening; Friday afternoon"."""
+    days = []
+    for d, day_label in enumerate(DAY_LABELS):
+        parts = [PART_LABELS[p].lower() for p in range(len(PARTS)) if mask & availability_bit(d, p)]
+        if parts:
+            days.append(f"{day_label} {parts[0] if len(parts) == 1 else ', '.join(parts[:-1]) + ' and ' + parts[-1]}")
+    return "; ".join(days)

@@ -10,7 +10,7 @@ by its provider and a review held back as a safeguarding concern.
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import exists, select
 
@@ -18,6 +18,7 @@ from registry.accounts.models import User
 from registry.extensions import db
 from registry.models import utcnow
 from registry.providers.models import Provider
+from registry.providers.vocabulary import DAYS, availability_mask
 from registry.reviews import services
 from registry.reviews.models import DIMENSIONS, Engagement, Enquiry, EnquiryMessage, Review, ReviewReport
 from registry.reviews.scoring import recompute_rating
@@ -73,7 +74,11 @@ def _examples(provider: Provider, recipients: list[User], reviews: list[Review])
     """One open enquiry, one reported review and one held review, on the first providers that fit."""
     if not db.session.scalar(select(exists().where(Enquiry.id.is_not(None)))) and provider.listed_service_types:
         recipient = recipients[0]
-        enquiry = Enquiry(recipient_id=recipient.id, provider_id=provider.id, service_type_id=provider.listed_service_types[0].id, when_needed="Weekday mornings from next month")
+        weekday_mornings = availability_mask([f"{day}-morning" for day in DAYS[:5]])
+        enquiry = Enquiry(
+            recipient_id=recipient.id, provider_id=provider.id, service_type_id=provider.listed_service_types[0].id,
+            district=provider.outcode, start_date=date.today() + timedelta(days=28), times=weekday_mornings, hours_per_week=5,
+        )
         enquiry.messages.append(EnquiryMessage(author_id=recipient.id, body="Hello, my mother needs help getting up and dressed, about an hour each morning. Do you have space?"))
         db.session.add(enquiry)
     elif not db.session.scalar(select(exists().where(ReviewReport.id.is_not(None)))):

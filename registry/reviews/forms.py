@@ -3,21 +3,53 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import AnyOf, Email, InputRequired, Length, Optional
+from wtforms import BooleanField, DateField, EmailField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import AnyOf, Email, InputRequired, Length, NumberRange, Optional
 
-from registry.forms import multi_line, single_line
+from registry.forms import MultiCheckboxField, WholeNumberField, multi_line, single_line
+from registry.providers.vocabulary import DAY_LABELS, DAYS, PART_LABELS, PARTS
 from registry.reviews.models import DIMENSIONS
-from registry.reviews.services import MAX_BODY, MAX_MESSAGE, MAX_TITLE, MAX_WHEN
+from registry.reviews.services import MAX_BODY, MAX_HOURS, MAX_MESSAGE, MAX_TITLE, MAX_WHEN
 
 STARS = [(str(n), str(n)) for n in range(1, 6)]
 
 
 class EnquiryForm(FlaskForm):
+    """What a provider needs to answer: the help, where, from when, which days and times, how many hours."""
+
     # The service checks the choice against what the provider is listed for, with a clearer message.
     service = SelectField("Help you need", choices=[], validate_choice=False, validators=[InputRequired("Choose the help you need.")])
-    when_needed = StringField("When do you need help?", description="For example, weekday mornings from March, or two nights a week.", filters=[single_line], validators=[InputRequired("Say when you need help, e.g. weekday mornings from March."), Length(max=MAX_WHEN, message=f"Say when in at most {MAX_WHEN} characters.")])
+    district = StringField(
+        "Postcode district where the help is needed",
+        description="The first part of the postcode, like LS6. A full postcode is fine: the provider only sees the district, never an address.",
+        filters=[single_line],
+        validators=[InputRequired("Enter the postcode district where the help is needed, like LS6."), Length(max=10, message="A postcode has at most 8 characters.")],
+    )
+    start_date = DateField("Start date (optional)", description="Leave it empty to start as soon as possible. Type it or choose it from the calendar.", validators=[Optional()])
+    times = MultiCheckboxField(
+        "Which days and times?", description="Tick every time that would suit.",
+        choices=[(f"{day}-{part}", f"{DAY_LABELS[d]} {PART_LABELS[p].lower()}") for d, day in enumerate(DAYS) for p, part in enumerate(PARTS)],
+        validate_choice=False,
+    )
+    hours_per_week = WholeNumberField(
+        "How many hours a week?", description=f"A whole number from 1 to {MAX_HOURS}, for example 6.",
+        not_a_number=f"Enter how many hours a week as a whole number, like 6.",
+        validators=[InputRequired(f"Enter how many hours a week, a whole number from 1 to {MAX_HOURS}."), NumberRange(min=1, max=MAX_HOURS, message=f"Enter a whole number of hours from 1 to {MAX_HOURS}.")],
+    )
+    when_needed = StringField("Anything else about timing? (optional)", description="For example, not during school holidays.", filters=[single_line], validators=[Optional(), Length(max=MAX_WHEN, message=f"Use at most {MAX_WHEN} characters.")])
     message = TextAreaField("Your message", description="Who the help is for and what would make a difference. They see your name, not your email.", filters=[multi_line], validators=[InputRequired("Write a message."), Length(max=MAX_MESSAGE, message=f"Use at most {MAX_MESSAGE:,} characters.")])
+
+
+def enquiry_form_for(provider, user, blank: bool = False) -> EnquiryForm:
+    """The enquiry form offering the provider's listed services; the district starts as the account's own.
+
+    ``blank`` ignores any posted data (the form shown on a profile page).
+    """
+    form = EnquiryForm(formdata=None) if blank else EnquiryForm()
+    form.service.choices = [(t.slug, t.name) for t in provider.listed_service_types]
+    if not form.is_submitted() and not form.district.data and getattr(user, "home_postcode", None):
+        form.district.data = user.home_postcode.split()[0]
+    return form
 
 
 class MessageForm(FlaskForm):

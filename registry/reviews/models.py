@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from enum import StrEnum
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import JSON, Date, DateTime, Float, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.extensions import db
@@ -19,14 +20,33 @@ DIMENSIONS = {
 }
 
 
+class EnquiryStatus(StrEnum):
+    OPEN = "open"  # waiting for the provider's answer
+    ACCEPTED = "accepted"  # the provider can help: they are talking it over
+    STARTED = "started"  # the provider has started supporting the person: the engagement that allows a review
+    DECLINED = "declined"
+
+
+ENQUIRY_STATUS_LABELS = {
+    EnquiryStatus.OPEN: "Waiting for an answer",
+    EnquiryStatus.ACCEPTED: "Accepted: agreeing the details",
+    EnquiryStatus.STARTED: "Support has started",
+    EnquiryStatus.DECLINED: "Declined",
+}
+
+# While an enquiry is open or accepted the conversation is still going on.
+IN_CONVERSATION = (EnquiryStatus.OPEN, EnquiryStatus.ACCEPTED)
+_IN_CONVERSATION_SQL = text("status IN ('open', 'accepted')")
+
+
 class Enquiry(db.Model):
     __tablename__ = "enquiries"
-    # One open conversation per recipient and provider, held by the database so
-    # two posts at the same moment cannot both open one (migration 0008).
+    # One conversation at a time per recipient and provider, held by the database
+    # so two posts at the same moment cannot both open one (migrations 0008, 0013).
     __table_args__ = (
         Index(
             "uq_enquiries_one_open", "recipient_id", "provider_id", unique=True,
-            sqlite_where=text("status = 'open'"), postgresql_where=text("status = 'open'"),
+            sqlite_where=_IN_CONVERSATION_SQL, postgresql_where=_IN_CONVERSATION_SQL,
         ),
     )
 
@@ -34,8 +54,14 @@ class Enquiry(db.Model):
     recipient_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id", ondelete="CASCADE"), index=True)
     service_type_id: Mapped[int] = mapped_column(ForeignKey("service_types.id"))
-    when_needed: Mapped[str] = mapped_column(String(120))
-    status: Mapped[str] = mapped_column(String(20), default="open")  # open | accepted | declined
+    # What the provider needs to answer: where, from when, which days and times, how much.
+    # Enquiries from before migration 0013 have only when_needed.
+    district: Mapped[str | None] = mapped_column(String(4))
+    start_date: Mapped[date | None] = mapped_column(Date)
+    times: Mapped[int | None]  # availability bitmask, see providers.vocabulary.availability_bit
+    hours_per_week: Mapped[int | None]
+    when_needed: Mapped[str | None] = mapped_column(String(120))
+    status: Mapped[str] = mapped_column(String(20), default=EnquiryStatus.OPEN)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     recipient = relationship("User")

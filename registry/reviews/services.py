@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
 
 from blinker import Namespace
 from flask import current_app
@@ -18,15 +18,18 @@ from registry.links import public_url_for
 from registry.mail import send_email
 from registry.models import utcnow
 from registry.providers.models import Provider
-from registry.providers.vocabulary import ProfileStatus
-from registry.reviews.models import DIMENSIONS, Engagement, Enquiry, EnquiryMessage, Invitation, Review, ReviewReport
+from registry.providers.vocabulary import ProfileStatus, availability_mask, availability_text
+from registry.reviews.models import DIMENSIONS, IN_CONVERSATION, Engagement, Enquiry, EnquiryMessage, EnquiryStatus, Invitation, Review, ReviewReport
 from registry.reviews.scoring import recompute_rating
 from registry.safeguarding import audit
+from registry.formatting import long_date
+from search.geo import PostcodeError, locate
 
 MAX_TITLE = 120
 MAX_BODY = 5000
 MAX_MESSAGE = 3000
 MAX_WHEN = 120
+MAX_HOURS = 168  # every hour of the week: live-in care
 MAX_RESPONSE = 2000
 
 
@@ -66,33 +69,90 @@ def _check_message(text: str) -> None:
         raise ReviewError(f"Use at most {MAX_MESSAGE:,} characters.")
 
 
-def send_enquiry(recipient: User, provider: Provider, service_slug: str, when_needed: str, message: str) -> Enquiry:
+@dataclass
+class EnquiryRequest:
+    """What an enquiry asks for: the help, where, from when, which days and times, how many hours."""
+
+    service: str
+    district: str
+    hours_per_week: int | None
+    message: str
+    times: list[str] = field(default_factory=list)  # slot names, "mon-morning"
+    start_date: date | None = None  # None: as soon as possible
+    when_needed: str = ""  # anything else about timing
+
+
+def _district(text: str) -> str:
+    try:
+        return locate(text).outcode
+    except PostcodeError:
+        raise ReviewError("Enter the postcode district where the help is needed, like LS6.") from None
+
+
+def _times(slots: list[str]) -> int:
+    try:
+        mask = availability_mask(slots)
+    except ValueError:
+        raise ReviewError("Choose days and times from the list.") from None
+    if not mask:
+        raise ReviewError("Tick at least one day and time that would suit.")
+    return mask
+
+
+def send_enquiry(recipient: User, provider: Provider, request: EnquiryRequest) -> Enquiry:
     """A recipient asks a listed provider for help with one of its listed services."""
     if recipient.role != Role.RECIPIENT:
         raise ReviewError("Only people looking for care can send enquiries.")
     if provider.status != ProfileStatus.LISTED:
         raise ReviewError("This provider is not taking enquiries through the registry right now.")
-    row = next((r for r in provider.services if r.service_type.slug == service_slug and r.listed), None)
+    row = next((r for r in provider.services if r.service_type.slug == request.service and r.listed), None)
     if row is None:
         raise ReviewError("Choose one of the services this provider is listed for.")
-    if not when_needed.strip() or len(when_needed) > MAX_WHEN:
-        raise ReviewError(f"Say when you need help in at most {MAX_WHEN} characters.")
-    _check_message(message)
-    # One open conversation per provider keeps a provider's inbox free of repeats.
+    district = _district(request.district)
+    if request.start_date is not None and request.start_date < date.today():
+        raise ReviewError("The start date cannot be in the past. Leave it empty to start as soon as possible.")
+    times = _times(request.times)
+    if not isinstance(request.hours_per_week, int) or not 1 <= request.hours_per_week <= MAX_HOURS:
+        raise ReviewError(f"Enter a whole number of hours from 1 to {MAX_HOURS}.")
+    when_needed = request.when_needed.strip()
+    if len(when_needed) > MAX_WHEN:
+        raise ReviewError(f"Say anything else about timing in at most {MAX_WHEN} characters.")
+    _check_message(request.message)
+    # One conversation per provider keeps a provider's inbox free of repeats.
     already_open_message = "You already have an open enquiry with this provider: carry on the conversation there."
     already_open = db.session.scalar(
-        select(Enquiry.id).where(Enquiry.recipient_id == recipient.id, Enquiry.provider_id == provider.id, Enquiry.status == "open")
+        select(Enquiry.id).where(Enquiry.recipient_id == recipient.id, Enquiry.provider_id == provider.id, Enquiry.status.in_(IN_CONVERSATION))
     )
     if already_open is not None:
         raise ReviewError(already_open_message)
-    enquiry = Enquiry(recipient=recipient, provider=provider, service_type=row.service_type, when_needed=when_needed.strip())
-    enquiry.messages.append(EnquiryMessage(author=recipient, body=message.strip()))
+    enquiry = Enquiry(
+        recipient=recipient, provider=provider, service_type=row.service_type, district=district, start_date=request.start_date,
+        times=times, hours_per_week=request.hours_per_week, when_needed=when_needed or None,
+    )
+    enquiry.messages.append(EnquiryMessage(author=recipient, body=request.message.strip()))
     db.session.add(enquiry)
     # Two posts at the same moment both pass the check above; the partial unique
     # index (uq_enquiries_one_open) lets only one commit, and the other gets the same message.
     _flush_once(already_open_message)
-    _tell(provider.user, f"New enquiry from {recipient.name}", f"{recipient.name} asks about {row.service_type.name.lower()} ({when_needed}):\n\n{message}", enquiry)
+    _tell(provider.user, f"New enquiry from {recipient.name}",
+          f"{recipient.name} asks about {row.service_type.name.lower()}.\n\n{enquiry_summary(enquiry)}\n\n{request.message.strip()}", enquiry)
     return enquiry
+
+
+def enquiry_summary(enquiry: Enquiry) -> str:
+    """The request in plain lines, for emails (pages lay the same facts out themselves)."""
+    lines = []
+    if enquiry.district:
+        lines.append(f"Where: {enquiry.district}")
+    if enquiry.times is not None:
+        start = long_date(enquiry.start_date) if enquiry.start_date else "as soon as possible"
+        lines.append(f"Starting: {start}")
+        lines.append(f"When: {availability_text(enquiry.times)}")
+    if enquiry.hours_per_week:
+        lines.append(f"Hours a week: {enquiry.hours_per_week}")
+    if enquiry.when_needed:
+        lines.append(f"Also: {enquiry.when_needed}")
+    return "\n".join(lines)
 
 
 def _tell(user: User, subject: str, body: str, enquiry: Enquiry) -> None:
@@ -116,20 +176,35 @@ def reply(enquiry: Enquiry, author: User, body: str) -> EnquiryMessage:
     return message
 
 
-def answer_enquiry(enquiry: Enquiry, provider_user: User, accept: bool) -> Engagement | None:
-    """Accepting confirms an engagement: the recipient may then review."""
+# What each answer does: the statuses it may follow, the new status and what the recipient is told.
+ANSWERS = {
+    "accept": ({EnquiryStatus.OPEN}, EnquiryStatus.ACCEPTED, "can help: carry on the conversation to agree the details. Once they have started supporting you, you can review them"),
+    "start": ({EnquiryStatus.OPEN, EnquiryStatus.ACCEPTED}, EnquiryStatus.STARTED, "has started supporting you: you can now review their care"),
+    "decline": ({EnquiryStatus.OPEN, EnquiryStatus.ACCEPTED}, EnquiryStatus.DECLINED, "cannot help this time"),
+}
+
+
+def answer_enquiry(enquiry: Enquiry, provider_user: User, answer: str) -> Engagement | None:
+    """The provider answers: accept (we can help, let's talk), start (support has begun) or decline.
+
+    Only "start" confirms an engagement, the right to review: a provider that
+    is only talking to someone has not yet cared for them.
+    """
     if enquiry.provider.user_id != provider_user.id:
         raise ReviewError("This enquiry is not yours.")
-    if enquiry.status != "open":
-        raise ReviewError("This enquiry has already been answered.")
-    enquiry.status = "accepted" if accept else "declined"
+    if answer not in ANSWERS:
+        raise ReviewError("Choose accept, started or decline.")
+    allowed_from, status, news = ANSWERS[answer]
+    if enquiry.status not in allowed_from:
+        raise ReviewError("This enquiry has already been answered." if enquiry.status != EnquiryStatus.STARTED else "You have already said that support has started.")
+    enquiry.status = status
     engagement = None
-    if accept:
+    if status == EnquiryStatus.STARTED:
         engagement = Engagement(recipient_id=enquiry.recipient_id, provider_id=enquiry.provider_id, enquiry_id=enquiry.id)
         db.session.add(engagement)
     _flush_once("This enquiry has already been answered.")
-    verdict = "accepted: once you have been supported you can leave a review" if accept else "declined"
-    _tell(enquiry.recipient, f"{enquiry.provider.display_name} {enquiry.status} your enquiry", f"Your enquiry was {verdict}.", enquiry)
+    name = enquiry.provider.display_name
+    _tell(enquiry.recipient, f"{name} {'has started supporting you' if status == EnquiryStatus.STARTED else status + ' your enquiry'}", f"{name} {news}.", enquiry)
     return engagement
 
 

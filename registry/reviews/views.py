@@ -13,8 +13,9 @@ from registry.forms import keeps_typed_text
 from registry.paging import page_number, paginate
 from registry.providers.services import get_by_slug, is_publicly_visible
 from registry.reviews import bp, services
-from registry.reviews.forms import EnquiryForm, InvitationForm, MessageForm, ReviewForm, TextForm
+from registry.reviews.forms import EnquiryForm, InvitationForm, enquiry_form_for, MessageForm, ReviewForm, TextForm
 from registry.reviews.models import Engagement, Enquiry, Review
+
 
 def _enquiry_limit() -> str:
     return current_app.config["ENQUIRY_RATE_LIMIT"]
@@ -41,6 +42,13 @@ def _public_provider(slug: str):
     return provider
 
 
+def _enquiry_request(form: EnquiryForm) -> services.EnquiryRequest:
+    return services.EnquiryRequest(
+        service=form.service.data, district=form.district.data, hours_per_week=form.hours_per_week.data, message=form.message.data,
+        times=form.times.data or [], start_date=form.start_date.data, when_needed=form.when_needed.data or "",
+    )
+
+
 @bp.route("/providers/<slug>/enquire", methods=["GET", "POST"])
 @keeps_typed_text
 @role_required(Role.RECIPIENT)
@@ -49,11 +57,10 @@ def _public_provider(slug: str):
 def enquire(slug: str):
     """The profile's enquiry form posts here; a refused one is shown again with its errors."""
     provider = _public_provider(slug)
-    form = EnquiryForm()
-    form.service.choices = [(t.slug, t.name) for t in provider.listed_service_types]
+    form = enquiry_form_for(provider, current_user)
     if form.validate_on_submit():
         try:
-            enquiry = services.send_enquiry(current_user, provider, form.service.data, form.when_needed.data, form.message.data)
+            enquiry = services.send_enquiry(current_user, provider, _enquiry_request(form))
         except services.ReviewError as error:
             db.session.rollback()
             form.form_errors.append(str(error))
@@ -103,18 +110,25 @@ def enquiry(enquiry_id: int):
     return render_template("reviews/enquiry.html", enquiry=item, form=form), status
 
 
-@bp.post("/enquiries/<int:enquiry_id>/<any(accept, decline):answer>")
+ANSWERED = {
+    "accept": "Accepted: carry on the conversation here. When you start supporting them, say so on this page and they can review your care.",
+    "start": "Support has started: they can now review your care.",
+    "decline": "Declined.",
+}
+
+
+@bp.post("/enquiries/<int:enquiry_id>/<any(accept, start, decline):answer>")
 @role_required(Role.PROVIDER)
 def answer(enquiry_id: int, answer: str):
     item = db.session.get(Enquiry, enquiry_id)
     if item is None or not services.can_see_enquiry(current_user, item):
         abort(404)
     try:
-        services.answer_enquiry(item, current_user, accept=answer == "accept")
+        services.answer_enquiry(item, current_user, answer)
     except services.ReviewError as error:
         return _service_error(error, url_for("reviews.enquiry", enquiry_id=enquiry_id))
     db.session.commit()
-    flash("Accepted: they can now review your care." if answer == "accept" else "Declined.", "success")
+    flash(ANSWERED[answer], "success")
     return redirect(url_for("reviews.enquiry", enquiry_id=enquiry_id))
 
 

@@ -12,7 +12,7 @@ from registry.checks.models import Check
 from registry.extensions import db
 from tests.browser.a11y import axe_violations, horizontal_overflow, sign_in_as, submit_emptied
 from tests.checks.conftest import add_check
-from tests.conftest import PASSWORD, approve_checks
+from tests.conftest import ENQUIRY_DETAILS, PASSWORD, approve_checks
 
 
 @pytest.fixture
@@ -28,16 +28,16 @@ def registry_world(app, make_provider, make_user):
     assert add_check(provider).status_code == 302
     recipient = app.test_client()
     recipient.post("/account/sign-in", data={"email": "rosa@example.com", "password": PASSWORD})
-    sent = recipient.post(f"/providers/{listed}/enquire", data={"service": "companionship", "when_needed": "Tuesdays", "message": "Could you visit my dad?"})
+    sent = recipient.post(f"/providers/{listed}/enquire", data={"service": "companionship", **ENQUIRY_DETAILS, "message": "Could you visit my dad?"})
     assert sent.status_code == 302
     enquiry_id = int(sent.headers["Location"].rsplit("/", 1)[1])
-    # A second provider accepts a second enquiry, so the recipient can review (the review form).
+    # A second provider starts supporting after a second enquiry, so the recipient can review (the review form).
     other = make_provider("pa", name="Kim Lewis", email="kim@example.com")
     approve_checks(app, other)
-    accepted = recipient.post(f"/providers/{other}/enquire", data={"service": "companionship", "when_needed": "Fridays", "message": "Could you help on Fridays?"})
+    accepted = recipient.post(f"/providers/{other}/enquire", data={"service": "companionship", **ENQUIRY_DETAILS, "message": "Could you help on Fridays?"})
     kim = app.test_client()
     kim.post("/account/sign-in", data={"email": "kim@example.com", "password": PASSWORD})
-    kim.post(accepted.headers["Location"] + "/accept")
+    kim.post(accepted.headers["Location"] + "/start")
     make_user("admin", email="ada@example.com", name="Ada Admin")
     from registry.reviews.models import Engagement
     from registry.providers.models import ServiceType
@@ -93,6 +93,7 @@ def test_no_page_type_has_an_axe_violation(page, registry_world):
     sign_in_as(browser, base, "nia@example.com")
     audit("dashboard", "/dashboard")
     audit("provider's enquiries", "/enquiries")
+    audit("provider's enquiry thread", f"/enquiries/{registry_world['enquiry_id']}")
     audit("profile edit", "/dashboard/profile")
     audit("choose a check", "/dashboard/checks/new")
     audit("add check", "/dashboard/checks/new?kind=dbs")

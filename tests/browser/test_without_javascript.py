@@ -65,9 +65,11 @@ def test_search_profile_sign_in_and_enquiry_without_javascript(nojs, app, make_p
     Select(browser.find_element(By.NAME, "service")).select_by_value("companionship")
     fill(browser, "message", "Hello, could you visit my dad?")
     browser.find_element(By.CSS_SELECTOR, "form[action$='/enquire'] button").click()
-    wait_for_text(browser, "There is a problem")  # when it is needed was left out
+    wait_for_text(browser, "There is a problem")  # where, when and how many hours were left out
     assert browser.find_element(By.NAME, "message").get_attribute("value") == "Hello, could you visit my dad?"
-    fill(browser, "when_needed", "Tuesday afternoons")
+    fill(browser, "district", "LS6")
+    browser.find_element(By.CSS_SELECTOR, "input[name=times][value=tue-afternoon]").click()
+    fill(browser, "hours_per_week", "4")
     browser.find_element(By.CSS_SELECTOR, "main form[novalidate] button").click()
     wait_for_text(browser, "Your enquiry is sent.")
 

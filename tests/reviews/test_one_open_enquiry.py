@@ -17,9 +17,10 @@ from registry.extensions import db
 from registry.providers.services import get_by_slug
 from registry.reviews import services
 from registry.reviews.models import Enquiry, EnquiryMessage
+from tests.conftest import ENQUIRY_DETAILS
 from tests.reviews.conftest import signed_in
 
-POST = {"service": "companionship", "when_needed": "Tuesday afternoons", "message": "Could you visit my dad?"}
+POST = {"service": "companionship", **ENQUIRY_DETAILS, "message": "Could you visit my dad?"}
 
 
 def _counts():
@@ -41,9 +42,14 @@ def test_the_database_holds_one_open_enquiry_per_recipient_and_provider(app, lis
         with pytest.raises(sa.exc.IntegrityError):
             add("open")
         db.session.rollback()
-        # Answered enquiries do not count: a recipient may ask the same provider again.
-        add("declined")
+        # An accepted enquiry is still a conversation: no second one beside it.
         add("accepted")
+        with pytest.raises(sa.exc.IntegrityError):
+            add("open")
+        db.session.rollback()
+        # Finished ones do not count: a recipient may ask the same provider again.
+        add("declined")
+        add("started")
         add("open")
         db.session.commit()
         assert _counts()[0] == 3
@@ -60,7 +66,7 @@ def test_the_loser_of_two_simultaneous_enquiries_gets_the_normal_message(app, li
     responses = []
     with app.app_context():
         recipient = db.session.scalar(select(User).where(User.email == email))
-        first = services.send_enquiry(recipient, get_by_slug(listed), "companionship", "Mondays", "First, from another tab")
+        first = services.send_enquiry(recipient, get_by_slug(listed), services.EnquiryRequest(service="companionship", district="LS6", times=["mon-morning"], hours_per_week=3, message="First, from another tab"))
 
         second = threading.Thread(target=lambda: responses.append(client.post(f"/providers/{listed}/enquire", data=POST)))
         second.start()

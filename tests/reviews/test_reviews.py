@@ -12,6 +12,7 @@ from registry.mail import outbox_messages
 from registry.reviews.models import Engagement, Review
 from registry.safeguarding import audit
 from registry.safeguarding.models import Concern
+from tests.conftest import ENQUIRY_DETAILS
 from tests.reviews.conftest import GOOD, signed_in
 
 def _counts(app):
@@ -178,7 +179,7 @@ def test_the_provider_responds_once_publicly(app, listed, engaged):
 def test_enquiries_only_reach_listed_providers(app, make_provider, make_user):
     slug = make_provider("pa", name="Not Yet")
     recipient = signed_in(app, make_user("recipient"))
-    response = recipient.post(f"/providers/{slug}/enquire", data={"service": "companionship", "when_needed": "soon", "message": "Hi"}, follow_redirects=True)
+    response = recipient.post(f"/providers/{slug}/enquire", data={"service": "companionship", **ENQUIRY_DETAILS, "message": "Hi"}, follow_redirects=True)
     assert "Not a valid choice" in response.get_data(as_text=True) or "not taking enquiries" in response.get_data(as_text=True)
     with app.app_context():
         from registry.reviews.models import Enquiry

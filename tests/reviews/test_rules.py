@@ -14,6 +14,7 @@ from registry.reviews.models import Engagement, Enquiry, Invitation, ProviderRat
 from registry.reviews.scoring import bayesian_score
 from registry.safeguarding import audit
 from registry.safeguarding.models import Concern
+from tests.conftest import ENQUIRY_DETAILS
 from tests.reviews.conftest import GOOD, signed_in
 
 RATINGS = {"reliability": 5, "quality": 5, "kindness": 5, "communication": 4, "value": 4}
@@ -135,26 +136,36 @@ def test_editing_works_across_the_timezone_of_the_database(app, engaged):
 @pytest.mark.parametrize(
     "data, message",
     [
-        ({"when_needed": "", "message": "Hi"}, "Say when you need help"),
-        ({"when_needed": "w" * 121, "message": "Hi"}, "at most 120 characters"),
-        ({"when_needed": "Mondays", "message": ""}, "Write a message."),
-        ({"when_needed": "Mondays", "message": "m" * 3001}, "3,000 characters"),
-        ({"when_needed": "Mondays", "message": "Hi", "service": "nursing"}, "Choose one of the services this provider is listed for."),
+        ({"when_needed": "w" * 121}, "at most 120 characters"),
+        ({"message": ""}, "Write a message."),
+        ({"message": "m" * 3001}, "3,000 characters"),
+        ({"service": "nursing"}, "Choose one of the services this provider is listed for."),
+        ({"district": ""}, "Enter the postcode district where the help is needed, like LS6."),
+        ({"district": "Leeds"}, "Enter the postcode district where the help is needed, like LS6."),
+        ({"district": "ZZ99"}, "Enter the postcode district where the help is needed, like LS6."),
+        ({"times": []}, "Tick at least one day and time that would suit."),
+        ({"times": ["tue-afternoon", "someday-noon"]}, "Choose days and times from the list."),
+        ({"hours_per_week": ""}, "Enter how many hours a week, a whole number from 1 to 168."),
+        ({"hours_per_week": "lots"}, "Enter how many hours a week as a whole number, like 6."),
+        ({"hours_per_week": "0"}, "Enter a whole number of hours from 1 to 168."),
+        ({"hours_per_week": "169"}, "Enter a whole number of hours from 1 to 168."),
+        ({"start_date": "31/02/2027"}, "Not a valid date value."),
+        ({"start_date": "2020-01-06"}, "The start date cannot be in the past."),
     ],
 )
 def test_bad_enquiries_are_refused(app, listed, make_user, data, message):
     recipient = signed_in(app, make_user("recipient"))
-    response = recipient.post(f"/providers/{listed}/enquire", data={"service": "companionship", **data})
+    response = recipient.post(f"/providers/{listed}/enquire", data={"service": "companionship", **ENQUIRY_DETAILS, "when_needed": "Not in August", "message": "Hi", **data})
     assert response.status_code == 422 and message in response.get_data(as_text=True)
-    assert 'name="when_needed"' in response.get_data(as_text=True)  # the form is shown again to fix
+    assert 'name="hours_per_week"' in response.get_data(as_text=True)  # the form is shown again to fix
     with app.app_context():
         assert _count(Enquiry) == 0
 
 
 def test_one_open_enquiry_per_provider_and_only_the_two_people_see_it(app, listed, make_user, engaged):
     recipient, provider, _ = engaged
-    data = {"service": "companionship", "when_needed": "Fridays", "message": "Also Fridays?"}
-    assert recipient.post(f"/providers/{listed}/enquire", data=data).status_code == 302  # the first was accepted, so a new one is fine
+    data = {"service": "companionship", **ENQUIRY_DETAILS, "message": "Also Fridays?"}
+    assert recipient.post(f"/providers/{listed}/enquire", data=data).status_code == 302  # support started on the first, so a new one is fine
     again = recipient.post(f"/providers/{listed}/enquire", data=data, follow_redirects=True)
     assert "already have an open enquiry" in again.get_data(as_text=True)
     with app.app_context():
@@ -165,8 +176,9 @@ def test_one_open_enquiry_per_provider_and_only_the_two_people_see_it(app, liste
     assert outsider.post(f"/enquiries/{enquiry_id}", data={"body": "hello"}).status_code == 404
     provider.post(f"/enquiries/{enquiry_id}/decline")
     assert provider.post(f"/enquiries/{enquiry_id}/accept", follow_redirects=True).status_code == 200
+    assert provider.post(f"/enquiries/{enquiry_id}/start", follow_redirects=True).status_code == 200
     with app.app_context():
-        assert _count(Engagement) == 1  # declined, and a decline cannot be turned into an acceptance
+        assert _count(Engagement) == 1  # declined, and a decline cannot be turned into an acceptance or a start
     assert outbox_messages(app)[-1]["To"] == "rosa@example.com" and "declined" in outbox_messages(app)[-1]["Subject"]
 
 
@@ -206,7 +218,7 @@ def test_a_tampered_invitation_link_is_refused(app, listed, make_user):
 
 def test_the_dashboard_lists_open_enquiries_and_offers_invitations(app, listed, make_user):
     recipient = signed_in(app, make_user("recipient", name="Nell"))
-    recipient.post(f"/providers/{listed}/enquire", data={"service": "companionship", "when_needed": "Sunday lunch", "message": "Hello"})
+    recipient.post(f"/providers/{listed}/enquire", data={"service": "companionship", **ENQUIRY_DETAILS, "message": "Hello"})
     page = signed_in(app, "kim@example.com").get("/dashboard").get_data(as_text=True)
     assert "1</strong> enquiry waits" in page and "Nell: Companionship" in page and "Invite someone you support" in page
 

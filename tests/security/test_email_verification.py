@@ -13,10 +13,10 @@ from registry.extensions import db
 from registry.mail import outbox_messages
 from registry.reviews.models import Enquiry
 from registry.safeguarding.models import Concern
-from tests.conftest import PASSWORD, approve_checks
+from tests.conftest import ENQUIRY_DETAILS, PASSWORD, approve_checks
 
 ROSA = {"account_type": "recipient", "name": "Rosa Hughes", "email": "rosa@example.com", "password": PASSWORD, "confirm": PASSWORD}
-ENQUIRY = {"service": "companionship", "when_needed": "Tuesdays", "message": "Hello, could you visit my dad?"}
+ENQUIRY = {"service": "companionship", **ENQUIRY_DETAILS, "message": "Hello, could you visit my dad?"}
 
 
 def _confirmation_path(app) -> str:

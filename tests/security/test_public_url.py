@@ -6,7 +6,7 @@ import pytest
 
 from config.settings import ConfigurationError
 from registry.mail import outbox_messages
-from tests.conftest import approve_checks
+from tests.conftest import ENQUIRY_DETAILS, approve_checks
 from tests.security.conftest import production_app
 
 EVIL = {"Host": "evil.example"}
@@ -29,7 +29,7 @@ def test_review_and_enquiry_emails_link_to_the_real_site_whatever_the_host(app, 
     recipient, provider = app.test_client(), app.test_client()
     recipient.post("/account/sign-in", data={"email": make_user("recipient", email="rosa@example.com"), "password": "correct-horse-battery"}, headers=EVIL)
     provider.post("/account/sign-in", data={"email": "kim@example.com", "password": "correct-horse-battery"}, headers=EVIL)
-    recipient.post(f"/providers/{slug}/enquire", headers=EVIL, data={"service": "companionship", "when_needed": "Tuesdays", "message": "Hello, could you visit?"})
+    recipient.post(f"/providers/{slug}/enquire", headers=EVIL, data={"service": "companionship", **ENQUIRY_DETAILS, "message": "Hello, could you visit?"})
     provider.post("/dashboard/invitations", headers=EVIL, data={"email": "dad@example.com"})
     links = _links(app)
     assert {"verify", "enquiries", "invitations"} <= {link.split("/")[3] if "/account/" not in link else link.split("/")[4] for link in links}
