@@ -13,7 +13,7 @@ from registry.forms import keeps_typed_text
 from registry.paging import page_number, paginate
 from registry.providers.services import get_by_slug, is_publicly_visible
 from registry.reviews import bp, services
-from registry.reviews.forms import EnquiryForm, InvitationForm, enquiry_form_for, MessageForm, ReviewForm, TextForm
+from registry.reviews.forms import EnquiryForm, InvitationForm, MessageForm, ReviewForm, TextForm, enquiry_form_for
 from registry.reviews.models import Engagement, Enquiry, Review
 
 
