@@ -164,7 +164,7 @@ def register_blueprints(app: Flask) -> None:
     from registry.openreferral import bp as openreferral_bp
     from registry.providers import bp as providers_bp
     from registry.reviews import bp as reviews_bp
-    from registry.safeguarding import bp as safeguarding_bp, concerns_bp
+    from registry.safeguarding import bp as safeguarding_bp, concerns_bp, suspension_bp
     from registry.searching import bp as searching_bp
 
     app.register_blueprint(main_bp)
@@ -176,6 +176,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(reviews_bp)
     app.register_blueprint(safeguarding_bp)
     app.register_blueprint(concerns_bp)
+    app.register_blueprint(suspension_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(api_docs_bp)
     app.register_blueprint(openreferral_bp, url_prefix="/openreferral")

@@ -176,10 +176,24 @@ class AppealForm(FlaskForm):
 class ApproveForm(FlaskForm):
     method = RadioField("How did you verify it?", choices=list(VERIFICATION_METHODS.items()), validators=[InputRequired("Say how you verified the check.")])
     update_service_result = SelectField("Update Service result", choices=[("", "Not used")] + list(UPDATE_SERVICE_RESULTS.items()), validators=[Optional()])
-    valid_until = DateField("Valid until", description="Proposed from the document's dates and the registry's re-check interval; change it if the document says otherwise.", validators=[InputRequired("Enter the valid-until date.")])
+    valid_until = DateField("Valid until", description="Proposed from the document's dates and the registry's re-check interval, the latest this kind of check allows; choose an earlier date if the document says so.", validators=[InputRequired("Enter the valid-until date.")])
     version = IntegerField(validators=[InputRequired()])
+
+    def __init__(self, *args, latest=None, too_late: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        # Set by the view from the check being decided; the service refuses a later date too.
+        self.latest, self.too_late = latest, too_late
+
+    def validate_valid_until(self, field):
+        if field.data and self.latest is not None and field.data > self.latest:
+            raise ValidationError(self.too_late)
 
 
 class ReasonForm(FlaskForm):
     reason = TextAreaField("Reason (the provider will see this)", filters=[multi_line], validators=[InputRequired("Give a reason."), Length(max=2000, message="Use at most 2,000 characters.")])
+    version = IntegerField(validators=[Optional()])
+
+
+class RevokeForm(FlaskForm):
+    reason = TextAreaField("Reason (the provider will see this)", filters=[multi_line], validators=[InputRequired("Give a reason the provider will see."), Length(max=2000, message="Use at most 2,000 characters.")])
     version = IntegerField(validators=[Optional()])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from enum import StrEnum
 
 
@@ -51,6 +52,7 @@ class CheckStatus(StrEnum):
     REJECTED = "rejected"
     LAPSED = "lapsed"
     SUPERSEDED = "superseded"  # replaced by a newer check before a decision
+    REVOKED = "revoked"  # approved, then withdrawn by an officer
 
 
 STATUS_LABELS = {
@@ -60,6 +62,7 @@ STATUS_LABELS = {
     CheckStatus.REJECTED: "Rejected",
     CheckStatus.LAPSED: "Lapsed",
     CheckStatus.SUPERSEDED: "Replaced",
+    CheckStatus.REVOKED: "Approval revoked",
 }
 
 DBS_LEVELS = {"basic": "Basic", "standard": "Standard", "enhanced": "Enhanced"}
@@ -124,3 +127,27 @@ REQUIREMENT_KIND = {
     "food_hygiene": CheckKind.FOOD_HYGIENE,
     "qualification": CheckKind.QUALIFICATION,
 }
+
+
+def latest_valid_until(kind: str, details: dict, decided_on: date, dbs_recheck_days: int, validity_days: dict[str, int]) -> date | None:
+    """The latest date an approval of this check may run to; officers may choose an earlier one.
+
+    Insurance: the policy's end. DBS: the issue date plus the registry's
+    re-check interval. Others: the decision date plus the kind's validity
+    (``CHECK_VALIDITY_DAYS``). None when the details lack the date it needs.
+    """
+    if kind == CheckKind.INSURANCE:
+        return _as_date(details.get("end_date"))
+    if kind == CheckKind.DBS:
+        issued = _as_date(details.get("issue_date"))
+        return issued + timedelta(days=dbs_recheck_days) if issued else None
+    return decided_on + timedelta(days=validity_days[kind])
+
+
+def _as_date(value) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(value)
+    except (TypeError, ValueError):
+        return None

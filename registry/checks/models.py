@@ -35,6 +35,10 @@ class Check(db.Model):
     update_service_result: Mapped[str | None] = mapped_column(String(30))
     valid_until: Mapped[date | None] = mapped_column(Date, index=True)
     reminder_sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # An officer withdrew the approval (the provider is not suspended; only what relies on this check delists).
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    revocation_reason: Mapped[str | None] = mapped_column(Text)
     # History: a replacement points at the check it replaces; an appeal is allowed once.
     replaces_id: Mapped[int | None] = mapped_column(ForeignKey("checks.id"))
     appeal_note: Mapped[str | None] = mapped_column(Text)

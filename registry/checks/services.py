@@ -18,10 +18,12 @@ from registry.accounts.models import User
 from registry.aftercommit import after_commit, after_rollback
 from registry.checks.kinds import (
     APPROVABLE_UPDATE_SERVICE_RESULTS,
+    KIND_PHRASES,
     UPDATE_SERVICE_RESULTS,
     VERIFICATION_METHODS,
     CheckKind,
     CheckStatus,
+    latest_valid_until,
 )
 from registry.checks.listing import recompute_listing
 from registry.checks.models import Check
@@ -47,20 +49,19 @@ class AlreadyDecided(CheckError):
     pass
 
 
-def _as_date(value) -> date | None:
-    if value is None or isinstance(value, date):
-        return value
-    return date.fromisoformat(value)
-
-
 def proposed_valid_until(kind: str, details: dict, decided_on: date) -> date | None:
-    """Insurance: the policy end; DBS: issue date plus the re-check interval; others: a per-kind default."""
+    """What the officer's form proposes: the latest the kind allows (registry/checks/kinds.py)."""
     config = current_app.config
+    return latest_valid_until(kind, details, decided_on, config["DBS_RECHECK_DAYS"], config["CHECK_VALIDITY_DAYS"])
+
+
+def valid_until_too_late(kind: str, latest: date) -> str:
+    """Why a valid-until date is refused, in the officer's words."""
     if kind == CheckKind.INSURANCE:
-        return _as_date(details.get("end_date"))
+        return f"Insurance cannot be valid after the policy ends on {long_date(latest)}."
     if kind == CheckKind.DBS:
-        return _as_date(details["issue_date"]) + timedelta(days=config["DBS_RECHECK_DAYS"])
-    return decided_on + timedelta(days=config["CHECK_VALIDITY_DAYS"][kind])
+        return f"A DBS check must be re-checked by {long_date(latest)} (its issue date plus the registry's re-check interval): choose that date or an earlier one."
+    return f"A {KIND_PHRASES[kind]} can be approved until {long_date(latest)} at the latest: choose that date or an earlier one."
 
 
 def submit_check(provider: Provider, kind: str, details: dict, upload: CheckedUpload, replaces: Check | None = None) -> Check:
@@ -127,10 +128,9 @@ def approve(check: Check, officer: User, method: str, valid_until: date, update_
             raise CheckError(f"A status check with “{UPDATE_SERVICE_RESULTS[update_service_result]}” cannot be approved: reject it or ask for a new certificate.")
     if valid_until <= today:
         raise CheckError("The valid-until date must be in the future.")
-    # Insurance is only as good as the policy: never current after it ends.
-    policy_end = _as_date((check.details or {}).get("end_date")) if check.kind == CheckKind.INSURANCE else None
-    if policy_end is not None and valid_until > policy_end:
-        raise CheckError(f"Insurance cannot be valid after the policy ends on {long_date(policy_end)}.")
+    latest = proposed_valid_until(check.kind, check.details or {}, today)
+    if latest is not None and valid_until > latest:
+        raise CheckError(valid_until_too_late(check.kind, latest))
     _record_decision(
         check, officer, CheckStatus.APPROVED, None, today,
         verification_method=method,
@@ -159,6 +159,26 @@ def request_information(check: Check, officer: User, reason: str, today: date | 
     _lock_for_decision(check, officer)
     _record_decision(check, officer, CheckStatus.INFO_REQUESTED, reason, today or utcnow().date())
     _notify(check, f"We need more information about your {check.kind_phrase}", f"{reason}\n\nPlease add an updated check from your dashboard.")
+    return check
+
+
+def revoke(check: Check, officer: User, reason: str, today: date | None = None) -> Check:
+    """Withdraw an approval without suspending the provider.
+
+    Only the services that relied on this check delist, at once (search
+    included, through the listing rule's outbox row); the provider is told why.
+    """
+    if not reason.strip():
+        raise CheckError("Give a reason the provider will see.")
+    if check.status != CheckStatus.APPROVED:
+        raise CheckError("Only an approved check can have its approval revoked.")
+    check.status, check.revoked_at, check.revoked_by_id, check.revocation_reason = CheckStatus.REVOKED, utcnow(), officer.id, reason.strip()
+    _flush_decision()
+    audit.record("check.revoked", check, actor_id=officer.id, provider_id=check.provider_id, details={"kind": check.kind, "reason": reason.strip()})
+    recompute_listing(check.provider, today or utcnow().date())
+    _notify(check, f"The approval of your {check.kind_phrase} is revoked",
+            f"A safeguarding officer has revoked the approval of your {check.kind_phrase}.\nReason: {reason.strip()}\n\n"
+            "Services that need it are no longer listed until you add a new one from your dashboard. Your other services are not affected.")
     return check
 
 
@@ -221,15 +241,18 @@ def queue(kind: str | None = None, officer: User | None = None, page: int = 1, p
     if kind:
         query = query.where(Check.kind == kind)
     if officer is not None:
-        query = query.where(or_(Check.excluded_officer_id.is_(None), Check.excluded_officer_id != officer.id))
+        query = query.where(waiting_for(officer))
     return paginate(query, page, per_page)
+
+
+def waiting_for(officer: User):
+    """The condition for a check in ``officer``'s queue: pending, and not an appeal against their own decision."""
+    return (Check.status == CheckStatus.PENDING) & or_(Check.excluded_officer_id.is_(None), Check.excluded_officer_id != officer.id)
 
 
 def queue_counts(officer: User | None, overdue_days: int, now: datetime) -> tuple[int, int]:
     """How many checks wait for ``officer``, and how many of them longer than ``overdue_days`` (one query)."""
-    waiting = Check.status == CheckStatus.PENDING
-    if officer is not None:
-        waiting = waiting & or_(Check.excluded_officer_id.is_(None), Check.excluded_officer_id != officer.id)
+    waiting = waiting_for(officer) if officer is not None else Check.status == CheckStatus.PENDING
     overdue_before = now - timedelta(days=overdue_days + 1)
     total, overdue = db.session.execute(
         select(func.count(), func.count().filter(Check.submitted_at <= overdue_before)).where(waiting)
@@ -292,7 +315,7 @@ def purge_documents(as_of: datetime) -> PurgeReport:
     """
     cutoff = as_of - timedelta(days=current_app.config["DOCUMENT_RETENTION_DAYS"])
     store = document_store()
-    decided = (CheckStatus.APPROVED, CheckStatus.REJECTED, CheckStatus.LAPSED, CheckStatus.SUPERSEDED)
+    decided = (CheckStatus.APPROVED, CheckStatus.REJECTED, CheckStatus.LAPSED, CheckStatus.SUPERSEDED, CheckStatus.REVOKED)
     # A check replaced before any officer decided it has no decision date: its
     # submission date starts the clock, so its scan is not kept for ever.
     due = list(db.session.scalars(select(Check).where(

@@ -10,7 +10,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from registry.accounts.models import Role
 from registry.auth import role_required
 from registry.checks import bp, services
-from registry.checks.forms import FORMS, AppealForm, describe, ApproveForm, ReasonForm
+from registry.checks.forms import FORMS, AppealForm, ApproveForm, ReasonForm, RevokeForm, describe
 from registry.checks.kinds import KIND_NAMES, KIND_PHRASES, CheckStatus
 from registry.checks.models import Check
 from registry.errors import handle_http_error
@@ -152,15 +152,24 @@ def review(check_id: int):
     return _review_page(check)
 
 
-def _review_page(check: Check, approve_form: ApproveForm | None = None, reason_form: ReasonForm | None = None, status: int = 200):
+def _approve_form(check: Check, **kwargs) -> ApproveForm:
+    """The approve form, knowing the latest valid-until date this check's kind allows."""
+    latest = services.proposed_valid_until(check.kind, check.details or {}, today()) if check.status == CheckStatus.PENDING else None
+    too_late = services.valid_until_too_late(check.kind, latest) if latest else ""
+    return ApproveForm(latest=latest, too_late=too_late, **kwargs)
+
+
+def _review_page(check: Check, approve_form: ApproveForm | None = None, reason_form: ReasonForm | None = None,
+                 revoke_form: RevokeForm | None = None, status: int = 200):
     """The review page; the form that was just posted keeps its input and errors."""
     if approve_form is None:
-        pending = check.status == CheckStatus.PENDING
-        proposed = services.proposed_valid_until(check.kind, check.details or {}, today()) if pending else None
-        approve_form = ApproveForm(formdata=None, valid_until=proposed, version=check.version)
+        approve_form = _approve_form(check, formdata=None, version=check.version)
+        approve_form.valid_until.data = approve_form.latest
     reason_form = reason_form or ReasonForm(formdata=None, version=check.version)
+    revoke_form = revoke_form or RevokeForm(formdata=None, version=check.version)
     check_fields = describe(check.kind, check.details or {})
-    return render_template("checks/officer_review.html", check=check, check_fields=check_fields, approve_form=approve_form, reason_form=reason_form), status
+    return render_template("checks/officer_review.html", check=check, check_fields=check_fields, approve_form=approve_form,
+                           reason_form=reason_form, revoke_form=revoke_form), status
 
 
 def _stale(check: Check, version: int | None) -> bool:
@@ -174,7 +183,7 @@ def _stale(check: Check, version: int | None) -> bool:
 @role_required(*OFFICERS)
 def approve(check_id: int):
     check = db.session.get(Check, check_id) or abort(404)
-    form = ApproveForm()
+    form = _approve_form(check)
     if not form.validate_on_submit():
         return _review_page(check, approve_form=form, status=422)
     if _stale(check, form.version.data):
@@ -195,6 +204,19 @@ def reject_or_ask(check_id: int, action: str):
     return _decide(check, lambda: decide(check, current_user, form.reason.data), form, "rejected" if action == "reject" else "sent back for more information")
 
 
+@bp.post("/officer/checks/<int:check_id>/revoke")
+@role_required(*OFFICERS)
+def revoke(check_id: int):
+    check = db.session.get(Check, check_id) or abort(404)
+    form = RevokeForm()
+    if not form.validate_on_submit():
+        return _review_page(check, revoke_form=form, status=422)
+    if form.version.data is not None and form.version.data != check.version or check.status != CheckStatus.APPROVED:
+        flash("This check changed since you opened it. Here it is as it stands now.", "error")
+        return redirect(url_for("checks.review", check_id=check.id))
+    return _decide(check, lambda: services.revoke(check, current_user, form.reason.data), form, "no longer approved: the services that need it have left search")
+
+
 def _decide(check: Check, decision, form, done: str):
     try:
         decision()
@@ -208,6 +230,8 @@ def _decide(check: Check, decision, form, done: str):
         form.form_errors.append(str(error))
         if isinstance(form, ApproveForm):
             return _review_page(check, approve_form=form, status=422)
+        if isinstance(form, RevokeForm):
+            return _review_page(check, revoke_form=form, status=422)
         return _review_page(check, reason_form=form, status=422)
     except SQLAlchemyError:
         # Another officer's decision committed between our read and our write.

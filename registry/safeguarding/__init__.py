@@ -9,3 +9,5 @@ from flask import Blueprint
 bp = Blueprint("safeguarding", __name__, url_prefix="/officer")
 # /providers/<slug>/concern: anyone signed in tells officers of a worry.
 concerns_bp = Blueprint("concerns", __name__)
+# /dashboard/...: a provider's side of its suspension (seeing it, appealing it).
+suspension_bp = Blueprint("suspension", __name__, url_prefix="/dashboard")

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import SelectField, TextAreaField
+from wtforms import RadioField, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from registry.forms import multi_line
-from registry.safeguarding.services import MAX_CONCERN
+from registry.safeguarding.services import CLOSING_OUTCOMES, MAX_APPEAL, MAX_CONCERN
 
 
 class ConcernForm(FlaskForm):
@@ -24,7 +24,13 @@ class ConcernForm(FlaskForm):
 class ConcernUpdateForm(FlaskForm):
     # Choices are the moves the concern can still make; the service explains a refused one.
     status = SelectField("Move to", choices=[("investigating", "Investigating"), ("closed", "Closed")], validate_choice=False)
-    outcome = TextAreaField("Outcome (optional)", filters=[multi_line], validators=[Optional(), Length(max=MAX_CONCERN, message=f"Use at most {MAX_CONCERN:,} characters.")])
+    outcome = TextAreaField("Outcome (optional)", description="For officers and the record. Needed to close the concern.", filters=[multi_line], validators=[Optional(), Length(max=MAX_CONCERN, message=f"Use at most {MAX_CONCERN:,} characters.")])
+    # validate_choice off: an unknown value reaches the service, which explains what is missing.
+    closed_outcome = RadioField(
+        "When closing: what to tell the person who raised it",
+        description="They are emailed this sentence and nothing else, so no private details reach them.",
+        choices=list(CLOSING_OUTCOMES.items()), validate_choice=False, validators=[Optional()],
+    )
 
 
 class SuspendForm(FlaskForm):
@@ -33,3 +39,19 @@ class SuspendForm(FlaskForm):
 
 class ReinstateForm(FlaskForm):
     note = TextAreaField("Note", filters=[multi_line], validators=[Optional(), Length(max=2000)])
+
+
+class SuspensionAppealForm(FlaskForm):
+    reasons = TextAreaField(
+        "Why should the suspension be lifted?",
+        description="You can appeal once. An officer who did not suspend you decides, and you are told the outcome by email.",
+        filters=[multi_line],
+        validators=[InputRequired("Explain why the suspension should be lifted."), Length(max=MAX_APPEAL, message=f"Use at most {MAX_APPEAL:,} characters.")],
+    )
+
+
+class AppealDecisionForm(FlaskForm):
+    decision = RadioField("Decision", choices=[("uphold", "Keep the suspension"), ("allow", "Allow the appeal and reinstate")],
+                          validators=[InputRequired("Choose a decision.")])
+    reason = TextAreaField("Reason (the provider will see this)", filters=[multi_line],
+                           validators=[InputRequired("Give a reason the provider will see."), Length(max=2000, message="Use at most 2,000 characters.")])

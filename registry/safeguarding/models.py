@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, String, Text
+from sqlalchemy import DateTime, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.extensions import db
@@ -58,9 +58,51 @@ class Concern(db.Model):
     review_id: Mapped[int | None] = mapped_column(ForeignKey("reviews.id"))
     body: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(20), default="open", index=True)  # open | investigating | closed
-    outcome: Mapped[str | None] = mapped_column(Text)
+    outcome: Mapped[str | None] = mapped_column(Text)  # the officer's own words, for officers only
+    # What the person who raised it is told on closing: a key of CLOSING_OUTCOMES,
+    # a fixed sentence that reveals nothing private.
+    closed_outcome: Mapped[str | None] = mapped_column(String(30))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     provider = relationship("Provider")
     raised_by = relationship("User")
     review = relationship("Review")
+
+
+class Suspension(db.Model):
+    """One suspension of a provider, from start to reinstatement, with its one appeal.
+
+    ``providers.suspended_at`` stays what the listing rule reads; this row
+    remembers who suspended (an appeal must go to someone else) and the appeal.
+    """
+
+    __tablename__ = "suspensions"
+    __table_args__ = (
+        # At most one suspension in force per provider.
+        Index(
+            "uq_suspensions_one_open", "provider_id", unique=True,
+            sqlite_where=text("ended_at IS NULL"), postgresql_where=text("ended_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id", ondelete="CASCADE"), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    suspended_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    ended_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    appeal_reasons: Mapped[str | None] = mapped_column(Text)
+    appealed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    appeal_status: Mapped[str | None] = mapped_column(String(20), index=True)  # pending | upheld | allowed
+    appeal_decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    appeal_decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    appeal_decision_reason: Mapped[str | None] = mapped_column(Text)
+
+    provider = relationship("Provider")
+    suspended_by = relationship("User", foreign_keys=[suspended_by_id])
+    appeal_decided_by = relationship("User", foreign_keys=[appeal_decided_by_id])
+
+    @property
+    def can_appeal(self) -> bool:
+        return self.ended_at is None and self.appealed_at is None

@@ -6,20 +6,29 @@ go through the mail outbox, so they exist exactly when the change commits.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
-from registry.accounts.models import User
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import joinedload
+
+from registry.accounts.models import Role, User
 from registry.checks.listing import recompute_listing
+from registry.checks.models import Check
+from registry.checks.services import waiting_for
 from registry.extensions import db
+from registry.formatting import long_date
+from registry.links import public_url_for
 from registry.mail import send_email
 from registry.models import utcnow
 from registry.providers.models import Provider
 from registry.reviews.models import Review, ReviewReport
 from registry.reviews.services import review_held
 from registry.safeguarding import audit
-from registry.safeguarding.models import Concern
+from registry.safeguarding.models import Concern, Suspension
 
 MAX_CONCERN = 5000
+MAX_APPEAL = 2000
 
 
 class SafeguardingError(Exception):
@@ -29,25 +38,93 @@ class SafeguardingError(Exception):
 # -- suspension --------------------------------------------------------------
 
 
-def suspend(provider: Provider, officer: User, reason: str, today: date | None = None) -> None:
+def _tell_officers(subject: str, body: str, link: str, except_id: int | None = None) -> None:
+    """Email every active officer (through the outbox): a pointer to the work, never its private details."""
+    officers = db.session.scalars(select(User).where(User.role == Role.OFFICER, User.active.is_(True)).order_by(User.id))
+    for officer in officers:
+        if officer.id != except_id:
+            send_email(officer.email, subject, f"Hello {officer.name},\n\n{body}\n\n{link}\n\nTrusted Care Registry")
+
+
+def current_suspension(provider: Provider) -> Suspension | None:
+    return db.session.scalar(select(Suspension).where(Suspension.provider_id == provider.id, Suspension.ended_at.is_(None)))
+
+
+def suspend(provider: Provider, officer: User, reason: str, today: date | None = None) -> Suspension:
     """Suspend at once: delisted everywhere until reinstated."""
     if not reason.strip():
         raise SafeguardingError("Give a reason for the suspension.")
     if provider.suspended_at is not None:
         raise SafeguardingError("This provider is already suspended.")
     provider.suspended_at, provider.suspension_reason = utcnow(), reason.strip()
+    suspension = Suspension(provider=provider, reason=reason.strip(), suspended_by_id=officer.id, started_at=provider.suspended_at)
+    db.session.add(suspension)
+    db.session.flush()
     audit.record("provider.suspended", provider, actor_id=officer.id, provider_id=provider.id, details={"reason": reason})
     recompute_listing(provider, today or utcnow().date())
-    send_email(provider.user.email, "Your listing is suspended", f"Hello {provider.display_name},\n\nA safeguarding officer has suspended your listing.\nReason: {reason}\n\nTrusted Care Registry")
+    send_email(provider.user.email, "Your listing is suspended",
+               f"Hello {provider.display_name},\n\nA safeguarding officer has suspended your listing.\nReason: {reason}\n\n"
+               f"You can appeal once, with your reasons; a different officer decides:\n{public_url_for('suspension.appeal')}\n\nTrusted Care Registry")
+    return suspension
 
 
-def reinstate(provider: Provider, officer: User, note: str, today: date | None = None) -> None:
+def reinstate(provider: Provider, officer: User, note: str, today: date | None = None, notify: bool = True) -> None:
     if provider.suspended_at is None:
         raise SafeguardingError("This provider is not suspended.")
     provider.suspended_at = provider.suspension_reason = None
+    suspension = current_suspension(provider)
+    if suspension is not None:
+        suspension.ended_at, suspension.ended_by_id = utcnow(), officer.id
+        if suspension.appeal_status == "pending":
+            suspension.appeal_status = "withdrawn"  # reinstated anyway: nothing left to decide
     audit.record("provider.reinstated", provider, actor_id=officer.id, provider_id=provider.id, details={"note": note})
     recompute_listing(provider, today or utcnow().date())
-    send_email(provider.user.email, "Your listing is reinstated", f"Hello {provider.display_name},\n\nYour listing has been reinstated.\n\nTrusted Care Registry")
+    if notify:
+        send_email(provider.user.email, "Your listing is reinstated", f"Hello {provider.display_name},\n\nYour listing has been reinstated.\n\nTrusted Care Registry")
+
+
+def appeal_suspension(provider: Provider, user: User, reasons: str) -> Suspension:
+    """The provider appeals its suspension, once, with its reasons; officers other than the suspender hear of it."""
+    if provider.user_id != user.id:
+        raise SafeguardingError("Only the provider can appeal its suspension.")
+    suspension = current_suspension(provider)
+    if suspension is None or provider.suspended_at is None:
+        raise SafeguardingError("Your listing is not suspended.")
+    if suspension.appealed_at is not None:
+        raise SafeguardingError("You have already appealed this suspension. An officer will tell you the outcome by email.")
+    if not reasons.strip():
+        raise SafeguardingError("Explain why the suspension should be lifted.")
+    if len(reasons) > MAX_APPEAL:
+        raise SafeguardingError(f"Use at most {MAX_APPEAL:,} characters.")
+    suspension.appeal_reasons, suspension.appealed_at, suspension.appeal_status = reasons.strip(), utcnow(), "pending"
+    db.session.flush()
+    audit.record("suspension.appealed", suspension, actor_id=user.id, provider_id=provider.id, details={"reasons": reasons.strip()})
+    _tell_officers(f"Suspension appeal from {provider.display_name}",
+                   f"{provider.display_name} has appealed its suspension. An officer other than the one who suspended it must decide.",
+                   public_url_for("safeguarding.provider", slug=provider.slug), except_id=suspension.suspended_by_id)
+    return suspension
+
+
+def decide_appeal(suspension: Suspension, officer: User, allow: bool, reason: str, today: date | None = None) -> None:
+    """Uphold the suspension or lift it; never by the officer who suspended. Audited; the provider is told why."""
+    if suspension.appeal_status != "pending":
+        raise SafeguardingError("There is no appeal waiting on this suspension.")
+    if suspension.suspended_by_id == officer.id:
+        raise SafeguardingError("You suspended this provider, so a different officer must decide the appeal.")
+    if not reason.strip():
+        raise SafeguardingError("Give a reason the provider will see.")
+    provider = suspension.provider
+    suspension.appeal_status = "allowed" if allow else "upheld"
+    suspension.appeal_decided_by_id, suspension.appeal_decided_at, suspension.appeal_decision_reason = officer.id, utcnow(), reason.strip()
+    db.session.flush()
+    audit.record(f"suspension.appeal_{suspension.appeal_status}", suspension, actor_id=officer.id, provider_id=provider.id, details={"reason": reason.strip()})
+    if allow:
+        reinstate(provider, officer, f"Appeal allowed: {reason.strip()}", today=today, notify=False)
+    outcome = ("Your appeal is allowed and your listing is reinstated." if allow
+               else "Your appeal is not allowed: your listing stays suspended.")
+    send_email(provider.user.email, "The outcome of your suspension appeal",
+               f"Hello {provider.display_name},\n\nA safeguarding officer who did not suspend you has decided your appeal.\n"
+               f"{outcome}\nReason: {reason.strip()}\n\nTrusted Care Registry")
 
 
 # -- concerns ----------------------------------------------------------------
@@ -55,6 +132,14 @@ def reinstate(provider: Provider, officer: User, note: str, today: date | None =
 CONCERN_STATUSES = ("open", "investigating", "closed")
 # A concern only moves forward: open -> investigating -> closed (or straight to closed).
 CONCERN_MOVES = {"open": {"investigating", "closed"}, "investigating": {"closed"}, "closed": set()}
+# What the person who raised a concern is told when it closes: fixed words, so
+# nothing private about the provider, the people involved or the evidence leaks.
+CLOSING_OUTCOMES = {
+    "action_taken": "We looked into it and took action with the provider.",
+    "referred": "We passed it to the people responsible for safeguarding in the area, such as the council or the police.",
+    "no_action": "We looked into it and found no reason to change the provider's listing.",
+    "not_enough_information": "We could not find enough information to act on it.",
+}
 
 
 def raise_concern(provider: Provider, raised_by: User | None, body: str, review: Review | None = None) -> Concern:
@@ -65,6 +150,11 @@ def raise_concern(provider: Provider, raised_by: User | None, body: str, review:
     db.session.add(concern)
     db.session.flush()
     audit.record("concern.opened", concern, actor_id=raised_by.id if raised_by else None, provider_id=provider.id, details={"review": review.id if review else None})
+    link = public_url_for("safeguarding.concern", concern_id=concern.id)
+    if review is not None:
+        _tell_officers(f"A review of {provider.display_name} is held for you", "A review was held back because it may describe harm. Read it and decide.", link)
+    else:
+        _tell_officers(f"New safeguarding concern about {provider.display_name}", "Someone has raised a safeguarding concern. Read it and decide.", link)
     if raised_by is not None:
         send_email(raised_by.email, "We have received your concern",
                    f"Hello {raised_by.name},\n\nThank you. A safeguarding officer will look at your concern about {provider.display_name}.\n"
@@ -77,8 +167,12 @@ def _held_review_becomes_a_concern(review: Review, author: User, why: str) -> No
     raise_concern(review.provider, author, f"Held review “{review.title}”: {why}\n\n{review.body}", review=review)
 
 
-def update_concern(concern: Concern, officer: User, status: str, outcome: str) -> None:
-    """Move a concern forward (open, investigating, closed with an outcome); each move is audited."""
+def update_concern(concern: Concern, officer: User, status: str, outcome: str, closed_outcome: str | None = None) -> None:
+    """Move a concern forward (open, investigating, closed with an outcome); each move is audited.
+
+    Closing needs the officer's outcome (for the record) and what the person
+    who raised the concern is told (a key of CLOSING_OUTCOMES), emailed to them.
+    """
     if status not in CONCERN_STATUSES:
         raise SafeguardingError("Choose open, investigating or closed.")
     if concern.status == "closed":
@@ -87,10 +181,23 @@ def update_concern(concern: Concern, officer: User, status: str, outcome: str) -
         raise SafeguardingError(f"This concern is {concern.status}; it can only move on to {' or '.join(sorted(CONCERN_MOVES[concern.status]))}.")
     if status == "closed" and not outcome.strip():
         raise SafeguardingError("Record the outcome before closing the concern.")
+    if status == "closed" and closed_outcome not in CLOSING_OUTCOMES:
+        raise SafeguardingError("Choose what to tell the person who raised the concern.")
     if len(outcome) > MAX_CONCERN:
         raise SafeguardingError(f"Record the outcome in at most {MAX_CONCERN:,} characters.")
     concern.status, concern.outcome = status, outcome.strip() or concern.outcome
-    audit.record(f"concern.{status}", concern, actor_id=officer.id, provider_id=concern.provider_id, details={"outcome": outcome})
+    details = {"outcome": outcome}
+    if status == "closed":
+        concern.closed_outcome = details["told"] = closed_outcome
+    audit.record(f"concern.{status}", concern, actor_id=officer.id, provider_id=concern.provider_id, details=details)
+    if status == "closed" and concern.raised_by is not None and concern.raised_by.active:
+        person = concern.raised_by
+        send_email(person.email, "Your concern has been closed",
+                   f"Hello {person.name},\n\nThank you for telling us about your concern about {concern.provider.display_name}, "
+                   f"which you raised on {long_date(concern.created_at)}. A safeguarding officer has now closed it.\n\n"
+                   f"{CLOSING_OUTCOMES[closed_outcome]}\n\n"
+                   "We cannot share more than this, to protect the privacy of everyone involved. If you are still worried, "
+                   "you can raise a new concern from the provider's page. If someone is in immediate danger, call 999.\n\nTrusted Care Registry")
 
 
 def suspend_from_concern(concern: Concern, officer: User, reason: str) -> None:
@@ -110,3 +217,40 @@ def concern_counts() -> dict[str, int]:
     concerns = dict(db.session.execute(db.select(Concern.status, db.func.count()).where(Concern.status != "closed").group_by(Concern.status)).all())
     reports = db.session.scalar(db.select(db.func.count()).select_from(ReviewReport).where(ReviewReport.status == "open"))
     return {"open": concerns.get("open", 0), "investigating": concerns.get("investigating", 0), "reports": reports}
+
+
+@dataclass(frozen=True)
+class Workload:
+    """What waits for one officer: shown on every page they open."""
+
+    checks: int
+    concerns: int
+    held_reviews: int
+    appeals: int
+
+    @property
+    def total(self) -> int:
+        return self.checks + self.concerns + self.held_reviews + self.appeals
+
+
+def workload(officer: User) -> Workload:
+    """Checks in the officer's queue, open concerns (other than held reviews), held reviews, and appeals they may decide: one query."""
+    def count(model, *where):
+        return select(func.count()).select_from(model).where(*where).scalar_subquery()
+
+    held = select(Review.id).where(Review.status == "held")
+    row = db.session.execute(select(
+        count(Check, waiting_for(officer)),
+        count(Concern, Concern.status != "closed", or_(Concern.review_id.is_(None), Concern.review_id.not_in(held))),
+        count(Review, Review.status == "held"),
+        count(Suspension, Suspension.appeal_status == "pending",
+              or_(Suspension.suspended_by_id.is_(None), Suspension.suspended_by_id != officer.id)),
+    )).one()
+    return Workload(*row)
+
+
+def pending_appeals() -> list[Suspension]:
+    """Suspension appeals waiting for a decision, oldest first, with their providers."""
+    return list(db.session.scalars(
+        select(Suspension).where(Suspension.appeal_status == "pending").options(joinedload(Suspension.provider)).order_by(Suspension.appealed_at)
+    ))

@@ -5,9 +5,10 @@ from __future__ import annotations
 import csv
 import io
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, stream_with_context, url_for
+from flask import Response, abort, current_app, flash, g, redirect, render_template, request, stream_with_context, url_for
 from flask_login import current_user, login_required
 from marshmallow import ValidationError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import joinedload
 
 from registry.accounts.models import Role
@@ -20,8 +21,8 @@ from registry.providers.services import get_by_slug, is_publicly_visible
 from registry.reviews import services as reviews
 from registry.reviews.forms import TextForm
 from registry.reviews.models import DIMENSIONS, Review, ReviewReport
-from registry.safeguarding import audit, bp, concerns_bp, services
-from registry.safeguarding.forms import ConcernForm, ConcernUpdateForm, ReinstateForm, SuspendForm
+from registry.safeguarding import audit, bp, concerns_bp, services, suspension_bp
+from registry.safeguarding.forms import AppealDecisionForm, ConcernForm, ConcernUpdateForm, ReinstateForm, SuspendForm, SuspensionAppealForm
 from registry.safeguarding.models import Concern
 from registry.safeguarding.schemas import AuditFilterSchema
 
@@ -75,8 +76,38 @@ def report_concern(slug: str):
 @role_required(*OFFICERS)
 def provider(slug: str):
     provider = get_by_slug(slug) or abort(404)
+    return _provider_page(provider)
+
+
+def _provider_page(provider, decision_form: AppealDecisionForm | None = None, status: int = 200):
     events = audit.events_for(provider_id=provider.id)
-    return render_template("safeguarding/provider.html", provider=provider, events=events, suspend_form=SuspendForm(formdata=None), reinstate_form=ReinstateForm(formdata=None))
+    return render_template(
+        "safeguarding/provider.html", provider=provider, events=events, suspension=services.current_suspension(provider),
+        suspend_form=SuspendForm(formdata=None), reinstate_form=ReinstateForm(formdata=None),
+        decision_form=decision_form or AppealDecisionForm(formdata=None),
+    ), status
+
+
+@bp.post("/providers/<slug>/appeal")
+@role_required(*OFFICERS)
+def decide_appeal(slug: str):
+    provider = get_by_slug(slug) or abort(404)
+    suspension = services.current_suspension(provider)
+    form = AppealDecisionForm()
+    if suspension is None:
+        flash("There is no suspension in force to decide an appeal on.", "error")
+        return redirect(url_for("safeguarding.provider", slug=slug))
+    if form.validate_on_submit():
+        try:
+            services.decide_appeal(suspension, current_user, form.decision.data == "allow", form.reason.data)
+        except services.SafeguardingError as error:
+            db.session.rollback()
+            form.form_errors.append(str(error))
+        else:
+            db.session.commit()
+            flash("The appeal is allowed and the provider reinstated." if form.decision.data == "allow" else "The suspension stays; the provider is told why.", "success")
+            return redirect(url_for("safeguarding.provider", slug=slug))
+    return _provider_page(provider, decision_form=form, status=422)
 
 
 @bp.post("/providers/<slug>/<any(suspend, reinstate):action>")
@@ -101,6 +132,30 @@ def suspend_or_reinstate(slug: str, action: str):
     return redirect(url_for("safeguarding.provider", slug=slug))
 
 
+# -- a provider's own suspension ---------------------------------------------------
+
+
+@suspension_bp.route("/suspension", methods=["GET", "POST"])
+@keeps_typed_text
+@role_required(Role.PROVIDER)
+def appeal():
+    provider = current_user.provider or abort(404)
+    suspension = services.current_suspension(provider)
+    form = SuspensionAppealForm()
+    if suspension is not None and form.validate_on_submit():
+        try:
+            services.appeal_suspension(provider, current_user, form.reasons.data)
+        except services.SafeguardingError as error:
+            db.session.rollback()
+            form.form_errors.append(str(error))
+        else:
+            db.session.commit()
+            flash("Your appeal is sent. An officer who did not suspend you will decide it, and you will be told by email.", "success")
+            return redirect(url_for("suspension.appeal"))
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("suspension/appeal.html", provider=provider, suspension=suspension, form=form), status
+
+
 # -- concerns and reported reviews -------------------------------------------------
 
 
@@ -117,7 +172,8 @@ def concern_queue():
         .options(joinedload(ReviewReport.review).joinedload(Review.provider)).order_by(ReviewReport.created_at, ReviewReport.id),
         page_number(request.args.get("reports_page")),
     )
-    return render_template("safeguarding/concerns.html", concerns=concerns.items, page=concerns, reports=reports.items, reports_page=reports, form=TextForm(formdata=None))
+    return render_template("safeguarding/concerns.html", concerns=concerns.items, page=concerns, reports=reports.items, reports_page=reports,
+                           appeals=services.pending_appeals(), form=TextForm(formdata=None))
 
 
 @bp.route("/concerns/<int:concern_id>", methods=["GET", "POST"])
@@ -129,7 +185,7 @@ def concern(concern_id: int):
     form.status.choices = [(s, s.capitalize()) for s in services.CONCERN_STATUSES if s in services.CONCERN_MOVES[item.status]]
     if form.validate_on_submit():
         try:
-            services.update_concern(item, current_user, form.status.data, form.outcome.data or "")
+            services.update_concern(item, current_user, form.status.data, form.outcome.data or "", form.closed_outcome.data or None)
         except services.SafeguardingError as error:
             db.session.rollback()
             form.form_errors.append(str(error))
@@ -140,7 +196,7 @@ def concern(concern_id: int):
     status = 422 if form.errors or form.form_errors else 200
     history = audit.events_for(provider_id=item.provider_id, limit=50)
     others = db.session.scalars(db.select(Concern).where(Concern.provider_id == item.provider_id, Concern.id != item.id).order_by(Concern.id.desc()))
-    return render_template("safeguarding/concern.html", concern=item, form=form, events=history, other_concerns=list(others), DIMENSIONS=DIMENSIONS), status
+    return render_template("safeguarding/concern.html", concern=item, form=form, events=history, other_concerns=list(others), DIMENSIONS=DIMENSIONS, CLOSING_OUTCOMES=services.CLOSING_OUTCOMES), status
 
 
 @bp.post("/concerns/<int:concern_id>/<any(suspend, release):action>")
@@ -239,3 +295,25 @@ def audit_export():
 
     name = f"audit-log-{utcnow():%Y%m%d-%H%M%S}.csv"
     return Response(stream_with_context(lines()), mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+# -- on every page: what waits for the officer -------------------------------------
+
+
+@bp.app_context_processor
+def officer_workload():
+    """``officer_workload()`` for the page header: one query, only on pages that show it, only for staff."""
+
+    def load():
+        if not (current_user.is_authenticated and current_user.is_staff):
+            return None
+        if "officer_workload" not in g:
+            try:
+                g.officer_workload = services.workload(current_user)
+            except SQLAlchemyError:
+                # An error page (the database may be down) still renders without the counts.
+                db.session.rollback()
+                g.officer_workload = None
+        return g.officer_workload
+
+    return {"officer_workload": load}

@@ -39,14 +39,30 @@ def registry_world(app, make_provider, make_user):
     kim.post("/account/sign-in", data={"email": "kim@example.com", "password": PASSWORD})
     kim.post(accepted.headers["Location"] + "/start")
     make_user("admin", email="ada@example.com", name="Ada Admin")
+    # A provider suspended by another officer, appealing; a concern about the listed provider.
+    suspended = make_provider("pa", name="Sam Taylor", email="sam@example.com")
+    make_user("officer", email="oscar@example.com", name="Oscar Officer")
+    oscar = app.test_client()
+    oscar.post("/account/sign-in", data={"email": "oscar@example.com", "password": PASSWORD})
+    oscar.post(f"/officer/providers/{suspended}/suspend", data={"reason": "Under investigation."})
+    sam = app.test_client()
+    sam.post("/account/sign-in", data={"email": "sam@example.com", "password": PASSWORD})
+    assert sam.post("/dashboard/suspension", data={"reasons": "Nothing happened."}).status_code == 302
+    recipient.post(f"/providers/{listed}/concern", data={"text": "The carer seemed rushed and cross."})
+    not_yet = make_provider("pa", name="Lee Chan", email="lee@example.com")
+    oscar.post(f"/officer/providers/{not_yet}/suspend", data={"reason": "Under investigation."})
     from registry.reviews.models import Engagement
     from registry.providers.models import ServiceType
+    from registry.safeguarding.models import Concern
 
     with app.app_context():
         check_id = db.session.scalar(select(Check.id).where(Check.status == "pending"))
         engagement_id = db.session.scalar(select(Engagement.id))
         service_id = db.session.scalar(select(ServiceType.id).limit(1))
-    return {"listed": listed, "check_id": check_id, "enquiry_id": enquiry_id, "engagement_id": engagement_id, "service_id": service_id}
+        approved_id = db.session.scalar(select(Check.id).where(Check.status == "approved").limit(1))
+        concern_id = db.session.scalar(select(Concern.id))
+    return {"listed": listed, "check_id": check_id, "enquiry_id": enquiry_id, "engagement_id": engagement_id, "service_id": service_id,
+            "suspended": suspended, "approved_id": approved_id, "concern_id": concern_id}
 
 
 def test_no_page_type_has_an_axe_violation(page, registry_world):
@@ -107,6 +123,18 @@ def test_no_page_type_has_an_axe_violation(page, registry_world):
     audit("officer concerns", "/officer/concerns")
     audit("audit log", "/officer/audit")
     audit_failed_submit("officer decision", f"/officer/checks/{check_id}", "main form[action$='/reject']")
+    audit("officer's approved check", f"/officer/checks/{registry_world['approved_id']}")
+    audit_failed_submit("revoking an approval", f"/officer/checks/{registry_world['approved_id']}", "main form[action$='/revoke']")
+    audit("officer concern", f"/officer/concerns/{registry_world['concern_id']}")
+    audit("provider record with an appeal", f"/officer/providers/{registry_world['suspended']}")
+    audit_failed_submit("appeal decision", f"/officer/providers/{registry_world['suspended']}", "main form[action$='/appeal']")
+
+    sign_in_as(browser, base, "sam@example.com")
+    audit("suspended provider's dashboard", "/dashboard")
+    audit("suspension and its appeal", "/dashboard/suspension")
+    sign_in_as(browser, base, "lee@example.com")
+    audit("suspension, before appealing", "/dashboard/suspension")
+    audit_failed_submit("suspension appeal", "/dashboard/suspension")
 
     sign_in_as(browser, base, "ada@example.com")
     audit("service taxonomy", "/admin/services")

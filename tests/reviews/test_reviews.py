@@ -130,7 +130,7 @@ def test_an_officer_suspends_from_the_concern_and_search_drops_the_provider(app,
     assert officer.post(f"/officer/concerns/{concern_id}", data={"status": "closed", "outcome": ""}).status_code == 422
     officer.post(f"/officer/concerns/{concern_id}/suspend", data={"text": "Allegation of harm under investigation."})
     assert app.test_client().get("/api/v1/search", query_string={"postcode": "LS6"}).get_json()["results"] == []
-    officer.post(f"/officer/concerns/{concern_id}", data={"status": "closed", "outcome": "Referred to the council's safeguarding team."})
+    officer.post(f"/officer/concerns/{concern_id}", data={"status": "closed", "outcome": "Referred to the council's safeguarding team.", "closed_outcome": "referred"})
     with app.app_context():
         actions = [e.action for e in audit.events_for()]
         assert {"concern.opened", "concern.investigating", "provider.suspended", "concern.closed"} <= set(actions)

@@ -257,7 +257,7 @@ def test_concerns_only_move_forward_and_every_move_is_audited(app, listed, make_
     assert officer.post(f"/officer/concerns/{concern_id}", data={"status": "investigating", "outcome": ""}).status_code == 302
     back = officer.post(f"/officer/concerns/{concern_id}", data={"status": "open", "outcome": ""})
     assert back.status_code == 422 and "can only move on to closed" in back.get_data(as_text=True)
-    officer.post(f"/officer/concerns/{concern_id}", data={"status": "closed", "outcome": "Spoke to both; no further action."})
+    officer.post(f"/officer/concerns/{concern_id}", data={"status": "closed", "outcome": "Spoke to both; no further action.", "closed_outcome": "no_action"})
     assert officer.post(f"/officer/concerns/{concern_id}", data={"status": "investigating", "outcome": ""}).status_code == 422
     with app.app_context():
         concern = db.session.get(Concern, concern_id)
