@@ -76,6 +76,23 @@ def create_user_command(email: str, role: str, name: str | None, password: str) 
     click.echo(f"Created {role} {user.email}.")
 
 
+@users_cli.command("deactivate")
+@click.argument("email")
+def deactivate_user_command(email: str) -> None:
+    """Deactivate an account: it cannot sign in, every session ends now, its past actions stay attributed (audited)."""
+    from registry.accounts import services
+
+    user = services.find_user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"No account has the email {email}.")
+    try:
+        services.deactivate_account(user, actor=None, how="flask users deactivate")
+    except services.AccountError as error:
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    click.echo(f"Deactivated {user.email} ({user.role}): signed out everywhere and unable to sign in.")
+
+
 @demo_cli.command("seed")
 @click.option("--if-empty", is_flag=True, help="Do nothing when providers already exist.")
 @click.option("--cities", default=12, show_default=True, type=click.IntRange(0, 12),

@@ -18,6 +18,7 @@ from zxcvbn.frequency_lists import FREQUENCY_LISTS
 from registry.accounts.models import Role, User
 from registry.extensions import db
 from registry.models import utcnow
+from registry.safeguarding import audit
 from registry.links import public_url_for
 from registry.mail import send_email
 
@@ -225,6 +226,21 @@ def end_all_sessions(user: User) -> None:
     """Sign the account out everywhere: every session and remember cookie stops working."""
     user.session_epoch += 1
     db.session.flush()
+
+
+def deactivate_account(user: User, actor: User | None, how: str = "web") -> None:
+    """Close an account: it cannot sign in and every session ends at once; its past actions stay attributed to it.
+
+    ``actor`` is the admin (None from the command line); audited in the same transaction.
+    """
+    if not user.active:
+        raise AccountError(f"{user.email} is already deactivated.")
+    if actor is not None and actor.id == user.id:
+        raise AccountError("You cannot deactivate your own account.")
+    user.active = False
+    end_all_sessions(user)
+    audit.record("account.deactivated", user, actor_id=actor.id if actor else None,
+                 details={"email": user.email, "role": user.role, "via": how})
 
 
 def change_password(user: User, current_password: str, new_password: str) -> None:

@@ -1,12 +1,12 @@
-"""The service editing form."""
+"""The service editing form and the staff-account form."""
 
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length
+from wtforms import EmailField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
 
-from registry.admin.services import REQUIREMENTS
+from registry.admin.services import REQUIREMENTS, STAFF_ROLES
 from registry.forms import multi_line, single_line
 
 NOT_REQUIRED = "none"
@@ -49,3 +49,21 @@ def applies_to(service, code: str) -> str:
     if None in kinds or kinds >= {"pa", "organisation"}:
         return "all"
     return next(iter(kinds))
+
+
+class StaffAccountForm(FlaskForm):
+    """An officer or commissioner account; the council choices are set by the view."""
+
+    name = StringField("Full name", filters=[single_line], render_kw={"autocomplete": "off"},
+                       validators=[InputRequired("Enter their name."), Length(max=120, message="Use at most 120 characters.")])
+    email = EmailField("Email address", description="They are sent a link to choose their password.", filters=[single_line], render_kw={"autocomplete": "off"},
+                       validators=[InputRequired("Enter their email address."), Length(max=254),
+                                   Email("Enter an email address like name@example.com.", check_deliverability=False)])
+    role = RadioField("Role", choices=list(STAFF_ROLES.items()), validators=[InputRequired("Choose a role.")])
+    council = SelectField("Council (commissioners only) (optional)", choices=[], validate_choice=False, validators=[Optional()])
+
+    def validate_council(self, field):
+        if self.role.data == "commissioner" and not field.data:
+            raise ValidationError("Choose the council this commissioner works for.")
+        if field.data and field.data not in {value for value, _ in field.choices}:
+            raise ValidationError("Choose a council from the list.")

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import secrets
+
+from flask import current_app
 from sqlalchemy import select
 
-from registry.accounts.models import User
+from registry.accounts import services as accounts
+from registry.accounts.models import Role, User
 from registry.checks.kinds import REQUIREMENT_NAMES as REQUIREMENTS
 from registry.extensions import db
 from registry.checks.listing import recompute_listing
+from registry.councils.models import COMMISSIONER, Commissioner, Council
+from registry.councils.services import make_commissioner
+from registry.links import public_url_for
+from registry.mail import send_email
 from registry.models import today
 from registry.providers.models import Provider, ProviderService, ServiceRequirement, ServiceType
 from registry.safeguarding import audit
@@ -61,3 +69,57 @@ def _requirements_changed(service: ServiceType) -> None:
     )
     for provider in providers:
         recompute_listing(provider, today())
+
+
+# -- officer and commissioner accounts ----------------------------------------
+
+STAFF_ROLES = {Role.OFFICER: "Safeguarding officer", COMMISSIONER: "Commissioner"}
+
+
+class StaffError(Exception):
+    """A staff-account rule was broken; the message is safe to show."""
+
+
+def staff_accounts() -> list[tuple[User, Council | None]]:
+    """Officer and commissioner accounts, active first, each with its council (one query)."""
+    rows = db.session.execute(
+        select(User, Council).outerjoin(Commissioner, Commissioner.user_id == User.id).outerjoin(Council, Council.id == Commissioner.council_id)
+        .where(User.role.in_(list(STAFF_ROLES))).order_by(User.active.desc(), User.role, User.name, User.id)
+    ).all()
+    return [(user, council) for user, council in rows]
+
+
+def create_staff_account(admin: User, email: str, name: str, role: str, council: Council | None = None) -> User:
+    """Create an officer or commissioner account and email its owner a link to choose a password.
+
+    The account starts with a random password nobody knows; the emailed link
+    (a password-reset link, built from PUBLIC_URL) sets the real one.
+    """
+    if role not in STAFF_ROLES:
+        raise StaffError("Choose officer or commissioner.")
+    if role == COMMISSIONER and council is None:
+        raise StaffError("Choose the council this commissioner works for.")
+    try:
+        user = accounts.create_user(email, secrets.token_urlsafe(32), name, Role.OFFICER if role == Role.OFFICER else COMMISSIONER)
+    except accounts.AccountError as error:
+        raise StaffError(str(error)) from None
+    if role == COMMISSIONER:
+        make_commissioner(user, council)
+    audit.record("account.created", user, actor_id=admin.id, details={"email": user.email, "role": role, "council": council.slug if council else None})
+    link = public_url_for("accounts.reset_password", token=accounts.make_reset_token(user))
+    hours = max(1, current_app.config["PASSWORD_RESET_MAX_AGE"] // 3600)
+    what = f"a commissioner for {council.name}" if council else "a safeguarding officer"
+    send_email(user.email, "Your Trusted Care Registry account",
+               f"Hello {user.name},\n\n{admin.name} has made you an account as {what}. Choose your password here:\n\n{link}\n\n"
+               f"The link works for {hours} {'hour' if hours == 1 else 'hours'}. After that, use 'Forgotten your password?' on the sign-in page.\n\nTrusted Care Registry")
+    return user
+
+
+def deactivate_staff_account(admin: User, user: User) -> None:
+    """Deactivate an officer or commissioner account (admins and other accounts are not managed here)."""
+    if user.role not in STAFF_ROLES:
+        raise StaffError("Only officer and commissioner accounts are managed here.")
+    try:
+        accounts.deactivate_account(user, admin)
+    except accounts.AccountError as error:
+        raise StaffError(str(error)) from None

@@ -7,10 +7,12 @@ from flask_login import current_user
 
 from registry.accounts.models import Role
 from registry.admin import bp, services
-from registry.admin.forms import ServiceForm, applies_to
+from registry.admin.forms import ServiceForm, StaffAccountForm, applies_to
 from registry.auth import role_required
 from registry.extensions import db
 from registry.forms import keeps_typed_text
+from registry.accounts.models import User
+from registry.councils.models import Council
 from registry.providers.models import ServiceType
 
 
@@ -40,3 +42,46 @@ def edit_service(service_id: int):
             return redirect(url_for("admin.service_list"))
     status = 422 if form.errors else 200
     return render_template("admin/edit_service.html", form=form, service=service), status
+
+
+def _staff_form(**kwargs) -> StaffAccountForm:
+    form = StaffAccountForm(**kwargs)
+    councils = db.session.scalars(db.select(Council).order_by(Council.name))
+    form.council.choices = [("", "Not a commissioner")] + [(c.slug, c.name) for c in councils]
+    return form
+
+
+@bp.route("/accounts", methods=["GET", "POST"])
+@keeps_typed_text
+@role_required(Role.ADMIN)
+def staff_accounts():
+    """Officer and commissioner accounts: the list, and the form that adds one."""
+    form = _staff_form()
+    if form.validate_on_submit():
+        council = db.session.scalar(db.select(Council).where(Council.slug == form.council.data)) if form.role.data == "commissioner" else None
+        try:
+            user = services.create_staff_account(current_user, form.email.data, form.name.data, form.role.data, council)
+        except services.StaffError as error:
+            db.session.rollback()
+            form.form_errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(f"Account made for {user.email}. They have been emailed a link to choose their password.", "success")
+            return redirect(url_for("admin.staff_accounts"))
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("admin/accounts.html", form=form, accounts=services.staff_accounts(), roles=services.STAFF_ROLES), status
+
+
+@bp.post("/accounts/<int:user_id>/deactivate")
+@role_required(Role.ADMIN)
+def deactivate_account(user_id: int):
+    user = db.session.get(User, user_id) or abort(404)
+    try:
+        services.deactivate_staff_account(current_user, user)
+    except services.StaffError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(f"{user.email} is deactivated: signed out everywhere and unable to sign in. Their past actions stay on the record under their name.", "success")
+    return redirect(url_for("admin.staff_accounts"))

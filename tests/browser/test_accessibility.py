@@ -139,6 +139,8 @@ def test_no_page_type_has_an_axe_violation(page, registry_world):
     sign_in_as(browser, base, "ada@example.com")
     audit("service taxonomy", "/admin/services")
     audit_failed_submit("service editing", f"/admin/services/{registry_world['service_id']}")
+    audit("staff accounts", "/admin/accounts")
+    audit_failed_submit("adding a staff account", "/admin/accounts")
 
     assert {label: problems for label, problems in found.items() if problems} == {}
 
