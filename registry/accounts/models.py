@@ -10,7 +10,7 @@ from sqlalchemy import DateTime, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from registry.extensions import db, login_manager
-from registry.models import utcnow
+from registry.models import StrEnumColumn, utcnow
 
 
 class Role(StrEnum):
@@ -18,6 +18,7 @@ class Role(StrEnum):
     PROVIDER = "provider"
     OFFICER = "officer"
     ADMIN = "admin"
+    COMMISSIONER = "commissioner"  # belongs to one council through the commissioners table
 
 
 class User(UserMixin, db.Model):
@@ -26,7 +27,7 @@ class User(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
-    role: Mapped[str] = mapped_column(String(20), index=True)
+    role: Mapped[Role] = mapped_column(StrEnumColumn(Role, 20), index=True)
     name: Mapped[str] = mapped_column(String(120))
     # A recipient's default search location; never shown to anyone else.
     home_postcode: Mapped[str | None] = mapped_column(String(8))

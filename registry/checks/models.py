@@ -7,9 +7,9 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Date, DateTime, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from registry.checks.kinds import KIND_NAMES, KIND_PHRASES, STATUS_LABELS, CheckStatus
+from registry.checks.kinds import KIND_NAMES, KIND_PHRASES, STATUS_LABELS, CheckKind, CheckStatus
 from registry.extensions import db
-from registry.models import utcnow
+from registry.models import StrEnumColumn, utcnow
 
 
 class Check(db.Model):
@@ -17,8 +17,8 @@ class Check(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[str] = mapped_column(String(30), index=True)
-    status: Mapped[str] = mapped_column(String(20), default=CheckStatus.PENDING, index=True)
+    kind: Mapped[CheckKind] = mapped_column(StrEnumColumn(CheckKind, 30), index=True)
+    status: Mapped[CheckStatus] = mapped_column(StrEnumColumn(CheckStatus, 20), default=CheckStatus.PENDING, index=True)
     details: Mapped[dict] = mapped_column(JSON, default=dict)  # the structured fields of this kind
     submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     # The document: stored under a generated key; the name is for display only.
@@ -63,6 +63,21 @@ class Check(db.Model):
     @property
     def status_label(self) -> str:
         return STATUS_LABELS.get(self.status, self.status)
+
+    @property
+    def awaits_decision(self) -> bool:
+        """Waiting for an officer (a new check, or an appealed rejection)."""
+        return self.status == CheckStatus.PENDING
+
+    @property
+    def awaits_provider(self) -> bool:
+        """The officer's reason asks the provider to act: add a new check, send more, or appeal."""
+        return self.status in (CheckStatus.REJECTED, CheckStatus.INFO_REQUESTED)
+
+    @property
+    def can_appeal(self) -> bool:
+        """A rejection can be appealed once; a second rejection is final."""
+        return self.status == CheckStatus.REJECTED and self.appealed_at is None
 
     def is_current(self, today: date) -> bool:
         return self.status == CheckStatus.APPROVED and self.valid_until is not None and self.valid_until >= today

@@ -37,7 +37,6 @@ from registry.storage import document_store, new_key
 from registry.formatting import long_date
 from registry.uploads import CheckedUpload
 
-DECIDABLE = (CheckStatus.PENDING,)
 REPLACEABLE = (CheckStatus.PENDING, CheckStatus.INFO_REQUESTED)
 
 
@@ -100,7 +99,7 @@ def submit_check(provider: Provider, kind: str, details: dict, upload: CheckedUp
 
 
 def _lock_for_decision(check: Check, officer: User) -> None:
-    if check.status not in DECIDABLE:
+    if not check.awaits_decision:
         raise AlreadyDecided("This check was already decided by another officer.")
     if check.excluded_officer_id == officer.id:
         raise CheckError("This is an appeal against your own decision: another officer must decide it.")
@@ -147,7 +146,7 @@ def reject(check: Check, officer: User, reason: str, today: date | None = None) 
         raise CheckError("Give a reason the provider will see.")
     _lock_for_decision(check, officer)
     _record_decision(check, officer, CheckStatus.REJECTED, reason, today or utcnow().date())
-    can_appeal = " You can appeal once from your dashboard." if check.appealed_at is None else ""
+    can_appeal = " You can appeal once from your dashboard." if check.can_appeal else ""
     _notify(check, f"Your {check.kind_phrase} was not approved", f"Reason: {reason}\n\nYou can add a new one from your dashboard.{can_appeal}")
     return check
 
@@ -207,7 +206,7 @@ def appeal(check: Check, provider: Provider, note: str) -> Check:
         raise CheckError("That check belongs to someone else.")
     if check.status != CheckStatus.REJECTED:
         raise CheckError("Only a rejected check can be appealed.")
-    if check.appealed_at is not None:
+    if not check.can_appeal:
         raise CheckError("You have already appealed this check once. Add a new check instead.")
     if not note.strip():
         raise CheckError("Explain why the decision should change.")

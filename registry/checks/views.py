@@ -154,7 +154,7 @@ def review(check_id: int):
 
 def _approve_form(check: Check, **kwargs) -> ApproveForm:
     """The approve form, knowing the latest valid-until date this check's kind allows."""
-    latest = services.proposed_valid_until(check.kind, check.details or {}, today()) if check.status == CheckStatus.PENDING else None
+    latest = services.proposed_valid_until(check.kind, check.details or {}, today()) if check.awaits_decision else None
     too_late = services.valid_until_too_late(check.kind, latest) if latest else ""
     return ApproveForm(latest=latest, too_late=too_late, **kwargs)
 
@@ -173,7 +173,7 @@ def _review_page(check: Check, approve_form: ApproveForm | None = None, reason_f
 
 
 def _stale(check: Check, version: int | None) -> bool:
-    if version is not None and version != check.version or check.status != CheckStatus.PENDING:
+    if version is not None and version != check.version or not check.awaits_decision:
         flash("This check was already decided by another officer, or changed since you opened it. Here it is as it stands now.", "error")
         return True
     return False

@@ -9,24 +9,34 @@ provider stays hidden whatever lists it is on.
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import Date, DateTime, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from registry.accounts.models import Role
 from registry.extensions import db
-from registry.models import utcnow
+from registry.models import StrEnumColumn, utcnow
 
-# A role value of its own (users.role is a plain string); a commissioner
-# belongs to exactly one council through the commissioners table.
-COMMISSIONER = "commissioner"
+# A commissioner belongs to exactly one council through the commissioners table.
+COMMISSIONER = Role.COMMISSIONER
 BODY_KINDS = {"council": "Council", "nhs": "NHS body"}
 
 
-class EntryStatus:
+class EntryStatus(StrEnum):
     APPLIED = "applied"
     APPROVED = "approved"
     DECLINED = "declined"
     REMOVED = "removed"
+
+
+# What a provider reads about its own application.
+ENTRY_STATUS_LABELS = {
+    EntryStatus.APPLIED: "Waiting for a decision",
+    EntryStatus.APPROVED: "Approved",
+    EntryStatus.DECLINED: "Declined",
+    EntryStatus.REMOVED: "Removed",
+}
 
 
 class Council(db.Model):
@@ -100,7 +110,7 @@ class FrameworkEntry(db.Model):
     provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id", ondelete="CASCADE"), index=True)
     service_type_id: Mapped[int] = mapped_column(ForeignKey("service_types.id"))
     rate_pence: Mapped[int] = mapped_column()  # proposed while applied, agreed once approved
-    status: Mapped[str] = mapped_column(String(20), default=EntryStatus.APPLIED, index=True)
+    status: Mapped[EntryStatus] = mapped_column(StrEnumColumn(EntryStatus, 20), default=EntryStatus.APPLIED, index=True)
     applied_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -109,3 +119,7 @@ class FrameworkEntry(db.Model):
     framework: Mapped[Framework] = relationship(back_populates="entries")
     provider = relationship("Provider")
     service_type = relationship("ServiceType")
+
+    @property
+    def status_label(self) -> str:
+        return ENTRY_STATUS_LABELS[self.status]

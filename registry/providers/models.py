@@ -8,7 +8,7 @@ from sqlalchemy import DateTime, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.extensions import db
-from registry.models import utcnow
+from registry.models import StrEnumColumn, utcnow
 from registry.providers.vocabulary import (
     LANGUAGES,
     ProfileStatus,
@@ -62,7 +62,7 @@ class Provider(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), unique=True)
-    kind: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[ProviderKind] = mapped_column(StrEnumColumn(ProviderKind, 20))
     display_name: Mapped[str] = mapped_column(String(120))
     slug: Mapped[str] = mapped_column(String(140), unique=True)
     about: Mapped[str] = mapped_column(Text, default="")
@@ -79,7 +79,7 @@ class Provider(db.Model):
     website: Mapped[str | None] = mapped_column(String(200))
     phone: Mapped[str | None] = mapped_column(String(30))
     contact_email: Mapped[str | None] = mapped_column(String(254))
-    status: Mapped[str] = mapped_column(String(20), default=ProfileStatus.DRAFT, index=True)
+    status: Mapped[ProfileStatus] = mapped_column(StrEnumColumn(ProfileStatus, 20), default=ProfileStatus.DRAFT, index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -94,6 +94,19 @@ class Provider(db.Model):
     language_rows: Mapped[list[ProviderLanguage]] = relationship(
         back_populates="provider", cascade="all, delete-orphan"
     )
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == ProfileStatus.DRAFT
+
+    @property
+    def is_listed(self) -> bool:
+        """Listed for at least one service: searchable, and taking enquiries."""
+        return self.status == ProfileStatus.LISTED
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.status == ProfileStatus.SUSPENDED
 
     @property
     def is_pa(self) -> bool:

@@ -20,7 +20,7 @@ from registry.models import utcnow
 from registry.providers.models import Provider
 from registry.providers.vocabulary import DAYS, availability_mask
 from registry.reviews import services
-from registry.reviews.models import DIMENSIONS, Engagement, Enquiry, EnquiryMessage, Review, ReviewReport
+from registry.reviews.models import DIMENSIONS, Engagement, Enquiry, EnquiryMessage, Review, ReviewReport, ReviewStatus
 from registry.reviews.scoring import recompute_rating
 
 # Words that match the ratings: a 5-star review does not complain of late visits.
@@ -83,9 +83,9 @@ def _examples(provider: Provider, recipients: list[User], reviews: list[Review])
         db.session.add(enquiry)
     elif not db.session.scalar(select(exists().where(ReviewReport.id.is_not(None)))):
         services.report_review(reviews[0], provider.user, "We have no record of supporting this person; please check it is a real engagement.")
-    elif not db.session.scalar(select(exists().where(Review.status == "held"))):
+    elif not db.session.scalar(select(exists().where(Review.status == ReviewStatus.HELD))):
         held = _review(provider, recipients[-1], random.Random(provider.id), days_ago=1)
-        held.title, held.body, held.status = "Worried about last week", "Mum had a bruise on her arm after the Tuesday visit and was upset. Nobody explained it.", "held"
+        held.title, held.body, held.status = "Worried about last week", "Mum had a bruise on her arm after the Tuesday visit and was upset. Nobody explained it.", ReviewStatus.HELD
         db.session.flush()
         services.review_held.send(held, author=held.author, why="It mentions “bruise”.")
     db.session.flush()

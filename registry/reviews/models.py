@@ -9,7 +9,7 @@ from sqlalchemy import JSON, Date, DateTime, Float, ForeignKey, Index, String, T
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.extensions import db
-from registry.models import utcnow
+from registry.models import StrEnumColumn, utcnow
 
 DIMENSIONS = {
     "reliability": "Reliability and punctuality",
@@ -36,7 +36,19 @@ ENQUIRY_STATUS_LABELS = {
 
 # While an enquiry is open or accepted the conversation is still going on.
 IN_CONVERSATION = (EnquiryStatus.OPEN, EnquiryStatus.ACCEPTED)
-_IN_CONVERSATION_SQL = text("status IN ('open', 'accepted')")
+_IN_CONVERSATION_SQL = text(f"status IN ('{EnquiryStatus.OPEN}', '{EnquiryStatus.ACCEPTED}')")
+
+
+class ReviewStatus(StrEnum):
+    PUBLISHED = "published"
+    HELD = "held"  # waiting for a safeguarding officer; never public
+    REMOVED = "removed"
+
+
+class ReportStatus(StrEnum):
+    OPEN = "open"
+    KEPT = "kept"
+    REMOVED = "removed"
 
 
 class Enquiry(db.Model):
@@ -61,7 +73,7 @@ class Enquiry(db.Model):
     times: Mapped[int | None]  # availability bitmask, see providers.vocabulary.availability_bit
     hours_per_week: Mapped[int | None]
     when_needed: Mapped[str | None] = mapped_column(String(120))
-    status: Mapped[str] = mapped_column(String(20), default=EnquiryStatus.OPEN)
+    status: Mapped[EnquiryStatus] = mapped_column(StrEnumColumn(EnquiryStatus, 20), default=EnquiryStatus.OPEN)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     recipient = relationship("User")
@@ -69,6 +81,10 @@ class Enquiry(db.Model):
     service_type = relationship("ServiceType")
     messages: Mapped[list[EnquiryMessage]] = relationship(back_populates="enquiry", order_by="EnquiryMessage.id", cascade="all, delete-orphan")
     engagement = relationship("Engagement", foreign_keys="Engagement.enquiry_id", uselist=False, viewonly=True)
+
+    @property
+    def awaits_answer(self) -> bool:
+        return self.status == EnquiryStatus.OPEN
 
 
 class EnquiryMessage(db.Model):
@@ -132,7 +148,7 @@ class Review(db.Model):
     title: Mapped[str] = mapped_column(String(120))
     body: Mapped[str] = mapped_column(Text)
     supported_for: Mapped[str | None] = mapped_column(String(40))
-    status: Mapped[str] = mapped_column(String(20), default="published", index=True)  # published | held | removed
+    status: Mapped[ReviewStatus] = mapped_column(StrEnumColumn(ReviewStatus, 20), default=ReviewStatus.PUBLISHED, index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
     response: Mapped[str | None] = mapped_column(Text)
@@ -143,6 +159,14 @@ class Review(db.Model):
     author = relationship("User")
     provider = relationship("Provider")
     reports: Mapped[list[ReviewReport]] = relationship(back_populates="review", order_by="ReviewReport.id")
+
+    @property
+    def is_held(self) -> bool:
+        return self.status == ReviewStatus.HELD
+
+    @property
+    def is_removed(self) -> bool:
+        return self.status == ReviewStatus.REMOVED
 
     @property
     def overall(self) -> float:
@@ -157,7 +181,7 @@ class ReviewReport(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id", ondelete="CASCADE"), index=True)
     reason: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(20), default="open")  # open | kept | removed
+    status: Mapped[ReportStatus] = mapped_column(StrEnumColumn(ReportStatus, 20), default=ReportStatus.OPEN)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decision_reason: Mapped[str | None] = mapped_column(Text)

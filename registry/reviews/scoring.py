@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 
 from registry.extensions import db
 from registry.providers.models import Provider
-from registry.reviews.models import DIMENSIONS, ProviderRating, Review
+from registry.reviews.models import DIMENSIONS, ProviderRating, Review, ReviewStatus
 
 
 def bayesian_score(overall_out_of_ten: list[float], prior_mean: float, prior_weight: float) -> float | None:
@@ -39,7 +39,7 @@ def recompute_rating(provider: Provider) -> ProviderRating:
     """
     sums = [func.sum(getattr(Review, d)) for d in DIMENSIONS]
     row = db.session.execute(
-        select(func.count(Review.id), *sums).where(Review.provider_id == provider.id, Review.status == "published")
+        select(func.count(Review.id), *sums).where(Review.provider_id == provider.id, Review.status == ReviewStatus.PUBLISHED)
     ).one()
     n, dimension_sums = row[0], dict(zip(DIMENSIONS, row[1:], strict=True))
     config = current_app.config

@@ -19,7 +19,9 @@ from registry.mail import send_email
 from registry.models import utcnow
 from registry.providers.models import Provider
 from registry.providers.vocabulary import ProfileStatus, availability_mask, availability_text
-from registry.reviews.models import DIMENSIONS, IN_CONVERSATION, Engagement, Enquiry, EnquiryMessage, EnquiryStatus, Invitation, Review, ReviewReport
+from registry.reviews.models import (
+    DIMENSIONS, IN_CONVERSATION, Engagement, Enquiry, EnquiryMessage, EnquiryStatus, Invitation, ReportStatus, Review, ReviewReport, ReviewStatus,
+)
 from registry.reviews.scoring import recompute_rating
 from registry.safeguarding import audit
 from registry.formatting import long_date
@@ -176,6 +178,11 @@ def reply(enquiry: Enquiry, author: User, body: str) -> EnquiryMessage:
     return message
 
 
+def can_answer(user: User, enquiry: Enquiry) -> bool:
+    """The provider answers (accept, start or decline) while the conversation is going on."""
+    return enquiry.provider.user_id == user.id and enquiry.status in IN_CONVERSATION
+
+
 # What each answer does: the statuses it may follow, the new status and what the recipient is told.
 ANSWERS = {
     "accept": ({EnquiryStatus.OPEN}, EnquiryStatus.ACCEPTED, "can help: carry on the conversation to agree the details. Once they have started supporting you, you can review them"),
@@ -314,7 +321,7 @@ def write_review(engagement: Engagement, author: User, data: ReviewInput) -> Rev
     _flush_once("You have already reviewed this engagement. You can edit your review instead.")
     _screen(review, data, author)
     recompute_rating(engagement.provider)
-    if review.status == "published":
+    if review.status == ReviewStatus.PUBLISHED:
         provider = engagement.provider
         link = public_url_for("providers.public_profile", slug=provider.slug, _anchor="reviews")
         send_email(provider.user.email, f"New review: {review.title}",
@@ -328,13 +335,13 @@ def edit_review(review: Review, author: User, data: ReviewInput) -> Review:
         raise ReviewError("Only the author can edit this review.")
     if utcnow() - _as_utc(review.created_at) > timedelta(days=current_app.config["REVIEW_EDIT_DAYS"]):
         raise ReviewError(f"Reviews can be edited for {current_app.config['REVIEW_EDIT_DAYS']} days after they are written.")
-    if review.status == "removed":
+    if review.is_removed:
         raise ReviewError("This review was removed by an officer.")
     _validate(data)
     for key, value in _fields(data).items():
         setattr(review, key, value)
     db.session.flush()
-    if review.status == "published":
+    if review.status == ReviewStatus.PUBLISHED:
         _screen(review, data, author)
     recompute_rating(review.provider)
     return review
@@ -347,7 +354,7 @@ def _fields(data: ReviewInput) -> dict:
 def _screen(review: Review, data: ReviewInput, author: User) -> None:
     phrase = warning_phrase(f"{data.title} {data.body}")
     if data.is_concern or phrase:
-        review.status = "held"
+        review.status = ReviewStatus.HELD
         why = "The author marked it as a safeguarding concern." if data.is_concern else f"It mentions “{phrase}”."
         review_held.send(review, author=author, why=why)
 
@@ -356,7 +363,7 @@ def respond(review: Review, provider_user: User, text: str) -> Review:
     """The provider's one public response: writing again replaces it."""
     if review.provider.user_id != provider_user.id:
         raise ReviewError("You can only respond to reviews of your own service.")
-    if review.status != "published":
+    if review.status != ReviewStatus.PUBLISHED:
         raise ReviewError("You can only respond to a published review.")
     if not text.strip() or len(text) > MAX_RESPONSE:
         raise ReviewError(f"Write a response of at most {MAX_RESPONSE:,} characters.")
@@ -369,11 +376,11 @@ def report_review(review: Review, provider_user: User, reason: str) -> ReviewRep
     """The provider asks officers to look at a published review of its service."""
     if review.provider.user_id != provider_user.id:
         raise ReviewError("You can only report reviews of your own service.")
-    if review.status != "published":
+    if review.status != ReviewStatus.PUBLISHED:
         raise ReviewError("You can only report a published review.")
     if not reason.strip() or len(reason) > MAX_BODY:
         raise ReviewError("Say why an officer should look at this review.")
-    if any(r.status == "open" for r in review.reports):
+    if any(r.status == ReportStatus.OPEN for r in review.reports):
         raise ReviewError("You have already reported this review; an officer will look at it.")
     report = ReviewReport(review=review, reason=reason.strip())
     db.session.add(report)
@@ -383,16 +390,16 @@ def report_review(review: Review, provider_user: User, reason: str) -> ReviewRep
 
 def decide_report(report: ReviewReport, officer: User, remove: bool, reason: str) -> None:
     """An officer keeps or removes a reported review, with a reason on the audit record."""
-    if report.status != "open":
+    if report.status != ReportStatus.OPEN:
         raise ReviewError("This report has already been decided.")
     if not reason.strip():
         raise ReviewError("Give a reason for the decision.")
     review = report.review
-    if review.status == "removed":
+    if review.is_removed:
         raise ReviewError("This review has already been removed.")
-    report.status, report.decided_by_id, report.decision_reason = ("removed" if remove else "kept"), officer.id, reason.strip()
+    report.status, report.decided_by_id, report.decision_reason = (ReportStatus.REMOVED if remove else ReportStatus.KEPT), officer.id, reason.strip()
     if remove:
-        review.status, review.moderation_reason = "removed", reason.strip()
+        review.status, review.moderation_reason = ReviewStatus.REMOVED, reason.strip()
     audit.record("review.removed" if remove else "review.kept", review, actor_id=officer.id, provider_id=review.provider_id, details={"reason": reason, "report": report.id})
     recompute_rating(review.provider)
     verdict = "removed it" if remove else "decided it stays published"
@@ -407,11 +414,11 @@ def decide_report(report: ReviewReport, officer: User, remove: bool, reason: str
 
 def release_review(review: Review, officer: User, reason: str) -> None:
     """Publish a held review after an officer has looked at it."""
-    if review.status != "held":
+    if not review.is_held:
         raise ReviewError("Only a held review can be released.")
     if not reason.strip():
         raise ReviewError("Say why the review can be published.")
-    review.status = "published"
+    review.status = ReviewStatus.PUBLISHED
     audit.record("review.released", review, actor_id=officer.id, provider_id=review.provider_id, details={"reason": reason})
     recompute_rating(review.provider)
 
@@ -419,14 +426,14 @@ def release_review(review: Review, officer: User, reason: str) -> None:
 def published_reviews(provider: Provider, limit: int | None = None, offset: int = 0) -> list[Review]:
     """Published reviews, newest first; held and removed reviews never appear here."""
     query = (
-        select(Review).where(Review.provider_id == provider.id, Review.status == "published")
+        select(Review).where(Review.provider_id == provider.id, Review.status == ReviewStatus.PUBLISHED)
         .order_by(Review.created_at.desc(), Review.id.desc()).offset(offset).limit(limit)
     )
     return list(db.session.scalars(query))
 
 
 def published_review_count(provider: Provider) -> int:
-    return db.session.scalar(select(func.count()).select_from(Review).where(Review.provider_id == provider.id, Review.status == "published"))
+    return db.session.scalar(select(func.count()).select_from(Review).where(Review.provider_id == provider.id, Review.status == ReviewStatus.PUBLISHED))
 
 
 def engagements_to_review(recipient: User, provider: Provider) -> list[Engagement]:

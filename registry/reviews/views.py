@@ -14,7 +14,7 @@ from registry.paging import page_number, paginate
 from registry.providers.services import get_by_slug, is_publicly_visible
 from registry.reviews import bp, services
 from registry.reviews.forms import EnquiryForm, InvitationForm, MessageForm, ReviewForm, TextForm, enquiry_form_for
-from registry.reviews.models import Engagement, Enquiry, Review
+from registry.reviews.models import Engagement, Enquiry, EnquiryStatus, Review, ReviewStatus
 
 
 def _enquiry_limit() -> str:
@@ -107,7 +107,7 @@ def enquiry(enquiry_id: int):
             db.session.commit()
             return redirect(url_for("reviews.enquiry", enquiry_id=item.id))
     status = 422 if form.errors or form.form_errors else 200
-    return render_template("reviews/enquiry.html", enquiry=item, form=form), status
+    return render_template("reviews/enquiry.html", enquiry=item, form=form, can_answer=services.can_answer(current_user, item)), status
 
 
 ANSWERED = {
@@ -196,7 +196,7 @@ def write_review(engagement_id: int):
             form.form_errors.append(str(error))
         else:
             db.session.commit()
-            if review.status == "held":
+            if review.is_held:
                 flash("Thank you. Your review mentions something a safeguarding officer should read, so it is with them and not published yet. They may contact you.", "warning")
             else:
                 flash("Thank you for your review.", "success")
@@ -237,11 +237,11 @@ def review_summaries():
 
     def provider_summary(provider):
         open_enquiries = list(db.session.scalars(
-            db.select(Enquiry).where(Enquiry.provider_id == provider.id, Enquiry.status == "open").order_by(Enquiry.id.desc())
+            db.select(Enquiry).where(Enquiry.provider_id == provider.id, Enquiry.status == EnquiryStatus.OPEN).order_by(Enquiry.id.desc())
         ))
         latest = services.published_reviews(provider, limit=3)
         unanswered = db.session.scalar(
-            db.select(db.func.count()).select_from(Review).where(Review.provider_id == provider.id, Review.status == "published", Review.response.is_(None))
+            db.select(db.func.count()).select_from(Review).where(Review.provider_id == provider.id, Review.status == ReviewStatus.PUBLISHED, Review.response.is_(None))
         )
         return {"open_enquiries": open_enquiries, "latest_reviews": latest, "unanswered": unanswered, "invitation_form": InvitationForm(formdata=None)}
 

@@ -7,6 +7,7 @@ from wtforms import RadioField, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from registry.forms import multi_line
+from registry.safeguarding.models import ConcernStatus
 from registry.safeguarding.services import CLOSING_OUTCOMES, MAX_APPEAL, MAX_CONCERN
 
 
@@ -23,7 +24,7 @@ class ConcernForm(FlaskForm):
 
 class ConcernUpdateForm(FlaskForm):
     # Choices are the moves the concern can still make; the service explains a refused one.
-    status = SelectField("Move to", choices=[("investigating", "Investigating"), ("closed", "Closed")], validate_choice=False)
+    status = SelectField("Move to", choices=[(s, s.capitalize()) for s in (ConcernStatus.INVESTIGATING, ConcernStatus.CLOSED)], validate_choice=False)
     outcome = TextAreaField("Outcome (optional)", description="For officers and the record. Needed to close the concern.", filters=[multi_line], validators=[Optional(), Length(max=MAX_CONCERN, message=f"Use at most {MAX_CONCERN:,} characters.")])
     # validate_choice off: an unknown value reaches the service, which explains what is missing.
     closed_outcome = RadioField(

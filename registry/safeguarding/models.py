@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import DateTime, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.extensions import db
-from registry.models import utcnow
+from registry.models import StrEnumColumn, utcnow
 
 GENESIS_HASH = "0" * 64
 # How an event's hash was computed: plain SHA-256 (events written before the
@@ -47,6 +48,21 @@ class AuditEvent(db.Model):
     actor = relationship("User")
 
 
+class ConcernStatus(StrEnum):
+    OPEN = "open"
+    INVESTIGATING = "investigating"
+    CLOSED = "closed"
+
+
+class AppealStatus(StrEnum):
+    """Where a provider's one appeal against a suspension stands."""
+
+    PENDING = "pending"
+    UPHELD = "upheld"  # the suspension stays
+    ALLOWED = "allowed"  # reinstated on appeal
+    WITHDRAWN = "withdrawn"  # reinstated anyway before anyone decided
+
+
 class Concern(db.Model):
     """A worry about a provider's conduct, for safeguarding officers."""
 
@@ -57,7 +73,7 @@ class Concern(db.Model):
     raised_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     review_id: Mapped[int | None] = mapped_column(ForeignKey("reviews.id"))
     body: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(20), default="open", index=True)  # open | investigating | closed
+    status: Mapped[ConcernStatus] = mapped_column(StrEnumColumn(ConcernStatus, 20), default=ConcernStatus.OPEN, index=True)
     outcome: Mapped[str | None] = mapped_column(Text)  # the officer's own words, for officers only
     # What the person who raised it is told on closing: a key of CLOSING_OUTCOMES,
     # a fixed sentence that reveals nothing private.
@@ -67,6 +83,10 @@ class Concern(db.Model):
     provider = relationship("Provider")
     raised_by = relationship("User")
     review = relationship("Review")
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == ConcernStatus.CLOSED
 
 
 class Suspension(db.Model):
@@ -94,7 +114,7 @@ class Suspension(db.Model):
     ended_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     appeal_reasons: Mapped[str | None] = mapped_column(Text)
     appealed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    appeal_status: Mapped[str | None] = mapped_column(String(20), index=True)  # pending | upheld | allowed
+    appeal_status: Mapped[AppealStatus | None] = mapped_column(StrEnumColumn(AppealStatus, 20), index=True)
     appeal_decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     appeal_decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     appeal_decision_reason: Mapped[str | None] = mapped_column(Text)
@@ -106,3 +126,11 @@ class Suspension(db.Model):
     @property
     def can_appeal(self) -> bool:
         return self.ended_at is None and self.appealed_at is None
+
+    @property
+    def appeal_pending(self) -> bool:
+        return self.appeal_status == AppealStatus.PENDING
+
+    @property
+    def appeal_upheld(self) -> bool:
+        return self.appeal_status == AppealStatus.UPHELD

@@ -22,10 +22,10 @@ from registry.links import public_url_for
 from registry.mail import send_email
 from registry.models import utcnow
 from registry.providers.models import Provider
-from registry.reviews.models import Review, ReviewReport
+from registry.reviews.models import ReportStatus, Review, ReviewReport, ReviewStatus
 from registry.reviews.services import review_held
 from registry.safeguarding import audit
-from registry.safeguarding.models import Concern, Suspension
+from registry.safeguarding.models import AppealStatus, Concern, ConcernStatus, Suspension
 
 MAX_CONCERN = 5000
 MAX_APPEAL = 2000
@@ -75,8 +75,8 @@ def reinstate(provider: Provider, officer: User, note: str, today: date | None =
     suspension = current_suspension(provider)
     if suspension is not None:
         suspension.ended_at, suspension.ended_by_id = utcnow(), officer.id
-        if suspension.appeal_status == "pending":
-            suspension.appeal_status = "withdrawn"  # reinstated anyway: nothing left to decide
+        if suspension.appeal_pending:
+            suspension.appeal_status = AppealStatus.WITHDRAWN  # reinstated anyway: nothing left to decide
     audit.record("provider.reinstated", provider, actor_id=officer.id, provider_id=provider.id, details={"note": note})
     recompute_listing(provider, today or utcnow().date())
     if notify:
@@ -96,7 +96,7 @@ def appeal_suspension(provider: Provider, user: User, reasons: str) -> Suspensio
         raise SafeguardingError("Explain why the suspension should be lifted.")
     if len(reasons) > MAX_APPEAL:
         raise SafeguardingError(f"Use at most {MAX_APPEAL:,} characters.")
-    suspension.appeal_reasons, suspension.appealed_at, suspension.appeal_status = reasons.strip(), utcnow(), "pending"
+    suspension.appeal_reasons, suspension.appealed_at, suspension.appeal_status = reasons.strip(), utcnow(), AppealStatus.PENDING
     db.session.flush()
     audit.record("suspension.appealed", suspension, actor_id=user.id, provider_id=provider.id, details={"reasons": reasons.strip()})
     _tell_officers(f"Suspension appeal from {provider.display_name}",
@@ -107,14 +107,14 @@ def appeal_suspension(provider: Provider, user: User, reasons: str) -> Suspensio
 
 def decide_appeal(suspension: Suspension, officer: User, allow: bool, reason: str, today: date | None = None) -> None:
     """Uphold the suspension or lift it; never by the officer who suspended. Audited; the provider is told why."""
-    if suspension.appeal_status != "pending":
+    if not suspension.appeal_pending:
         raise SafeguardingError("There is no appeal waiting on this suspension.")
     if suspension.suspended_by_id == officer.id:
         raise SafeguardingError("You suspended this provider, so a different officer must decide the appeal.")
     if not reason.strip():
         raise SafeguardingError("Give a reason the provider will see.")
     provider = suspension.provider
-    suspension.appeal_status = "allowed" if allow else "upheld"
+    suspension.appeal_status = AppealStatus.ALLOWED if allow else AppealStatus.UPHELD
     suspension.appeal_decided_by_id, suspension.appeal_decided_at, suspension.appeal_decision_reason = officer.id, utcnow(), reason.strip()
     db.session.flush()
     audit.record(f"suspension.appeal_{suspension.appeal_status}", suspension, actor_id=officer.id, provider_id=provider.id, details={"reason": reason.strip()})
@@ -129,9 +129,12 @@ def decide_appeal(suspension: Suspension, officer: User, allow: bool, reason: st
 
 # -- concerns ----------------------------------------------------------------
 
-CONCERN_STATUSES = ("open", "investigating", "closed")
 # A concern only moves forward: open -> investigating -> closed (or straight to closed).
-CONCERN_MOVES = {"open": {"investigating", "closed"}, "investigating": {"closed"}, "closed": set()}
+CONCERN_MOVES = {
+    ConcernStatus.OPEN: (ConcernStatus.INVESTIGATING, ConcernStatus.CLOSED),
+    ConcernStatus.INVESTIGATING: (ConcernStatus.CLOSED,),
+    ConcernStatus.CLOSED: (),
+}
 # What the person who raised a concern is told when it closes: fixed words, so
 # nothing private about the provider, the people involved or the evidence leaks.
 CLOSING_OUTCOMES = {
@@ -173,24 +176,25 @@ def update_concern(concern: Concern, officer: User, status: str, outcome: str, c
     Closing needs the officer's outcome (for the record) and what the person
     who raised the concern is told (a key of CLOSING_OUTCOMES), emailed to them.
     """
-    if status not in CONCERN_STATUSES:
+    if status not in tuple(ConcernStatus):
         raise SafeguardingError("Choose open, investigating or closed.")
-    if concern.status == "closed":
+    status = ConcernStatus(status)
+    if concern.is_closed:
         raise SafeguardingError("This concern is closed.")
     if status not in CONCERN_MOVES[concern.status]:
         raise SafeguardingError(f"This concern is {concern.status}; it can only move on to {' or '.join(sorted(CONCERN_MOVES[concern.status]))}.")
-    if status == "closed" and not outcome.strip():
+    if status == ConcernStatus.CLOSED and not outcome.strip():
         raise SafeguardingError("Record the outcome before closing the concern.")
-    if status == "closed" and closed_outcome not in CLOSING_OUTCOMES:
+    if status == ConcernStatus.CLOSED and closed_outcome not in CLOSING_OUTCOMES:
         raise SafeguardingError("Choose what to tell the person who raised the concern.")
     if len(outcome) > MAX_CONCERN:
         raise SafeguardingError(f"Record the outcome in at most {MAX_CONCERN:,} characters.")
     concern.status, concern.outcome = status, outcome.strip() or concern.outcome
     details = {"outcome": outcome}
-    if status == "closed":
+    if status == ConcernStatus.CLOSED:
         concern.closed_outcome = details["told"] = closed_outcome
     audit.record(f"concern.{status}", concern, actor_id=officer.id, provider_id=concern.provider_id, details=details)
-    if status == "closed" and concern.raised_by is not None and concern.raised_by.active:
+    if status == ConcernStatus.CLOSED and concern.raised_by is not None and concern.raised_by.active:
         person = concern.raised_by
         send_email(person.email, "Your concern has been closed",
                    f"Hello {person.name},\n\nThank you for telling us about your concern about {concern.provider.display_name}, "
@@ -207,16 +211,16 @@ def suspend_from_concern(concern: Concern, officer: User, reason: str) -> None:
     """
     suspend(concern.provider, officer, reason)
     audit.record("concern.provider_suspended", concern, actor_id=officer.id, provider_id=concern.provider_id, details={"reason": reason})
-    if concern.status == "open":
-        concern.status = "investigating"
+    if concern.status == ConcernStatus.OPEN:
+        concern.status = ConcernStatus.INVESTIGATING
         audit.record("concern.investigating", concern, actor_id=officer.id, provider_id=concern.provider_id, details={"outcome": ""})
 
 
 def concern_counts() -> dict[str, int]:
     """Open and investigating concerns, and reviews reported by providers, for the officer console."""
-    concerns = dict(db.session.execute(db.select(Concern.status, db.func.count()).where(Concern.status != "closed").group_by(Concern.status)).all())
-    reports = db.session.scalar(db.select(db.func.count()).select_from(ReviewReport).where(ReviewReport.status == "open"))
-    return {"open": concerns.get("open", 0), "investigating": concerns.get("investigating", 0), "reports": reports}
+    concerns = dict(db.session.execute(db.select(Concern.status, db.func.count()).where(Concern.status != ConcernStatus.CLOSED).group_by(Concern.status)).all())
+    reports = db.session.scalar(db.select(db.func.count()).select_from(ReviewReport).where(ReviewReport.status == ReportStatus.OPEN))
+    return {"open": concerns.get(ConcernStatus.OPEN, 0), "investigating": concerns.get(ConcernStatus.INVESTIGATING, 0), "reports": reports}
 
 
 @dataclass(frozen=True)
@@ -238,12 +242,12 @@ def workload(officer: User) -> Workload:
     def count(model, *where):
         return select(func.count()).select_from(model).where(*where).scalar_subquery()
 
-    held = select(Review.id).where(Review.status == "held")
+    held = select(Review.id).where(Review.status == ReviewStatus.HELD)
     row = db.session.execute(select(
         count(Check, waiting_for(officer)),
-        count(Concern, Concern.status != "closed", or_(Concern.review_id.is_(None), Concern.review_id.not_in(held))),
-        count(Review, Review.status == "held"),
-        count(Suspension, Suspension.appeal_status == "pending",
+        count(Concern, Concern.status != ConcernStatus.CLOSED, or_(Concern.review_id.is_(None), Concern.review_id.not_in(held))),
+        count(Review, Review.status == ReviewStatus.HELD),
+        count(Suspension, Suspension.appeal_status == AppealStatus.PENDING,
               or_(Suspension.suspended_by_id.is_(None), Suspension.suspended_by_id != officer.id)),
     )).one()
     return Workload(*row)
@@ -252,5 +256,5 @@ def workload(officer: User) -> Workload:
 def pending_appeals() -> list[Suspension]:
     """Suspension appeals waiting for a decision, oldest first, with their providers."""
     return list(db.session.scalars(
-        select(Suspension).where(Suspension.appeal_status == "pending").options(joinedload(Suspension.provider)).order_by(Suspension.appealed_at)
+        select(Suspension).where(Suspension.appeal_status == AppealStatus.PENDING).options(joinedload(Suspension.provider)).order_by(Suspension.appealed_at)
     ))

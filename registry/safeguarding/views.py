@@ -20,10 +20,10 @@ from registry.paging import page_number, paginate
 from registry.providers.services import get_by_slug, is_publicly_visible
 from registry.reviews import services as reviews
 from registry.reviews.forms import TextForm
-from registry.reviews.models import DIMENSIONS, Review, ReviewReport
+from registry.reviews.models import DIMENSIONS, ReportStatus, Review, ReviewReport
 from registry.safeguarding import audit, bp, concerns_bp, services, suspension_bp
 from registry.safeguarding.forms import AppealDecisionForm, ConcernForm, ConcernUpdateForm, ReinstateForm, SuspendForm, SuspensionAppealForm
-from registry.safeguarding.models import Concern
+from registry.safeguarding.models import Concern, ConcernStatus
 from registry.safeguarding.schemas import AuditFilterSchema
 
 OFFICERS = (Role.OFFICER, Role.ADMIN)
@@ -163,12 +163,12 @@ def appeal():
 @role_required(*OFFICERS)
 def concern_queue():
     concerns = paginate(
-        db.select(Concern).where(Concern.status != "closed").options(joinedload(Concern.provider), joinedload(Concern.review))
+        db.select(Concern).where(Concern.status != ConcernStatus.CLOSED).options(joinedload(Concern.provider), joinedload(Concern.review))
         .order_by(Concern.created_at, Concern.id),
         page_number(request.args.get("page")),
     )
     reports = paginate(
-        db.select(ReviewReport).where(ReviewReport.status == "open")
+        db.select(ReviewReport).where(ReviewReport.status == ReportStatus.OPEN)
         .options(joinedload(ReviewReport.review).joinedload(Review.provider)).order_by(ReviewReport.created_at, ReviewReport.id),
         page_number(request.args.get("reports_page")),
     )
@@ -182,7 +182,7 @@ def concern_queue():
 def concern(concern_id: int):
     item = db.session.get(Concern, concern_id) or abort(404)
     form = ConcernUpdateForm(obj=item)
-    form.status.choices = [(s, s.capitalize()) for s in services.CONCERN_STATUSES if s in services.CONCERN_MOVES[item.status]]
+    form.status.choices = [(s, s.capitalize()) for s in services.CONCERN_MOVES[item.status]]
     if form.validate_on_submit():
         try:
             services.update_concern(item, current_user, form.status.data, form.outcome.data or "", form.closed_outcome.data or None)
