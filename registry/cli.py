@@ -165,7 +165,8 @@ def search_rebuild_command(procs: int) -> None:
     """Build a fresh index from the database and swap it in; searches keep answering."""
     from registry.searching import services
 
-    count = services.rebuild(db.session, services.search_index(), procs=procs)
+    with click.progressbar(length=2 * services.listed_count(db.session), label="Reading and indexing listed providers", file=sys.stderr) as bar:
+        count = services.rebuild(db.session, services.search_index(), procs=procs, progress=bar.update)
     click.echo(f"Rebuilt the search index: {count} listed providers.")
 
 

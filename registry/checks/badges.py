@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -28,38 +29,47 @@ def current_checks(provider: Provider, today: date) -> list[Check]:
     return sorted(newest.values(), key=lambda c: list(CheckKind).index(c.kind))
 
 
+def badge_codes(kind: str, details: dict, verification_method: str | None) -> tuple[str, ...]:
+    """The search badge codes a current check of ``kind`` earns (search filters and ranks on them)."""
+    if kind == CheckKind.DBS:
+        codes: tuple[str, ...] = ("enhanced-dbs",) if details.get("level") == "enhanced" else ()
+        return codes + (("dbs-update-service",) if verification_method == "update_service" else ())
+    if kind == CheckKind.INSURANCE:
+        return ("insurance",)
+    if kind == CheckKind.CQC:
+        return ("cqc-registered",)
+    if kind == CheckKind.FOOD_HYGIENE:
+        return ("food-hygiene-5",) if int(details.get("rating", 0)) == 5 else ()
+    if kind == CheckKind.FIRST_AID:
+        return ("first-aid",)
+    return ()
+
+
 def badge_for(check: Check) -> Badge:
     d = check.details or {}
     how = VERIFICATION_METHODS.get(check.verification_method or "", "checked")
     when = long_date(check.decided_at)
-    codes: tuple[str, ...] = ()
     if check.kind == CheckKind.DBS:
         what = f"{DBS_LEVELS.get(d.get('level'), 'A')} DBS"
         if d.get("barred_lists") not in (None, "none"):
             what += f" with {BARRED_LISTS[d['barred_lists']]}"
-        codes = ("enhanced-dbs",) if d.get("level") == "enhanced" else ()
         if check.verification_method == "update_service":
-            codes += ("dbs-update-service",)
             text = f"{what}, Update Service status checked on {when}"
         else:
             text = f"{what}, {how} on {when}"
     elif check.kind == CheckKind.INSURANCE:
         text = f"Public liability insurance, £{int(d.get('cover_pounds', 0)):,} cover, valid until {long_date(check.valid_until)}"
-        codes = ("insurance",)
     elif check.kind == CheckKind.CQC:
         text = f"CQC registration {d.get('registration_id', '')} confirmed on {when}"
-        codes = ("cqc-registered",)
     elif check.kind == CheckKind.FOOD_HYGIENE:
         text = f"Food hygiene rating {d.get('rating')} ({d.get('local_authority', '')}, inspected {long_date(date.fromisoformat(d['inspected_on'])) if d.get('inspected_on') else 'recently'})"
-        codes = ("food-hygiene-5",) if int(d.get("rating", 0)) == 5 else ()
     elif check.kind == CheckKind.QUALIFICATION:
         text = f"{d.get('title', 'Qualification')} ({d.get('awarding_body', '')}), {how} on {when}"
     elif check.kind == CheckKind.FIRST_AID:
         text = f"First aid: {d.get('course', 'certificate')}, {how} on {when}"
-        codes = ("first-aid",)
     else:
         text = f"{KIND_NAMES[check.kind]}: {how} on {when}"
-    return Badge(check.kind, text, codes, check)
+    return Badge(check.kind, text, badge_codes(check.kind, d, check.verification_method), check)
 
 
 def badges(provider: Provider, today: date) -> list[Badge]:
@@ -71,8 +81,21 @@ def badges(provider: Provider, today: date) -> list[Badge]:
 
 def search_badge_codes(provider: Provider, today: date) -> dict[str, date]:
     """Search badge codes the provider holds today, each with the last day it holds."""
+    if provider.suspended_at is not None:
+        return {}
+    return badge_codes_until([check for check in provider.checks if check.is_current(today)])
+
+
+def badge_codes_until(current: Sequence) -> dict[str, date]:
+    """Badge codes earned by the newest of each kind among ``current`` checks (in id order), with the last day each holds.
+
+    ``current`` holds anything with a check's ``kind``, ``details``,
+    ``verification_method`` and ``valid_until``: models, or rows read in bulk
+    for the search index. Text is not built here; search needs only codes.
+    """
+    newest = {check.kind: check for check in current}
     until: dict[str, date] = {}
-    for badge in badges(provider, today):
-        for code in badge.codes:
-            until[code] = max(until.get(code, badge.check.valid_until), badge.check.valid_until)
+    for check in newest.values():
+        for code in badge_codes(check.kind, check.details or {}, check.verification_method):
+            until[code] = max(until.get(code, check.valid_until), check.valid_until)
     return dict(sorted(until.items()))

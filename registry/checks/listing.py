@@ -11,6 +11,7 @@ provider on the day after, whether or not ``flask checks expire`` has run.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -32,7 +33,11 @@ class RequirementState:
 
 
 def requirements_for(provider: Provider, service_type: ServiceType) -> list[str]:
-    codes = service_type.requirements_for(provider.kind)
+    return with_identity(service_type.requirements_for(provider.kind))
+
+
+def with_identity(codes: list[str]) -> list[str]:
+    """A service's requirement codes for one kind of provider: identity is always among them."""
     return codes if "identity" in codes else ["identity", *codes]
 
 
@@ -51,9 +56,18 @@ def listed_until(provider: Provider, service_type: ServiceType, today: date) -> 
     takes effect at midnight even if no job runs. None when a requirement is
     not met today (the service is not listed at all).
     """
+    return listing_ends(requirements_for(provider, service_type), [c for c in provider.checks if c.is_current(today)])
+
+
+def listing_ends(requirements: list[str], current: Sequence) -> date | None:
+    """The last day ``current`` checks meet every requirement code; None when one is unmet.
+
+    ``current`` holds anything with a check's ``kind``, ``details`` and
+    ``valid_until`` (models, or rows read in bulk for the search index).
+    """
     ends = []
-    for code in requirements_for(provider, service_type):
-        meeting = [c.valid_until for c in provider.checks if c.is_current(today) and satisfies(code, c.kind, c.details or {})]
+    for code in requirements:
+        meeting = [c.valid_until for c in current if satisfies(code, c.kind, c.details or {})]
         if not meeting:
             return None
         ends.append(max(meeting))

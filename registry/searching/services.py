@@ -22,26 +22,23 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 
 from flask import Flask, current_app
 from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
-from registry.checks.badges import search_badge_codes
-from registry.checks.listing import listed_until
 from registry.extensions import db
-from registry.models import today, utcnow
-from registry.providers.models import Provider, ProviderService
-from registry.providers.vocabulary import DAYS, LANGUAGES, PARTS, ProfileStatus
-from registry.reviews.models import ProviderRating
+from registry.models import utcnow
+from registry.providers.models import Provider
+from registry.providers.vocabulary import DAYS, PARTS, ProfileStatus
+from registry.searching.documents import provider_documents
 from registry.searching.models import SearchOutboxEntry
 from registry.searching.taxonomy import TAXONOMY_CHANGED, ServiceTypeEntry
 from registry.searching.taxonomy import service_types as taxonomy_service_types
 from registry.searching.taxonomy import forget_if_older as forget_taxonomy_if_older
-from search import IndexLocked, ProviderDocument, SearchIndex, SearchQuery, SearchResult
-from search.geo import outcode_centroids
+from search import IndexLocked, SearchIndex, SearchQuery, SearchResult
 from search.index import IndexUpdate
 
 log = logging.getLogger(__name__)
@@ -99,60 +96,6 @@ def catch_up_if_behind(app: Flask) -> None:
             pass
 
 
-def provider_documents(session: Session, provider_ids: Iterable[int] | None = None) -> Iterator[tuple[int, ProviderDocument | None]]:
-    """``(provider_id, document)`` for each provider; ``None`` when it must not be searchable."""
-    query = select(Provider).options(
-        selectinload(Provider.services).selectinload(ProviderService.service_type),
-        selectinload(Provider.language_rows),
-        selectinload(Provider.checks),
-    )
-    ratings_query = select(ProviderRating.provider_id, ProviderRating.score, ProviderRating.review_count)
-    if provider_ids is not None:
-        query = query.where(Provider.id.in_(list(provider_ids)))
-        ratings_query = ratings_query.where(ProviderRating.provider_id.in_(list(provider_ids)))
-    ratings = {row.provider_id: (row.score, row.review_count) for row in session.execute(ratings_query)}
-    for provider in session.scalars(query.execution_options(yield_per=1000)):
-        yield provider.id, build_document(provider, ratings.get(provider.id, (None, 0)))
-
-
-def build_document(provider: Provider, rating: tuple[float | None, int]) -> ProviderDocument | None:
-    """The provider as search sees it, or None when it is not listed for anything."""
-    day = today()
-    listed = sorted((row.service_type for row in provider.services if row.listed), key=lambda t: t.position)
-    if provider.status != ProfileStatus.LISTED or not listed or not provider.outcode:
-        return None
-    ends = {t.slug: listed_until(provider, t, day) for t in listed}
-    listed = [t for t in listed if ends[t.slug] is not None]  # lapsed since the last expiry run
-    if not listed:
-        return None
-    badges = search_badge_codes(provider, day)
-    latitude, longitude = outcode_centroids()[provider.outcode]
-    return ProviderDocument(
-        id=provider.id,
-        slug=provider.slug,
-        name=provider.display_name,
-        kind=provider.kind,
-        about=provider.about,
-        outcode=provider.outcode,
-        latitude=latitude,
-        longitude=longitude,
-        travel_radius_miles=float(provider.travel_radius_miles or 0),
-        listed_services=tuple(t.slug for t in listed),
-        service_names=tuple(t.name for t in listed),
-        language_names=tuple(LANGUAGES.get(code, code) for code in provider.languages),
-        rate_min_pence=provider.rate_min_pence,
-        rate_max_pence=provider.rate_max_pence,
-        rating_score=rating[0],
-        review_count=rating[1],
-        languages=tuple(provider.languages),
-        availability=provider.availability,
-        gender=provider.gender if provider.is_pa else None,
-        badges=tuple(badges),
-        listed_until=tuple(ends[t.slug] for t in listed),
-        badges_until=tuple(badges.values()),
-    )
-
-
 def sync_pending(session: Session, index: SearchIndex, timeout: float | None = None) -> int:
     """Apply outbox rows after the index's mark; returns how many provider documents were rewritten."""
     applied = 0
@@ -202,17 +145,41 @@ def _aware(moment):
     return moment if moment.tzinfo else moment.replace(tzinfo=utcnow().tzinfo)
 
 
-def rebuild(session: Session, index: SearchIndex, procs: int = 1) -> int:
-    """Build a fresh index from the database and swap it in, replaying changes made meanwhile."""
+def rebuild(session: Session, index: SearchIndex, procs: int = 1, progress: Callable[[int], None] | None = None) -> int:
+    """Build a fresh index from the database and swap it in, replaying changes made meanwhile.
+
+    ``progress(n)`` is told of each provider read and each document indexed,
+    so it reaches twice :func:`listed_count` (a progress bar's length).
+    """
+    advance = progress or (lambda n: None)
     settled_before = utcnow() - timedelta(seconds=current_app.config["SEARCH_OUTBOX_SETTLE_SECONDS"])
     # Every row up to here is committed or abandoned, so the documents read next include it.
     start_mark = session.scalar(select(func.max(SearchOutboxEntry.id)).where(SearchOutboxEntry.created_at < settled_before)) or 0
     session.rollback()
-    documents = [doc for _, doc in provider_documents(session) if doc is not None]
+    documents, skipped = [], 0
+    for _, doc in provider_documents(session):
+        if doc is None:
+            skipped += 1  # listed, but its checks lapsed since the last expiry run
+        else:
+            documents.append(doc)
+        advance(1)
     session.rollback()
+    advance(skipped)
 
-    index.rebuild(documents, procs=procs, applied_mark=start_mark, catch_up=lambda update: _apply_outbox(session, update))
+    def counted():
+        for doc in documents:
+            yield doc
+            advance(1)
+
+    index.rebuild(counted(), procs=procs, applied_mark=start_mark, catch_up=lambda update: _apply_outbox(session, update))
     return len(documents)
+
+
+def listed_count(session: Session) -> int:
+    """How many providers are listed (what a rebuild reads)."""
+    count = session.scalar(select(func.count()).select_from(Provider).where(Provider.status == ProfileStatus.LISTED))
+    session.rollback()
+    return count
 
 
 def prune_outbox(session: Session, older_than_days: int) -> int:

@@ -13,7 +13,8 @@ from registry.models import today, utcnow
 from registry.providers import services as providers
 from registry.providers.models import Provider
 from registry.searching.models import SearchOutboxEntry
-from registry.searching.services import build_document, search_index
+from registry.searching.documents import provider_documents
+from registry.searching.services import search_index
 from tests.conftest import CHECK_DETAILS, approve_checks, make_app
 from tests.searching.conftest import suspend
 
@@ -73,7 +74,7 @@ def test_the_index_holds_the_day_each_listing_and_badge_ends(app, make_provider)
         dbs = next(c for c in provider.checks if c.kind == "dbs")
         dbs.valid_until = today() + timedelta(days=20)
         db.session.commit()
-        doc = build_document(db.session.get(Provider, provider.id), (None, 0))
+        doc = dict(provider_documents(db.session, [provider.id]))[provider.id]
     ends = dict(zip(doc.listed_services, doc.listed_until))
     # Personal care needs the DBS check; companionship here needs only what lasts 200 days.
     assert ends["personal-care"] == today() + timedelta(days=20)
