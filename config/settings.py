@@ -99,6 +99,10 @@ class Config:
     # Per account (normalised email), whatever addresses the attempts come from.
     SIGN_IN_EMAIL_RATE_LIMIT = os.environ.get("SIGN_IN_EMAIL_RATE_LIMIT", "20 per hour")
     SIGN_UP_RATE_LIMIT = os.environ.get("SIGN_UP_RATE_LIMIT", "5 per minute")
+    # Password-reset requests, per client address and per normalised email: a
+    # stranger cannot fill someone's inbox with reset emails from many addresses.
+    PASSWORD_RESET_RATE_LIMIT = os.environ.get("PASSWORD_RESET_RATE_LIMIT", "5 per minute")
+    PASSWORD_RESET_EMAIL_RATE_LIMIT = os.environ.get("PASSWORD_RESET_EMAIL_RATE_LIMIT", "5 per hour")
 
     PASSWORD_RESET_MAX_AGE = _env_int("PASSWORD_RESET_MAX_AGE", 3600)  # seconds
     VERIFY_EMAIL_MAX_AGE = _env_int("VERIFY_EMAIL_MAX_AGE", 7 * 24 * 3600)  # seconds a confirmation link works
@@ -107,6 +111,10 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
+    # A random id given to a browser when someone signs in on it, so a provider
+    # reviewing itself from a second account on the same device is noticed.
+    DEVICE_COOKIE_NAME = "device"
+    DEVICE_COOKIE_DAYS = _env_int("DEVICE_COOKIE_DAYS", 2 * 365)
 
     # Trust model settings (DESIGN.md, "The trust model").
     DBS_RECHECK_DAYS = _env_int("DBS_RECHECK_DAYS", 3 * 365)
@@ -118,6 +126,18 @@ class Config:
     REVIEW_PRIOR_MEAN = float(os.environ.get("REVIEW_PRIOR_MEAN", "7.0"))
     REVIEW_PRIOR_WEIGHT = float(os.environ.get("REVIEW_PRIOR_WEIGHT", "5"))
     REVIEW_EDIT_DAYS = _env_int("REVIEW_EDIT_DAYS", 14)
+    # A review written this soon after the enquiry (or invitation) that led to
+    # it, by an account sharing the provider's own email domain, waits for an officer.
+    SELF_REVIEW_LOOP_MINUTES = _env_int("SELF_REVIEW_LOOP_MINUTES", 60)
+    # Domains anyone can get an address at: sharing one says nothing about who you are.
+    PUBLIC_EMAIL_DOMAINS = [
+        d.strip().lower() for d in os.environ.get(
+            "PUBLIC_EMAIL_DOMAINS",
+            "gmail.com,googlemail.com,outlook.com,hotmail.com,hotmail.co.uk,live.com,live.co.uk,msn.com,"
+            "yahoo.com,yahoo.co.uk,ymail.com,icloud.com,me.com,mac.com,aol.com,aol.co.uk,btinternet.com,"
+            "sky.com,virginmedia.com,talktalk.net,ntlworld.com,protonmail.com,proton.me,gmx.com,gmx.co.uk,mail.com,zoho.com",
+        ).split(",") if d.strip()
+    ]
     INVITATION_MAX_AGE_DAYS = _env_int("INVITATION_MAX_AGE_DAYS", 14)
     INVITATIONS_PER_DAY = _env_int("INVITATIONS_PER_DAY", 20)  # per provider, so invitations cannot be used to spam
     ENQUIRY_RATE_LIMIT = os.environ.get("ENQUIRY_RATE_LIMIT", "20 per hour")  # per signed-in account
@@ -158,6 +178,9 @@ class TestingConfig(Config):
     WTF_CSRF_ENABLED = False  # the CSRF test switches it back on
     RATELIMIT_ENABLED = False  # the rate-limit test switches it back on
     ARGON2_FAST = True  # cheap hashing parameters keep the suite quick
+    # Test accounts are unrelated people at example.com, as real ones are at
+    # gmail.com; the self-review tests give a provider its own domain.
+    PUBLIC_EMAIL_DOMAINS = [*Config.PUBLIC_EMAIL_DOMAINS, "example.com"]
     # Each test's outbox ids start where the last test's ended; no transaction is ever left open.
     SEARCH_OUTBOX_SETTLE_SECONDS = 0.0
 

@@ -285,9 +285,11 @@ def seed(plans: list[ProviderPlan] | None = None, progress: Callable[[int], None
     officer, _ = _user(OFFICER_EMAIL, "Olu Officer", Role.OFFICER, password_hash)
     _user(ADMIN_EMAIL, "Ada Admin", Role.ADMIN, password_hash)
     recipients = []
-    for n in range(1, 6):
+    # A person reviews a provider once: enough recipients for the most-reviewed
+    # demo provider (12) plus the held example's author.
+    for n in range(1, 14):
         recipient, _ = _user(f"recipient{n}@{DEMO_DOMAIN}", f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}", Role.RECIPIENT, password_hash)
-        recipient.home_postcode = recipient.home_postcode or ["LS6 2AA", "M14 5TQ", "B12 9QD", "SE15 4QN", "CF24 3AA"][n - 1]
+        recipient.home_postcode = recipient.home_postcode or ["LS6 2AA", "M14 5TQ", "B12 9QD", "SE15 4QN", "CF24 3AA"][(n - 1) % 5]
         recipients.append(recipient)
     for p in plans:
         if progress:
@@ -329,7 +331,7 @@ def seed(plans: list[ProviderPlan] | None = None, progress: Callable[[int], None
         f"Officer: {OFFICER_EMAIL} / {DEMO_PASSWORD}",
         f"Admin:   {ADMIN_EMAIL} / {DEMO_PASSWORD}",
         council_line,
-        f"Recipient: recipient1@{DEMO_DOMAIN} / {DEMO_PASSWORD} (home postcode LS6 2AA; recipient2-5 live in Manchester, Birmingham, London, Cardiff)",
+        f"Recipient: recipient1@{DEMO_DOMAIN} / {DEMO_PASSWORD} (home postcode LS6 2AA; recipient2-5 live in Manchester, Birmingham, London, Cardiff; 6-13 repeat them)",
         f"Provider:  provider001@{DEMO_DOMAIN} / {DEMO_PASSWORD} (provider001 to {last})",
         *(["Providers by check state: " + ", ".join(f"{state} {email.split('@')[0]}" for state, email in sorted(examples.items()) if state != "none")] if examples else []),
     ]

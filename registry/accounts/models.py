@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import DateTime, String
+from sqlalchemy import DateTime, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from registry.extensions import db, login_manager
@@ -60,6 +60,24 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role}>"
+
+
+class AccountDevice(db.Model):
+    """A browser an account signed in from, known by the random id in its device cookie.
+
+    Only a hash of the id is stored: the table alone cannot be used to pose as a device.
+    Two accounts sharing a row's hash were used on the same browser, which is
+    how a provider reviewing itself through a second account is noticed.
+    """
+
+    __tablename__ = "account_devices"
+    __table_args__ = (UniqueConstraint("user_id", "device_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    device_hash: Mapped[str] = mapped_column(String(64), index=True)
+    first_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 @login_manager.user_loader

@@ -99,6 +99,19 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
+def mailbox(email: str) -> str:
+    """The mailbox an address delivers to: case and plus-addressing ignored.
+
+    ``Kim+reviews@Example.com`` and ``kim@example.com`` both reach Kim.
+    """
+    local, _, domain = normalise_email(email).rpartition("@")
+    return f"{local.split('+', 1)[0]}@{domain}"
+
+
+def email_domain(email: str) -> str:
+    return normalise_email(email).rpartition("@")[2]
+
+
 def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(func.lower(User.email) == normalise_email(email)))
 

@@ -6,7 +6,7 @@ from flask import current_app, flash, redirect, render_template, request, sessio
 from flask_login import current_user, login_required, login_user, logout_user
 
 from registry.accounts import bp
-from registry.accounts import services
+from registry.accounts import devices, services
 from registry.accounts.forms import (
     AccountForm,
     ChangePasswordForm,
@@ -31,6 +31,14 @@ def _sign_up_limit() -> str:
 
 def _sign_in_email_limit() -> str:
     return current_app.config["SIGN_IN_EMAIL_RATE_LIMIT"]
+
+
+def _reset_limit() -> str:
+    return current_app.config["PASSWORD_RESET_RATE_LIMIT"]
+
+
+def _reset_email_limit() -> str:
+    return current_app.config["PASSWORD_RESET_EMAIL_RATE_LIMIT"]
 
 
 def _email_key() -> str:
@@ -84,12 +92,16 @@ def sign_in():
     if form.validate_on_submit():
         user = services.authenticate(form.email.data, form.password.data)
         if user is not None:
-            db.session.commit()  # a rehashed password, if any
+            device_id = devices.device_id_from_request() or devices.new_device_id()
+            devices.remember_device(user, device_id)
+            db.session.commit()  # the device, and a rehashed password if any
             login_user(user, remember=form.remember.data)
             # A CSRF token seen before signing in (e.g. planted by someone
             # with the browser earlier) must not work afterwards.
             session.pop("csrf_token", None)
-            return redirect(safe_next_url(request.args.get("next")) or home_for(user))
+            response = redirect(safe_next_url(request.args.get("next")) or home_for(user))
+            devices.set_device_cookie(response, device_id)
+            return response
         form.form_errors.append("That email and password do not match an account.")
     status = 200 if request.method == "GET" else 422
     return render_template("accounts/sign_in.html", form=form), status
@@ -147,7 +159,9 @@ def change_password():
 
 @bp.route("/forgot-password", methods=["GET", "POST"])
 @keeps_typed_text
-@limiter.limit(_sign_up_limit, methods=["POST"])
+@limiter.limit(_reset_limit, methods=["POST"])
+# Counted whether or not the email has an account, so the limit itself tells nothing.
+@limiter.limit(_reset_email_limit, key_func=_email_key, methods=["POST"])
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():

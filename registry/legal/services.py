@@ -76,6 +76,11 @@ def retention_schedule(config: Mapping) -> list[Retention]:
             "To run the service you asked for; concerns stay with the safeguarding record.",
         ),
         Retention(
+            "Which browsers each account signed in from (a scrambled copy of the random number in the device cookie)",
+            "For as long as the account exists",
+            "To tell when a review may come from the provider it is about.",
+        ),
+        Retention(
             "Password reset links",
             f"Work for {seconds(config['PASSWORD_RESET_MAX_AGE'])}",
             "A short life limits the harm of a forwarded or intercepted email.",
@@ -111,5 +116,11 @@ def essential_cookies(config: Mapping) -> list[Cookie]:
             config.get("REMEMBER_COOKIE_NAME") or "remember_token",
             "Only if you tick \"Keep me signed in\" when signing in: signs you back in on this device.",
             days(int(config["REMEMBER_COOKIE_DURATION"]) // 86400) + ", or when you sign out",
+        ),
+        Cookie(
+            config["DEVICE_COOKIE_NAME"],
+            "Set when you sign in: a random number that tells us two accounts were used on the same browser, "
+            "so a provider cannot review itself from a second account. It is not shared and not used to follow you.",
+            days(int(config["DEVICE_COOKIE_DAYS"])),
         ),
     ]

@@ -20,7 +20,7 @@ from registry.providers.forms import ProfileForm
 from registry.providers.vocabulary import ProfileStatus
 from registry.reviews.forms import enquiry_form_for
 from registry.reviews.models import ProviderRating
-from registry.reviews.services import engagements_to_review, published_reviews
+from registry.reviews.services import engagement_to_review, published_reviews
 from registry.providers.vocabulary import availability_mask
 
 REVIEWS_PER_PAGE = 10
@@ -104,7 +104,7 @@ def public_profile(slug: str):
         rating=rating,
         reviews=reviews,
         reviews_page=reviews_page,
-        can_review=engagements_to_review(current_user, provider) if is_recipient else [],
+        can_review=engagement_to_review(current_user, provider) if is_recipient else None,
         enquiry_form=enquiry_form,
         # Contact details only while listed: a suspended or not yet verified
         # provider must not be reachable through the registry's page.

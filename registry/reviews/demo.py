@@ -49,9 +49,10 @@ def _review(provider: Provider, recipient: User, rng: random.Random, days_ago: i
     mean = sum(ratings.values()) / len(ratings)
     title, body = rng.choice(GLOWING if mean >= 4.5 else GOOD if mean >= 3.6 else MIXED)
     engagement = Engagement(recipient_id=recipient.id, provider_id=provider.id, confirmed_at=utcnow() - timedelta(days=days_ago + rng.randint(10, 200)))
+    written = utcnow() - timedelta(days=days_ago)
     review = Review(
         engagement=engagement, provider_id=provider.id, author_id=recipient.id, title=title, body=body,
-        supported_for=rng.choice(SUPPORTED_FOR), created_at=utcnow() - timedelta(days=days_ago), **ratings,
+        supported_for=rng.choice(SUPPORTED_FOR), created_at=written, written_at=written, **ratings,
     )
     if mean >= 4.4 and rng.random() < 0.35:
         review.response, review.responded_at = "Thank you so much for taking the time to write this. It means a lot to the whole team.", review.created_at + timedelta(days=2)
@@ -62,7 +63,8 @@ def _review(provider: Provider, recipient: User, rng: random.Random, days_ago: i
 def seed_reviews(provider: Provider, recipients: list[User], rng: random.Random) -> int:
     """Give a listed provider 0 to 12 published reviews from demo recipients; returns how many."""
     count = rng.choice([0, 1, 2, 3, 3, 4, 5, 8, 12])
-    reviews = [_review(provider, recipients[n % len(recipients)], rng, days_ago=rng.randint(3, 500)) for n in range(count)]
+    # Each from a different person (one review per person and provider); the last recipient is kept for the held example.
+    reviews = [_review(provider, recipients[n % (len(recipients) - 1)], rng, days_ago=rng.randint(3, 500)) for n in range(count)]
     db.session.flush()
     if reviews:
         _examples(provider, recipients, reviews)

@@ -42,6 +42,7 @@ _IN_CONVERSATION_SQL = text(f"status IN ('{EnquiryStatus.OPEN}', '{EnquiryStatus
 class ReviewStatus(StrEnum):
     PUBLISHED = "published"
     HELD = "held"  # waiting for a safeguarding officer; never public
+    FLAGGED = "flagged"  # possibly the provider's own review: waiting for an officer; never public
     REMOVED = "removed"
 
 
@@ -129,12 +130,25 @@ class Engagement(db.Model):
 
     provider = relationship("Provider")
     recipient = relationship("User")
+    enquiry = relationship("Enquiry", foreign_keys=[enquiry_id], viewonly=True)
+    invitation = relationship("Invitation", viewonly=True)
     review = relationship("Review", back_populates="engagement", uselist=False)
 
 
+# A review nobody removed: one per recipient and provider (migration 0015).
+LIVE_REVIEW = "status <> 'removed'"
+
+
 class Review(db.Model):
+    """A recipient's one review of a provider; a later engagement updates it rather than adding another."""
+
     __tablename__ = "reviews"
-    __table_args__ = (UniqueConstraint("engagement_id"),)  # one review per engagement, enforced by the database too
+    __table_args__ = (
+        UniqueConstraint("engagement_id"),  # the engagement it was last written for
+        # Held by the database too, so two posts at the same moment cannot both add one.
+        Index("uq_reviews_one_live", "author_id", "provider_id", unique=True,
+              sqlite_where=text(LIVE_REVIEW), postgresql_where=text(LIVE_REVIEW)),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     engagement_id: Mapped[int] = mapped_column(ForeignKey("engagements.id"))
@@ -148,8 +162,14 @@ class Review(db.Model):
     title: Mapped[str] = mapped_column(String(120))
     body: Mapped[str] = mapped_column(Text)
     supported_for: Mapped[str | None] = mapped_column(String(40))
+    # published | held (a possible harm: a concern carries it) | flagged (possibly
+    # the provider's own: an officer decides) | removed
     status: Mapped[ReviewStatus] = mapped_column(StrEnumColumn(ReviewStatus, 20), default=ReviewStatus.PUBLISHED, index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # When it was written for its current engagement: the edit window runs from here.
+    written_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Why it looks like the provider reviewing itself, for the officer who decides.
+    flag_reasons: Mapped[list | None] = mapped_column(JSON)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
     response: Mapped[str | None] = mapped_column(Text)
     responded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

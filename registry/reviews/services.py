@@ -12,7 +12,9 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from registry.accounts.devices import remember_device, share_a_device
 from registry.accounts.models import Role, User
+from registry.accounts.services import email_domain, mailbox
 from registry.extensions import db
 from registry.links import public_url_for
 from registry.mail import send_email
@@ -228,7 +230,7 @@ def invite(provider: Provider, email: str) -> Invitation:
     email = email.strip().lower()
     if not email or "@" not in email or len(email) > 254:
         raise ReviewError("Enter an email address like name@example.com.")
-    if email == provider.user.email.lower():
+    if mailbox(email) == mailbox(provider.user.email):
         raise ReviewError("You cannot invite yourself to review your own service.")
     since = utcnow() - timedelta(days=1)
     sent = db.session.scalar(select(func.count()).select_from(Invitation).where(Invitation.provider_id == provider.id, Invitation.created_at >= since))
@@ -307,18 +309,51 @@ def warning_phrase(text: str) -> str | None:
     return None
 
 
-def write_review(engagement: Engagement, author: User, data: ReviewInput) -> Review:
-    """One review per engagement, by the person supported; a possible harm is held for officers."""
+def latest_engagement(recipient_id: int, provider_id: int) -> Engagement | None:
+    """The recipient's newest engagement with the provider: the one a review is written for."""
+    return db.session.scalar(
+        select(Engagement).where(Engagement.recipient_id == recipient_id, Engagement.provider_id == provider_id)
+        .order_by(Engagement.confirmed_at.desc(), Engagement.id.desc()).limit(1)
+    )
+
+
+def review_by(author_id: int, provider_id: int) -> Review | None:
+    """The author's one review of the provider that an officer has not removed, if any."""
+    return db.session.scalar(
+        select(Review).where(Review.author_id == author_id, Review.provider_id == provider_id, Review.status != ReviewStatus.REMOVED)
+    )
+
+
+def write_review(engagement: Engagement, author: User, data: ReviewInput, device_id: str | None = None) -> Review:
+    """The person supported reviews the provider: one review per person and provider.
+
+    If they have reviewed this provider before, the review is updated instead
+    (within ``REVIEW_EDIT_DAYS`` of writing it, or at any time after a later
+    engagement, which it then belongs to). ``device_id`` is the browser the
+    review is written from. A review that looks like the provider's own is
+    refused or flagged for an officer; a possible harm is held for officers.
+    """
     if author.id != engagement.recipient_id:
         raise ReviewError("Only the person who was supported can review this engagement.")
     if engagement.provider.user_id == author.id:
         raise ReviewError("You cannot review yourself.")
+    latest = latest_engagement(author.id, engagement.provider_id)
+    if latest is not None and latest.id != engagement.id:
+        engagement = latest  # a review is about the person and provider, written for their newest engagement
+    existing = review_by(author.id, engagement.provider_id)
+    if existing is not None:
+        return edit_review(existing, author, data, engagement=engagement, device_id=device_id)
     if engagement.review is not None:
-        raise ReviewError("You have already reviewed this engagement. You can edit your review instead.")
+        raise ReviewError("A safeguarding officer removed your review of this provider. You can review them again after a later engagement.")
     _validate(data)
-    review = Review(engagement=engagement, provider_id=engagement.provider_id, author=author, **_fields(data))
+    if device_id:
+        remember_device(author, device_id)
+    _refuse_self_review(engagement, author)
+    now = utcnow()
+    review = Review(engagement=engagement, provider_id=engagement.provider_id, author=author, written_at=now, **_fields(data))
     db.session.add(review)
-    _flush_once("You have already reviewed this engagement. You can edit your review instead.")
+    _flush_once("You have already reviewed this provider. You can edit your review instead.")
+    _flag(review, engagement, author, now)
     _screen(review, data, author)
     recompute_rating(engagement.provider)
     if review.status == ReviewStatus.PUBLISHED:
@@ -329,22 +364,105 @@ def write_review(engagement: Engagement, author: User, data: ReviewInput) -> Rev
     return review
 
 
-def edit_review(review: Review, author: User, data: ReviewInput) -> Review:
-    """The author changes a review within ``REVIEW_EDIT_DAYS``; the new text is screened again."""
+def edit_review(review: Review, author: User, data: ReviewInput, engagement: Engagement | None = None, device_id: str | None = None) -> Review:
+    """The author changes their review; the new text is screened again.
+
+    Allowed for ``REVIEW_EDIT_DAYS`` after it was written for its engagement,
+    and again after a later ``engagement``, which the review then belongs to.
+    """
     if review.author_id != author.id:
         raise ReviewError("Only the author can edit this review.")
-    if utcnow() - _as_utc(review.created_at) > timedelta(days=current_app.config["REVIEW_EDIT_DAYS"]):
-        raise ReviewError(f"Reviews can be edited for {current_app.config['REVIEW_EDIT_DAYS']} days after they are written.")
     if review.is_removed:
         raise ReviewError("This review was removed by an officer.")
+    later = engagement is not None and engagement.id != review.engagement_id and engagement.recipient_id == author.id and engagement.provider_id == review.provider_id
+    days = current_app.config["REVIEW_EDIT_DAYS"]
+    if not later and utcnow() - _as_utc(review.written_at) > timedelta(days=days):
+        raise ReviewError(f"Reviews can be edited for {days} days after they are written. You can update yours after they support you again.")
     _validate(data)
-    for key, value in _fields(data).items():
+    changes = _fields(data)
+    if not later and all(getattr(review, key) == value for key, value in changes.items()):
+        return review  # saved unchanged: nothing stored changes
+    if device_id:
+        remember_device(author, device_id)
+    _refuse_self_review(engagement if later else review.engagement, author)
+    for key, value in changes.items():
         setattr(review, key, value)
+    if later:
+        now = utcnow()
+        review.engagement, review.written_at = engagement, now
+        _flag(review, engagement, author, now)
     db.session.flush()
-    if review.status == ReviewStatus.PUBLISHED:
+    if review.status in (ReviewStatus.PUBLISHED, ReviewStatus.FLAGGED):
         _screen(review, data, author)
     recompute_rating(review.provider)
     return review
+
+
+# -- a provider reviewing itself ------------------------------------------------
+
+
+def _refuse_self_review(engagement: Engagement, author: User) -> None:
+    """Refuse a review the provider could be writing about itself, as far as it shows.
+
+    The same mailbox as the provider's account or public contact address
+    (case and plus-addressing ignored), or an account signed in on the same
+    browser as the provider's account.
+    """
+    provider = engagement.provider
+    own = {mailbox(provider.user.email)} | ({mailbox(provider.contact_email)} if provider.contact_email else set())
+    if mailbox(author.email) in own:
+        raise ReviewError("Your account's email address is the provider's own, so you cannot review them.")
+    if share_a_device(author.id, provider.user_id):
+        raise ReviewError(
+            "This account and the provider's account have been signed in on the same device, so reviews from it "
+            "cannot count as independent. If you share a computer with them, ask a safeguarding officer through Help and contact."
+        )
+
+
+def _flag(review: Review, engagement: Engagement, author: User, now: datetime) -> None:
+    """Hold a review for an officer when it looks like a self-review loop; the reasons go with it.
+
+    The loop: enquiry (or invitation), acceptance and review within
+    ``SELF_REVIEW_LOOP_MINUTES``, by an account with the provider's own email
+    domain (domains anyone can sign up at, ``PUBLIC_EMAIL_DOMAINS``, say nothing).
+    """
+    reasons = []
+    config = current_app.config
+    began = engagement.enquiry.created_at if engagement.enquiry_id else (engagement.invitation.created_at if engagement.invitation_id else None)
+    domain = email_domain(author.email)
+    if began is not None and domain not in config["PUBLIC_EMAIL_DOMAINS"] and domain == email_domain(engagement.provider.user.email):
+        minutes = (now - _as_utc(began)).total_seconds() / 60
+        if minutes <= config["SELF_REVIEW_LOOP_MINUTES"]:
+            start = "enquiry was sent" if engagement.enquiry_id else "provider sent its invitation"
+            reasons.append(
+                f"Written {max(1, round(minutes))} minutes after the {start}, by an account "
+                f"at the provider's own email domain ({domain})."
+            )
+    review.flag_reasons = reasons or None
+    if reasons and review.status in (ReviewStatus.PUBLISHED, ReviewStatus.FLAGGED):
+        review.status = ReviewStatus.FLAGGED
+
+
+def decide_flagged(review: Review, officer: User, publish: bool, reason: str) -> None:
+    """An officer publishes or removes a review flagged as possibly the provider's own (audited)."""
+    if review.status != ReviewStatus.FLAGGED:
+        raise ReviewError("This review is not waiting for a decision.")
+    if not reason.strip():
+        raise ReviewError("Give a reason for the decision.")
+    review.status = ReviewStatus.PUBLISHED if publish else ReviewStatus.REMOVED
+    if not publish:
+        review.moderation_reason = reason.strip()
+    audit.record("review.flag_published" if publish else "review.flag_removed", review, actor_id=officer.id, provider_id=review.provider_id,
+                 details={"reason": reason.strip(), "flags": review.flag_reasons or []})
+    recompute_rating(review.provider)
+    verdict = "published it" if publish else f"removed it. Reason: {reason.strip()}"
+    send_email(review.author.email, f"Your review of {review.provider.display_name}",
+               f"Hello {review.author.name},\n\nA safeguarding officer checked your review “{review.title}” and {verdict}\n\nTrusted Care Registry")
+
+
+def flagged_reviews():
+    """Reviews waiting for an officer's decision because they may be the provider's own, oldest first."""
+    return select(Review).where(Review.status == ReviewStatus.FLAGGED).order_by(Review.written_at, Review.id)
 
 
 def _fields(data: ReviewInput) -> dict:
@@ -427,7 +545,7 @@ def published_reviews(provider: Provider, limit: int | None = None, offset: int 
     """Published reviews, newest first; held and removed reviews never appear here."""
     query = (
         select(Review).where(Review.provider_id == provider.id, Review.status == ReviewStatus.PUBLISHED)
-        .order_by(Review.created_at.desc(), Review.id.desc()).offset(offset).limit(limit)
+        .order_by(Review.written_at.desc(), Review.id.desc()).offset(offset).limit(limit)
     )
     return list(db.session.scalars(query))
 
@@ -436,5 +554,13 @@ def published_review_count(provider: Provider) -> int:
     return db.session.scalar(select(func.count()).select_from(Review).where(Review.provider_id == provider.id, Review.status == ReviewStatus.PUBLISHED))
 
 
-def engagements_to_review(recipient: User, provider: Provider) -> list[Engagement]:
-    return [e for e in db.session.scalars(select(Engagement).where(Engagement.recipient_id == recipient.id, Engagement.provider_id == provider.id)) if e.review is None]
+def engagement_to_review(recipient: User, provider: Provider) -> Engagement | None:
+    """The engagement the recipient's review form is for, or None while they have none to write or update.
+
+    With no review yet (or only a removed one for an earlier engagement), their
+    newest engagement; with one, only a later engagement than it was written for.
+    """
+    latest = latest_engagement(recipient.id, provider.id)
+    if latest is None or latest.review is not None:
+        return None
+    return latest

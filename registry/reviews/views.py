@@ -6,6 +6,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 
+from registry.accounts.devices import device_id_from_request
 from registry.accounts.models import Role
 from registry.auth import role_required, signed_in_key, verified_email_required
 from registry.extensions import db, limiter
@@ -84,8 +85,13 @@ def enquiries():
     page = paginate(query, page_number(request.args.get("page")))
     engagements = list(db.session.scalars(
         db.select(Engagement).where(Engagement.recipient_id == current_user.id)
-        .options(joinedload(Engagement.provider), joinedload(Engagement.review)).order_by(Engagement.id.desc())
+        .options(joinedload(Engagement.provider), joinedload(Engagement.review)).order_by(Engagement.confirmed_at.desc(), Engagement.id.desc())
     ))
+    # One review per provider, written for the newest engagement: list each provider once.
+    newest = {}
+    for engagement in engagements:
+        newest.setdefault(engagement.provider_id, engagement)
+    engagements = list(newest.values())
     return render_template("reviews/enquiries.html", enquiries=page.items, page=page, engagements=engagements, invitation_form=InvitationForm(formdata=None))
 
 
@@ -180,17 +186,18 @@ def _review_input(form: ReviewForm) -> services.ReviewInput:
 @role_required(Role.RECIPIENT)
 @verified_email_required
 def write_review(engagement_id: int):
+    """One review per person and provider: the form shows their earlier review to update."""
     engagement = db.session.get(Engagement, engagement_id)
     if engagement is None or engagement.recipient_id != current_user.id:
         abort(404)
-    existing = engagement.review
+    latest = services.latest_engagement(current_user.id, engagement.provider_id)
+    if latest.id != engagement.id:
+        return redirect(url_for("reviews.write_review", engagement_id=latest.id))
+    existing = services.review_by(current_user.id, engagement.provider_id)
     form = ReviewForm(obj=existing)
     if form.validate_on_submit():
         try:
-            if existing is None:
-                review = services.write_review(engagement, current_user, _review_input(form))
-            else:
-                review = services.edit_review(existing, current_user, _review_input(form))
+            review = services.write_review(engagement, current_user, _review_input(form), device_id=device_id_from_request())
         except services.ReviewError as error:
             db.session.rollback()
             form.form_errors.append(str(error))
@@ -198,11 +205,14 @@ def write_review(engagement_id: int):
             db.session.commit()
             if review.is_held:
                 flash("Thank you. Your review mentions something a safeguarding officer should read, so it is with them and not published yet. They may contact you.", "warning")
+            elif review.status == ReviewStatus.FLAGGED:
+                flash("Thank you. A safeguarding officer checks reviews like this one before they are published; you will get an email when they have.", "warning")
             else:
                 flash("Thank you for your review.", "success")
             return redirect(url_for("providers.public_profile", slug=engagement.provider.slug))
     status = 422 if form.errors or form.form_errors else 200
-    return render_template("reviews/write.html", form=form, engagement=engagement, existing=existing), status
+    later = existing is not None and existing.engagement_id != engagement.id
+    return render_template("reviews/write.html", form=form, engagement=engagement, existing=existing, later=later), status
 
 
 @bp.post("/reviews/<int:review_id>/<any(respond, report):action>")

@@ -217,10 +217,11 @@ def suspend_from_concern(concern: Concern, officer: User, reason: str) -> None:
 
 
 def concern_counts() -> dict[str, int]:
-    """Open and investigating concerns, and reviews reported by providers, for the officer console."""
+    """Open and investigating concerns, reviews reported by providers and reviews held as possibly the provider's own, for the officer console."""
     concerns = dict(db.session.execute(db.select(Concern.status, db.func.count()).where(Concern.status != ConcernStatus.CLOSED).group_by(Concern.status)).all())
     reports = db.session.scalar(db.select(db.func.count()).select_from(ReviewReport).where(ReviewReport.status == ReportStatus.OPEN))
-    return {"open": concerns.get(ConcernStatus.OPEN, 0), "investigating": concerns.get(ConcernStatus.INVESTIGATING, 0), "reports": reports}
+    flagged = db.session.scalar(db.select(db.func.count()).select_from(Review).where(Review.status == ReviewStatus.FLAGGED))
+    return {"open": concerns.get(ConcernStatus.OPEN, 0), "investigating": concerns.get(ConcernStatus.INVESTIGATING, 0), "reports": reports, "flagged": flagged}
 
 
 @dataclass(frozen=True)
@@ -246,7 +247,8 @@ def workload(officer: User) -> Workload:
     row = db.session.execute(select(
         count(Check, waiting_for(officer)),
         count(Concern, Concern.status != ConcernStatus.CLOSED, or_(Concern.review_id.is_(None), Concern.review_id.not_in(held))),
-        count(Review, Review.status == ReviewStatus.HELD),
+        # Held as a possible harm (with a concern) or as possibly the provider's own.
+        count(Review, Review.status.in_((ReviewStatus.HELD, ReviewStatus.FLAGGED))),
         count(Suspension, Suspension.appeal_status == AppealStatus.PENDING,
               or_(Suspension.suspended_by_id.is_(None), Suspension.suspended_by_id != officer.id)),
     )).one()

@@ -172,8 +172,12 @@ def concern_queue():
         .options(joinedload(ReviewReport.review).joinedload(Review.provider)).order_by(ReviewReport.created_at, ReviewReport.id),
         page_number(request.args.get("reports_page")),
     )
+    flagged = paginate(
+        reviews.flagged_reviews().options(joinedload(Review.provider), joinedload(Review.author)),
+        page_number(request.args.get("flagged_page")),
+    )
     return render_template("safeguarding/concerns.html", concerns=concerns.items, page=concerns, reports=reports.items, reports_page=reports,
-                           appeals=services.pending_appeals(), form=TextForm(formdata=None))
+                           flagged=flagged.items, flagged_page=flagged, appeals=services.pending_appeals(), form=TextForm(formdata=None))
 
 
 @bp.route("/concerns/<int:concern_id>", methods=["GET", "POST"])
@@ -237,6 +241,25 @@ def decide_report(report_id: int, decision: str):
         return _refused(error, back)
     db.session.commit()
     flash("The review is removed." if decision == "remove" else "The review stays.", "success")
+    return redirect(back)
+
+
+@bp.post("/flagged-reviews/<int:review_id>/<any(publish, remove):decision>")
+@role_required(*OFFICERS)
+def decide_flagged(review_id: int, decision: str):
+    """Publish or remove a review held as possibly the provider's own."""
+    review = db.session.get(Review, review_id) or abort(404)
+    form = TextForm()
+    back = url_for("safeguarding.concern_queue", _anchor="flagged")
+    if not form.validate_on_submit():
+        flash(_errors(form), "error")
+        return redirect(back)
+    try:
+        reviews.decide_flagged(review, current_user, decision == "publish", form.text.data)
+    except reviews.ReviewError as error:
+        return _refused(error, back)
+    db.session.commit()
+    flash("The review is published." if decision == "publish" else "The review is removed.", "success")
     return redirect(back)
 
 

@@ -57,10 +57,24 @@ def registry_world(app, make_provider, make_user):
 
     with app.app_context():
         check_id = db.session.scalar(select(Check.id).where(Check.status == "pending"))
-        engagement_id = db.session.scalar(select(Engagement.id))
+        engagement_id = db.session.scalar(select(Engagement.id).order_by(Engagement.id))
         service_id = db.session.scalar(select(ServiceType.id).limit(1))
         approved_id = db.session.scalar(select(Check.id).where(Check.status == "approved").limit(1))
         concern_id = db.session.scalar(select(Concern.id))
+    # A review held as possibly the provider's own, for the officers' section that lists them.
+    bea = make_provider("pa", name="Bea Shah", email="bea@beacare.co.uk")
+    approve_checks(app, bea)
+    make_user("recipient", email="sam@beacare.co.uk", name="Sam Shah")
+    sam_recipient = app.test_client()
+    sam_recipient.post("/account/sign-in", data={"email": "sam@beacare.co.uk", "password": PASSWORD})
+    asked = sam_recipient.post(f"/providers/{bea}/enquire", data={"service": "companionship", **ENQUIRY_DETAILS, "message": "Hello"})
+    bea_provider = app.test_client()
+    bea_provider.post("/account/sign-in", data={"email": "bea@beacare.co.uk", "password": PASSWORD})
+    bea_provider.post(asked.headers["Location"] + "/start")
+    with app.app_context():
+        bea_engagement = db.session.scalar(select(Engagement.id).order_by(Engagement.id.desc()))
+    held = sam_recipient.post(f"/engagements/{bea_engagement}/review", data={"reliability": "5", "quality": "5", "kindness": "5", "communication": "5", "value": "5", "title": "Best carer", "body": "Wonderful."})
+    assert held.status_code == 302
     return {"listed": listed, "check_id": check_id, "enquiry_id": enquiry_id, "engagement_id": engagement_id, "service_id": service_id,
             "suspended": suspended, "approved_id": approved_id, "concern_id": concern_id}
 

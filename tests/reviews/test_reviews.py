@@ -237,7 +237,7 @@ def test_the_author_can_edit_for_14_days_only(app, engaged):
     assert recipient.post(f"/engagements/{engagement_id}/review", data={**GOOD, "title": "Edited"}).status_code == 302
     with app.app_context():
         review = db.session.scalar(select(Review))
-        review.created_at = review.created_at - timedelta(days=15)
+        review.written_at = review.written_at - timedelta(days=15)
         db.session.commit()
     late = recipient.post(f"/engagements/{engagement_id}/review", data={**GOOD, "title": "Too late"})
     assert late.status_code == 422 and "edited for 14 days" in late.get_data(as_text=True)

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from registry.accounts.models import User
 from registry.extensions import db
@@ -86,9 +87,10 @@ def test_a_provider_cannot_review_itself_nor_someone_else_an_engagement(app, eng
         stranger = _user(make_user("recipient", email="x@example.com"))
         with pytest.raises(services.ReviewError, match="Only the person who was supported"):
             services.write_review(engagement, stranger, _input())
-        services.write_review(engagement, engagement.recipient, _input())
-        with pytest.raises(services.ReviewError, match="already reviewed"):
-            services.write_review(engagement, engagement.recipient, _input())
+        first = services.write_review(engagement, engagement.recipient, _input())
+        # Writing again updates the one review of this provider rather than adding another.
+        again = services.write_review(engagement, engagement.recipient, _input(title="Kinder still"))
+        assert again.id == first.id and _count(Review) == 1 and again.title == "Kinder still"
         db.session.rollback()
 
 
@@ -124,7 +126,7 @@ def test_editing_works_across_the_timezone_of_the_database(app, engaged):
         db.session.commit()
         review = db.session.get(Review, review.id)
         services.edit_review(review, review.author, _input(title="Thirteen days on"))
-        review.created_at = review.created_at - timedelta(days=15)
+        review.written_at = review.written_at - timedelta(days=15)
         with pytest.raises(services.ReviewError, match="14 days"):
             services.edit_review(review, review.author, _input(title="Too late"))
         db.session.rollback()
@@ -303,17 +305,18 @@ def test_a_huge_concern_is_refused(app, listed, make_user):
 def test_the_reviews_api_pages_newest_first_and_refuses_bad_pages(app, listed, make_user):
     from registry.reviews import api
 
+    emails = [make_user("recipient", email=f"person{n}@example.com") for n in range(api.PER_PAGE + 3)]  # one review per person
     with app.app_context():
         from registry.providers.services import get_by_slug
 
         provider = get_by_slug(listed)
-        author = _user(make_user("recipient", email="many@example.com"))
-        for n in range(api.PER_PAGE + 3):
+        for n, email in enumerate(emails):
+            author = _user(email)
             engagement = Engagement(recipient_id=author.id, provider_id=provider.id)
             db.session.add(engagement)
             db.session.flush()
             review = services.write_review(engagement, author, _input(title=f"Review {n}"))
-            review.created_at = review.created_at - timedelta(days=100 - n)
+            review.created_at = review.written_at = review.created_at - timedelta(days=100 - n)
         db.session.commit()
     client = app.test_client()
     first = client.get(f"/api/v1/providers/{listed}/reviews").get_json()
@@ -330,19 +333,26 @@ def test_the_reviews_api_pages_newest_first_and_refuses_bad_pages(app, listed, m
 # -- races, emails, suspension, limits ---------------------------------------------
 
 
-def test_two_reviews_at_once_for_one_engagement_leave_one(app, engaged):
+def test_the_database_keeps_one_live_review_per_person_and_provider(app, engaged):
+    """Two requests at once both find no review and both insert: the partial unique index lets one in."""
     with app.app_context():
-        engagement = db.session.get(Engagement, engaged[2])
-        assert engagement.review is None  # this request has looked, and saw no review...
-        with db.engine.begin() as other_request:  # ...while another request writes one
-            other_request.execute(Review.__table__.insert(), {
-                "engagement_id": engagement.id, "provider_id": engagement.provider_id, "author_id": engagement.recipient_id,
-                **RATINGS, "title": "First", "body": "First.", "status": "published", "created_at": utcnow(), "updated_at": utcnow(),
-            })
-        with pytest.raises(services.ReviewError, match="already reviewed"):
-            services.write_review(engagement, engagement.recipient, _input())
-        db.session.rollback()
+        first = db.session.get(Engagement, engaged[2])
+        later = Engagement(recipient_id=first.recipient_id, provider_id=first.provider_id)
+        db.session.add(later)
+        db.session.commit()
+        row = {"provider_id": first.provider_id, "author_id": first.recipient_id, **RATINGS, "body": "Text.", "status": "published",
+               "created_at": utcnow(), "updated_at": utcnow(), "written_at": utcnow()}
+        with db.engine.begin() as one_request:
+            one_request.execute(Review.__table__.insert(), {**row, "engagement_id": first.id, "title": "First"})
+        with pytest.raises(IntegrityError), db.engine.begin() as other_request:
+            other_request.execute(Review.__table__.insert(), {**row, "engagement_id": later.id, "title": "Second"})
         assert list(db.session.scalars(select(Review.title))) == ["First"]
+        # Once an officer has removed it, a later engagement may bring a new review.
+        with db.engine.begin() as officer:
+            officer.execute(Review.__table__.update().values(status="removed"))
+        with db.engine.begin() as another_request:
+            another_request.execute(Review.__table__.insert(), {**row, "engagement_id": later.id, "title": "Second"})
+        assert sorted(db.session.scalars(select(Review.title))) == ["First", "Second"]
 
 
 def test_the_provider_hears_of_a_new_review_and_the_author_of_its_removal(app, engaged, make_user):

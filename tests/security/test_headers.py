@@ -67,3 +67,28 @@ def test_no_template_has_inline_script_or_style_that_the_policy_would_block():
         if re.search(r"<script(?![^>]*\bsrc=)|<style|\sstyle=|\son[a-z]+=|javascript:", text, re.IGNORECASE):
             offenders.append(str(path.relative_to(ROOT)))
     assert offenders == []
+
+
+def test_pages_added_since_keep_the_headers_and_no_store_when_signed_in(app, client, auth):
+    """Councils' pages, the Open Referral feed and the API docs came after the headers were set."""
+    from registry.accounts import services as accounts
+    from registry.councils import services as councils
+
+    for path in ("/api/docs", "/openreferral/services", "/openreferral/taxonomy_terms", "/api/v1/openapi.json"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        for directive in REQUIRED_CSP:
+            assert directive in _policy(response), path
+        assert response.headers["X-Content-Type-Options"] == "nosniff" and response.headers["X-Frame-Options"] == "DENY", path
+        assert "no-store" not in response.headers.get("Cache-Control", ""), path  # public: caches may keep it
+    with app.app_context():
+        council = councils.create_council("Leeds City Council", "council", ["LS6"])
+        councils.make_commissioner(accounts.create_user("cam@leeds.example", PASSWORD, "Cam", "recipient"), council)
+        db.session.commit()
+    auth.sign_in("cam@leeds.example")
+    for path in ("/council", "/council/coverage", "/council/coverage.csv", "/api/docs", "/openreferral/services"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert response.headers["Cache-Control"] == "no-store", path
+        for directive in REQUIRED_CSP:
+            assert directive in _policy(response), path

@@ -96,3 +96,37 @@ def test_a_redis_outage_falls_back_to_memory_instead_of_failing(client, make_use
     statuses = [_attempt(client).status_code for _ in range(4)]
     assert 500 not in statuses
     assert statuses[-1] == 429  # still limited, in this process's memory
+
+
+RESET_LIMITED = {"RATELIMIT_ENABLED": True, "TRUSTED_PROXY_COUNT": 1, "PASSWORD_RESET_RATE_LIMIT": "1000 per minute", "PASSWORD_RESET_EMAIL_RATE_LIMIT": "2 per hour"}
+
+
+def _reset(client, email, client_address):
+    return client.post("/account/forgot-password", data={"email": email},
+                       environ_overrides={"REMOTE_ADDR": "10.0.0.1", "HTTP_X_FORWARDED_FOR": client_address})
+
+
+@pytest.mark.parametrize("app_config", [RESET_LIMITED])
+def test_reset_requests_are_limited_per_email_from_every_address_alike_for_unknown_emails(app, client, make_user):
+    from registry.mail import outbox_messages
+
+    make_user("recipient", email="rosa@example.com")
+    answers = {}
+    for email in ("rosa@example.com", "nobody@example.com"):
+        spellings = [email, email.upper(), f" {email.title()} "]
+        answers[email] = [_reset(client, spelling, f"198.51.100.{n}") for n, spelling in enumerate(spellings)]
+    for email, responses in answers.items():
+        assert [r.status_code for r in responses] == [302, 302, 429], email
+    # Whether or not the email has an account, the answers are the same.
+    assert answers["rosa@example.com"][2].get_data() == answers["nobody@example.com"][2].get_data()
+    assert answers["rosa@example.com"][0].headers["Location"] == answers["nobody@example.com"][0].headers["Location"]
+    assert len([m for m in outbox_messages(app) if m["To"] == "rosa@example.com"]) == 2  # no third email
+    # Someone else's reset is unaffected.
+    assert _reset(client, "ann@example.com", "198.51.100.9").status_code == 302
+
+
+@pytest.mark.parametrize("app_config", [{**RESET_LIMITED, "PASSWORD_RESET_RATE_LIMIT": "2 per minute", "PASSWORD_RESET_EMAIL_RATE_LIMIT": "1000 per hour"}])
+def test_reset_requests_are_limited_per_client_address(client):
+    statuses = [_reset(client, f"person{n}@example.com", "198.51.100.1").status_code for n in range(3)]
+    assert statuses == [302, 302, 429]
+    assert _reset(client, "person9@example.com", "198.51.100.2").status_code == 302
