@@ -8,6 +8,7 @@ from flask import Flask, request, url_for
 from flask_wtf import FlaskForm
 from jinja2 import pass_context
 
+from registry.checks.badges import BADGE_LABELS
 from registry.formatting import long_date, money, rate_range
 from registry.reviews.models import DIMENSIONS, ENQUIRY_STATUS_LABELS
 from registry.providers.vocabulary import (
@@ -22,17 +23,6 @@ from registry.providers.vocabulary import (
     PARTS,
     availability_text,
 )
-
-
-# Short names for the search badges (what a recipient can require).
-BADGE_LABELS = {
-    "enhanced-dbs": "Enhanced DBS",
-    "dbs-update-service": "DBS Update Service",
-    "insurance": "Insured",
-    "cqc-registered": "CQC registered",
-    "food-hygiene-5": "Food hygiene 5",
-    "first-aid": "First aid trained",
-}
 
 
 def modify_query(**changes) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -10,6 +10,28 @@ from registry.checks.kinds import BARRED_LISTS, DBS_LEVELS, KIND_NAMES, VERIFICA
 from registry.checks.models import Check
 from registry.providers.models import Provider
 from registry.formatting import long_date
+
+
+@dataclass(frozen=True)
+class SearchBadge:
+    """A badge a recipient can require in search: its code, its short label, and which current check earns it."""
+
+    code: str
+    label: str
+    earned_by: Callable[[str, dict, str | None], bool]  # (kind, details, verification method) of a current check
+
+
+# The one table of search badge codes: the codes a check earns, the search
+# parameter's choices and the labels on the page all derive from it.
+SEARCH_BADGES: dict[str, SearchBadge] = {b.code: b for b in (
+    SearchBadge("enhanced-dbs", "Enhanced DBS", lambda kind, d, how: kind == CheckKind.DBS and d.get("level") == "enhanced"),
+    SearchBadge("dbs-update-service", "DBS Update Service", lambda kind, d, how: kind == CheckKind.DBS and how == "update_service"),
+    SearchBadge("insurance", "Insured", lambda kind, d, how: kind == CheckKind.INSURANCE),
+    SearchBadge("cqc-registered", "CQC registered", lambda kind, d, how: kind == CheckKind.CQC),
+    SearchBadge("food-hygiene-5", "Food hygiene 5", lambda kind, d, how: kind == CheckKind.FOOD_HYGIENE and int(d.get("rating", 0)) == 5),
+    SearchBadge("first-aid", "First aid trained", lambda kind, d, how: kind == CheckKind.FIRST_AID),
+)}
+BADGE_LABELS = {code: badge.label for code, badge in SEARCH_BADGES.items()}
 
 
 @dataclass(frozen=True)
@@ -31,18 +53,7 @@ def current_checks(provider: Provider, today: date) -> list[Check]:
 
 def badge_codes(kind: str, details: dict, verification_method: str | None) -> tuple[str, ...]:
     """The search badge codes a current check of ``kind`` earns (search filters and ranks on them)."""
-    if kind == CheckKind.DBS:
-        codes: tuple[str, ...] = ("enhanced-dbs",) if details.get("level") == "enhanced" else ()
-        return codes + (("dbs-update-service",) if verification_method == "update_service" else ())
-    if kind == CheckKind.INSURANCE:
-        return ("insurance",)
-    if kind == CheckKind.CQC:
-        return ("cqc-registered",)
-    if kind == CheckKind.FOOD_HYGIENE:
-        return ("food-hygiene-5",) if int(details.get("rating", 0)) == 5 else ()
-    if kind == CheckKind.FIRST_AID:
-        return ("first-aid",)
-    return ()
+    return tuple(code for code, badge in SEARCH_BADGES.items() if badge.earned_by(kind, details, verification_method))
 
 
 def badge_for(check: Check) -> Badge:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
@@ -81,52 +83,47 @@ UPDATE_SERVICE_RESULTS = {
 APPROVABLE_UPDATE_SERVICE_RESULTS = {"no_new_information"}
 
 
+def _enhanced_dbs_with(barred_list: str):
+    def accepts(details: dict) -> bool:
+        return details.get("level") == "enhanced" and details.get("barred_lists") in (barred_list, "both")
+    return accepts
+
+
+def _any(details: dict) -> bool:
+    return True
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """A check a service can require: the kind of check that meets it, and what of that kind is enough."""
+
+    code: str
+    name: str  # what it asks for, in words providers and officers read
+    kind: CheckKind  # what the provider should add
+    accepts: Callable[[dict], bool] = _any  # given the details of an approved, current check of ``kind``
+
+
+# The one table of requirement codes (service_requirements.requirement holds these codes).
+REQUIREMENTS: dict[str, Requirement] = {r.code: r for r in (
+    Requirement("identity", "Proof of identity", CheckKind.IDENTITY),
+    Requirement("dbs_basic", "A DBS check (any level)", CheckKind.DBS),
+    Requirement("dbs_enhanced_adults", "Enhanced DBS with the adults' barred list", CheckKind.DBS, _enhanced_dbs_with("adults")),
+    Requirement("dbs_enhanced_children", "Enhanced DBS with the children's barred list", CheckKind.DBS, _enhanced_dbs_with("children")),
+    Requirement("right_to_work", "Right to work in the UK", CheckKind.RIGHT_TO_WORK),
+    Requirement("public_liability_insurance", "Public liability insurance", CheckKind.INSURANCE),
+    Requirement("cqc_registration", "CQC registration", CheckKind.CQC),
+    Requirement("food_hygiene", "Food hygiene rating of 3 or more", CheckKind.FOOD_HYGIENE, lambda d: int(d.get("rating", 0)) >= 3),
+    Requirement("qualification", "A relevant professional qualification", CheckKind.QUALIFICATION),
+)}
+
+REQUIREMENT_NAMES = {code: r.name for code, r in REQUIREMENTS.items()}
+REQUIREMENT_KIND = {code: r.kind for code, r in REQUIREMENTS.items()}
+
+
 def satisfies(requirement: str, kind: str, details: dict) -> bool:
     """Whether an approved, current check of ``kind`` meets a service requirement code."""
-    if requirement.startswith("dbs_"):
-        if kind != CheckKind.DBS:
-            return False
-        if requirement == "dbs_basic":
-            return True
-        barred = details.get("barred_lists")
-        wanted = "adults" if requirement == "dbs_enhanced_adults" else "children"
-        return details.get("level") == "enhanced" and barred in (wanted, "both")
-    if requirement == "food_hygiene":
-        return kind == CheckKind.FOOD_HYGIENE and int(details.get("rating", 0)) >= 3
-    return {
-        "identity": CheckKind.IDENTITY,
-        "right_to_work": CheckKind.RIGHT_TO_WORK,
-        "public_liability_insurance": CheckKind.INSURANCE,
-        "cqc_registration": CheckKind.CQC,
-        "qualification": CheckKind.QUALIFICATION,
-    }.get(requirement) == kind
-
-
-# What each requirement code asks for, in words providers and officers read.
-REQUIREMENT_NAMES = {
-    "identity": "Proof of identity",
-    "dbs_basic": "A DBS check (any level)",
-    "dbs_enhanced_adults": "Enhanced DBS with the adults' barred list",
-    "dbs_enhanced_children": "Enhanced DBS with the children's barred list",
-    "right_to_work": "Right to work in the UK",
-    "public_liability_insurance": "Public liability insurance",
-    "cqc_registration": "CQC registration",
-    "food_hygiene": "Food hygiene rating of 3 or more",
-    "qualification": "A relevant professional qualification",
-}
-
-# The kind of check that meets each requirement (what the provider should add).
-REQUIREMENT_KIND = {
-    "identity": CheckKind.IDENTITY,
-    "dbs_basic": CheckKind.DBS,
-    "dbs_enhanced_adults": CheckKind.DBS,
-    "dbs_enhanced_children": CheckKind.DBS,
-    "right_to_work": CheckKind.RIGHT_TO_WORK,
-    "public_liability_insurance": CheckKind.INSURANCE,
-    "cqc_registration": CheckKind.CQC,
-    "food_hygiene": CheckKind.FOOD_HYGIENE,
-    "qualification": CheckKind.QUALIFICATION,
-}
+    wanted = REQUIREMENTS.get(requirement)
+    return wanted is not None and kind == wanted.kind and wanted.accepts(details)
 
 
 def latest_valid_until(kind: str, details: dict, decided_on: date, dbs_recheck_days: int, validity_days: dict[str, int]) -> date | None:

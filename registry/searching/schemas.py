@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, pre_load, validate, validates
 
+from registry.checks.badges import SEARCH_BADGES
 from registry.money import to_pounds
 from registry.providers.vocabulary import DAYS, GENDERS, LANGUAGES, PARTS, ProviderKind
 from search.geo import PostcodeError, locate
@@ -13,7 +14,7 @@ DEFAULT_RADIUS_MILES = 10
 MAX_TEXT_LENGTH = 200
 MAX_PAGE = 500
 SORTS = ("best", "distance", "rating", "price")
-BADGES = ("enhanced-dbs", "dbs-update-service", "insurance", "cqc-registered", "food-hygiene-5", "first-aid")
+BADGES = tuple(SEARCH_BADGES)
 LIST_FIELDS = ("service", "kind", "language", "badge")
 
 
