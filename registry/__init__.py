@@ -123,6 +123,7 @@ def register_extensions(app: Flask) -> None:
 def _import_models() -> None:
     """Make every table known to SQLAlchemy (and so to Alembic's autogenerate)."""
     import registry.accounts.models  # noqa: F401
+    import registry.checks.listing  # noqa: F401  (re-lists a provider whenever its profile changes)
     import registry.checks.models  # noqa: F401
     import registry.jobs  # noqa: F401
     import registry.mail  # noqa: F401
@@ -138,16 +139,18 @@ def register_blueprints(app: Flask) -> None:
     # can import each other's packages without pulling in every route.
     import registry.accounts.views  # noqa: F401
     import registry.admin.views  # noqa: F401
-    import registry.api.docs  # noqa: F401
-    import registry.api.openapi  # noqa: F401
     import registry.checks.views  # noqa: F401
     import registry.councils.cli  # noqa: F401
     import registry.councils.views  # noqa: F401
     import registry.legal.views  # noqa: F401
     import registry.main.views  # noqa: F401
     import registry.openreferral.views  # noqa: F401
-    import registry.providers.api  # noqa: F401
-    import registry.providers.views  # noqa: F401
+    import registry.pages.api_docs  # noqa: F401
+    import registry.pages.openapi  # noqa: F401
+    import registry.pages.provider  # noqa: F401
+    import registry.pages.provider_api  # noqa: F401
+    import registry.pages.sign_up  # noqa: F401
+    import registry.pages.staff_home  # noqa: F401
     import registry.reviews.api  # noqa: F401
     import registry.reviews.views  # noqa: F401
     import registry.safeguarding.views  # noqa: F401
@@ -157,7 +160,7 @@ def register_blueprints(app: Flask) -> None:
     from registry.admin import bp as admin_bp
     from registry.councils import bp as councils_bp
     from registry.api import bp as api_bp
-    from registry.api.docs import bp as api_docs_bp
+    from registry.pages.api_docs import bp as api_docs_bp
     from registry.checks import bp as checks_bp
     from registry.legal import bp as legal_bp
     from registry.main import bp as main_bp

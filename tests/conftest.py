@@ -239,14 +239,14 @@ def make_provider(app):
     counter = {"n": 0}
 
     def _make(kind: str = "pa", name: str | None = None, complete: bool = True, email: str | None = None, **profile):
-        from registry.accounts import services as accounts
+        from registry.pages.sign_up import sign_up
         from registry.providers import services as providers
 
         counter["n"] += 1
         name = name or f"Provider {counter['n']}"
         email = email or f"{re.sub('[^a-z0-9]', '', name.lower())}{counter['n']}@example.com"
         with app.app_context():
-            user = accounts.sign_up(email, PASSWORD, name, kind)
+            user = sign_up(email, PASSWORD, name, kind)
             provider = user.provider
             if complete:
                 providers.update_profile(provider, complete_profile_data(display_name=name, **profile))

@@ -141,8 +141,8 @@ def create_user(
     return user
 
 
-def sign_up(email: str, password: str, name: str, account_type: str) -> User | None:
-    """Self-registration: a recipient, or a provider (organisation or PA) with a draft profile.
+def sign_up(email: str, password: str, name: str, role: Role) -> User | None:
+    """Self-registration of a recipient or provider account (registry/pages/sign_up.py adds a provider's draft profile).
 
     Returns the new, unverified account after emailing it a confirmation
     link. If the email already has an account, nothing is created: its owner
@@ -150,18 +150,13 @@ def sign_up(email: str, password: str, name: str, account_type: str) -> User | N
     work, so the caller can answer alike and no one learns which emails have
     accounts.
     """
-    from registry.providers.services import create_draft_profile
-
     check_new_password(password, email, name)
     existing = find_user_by_email(email)
     if existing is not None:
         hash_password(password)  # the work a new account costs
         _tell_already_registered(existing)
         return None
-    role = Role.RECIPIENT if account_type == Role.RECIPIENT else Role.PROVIDER
     user = create_user(email, password, name, role, email_verified=False)
-    if role == Role.PROVIDER:
-        create_draft_profile(user, kind=account_type, display_name=name)
     send_verification(user)
     return user
 

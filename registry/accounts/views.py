@@ -13,7 +13,6 @@ from registry.accounts.forms import (
     ForgotPasswordForm,
     ResetPasswordForm,
     SignInForm,
-    SignUpForm,
 )
 from registry.accounts.models import Role
 from registry.auth import safe_next_url
@@ -53,32 +52,6 @@ def home_for(user) -> str:
     if user.role in (Role.OFFICER, Role.ADMIN):
         return url_for("main.staff_home")
     return url_for("main.index")
-
-
-@bp.route("/sign-up", methods=["GET", "POST"])
-@keeps_typed_text
-@limiter.limit(_sign_up_limit, methods=["POST"])
-def sign_up():
-    if current_user.is_authenticated:
-        return redirect(home_for(current_user))
-    form = SignUpForm()
-    if form.validate_on_submit():
-        try:
-            services.sign_up(form.email.data, form.password.data, form.name.data, form.account_type.data)
-        except services.WeakPassword as error:
-            form.password.errors.append(str(error))
-        else:
-            db.session.commit()
-            # The same answer whether the email was new or already had an
-            # account (its owner got an email saying so): sign-up does not
-            # tell anyone which emails are registered.
-            flash(
-                f"Thank you. We have sent an email to {form.email.data}: open the link in it to confirm "
-                "your address, then sign in.",
-                "success",
-            )
-            return redirect(url_for("accounts.sign_in"))
-    return render_template("accounts/sign_up.html", form=form), 200 if request.method == "GET" else 422
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])

@@ -1,7 +1,7 @@
 """The JSON API, version 1 (mounted at /api/v1).
 
 Everything here is a public, anonymous GET; the OpenAPI document is
-/api/v1/openapi.json (registry/api/openapi.py), for people /api/docs.
+/api/v1/openapi.json (registry/pages/openapi.py), for people /api/docs.
 Errors are ``{"error": {"code": "...", "message": "...", "fields": {...}}}``
 with a stable ``code``; see :func:`api_error`.
 """

@@ -18,6 +18,7 @@ from datetime import date
 from registry.checks.kinds import REQUIREMENT_KIND, REQUIREMENT_NAMES, CheckStatus, satisfies
 from registry.checks.models import Check
 from registry.providers.models import Provider, ServiceType
+from registry.providers.services import profile_changed
 from registry.providers.vocabulary import ProfileStatus
 
 
@@ -109,3 +110,8 @@ def requirement_states(provider: Provider, service_type: ServiceType, today: dat
             state = "missing"
         states.append(RequirementState(code, REQUIREMENT_NAMES[code], kind, state, latest))
     return states
+
+
+@profile_changed.connect
+def _relist_changed_profile(provider: Provider, today: date) -> None:
+    recompute_listing(provider, today)

@@ -6,6 +6,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from flask.signals import Namespace
 from sqlalchemy import select
 
 from registry.accounts.models import User
@@ -135,11 +136,16 @@ def _set_languages(provider: Provider, codes: list[str]) -> None:
         provider.language_rows.append(ProviderLanguage(language=code))
 
 
-def on_profile_changed(provider: Provider) -> None:
-    """Keep what is derived from a profile (listing, the search index) in step with it."""
-    from registry.checks.listing import recompute_listing
+# Sent after a profile's services, area or status change. The listing rule
+# (registry/checks/listing.py) subscribes: it lives above providers, since it
+# reads checks, and this keeps every caller of these services from having to
+# remember to re-list.
+profile_changed = Namespace().signal("profile-changed")
 
-    recompute_listing(provider, today())
+
+def on_profile_changed(provider: Provider) -> None:
+    """Keep what is derived from a profile (its listing, and through it the search index) in step with it."""
+    profile_changed.send(provider, today=today())
 
 
 def missing_items(provider: Provider) -> list[str]:

@@ -564,3 +564,25 @@ def engagement_to_review(recipient: User, provider: Provider) -> Engagement | No
     if latest is None or latest.review is not None:
         return None
     return latest
+
+
+@dataclass(frozen=True)
+class ProviderReviewSummary:
+    """What the provider dashboard shows of this feature's work."""
+
+    open_enquiries: list[Enquiry]
+    latest_reviews: list[Review]
+    unanswered: int
+
+
+def provider_review_summary(provider: Provider) -> ProviderReviewSummary:
+    """Open enquiries waiting for the provider, its three latest reviews and how many have no response."""
+    open_enquiries = list(db.session.scalars(
+        select(Enquiry).where(Enquiry.provider_id == provider.id, Enquiry.status == EnquiryStatus.OPEN).order_by(Enquiry.id.desc())
+    ))
+    unanswered = db.session.scalar(
+        select(func.count()).select_from(Review).where(
+            Review.provider_id == provider.id, Review.status == ReviewStatus.PUBLISHED, Review.response.is_(None)
+        )
+    )
+    return ProviderReviewSummary(open_enquiries, published_reviews(provider, limit=3), unanswered or 0)

@@ -236,23 +236,3 @@ def provider_action(review_id: int, action: str):
     db.session.commit()
     flash("Your response is published." if action == "respond" else "Thank you. An officer will look at this review.", "success")
     return redirect(back)
-
-
-# -- summaries for the provider dashboard ------------------------------------
-
-
-@bp.app_context_processor
-def review_summaries():
-    """Template helpers, called lazily, so other features' pages can show this feature's work."""
-
-    def provider_summary(provider):
-        open_enquiries = list(db.session.scalars(
-            db.select(Enquiry).where(Enquiry.provider_id == provider.id, Enquiry.status == EnquiryStatus.OPEN).order_by(Enquiry.id.desc())
-        ))
-        latest = services.published_reviews(provider, limit=3)
-        unanswered = db.session.scalar(
-            db.select(db.func.count()).select_from(Review).where(Review.provider_id == provider.id, Review.status == ReviewStatus.PUBLISHED, Review.response.is_(None))
-        )
-        return {"open_enquiries": open_enquiries, "latest_reviews": latest, "unanswered": unanswered, "invitation_form": InvitationForm(formdata=None)}
-
-    return {"review_provider_summary": provider_summary}

@@ -4,7 +4,7 @@ import random
 
 from sqlalchemy import select
 
-from registry.accounts import services as accounts
+from registry.pages.sign_up import sign_up
 from registry.extensions import db
 from registry.providers import services as providers
 from registry.providers.models import Provider
@@ -27,7 +27,7 @@ def _seed(app, rng, count=120):
     with app.app_context():
         for n in range(count):
             kind = rng.choice(["pa", "organisation"])
-            user = accounts.sign_up(f"p{n}@example.com", PASSWORD, f"Provider {n}", kind)
+            user = sign_up(f"p{n}@example.com", PASSWORD, f"Provider {n}", kind)
             offered = rng.sample(SERVICES, rng.randint(1, 3))
             low = rng.choice([1500, 1800, 2100, 2500])
             providers.update_profile(

@@ -18,7 +18,7 @@ from marshmallow import Schema, fields, validate
 from registry.api import bp
 from registry.api.http import cacheable_json
 from registry.openreferral import schemas as feed
-from registry.providers.api import ProviderSchema
+from registry.pages.provider_api import ProviderSchema
 from registry.reviews.api import PageArgs as ReviewPageArgs
 from registry.reviews.api import ReviewSchema
 from registry.searching.schemas import SearchArgsSchema, SearchResponseSchema

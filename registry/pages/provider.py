@@ -1,4 +1,4 @@
-"""Provider dashboard and public profile pages."""
+"""The provider dashboard, profile editing and the public profile: each shows providers, checks and reviews together."""
 
 from __future__ import annotations
 
@@ -18,9 +18,9 @@ from registry.providers import bp, services
 from registry.forms import keeps_typed_text
 from registry.providers.forms import ProfileForm
 from registry.providers.vocabulary import ProfileStatus
-from registry.reviews.forms import enquiry_form_for
+from registry.reviews.forms import InvitationForm, enquiry_form_for
 from registry.reviews.models import ProviderRating
-from registry.reviews.services import engagement_to_review, published_reviews
+from registry.reviews.services import engagement_to_review, provider_review_summary, published_reviews
 from registry.providers.vocabulary import availability_mask
 
 REVIEWS_PER_PAGE = 10
@@ -47,6 +47,8 @@ def dashboard():
         missing=services.missing_items(provider),
         service_states=service_states,
         appeal_form=AppealForm(formdata=None),
+        summary=provider_review_summary(provider),
+        invitation_form=InvitationForm(formdata=None),
     )
 
 

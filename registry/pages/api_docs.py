@@ -88,7 +88,7 @@ def _schemas(document: dict) -> list[dict]:
 @bp.get("/api/docs")
 def api_docs():
     """Every operation, parameter, response and schema of /api/v1/openapi.json, readable without JavaScript."""
-    from registry.api.openapi import build_document
+    from registry.pages.openapi import build_document
     from registry.providers.services import all_service_types
 
     document = build_document([t.slug for t in all_service_types()])
