@@ -38,8 +38,8 @@ from http_load import reset_postgres  # noqa: E402
 from http_timer import _load_providers  # noqa: E402
 from registry import create_app  # noqa: E402
 from registry.extensions import db  # noqa: E402
-from registry.safeguarding.audit import canonical_details, event_hash  # noqa: E402
-from registry.safeguarding.models import GENESIS_HASH, KEYED  # noqa: E402
+from registry.audit import canonical_details, event_hash  # noqa: E402
+from registry.audit.models import GENESIS_HASH, KEYED  # noqa: E402
 from search_bench import SERVICES, make_documents  # noqa: E402
 
 BATCH = 10_000

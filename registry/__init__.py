@@ -123,6 +123,7 @@ def register_extensions(app: Flask) -> None:
 def _import_models() -> None:
     """Make every table known to SQLAlchemy (and so to Alembic's autogenerate)."""
     import registry.accounts.models  # noqa: F401
+    import registry.audit.models  # noqa: F401
     import registry.checks.listing  # noqa: F401  (re-lists a provider whenever its profile changes)
     import registry.checks.models  # noqa: F401
     import registry.jobs  # noqa: F401

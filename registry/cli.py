@@ -126,7 +126,7 @@ def audit_verify_command() -> None:
     On success it writes a new checkpoint (event count, head id and hash) to
     AUDIT_CHECKPOINT_FILE and the log, so the next run notices events cut off the end.
     """
-    from registry.safeguarding import audit
+    from registry import audit
 
     path = audit.checkpoint_path()
     result = audit.verify_with_checkpoint(path)

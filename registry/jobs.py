@@ -94,7 +94,7 @@ class AuditLogBroken(RuntimeError):
 
 
 def _verify_audit_log(app: Flask) -> str:
-    from registry.safeguarding import audit
+    from registry import audit
 
     result = audit.verify_with_checkpoint()
     if not result.ok:

@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 
 from registry.extensions import db
-from registry.safeguarding import audit
+from registry import audit
 from tests.conftest import AUDIT_TRIGGERS
 
 

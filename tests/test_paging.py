@@ -32,7 +32,7 @@ def test_the_audit_log_filters_by_actor_action_provider_and_dates(app, world):
 
 
 def test_the_csv_export_holds_every_matching_event_and_is_itself_recorded(app, world):
-    from registry.safeguarding.models import AuditEvent
+    from registry.audit.models import AuditEvent
 
     add_audit_events(app, world, 60)
     client = signed_in(app, world["officer"])

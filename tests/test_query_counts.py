@@ -90,7 +90,7 @@ def add_concerns(app, n, make_provider):
 
 def add_audit_events(app, world, n):
     from registry.accounts.models import User
-    from registry.safeguarding import audit
+    from registry import audit
 
     with app.app_context():
         officer = db.session.scalar(select(User).where(User.email == world["officer"]))

@@ -18,7 +18,7 @@ from zxcvbn.frequency_lists import FREQUENCY_LISTS
 from registry.accounts.models import Role, User
 from registry.extensions import db
 from registry.models import utcnow
-from registry.safeguarding import audit
+from registry import audit
 from registry.links import public_url_for
 from registry.mail import send_email
 

@@ -18,7 +18,7 @@ from registry.links import public_url_for
 from registry.mail import send_email
 from registry.models import today
 from registry.providers.models import Provider, ProviderService, ServiceRequirement, ServiceType
-from registry.safeguarding import audit
+from registry import audit
 
 
 

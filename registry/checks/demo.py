@@ -12,7 +12,7 @@ from registry.checks.listing import recompute_listing, requirements_for
 from registry.checks.models import Check
 from registry.extensions import db
 from registry.providers.models import Provider
-from registry.safeguarding import audit
+from registry import audit
 from registry.storage import document_store, new_key
 from registry.uploads import CheckedUpload
 

@@ -32,7 +32,7 @@ from registry.mail import send_email
 from registry.models import utcnow
 from registry.paging import PER_PAGE, Page, paginate
 from registry.providers.models import Provider
-from registry.safeguarding import audit
+from registry import audit
 from registry.storage import document_store, new_key
 from registry.formatting import long_date
 from registry.uploads import CheckedUpload

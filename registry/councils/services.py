@@ -25,7 +25,7 @@ from registry.money import to_pounds
 from registry.providers.models import Provider, ProviderService, ServiceType
 from registry.providers.services import slugify
 from registry.providers.vocabulary import ProfileStatus
-from registry.safeguarding import audit
+from registry import audit
 from search.geo import distance_miles, locate, outcode_centroids
 
 

@@ -25,7 +25,7 @@ from registry.reviews.models import (
     DIMENSIONS, IN_CONVERSATION, Engagement, Enquiry, EnquiryMessage, EnquiryStatus, Invitation, ReportStatus, Review, ReviewReport, ReviewStatus,
 )
 from registry.reviews.scoring import recompute_rating
-from registry.safeguarding import audit
+from registry import audit
 from registry.formatting import long_date
 from search.geo import PostcodeError, locate
 

@@ -24,7 +24,7 @@ from registry.models import utcnow
 from registry.providers.models import Provider
 from registry.reviews.models import ReportStatus, Review, ReviewReport, ReviewStatus
 from registry.reviews.services import review_held
-from registry.safeguarding import audit
+from registry import audit
 from registry.safeguarding.models import AppealStatus, Concern, ConcernStatus, Suspension
 
 MAX_CONCERN = 5000

@@ -21,7 +21,8 @@ from registry.providers.services import get_by_slug, is_publicly_visible
 from registry.reviews import services as reviews
 from registry.reviews.forms import TextForm
 from registry.reviews.models import DIMENSIONS, ReportStatus, Review, ReviewReport
-from registry.safeguarding import audit, bp, concerns_bp, services, suspension_bp
+from registry import audit
+from registry.safeguarding import audit_search, bp, concerns_bp, services, suspension_bp
 from registry.safeguarding.forms import AppealDecisionForm, ConcernForm, ConcernUpdateForm, ReinstateForm, SuspendForm, SuspensionAppealForm
 from registry.safeguarding.models import Concern, ConcernStatus
 from registry.safeguarding.schemas import AuditFilterSchema
@@ -266,7 +267,7 @@ def decide_flagged(review_id: int, decision: str):
 # -- the audit log ---------------------------------------------------------------
 
 
-def _audit_filters() -> tuple[audit.EventFilters | None, dict, dict[str, list[str]]]:
+def _audit_filters() -> tuple[audit_search.EventFilters | None, dict, dict[str, list[str]]]:
     """The audit page's filters from the query string: (filters or None when invalid, raw values, errors)."""
     raw = request.args.to_dict()
     try:
@@ -279,7 +280,7 @@ def _audit_filters() -> tuple[audit.EventFilters | None, dict, dict[str, list[st
         if provider is None:
             return None, raw, {"provider": ["No provider has this slug."]}
         provider_id = provider.id
-    filters = audit.EventFilters(actor=values["actor"], action=values["action"], provider_id=provider_id, since=values["since"], until=values["until"])
+    filters = audit_search.EventFilters(actor=values["actor"], action=values["action"], provider_id=provider_id, since=values["since"], until=values["until"])
     return filters, raw, {}
 
 
@@ -289,7 +290,7 @@ def audit_log():
     filters, raw, errors = _audit_filters()
     if errors.get("provider") and len(errors) == 1:
         abort(404)
-    page = audit.search_events(filters, page_number(request.args.get("page"))) if filters else None
+    page = audit_search.search_events(filters, page_number(request.args.get("page"))) if filters else None
     provider = get_by_slug(raw["provider"]) if filters and filters.provider_id else None
     return render_template("safeguarding/audit.html", page=page, provider=provider, args=raw, errors=errors), 400 if errors else 200
 
@@ -301,13 +302,13 @@ def audit_export():
     filters, _raw, errors = _audit_filters()
     if errors:
         abort(400)
-    rows = audit.export_events(filters, officer_id=current_user.id)
+    rows = audit_search.export_events(filters, officer_id=current_user.id)
     db.session.commit()
 
     def lines():
         buffer = io.StringIO()
         writer = csv.writer(buffer)
-        writer.writerow(audit.EXPORT_COLUMNS)
+        writer.writerow(audit_search.EXPORT_COLUMNS)
         for n, row in enumerate(rows, 1):
             writer.writerow(row)
             if n % 500 == 0:

@@ -14,7 +14,7 @@ from registry.checks import services
 from registry.checks.models import Check
 from registry.extensions import db
 from registry.providers.services import get_by_slug
-from registry.safeguarding import audit
+from registry import audit
 from registry.storage import S3DocumentStore, StorageError
 from registry.uploads import CheckedUpload
 from tests.checks.conftest import PDF, add_check, check_count, stored_files

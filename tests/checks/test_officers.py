@@ -11,7 +11,7 @@ from registry.checks.models import Check
 from registry.extensions import db
 from registry.mail import outbox_messages
 from registry.providers.services import get_by_slug
-from registry.safeguarding import audit
+from registry import audit
 from tests.checks.conftest import add_check, upload
 from tests.conftest import CHECK_DETAILS, PASSWORD, approve_checks
 

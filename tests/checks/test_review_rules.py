@@ -10,7 +10,7 @@ from registry.checks.models import Check
 from registry.extensions import db
 from registry.models import today
 from registry.providers.services import get_by_slug
-from registry.safeguarding import audit
+from registry import audit
 from tests.checks.conftest import PNG, add_check, check_count, upload
 from tests.conftest import approve_checks
 

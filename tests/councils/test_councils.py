@@ -13,7 +13,7 @@ from registry.councils.models import COMMISSIONER, Framework, FrameworkEntry
 from registry.extensions import db
 from registry.models import today
 from registry.providers.services import get_by_slug
-from registry.safeguarding.models import AuditEvent
+from registry.audit.models import AuditEvent
 from tests.conftest import PASSWORD, approve_checks
 
 LEEDS = ["LS1", "LS2", "LS3", "LS4", "LS5", "LS6", "LS7"]

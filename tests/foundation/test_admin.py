@@ -3,7 +3,7 @@ from sqlalchemy import select
 
 from registry.extensions import db
 from registry.providers.models import ServiceType
-from registry.safeguarding import audit
+from registry import audit
 
 
 def _service(app, slug="cleaning"):

@@ -179,8 +179,8 @@ def test_officers_see_when_each_job_last_ran(app, client, runner, make_user, aut
 
 
 def test_the_worker_verifies_the_audit_log_and_officers_see_a_break(app, client, runner, make_user, auth):
-    from registry.safeguarding import audit
-    from registry.safeguarding.models import AuditEvent
+    from registry import audit
+    from registry.audit.models import AuditEvent
 
     officer = make_user("officer")
     with app.app_context():

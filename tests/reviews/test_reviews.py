@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from registry.extensions import db
 from registry.mail import outbox_messages
 from registry.reviews.models import Engagement, Review
-from registry.safeguarding import audit
+from registry import audit
 from registry.safeguarding.models import Concern
 from tests.conftest import ENQUIRY_DETAILS
 from tests.reviews.conftest import GOOD, signed_in

@@ -13,7 +13,7 @@ from registry.models import utcnow
 from registry.reviews import services
 from registry.reviews.models import Engagement, Enquiry, Invitation, ProviderRating, Review, ReviewReport
 from registry.reviews.scoring import bayesian_score
-from registry.safeguarding import audit
+from registry import audit
 from registry.safeguarding.models import Concern
 from tests.conftest import ENQUIRY_DETAILS
 from tests.reviews.conftest import GOOD, signed_in

@@ -12,7 +12,7 @@ from registry.extensions import db
 from registry.mail import outbox_messages
 from registry.providers.services import get_by_slug
 from registry.reviews.models import Engagement, Review
-from registry.safeguarding import audit
+from registry import audit
 from registry.safeguarding.models import Concern, Suspension
 from registry.safeguarding.services import CLOSING_OUTCOMES
 from tests.checks.conftest import add_check

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from registry.accounts.models import User
 from registry.extensions import db
 from registry.mail import outbox_messages
-from registry.safeguarding import audit
+from registry import audit
 from tests.conftest import PASSWORD, approve_checks
 from tests.html_forms import as_post_data, form_fields
 from tests.reviews.conftest import signed_in

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from registry.extensions import db
 from registry.mail import outbox_messages
 from registry.reviews.models import Engagement, ProviderRating, Review
-from registry.safeguarding.models import AuditEvent
+from registry.audit.models import AuditEvent
 from tests.conftest import ENQUIRY_DETAILS, PASSWORD, approve_checks
 from tests.html_forms import as_post_data, form_fields
 from tests.reviews.conftest import GOOD

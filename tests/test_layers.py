@@ -1,0 +1,73 @@
+"""The registry's packages import only downward, so each rule has one home and no import cycle hides.
+
+A unit is a package under registry/ or a top-level module. Each sits in a
+layer; a unit may import units in lower layers only (lazy imports inside
+functions count too). Adding a package means placing it here.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+REGISTRY = Path(__file__).resolve().parent.parent / "registry"
+
+# Bottom first.
+LAYERS: list[set[str]] = [
+    {"extensions", "formatting", "money"},
+    {"models", "aftercommit", "auth", "errors", "forms", "links", "paging", "security", "storage", "uploads"},
+    {"mail", "api", "audit"},  # api: the JSON blueprint and its error shape, which features register on
+    {"accounts"},
+    {"providers"},
+    {"checks"},
+    {"reviews"},
+    {"councils"},
+    {"searching"},
+    {"safeguarding", "openreferral", "admin", "legal"},
+    {"jobs"},
+    {"main"},
+    {"pages"},  # pages that compose several features
+    {"templating", "demo"},
+    {"cli"},
+    {"__init__"},  # the app factory
+]
+LAYER_OF = {unit: n for n, layer in enumerate(LAYERS) for unit in layer}
+
+
+def _unit(path: Path) -> str:
+    relative = path.relative_to(REGISTRY)
+    return relative.parts[0] if len(relative.parts) > 1 else relative.stem
+
+
+def _imported_units(path: Path) -> set[str]:
+    units = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            parts = node.module.split(".")
+            if parts[0] != "registry":
+                continue
+            if len(parts) > 1:
+                units.add(parts[1])
+            else:  # from registry import audit
+                units.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                parts = alias.name.split(".")
+                if parts[0] == "registry":
+                    units.add(parts[1] if len(parts) > 1 else "__init__")
+    return units
+
+
+def test_every_unit_has_a_layer():
+    units = {_unit(path) for path in REGISTRY.rglob("*.py")}
+    assert units - set(LAYER_OF) == set(), "place new packages and modules in LAYERS"
+
+
+def test_no_unit_imports_one_at_or_above_its_layer():
+    upward = []
+    for path in sorted(REGISTRY.rglob("*.py")):
+        unit = _unit(path)
+        for imported in _imported_units(path) - {unit}:
+            if imported in LAYER_OF and LAYER_OF[imported] >= LAYER_OF[unit]:
+                upward.append(f"{path.relative_to(REGISTRY.parent)} ({unit}) imports {imported}")
+    assert upward == []
