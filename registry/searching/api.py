@@ -7,7 +7,7 @@ from marshmallow import ValidationError
 
 from registry.api import api_error, bp
 from registry.searching.presenters import find
-from registry.searching.schemas import SearchArgsSchema, SearchResponseSchema, args_to_dict, flatten_errors
+from registry.searching.schemas import SearchResponseSchema, args_to_dict, flatten_errors, search_args_schema
 from registry.searching.services import searchable_services
 
 
@@ -18,7 +18,7 @@ RESPONSE_SCHEMA = SearchResponseSchema()
 @bp.get("/search")
 def search():
     """Listed providers covering a postcode; same parameters as the search page."""
-    schema = SearchArgsSchema(service_slugs={t.slug for t in searchable_services()})
+    schema = search_args_schema(frozenset(t.slug for t in searchable_services()))
     try:
         args = schema.load(args_to_dict(request.args))
     except ValidationError as error:

@@ -44,7 +44,8 @@ def confirmed_listed(ids: list[int], services: tuple[str, ...] | list[str]) -> s
     """
     if not ids:
         return set()
-    rows = db.session.execute(
+    # Core on the session's connection: the ORM's statement handling cost more than the query.
+    rows = db.session.connection().execute(
         select(ProviderService.provider_id, ServiceType.slug)
         .join(Provider, Provider.id == ProviderService.provider_id)
         .join(ServiceType, ServiceType.id == ProviderService.service_type_id)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, pre_load, validate, validates
 
 from registry.checks.badges import SEARCH_BADGES
@@ -16,6 +18,13 @@ MAX_PAGE = 500
 SORTS = ("best", "distance", "rating", "price")
 BADGES = tuple(SEARCH_BADGES)
 LIST_FIELDS = ("service", "kind", "language", "badge")
+
+
+@lru_cache(maxsize=4)
+def search_args_schema(service_slugs: frozenset[str]) -> SearchArgsSchema:
+    """The parameters schema for one taxonomy, built once: construction deep-copies every field,
+    a tenth of a search's time. Loading with it keeps no state, so requests share it."""
+    return SearchArgsSchema(service_slugs=set(service_slugs))
 
 
 class SearchArgsSchema(Schema):

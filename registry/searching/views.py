@@ -8,7 +8,7 @@ from marshmallow import ValidationError
 
 from registry.searching import bp
 from registry.searching.presenters import find
-from registry.searching.schemas import BADGES, DEFAULT_RADIUS_MILES, SearchArgsSchema, args_to_dict, flatten_errors
+from registry.searching.schemas import BADGES, DEFAULT_RADIUS_MILES, args_to_dict, flatten_errors, search_args_schema
 from registry.searching.services import searchable_services
 
 
@@ -21,7 +21,7 @@ def search_page():
     errors, page = {}, None
     if args.get("postcode") or request.args:
         try:
-            parsed = SearchArgsSchema(service_slugs={t.slug for t in service_types}).load(args)
+            parsed = search_args_schema(frozenset(t.slug for t in service_types)).load(args)
         except ValidationError as error:
             errors = flatten_errors(error.messages)
         else:
