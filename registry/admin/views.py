@@ -10,7 +10,7 @@ from registry.admin import bp, services
 from registry.admin.forms import ServiceForm, StaffAccountForm, applies_to
 from registry.auth import role_required
 from registry.extensions import db
-from registry.forms import keeps_typed_text
+from registry.forms import keeps_typed_text, render_form
 from registry.accounts.models import User
 from registry.councils.models import Council
 from registry.providers.models import ServiceType
@@ -57,19 +57,16 @@ def _staff_form(**kwargs) -> StaffAccountForm:
 def staff_accounts():
     """Officer and commissioner accounts: the list, and the form that adds one."""
     form = _staff_form()
-    if form.validate_on_submit():
+
+    def save():
         council = db.session.scalar(db.select(Council).where(Council.slug == form.council.data)) if form.role.data == "commissioner" else None
-        try:
-            user = services.create_staff_account(current_user, form.email.data, form.name.data, form.role.data, council)
-        except services.StaffError as error:
-            db.session.rollback()
-            form.form_errors.append(str(error))
-        else:
-            db.session.commit()
-            flash(f"Account made for {user.email}. They have been emailed a link to choose their password.", "success")
-            return redirect(url_for("admin.staff_accounts"))
-    status = 422 if form.errors or form.form_errors else 200
-    return render_template("admin/accounts.html", form=form, accounts=services.staff_accounts(), roles=services.STAFF_ROLES), status
+        return services.create_staff_account(current_user, form.email.data, form.name.data, form.role.data, council)
+
+    return render_form(
+        form, "admin/accounts.html", save=save, refusals=services.StaffError, done=url_for("admin.staff_accounts"),
+        message=lambda user: f"Account made for {user.email}. They have been emailed a link to choose their password.",
+        accounts=services.staff_accounts(), roles=services.STAFF_ROLES,
+    )
 
 
 @bp.post("/accounts/<int:user_id>/deactivate")

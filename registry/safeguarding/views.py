@@ -14,7 +14,7 @@ from sqlalchemy.orm import joinedload
 from registry.accounts.models import Role
 from registry.auth import role_required, signed_in_key, verified_email_required
 from registry.extensions import db, limiter
-from registry.forms import keeps_typed_text
+from registry.forms import keeps_typed_text, render_form
 from registry.models import utcnow
 from registry.paging import page_number, paginate
 from registry.providers.services import get_by_slug, is_publicly_visible
@@ -57,17 +57,12 @@ def report_concern(slug: str):
     if provider is None or not is_publicly_visible(provider):
         abort(404)  # a draft's name is not for strangers
     form = ConcernForm()
-    if form.validate_on_submit():
-        try:
-            services.raise_concern(provider, current_user, form.text.data)
-        except services.SafeguardingError as error:
-            form.form_errors.append(str(error))
-        else:
-            db.session.commit()
-            flash("Thank you. A safeguarding officer will look at your concern. If someone is in immediate danger, call 999.", "success")
-            return redirect(url_for("providers.public_profile", slug=slug))
-    status = 422 if form.errors or form.form_errors else 200
-    return render_template("concerns/report.html", provider=provider, form=form), status
+    return render_form(
+        form, "concerns/report.html", provider=provider,
+        save=lambda: services.raise_concern(provider, current_user, form.text.data), refusals=services.SafeguardingError,
+        done=url_for("providers.public_profile", slug=slug),
+        message="Thank you. A safeguarding officer will look at your concern. If someone is in immediate danger, call 999.",
+    )
 
 
 # -- the provider's record: suspension and reinstatement ------------------------
@@ -143,18 +138,14 @@ def appeal():
     provider = current_user.provider or abort(404)
     suspension = services.current_suspension(provider)
     form = SuspensionAppealForm()
-    if suspension is not None and form.validate_on_submit():
-        try:
-            services.appeal_suspension(provider, current_user, form.reasons.data)
-        except services.SafeguardingError as error:
-            db.session.rollback()
-            form.form_errors.append(str(error))
-        else:
-            db.session.commit()
-            flash("Your appeal is sent. An officer who did not suspend you will decide it, and you will be told by email.", "success")
-            return redirect(url_for("suspension.appeal"))
-    status = 422 if form.errors or form.form_errors else 200
-    return render_template("suspension/appeal.html", provider=provider, suspension=suspension, form=form), status
+    if suspension is None:  # nothing to appeal: the page says so
+        return render_template("suspension/appeal.html", provider=provider, suspension=None, form=form)
+    return render_form(
+        form, "suspension/appeal.html", provider=provider, suspension=suspension,
+        save=lambda: services.appeal_suspension(provider, current_user, form.reasons.data), refusals=services.SafeguardingError,
+        done=url_for("suspension.appeal"),
+        message="Your appeal is sent. An officer who did not suspend you will decide it, and you will be told by email.",
+    )
 
 
 # -- concerns and reported reviews -------------------------------------------------
@@ -188,20 +179,14 @@ def concern(concern_id: int):
     item = db.session.get(Concern, concern_id) or abort(404)
     form = ConcernUpdateForm(obj=item)
     form.status.choices = [(s, s.capitalize()) for s in services.CONCERN_MOVES[item.status]]
-    if form.validate_on_submit():
-        try:
-            services.update_concern(item, current_user, form.status.data, form.outcome.data or "", form.closed_outcome.data or None)
-        except services.SafeguardingError as error:
-            db.session.rollback()
-            form.form_errors.append(str(error))
-        else:
-            db.session.commit()
-            flash("The concern is updated.", "success")
-            return redirect(url_for("safeguarding.concern", concern_id=item.id))
-    status = 422 if form.errors or form.form_errors else 200
     history = audit.events_for(provider_id=item.provider_id, limit=50)
     others = db.session.scalars(db.select(Concern).where(Concern.provider_id == item.provider_id, Concern.id != item.id).order_by(Concern.id.desc()))
-    return render_template("safeguarding/concern.html", concern=item, form=form, events=history, other_concerns=list(others), DIMENSIONS=DIMENSIONS, CLOSING_OUTCOMES=services.CLOSING_OUTCOMES), status
+    return render_form(
+        form, "safeguarding/concern.html", concern=item, events=history, other_concerns=list(others),
+        DIMENSIONS=DIMENSIONS, CLOSING_OUTCOMES=services.CLOSING_OUTCOMES,
+        save=lambda: services.update_concern(item, current_user, form.status.data, form.outcome.data or "", form.closed_outcome.data or None),
+        refusals=services.SafeguardingError, done=url_for("safeguarding.concern", concern_id=item.id), message="The concern is updated.",
+    )
 
 
 @bp.post("/concerns/<int:concern_id>/<any(suspend, release):action>")
