@@ -20,6 +20,7 @@ LAYERS: list[set[str]] = [
     {"accounts"},
     {"providers"},
     {"checks"},
+    {"families"},  # people a recipient arranges care for, and the shortlist
     {"reviews"},
     {"councils"},
     {"searching"},
