@@ -13,7 +13,7 @@ from registry.jobs import job_status
 from registry.mail import mail_backlog
 from registry.main import bp
 from registry.models import utcnow
-from registry.safeguarding.services import concern_counts
+from registry.safeguarding.services import concern_counts, workload
 
 
 @bp.get("/staff")
@@ -23,5 +23,5 @@ def staff_home():
     waiting, overdue = queue_counts(current_user, target, utcnow())
     return render_template(
         "main/staff_home.html", queue_count=waiting, overdue_count=overdue, target_days=target,
-        concerns=concern_counts(), jobs=job_status(db.session), mail=mail_backlog(db.session),
+        concerns=concern_counts(), work=workload(current_user), jobs=job_status(db.session), mail=mail_backlog(db.session),
     )
