@@ -23,11 +23,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import Flask, current_app
-from sqlalchemy import DateTime, String, select, text
+from sqlalchemy import String, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from registry.extensions import db
-from registry.models import today, utcnow
+from registry.models import UtcDateTime, today, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -38,9 +38,9 @@ class JobRun(db.Model):
     __tablename__ = "job_runs"
 
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
-    last_started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    last_success_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    last_failure_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_started_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_success_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_failure_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     last_error: Mapped[str | None] = mapped_column(String(300))
     last_summary: Mapped[str | None] = mapped_column(String(300))
 
@@ -202,7 +202,7 @@ def job_status(session) -> list[dict]:
     status = []
     for job in JOBS:
         run = runs.get(job.name)
-        last = None if run is None or run.last_success_at is None else _aware(run.last_success_at)
+        last = None if run is None or run.last_success_at is None else run.last_success_at
         status.append({
             "name": job.name,
             "title": job.title,
@@ -214,5 +214,3 @@ def job_status(session) -> list[dict]:
     return status
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=utcnow().tzinfo)

@@ -25,13 +25,13 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
 from flask import Flask, current_app, render_template
-from sqlalchemy import DateTime, String, Text, func, select
+from sqlalchemy import String, Text, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from registry.aftercommit import after_commit
 from registry.extensions import db
 from registry.forms import single_line
-from registry.models import utcnow
+from registry.models import UtcDateTime, utcnow
 
 log = logging.getLogger(__name__)
 # Seconds before retry n (1-based); the last one repeats until MAIL_MAX_ATTEMPTS.
@@ -50,11 +50,11 @@ class OutgoingEmail(db.Model):
     subject: Mapped[str] = mapped_column(String(300))
     body_text: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     attempts: Mapped[int] = mapped_column(default=0)
-    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
-    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
-    failed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # gave up after MAIL_MAX_ATTEMPTS
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+    failed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # gave up after MAIL_MAX_ATTEMPTS
     last_error: Mapped[str | None] = mapped_column(String(300))
 
 
@@ -95,7 +95,7 @@ def build_message(email: OutgoingEmail, sender: str) -> EmailMessage:
     message["To"] = email.recipient
     message["Subject"] = email.subject
     message["Message-ID"] = email.message_id
-    message["Date"] = format_datetime(_aware(email.created_at))
+    message["Date"] = format_datetime(email.created_at)
     message.set_content(email.body_text)
     message.add_alternative(email.body_html, subtype="html")
     return message
@@ -157,17 +157,12 @@ def _transport(app: Flask, message: EmailMessage) -> None:
             handle.write(bytes(message))
 
 
-def _aware(moment: datetime) -> datetime:
-    # SQLite hands back naive datetimes; every stored time is UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-
-
 def mail_backlog(session) -> dict:
     """What is waiting and what was given up, for officers and /readyz."""
     waiting = (OutgoingEmail.sent_at.is_(None), OutgoingEmail.failed_at.is_(None))
     pending, oldest = session.execute(select(func.count(OutgoingEmail.id), func.min(OutgoingEmail.created_at)).where(*waiting)).one()
     failed = session.scalar(select(func.count(OutgoingEmail.id)).where(OutgoingEmail.failed_at.is_not(None)))
-    return {"pending": pending, "failed": failed, "oldest_pending": None if oldest is None else _aware(oldest)}
+    return {"pending": pending, "failed": failed, "oldest_pending": oldest}
 
 
 def outbox_messages(app: Flask) -> list[EmailMessage]:

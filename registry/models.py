@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from enum import StrEnum
 
-from sqlalchemy import String
+from sqlalchemy import DateTime, String
 from sqlalchemy.types import TypeDecorator
 
 
@@ -40,3 +40,26 @@ class StrEnumColumn(TypeDecorator):
 
     def process_result_value(self, value, dialect):
         return None if value is None else self.enum(value)
+
+
+class UtcDateTime(TypeDecorator):
+    """A moment, stored in UTC and always loaded as an aware UTC datetime.
+
+    PostgreSQL keeps the offset; SQLite keeps none and hands back naive
+    values. Normalising here, once, lets every caller compare with utcnow()
+    and format for email or open data without checking which database it is on.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        # A naive value is taken to be UTC already, as SQLite has always stored it.
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)

@@ -6,11 +6,11 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import DateTime, ForeignKey, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.extensions import db, login_manager
-from registry.models import StrEnumColumn, utcnow
+from registry.models import StrEnumColumn, UtcDateTime, utcnow
 
 
 class Role(StrEnum):
@@ -37,8 +37,12 @@ class User(UserMixin, db.Model):
     session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
     # When the owner opened the link we emailed; until then the account cannot
     # enquire, review or raise a concern (see registry.auth.verified_email_required).
-    email_verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    email_verified_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    # A provider account's profile (None for everyone else). Named by string,
+    # untyped: accounts sits below providers and does not import it.
+    provider = relationship("Provider", back_populates="user", uselist=False)
 
     @property
     def is_active(self) -> bool:
@@ -76,8 +80,8 @@ class AccountDevice(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     device_hash: Mapped[str] = mapped_column(String(64), index=True)
-    first_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    first_seen_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
 @login_manager.user_loader

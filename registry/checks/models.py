@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, String, Text
+from sqlalchemy import JSON, Date, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.checks.kinds import KIND_NAMES, KIND_PHRASES, STATUS_LABELS, CheckKind, CheckStatus
 from registry.extensions import db
-from registry.models import StrEnumColumn, utcnow
+from registry.models import StrEnumColumn, UtcDateTime, utcnow
+
+if TYPE_CHECKING:
+    from registry.providers.models import Provider
 
 
 class Check(db.Model):
@@ -20,35 +24,35 @@ class Check(db.Model):
     kind: Mapped[CheckKind] = mapped_column(StrEnumColumn(CheckKind, 30), index=True)
     status: Mapped[CheckStatus] = mapped_column(StrEnumColumn(CheckStatus, 20), default=CheckStatus.PENDING, index=True)
     details: Mapped[dict] = mapped_column(JSON, default=dict)  # the structured fields of this kind
-    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    submitted_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     # The document: stored under a generated key; the name is for display only.
     document_key: Mapped[str | None] = mapped_column(String(200))
     document_name: Mapped[str] = mapped_column(String(120), default="")
     document_type: Mapped[str] = mapped_column(String(40), default="")
     document_size: Mapped[int] = mapped_column(default=0)
-    document_deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    document_deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # The decision.
-    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decision_reason: Mapped[str | None] = mapped_column(Text)
     verification_method: Mapped[str | None] = mapped_column(String(20))
     update_service_result: Mapped[str | None] = mapped_column(String(30))
     valid_until: Mapped[date | None] = mapped_column(Date, index=True)
-    reminder_sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reminder_sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # An officer withdrew the approval (the provider is not suspended; only what relies on this check delists).
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     revocation_reason: Mapped[str | None] = mapped_column(Text)
     # History: a replacement points at the check it replaces; an appeal is allowed once.
     replaces_id: Mapped[int | None] = mapped_column(ForeignKey("checks.id"))
     appeal_note: Mapped[str | None] = mapped_column(Text)
-    appealed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    appealed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     excluded_officer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # who must not decide the appeal
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}
 
-    provider = relationship("Provider", backref=db.backref("checks", cascade="all, delete-orphan", order_by="Check.id"))
+    provider: Mapped[Provider] = relationship(back_populates="checks")
     decided_by = relationship("User", foreign_keys=[decided_by_id])
 
     @property
@@ -78,6 +82,13 @@ class Check(db.Model):
     def can_appeal(self) -> bool:
         """A rejection can be appealed once; a second rejection is final."""
         return self.status == CheckStatus.REJECTED and self.appealed_at is None
+
+    def days_waiting(self, now: datetime) -> int:
+        return (now - self.submitted_at).days
+
+    def is_overdue(self, now: datetime, target_days: int) -> bool:
+        """Waiting longer than the decision target (checks.services.queue_counts counts the same way)."""
+        return self.days_waiting(now) > target_days
 
     def is_current(self, today: date) -> bool:
         return self.status == CheckStatus.APPROVED and self.valid_until is not None and self.valid_until >= today

@@ -11,12 +11,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Date, DateTime, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.accounts.models import Role
 from registry.extensions import db
-from registry.models import StrEnumColumn, utcnow
+from registry.models import StrEnumColumn, UtcDateTime, utcnow
 
 # A commissioner belongs to exactly one council through the commissioners table.
 COMMISSIONER = Role.COMMISSIONER
@@ -46,7 +46,7 @@ class Council(db.Model):
     slug: Mapped[str] = mapped_column(String(100), unique=True)
     name: Mapped[str] = mapped_column(String(160))
     kind: Mapped[str] = mapped_column(String(20), default="council")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
     districts: Mapped[list[CouncilDistrict]] = relationship(back_populates="council", cascade="all, delete-orphan", order_by="CouncilDistrict.outcode")
     frameworks: Mapped[list[Framework]] = relationship(back_populates="council", order_by="Framework.starts_on.desc()")
@@ -89,7 +89,7 @@ class Framework(db.Model):
     description: Mapped[str] = mapped_column(Text, default="")
     starts_on: Mapped[date] = mapped_column(Date)
     ends_on: Mapped[date] = mapped_column(Date)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     council: Mapped[Council] = relationship(back_populates="frameworks")
@@ -111,8 +111,8 @@ class FrameworkEntry(db.Model):
     service_type_id: Mapped[int] = mapped_column(ForeignKey("service_types.id"))
     rate_pence: Mapped[int] = mapped_column()  # proposed while applied, agreed once approved
     status: Mapped[EntryStatus] = mapped_column(StrEnumColumn(EntryStatus, 20), default=EntryStatus.APPLIED, index=True)
-    applied_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    applied_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     reason: Mapped[str | None] = mapped_column(Text)
 

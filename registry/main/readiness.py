@@ -31,7 +31,7 @@ def readiness(app: Flask) -> dict:
     except SQLAlchemyError:
         return {**report, "database": "unreachable", "worker": "unknown", "status": "unavailable"}
     if waiting is not None:
-        lag = (utcnow() - (waiting if waiting.tzinfo else waiting.replace(tzinfo=utcnow().tzinfo))).total_seconds()
+        lag = (utcnow() - waiting).total_seconds()
         report["search_lag_seconds"] = round(lag)
         if lag > app.config["READY_SEARCH_LAG_SECONDS"] and report["search_index"] == "ok":
             report["search_index"] = "behind"

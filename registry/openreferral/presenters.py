@@ -66,8 +66,6 @@ def _compact(data: dict[str, Any]) -> dict[str, Any]:
 def _iso(moment: datetime | None) -> str | None:
     if moment is None:
         return None
-    if moment.tzinfo is None:  # SQLite hands back naive datetimes; they are stored in UTC
-        moment = moment.replace(tzinfo=timezone.utc)
     return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
 
 
@@ -166,7 +164,7 @@ def _check_attribute(link_id: str, badge: Badge) -> dict:
 
 def _last_modified(provider: Provider, current: list[Badge]) -> str | None:
     moments = [provider.updated_at] + [b.check.decided_at for b in current if b.check.decided_at]
-    moments = [m if m.tzinfo else m.replace(tzinfo=timezone.utc) for m in moments if m is not None]
+    moments = [m for m in moments if m is not None]
     return _iso(max(moments)) if moments else None
 
 

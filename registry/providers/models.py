@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from sqlalchemy import DateTime, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.extensions import db
-from registry.models import StrEnumColumn, utcnow
+from registry.models import StrEnumColumn, UtcDateTime, utcnow
 from registry.providers.vocabulary import (
     LANGUAGES,
     ProfileStatus,
     ProviderKind,
     availability_slots,
 )
+
+if TYPE_CHECKING:
+    from registry.accounts.models import User
 
 
 class ServiceType(db.Model):
@@ -80,14 +84,16 @@ class Provider(db.Model):
     phone: Mapped[str | None] = mapped_column(String(30))
     contact_email: Mapped[str | None] = mapped_column(String(254))
     status: Mapped[ProfileStatus] = mapped_column(StrEnumColumn(ProfileStatus, 20), default=ProfileStatus.DRAFT, index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
-    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # Set by an officer; a suspended provider is listed for nothing until reinstated.
-    suspended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    suspended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     suspension_reason: Mapped[str | None] = mapped_column(Text)
 
-    user = relationship("User", backref=db.backref("provider", uselist=False))
+    user: Mapped[User] = relationship(back_populates="provider")
+    # Named by string, untyped: providers sits below checks and does not import it.
+    checks = relationship("Check", back_populates="provider", cascade="all, delete-orphan", order_by="Check.id")
     services: Mapped[list[ProviderService]] = relationship(
         back_populates="provider", cascade="all, delete-orphan"
     )

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Date, DateTime, Float, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import JSON, Date, Float, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.extensions import db
-from registry.models import StrEnumColumn, utcnow
+from registry.models import StrEnumColumn, UtcDateTime, utcnow
 
 DIMENSIONS = {
     "reliability": "Reliability and punctuality",
@@ -75,7 +75,7 @@ class Enquiry(db.Model):
     hours_per_week: Mapped[int | None]
     when_needed: Mapped[str | None] = mapped_column(String(120))
     status: Mapped[EnquiryStatus] = mapped_column(StrEnumColumn(EnquiryStatus, 20), default=EnquiryStatus.OPEN)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
     recipient = relationship("User")
     provider = relationship("Provider")
@@ -95,7 +95,7 @@ class EnquiryMessage(db.Model):
     enquiry_id: Mapped[int] = mapped_column(ForeignKey("enquiries.id", ondelete="CASCADE"), index=True)
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     body: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
     enquiry: Mapped[Enquiry] = relationship(back_populates="messages")
     author = relationship("User")
@@ -109,8 +109,8 @@ class Invitation(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id", ondelete="CASCADE"), index=True)
     email: Mapped[str] = mapped_column(String(254))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     used_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     provider = relationship("Provider")
@@ -126,7 +126,7 @@ class Engagement(db.Model):
     provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id", ondelete="CASCADE"), index=True)
     enquiry_id: Mapped[int | None] = mapped_column(ForeignKey("enquiries.id"), unique=True)
     invitation_id: Mapped[int | None] = mapped_column(ForeignKey("invitations.id"), unique=True)
-    confirmed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    confirmed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
     provider = relationship("Provider")
     recipient = relationship("User")
@@ -165,14 +165,14 @@ class Review(db.Model):
     # published | held (a possible harm: a concern carries it) | flagged (possibly
     # the provider's own: an officer decides) | removed
     status: Mapped[ReviewStatus] = mapped_column(StrEnumColumn(ReviewStatus, 20), default=ReviewStatus.PUBLISHED, index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     # When it was written for its current engagement: the edit window runs from here.
-    written_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    written_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     # Why it looks like the provider reviewing itself, for the officer who decides.
     flag_reasons: Mapped[list | None] = mapped_column(JSON)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
     response: Mapped[str | None] = mapped_column(Text)
-    responded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    responded_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     moderation_reason: Mapped[str | None] = mapped_column(Text)
 
     engagement = relationship("Engagement", back_populates="review")
@@ -202,7 +202,7 @@ class ReviewReport(db.Model):
     review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id", ondelete="CASCADE"), index=True)
     reason: Mapped[str] = mapped_column(Text)
     status: Mapped[ReportStatus] = mapped_column(StrEnumColumn(ReportStatus, 20), default=ReportStatus.OPEN)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decision_reason: Mapped[str | None] = mapped_column(Text)
 

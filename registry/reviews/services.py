@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 
 from blinker import Namespace
 from flask import current_app
@@ -61,9 +61,6 @@ def _flush_once(message: str) -> None:
 # -- enquiries and engagements ---------------------------------------------
 
 
-def _as_utc(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes (stored as UTC); PostgreSQL aware ones."""
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
 
 
 def _check_message(text: str) -> None:
@@ -376,7 +373,7 @@ def edit_review(review: Review, author: User, data: ReviewInput, engagement: Eng
         raise ReviewError("This review was removed by an officer.")
     later = engagement is not None and engagement.id != review.engagement_id and engagement.recipient_id == author.id and engagement.provider_id == review.provider_id
     days = current_app.config["REVIEW_EDIT_DAYS"]
-    if not later and utcnow() - _as_utc(review.written_at) > timedelta(days=days):
+    if not later and utcnow() - review.written_at > timedelta(days=days):
         raise ReviewError(f"Reviews can be edited for {days} days after they are written. You can update yours after they support you again.")
     _validate(data)
     changes = _fields(data)
@@ -431,7 +428,7 @@ def _flag(review: Review, engagement: Engagement, author: User, now: datetime) -
     began = engagement.enquiry.created_at if engagement.enquiry_id else (engagement.invitation.created_at if engagement.invitation_id else None)
     domain = email_domain(author.email)
     if began is not None and domain not in config["PUBLIC_EMAIL_DOMAINS"] and domain == email_domain(engagement.provider.user.email):
-        minutes = (now - _as_utc(began)).total_seconds() / 60
+        minutes = (now - began).total_seconds() / 60
         if minutes <= config["SELF_REVIEW_LOOP_MINUTES"]:
             start = "enquiry was sent" if engagement.enquiry_id else "provider sent its invitation"
             reasons.append(

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import DateTime, ForeignKey, Index, String, Text, text
+from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.extensions import db
-from registry.models import StrEnumColumn, utcnow
+from registry.models import StrEnumColumn, UtcDateTime, utcnow
 
 
 class ConcernStatus(StrEnum):
@@ -42,7 +42,7 @@ class Concern(db.Model):
     # What the person who raised it is told on closing: a key of CLOSING_OUTCOMES,
     # a fixed sentence that reveals nothing private.
     closed_outcome: Mapped[str | None] = mapped_column(String(30))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
     provider = relationship("Provider")
     raised_by = relationship("User")
@@ -73,14 +73,14 @@ class Suspension(db.Model):
     provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id", ondelete="CASCADE"), index=True)
     reason: Mapped[str] = mapped_column(Text)
     suspended_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     ended_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     appeal_reasons: Mapped[str | None] = mapped_column(Text)
-    appealed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    appealed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     appeal_status: Mapped[AppealStatus | None] = mapped_column(StrEnumColumn(AppealStatus, 20), index=True)
     appeal_decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    appeal_decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    appeal_decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     appeal_decision_reason: Mapped[str | None] = mapped_column(Text)
 
     provider = relationship("Provider")

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime
 from sqlalchemy.orm import Mapped, mapped_column
 
 from registry.extensions import db
-from registry.models import utcnow
+from registry.models import UtcDateTime, utcnow
 
 
 class SearchOutboxEntry(db.Model):
@@ -21,4 +20,4 @@ class SearchOutboxEntry(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     provider_id: Mapped[int] = mapped_column(index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)

@@ -134,15 +134,12 @@ def _settled_mark(mark: int, rows, settle_seconds: float) -> int:
     """How far the mark may move: past every row read, but not past a gap that may still fill."""
     settled_before = utcnow() - timedelta(seconds=settle_seconds)
     for row in rows:
-        if row.id != mark + 1 and _aware(row.created_at) > settled_before:
+        if row.id != mark + 1 and row.created_at > settled_before:
             break  # a lower id may belong to a transaction still open
         mark = row.id
     return mark
 
 
-def _aware(moment):
-    # SQLite hands back naive datetimes; every stored time is UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=utcnow().tzinfo)
 
 
 def rebuild(session: Session, index: SearchIndex, procs: int = 1, progress: Callable[[int], None] | None = None) -> int:
