@@ -23,8 +23,8 @@ class ConcernForm(FlaskForm):
 
 
 class ConcernUpdateForm(FlaskForm):
-    # Choices are the moves the concern can still make; the service explains a refused one.
-    status = SelectField("Move to", choices=[(s, s.capitalize()) for s in (ConcernStatus.INVESTIGATING, ConcernStatus.CLOSED)], validate_choice=False)
+    # Choices are keeping the status and the moves the concern can still make; the service explains a refused one.
+    status = SelectField("Status", choices=[(s, s.capitalize()) for s in (ConcernStatus.INVESTIGATING, ConcernStatus.CLOSED)], validate_choice=False)
     outcome = TextAreaField("Outcome (optional)", description="For officers and the record. Needed to close the concern.", filters=[multi_line], validators=[Optional(), Length(max=MAX_CONCERN, message=f"Use at most {MAX_CONCERN:,} characters.")])
     # validate_choice off: an unknown value reaches the service, which explains what is missing.
     closed_outcome = RadioField(

@@ -170,25 +170,34 @@ def _held_review_becomes_a_concern(review: Review, author: User, why: str) -> No
     raise_concern(review.provider, author, f"Held review “{review.title}”: {why}\n\n{review.body}", review=review)
 
 
-def update_concern(concern: Concern, officer: User, status: str, outcome: str, closed_outcome: str | None = None) -> None:
-    """Move a concern forward (open, investigating, closed with an outcome); each move is audited.
+def update_concern(concern: Concern, officer: User, status: str, outcome: str, closed_outcome: str | None = None) -> bool:
+    """Move a concern forward (open, investigating, closed with an outcome), or update its outcome note.
 
-    Closing needs the officer's outcome (for the record) and what the person
-    who raised the concern is told (a key of CLOSING_OUTCOMES), emailed to them.
+    Each change is audited; returns whether anything changed (the form saved
+    unchanged changes nothing and records nothing). Closing needs the
+    officer's outcome (for the record) and what the person who raised the
+    concern is told (a key of CLOSING_OUTCOMES), emailed to them.
     """
     if status not in tuple(ConcernStatus):
         raise SafeguardingError("Choose open, investigating or closed.")
     status = ConcernStatus(status)
     if concern.is_closed:
         raise SafeguardingError("This concern is closed.")
+    if len(outcome) > MAX_CONCERN:
+        raise SafeguardingError(f"Record the outcome in at most {MAX_CONCERN:,} characters.")
+    if status == concern.status:
+        note = outcome.strip()
+        if not note or note == (concern.outcome or ""):
+            return False
+        concern.outcome = note
+        audit.record("concern.noted", concern, actor_id=officer.id, provider_id=concern.provider_id, details={"outcome": note})
+        return True
     if status not in CONCERN_MOVES[concern.status]:
         raise SafeguardingError(f"This concern is {concern.status}; it can only move on to {' or '.join(sorted(CONCERN_MOVES[concern.status]))}.")
     if status == ConcernStatus.CLOSED and not outcome.strip():
         raise SafeguardingError("Record the outcome before closing the concern.")
     if status == ConcernStatus.CLOSED and closed_outcome not in CLOSING_OUTCOMES:
         raise SafeguardingError("Choose what to tell the person who raised the concern.")
-    if len(outcome) > MAX_CONCERN:
-        raise SafeguardingError(f"Record the outcome in at most {MAX_CONCERN:,} characters.")
     concern.status, concern.outcome = status, outcome.strip() or concern.outcome
     details = {"outcome": outcome}
     if status == ConcernStatus.CLOSED:
@@ -202,6 +211,7 @@ def update_concern(concern: Concern, officer: User, status: str, outcome: str, c
                    f"{CLOSING_OUTCOMES[closed_outcome]}\n\n"
                    "We cannot share more than this, to protect the privacy of everyone involved. If you are still worried, "
                    "you can raise a new concern from the provider's page. If someone is in immediate danger, call 999.\n\nTrusted Care Registry")
+    return True
 
 
 def suspend_from_concern(concern: Concern, officer: User, reason: str) -> None:

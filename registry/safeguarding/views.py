@@ -178,14 +178,16 @@ def concern_queue():
 def concern(concern_id: int):
     item = db.session.get(Concern, concern_id) or abort(404)
     form = ConcernUpdateForm(obj=item)
-    form.status.choices = [(s, s.capitalize()) for s in services.CONCERN_MOVES[item.status]]
+    # Keeping the status is the first choice, so saving the form unchanged changes nothing.
+    form.status.choices = [(item.status, f"Keep it {item.status}")] + [(s, s.capitalize()) for s in services.CONCERN_MOVES[item.status]]
     history = audit.events_for(provider_id=item.provider_id, limit=50)
     others = db.session.scalars(db.select(Concern).where(Concern.provider_id == item.provider_id, Concern.id != item.id).order_by(Concern.id.desc()))
     return render_form(
         form, "safeguarding/concern.html", concern=item, events=history, other_concerns=list(others),
         DIMENSIONS=DIMENSIONS, CLOSING_OUTCOMES=services.CLOSING_OUTCOMES,
         save=lambda: services.update_concern(item, current_user, form.status.data, form.outcome.data or "", form.closed_outcome.data or None),
-        refusals=services.SafeguardingError, done=url_for("safeguarding.concern", concern_id=item.id), message="The concern is updated.",
+        refusals=services.SafeguardingError, done=url_for("safeguarding.concern", concern_id=item.id),
+        message=lambda changed: "The concern is updated." if changed else "Nothing was changed.",
     )
 
 

@@ -125,6 +125,28 @@ def test_closing_a_concern_tells_the_person_who_raised_it_in_words_that_reveal_n
     assert "concern.closed" in _actions(app, listed)
 
 
+def test_saving_a_concern_unchanged_changes_nothing_and_records_nothing(app, listed, make_user):
+    worried = signed_in(app, make_user("recipient", email="worried@example.com", name="Wendy"))
+    worried.post(f"/providers/{listed}/concern", data={"text": "I saw money taken from a purse."})
+    officer = signed_in(app, make_user("officer"))
+    with app.app_context():
+        concern_id = db.session.scalar(select(Concern.id))
+    url = f"/officer/concerns/{concern_id}"
+    before = _actions(app, listed)
+    saved = _post_form(officer, url, "")
+    assert saved.status_code == 302
+    assert "Nothing was changed." in officer.get(saved.headers["Location"]).get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Concern, concern_id).status == "open"
+    assert _actions(app, listed) == before
+    # A note alone keeps the status and is on the record.
+    _post_form(officer, url, "", outcome="Called the family; visiting on Monday.")
+    with app.app_context():
+        concern = db.session.get(Concern, concern_id)
+        assert (concern.status, concern.outcome) == ("open", "Called the family; visiting on Monday.")
+    assert _actions(app, listed)[0] == "concern.noted"
+
+
 # -- suspension appeals --------------------------------------------------------------
 
 
