@@ -126,6 +126,7 @@ def _import_models() -> None:
     import registry.audit.models  # noqa: F401
     import registry.checks.listing  # noqa: F401  (re-lists a provider whenever its profile changes)
     import registry.checks.models  # noqa: F401
+    import registry.families.models  # noqa: F401
     import registry.jobs  # noqa: F401
     import registry.mail  # noqa: F401
     import registry.providers.models  # noqa: F401
@@ -143,6 +144,7 @@ def register_blueprints(app: Flask) -> None:
     import registry.checks.views  # noqa: F401
     import registry.councils.cli  # noqa: F401
     import registry.councils.views  # noqa: F401
+    import registry.families.views  # noqa: F401
     import registry.legal.views  # noqa: F401
     import registry.main.views  # noqa: F401
     import registry.openreferral.views  # noqa: F401
@@ -160,6 +162,7 @@ def register_blueprints(app: Flask) -> None:
     from registry.accounts import bp as accounts_bp
     from registry.admin import bp as admin_bp
     from registry.councils import bp as councils_bp
+    from registry.families import bp as families_bp
     from registry.api import bp as api_bp
     from registry.pages.api_docs import bp as api_docs_bp
     from registry.checks import bp as checks_bp
@@ -186,6 +189,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(openreferral_bp, url_prefix="/openreferral")
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(councils_bp)
+    app.register_blueprint(families_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

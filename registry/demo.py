@@ -34,6 +34,7 @@ from registry.extensions import db
 from registry.models import today
 from registry.providers import services as providers
 from registry.providers.models import Provider
+from registry.families.demo import seed_family
 from registry.reviews.demo import seed_reviews
 from registry.safeguarding import services as safeguarding
 from registry.providers.vocabulary import DAYS, PARTS, ProfileStatus, ProviderKind, availability_mask
@@ -43,6 +44,7 @@ DEMO_PASSWORD = "demo-password-2026"
 DEMO_DOMAIN = "demo.trustedcare.example"
 OFFICER_EMAIL = f"officer@{DEMO_DOMAIN}"
 ADMIN_EMAIL = f"admin@{DEMO_DOMAIN}"
+FAMILY_EMAIL = f"family@{DEMO_DOMAIN}"
 COMMISSIONER_EMAIL = f"commissioner@{DEMO_DOMAIN}"
 
 # (city, the district at its heart); Leeds is centred on the home page's example postcode, LS6 2AA.
@@ -324,6 +326,8 @@ def seed(plans: list[ProviderPlan] | None = None, progress: Callable[[int], None
             reviews += seed_reviews(provider, recipients, own)
     db.session.flush()
     council_line = _seed_council(password_hash)
+    family, _ = _user(FAMILY_EMAIL, "Sara Hussain", Role.RECIPIENT, password_hash)
+    seed_family(family)
     last = plans[-1].email.split("@")[0] if plans else "provider001"
     return [
         f"Demo data: {created} new providers ({len(plans)} in the demo set)"
@@ -332,6 +336,7 @@ def seed(plans: list[ProviderPlan] | None = None, progress: Callable[[int], None
         f"Admin:   {ADMIN_EMAIL} / {DEMO_PASSWORD}",
         council_line,
         f"Recipient: recipient1@{DEMO_DOMAIN} / {DEMO_PASSWORD} (home postcode LS6 2AA; recipient2-5 live in Manchester, Birmingham, London, Cardiff; 6-13 repeat them)",
+        f"Family:    {FAMILY_EMAIL} / {DEMO_PASSWORD} (arranges care for her father in LS6 and, with power of attorney, her mother in LS8)",
         f"Provider:  provider001@{DEMO_DOMAIN} / {DEMO_PASSWORD} (provider001 to {last})",
         *(["Providers by check state: " + ", ".join(f"{state} {email.split('@')[0]}" for state, email in sorted(examples.items()) if state != "none")] if examples else []),
     ]

@@ -10,6 +10,7 @@ from jinja2 import pass_context
 
 from registry.checks.badges import BADGE_LABELS
 from registry.formatting import long_date, money, rate_range
+from registry.families.models import AUTHORITY_LABELS, CONSENT_HOW, RELATIONSHIP_LABELS, WRITTEN_BY
 from registry.reviews.models import DIMENSIONS, ENQUIRY_STATUS_LABELS
 from registry.providers.vocabulary import (
     DAY_LABELS,
@@ -56,6 +57,10 @@ def init_app(app: Flask) -> None:
         BADGE_LABELS=BADGE_LABELS,
         DIMENSIONS=DIMENSIONS,
         ENQUIRY_STATUS_LABELS=ENQUIRY_STATUS_LABELS,
+        RELATIONSHIP_LABELS=RELATIONSHIP_LABELS,
+        AUTHORITY_LABELS=AUTHORITY_LABELS,
+        CONSENT_HOW=CONSENT_HOW,
+        WRITTEN_BY=WRITTEN_BY,
         modify_query=modify_query,
         page_has_errors=page_has_errors,
     )

@@ -26,6 +26,7 @@ class ReviewSchema(Schema):
     ratings = fields.Dict(keys=fields.String(), values=fields.Integer())
     overall = fields.Float()
     supported_for = fields.String(allow_none=True)
+    written_by = fields.String(allow_none=True, metadata={"description": "family, friend or advocate when written on behalf of the person supported; null when by the person themselves."})
     verified_engagement = fields.Boolean()
     created_at = fields.DateTime()
     response = fields.String(allow_none=True)
@@ -46,7 +47,7 @@ def provider_reviews(slug: str):
     items = [
         {
             "id": r.id, "title": r.title, "body": r.body, "ratings": {d: getattr(r, d) for d in DIMENSIONS},
-            "overall": round(r.overall, 2), "supported_for": r.supported_for, "verified_engagement": True,
+            "overall": round(r.overall, 2), "supported_for": r.supported_for, "written_by": r.written_by, "verified_engagement": True,
             "created_at": r.created_at, "response": r.response,
         }
         for r in chunk

@@ -6,6 +6,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, EmailField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import AnyOf, Email, InputRequired, Length, NumberRange, Optional
 
+from registry.accounts.models import Role
+from registry.families.services import people_of
 from registry.forms import MultiCheckboxField, WholeNumberField, multi_line, single_line
 from registry.providers.vocabulary import DAY_LABELS, DAYS, PART_LABELS, PARTS
 from registry.reviews.models import DIMENSIONS
@@ -17,13 +19,16 @@ STARS = [(str(n), str(n)) for n in range(1, 6)]
 class EnquiryForm(FlaskForm):
     """What a provider needs to answer: the help, where, from when, which days and times, how many hours."""
 
+    # Offered when the account arranges care for other people; the service checks the choice is theirs.
+    person = SelectField("Who is the help for?", choices=[], validate_choice=False)
     # The service checks the choice against what the provider is listed for, with a clearer message.
     service = SelectField("Help you need", choices=[], validate_choice=False, validators=[InputRequired("Choose the help you need.")])
     district = StringField(
         "Postcode district where the help is needed",
         description="The first part of the postcode, like LS6. A full postcode is fine: the provider only sees the district, never an address.",
         filters=[single_line],
-        validators=[InputRequired("Enter the postcode district where the help is needed, like LS6."), Length(max=10, message="A postcode has at most 8 characters.")],
+        # Not required here: for someone on the account it can come from their details (the service decides).
+        validators=[Optional(), Length(max=10, message="A postcode has at most 8 characters.")],
     )
     start_date = DateField("Start date (optional)", description="Leave it empty to start as soon as possible. Type it or choose it from the calendar.", validators=[Optional()])
     times = MultiCheckboxField(
@@ -40,15 +45,27 @@ class EnquiryForm(FlaskForm):
     message = TextAreaField("Your message", description="Who the help is for and what would make a difference. They see your name, not your email.", filters=[multi_line], validators=[InputRequired("Write a message."), Length(max=MAX_MESSAGE, message=f"Use at most {MAX_MESSAGE:,} characters.")])
 
 
-def enquiry_form_for(provider, user, blank: bool = False) -> EnquiryForm:
-    """The enquiry form offering the provider's listed services; the district starts as the account's own.
+def enquiry_form_for(provider, user, blank: bool = False, for_person: str | None = None) -> EnquiryForm:
+    """The enquiry form offering the provider's listed services and the people the account arranges care for.
 
-    ``blank`` ignores any posted data (the form shown on a profile page).
+    The district starts as the account's own, or, ``for_person`` (an id from
+    "people I arrange care for"), as that person's, with the first of their
+    needs the provider is listed for. ``blank`` ignores any posted data (the
+    form shown on a profile page).
     """
     form = EnquiryForm(formdata=None) if blank else EnquiryForm()
-    form.service.choices = [(t.slug, t.name) for t in provider.listed_service_types]
-    if not form.is_submitted() and not form.district.data and getattr(user, "home_postcode", None):
-        form.district.data = user.home_postcode.split()[0]
+    listed = provider.listed_service_types
+    form.service.choices = [(t.slug, t.name) for t in listed]
+    people = people_of(user) if getattr(user, "role", None) == Role.RECIPIENT else []
+    form.person.choices = [("", "Me"), *((str(p.id), p.name) for p in people)]
+    if not form.is_submitted():
+        chosen = next((p for p in people if str(p.id) == for_person), None)
+        if chosen is not None:
+            form.person.data, form.district.data = str(chosen.id), chosen.district
+            form.service.data = next((t.slug for t in chosen.needs if t in listed), None)
+        # With people on the account an empty district means the chosen person's, so the account's own is not filled in.
+        elif not people and not form.district.data and getattr(user, "home_postcode", None):
+            form.district.data = user.home_postcode.split()[0]
     return form
 
 

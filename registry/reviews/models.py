@@ -9,6 +9,7 @@ from sqlalchemy import JSON, Date, Float, ForeignKey, Index, String, Text, Uniqu
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.extensions import db
+from registry.families.models import Relationship
 from registry.models import StrEnumColumn, UtcDateTime, utcnow
 
 DIMENSIONS = {
@@ -74,12 +75,18 @@ class Enquiry(db.Model):
     times: Mapped[int | None]  # availability bitmask, see providers.vocabulary.availability_bit
     hours_per_week: Mapped[int | None]
     when_needed: Mapped[str | None] = mapped_column(String(120))
+    # Made for someone the account arranges care for (None: for the account holder).
+    # The person may be deleted later; arranged_by (the account holder's relationship
+    # to them) stays, so the enquiry still says it was made on someone's behalf.
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("cared_for_people.id", ondelete="SET NULL"), index=True)
+    arranged_by: Mapped[Relationship | None] = mapped_column(StrEnumColumn(Relationship, 20))
     status: Mapped[EnquiryStatus] = mapped_column(StrEnumColumn(EnquiryStatus, 20), default=EnquiryStatus.OPEN)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
     recipient = relationship("User")
     provider = relationship("Provider")
     service_type = relationship("ServiceType")
+    person = relationship("CaredForPerson")
     messages: Mapped[list[EnquiryMessage]] = relationship(back_populates="enquiry", order_by="EnquiryMessage.id", cascade="all, delete-orphan")
     engagement = relationship("Engagement", foreign_keys="Engagement.enquiry_id", uselist=False, viewonly=True)
 
@@ -162,6 +169,8 @@ class Review(db.Model):
     title: Mapped[str] = mapped_column(String(120))
     body: Mapped[str] = mapped_column(Text)
     supported_for: Mapped[str | None] = mapped_column(String(40))
+    # Set when a family member, friend or advocate wrote it on behalf of the person supported (families.Relationship).
+    written_by: Mapped[Relationship | None] = mapped_column(StrEnumColumn(Relationship, 20))
     # published | held (a possible harm: a concern carries it) | flagged (possibly
     # the provider's own: an officer decides) | removed
     status: Mapped[ReviewStatus] = mapped_column(StrEnumColumn(ReviewStatus, 20), default=ReviewStatus.PUBLISHED, index=True)

@@ -26,6 +26,8 @@ from registry.reviews.models import (
 )
 from registry.reviews.scoring import recompute_rating
 from registry import audit
+from registry.families.models import WRITTEN_BY, CaredForPerson
+from registry.families.services import person_of
 from registry.formatting import long_date
 from search.geo import PostcodeError, locate
 
@@ -75,9 +77,10 @@ class EnquiryRequest:
     """What an enquiry asks for: the help, where, from when, which days and times, how many hours."""
 
     service: str
-    district: str
+    district: str  # empty: the person's district
     hours_per_week: int | None
     message: str
+    person_id: int | str | None = None  # someone the account arranges care for; None: the account holder
     times: list[str] = field(default_factory=list)  # slot names, "mon-morning"
     start_date: date | None = None  # None: as soon as possible
     when_needed: str = ""  # anything else about timing
@@ -88,6 +91,15 @@ def _district(text: str) -> str:
         return locate(text).outcode
     except PostcodeError:
         raise ReviewError("Enter the postcode district where the help is needed, like LS6.") from None
+
+
+def _person(recipient: User, person_id: int | str | None) -> CaredForPerson | None:
+    if person_id in (None, ""):
+        return None
+    person = person_of(recipient, int(person_id)) if str(person_id).isdigit() else None
+    if person is None:
+        raise ReviewError("Choose yourself or someone you arrange care for.")
+    return person
 
 
 def _times(slots: list[str]) -> int:
@@ -109,7 +121,8 @@ def send_enquiry(recipient: User, provider: Provider, request: EnquiryRequest) -
     row = next((r for r in provider.services if r.service_type.slug == request.service and r.listed), None)
     if row is None:
         raise ReviewError("Choose one of the services this provider is listed for.")
-    district = _district(request.district)
+    person = _person(recipient, request.person_id)
+    district = _district(request.district if request.district.strip() or person is None else person.district)
     if request.start_date is not None and request.start_date < date.today():
         raise ReviewError("The start date cannot be in the past. Leave it empty to start as soon as possible.")
     times = _times(request.times)
@@ -129,14 +142,16 @@ def send_enquiry(recipient: User, provider: Provider, request: EnquiryRequest) -
     enquiry = Enquiry(
         recipient=recipient, provider=provider, service_type=row.service_type, district=district, start_date=request.start_date,
         times=times, hours_per_week=request.hours_per_week, when_needed=when_needed or None,
+        person=person, arranged_by=person.relationship if person else None,
     )
     enquiry.messages.append(EnquiryMessage(author=recipient, body=request.message.strip()))
     db.session.add(enquiry)
     # Two posts at the same moment both pass the check above; the partial unique
     # index (uq_enquiries_one_open) lets only one commit, and the other gets the same message.
     _flush_once(already_open_message)
+    for_whom = f" for {person.name} ({WRITTEN_BY[person.relationship]} arranges their care)" if person else ""
     _tell(provider.user, f"New enquiry from {recipient.name}",
-          f"{recipient.name} asks about {row.service_type.name.lower()}.\n\n{enquiry_summary(enquiry)}\n\n{request.message.strip()}", enquiry)
+          f"{recipient.name} asks{for_whom} about {row.service_type.name.lower()}.\n\n{enquiry_summary(enquiry)}\n\n{request.message.strip()}", enquiry)
     return enquiry
 
 
@@ -347,7 +362,7 @@ def write_review(engagement: Engagement, author: User, data: ReviewInput, device
         remember_device(author, device_id)
     _refuse_self_review(engagement, author)
     now = utcnow()
-    review = Review(engagement=engagement, provider_id=engagement.provider_id, author=author, written_at=now, **_fields(data))
+    review = Review(engagement=engagement, provider_id=engagement.provider_id, author=author, written_at=now, written_by=_written_by(engagement), **_fields(data))
     db.session.add(review)
     _flush_once("You have already reviewed this provider. You can edit your review instead.")
     _flag(review, engagement, author, now)
@@ -359,6 +374,11 @@ def write_review(engagement: Engagement, author: User, data: ReviewInput, device
         send_email(provider.user.email, f"New review: {review.title}",
                    f"Hello {provider.display_name},\n\n{author.name} has reviewed your care. You can publish one response to it:\n\n{link}\n\nTrusted Care Registry")
     return review
+
+
+def _written_by(engagement: Engagement) -> str | None:
+    """Care arranged through an enquiry made for someone else is reviewed on their behalf, and says so."""
+    return engagement.enquiry.arranged_by if engagement.enquiry is not None else None
 
 
 def edit_review(review: Review, author: User, data: ReviewInput, engagement: Engagement | None = None, device_id: str | None = None) -> Review:
@@ -386,7 +406,7 @@ def edit_review(review: Review, author: User, data: ReviewInput, engagement: Eng
         setattr(review, key, value)
     if later:
         now = utcnow()
-        review.engagement, review.written_at = engagement, now
+        review.engagement, review.written_at, review.written_by = engagement, now, _written_by(engagement)
         _flag(review, engagement, author, now)
     db.session.flush()
     if review.status in (ReviewStatus.PUBLISHED, ReviewStatus.FLAGGED):

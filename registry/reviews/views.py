@@ -45,7 +45,7 @@ def _public_provider(slug: str):
 
 def _enquiry_request(form: EnquiryForm) -> services.EnquiryRequest:
     return services.EnquiryRequest(
-        service=form.service.data, district=form.district.data, hours_per_week=form.hours_per_week.data, message=form.message.data,
+        service=form.service.data, district=form.district.data or "", person_id=form.person.data or None, hours_per_week=form.hours_per_week.data, message=form.message.data,
         times=form.times.data or [], start_date=form.start_date.data, when_needed=form.when_needed.data or "",
     )
 
@@ -58,7 +58,7 @@ def _enquiry_request(form: EnquiryForm) -> services.EnquiryRequest:
 def enquire(slug: str):
     """The profile's enquiry form posts here; a refused one is shown again with its errors."""
     provider = _public_provider(slug)
-    form = enquiry_form_for(provider, current_user)
+    form = enquiry_form_for(provider, current_user, for_person=request.args.get("for"))
     if form.validate_on_submit():
         try:
             enquiry = services.send_enquiry(current_user, provider, _enquiry_request(form))
@@ -77,7 +77,7 @@ def enquire(slug: str):
 @login_required
 def enquiries():
     # Each row shows the other party and the service: load them with the page, not one by one.
-    query = db.select(Enquiry).options(joinedload(Enquiry.provider), joinedload(Enquiry.recipient), joinedload(Enquiry.service_type)).order_by(Enquiry.id.desc())
+    query = db.select(Enquiry).options(joinedload(Enquiry.provider), joinedload(Enquiry.recipient), joinedload(Enquiry.service_type), joinedload(Enquiry.person)).order_by(Enquiry.id.desc())
     if current_user.role == Role.PROVIDER and current_user.provider:
         query = query.where(Enquiry.provider_id == current_user.provider.id)
     else:

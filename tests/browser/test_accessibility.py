@@ -39,6 +39,11 @@ def registry_world(app, make_provider, make_user):
     kim.post("/account/sign-in", data={"email": "kim@example.com", "password": PASSWORD})
     kim.post(accepted.headers["Location"] + "/start")
     make_user("admin", email="ada@example.com", name="Ada Admin")
+    # Rosa arranges care for her father and has saved a provider.
+    from tests.families.conftest import DAD
+
+    assert recipient.post("/people/new", data=DAD).status_code == 302
+    assert recipient.post(f"/shortlist/{listed}").status_code == 302
     # A provider suspended by another officer, appealing; a concern about the listed provider.
     suspended = make_provider("pa", name="Sam Taylor", email="sam@example.com")
     make_user("officer", email="oscar@example.com", name="Oscar Officer")
@@ -75,7 +80,11 @@ def registry_world(app, make_provider, make_user):
         bea_engagement = db.session.scalar(select(Engagement.id).order_by(Engagement.id.desc()))
     held = sam_recipient.post(f"/engagements/{bea_engagement}/review", data={"reliability": "5", "quality": "5", "kindness": "5", "communication": "5", "value": "5", "title": "Best carer", "body": "Wonderful."})
     assert held.status_code == 302
-    return {"listed": listed, "check_id": check_id, "enquiry_id": enquiry_id, "engagement_id": engagement_id, "service_id": service_id,
+    with app.app_context():
+        from registry.families.models import CaredForPerson
+
+        person_id = db.session.scalar(select(CaredForPerson.id))
+    return {"person_id": person_id, "listed": listed, "check_id": check_id, "enquiry_id": enquiry_id, "engagement_id": engagement_id, "service_id": service_id,
             "suspended": suspended, "approved_id": approved_id, "concern_id": concern_id}
 
 
@@ -118,6 +127,10 @@ def test_no_page_type_has_an_axe_violation(page, registry_world):
     audit("enquiry thread", f"/enquiries/{registry_world['enquiry_id']}")
     audit_failed_submit("message", f"/enquiries/{registry_world['enquiry_id']}")
     audit("review form", f"/engagements/{registry_world['engagement_id']}/review")
+    audit("people I arrange care for", "/people")
+    audit("shortlist", "/shortlist")
+    audit("change a person's details", f"/people/{registry_world['person_id']}")
+    audit_failed_submit("add a person", "/people/new")
     audit_failed_submit("review", f"/engagements/{registry_world['engagement_id']}/review")
 
     sign_in_as(browser, base, "nia@example.com")
@@ -182,6 +195,9 @@ def test_pages_reflow_at_320_css_pixels_without_sideways_scrolling(page, registr
         sign_in_as(browser, base, "rosa@example.com")
         measure("recipient's enquiries", "/enquiries")
         measure("enquiry form", f"/providers/{listed}/enquire")
+        measure("people I arrange care for", "/people")
+        measure("add a person", "/people/new")
+        measure("shortlist", "/shortlist")
         sign_in_as(browser, base, "nia@example.com")
         for label, path in [("dashboard", "/dashboard"), ("profile edit", "/dashboard/profile"), ("add check", "/dashboard/checks/new?kind=dbs"), ("provider's enquiries", "/enquiries")]:
             measure(label, path)

@@ -1,0 +1,146 @@
+"""Rules for the people an account arranges care for, and its shortlist. Services flush, never commit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import delete, select, update
+
+from registry.accounts.models import Role, User
+from registry.extensions import db
+from registry.families.models import AUTHORITY_LABELS, CONSENT_HOW, RELATIONSHIP_LABELS, Authority, CaredForPerson, ShortlistEntry
+from registry.providers.models import Provider, ServiceType
+from registry.providers.vocabulary import LANGUAGES, ProfileStatus
+from search.geo import PostcodeError, locate
+
+MAX_NAME = 80
+MAX_GIVEN_BY = 120
+
+
+class FamilyError(Exception):
+    """A rule was broken; the message is safe to show."""
+
+
+@dataclass
+class PersonInput:
+    name: str
+    district: str
+    relationship: str
+    authority: str
+    authority_date: date | None
+    needs: list[str] = field(default_factory=list)  # service type slugs
+    communication: list[str] = field(default_factory=list)  # LANGUAGES codes
+    consent_given_by: str = ""
+    consent_how: str = ""
+
+
+def _check(data: PersonInput) -> tuple[str, list[ServiceType]]:
+    """Validate; returns the district and the needs' service types."""
+    if not data.name.strip() or len(data.name.strip()) > MAX_NAME:
+        raise FamilyError(f"Enter their name or initials, at most {MAX_NAME} characters.")
+    try:
+        district = locate(data.district).outcode
+    except PostcodeError:
+        raise FamilyError("Enter the postcode district where they live, like LS6.") from None
+    if data.relationship not in RELATIONSHIP_LABELS:
+        raise FamilyError("Say how you know them.")
+    needs = list(db.session.scalars(select(ServiceType).where(ServiceType.slug.in_(data.needs)).order_by(ServiceType.position))) if data.needs else []
+    if not needs:
+        raise FamilyError("Choose at least one kind of help they need.")
+    if len(needs) != len(set(data.needs)):
+        raise FamilyError("Choose kinds of help from the list.")
+    if any(code not in LANGUAGES for code in data.communication):
+        raise FamilyError("Choose communication needs from the list.")
+    if data.authority not in AUTHORITY_LABELS:
+        raise FamilyError("Say whether they agreed or you hold legal authority to arrange their care.")
+    if data.authority_date is None:
+        raise FamilyError("Enter the date they agreed, or the date the power or order was made.")
+    if data.authority_date > date.today():
+        raise FamilyError("The date cannot be in the future.")
+    if data.authority == Authority.CONSENT:
+        if not data.consent_given_by.strip() or len(data.consent_given_by.strip()) > MAX_GIVEN_BY:
+            raise FamilyError(f"Say who gave consent, for example “Dad, himself”, in at most {MAX_GIVEN_BY} characters.")
+        if data.consent_how not in CONSENT_HOW:
+            raise FamilyError("Say how they gave consent.")
+    return district, needs
+
+
+def save_person(account: User, data: PersonInput, person: CaredForPerson | None = None) -> CaredForPerson:
+    """Add someone the account arranges care for, or change them; saving unchanged changes nothing."""
+    if account.role != Role.RECIPIENT:
+        raise FamilyError("Only accounts looking for care can arrange care for other people.")
+    if person is not None and person.account_id != account.id:
+        raise FamilyError("This person is not on your account.")
+    district, needs = _check(data)
+    consent = data.authority == Authority.CONSENT
+    values = {
+        "name": data.name.strip(), "district": district, "relationship": data.relationship,
+        "communication": sorted(set(data.communication)), "authority": data.authority, "authority_date": data.authority_date,
+        # Who and how belong to consent; legal authority is its own record.
+        "consent_given_by": data.consent_given_by.strip() if consent else None, "consent_how": data.consent_how if consent else None,
+    }
+    if person is None:
+        person = CaredForPerson(account_id=account.id)
+        db.session.add(person)
+    for key, value in values.items():
+        if getattr(person, key) != value:
+            setattr(person, key, value)
+    if {t.id for t in person.needs} != {t.id for t in needs}:
+        person.needs = needs
+    db.session.flush()
+    return person
+
+
+def people_of(account: User) -> list[CaredForPerson]:
+    return list(db.session.scalars(select(CaredForPerson).where(CaredForPerson.account_id == account.id).order_by(CaredForPerson.name, CaredForPerson.id)))
+
+
+def person_of(account: User, person_id: int) -> CaredForPerson | None:
+    """The account's own person, or None (someone else's is as unknown as a missing one)."""
+    person = db.session.get(CaredForPerson, person_id)
+    return person if person is not None and person.account_id == account.id else None
+
+
+def delete_person(account: User, person: CaredForPerson) -> None:
+    """Remove the person and their details; past enquiries stay, saying only that they were for someone else."""
+    if person.account_id != account.id:
+        raise FamilyError("This person is not on your account.")
+    from registry.reviews.models import Enquiry
+
+    # Said here as well as by the foreign key: SQLite does not enforce ON DELETE by default.
+    db.session.execute(update(Enquiry).where(Enquiry.person_id == person.id).values(person_id=None).execution_options(synchronize_session="fetch"))
+    db.session.delete(person)
+    db.session.flush()
+
+
+# -- shortlist -------------------------------------------------------------
+
+
+def shortlist(account: User, provider: Provider) -> None:
+    """Save a listed provider; saving twice keeps one entry."""
+    if account.role != Role.RECIPIENT:
+        raise FamilyError("Only accounts looking for care have a shortlist.")
+    if provider.status != ProfileStatus.LISTED:
+        raise FamilyError("Only providers listed on the registry can be saved.")
+    if db.session.get(ShortlistEntry, (account.id, provider.id)) is None:
+        db.session.add(ShortlistEntry(account_id=account.id, provider_id=provider.id))
+        db.session.flush()
+
+
+def unshortlist(account: User, provider: Provider) -> None:
+    db.session.execute(delete(ShortlistEntry).where(ShortlistEntry.account_id == account.id, ShortlistEntry.provider_id == provider.id))
+    db.session.flush()
+
+
+def shortlisted_slugs(account: User) -> set[str]:
+    return set(db.session.scalars(select(Provider.slug).join(ShortlistEntry, ShortlistEntry.provider_id == Provider.id).where(ShortlistEntry.account_id == account.id)))
+
+
+def shortlist_entries(account: User) -> list[ShortlistEntry]:
+    from sqlalchemy.orm import joinedload
+
+    return list(db.session.scalars(
+        select(ShortlistEntry).where(ShortlistEntry.account_id == account.id)
+        .options(joinedload(ShortlistEntry.provider)).order_by(ShortlistEntry.created_at.desc())
+    ))

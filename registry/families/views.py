@@ -1,0 +1,128 @@
+"""People I arrange care for, and the shortlist: thin wrappers around families.services."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from registry.accounts.models import Role
+from registry.auth import role_required, safe_next_url
+from registry.extensions import db
+from registry.families import bp, services
+from registry.families.forms import PersonForm
+from registry.families.models import CaredForPerson
+from registry.forms import keeps_typed_text
+from registry.providers.models import ServiceType
+from registry.providers.services import get_by_slug
+from registry.providers.vocabulary import COMMUNICATION_SUPPORT, SPOKEN_LANGUAGES
+
+
+def _person_form(person: CaredForPerson | None) -> PersonForm:
+    form = PersonForm(obj=person) if person is not None and request.method != "POST" else PersonForm()
+    form.needs.choices = [(t.slug, t.name) for t in db.session.scalars(db.select(ServiceType).order_by(ServiceType.position, ServiceType.name))]
+    if person is not None and request.method != "POST":
+        form.needs.data = [t.slug for t in person.needs]
+        form.communication.data = [c for c in person.communication if c in COMMUNICATION_SUPPORT]
+        form.language.data = next((c for c in person.communication if c in SPOKEN_LANGUAGES), "")
+    return form
+
+
+def _person_input(form: PersonForm) -> services.PersonInput:
+    return services.PersonInput(
+        name=form.name.data or "", district=form.district.data or "", relationship=form.relationship.data or "",
+        authority=form.authority.data or "", authority_date=form.authority_date.data,
+        needs=form.needs.data or [], communication=[*(form.communication.data or []), *([form.language.data] if form.language.data else [])],
+        consent_given_by=form.consent_given_by.data or "", consent_how=form.consent_how.data or "",
+    )
+
+
+@bp.get("/people")
+@role_required(Role.RECIPIENT)
+def people():
+    return render_template("families/people.html", people=services.people_of(current_user))
+
+
+@bp.route("/people/new", methods=["GET", "POST"])
+@keeps_typed_text
+@role_required(Role.RECIPIENT)
+def add_person():
+    return _person_page(None)
+
+
+@bp.route("/people/<int:person_id>", methods=["GET", "POST"])
+@keeps_typed_text
+@role_required(Role.RECIPIENT)
+def person(person_id: int):
+    """Change someone's details; another account's person is a 404."""
+    return _person_page(services.person_of(current_user, person_id) or abort(404))
+
+
+def _person_page(item: CaredForPerson | None):
+    form = _person_form(item)
+    if form.validate_on_submit():
+        try:
+            saved = services.save_person(current_user, _person_input(form), item)
+        except services.FamilyError as error:
+            db.session.rollback()
+            form.form_errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(f"{saved.name} is saved. Enquiries you make for them tell providers their district and needs.", "success")
+            return redirect(url_for("families.people"))
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("families/person.html", form=form, person=item), status
+
+
+@bp.post("/people/<int:person_id>/delete")
+@role_required(Role.RECIPIENT)
+def delete_person(person_id: int):
+    item = services.person_of(current_user, person_id) or abort(404)
+    name = item.name
+    services.delete_person(current_user, item)
+    db.session.commit()
+    flash(f"{name} and their details are deleted. Past enquiries stay, without their details.", "success")
+    return redirect(url_for("families.people"))
+
+
+# -- shortlist -------------------------------------------------------------
+
+
+@bp.get("/shortlist")
+@role_required(Role.RECIPIENT)
+def shortlist():
+    return render_template("families/shortlist.html", entries=services.shortlist_entries(current_user))
+
+
+@bp.post("/shortlist/<slug>")
+@bp.post("/shortlist/<slug>/<any(remove):action>")
+@role_required(Role.RECIPIENT)
+def save(slug: str, action: str | None = None):
+    """Save or remove a provider, then go back to the page the button was on (works without JavaScript)."""
+    provider = get_by_slug(slug) or abort(404)
+    back = safe_next_url(request.form.get("next")) or url_for("families.shortlist")
+    try:
+        if action == "remove":
+            services.unshortlist(current_user, provider)
+        else:
+            services.shortlist(current_user, provider)
+    except services.FamilyError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(back)
+    db.session.commit()
+    flash(f"{provider.display_name} is {'removed from' if action == 'remove' else 'saved to'} your shortlist.", "success")
+    return redirect(back)
+
+
+@bp.app_context_processor
+def family_helpers():
+    """``shortlisted()``: the slugs of the signed-in recipient's saved providers, one query per page."""
+    cache: dict[str, set[str]] = {}
+
+    def shortlisted() -> set[str]:
+        if "ids" not in cache:
+            is_recipient = current_user.is_authenticated and current_user.role == Role.RECIPIENT
+            cache["ids"] = services.shortlisted_slugs(current_user) if is_recipient else set()
+        return cache["ids"]
+
+    return {"shortlisted": shortlisted}
