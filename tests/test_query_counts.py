@@ -12,15 +12,9 @@ from sqlalchemy import select
 
 from registry.extensions import db
 from registry.models import utcnow
-from tests.conftest import PASSWORD, approve_checks
+from tests.conftest import approve_checks, signed_in
 
 SIZES = (3, 30)
-
-
-def signed_in(app, email):
-    client = app.test_client()
-    client.post("/account/sign-in", data={"email": email, "password": PASSWORD})
-    return client
 
 
 def queries_for(client, count_queries, url) -> int:

@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from registry.checks.models import Check
 from registry.extensions import db
-from tests.conftest import PASSWORD
+from tests.conftest import signed_in
 
 # Minimal but real files: what the sniffing recognises by content.
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
@@ -50,17 +50,13 @@ def stored_files(app) -> list:
 def provider_client(app, make_provider):
     """A signed-in PA with a complete, submitted profile; returns (client, slug)."""
     slug = make_provider("pa", name="Pat Ahmed", email="pat@example.com")
-    client = app.test_client()
-    client.post("/account/sign-in", data={"email": "pat@example.com", "password": PASSWORD})
-    return client, slug
+    return signed_in(app, "pat@example.com"), slug
 
 
 @pytest.fixture
 def officer_client(app, make_user):
     def _make(email=None):
         email = make_user("officer", email=email, name=f"Officer {email or ''}".strip())
-        client = app.test_client()
-        client.post("/account/sign-in", data={"email": email, "password": PASSWORD})
-        return client
+        return signed_in(app, email)
 
     return _make

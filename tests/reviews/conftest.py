@@ -5,15 +5,9 @@ from sqlalchemy import select
 
 from registry.extensions import db
 from registry.reviews.models import Engagement
-from tests.conftest import ENQUIRY_DETAILS, PASSWORD, approve_checks
+from tests.conftest import ENQUIRY_DETAILS, approve_checks, signed_in
 
 GOOD = {"reliability": "5", "quality": "5", "kindness": "5", "communication": "4", "value": "4", "title": "Kind and reliable", "body": "Always on time and so patient with my dad."}
-
-
-def signed_in(app, email):
-    client = app.test_client()
-    assert client.post("/account/sign-in", data={"email": email, "password": PASSWORD}).status_code == 302
-    return client
 
 
 @pytest.fixture

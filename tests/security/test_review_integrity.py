@@ -9,7 +9,7 @@ from registry.extensions import db
 from registry.mail import outbox_messages
 from registry.reviews.models import Engagement, ProviderRating, Review
 from registry.audit.models import AuditEvent
-from tests.conftest import ENQUIRY_DETAILS, PASSWORD, approve_checks
+from tests.conftest import ENQUIRY_DETAILS, PASSWORD, approve_checks, signed_in
 from tests.html_forms import as_post_data, form_fields
 from tests.reviews.conftest import GOOD
 
@@ -17,9 +17,7 @@ ENQUIRY = {"service": "companionship", **ENQUIRY_DETAILS, "message": "Hello, cou
 
 
 def _client(app, email):
-    client = app.test_client()
-    assert client.post("/account/sign-in", data={"email": email, "password": PASSWORD}).status_code == 302
-    return client
+    return signed_in(app, email)
 
 
 def _engage(app, slug, recipient, provider):
