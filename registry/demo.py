@@ -34,7 +34,7 @@ from registry.extensions import db
 from registry.models import today
 from registry.providers import services as providers
 from registry.providers.models import Provider
-from registry.families.demo import seed_family
+from registry.reviews.family_demo import seed_family
 from registry.reviews.demo import seed_reviews
 from registry.safeguarding import services as safeguarding
 from registry.providers.vocabulary import DAYS, PARTS, ProfileStatus, ProviderKind, availability_mask

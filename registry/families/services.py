@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import delete, select, update
+from flask.signals import Namespace
+from sqlalchemy import delete, select
 
 from registry.accounts.models import Role, User
 from registry.extensions import db
@@ -102,14 +103,16 @@ def person_of(account: User, person_id: int) -> CaredForPerson | None:
     return person if person is not None and person.account_id == account.id else None
 
 
+# Sent just before a person is deleted. Enquiries (registry/reviews, above this
+# package) subscribe and keep their past enquiries without the person.
+person_removed = Namespace().signal("person-removed")
+
+
 def delete_person(account: User, person: CaredForPerson) -> None:
     """Remove the person and their details; past enquiries stay, saying only that they were for someone else."""
     if person.account_id != account.id:
         raise FamilyError("This person is not on your account.")
-    from registry.reviews.models import Enquiry
-
-    # Said here as well as by the foreign key: SQLite does not enforce ON DELETE by default.
-    db.session.execute(update(Enquiry).where(Enquiry.person_id == person.id).values(person_id=None).execution_options(synchronize_session="fetch"))
+    person_removed.send(person)
     db.session.delete(person)
     db.session.flush()
 

@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from blinker import Namespace
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from registry.accounts.devices import remember_device, share_a_device
@@ -27,7 +27,7 @@ from registry.reviews.models import (
 from registry.reviews.scoring import recompute_rating
 from registry import audit
 from registry.families.models import WRITTEN_BY, CaredForPerson
-from registry.families.services import person_of
+from registry.families.services import person_of, person_removed
 from registry.formatting import long_date
 from search.geo import PostcodeError, locate
 
@@ -603,3 +603,13 @@ def provider_review_summary(provider: Provider) -> ProviderReviewSummary:
         )
     )
     return ProviderReviewSummary(open_enquiries, published_reviews(provider, limit=3), unanswered or 0)
+
+
+@person_removed.connect
+def _keep_enquiries_without_the_person(person: CaredForPerson) -> None:
+    """A deleted person's past enquiries stay, saying only that they were for someone else."""
+    # Said here as well as by the foreign key: SQLite does not enforce ON DELETE by default.
+    db.session.execute(
+        update(Enquiry).where(Enquiry.person_id == person.id).values(person_id=None)
+        .execution_options(synchronize_session="fetch")
+    )

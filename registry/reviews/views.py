@@ -15,7 +15,7 @@ from registry.paging import page_number, paginate
 from registry.providers.services import get_by_slug, is_publicly_visible
 from registry.reviews import bp, services
 from registry.reviews.forms import EnquiryForm, InvitationForm, MessageForm, ReviewForm, TextForm, enquiry_form_for
-from registry.reviews.models import Engagement, Enquiry, EnquiryStatus, Review, ReviewStatus
+from registry.reviews.models import Engagement, Enquiry, Review, ReviewStatus
 
 
 def _enquiry_limit() -> str:
