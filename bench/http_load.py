@@ -34,11 +34,11 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from flask_migrate import upgrade  # noqa: E402
-
 from http_timer import _load_providers, _postcode_by_point  # noqa: E402
+from search_bench import SERVICES, make_documents, make_queries, query_params  # noqa: E402
+
 from registry import create_app  # noqa: E402
 from registry.extensions import db  # noqa: E402
-from search_bench import SERVICES, make_documents, make_queries, query_params  # noqa: E402
 
 DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 PARTS = ["morning", "afternoon", "evening", "overnight"]
@@ -51,13 +51,22 @@ def search_paths(path: str) -> list[str]:
     for q in make_queries():
         p = query_params(q)
         query = {
-            "postcode": points[(p["latitude"], p["longitude"])], "radius": p["radius_miles"], "service": p["services"],
-            "q": p["text"], "kind": p["kinds"], "language": p["languages"],
-            "max_rate": None if p["max_rate_pence"] is None else p["max_rate_pence"] / 100, "min_rating": p["min_rating"],
-            "day": None if p["day"] is None else DAYS[p["day"]], "part": None if p["part"] is None else PARTS[p["part"]],
-            "badge": p["badges"], "sort": p["sort"],
+            "postcode": points[(p["latitude"], p["longitude"])],
+            "radius": p["radius_miles"],
+            "service": p["services"],
+            "q": p["text"],
+            "kind": p["kinds"],
+            "language": p["languages"],
+            "max_rate": None if p["max_rate_pence"] is None else p["max_rate_pence"] / 100,
+            "min_rating": p["min_rating"],
+            "day": None if p["day"] is None else DAYS[p["day"]],
+            "part": None if p["part"] is None else PARTS[p["part"]],
+            "badge": p["badges"],
+            "sort": p["sort"],
         }
-        urls.append(path + "?" + urllib.parse.urlencode({k: v for k, v in query.items() if v not in (None, "", [])}, doseq=True))
+        urls.append(
+            path + "?" + urllib.parse.urlencode({k: v for k, v in query.items() if v not in (None, "", [])}, doseq=True)
+        )
     return urls
 
 
@@ -65,7 +74,7 @@ def lua_rotating(urls: list[str], path: Path) -> Path:
     body = ",\n".join('"' + u.replace("\\", "\\\\").replace('"', '\\"') + '"' for u in urls)
     path.write_text(
         "local urls = {\n" + body + "\n}\nlocal i = 0\n"
-        "request = function()\n  i = i % #urls + 1\n  return wrk.format(\"GET\", urls[i])\nend\n",
+        'request = function()\n  i = i % #urls + 1\n  return wrk.format("GET", urls[i])\nend\n',
         encoding="utf-8",
     )
     return path
@@ -86,8 +95,11 @@ def wrk(base: str, script: Path | None, path: str, seconds: int, connections: in
     socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     return {
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
-        "p50": ms("50"), "p90": ms("90"), "p99": ms("99"),
-        "errors": (int(non2xx.group(1)) if non2xx else 0) + (sum(map(int, socket_errors.groups())) if socket_errors else 0),
+        "p50": ms("50"),
+        "p90": ms("90"),
+        "p99": ms("99"),
+        "errors": (int(non2xx.group(1)) if non2xx else 0)
+        + (sum(map(int, socket_errors.groups())) if socket_errors else 0),
     }
 
 
@@ -122,11 +134,18 @@ def main(argv: list[str] | None = None) -> None:
     if args.database:
         reset_postgres(url)
     env = {
-        **os.environ, "REGISTRY_ENV": "testing", "DATABASE_URL": url, "SEARCH_INDEX_DIR": str(work / "index"),
-        "MAIL_OUTBOX_DIR": str(work / "outbox"), "DOCUMENTS_DIR": str(work / "documents"),
-        "REGISTRY_INSTANCE_PATH": str(work / "instance"), "FLASK_APP": "wsgi:app",
+        **os.environ,
+        "REGISTRY_ENV": "testing",
+        "DATABASE_URL": url,
+        "SEARCH_INDEX_DIR": str(work / "index"),
+        "MAIL_OUTBOX_DIR": str(work / "outbox"),
+        "DOCUMENTS_DIR": str(work / "documents"),
+        "REGISTRY_INSTANCE_PATH": str(work / "instance"),
+        "FLASK_APP": "wsgi:app",
     }
-    app = create_app({"REGISTRY_ENV": "testing", "SQLALCHEMY_DATABASE_URI": url, "SEARCH_INDEX_DIR": str(work / "index")})
+    app = create_app(
+        {"REGISTRY_ENV": "testing", "SQLALCHEMY_DATABASE_URI": url, "SEARCH_INDEX_DIR": str(work / "index")}
+    )
     with app.app_context():
         upgrade()
     started = time.perf_counter()
@@ -134,17 +153,24 @@ def main(argv: list[str] | None = None) -> None:
     _load_providers(app, docs, SERVICES)
     with app.app_context():
         db.engine.dispose()
-    print(f"loaded {args.providers:,} providers into {'PostgreSQL' if args.database else 'SQLite'} in {time.perf_counter() - started:.0f} s")
+    print(
+        f"loaded {args.providers:,} providers into {'PostgreSQL' if args.database else 'SQLite'} in {time.perf_counter() - started:.0f} s"
+    )
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "flask", "search", "rebuild"], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, "-m", "flask", "search", "rebuild"], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL
+    )
     print(f"flask search rebuild: {time.perf_counter() - started:.1f} s")
 
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "deploy" / "gunicorn.conf.py"), "wsgi:app"],
-        cwd=ROOT, env={**env, "GUNICORN_BIND": f"127.0.0.1:{port}"}, stdout=subprocess.DEVNULL,
-        stderr=open(work / "gunicorn.log", "ab"), start_new_session=True,
+        cwd=ROOT,
+        env={**env, "GUNICORN_BIND": f"127.0.0.1:{port}"},
+        stdout=subprocess.DEVNULL,
+        stderr=open(work / "gunicorn.log", "ab"),
+        start_new_session=True,
     )
     try:
         for _ in range(300):
@@ -168,10 +194,14 @@ def main(argv: list[str] | None = None) -> None:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
     ceiling = results["/healthz"]["rps"]
-    print(f"\n{args.providers:,} providers, {os.cpu_count()} cores, gunicorn {os.cpu_count() * 2} sync workers, wrk -c{args.connections} -d{seconds}s")
+    print(
+        f"\n{args.providers:,} providers, {os.cpu_count()} cores, gunicorn {os.cpu_count() * 2} sync workers, wrk -c{args.connections} -d{seconds}s"
+    )
     print(f"{'endpoint':<16} {'req/s':>8} {'vs healthz':>10} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'errors':>7}")
     for name, r in results.items():
-        print(f"{name:<16} {r['rps']:>8.0f} {r['rps'] / ceiling:>10.2f} {r['p50']:>8.1f} {r['p90']:>8.1f} {r['p99']:>8.1f} {r['errors']:>7}")
+        print(
+            f"{name:<16} {r['rps']:>8.0f} {r['rps'] / ceiling:>10.2f} {r['p50']:>8.1f} {r['p90']:>8.1f} {r['p99']:>8.1f} {r['errors']:>7}"
+        )
     shutil.rmtree(work, ignore_errors=True)
 
 

@@ -26,7 +26,14 @@ BATCH = 5000
 # search endpoint's database check agrees with the index.
 APPROVED_CHECKS = {
     "identity": {"document_type": "passport"},
-    "dbs": {"level": "enhanced", "barred_lists": "both", "certificate_number": "001234567890", "issue_date": "2026-01-12", "update_service": True, "update_service_id": "C1234567"},
+    "dbs": {
+        "level": "enhanced",
+        "barred_lists": "both",
+        "certificate_number": "001234567890",
+        "issue_date": "2026-01-12",
+        "update_service": True,
+        "update_service_id": "C1234567",
+    },
     "right_to_work": {"document_type": "british_passport"},
     "insurance": {"insurer": "Aviva", "policy_number": "PL-55512", "cover_pounds": 5000000, "end_date": "2030-06-30"},
     "cqc": {"registration_id": "1-101234567"},
@@ -51,33 +58,78 @@ def _load_providers(app, docs, services) -> None:
                 ).inserted_primary_key[0]
         for start in range(0, len(docs), BATCH):
             chunk = docs[start : start + BATCH]
-            db.session.execute(insert(tables["users"]), [
-                {"id": d.id, "email": f"bench{d.id}@example.com", "password_hash": "x", "role": "provider", "name": d.name, "active": True, "created_at": now}
-                for d in chunk
-            ])
-            db.session.execute(insert(tables["providers"]), [
-                {
-                    "id": d.id, "user_id": d.id, "kind": d.kind, "display_name": d.name, "slug": d.slug, "about": d.about,
-                    "base_postcode": d.outcode, "outcode": d.outcode, "travel_radius_miles": int(d.travel_radius_miles),
-                    "rate_min_pence": d.rate_min_pence, "rate_max_pence": d.rate_max_pence, "availability": d.availability,
-                    "gender": d.gender, "status": "listed", "created_at": now, "updated_at": now,
-                }
-                for d in chunk
-            ])
-            db.session.execute(insert(tables["provider_services"]), [
-                {"provider_id": d.id, "service_type_id": known[slug], "listed": True} for d in chunk for slug in d.listed_services
-            ])
-            db.session.execute(insert(tables["checks"]), [
-                {
-                    "provider_id": d.id, "kind": kind, "status": "approved", "details": details, "submitted_at": now,
-                    "decided_at": now, "verification_method": "in_person", "valid_until": date(2030, 6, 30),
-                    "document_name": "", "document_type": "", "document_size": 0, "version": 1,
-                }
-                for d in chunk for kind, details in APPROVED_CHECKS.items()
-            ])
-            db.session.execute(insert(tables["provider_languages"]), [
-                {"provider_id": d.id, "language": code} for d in chunk for code in d.languages
-            ])
+            db.session.execute(
+                insert(tables["users"]),
+                [
+                    {
+                        "id": d.id,
+                        "email": f"bench{d.id}@example.com",
+                        "password_hash": "x",
+                        "role": "provider",
+                        "name": d.name,
+                        "active": True,
+                        "created_at": now,
+                    }
+                    for d in chunk
+                ],
+            )
+            db.session.execute(
+                insert(tables["providers"]),
+                [
+                    {
+                        "id": d.id,
+                        "user_id": d.id,
+                        "kind": d.kind,
+                        "display_name": d.name,
+                        "slug": d.slug,
+                        "about": d.about,
+                        "base_postcode": d.outcode,
+                        "outcode": d.outcode,
+                        "travel_radius_miles": int(d.travel_radius_miles),
+                        "rate_min_pence": d.rate_min_pence,
+                        "rate_max_pence": d.rate_max_pence,
+                        "availability": d.availability,
+                        "gender": d.gender,
+                        "status": "listed",
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                    for d in chunk
+                ],
+            )
+            db.session.execute(
+                insert(tables["provider_services"]),
+                [
+                    {"provider_id": d.id, "service_type_id": known[slug], "listed": True}
+                    for d in chunk
+                    for slug in d.listed_services
+                ],
+            )
+            db.session.execute(
+                insert(tables["checks"]),
+                [
+                    {
+                        "provider_id": d.id,
+                        "kind": kind,
+                        "status": "approved",
+                        "details": details,
+                        "submitted_at": now,
+                        "decided_at": now,
+                        "verification_method": "in_person",
+                        "valid_until": date(2030, 6, 30),
+                        "document_name": "",
+                        "document_type": "",
+                        "document_size": 0,
+                        "version": 1,
+                    }
+                    for d in chunk
+                    for kind, details in APPROVED_CHECKS.items()
+                ],
+            )
+            db.session.execute(
+                insert(tables["provider_languages"]),
+                [{"provider_id": d.id, "language": code} for d in chunk for code in d.languages],
+            )
         db.session.commit()
 
 
@@ -91,13 +143,15 @@ def make_http_timer(make_documents: Callable[[int], list], services: list[tuple[
         if index_dir not in apps:
             n = int(Path(index_dir).name.split("-")[-1])
             started = time.perf_counter()
-            app = create_app({
-                "REGISTRY_ENV": "testing",
-                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{workdir / f'app-{n}.sqlite3'}",
-                "SEARCH_INDEX_DIR": index_dir,
-                "MAIL_OUTBOX_DIR": str(workdir / "outbox"),
-                "DOCUMENTS_DIR": str(workdir / "documents"),
-            })
+            app = create_app(
+                {
+                    "REGISTRY_ENV": "testing",
+                    "SQLALCHEMY_DATABASE_URI": f"sqlite:///{workdir / f'app-{n}.sqlite3'}",
+                    "SEARCH_INDEX_DIR": index_dir,
+                    "MAIL_OUTBOX_DIR": str(workdir / "outbox"),
+                    "DOCUMENTS_DIR": str(workdir / "documents"),
+                }
+            )
             with app.app_context():
                 upgrade()
             _load_providers(app, make_documents(n), services)
@@ -117,12 +171,18 @@ def make_http_timer(make_documents: Callable[[int], list], services: list[tuple[
             "max_rate": None if params["max_rate_pence"] is None else params["max_rate_pence"] / 100,
             "min_rating": params["min_rating"],
             "day": None if params["day"] is None else ["mon", "tue", "wed", "thu", "fri", "sat", "sun"][params["day"]],
-            "part": None if params["part"] is None else ["morning", "afternoon", "evening", "overnight"][params["part"]],
+            "part": None
+            if params["part"] is None
+            else ["morning", "afternoon", "evening", "overnight"][params["part"]],
             "badge": params["badges"],
             "sort": params["sort"],
         }
-        response = client.get("/api/v1/search", query_string={k: v for k, v in query.items() if v not in (None, "", [])})
+        response = client.get(
+            "/api/v1/search", query_string={k: v for k, v in query.items() if v not in (None, "", [])}
+        )
         if response.status_code != 200:
-            raise RuntimeError(f"/api/v1/search answered {response.status_code}: {response.get_data(as_text=True)[:300]}")
+            raise RuntimeError(
+                f"/api/v1/search answered {response.status_code}: {response.get_data(as_text=True)[:300]}"
+            )
 
     return timer

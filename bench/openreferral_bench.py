@@ -56,14 +56,16 @@ def _build_app(database_url: str | None, folder: str):
         from tests.conftest import reset_postgres_schema
 
         reset_postgres_schema(url)
-    app = create_app({
-        "REGISTRY_ENV": "testing",
-        "SQLALCHEMY_DATABASE_URI": url,
-        "SEARCH_INDEX_DIR": os.path.join(folder, "index"),
-        "DOCUMENTS_DIR": os.path.join(folder, "documents"),
-        "MAIL_OUTBOX_DIR": os.path.join(folder, "outbox"),
-        "SERVER_NAME": "registry.bench",
-    })
+    app = create_app(
+        {
+            "REGISTRY_ENV": "testing",
+            "SQLALCHEMY_DATABASE_URI": url,
+            "SEARCH_INDEX_DIR": os.path.join(folder, "index"),
+            "DOCUMENTS_DIR": os.path.join(folder, "documents"),
+            "MAIL_OUTBOX_DIR": os.path.join(folder, "outbox"),
+            "SERVER_NAME": "registry.bench",
+        }
+    )
     with app.app_context():
         upgrade()
         db.engine.dispose()
@@ -82,7 +84,12 @@ def populate(app, n: int, seed: int = SEED) -> int:
     services_total = 0
     with app.app_context():
         tables = db.metadata.tables
-        type_ids = [row[0] for row in db.session.execute(tables["service_types"].select().with_only_columns(tables["service_types"].c.id))]
+        type_ids = [
+            row[0]
+            for row in db.session.execute(
+                tables["service_types"].select().with_only_columns(tables["service_types"].c.id)
+            )
+        ]
         # Only services whose requirements the four checks above meet for a PA.
         type_ids = [t for t in type_ids if t in (2, 5, 8, 9, 11)] or type_ids[:1]
         for start in range(0, n, CHUNK):
@@ -90,33 +97,74 @@ def populate(app, n: int, seed: int = SEED) -> int:
             users, providers, services, checks, languages = [], [], [], [], []
             for pid in ids:
                 outcode = names[int(districts[pid - 1])]
-                users.append({"id": pid, "email": f"bench{pid}@example.com", "password_hash": "x", "role": "provider",
-                              "name": f"Bench {pid}", "active": True, "session_epoch": 0, "created_at": now})
-                providers.append({
-                    "id": pid, "user_id": pid, "kind": "pa", "display_name": f"Bench Provider {pid}", "slug": f"bench-{pid}",
-                    "about": " ".join(rng.choices(WORDS, k=25)), "base_postcode": outcode, "outcode": outcode,
-                    "travel_radius_miles": rng.choice([3, 5, 8, 10, 15, 20]), "rate_min_pence": rng.randrange(1200, 3000, 50),
-                    "rate_max_pence": 3000, "availability": rng.getrandbits(28), "status": "listed",
-                    "created_at": now, "updated_at": now, "submitted_at": now,
-                })
+                users.append(
+                    {
+                        "id": pid,
+                        "email": f"bench{pid}@example.com",
+                        "password_hash": "x",
+                        "role": "provider",
+                        "name": f"Bench {pid}",
+                        "active": True,
+                        "session_epoch": 0,
+                        "created_at": now,
+                    }
+                )
+                providers.append(
+                    {
+                        "id": pid,
+                        "user_id": pid,
+                        "kind": "pa",
+                        "display_name": f"Bench Provider {pid}",
+                        "slug": f"bench-{pid}",
+                        "about": " ".join(rng.choices(WORDS, k=25)),
+                        "base_postcode": outcode,
+                        "outcode": outcode,
+                        "travel_radius_miles": rng.choice([3, 5, 8, 10, 15, 20]),
+                        "rate_min_pence": rng.randrange(1200, 3000, 50),
+                        "rate_max_pence": 3000,
+                        "availability": rng.getrandbits(28),
+                        "status": "listed",
+                        "created_at": now,
+                        "updated_at": now,
+                        "submitted_at": now,
+                    }
+                )
                 for type_id in sorted(rng.sample(type_ids, rng.choice([1, 1, 2, 2, 3, 4]))):
                     services.append({"provider_id": pid, "service_type_id": type_id, "listed": True})
                 for kind, details in CHECKS:
-                    checks.append({
-                        "provider_id": pid, "kind": kind, "status": "approved", "details": details, "submitted_at": now,
-                        "document_name": "", "document_type": "", "document_size": 0, "decided_at": now,
-                        "verification_method": "in_person", "valid_until": valid_until, "version": 1,
-                    })
+                    checks.append(
+                        {
+                            "provider_id": pid,
+                            "kind": kind,
+                            "status": "approved",
+                            "details": details,
+                            "submitted_at": now,
+                            "document_name": "",
+                            "document_type": "",
+                            "document_size": 0,
+                            "decided_at": now,
+                            "verification_method": "in_person",
+                            "valid_until": valid_until,
+                            "version": 1,
+                        }
+                    )
                 for code in sorted(set(rng.choices(LANGUAGE_CODES, k=2))):
                     languages.append({"provider_id": pid, "language": code})
-            for table, rows in (("users", users), ("providers", providers), ("provider_services", services),
-                                ("checks", checks), ("provider_languages", languages)):
+            for table, rows in (
+                ("users", users),
+                ("providers", providers),
+                ("provider_services", services),
+                ("checks", checks),
+                ("provider_languages", languages),
+            ):
                 db.session.execute(tables[table].insert(), rows)
             db.session.commit()
             services_total += len(services)
         if db.engine.dialect.name == "postgresql":
             for table in ("users", "providers", "checks"):
-                db.session.execute(db.text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"))
+                db.session.execute(
+                    db.text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
+                )
             db.session.execute(db.text("ANALYZE"))
             db.session.commit()
     return services_total
@@ -129,7 +177,9 @@ def harvest(client, per_page: int, etags: list[str] | None = None) -> dict:
     while True:
         headers = {"If-None-Match": etags[page - 1]} if etags else {}
         t0 = time.perf_counter()
-        response = client.get("/openreferral/services", query_string={"page": page, "per_page": per_page}, headers=headers)
+        response = client.get(
+            "/openreferral/services", query_string={"page": page, "per_page": per_page}, headers=headers
+        )
         times.append(time.perf_counter() - t0)
         statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
         sent += len(response.data)
@@ -146,10 +196,14 @@ def harvest(client, per_page: int, etags: list[str] | None = None) -> dict:
     total = time.perf_counter() - started
     ordered = sorted(times)
     return {
-        "pages": page, "items": items, "statuses": statuses, "seconds": round(total, 1),
+        "pages": page,
+        "items": items,
+        "statuses": statuses,
+        "seconds": round(total, 1),
         "page_ms_p50": round(statistics.median(ordered) * 1000, 1),
         "page_ms_p95": round(ordered[int(0.95 * (len(ordered) - 1))] * 1000, 1),
-        "megabytes_sent": round(sent / 1e6, 1), "etags": fresh_etags,
+        "megabytes_sent": round(sent / 1e6, 1),
+        "etags": fresh_etags,
     }
 
 
@@ -169,8 +223,11 @@ def main(argv: list[str] | None = None) -> dict:
         again = harvest(client, args.per_page, etags=full["etags"])
         assert full["items"] == services, (full["items"], services)
         result = {
-            "providers": args.providers, "listed_services": services, "per_page": args.per_page,
-            "database": app.config["SQLALCHEMY_DATABASE_URI"].split(":", 1)[0], "populate_seconds": round(build, 1),
+            "providers": args.providers,
+            "listed_services": services,
+            "per_page": args.per_page,
+            "database": app.config["SQLALCHEMY_DATABASE_URI"].split(":", 1)[0],
+            "populate_seconds": round(build, 1),
             "full_harvest": {k: v for k, v in full.items() if k != "etags"},
             "conditional_harvest": {k: v for k, v in again.items() if k != "etags"},
         }

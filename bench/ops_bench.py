@@ -32,15 +32,15 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from flask_migrate import upgrade  # noqa: E402
-from sqlalchemy import insert, select, update  # noqa: E402
-
 from http_load import reset_postgres  # noqa: E402
 from http_timer import _load_providers  # noqa: E402
+from search_bench import SERVICES, make_documents  # noqa: E402
+from sqlalchemy import insert, select, update  # noqa: E402
+
 from registry import create_app  # noqa: E402
-from registry.extensions import db  # noqa: E402
 from registry.audit import canonical_details, event_hash  # noqa: E402
 from registry.audit.models import GENESIS_HASH, KEYED  # noqa: E402
-from search_bench import SERVICES, make_documents  # noqa: E402
+from registry.extensions import db  # noqa: E402
 
 BATCH = 10_000
 
@@ -56,10 +56,15 @@ def load_audit_events(app, count: int) -> None:
             rows = []
             for n in range(first, min(count, first + BATCH)):
                 event = SimpleNamespace(
-                    created_at=start + timedelta(seconds=n), actor_id=None, action="check.lapsed", subject_type="Check",
-                    subject_id=str(n + 1), provider_id=n % 50_000 + 1,
+                    created_at=start + timedelta(seconds=n),
+                    actor_id=None,
+                    action="check.lapsed",
+                    subject_type="Check",
+                    subject_id=str(n + 1),
+                    provider_id=n % 50_000 + 1,
                     details=canonical_details({"valid_until": "2026-01-01", "as_of": "2026-01-02"}),
-                    prev_hash=prev, hash_scheme=KEYED,
+                    prev_hash=prev,
+                    hash_scheme=KEYED,
                 )
                 event.hash = event_hash(event, key)
                 prev = event.hash
@@ -74,9 +79,17 @@ def make_checks_due(app, lapsing_percent: float, as_of: date) -> tuple[int, int]
     with app.app_context():
         ids = list(db.session.scalars(select(db.metadata.tables["providers"].c.id).order_by("id")))
         step = max(1, round(100 / lapsing_percent))
-        lapse, remind = ids[::step], ids[step // 2::step]
-        db.session.execute(update(checks).where(checks.c.provider_id.in_(lapse), checks.c.kind == "dbs").values(valid_until=as_of - timedelta(days=1)))
-        db.session.execute(update(checks).where(checks.c.provider_id.in_(remind), checks.c.kind == "insurance").values(valid_until=as_of + timedelta(days=10)))
+        lapse, remind = ids[::step], ids[step // 2 :: step]
+        db.session.execute(
+            update(checks)
+            .where(checks.c.provider_id.in_(lapse), checks.c.kind == "dbs")
+            .values(valid_until=as_of - timedelta(days=1))
+        )
+        db.session.execute(
+            update(checks)
+            .where(checks.c.provider_id.in_(remind), checks.c.kind == "insurance")
+            .values(valid_until=as_of + timedelta(days=10))
+        )
         db.session.commit()
     return len(lapse), len(remind)
 
@@ -95,19 +108,31 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--database", help="PostgreSQL URL of a database of your own (emptied); default SQLite")
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--providers", type=int, default=100_000)
-    parser.add_argument("--lapsing", type=float, default=1.0, help="per cent of providers with a lapsed DBS check (and as many with insurance ending soon)")
+    parser.add_argument(
+        "--lapsing",
+        type=float,
+        default=1.0,
+        help="per cent of providers with a lapsed DBS check (and as many with insurance ending soon)",
+    )
     args = parser.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="ops-bench-"))
     url = args.database or f"sqlite:///{work / 'registry.sqlite3'}"
     if args.database:
         reset_postgres(url)
     env = {
-        **os.environ, "REGISTRY_ENV": "testing", "DATABASE_URL": url, "SEARCH_INDEX_DIR": str(work / "index"),
-        "MAIL_OUTBOX_DIR": str(work / "outbox"), "DOCUMENTS_DIR": str(work / "documents"),
-        "REGISTRY_INSTANCE_PATH": str(work / "instance"), "AUDIT_CHECKPOINT_FILE": str(work / "checkpoint.json"),
+        **os.environ,
+        "REGISTRY_ENV": "testing",
+        "DATABASE_URL": url,
+        "SEARCH_INDEX_DIR": str(work / "index"),
+        "MAIL_OUTBOX_DIR": str(work / "outbox"),
+        "DOCUMENTS_DIR": str(work / "documents"),
+        "REGISTRY_INSTANCE_PATH": str(work / "instance"),
+        "AUDIT_CHECKPOINT_FILE": str(work / "checkpoint.json"),
         "FLASK_APP": "wsgi:app",
     }
-    app = create_app({"REGISTRY_ENV": "testing", "SQLALCHEMY_DATABASE_URI": url, "SEARCH_INDEX_DIR": str(work / "index")})
+    app = create_app(
+        {"REGISTRY_ENV": "testing", "SQLALCHEMY_DATABASE_URI": url, "SEARCH_INDEX_DIR": str(work / "index")}
+    )
     with app.app_context():
         upgrade()
     database = "PostgreSQL" if args.database else "SQLite"
@@ -125,8 +150,10 @@ def main(argv: list[str] | None = None) -> None:
     _load_providers(app, make_documents(args.providers), SERVICES)
     today = date.today()
     lapse, remind = make_checks_due(app, args.lapsing, today)
-    print(f"loaded {args.providers:,} providers ({args.providers * 6:,} approved checks; {lapse:,} DBS lapsed yesterday, "
-          f"{remind:,} insurance ending soon) in {time.perf_counter() - started:.0f} s")
+    print(
+        f"loaded {args.providers:,} providers ({args.providers * 6:,} approved checks; {lapse:,} DBS lapsed yesterday, "
+        f"{remind:,} insurance ending soon) in {time.perf_counter() - started:.0f} s"
+    )
     seconds, line = timed(["checks", "expire"], env)
     print(f"flask checks expire: {seconds:.1f} s: {line}")
     seconds, line = timed(["checks", "expire"], env)

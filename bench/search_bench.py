@@ -61,11 +61,22 @@ from search.geo import distance_miles, outcode_centroids  # noqa: E402
 SEED = 20260401
 QUERY_COUNT = 500
 SERVICES = [
-    ("home-care", "Home care"), ("personal-care", "Personal care"), ("companionship", "Companionship"),
-    ("meals", "Hot meals"), ("nursing", "Nursing"), ("respite", "Respite care"), ("shopping", "Shopping help"),
-    ("cleaning", "Cleaning"), ("dementia-care", "Dementia care"), ("learning-disability", "Learning disability support"),
-    ("children", "Children's support"), ("transport", "Transport"), ("overnight", "Overnight care"),
-    ("day-service", "Day service"), ("gardening", "Gardening"), ("befriending", "Befriending"),
+    ("home-care", "Home care"),
+    ("personal-care", "Personal care"),
+    ("companionship", "Companionship"),
+    ("meals", "Hot meals"),
+    ("nursing", "Nursing"),
+    ("respite", "Respite care"),
+    ("shopping", "Shopping help"),
+    ("cleaning", "Cleaning"),
+    ("dementia-care", "Dementia care"),
+    ("learning-disability", "Learning disability support"),
+    ("children", "Children's support"),
+    ("transport", "Transport"),
+    ("overnight", "Overnight care"),
+    ("day-service", "Day service"),
+    ("gardening", "Gardening"),
+    ("befriending", "Befriending"),
 ]
 SERVICE_WEIGHTS = [10, 8, 7, 4, 3, 4, 5, 5, 4, 3, 2, 3, 2, 2, 1, 3]
 LANGUAGES = ["en", "bsl", "makaton", "pl", "ur", "pa", "bn", "gu", "ar", "so", "ro", "cy"]
@@ -77,7 +88,9 @@ WORDS = (
     "retired former teacher carer driver cook chef baker punjabi polish urdu welsh bengali signing deaf "
     "blind wheelchair hoist palliative overnight weekends evenings mornings pets dogs cats knitting".split()
 )
-FIRST = "Amira Ben Chloe Dev Ewa Femi Grace Harpreet Ioan Jas Kasia Leon Maya Nia Omar Priya Rhys Sam Tomasz Zara".split()
+FIRST = (
+    "Amira Ben Chloe Dev Ewa Femi Grace Harpreet Ioan Jas Kasia Leon Maya Nia Omar Priya Rhys Sam Tomasz Zara".split()
+)
 LAST = "Ahmed Brown Clarke Davies Evans Fraser Ghosh Hughes Iqbal Jones Kowalski Lewis Morgan Nowak Patel Roberts Singh Taylor Williams".split()
 ORG = "Care Support Helping Hands Home Comfort Kindly Neighbours Meals Community Trust Angels Friends".split()
 
@@ -105,7 +118,7 @@ def district_weights() -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
         dl = lon_r - lon_r[i]
         a = np.sin(dphi / 2) ** 2 + np.cos(lat_r[i]) * np.cos(lat_r) * np.sin(dl / 2) ** 2
         counts[i] = (2 * 3958.7613 * np.arcsin(np.sqrt(np.minimum(1, a))) <= 8).sum()
-    weights = counts ** 0.5
+    weights = counts**0.5
     return names, lat, lon, weights / weights.sum()
 
 
@@ -128,7 +141,11 @@ def make_documents(n: int, seed: int = SEED) -> list[ProviderDocument]:
             for part in range(4):
                 if rng.random() < (0.5 if part < 3 else 0.15):
                     availability |= 1 << (day * 4 + part)
-        name = f"{rng.choice(FIRST)} {rng.choice(LAST)}" if is_pa else f"{rng.choice(LAST)} {rng.choice(ORG)} {rng.choice(ORG)}"
+        name = (
+            f"{rng.choice(FIRST)} {rng.choice(LAST)}"
+            if is_pa
+            else f"{rng.choice(LAST)} {rng.choice(ORG)} {rng.choice(ORG)}"
+        )
         docs.append(
             ProviderDocument(
                 id=i + 1,
@@ -166,9 +183,16 @@ def make_queries(seed: int = SEED + 1) -> list[SearchQuery]:
         p = int(places[i])
         kind = i % 4
         service = rng.choices([s for s, _ in SERVICES], weights=SERVICE_WEIGHTS)[0]
-        q = SearchQuery(latitude=float(lat[p]), longitude=float(lon[p]), radius_miles=float(rng.choice([5, 10, 10, 10, 15, 25])), services=(service,))
+        q = SearchQuery(
+            latitude=float(lat[p]),
+            longitude=float(lon[p]),
+            radius_miles=float(rng.choice([5, 10, 10, 10, 15, 25])),
+            services=(service,),
+        )
         if kind == 1:
-            q.text = rng.choice(["friendly", "dementia", "cooking", "polish", "retired nurse", "kind carer", "halal meals", "garden"])
+            q.text = rng.choice(
+                ["friendly", "dementia", "cooking", "polish", "retired nurse", "kind carer", "halal meals", "garden"]
+            )
         elif kind == 2:
             q.max_rate_pence = rng.choice([2000, 2500, 3000])
             q.min_rating = rng.choice([None, 6.0, 7.5])
@@ -207,14 +231,32 @@ def build_sqlite(docs: list[ProviderDocument], path: Path) -> sqlite3.Connection
     conn.executemany(
         "INSERT INTO providers VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         [
-            (d.id, d.name, d.about, d.kind, d.latitude, d.longitude, d.travel_radius_miles, d.rate_min_pence,
-             d.rating_score, d.review_count, d.availability, d.gender, " " + " ".join(d.languages) + " ",
-             " " + " ".join(d.badges) + " ", " ".join(d.service_names), len(d.badges))
+            (
+                d.id,
+                d.name,
+                d.about,
+                d.kind,
+                d.latitude,
+                d.longitude,
+                d.travel_radius_miles,
+                d.rate_min_pence,
+                d.rating_score,
+                d.review_count,
+                d.availability,
+                d.gender,
+                " " + " ".join(d.languages) + " ",
+                " " + " ".join(d.badges) + " ",
+                " ".join(d.service_names),
+                len(d.badges),
+            )
             for d in docs
         ],
     )
     conn.executemany("INSERT INTO provider_services VALUES (?,?)", [(d.id, s) for d in docs for s in d.listed_services])
-    conn.executemany("INSERT INTO provider_points VALUES (?,?,?,?,?)", [(d.id, d.latitude, d.latitude, d.longitude, d.longitude) for d in docs])
+    conn.executemany(
+        "INSERT INTO provider_points VALUES (?,?,?,?,?)",
+        [(d.id, d.latitude, d.latitude, d.longitude, d.longitude) for d in docs],
+    )
     conn.commit()
     return conn
 
@@ -279,7 +321,11 @@ def sql_search(conn: sqlite3.Connection, q: SearchQuery, use_rtree: bool) -> tup
 
 def summarise(samples_ms: list[float]) -> dict:
     ordered = sorted(samples_ms)
-    return {"median": statistics.median(ordered), "p95": ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)], "max": ordered[-1]}
+    return {
+        "median": statistics.median(ordered),
+        "p95": ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)],
+        "max": ordered[-1],
+    }
 
 
 def time_queries(fn: Callable[[dict], object], queries: list[SearchQuery], extra: dict | None = None) -> dict:
@@ -322,10 +368,20 @@ def worker(index_dir: str) -> None:
         totals.append(result.total)
         hits.append([h.id for h in result.hits])
     by_kind = {name: summarise(samples[i::4]) for i, name in enumerate(["service", "text", "filters", "distance"])}
-    print(json.dumps({
-        "search": summarise(samples), "by_kind": by_kind, "cold_first_query_ms": cold_ms,
-        "rss_start_mb": rss_before, "rss_mb": rss_mb(), "totals": totals, "hits": hits, "first_total": first.total,
-    }))
+    print(
+        json.dumps(
+            {
+                "search": summarise(samples),
+                "by_kind": by_kind,
+                "cold_first_query_ms": cold_ms,
+                "rss_start_mb": rss_before,
+                "rss_mb": rss_mb(),
+                "totals": totals,
+                "hits": hits,
+                "first_total": first.total,
+            }
+        )
+    )
 
 
 def dir_size_mb(path: Path) -> float:
@@ -344,13 +400,19 @@ def bench_size(n: int, workdir: Path, extra_timers: dict[str, Callable[[dict], o
     build_s = time.perf_counter() - t0
     print(f"rebuild (procs={procs}): {build_s:.1f} s   index on disk: {dir_size_mb(index_dir):.1f} MB")
 
-    out = subprocess.run([sys.executable, __file__, "--worker", str(index_dir)], check=True, capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, __file__, "--worker", str(index_dir)], check=True, capture_output=True, text=True
+    )
     report = json.loads(out.stdout)
     s = report["search"]
-    print(f"SearchIndex.search (fresh worker, 500 queries): median {s['median']:.2f} ms  p95 {s['p95']:.2f} ms  max {s['max']:.2f} ms")
+    print(
+        f"SearchIndex.search (fresh worker, 500 queries): median {s['median']:.2f} ms  p95 {s['p95']:.2f} ms  max {s['max']:.2f} ms"
+    )
     for name, k in report["by_kind"].items():
         print(f"    {name:<9} median {k['median']:.2f} ms  p95 {k['p95']:.2f} ms")
-    print(f"worker: first query on a cold index {report['cold_first_query_ms']:.0f} ms; RSS {report['rss_start_mb']:.0f} MB at start (Python + numpy + whoosh), {report['rss_mb']:.0f} MB after the mix")
+    print(
+        f"worker: first query on a cold index {report['cold_first_query_ms']:.0f} ms; RSS {report['rss_start_mb']:.0f} MB at start (Python + numpy + whoosh), {report['rss_mb']:.0f} MB after the mix"
+    )
 
     conn = build_sqlite(docs, workdir / f"providers-{n}.sqlite3")
     queries = make_queries()
@@ -369,7 +431,9 @@ def bench_size(n: int, workdir: Path, extra_timers: dict[str, Callable[[dict], o
         baseline[name] = summarise(samples)
     conn.close()
     for name, b in baseline.items():
-        print(f"{name:<30} median {b['median']:.2f} ms  p95 {b['p95']:.2f} ms   ratio (baseline/search): median {b['median'] / s['median']:.1f}x  p95 {b['p95'] / s['p95']:.1f}x")
+        print(
+            f"{name:<30} median {b['median']:.2f} ms  p95 {b['p95']:.2f} ms   ratio (baseline/search): median {b['median'] / s['median']:.1f}x  p95 {b['p95'] / s['p95']:.1f}x"
+        )
     print(f"cross-check against the SQL baselines (queries without text): {mismatches} disagreements")
     for name, fn in extra_timers.items():
         t = time_queries(fn, queries, {"_index_dir": str(index_dir)})

@@ -76,7 +76,9 @@ class Config:
     MAIL_SENDER = os.environ.get("MAIL_SENDER", "Trusted Care Registry <no-reply@trustedcare.example>")
     # Where people write for help, data-protection requests and accessibility problems (the help, privacy and accessibility pages).
     CONTACT_EMAIL = os.environ.get("CONTACT_EMAIL", "help@trustedcare.example")
-    MAIL_TIMEOUT = float(os.environ.get("MAIL_TIMEOUT", "10"))  # seconds per SMTP connection (the worker's, never a request's)
+    MAIL_TIMEOUT = float(
+        os.environ.get("MAIL_TIMEOUT", "10")
+    )  # seconds per SMTP connection (the worker's, never a request's)
     MAIL_MAX_ATTEMPTS = _env_int("MAIL_MAX_ATTEMPTS", 12)  # then the email is marked failed and shown to officers
     # /readyz: a job is stale once its last success is older than this many intervals (plus a minute).
     WORKER_STALE_FACTOR = float(os.environ.get("WORKER_STALE_FACTOR", "3"))
@@ -131,12 +133,14 @@ class Config:
     SELF_REVIEW_LOOP_MINUTES = _env_int("SELF_REVIEW_LOOP_MINUTES", 60)
     # Domains anyone can get an address at: sharing one says nothing about who you are.
     PUBLIC_EMAIL_DOMAINS = [
-        d.strip().lower() for d in os.environ.get(
+        d.strip().lower()
+        for d in os.environ.get(
             "PUBLIC_EMAIL_DOMAINS",
             "gmail.com,googlemail.com,outlook.com,hotmail.com,hotmail.co.uk,live.com,live.co.uk,msn.com,"
             "yahoo.com,yahoo.co.uk,ymail.com,icloud.com,me.com,mac.com,aol.com,aol.co.uk,btinternet.com,"
             "sky.com,virginmedia.com,talktalk.net,ntlworld.com,protonmail.com,proton.me,gmx.com,gmx.co.uk,mail.com,zoho.com",
-        ).split(",") if d.strip()
+        ).split(",")
+        if d.strip()
     ]
     INVITATION_MAX_AGE_DAYS = _env_int("INVITATION_MAX_AGE_DAYS", 14)
     INVITATIONS_PER_DAY = _env_int("INVITATIONS_PER_DAY", 20)  # per provider, so invitations cannot be used to spam
@@ -144,11 +148,13 @@ class Config:
     CONCERN_RATE_LIMIT = os.environ.get("CONCERN_RATE_LIMIT", "20 per hour")
     # A review containing one of these is held for officers and opens a concern.
     CONCERN_WARNING_PHRASES = [
-        p.strip() for p in os.environ.get(
+        p.strip()
+        for p in os.environ.get(
             "CONCERN_WARNING_PHRASES",
             "hit,hits,hitting,slapped,pushed,stole,stolen,shouted at,bruise,bruises,bruised,locked in,"
             "took money,taking money,threatened,neglected,left alone all day,abuse,abused",
-        ).split(",") if p.strip()
+        ).split(",")
+        if p.strip()
     ]
     # How long an approval lasts for kinds without their own end date (days from the decision).
     CHECK_VALIDITY_DAYS = {
@@ -248,7 +254,9 @@ def check_production(config: dict) -> None:
             "it keys the audit log's hashes and must stay outside the database."
         )
     if len(audit_key) < MIN_SECRET_KEY_LENGTH:
-        raise ConfigurationError(f"AUDIT_HMAC_KEY is too short: use at least {MIN_SECRET_KEY_LENGTH} random characters.")
+        raise ConfigurationError(
+            f"AUDIT_HMAC_KEY is too short: use at least {MIN_SECRET_KEY_LENGTH} random characters."
+        )
 
 
 def public_host(public_url: str) -> str:

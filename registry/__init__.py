@@ -99,8 +99,8 @@ def _apply_embedded_defaults(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     from registry import mail, security, storage
-    from registry.searching import services as searching_services
     from registry.extensions import csrf, db, limiter, login_manager, migrate
+    from registry.searching import services as searching_services
 
     db.init_app(app)
     migrate.init_app(
@@ -161,17 +161,18 @@ def register_blueprints(app: Flask) -> None:
     import registry.searching.views  # noqa: F401
     from registry.accounts import bp as accounts_bp
     from registry.admin import bp as admin_bp
+    from registry.api import bp as api_bp
+    from registry.checks import bp as checks_bp
     from registry.councils import bp as councils_bp
     from registry.families import bp as families_bp
-    from registry.api import bp as api_bp
-    from registry.pages.api_docs import bp as api_docs_bp
-    from registry.checks import bp as checks_bp
     from registry.legal import bp as legal_bp
     from registry.main import bp as main_bp
     from registry.openreferral import bp as openreferral_bp
+    from registry.pages.api_docs import bp as api_docs_bp
     from registry.providers import bp as providers_bp
     from registry.reviews import bp as reviews_bp
-    from registry.safeguarding import bp as safeguarding_bp, concerns_bp, suspension_bp
+    from registry.safeguarding import bp as safeguarding_bp
+    from registry.safeguarding import concerns_bp, suspension_bp
     from registry.searching import bp as searching_bp
 
     app.register_blueprint(main_bp)

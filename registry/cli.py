@@ -51,7 +51,9 @@ def documents_purge_command(as_of: str | None) -> None:
 
     from registry.checks.services import purge_documents
 
-    moment = datetime.combine(_as_of(as_of), time(23, 59, 59), tzinfo=timezone.utc) if as_of else datetime.now(timezone.utc)
+    moment = (
+        datetime.combine(_as_of(as_of), time(23, 59, 59), tzinfo=timezone.utc) if as_of else datetime.now(timezone.utc)
+    )
     report = purge_documents(moment)
     db.session.commit()
     click.echo(f"{report.purged} documents deleted under the retention policy, {report.orphans} orphan files removed.")
@@ -95,10 +97,21 @@ def deactivate_user_command(email: str) -> None:
 
 @demo_cli.command("seed")
 @click.option("--if-empty", is_flag=True, help="Do nothing when providers already exist.")
-@click.option("--cities", default=12, show_default=True, type=click.IntRange(0, 12),
-              help="How many major cities get a full core of providers.")
-@click.option("--providers", "provider_count", default=250, show_default=True, type=click.IntRange(0),
-              help="Providers spread over the rest of the country.")
+@click.option(
+    "--cities",
+    default=12,
+    show_default=True,
+    type=click.IntRange(0, 12),
+    help="How many major cities get a full core of providers.",
+)
+@click.option(
+    "--providers",
+    "provider_count",
+    default=250,
+    show_default=True,
+    type=click.IntRange(0),
+    help="Providers spread over the rest of the country.",
+)
 def seed_command(if_empty: bool, cities: int, provider_count: int) -> None:
     """Create a believable demo dataset (safe to run twice)."""
     from registry import demo
@@ -136,7 +149,9 @@ def audit_verify_command() -> None:
         return
     where = f"broken at event {result.broken_event_id}" if result.broken_event_id is not None else "broken"
     if result.against_checkpoint:
-        detail = f"the chain of {result.count} events is intact but disagrees with the checkpoint {path}, left as it was"
+        detail = (
+            f"the chain of {result.count} events is intact but disagrees with the checkpoint {path}, left as it was"
+        )
     else:
         detail = f"{result.count} events verified before it"
     click.echo(f"{where}: {result.reason} ({detail})")
@@ -160,12 +175,20 @@ def search_sync_command() -> None:
 
 
 @search_cli.command("rebuild")
-@click.option("--procs", default=1, show_default=True, type=click.IntRange(1, 16), help="Indexing processes (Whoosh's multiprocessing writer).")
+@click.option(
+    "--procs",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 16),
+    help="Indexing processes (Whoosh's multiprocessing writer).",
+)
 def search_rebuild_command(procs: int) -> None:
     """Build a fresh index from the database and swap it in; searches keep answering."""
     from registry.searching import services
 
-    with click.progressbar(length=2 * services.listed_count(db.session), label="Reading and indexing listed providers", file=sys.stderr) as bar:
+    with click.progressbar(
+        length=2 * services.listed_count(db.session), label="Reading and indexing listed providers", file=sys.stderr
+    ) as bar:
         count = services.rebuild(db.session, services.search_index(), procs=procs, progress=bar.update)
     click.echo(f"Rebuilt the search index: {count} listed providers.")
 

@@ -34,10 +34,10 @@ from registry.extensions import db
 from registry.models import today
 from registry.providers import services as providers
 from registry.providers.models import Provider
-from registry.reviews.family_demo import seed_family
-from registry.reviews.demo import seed_reviews
-from registry.safeguarding import services as safeguarding
 from registry.providers.vocabulary import DAYS, PARTS, ProfileStatus, ProviderKind, availability_mask
+from registry.reviews.demo import seed_reviews
+from registry.reviews.family_demo import seed_family
+from registry.safeguarding import services as safeguarding
 from search.geo import distance_miles, outcode_centroids
 
 DEMO_PASSWORD = "demo-password-2026"
@@ -49,9 +49,18 @@ COMMISSIONER_EMAIL = f"commissioner@{DEMO_DOMAIN}"
 
 # (city, the district at its heart); Leeds is centred on the home page's example postcode, LS6 2AA.
 CITIES = [
-    ("London", "WC2N"), ("Birmingham", "B1"), ("Manchester", "M1"), ("Leeds", "LS6"), ("Glasgow", "G1"),
-    ("Liverpool", "L1"), ("Bristol", "BS1"), ("Sheffield", "S1"), ("Edinburgh", "EH1"), ("Cardiff", "CF10"),
-    ("Newcastle", "NE1"), ("Nottingham", "NG1"),
+    ("London", "WC2N"),
+    ("Birmingham", "B1"),
+    ("Manchester", "M1"),
+    ("Leeds", "LS6"),
+    ("Glasgow", "G1"),
+    ("Liverpool", "L1"),
+    ("Bristol", "BS1"),
+    ("Sheffield", "S1"),
+    ("Edinburgh", "EH1"),
+    ("Cardiff", "CF10"),
+    ("Newcastle", "NE1"),
+    ("Nottingham", "NG1"),
 ]
 # The services a newcomer most often looks for; each city has at least CITY_TARGET listed providers for each.
 COMMON_SERVICES = ["personal-care", "help-at-home", "companionship", "dementia-support", "meal-preparation"]
@@ -61,8 +70,22 @@ CORE_MILES = 4.0  # core providers live this close to the city's heart and trave
 SPREAD = 250  # providers elsewhere, weighted by AREA_WEIGHTS
 LISTED_STATES = ("listed", "lapsing")  # lapsing checks are still current today
 # City cores are mostly listed, but every queue still gets examples of each state.
-CORE_STATES = [("listed", 0.8), ("lapsing", 0.05), ("waiting", 0.05), ("rejected", 0.03), ("lapsed", 0.03), ("suspended", 0.02)]
-SPREAD_STATES = [("listed", 0.62), ("waiting", 0.1), ("rejected", 0.06), ("lapsing", 0.06), ("lapsed", 0.04), ("suspended", 0.04)]
+CORE_STATES = [
+    ("listed", 0.8),
+    ("lapsing", 0.05),
+    ("waiting", 0.05),
+    ("rejected", 0.03),
+    ("lapsed", 0.03),
+    ("suspended", 0.02),
+]
+SPREAD_STATES = [
+    ("listed", 0.62),
+    ("waiting", 0.1),
+    ("rejected", 0.06),
+    ("lapsing", 0.06),
+    ("lapsed", 0.04),
+    ("suspended", 0.04),
+]
 
 
 @dataclass(frozen=True)
@@ -79,54 +102,220 @@ class Archetype:
 
 
 ARCHETYPES = [
-    Archetype("home care agency", ProviderKind.ORGANISATION, 30, ("personal-care", "help-at-home", "companionship"),
-              (("dementia-support", 0.8), ("meal-preparation", 0.7), ("respite", 0.5), ("shopping-and-errands", 0.4),
-               ("live-in-care", 0.25), ("end-of-life-care", 0.3)), (2500, 2900)),
-    Archetype("personal assistant", ProviderKind.PA, 40, ("help-at-home", "companionship"),
-              (("personal-care", 0.75), ("meal-preparation", 0.7), ("shopping-and-errands", 0.6), ("dementia-support", 0.5),
-               ("transport-and-escort", 0.2), ("respite", 0.15)), (1300, 1650)),
-    Archetype("specialist personal assistant", ProviderKind.PA, 10, (),
-              (("learning-disability-support", 0.6), ("mental-health-support", 0.5), ("companionship", 0.6),
-               ("day-activities", 0.3), ("arts-and-music", 0.15)), (1400, 1700)),
-    Archetype("community meals", ProviderKind.ORGANISATION, 6, ("meal-delivery",),
-              (("day-activities", 0.5), ("companionship", 0.4)), (900, 1400)),
+    Archetype(
+        "home care agency",
+        ProviderKind.ORGANISATION,
+        30,
+        ("personal-care", "help-at-home", "companionship"),
+        (
+            ("dementia-support", 0.8),
+            ("meal-preparation", 0.7),
+            ("respite", 0.5),
+            ("shopping-and-errands", 0.4),
+            ("live-in-care", 0.25),
+            ("end-of-life-care", 0.3),
+        ),
+        (2500, 2900),
+    ),
+    Archetype(
+        "personal assistant",
+        ProviderKind.PA,
+        40,
+        ("help-at-home", "companionship"),
+        (
+            ("personal-care", 0.75),
+            ("meal-preparation", 0.7),
+            ("shopping-and-errands", 0.6),
+            ("dementia-support", 0.5),
+            ("transport-and-escort", 0.2),
+            ("respite", 0.15),
+        ),
+        (1300, 1650),
+    ),
+    Archetype(
+        "specialist personal assistant",
+        ProviderKind.PA,
+        10,
+        (),
+        (
+            ("learning-disability-support", 0.6),
+            ("mental-health-support", 0.5),
+            ("companionship", 0.6),
+            ("day-activities", 0.3),
+            ("arts-and-music", 0.15),
+        ),
+        (1400, 1700),
+    ),
+    Archetype(
+        "community meals",
+        ProviderKind.ORGANISATION,
+        6,
+        ("meal-delivery",),
+        (("day-activities", 0.5), ("companionship", 0.4)),
+        (900, 1400),
+    ),
     Archetype("clinician", ProviderKind.PA, 4, (), (("nursing", 0.6), ("physiotherapy", 0.5)), (3000, 4200)),
-    Archetype("home help", ProviderKind.PA, 5, ("cleaning",), (("shopping-and-errands", 0.6), ("pet-care", 0.4)), (1300, 1500)),
-    Archetype("children's support", ProviderKind.PA, 3, ("support-for-children",), (("arts-and-music", 0.2),), (1500, 1800)),
-    Archetype("live-in care agency", ProviderKind.ORGANISATION, 3, ("live-in-care", "personal-care"),
-              (("dementia-support", 0.8), ("end-of-life-care", 0.5), ("companionship", 0.5)), (2600, 3200)),
+    Archetype(
+        "home help", ProviderKind.PA, 5, ("cleaning",), (("shopping-and-errands", 0.6), ("pet-care", 0.4)), (1300, 1500)
+    ),
+    Archetype(
+        "children's support", ProviderKind.PA, 3, ("support-for-children",), (("arts-and-music", 0.2),), (1500, 1800)
+    ),
+    Archetype(
+        "live-in care agency",
+        ProviderKind.ORGANISATION,
+        3,
+        ("live-in-care", "personal-care"),
+        (("dementia-support", 0.8), ("end-of-life-care", 0.5), ("companionship", 0.5)),
+        (2600, 3200),
+    ),
 ]
 AGENCY = ARCHETYPES[0]
 
 # Postcode areas weighted roughly like where care is bought: cities first.
 AREA_WEIGHTS = {
-    "E": 6, "N": 4, "SE": 6, "SW": 6, "W": 3, "NW": 4, "EC": 1, "WC": 1,
-    "M": 8, "B": 8, "LS": 6, "G": 6, "BS": 5, "L": 5, "S": 5, "NE": 4,
-    "CF": 4, "EH": 4, "NG": 4, "LE": 4, "BT": 3, "CV": 3, "BD": 3, "HU": 2,
-    "PL": 2, "NR": 2, "EX": 2, "YO": 2, "AB": 2, "IV": 1, "LL": 1, "SA": 2,
+    "E": 6,
+    "N": 4,
+    "SE": 6,
+    "SW": 6,
+    "W": 3,
+    "NW": 4,
+    "EC": 1,
+    "WC": 1,
+    "M": 8,
+    "B": 8,
+    "LS": 6,
+    "G": 6,
+    "BS": 5,
+    "L": 5,
+    "S": 5,
+    "NE": 4,
+    "CF": 4,
+    "EH": 4,
+    "NG": 4,
+    "LE": 4,
+    "BT": 3,
+    "CV": 3,
+    "BD": 3,
+    "HU": 2,
+    "PL": 2,
+    "NR": 2,
+    "EX": 2,
+    "YO": 2,
+    "AB": 2,
+    "IV": 1,
+    "LL": 1,
+    "SA": 2,
 }
 AREA_NAMES = {
-    "E": "East London", "N": "North London", "SE": "South London", "SW": "Wandsworth", "W": "West London",
-    "NW": "Camden", "EC": "City", "WC": "Holborn", "M": "Manchester", "B": "Birmingham", "LS": "Leeds",
-    "G": "Glasgow", "BS": "Bristol", "L": "Liverpool", "S": "Sheffield", "NE": "Tyneside", "CF": "Cardiff",
-    "EH": "Edinburgh", "NG": "Nottingham", "LE": "Leicester", "BT": "Belfast", "CV": "Coventry",
-    "BD": "Bradford", "HU": "Hull", "PL": "Plymouth", "NR": "Norwich", "EX": "Exeter", "YO": "York",
-    "AB": "Aberdeen", "IV": "Highland", "LL": "North Wales", "SA": "Swansea",
+    "E": "East London",
+    "N": "North London",
+    "SE": "South London",
+    "SW": "Wandsworth",
+    "W": "West London",
+    "NW": "Camden",
+    "EC": "City",
+    "WC": "Holborn",
+    "M": "Manchester",
+    "B": "Birmingham",
+    "LS": "Leeds",
+    "G": "Glasgow",
+    "BS": "Bristol",
+    "L": "Liverpool",
+    "S": "Sheffield",
+    "NE": "Tyneside",
+    "CF": "Cardiff",
+    "EH": "Edinburgh",
+    "NG": "Nottingham",
+    "LE": "Leicester",
+    "BT": "Belfast",
+    "CV": "Coventry",
+    "BD": "Bradford",
+    "HU": "Hull",
+    "PL": "Plymouth",
+    "NR": "Norwich",
+    "EX": "Exeter",
+    "YO": "York",
+    "AB": "Aberdeen",
+    "IV": "Highland",
+    "LL": "North Wales",
+    "SA": "Swansea",
 }
 FIRST_NAMES = [
-    "Amira", "Ben", "Chloe", "Daniel", "Eilidh", "Farah", "Grace", "Harpreet", "Imran", "Joanna",
-    "Kwame", "Leah", "Marek", "Nadia", "Owen", "Priya", "Rhys", "Sadia", "Tomasz", "Una",
-    "Victoria", "Wei", "Yusuf", "Zainab", "Aoife", "Bilal", "Ceri", "Deepa", "Ewa", "Femi",
+    "Amira",
+    "Ben",
+    "Chloe",
+    "Daniel",
+    "Eilidh",
+    "Farah",
+    "Grace",
+    "Harpreet",
+    "Imran",
+    "Joanna",
+    "Kwame",
+    "Leah",
+    "Marek",
+    "Nadia",
+    "Owen",
+    "Priya",
+    "Rhys",
+    "Sadia",
+    "Tomasz",
+    "Una",
+    "Victoria",
+    "Wei",
+    "Yusuf",
+    "Zainab",
+    "Aoife",
+    "Bilal",
+    "Ceri",
+    "Deepa",
+    "Ewa",
+    "Femi",
 ]
 LAST_NAMES = [
-    "Ahmed", "Brown", "Campbell", "Davies", "Evans", "Fraser", "Gill", "Hughes", "Iqbal", "Jones",
-    "Kowalski", "Lewis", "Mensah", "Nowak", "O'Neill", "Patel", "Quinn", "Roberts", "Singh", "Taylor",
-    "Usman", "Vaughan", "Williams", "Xu", "Young", "Zielinski", "Okafor", "Morgan", "Begum", "Murray",
+    "Ahmed",
+    "Brown",
+    "Campbell",
+    "Davies",
+    "Evans",
+    "Fraser",
+    "Gill",
+    "Hughes",
+    "Iqbal",
+    "Jones",
+    "Kowalski",
+    "Lewis",
+    "Mensah",
+    "Nowak",
+    "O'Neill",
+    "Patel",
+    "Quinn",
+    "Roberts",
+    "Singh",
+    "Taylor",
+    "Usman",
+    "Vaughan",
+    "Williams",
+    "Xu",
+    "Young",
+    "Zielinski",
+    "Okafor",
+    "Morgan",
+    "Begum",
+    "Murray",
 ]
 ORG_PATTERNS = [
-    "{place} Home Care", "{place} Community Support", "Sunrise Care {place}", "{place} Day Services",
-    "Kindred Care {place}", "{place} Meals on Wheels", "Helping Hands {place}", "{place} Live-in Care",
-    "Bridges Support {place}", "{place} Companions",
+    "{place} Home Care",
+    "{place} Community Support",
+    "Sunrise Care {place}",
+    "{place} Day Services",
+    "Kindred Care {place}",
+    "{place} Meals on Wheels",
+    "Helping Hands {place}",
+    "{place} Live-in Care",
+    "Bridges Support {place}",
+    "{place} Companions",
 ]
 PA_ABOUTS = [
     "I have supported older people in their own homes for years and love helping people stay independent. "
@@ -218,16 +407,27 @@ def _pick(states: list[tuple[str, float]], rng: random.Random) -> str:
     return "none"  # submitted with no checks yet (or a draft)
 
 
-def _draw(rng: random.Random, number: int, archetype: Archetype, outcode: str, state: str, place: str, radius: int) -> ProviderPlan:
+def _draw(
+    rng: random.Random, number: int, archetype: Archetype, outcode: str, state: str, place: str, radius: int
+) -> ProviderPlan:
     is_pa = archetype.kind == ProviderKind.PA
     services = list(archetype.always) + [slug for slug, chance in archetype.sometimes if rng.random() < chance]
     if not services:
         services = [archetype.sometimes[0][0]]
-    name = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}" if is_pa else rng.choice(ORG_PATTERNS).format(place=place)
+    name = (
+        f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}" if is_pa else rng.choice(ORG_PATTERNS).format(place=place)
+    )
     low = rng.randrange(archetype.rate[0], archetype.rate[1] + 1, 50)
     return ProviderPlan(
-        number=number, kind=archetype.kind, name=name, outcode=outcode, services=services, radius=radius,
-        rate_min=low, rate_max=low + rng.choice([0, 100, 200, 300]), state=state,
+        number=number,
+        kind=archetype.kind,
+        name=name,
+        outcode=outcode,
+        services=services,
+        radius=radius,
+        rate_min=low,
+        rate_max=low + rng.choice([0, 100, 200, 300]),
+        state=state,
         about=rng.choice(PA_ABOUTS if is_pa else ORG_ABOUTS),
         languages=["en"] + rng.sample(LANGUAGE_POOL, k=rng.choice([0, 0, 0, 1, 1, 2])),
         slots=[f"{d}-{p}" for d in DAYS for p in PARTS if rng.random() < (0.55 if p != "overnight" else 0.15)],
@@ -264,8 +464,17 @@ def plan(cities: int = len(CITIES), spread: int = SPREAD) -> list[ProviderPlan]:
     for _ in range(spread):
         outcode = rng.choice(outcodes)
         archetype = rng.choices(ARCHETYPES, weights)[0]
-        plans.append(_draw(rng, len(plans) + 1, archetype, outcode, _pick(SPREAD_STATES, rng),
-                           AREA_NAMES.get(_area(outcode), "Community"), rng.choice([3, 5, 5, 8, 10, 10, 15, 20, 25])))
+        plans.append(
+            _draw(
+                rng,
+                len(plans) + 1,
+                archetype,
+                outcode,
+                _pick(SPREAD_STATES, rng),
+                AREA_NAMES.get(_area(outcode), "Community"),
+                rng.choice([3, 5, 5, 8, 10, 10, 15, 20, 25]),
+            )
+        )
     return plans
 
 
@@ -290,8 +499,15 @@ def seed(plans: list[ProviderPlan] | None = None, progress: Callable[[int], None
     # A person reviews a provider once: enough recipients for the most-reviewed
     # demo provider (12) plus the held example's author.
     for n in range(1, 14):
-        recipient, _ = _user(f"recipient{n}@{DEMO_DOMAIN}", f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}", Role.RECIPIENT, password_hash)
-        recipient.home_postcode = recipient.home_postcode or ["LS6 2AA", "M14 5TQ", "B12 9QD", "SE15 4QN", "CF24 3AA"][(n - 1) % 5]
+        recipient, _ = _user(
+            f"recipient{n}@{DEMO_DOMAIN}",
+            f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}",
+            Role.RECIPIENT,
+            password_hash,
+        )
+        recipient.home_postcode = (
+            recipient.home_postcode or ["LS6 2AA", "M14 5TQ", "B12 9QD", "SE15 4QN", "CF24 3AA"][(n - 1) % 5]
+        )
         recipients.append(recipient)
     for p in plans:
         if progress:
@@ -306,10 +522,20 @@ def seed(plans: list[ProviderPlan] | None = None, progress: Callable[[int], None
         providers.update_profile(
             provider,
             providers.ProfileData(
-                display_name=p.name, about=p.about, services=[s for s in p.services if s in service_types],
-                base_postcode=p.outcode, travel_radius_miles=p.radius, rate_min_pence=p.rate_min, rate_max_pence=p.rate_max,
-                languages=p.languages, availability=availability_mask(p.slots) or availability_mask(["mon-morning"]),
-                phone=p.phone, contact_email=p.email, gender=p.gender, years_experience=p.years, cqc_provider_id=p.cqc,
+                display_name=p.name,
+                about=p.about,
+                services=[s for s in p.services if s in service_types],
+                base_postcode=p.outcode,
+                travel_radius_miles=p.radius,
+                rate_min_pence=p.rate_min,
+                rate_max_pence=p.rate_max,
+                languages=p.languages,
+                availability=availability_mask(p.slots) or availability_mask(["mon-morning"]),
+                phone=p.phone,
+                contact_email=p.email,
+                gender=p.gender,
+                years_experience=p.years,
+                cqc_provider_id=p.cqc,
                 website=f"https://{providers.slugify(p.name)}.example" if p.kind != ProviderKind.PA else None,
             ),
         )
@@ -331,14 +557,27 @@ def seed(plans: list[ProviderPlan] | None = None, progress: Callable[[int], None
     last = plans[-1].email.split("@")[0] if plans else "provider001"
     return [
         f"Demo data: {created} new providers ({len(plans)} in the demo set)"
-        + (": " + ", ".join(f"{n} {state}" for state, n in sorted(states.items())) + f"; {reviews} reviews." if created else "."),
+        + (
+            ": " + ", ".join(f"{n} {state}" for state, n in sorted(states.items())) + f"; {reviews} reviews."
+            if created
+            else "."
+        ),
         f"Officer: {OFFICER_EMAIL} / {DEMO_PASSWORD}",
         f"Admin:   {ADMIN_EMAIL} / {DEMO_PASSWORD}",
         council_line,
         f"Recipient: recipient1@{DEMO_DOMAIN} / {DEMO_PASSWORD} (home postcode LS6 2AA; recipient2-5 live in Manchester, Birmingham, London, Cardiff; 6-13 repeat them)",
         f"Family:    {FAMILY_EMAIL} / {DEMO_PASSWORD} (arranges care for her father in LS6 and, with power of attorney, her mother in LS8)",
         f"Provider:  provider001@{DEMO_DOMAIN} / {DEMO_PASSWORD} (provider001 to {last})",
-        *(["Providers by check state: " + ", ".join(f"{state} {email.split('@')[0]}" for state, email in sorted(examples.items()) if state != "none")] if examples else []),
+        *(
+            [
+                "Providers by check state: "
+                + ", ".join(
+                    f"{state} {email.split('@')[0]}" for state, email in sorted(examples.items()) if state != "none"
+                )
+            ]
+            if examples
+            else []
+        ),
     ]
 
 
@@ -361,13 +600,25 @@ def _seed_council(password_hash: str) -> str:
     user, _ = _user(COMMISSIONER_EMAIL, "Cara Commissioner", Role.RECIPIENT, password_hash)
     councils.make_commissioner(user, council)
     day = today()
-    framework = councils.create_framework(council, user, "Leeds home care approved list 2026-28", day - timedelta(days=60),
-                                          day + timedelta(days=670), "Home care and personal assistants people can buy from with a direct payment.")
+    framework = councils.create_framework(
+        council,
+        user,
+        "Leeds home care approved list 2026-28",
+        day - timedelta(days=60),
+        day + timedelta(days=670),
+        "Home care and personal assistants people can buy from with a direct payment.",
+    )
     personal_care = db.session.scalar(select(ServiceType).where(ServiceType.slug == "personal-care"))
     listed = db.session.scalars(
-        select(Provider).join(ProviderService)
-        .where(Provider.outcode.in_(council.outcodes), ProviderService.service_type_id == personal_care.id, ProviderService.listed.is_(True))
-        .order_by(Provider.id).limit(12)
+        select(Provider)
+        .join(ProviderService)
+        .where(
+            Provider.outcode.in_(council.outcodes),
+            ProviderService.service_type_id == personal_care.id,
+            ProviderService.listed.is_(True),
+        )
+        .order_by(Provider.id)
+        .limit(12)
     ).all()
     for n, provider in enumerate(listed):
         rate = max(1200, (provider.rate_min_pence or 1800) - 100)

@@ -47,7 +47,11 @@ def handle_csrf_error(error: CSRFError):
 def handle_untrusted_host(error: SecurityError):
     # A Host outside TRUSTED_HOSTS: no URL can be built for it, so no page in
     # the site's look (which links its stylesheet) can be drawn either.
-    return "Bad request: this server does not answer to that host name.\n", 400, {"Content-Type": "text/plain; charset=utf-8"}
+    return (
+        "Bad request: this server does not answer to that host name.\n",
+        400,
+        {"Content-Type": "text/plain; charset=utf-8"},
+    )
 
 
 def handle_database_error(error: DBAPIError):
@@ -61,7 +65,16 @@ def handle_database_error(error: DBAPIError):
     log.error("database unavailable on %s %s: %s", request.method, request.path, type(error.orig).__name__)
     headers = {"Retry-After": "30", "Cache-Control": "no-store"}
     if wants_json():
-        return jsonify(error={"code": "unavailable", "message": "The registry is briefly unavailable. Please try again in a minute."}), 503, headers
+        return (
+            jsonify(
+                error={
+                    "code": "unavailable",
+                    "message": "The registry is briefly unavailable. Please try again in a minute.",
+                }
+            ),
+            503,
+            headers,
+        )
     # No base template: it asks for the signed-in user, which needs the database.
     return render_template("errors/unavailable.html"), 503, headers
 

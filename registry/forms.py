@@ -11,7 +11,6 @@ from wtforms.validators import ValidationError
 from registry.extensions import db
 from search.geo import PostcodeError, locate
 
-
 # C0 and C1 control characters, DEL, the Unicode line and paragraph separators,
 # and the bidirectional overrides that make text display other than it reads.
 _LINE_BREAKING = "\t\n\r\v\f\x1c\x1d\x1e\x1f\x85\u2028\u2029"

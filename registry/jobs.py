@@ -177,7 +177,9 @@ def _note(name: str, **fields) -> None:
         session.commit()
 
 
-def run_worker(app: Flask, once: bool = False, tick_seconds: float = 1.0, stop: Callable[[], bool] = lambda: False) -> None:
+def run_worker(
+    app: Flask, once: bool = False, tick_seconds: float = 1.0, stop: Callable[[], bool] = lambda: False
+) -> None:
     """Run every job when it is due, for ever (or one round with ``once``)."""
     next_due = {job.name: 0.0 for job in JOBS}
     while True:
@@ -203,14 +205,14 @@ def job_status(session) -> list[dict]:
     for job in JOBS:
         run = runs.get(job.name)
         last = None if run is None or run.last_success_at is None else run.last_success_at
-        status.append({
-            "name": job.name,
-            "title": job.title,
-            "last_success_at": last,
-            "last_error": None if run is None else run.last_error,
-            "last_summary": None if run is None else run.last_summary,
-            "fresh": last is not None and (now - last).total_seconds() <= job.every_seconds * grace + 60,
-        })
+        status.append(
+            {
+                "name": job.name,
+                "title": job.title,
+                "last_success_at": last,
+                "last_error": None if run is None else run.last_error,
+                "last_summary": None if run is None else run.last_summary,
+                "fresh": last is not None and (now - last).total_seconds() <= job.every_seconds * grace + 60,
+            }
+        )
     return status
-
-

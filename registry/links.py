@@ -17,9 +17,7 @@ def public_url_for(endpoint: str, **values: Any) -> str:
     too (CLI commands, cron jobs).
     """
     parts = urlsplit(current_app.config["PUBLIC_URL"])
-    adapter = current_app.url_map.bind(
-        parts.netloc, script_name=parts.path or "/", url_scheme=parts.scheme or "https"
-    )
+    adapter = current_app.url_map.bind(parts.netloc, script_name=parts.path or "/", url_scheme=parts.scheme or "https")
     anchor = values.pop("_anchor", None)
     url = adapter.build(endpoint, values, force_external=True)
     return f"{url}#{anchor}" if anchor else url

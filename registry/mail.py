@@ -79,7 +79,9 @@ def send_email(to: str, subject: str, body: str) -> OutgoingEmail | None:
         recipient=single_line(to),
         subject=single_line(subject)[:300],
         body_text=render_template("emails/message.txt", body=body),
-        body_html=render_template("emails/message.html", paragraphs=[p.strip() for p in body.split("\n\n") if p.strip()]),
+        body_html=render_template(
+            "emails/message.html", paragraphs=[p.strip() for p in body.split("\n\n") if p.strip()]
+        ),
     )
     db.session.add(email)
     db.session.flush()
@@ -106,9 +108,14 @@ def deliver_pending(app: Flask, now: datetime | None = None) -> tuple[int, int]:
     now = now or utcnow()
     sent = failed = 0
     with app.app_context(), Session(db.engine) as session:
-        due = select(OutgoingEmail).where(
-            OutgoingEmail.sent_at.is_(None), OutgoingEmail.failed_at.is_(None), OutgoingEmail.next_attempt_at <= now
-        ).order_by(OutgoingEmail.id).limit(1)
+        due = (
+            select(OutgoingEmail)
+            .where(
+                OutgoingEmail.sent_at.is_(None), OutgoingEmail.failed_at.is_(None), OutgoingEmail.next_attempt_at <= now
+            )
+            .order_by(OutgoingEmail.id)
+            .limit(1)
+        )
         if session.get_bind().dialect.name == "postgresql":
             # Several workers share the queue: each takes a row no other has locked.
             due = due.with_for_update(skip_locked=True)
@@ -134,7 +141,13 @@ def _schedule_retry(email: OutgoingEmail, error: Exception, now: datetime, max_a
     email.last_error = f"{type(error).__name__}: {error}"[:300]
     if email.attempts + 1 >= max_attempts:
         email.failed_at = now
-        log.error("email %s to %s given up after %d attempts: %s", email.message_id, email.recipient, email.attempts + 1, email.last_error)
+        log.error(
+            "email %s to %s given up after %d attempts: %s",
+            email.message_id,
+            email.recipient,
+            email.attempts + 1,
+            email.last_error,
+        )
         return
     delay = RETRY_DELAYS[min(email.attempts, len(RETRY_DELAYS) - 1)]
     email.next_attempt_at = now + timedelta(seconds=delay)
@@ -160,7 +173,9 @@ def _transport(app: Flask, message: EmailMessage) -> None:
 def mail_backlog(session) -> dict:
     """What is waiting and what was given up, for officers and /readyz."""
     waiting = (OutgoingEmail.sent_at.is_(None), OutgoingEmail.failed_at.is_(None))
-    pending, oldest = session.execute(select(func.count(OutgoingEmail.id), func.min(OutgoingEmail.created_at)).where(*waiting)).one()
+    pending, oldest = session.execute(
+        select(func.count(OutgoingEmail.id), func.min(OutgoingEmail.created_at)).where(*waiting)
+    ).one()
     failed = session.scalar(select(func.count(OutgoingEmail.id)).where(OutgoingEmail.failed_at.is_not(None)))
     return {"pending": pending, "failed": failed, "oldest_pending": oldest}
 

@@ -17,13 +17,15 @@ View = TypeVar("View", bound=Callable)
 
 # A strict policy: no inline script or style, nothing from other origins, no
 # plugins, no <base> tricks, forms post only to us, never framed.
-CONTENT_SECURITY_POLICY = "; ".join([
-    "default-src 'self'",
-    "frame-ancestors 'none'",
-    "form-action 'self'",
-    "base-uri 'none'",
-    "object-src 'none'",
-])
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "frame-ancestors 'none'",
+        "form-action 'self'",
+        "base-uri 'none'",
+        "object-src 'none'",
+    ]
+)
 # Turned off: nothing here uses them, and a stray script should not get them.
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 

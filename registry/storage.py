@@ -163,8 +163,12 @@ class S3DocumentStore:
         # Two tries of at most ``timeout_seconds`` each stay well inside the
         # web worker's own timeout, so a dead store gives a clear error, not a killed worker.
         self.client = client or boto3.client(
-            "s3", region_name=region, endpoint_url=endpoint_url,
-            config=BotoConfig(retries={"max_attempts": 2}, connect_timeout=min(5.0, timeout_seconds), read_timeout=timeout_seconds),
+            "s3",
+            region_name=region,
+            endpoint_url=endpoint_url,
+            config=BotoConfig(
+                retries={"max_attempts": 2}, connect_timeout=min(5.0, timeout_seconds), read_timeout=timeout_seconds
+            ),
         )
 
     def _fail(self, error: Exception, action: str) -> StorageError:
@@ -187,7 +191,9 @@ class S3DocumentStore:
         """Upload the object, with server-side encryption when configured."""
         extra = {"ServerSideEncryption": self.sse} if self.sse else {}
         try:
-            self.client.put_object(Bucket=self.bucket, Key=self.prefix + key, Body=data, ContentType=content_type, **extra)
+            self.client.put_object(
+                Bucket=self.bucket, Key=self.prefix + key, Body=data, ContentType=content_type, **extra
+            )
         except (ClientError, BotoCoreError) as error:
             raise self._fail(error, "save") from None
 
@@ -234,7 +240,7 @@ class S3DocumentStore:
             pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=self.prefix)
             for page in pages:
                 for item in page.get("Contents", []):
-                    yield StoredKey(item["Key"][len(self.prefix):], item["LastModified"])
+                    yield StoredKey(item["Key"][len(self.prefix) :], item["LastModified"])
         except (ClientError, BotoCoreError) as error:
             raise self._fail(error, "list") from None
 

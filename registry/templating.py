@@ -9,21 +9,21 @@ from flask_wtf import FlaskForm
 from jinja2 import pass_context
 
 from registry.checks.badges import BADGE_LABELS
-from registry.formatting import long_date, money, rate_range
 from registry.families.models import AUTHORITY_LABELS, CONSENT_HOW, RELATIONSHIP_LABELS, WRITTEN_BY
-from registry.reviews.models import DIMENSIONS, ENQUIRY_STATUS_LABELS
+from registry.formatting import long_date, money, rate_range
 from registry.providers.vocabulary import (
+    COMMUNICATION_SUPPORT,
     DAY_LABELS,
     DAYS,
     GENDERS,
     KIND_LABELS,
-    COMMUNICATION_SUPPORT,
     LANGUAGES,
-    SPOKEN_LANGUAGES,
     PART_LABELS,
     PARTS,
+    SPOKEN_LANGUAGES,
     availability_text,
 )
+from registry.reviews.models import DIMENSIONS, ENQUIRY_STATUS_LABELS
 
 
 def modify_query(**changes) -> str:
@@ -33,17 +33,23 @@ def modify_query(**changes) -> str:
         args.pop(key, None)
         if value is not None:
             args[key] = value
-    return url_for(request.endpoint, **(request.view_args or {})) + ("?" + urlencode(list(args.items(multi=True))) if args else "")
+    return url_for(request.endpoint, **(request.view_args or {})) + (
+        "?" + urlencode(list(args.items(multi=True))) if args else ""
+    )
 
 
 @pass_context
 def page_has_errors(context) -> bool:
     """Whether a form on this page was refused, so its title starts with "Error: " (GOV.UK pattern)."""
-    return any(isinstance(value, FlaskForm) and value.errors for value in context.values()) or bool(context.get("errors"))
+    return any(isinstance(value, FlaskForm) and value.errors for value in context.values()) or bool(
+        context.get("errors")
+    )
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.filters.update(money=money, rate_range=rate_range, long_date=long_date, availability_text=availability_text)
+    app.jinja_env.filters.update(
+        money=money, rate_range=rate_range, long_date=long_date, availability_text=availability_text
+    )
     app.jinja_env.globals.update(
         KIND_LABELS=KIND_LABELS,
         LANGUAGES=LANGUAGES,

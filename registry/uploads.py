@@ -27,7 +27,9 @@ READ_CHUNK = 64 * 1024
 
 # PDF features that run code, act on opening, or carry other files: none of
 # them belongs in a scanned certificate, and each has carried exploits.
-ACTIVE_PDF_NAMES = frozenset({b"JavaScript", b"JS", b"OpenAction", b"AA", b"Launch", b"EmbeddedFile", b"EmbeddedFiles", b"XFA", b"RichMedia"})
+ACTIVE_PDF_NAMES = frozenset(
+    {b"JavaScript", b"JS", b"OpenAction", b"AA", b"Launch", b"EmbeddedFile", b"EmbeddedFiles", b"XFA", b"RichMedia"}
+)
 _PDF_NAME = re.compile(rb"/([^\s/<>\[\]()%{}]+)")
 _PDF_STREAM = re.compile(rb"stream\r?\n(.*?)endstream", re.DOTALL)
 # Decompressed bytes looked at per file, so a small "zip bomb" PDF cannot eat the memory.
@@ -62,7 +64,10 @@ def sniff(data: bytes) -> str | None:
 
 def _pdf_names(data: bytes) -> set[bytes]:
     """Every name (``/Name``) in ``data``, with ``#xx`` escapes decoded (``/J#61vaScript`` is ``/JavaScript``)."""
-    return {re.sub(rb"#([0-9A-Fa-f]{2})", lambda m: bytes([int(m.group(1), 16)]), m.group(1)) for m in _PDF_NAME.finditer(data)}
+    return {
+        re.sub(rb"#([0-9A-Fa-f]{2})", lambda m: bytes([int(m.group(1), 16)]), m.group(1))
+        for m in _PDF_NAME.finditer(data)
+    }
 
 
 def pdf_active_content(data: bytes) -> str | None:
@@ -78,12 +83,12 @@ def pdf_active_content(data: bytes) -> str | None:
         return "This PDF is encrypted or password-protected, so we cannot check it. Upload an unprotected copy."
     budget = MAX_PDF_INFLATED
     for match in _PDF_STREAM.finditer(data):
-        header = data[max(0, match.start() - 512):match.start()]
+        header = data[max(0, match.start() - 512) : match.start()]
         inflater = zlib.decompressobj()
         try:
             inflated = inflater.decompress(match.group(1), budget)
         except zlib.error:
-            if b"ObjStm" in _pdf_names(header[header.rfind(b"obj"):]):
+            if b"ObjStm" in _pdf_names(header[header.rfind(b"obj") :]):
                 return "This PDF is built in a way we cannot check. Print it to a new PDF and upload that."
             continue
         if inflater.unconsumed_tail:

@@ -70,8 +70,25 @@ class SegmentColumns:
         sets: dict[str, list[list[tuple[int, int]]]] = {name: [] for name in _SET_FIELDS}
         nan = math.nan
         for i, row in enumerate(rows):
-            (id_, lat, lon, radius, kind, services, rate_min, _rate_max, rating, reviews,
-             languages, availability, gender, badges, len_name, len_about, len_services) = row
+            (
+                id_,
+                lat,
+                lon,
+                radius,
+                kind,
+                services,
+                rate_min,
+                _rate_max,
+                rating,
+                reviews,
+                languages,
+                availability,
+                gender,
+                badges,
+                len_name,
+                len_about,
+                len_services,
+            ) = row
             arrays["id"][i] = id_
             arrays["latitude"][i] = lat
             arrays["longitude"][i] = lon
@@ -109,7 +126,7 @@ class SegmentColumns:
     def load(cls, path: Path) -> "SegmentColumns":
         with np.load(path, allow_pickle=False) as data:
             arrays = {k: data[k] for k in data.files if not k.startswith("vocab_")}
-            vocab = {k[len("vocab_"):]: [str(v) for v in data[k]] for k in data.files if k.startswith("vocab_")}
+            vocab = {k[len("vocab_") :]: [str(v) for v in data[k]] for k in data.files if k.startswith("vocab_")}
         return cls(arrays, vocab)
 
 
@@ -145,8 +162,19 @@ class Columns:
         n = sum(len(seg) for seg, _ in parts)
         self.size = n
         cols: dict[str, np.ndarray] = {}
-        simple = ("id", "latitude", "longitude", "radius", "rate_min", "rating", "reviews", "availability",
-                  "len_name", "len_about", "len_services")
+        simple = (
+            "id",
+            "latitude",
+            "longitude",
+            "radius",
+            "rate_min",
+            "rating",
+            "reviews",
+            "availability",
+            "len_name",
+            "len_about",
+            "len_services",
+        )
         for name in simple:
             dtype = parts[0][0].arrays[name].dtype if parts else np.float64
             cols[name] = np.concatenate([seg.arrays[name] for seg, _ in parts]) if parts else np.empty(0, dtype)
@@ -156,7 +184,7 @@ class Columns:
             for seg, _ in parts:
                 local = seg.arrays[name]
                 remap = np.array([self.vocab[name][v] for v in seg.vocab.get(name, [])] + [-1], np.int16)
-                out[start:start + len(seg)] = remap[local]  # -1 indexes the trailing -1
+                out[start : start + len(seg)] = remap[local]  # -1 indexes the trailing -1
                 start += len(seg)
             cols[name] = out
         for name in _SET_FIELDS:
@@ -166,7 +194,7 @@ class Columns:
                 local = seg.arrays[name]
                 if local.shape[1]:
                     targets = [self.vocab[name][v] for v in seg.vocab[name]]
-                    out[start:start + len(seg), targets] = local
+                    out[start : start + len(seg), targets] = local
                 start += len(seg)
             # Column-major: filters and facets read one value across many rows.
             cols[name] = np.asfortranarray(out)

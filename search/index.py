@@ -122,7 +122,9 @@ class _DirectoryLock:
             except BlockingIOError:
                 if time.monotonic() >= deadline:
                     os.close(fd)
-                    raise IndexLocked(f"search index is being written by another process (waited {self.timeout:g}s)") from None
+                    raise IndexLocked(
+                        f"search index is being written by another process (waited {self.timeout:g}s)"
+                    ) from None
                 time.sleep(0.02)
 
     def __exit__(self, *exc):
@@ -317,7 +319,9 @@ class SearchIndex:
                     # One writer, one segment: rows are in document-number order.
                     cols = SegmentColumns.from_facts(rows)
                 else:
-                    cols = SegmentColumns.from_facts([leaf.stored_fields(n)["facts"] for n in range(leaf.doc_count_all())])
+                    cols = SegmentColumns.from_facts(
+                        [leaf.stored_fields(n)["facts"] for n in range(leaf.doc_count_all())]
+                    )
                 cols.save(path / _columns_file(segment_id))
 
     def _remove_old_generations(self, keep: str) -> None:
@@ -341,7 +345,9 @@ class SearchIndex:
 
     # -- writes ------------------------------------------------------------
 
-    def apply(self, upserts: Iterable[ProviderDocument] = (), deletes: Iterable[int] = (), timeout: float | None = None) -> None:
+    def apply(
+        self, upserts: Iterable[ProviderDocument] = (), deletes: Iterable[int] = (), timeout: float | None = None
+    ) -> None:
         """Add or replace ``upserts`` and remove ``deletes`` in one commit.
 
         A document with no listed services is removed instead of indexed.
@@ -440,7 +446,11 @@ class SearchIndex:
             self._snapshots[key] = snapshot
             while len(self._snapshots) > 2:
                 self._snapshots.popitem(last=False)
-            live = {(generation, leaf.segment().segment_id()) for leaf, _ in reader.leaf_readers()} if reader.doc_count_all() else set()
+            live = (
+                {(generation, leaf.segment().segment_id()) for leaf, _ in reader.leaf_readers()}
+                if reader.doc_count_all()
+                else set()
+            )
             for seg_key in [k for k in self._segment_columns if k[0] == generation and k not in live]:
                 del self._segment_columns[seg_key]
         return snapshot
@@ -519,10 +529,20 @@ class SearchIndex:
         facets = _facets(columns, rows, _day(q))
         best = self._best_scores(columns, rows, distances, relevance, q.radius_miles, _day(q))
         pages = math.ceil(total / per_page)
-        chosen = _order(columns, rows, distances, best, q.sort, page * per_page)[(page - 1) * per_page:] if page <= pages else []
+        chosen = (
+            _order(columns, rows, distances, best, q.sort, page * per_page)[(page - 1) * per_page :]
+            if page <= pages
+            else []
+        )
         today = _day(q)
         hits = [
-            _hit(searcher.stored_fields(int(rows[i])), today, distance_miles=float(distances[i]), relevance=float(relevance[i]), score=float(best[i]))
+            _hit(
+                searcher.stored_fields(int(rows[i])),
+                today,
+                distance_miles=float(distances[i]),
+                relevance=float(relevance[i]),
+                score=float(best[i]),
+            )
             for i in chosen
         ]
         return SearchResult(hits=hits, total=total, page=page, pages=pages, facets=facets)
@@ -585,13 +605,33 @@ class SearchIndex:
         reviews = c["reviews"][rows].astype(np.float64)
         confidence = reviews / (reviews + REVIEWS_FOR_FULL_CONFIDENCE)
         proximity = np.clip(1.0 - distances / radius, 0.0, 1.0) if radius > 0 else np.zeros(len(rows))
-        return W_VERIFICATION * verification + W_RATING * rating * confidence + W_PROXIMITY * proximity + W_TEXT * relevance
+        return (
+            W_VERIFICATION * verification
+            + W_RATING * rating * confidence
+            + W_PROXIMITY * proximity
+            + W_TEXT * relevance
+        )
 
 
 def _hit(stored: dict, today: int, **scores) -> SearchHit:
     """A hit with the display values stored for its document (a row's number is its document number)."""
-    (id_, _lat, _lon, _radius, kind, services, rate_min, rate_max, rating, reviews,
-     languages, _availability, _gender, badges, *_lengths) = stored["facts"]
+    (
+        id_,
+        _lat,
+        _lon,
+        _radius,
+        kind,
+        services,
+        rate_min,
+        rate_max,
+        rating,
+        reviews,
+        languages,
+        _availability,
+        _gender,
+        badges,
+        *_lengths,
+    ) = stored["facts"]
     valid = {code for code, until in services if until >= today}
     display = stored.get("display")
     if display is None:  # written before display values were stored
@@ -599,10 +639,19 @@ def _hit(stored: dict, today: int, **scores) -> SearchHit:
     slug, name, outcode, service_names = display
     shown = [(code, label) for code, label in service_names if code in valid]
     return SearchHit(
-        id=int(id_), slug=slug, name=name, kind=kind, outcode=outcode,
-        services=tuple(code for code, _ in shown), service_names=tuple(label for _, label in shown),
-        rate_min_pence=rate_min, rate_max_pence=rate_max, rating_score=rating, review_count=int(reviews),
-        languages=tuple(languages), badges=tuple(code for code, until in badges if until >= today),
+        id=int(id_),
+        slug=slug,
+        name=name,
+        kind=kind,
+        outcode=outcode,
+        services=tuple(code for code, _ in shown),
+        service_names=tuple(label for _, label in shown),
+        rate_min_pence=rate_min,
+        rate_max_pence=rate_max,
+        rating_score=rating,
+        review_count=int(reviews),
+        languages=tuple(languages),
+        badges=tuple(code for code, until in badges if until >= today),
         **scores,
     )
 

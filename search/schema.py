@@ -88,9 +88,23 @@ def _length(text: str | None) -> int:
 
 
 FACT_FIELDS = (
-    "id", "latitude", "longitude", "radius", "kind", "services", "rate_min", "rate_max",
-    "rating", "reviews", "languages", "availability", "gender", "badges",
-    "len_name", "len_about", "len_services",
+    "id",
+    "latitude",
+    "longitude",
+    "radius",
+    "kind",
+    "services",
+    "rate_min",
+    "rate_max",
+    "rating",
+    "reviews",
+    "languages",
+    "availability",
+    "gender",
+    "badges",
+    "len_name",
+    "len_about",
+    "len_services",
 )
 
 

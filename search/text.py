@@ -96,8 +96,12 @@ class PostingsCache:
 
 
 def score_rows(
-    columns: Columns, leaves: list[tuple[object, int, str]], generation: str, cache: PostingsCache,
-    terms: list[str], rows: np.ndarray,
+    columns: Columns,
+    leaves: list[tuple[object, int, str]],
+    generation: str,
+    cache: PostingsCache,
+    terms: list[str],
+    rows: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Which of ``rows`` (ascending row numbers) contain every term, and their scores.
 

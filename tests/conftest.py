@@ -81,7 +81,9 @@ def _empty_tables() -> None:
     with db.engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             names = ", ".join(f'"{t.name}"' for t in tables)
-            conn.execute(sa.text(f"ALTER TABLE audit_events DISABLE TRIGGER {AUDIT_TRIGGERS.POSTGRES_TRUNCATE_TRIGGER}"))
+            conn.execute(
+                sa.text(f"ALTER TABLE audit_events DISABLE TRIGGER {AUDIT_TRIGGERS.POSTGRES_TRUNCATE_TRIGGER}")
+            )
             conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
             conn.execute(sa.text(f"ALTER TABLE audit_events ENABLE TRIGGER {AUDIT_TRIGGERS.POSTGRES_TRUNCATE_TRIGGER}"))
         else:
@@ -278,7 +280,14 @@ def make_provider(app):
 # Structured fields of a believable approved check, per kind.
 CHECK_DETAILS = {
     "identity": {"document_type": "passport"},
-    "dbs": {"level": "enhanced", "barred_lists": "both", "certificate_number": "001234567890", "issue_date": "2026-01-12", "update_service": True, "update_service_id": "C1234567"},
+    "dbs": {
+        "level": "enhanced",
+        "barred_lists": "both",
+        "certificate_number": "001234567890",
+        "issue_date": "2026-01-12",
+        "update_service": True,
+        "update_service_id": "C1234567",
+    },
     "right_to_work": {"document_type": "british_passport"},
     "insurance": {"insurer": "Aviva", "policy_number": "PL-55512", "cover_pounds": 5000000, "end_date": "2027-06-30"},
     "cqc": {"registration_id": "1-101234567"},
@@ -288,7 +297,9 @@ CHECK_DETAILS = {
 }
 
 
-def approve_checks(app, slug: str, kinds=tuple(CHECK_DETAILS), days_valid: int = 365, verification_method: str = "in_person") -> None:
+def approve_checks(
+    app, slug: str, kinds=tuple(CHECK_DETAILS), days_valid: int = 365, verification_method: str = "in_person"
+) -> None:
     """Give a provider approved, current checks of ``kinds`` (test set-up, not the officer flow)."""
     from datetime import timedelta
 
@@ -300,11 +311,17 @@ def approve_checks(app, slug: str, kinds=tuple(CHECK_DETAILS), days_valid: int =
     with app.app_context():
         provider = get_by_slug(slug)
         for kind in kinds:
-            provider.checks.append(Check(
-                kind=kind, status="approved", details=dict(CHECK_DETAILS[kind]), document_key=None,
-                decided_at=utcnow(), verification_method=verification_method,
-                valid_until=today() + timedelta(days=days_valid),
-            ))
+            provider.checks.append(
+                Check(
+                    kind=kind,
+                    status="approved",
+                    details=dict(CHECK_DETAILS[kind]),
+                    document_key=None,
+                    decided_at=utcnow(),
+                    verification_method=verification_method,
+                    valid_until=today() + timedelta(days=days_valid),
+                )
+            )
         db.session.flush()
         recompute_listing(provider, today())
         db.session.commit()

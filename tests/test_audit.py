@@ -14,8 +14,8 @@ from contextlib import contextmanager
 import pytest
 import sqlalchemy as sa
 
-from registry.extensions import db
 from registry import audit
+from registry.extensions import db
 from tests.conftest import AUDIT_TRIGGERS
 
 
@@ -56,8 +56,20 @@ def _rewrite_from(app, first_id, details=None, scheme=None):
     What the old, unkeyed log allowed anyone with database access to do without a trace.
     """
     with app.app_context():
-        events = list(db.session.scalars(sa.select(audit.AuditEvent).where(audit.AuditEvent.id >= first_id).order_by(audit.AuditEvent.id)))
-        prev = db.session.scalar(sa.select(audit.AuditEvent.hash).where(audit.AuditEvent.id < first_id).order_by(audit.AuditEvent.id.desc()).limit(1)) or audit.GENESIS_HASH
+        events = list(
+            db.session.scalars(
+                sa.select(audit.AuditEvent).where(audit.AuditEvent.id >= first_id).order_by(audit.AuditEvent.id)
+            )
+        )
+        prev = (
+            db.session.scalar(
+                sa.select(audit.AuditEvent.hash)
+                .where(audit.AuditEvent.id < first_id)
+                .order_by(audit.AuditEvent.id.desc())
+                .limit(1)
+            )
+            or audit.GENESIS_HASH
+        )
         rows = []
         for event in events:
             db.session.expunge(event)
@@ -69,9 +81,17 @@ def _rewrite_from(app, first_id, details=None, scheme=None):
             rows.append({"id": event.id, "d": event.details, "p": event.prev_hash, "h": prev, "s": event.hash_scheme})
         with tampering() as conn:
             # prev_hash and hash are unique: park them first so the rewrite can pass through.
-            conn.execute(sa.text("UPDATE audit_events SET prev_hash = 'x' || id, hash = 'y' || id WHERE id >= :id"), {"id": first_id})
+            conn.execute(
+                sa.text("UPDATE audit_events SET prev_hash = 'x' || id, hash = 'y' || id WHERE id >= :id"),
+                {"id": first_id},
+            )
             for row in rows:
-                conn.execute(sa.text("UPDATE audit_events SET details = :d, prev_hash = :p, hash = :h, hash_scheme = :s WHERE id = :id"), row)
+                conn.execute(
+                    sa.text(
+                        "UPDATE audit_events SET details = :d, prev_hash = :p, hash = :h, hash_scheme = :s WHERE id = :id"
+                    ),
+                    row,
+                )
 
 
 def _verify(runner):
@@ -143,7 +163,10 @@ def test_deleting_the_newest_events_is_caught_by_the_checkpoint(app, runner):
         conn.execute(sa.text("DELETE FROM audit_events WHERE id >= :id"), {"id": ids[2]})
     result = _verify(runner)
     assert result.exit_code == 1
-    assert f"broken at event {ids[-1]}: it is missing: the last verify ended the log there with 4 events, so events were deleted from the end" in result.output
+    assert (
+        f"broken at event {ids[-1]}: it is missing: the last verify ended the log there with 4 events, so events were deleted from the end"
+        in result.output
+    )
     # The evidence stays: a second run reports the same break.
     with open(app.config["AUDIT_CHECKPOINT_FILE"]) as handle:
         assert handle.read() == before
@@ -175,7 +198,10 @@ def test_verify_with_the_wrong_key_reports_the_first_event(app, runner, make_app
     ids = make_app_with_default_key()
     result = _verify(runner)
     assert result.exit_code == 1
-    assert f"broken at event {ids[0]}: its contents do not match its hash (or AUDIT_HMAC_KEY is not the key it was written with)" in result.output
+    assert (
+        f"broken at event {ids[0]}: its contents do not match its hash (or AUDIT_HMAC_KEY is not the key it was written with)"
+        in result.output
+    )
 
 
 @pytest.fixture
@@ -207,7 +233,10 @@ def test_events_from_before_the_log_was_keyed_still_verify(app, runner):
     assert result.exit_code == 0 and result.output.startswith("ok 4 events")
 
 
-@pytest.mark.parametrize("statement", ["UPDATE audit_events SET action = 'nothing' WHERE id = :id", "DELETE FROM audit_events WHERE id = :id"])
+@pytest.mark.parametrize(
+    "statement",
+    ["UPDATE audit_events SET action = 'nothing' WHERE id = :id", "DELETE FROM audit_events WHERE id = :id"],
+)
 def test_the_database_refuses_to_change_or_delete_an_event(app, statement):
     ids = _record(app)
     with app.app_context():

@@ -4,8 +4,19 @@ import pytest
 
 from tests.conftest import PASSWORD, approve_checks
 
-GARBAGE = {"page": "-1", "radius": "nan", "postcode": "'; DROP TABLE users;--", "service": ["<script>", ""], "kind": "x" * 500,
-           "q": '"unbalanced (AND', "sort": "🙂", "inline": "1", "provider": "../../etc", "next": "//evil.example", "kind_": "\x00"}
+GARBAGE = {
+    "page": "-1",
+    "radius": "nan",
+    "postcode": "'; DROP TABLE users;--",
+    "service": ["<script>", ""],
+    "kind": "x" * 500,
+    "q": '"unbalanced (AND',
+    "sort": "🙂",
+    "inline": "1",
+    "provider": "../../etc",
+    "next": "//evil.example",
+    "kind_": "\x00",
+}
 
 
 def _visitor(app, make_user, make_provider, role):
@@ -66,10 +77,33 @@ def _post_urls(app, slug):
 
 
 POST_GARBAGE = {
-    "text": "x" * 10000, "reason": "\x00" * 3, "note": "", "method": "teleport", "valid_until": "yesterday", "version": "NaN",
-    "status": "exploded", "outcome": "", "email": "not-an-email", "service": "brain-surgery", "when_needed": "", "message": "", "district": "\x00", "times": "mon-teatime", "hours_per_week": "1e9", "start_date": "2026-13-45",
-    "reliability": "99", "title": "", "body": "", "name": "", "display_name": "", "rate_min": "-5", "document": "not a file",
-    "level": "platinum", "certificate_number": "abc", "issue_date": "2099-99-99", "account_type": "overlord",
+    "text": "x" * 10000,
+    "reason": "\x00" * 3,
+    "note": "",
+    "method": "teleport",
+    "valid_until": "yesterday",
+    "version": "NaN",
+    "status": "exploded",
+    "outcome": "",
+    "email": "not-an-email",
+    "service": "brain-surgery",
+    "when_needed": "",
+    "message": "",
+    "district": "\x00",
+    "times": "mon-teatime",
+    "hours_per_week": "1e9",
+    "start_date": "2026-13-45",
+    "reliability": "99",
+    "title": "",
+    "body": "",
+    "name": "",
+    "display_name": "",
+    "rate_min": "-5",
+    "document": "not a file",
+    "level": "platinum",
+    "certificate_number": "abc",
+    "issue_date": "2099-99-99",
+    "account_type": "overlord",
 }
 
 

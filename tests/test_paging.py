@@ -8,7 +8,10 @@ import io
 from sqlalchemy import select
 
 from registry.extensions import db
-from tests.test_query_counts import add_audit_events, add_pending_checks, signed_in, world  # noqa: F401 (fixture)
+from tests import test_query_counts
+from tests.test_query_counts import add_audit_events, add_pending_checks, signed_in
+
+world = test_query_counts.world  # the fixture, shared
 
 
 def test_the_audit_log_reaches_its_oldest_event(app, world):
@@ -25,7 +28,9 @@ def test_the_audit_log_filters_by_actor_action_provider_and_dates(app, world):
     client = signed_in(app, world["officer"])
     assert "3 events" in client.get(f"/officer/audit?actor={world['officer']}&action=document").get_data(as_text=True)
     assert "0 events" in client.get("/officer/audit?actor=system&action=document.viewed").get_data(as_text=True)
-    assert "3 events" in client.get(f"/officer/audit?provider={world['slug']}&action=document.viewed&since=2000-01-01").get_data(as_text=True)
+    assert "3 events" in client.get(
+        f"/officer/audit?provider={world['slug']}&action=document.viewed&since=2000-01-01"
+    ).get_data(as_text=True)
     assert "0 events" in client.get("/officer/audit?action=document.viewed&until=2000-01-01").get_data(as_text=True)
     bad = client.get("/officer/audit?since=yesterday")
     assert bad.status_code == 400 and "Enter a date like" in bad.get_data(as_text=True)

@@ -58,7 +58,14 @@ def add_enquiries(app, world, n, make_provider):
     with app.app_context():
         service_id = db.session.scalar(select(ServiceType.id).where(ServiceType.slug == "personal-care"))
         for provider_id in _ids(app, slugs):
-            db.session.add(Enquiry(recipient_id=recipient_id, provider_id=provider_id, service_type_id=service_id, when_needed="Mornings"))
+            db.session.add(
+                Enquiry(
+                    recipient_id=recipient_id,
+                    provider_id=provider_id,
+                    service_type_id=service_id,
+                    when_needed="Mornings",
+                )
+            )
         db.session.commit()
 
 
@@ -68,7 +75,14 @@ def add_pending_checks(app, n, make_provider):
     slugs = [make_provider(name=f"Waiting {i}") for i in range(n)]
     with app.app_context():
         for provider_id in _ids(app, slugs):
-            db.session.add(Check(provider_id=provider_id, kind="identity", details={"document_type": "passport"}, submitted_at=utcnow()))
+            db.session.add(
+                Check(
+                    provider_id=provider_id,
+                    kind="identity",
+                    details={"document_type": "passport"},
+                    submitted_at=utcnow(),
+                )
+            )
         db.session.commit()
 
 
@@ -83,8 +97,8 @@ def add_concerns(app, n, make_provider):
 
 
 def add_audit_events(app, world, n):
-    from registry.accounts.models import User
     from registry import audit
+    from registry.accounts.models import User
 
     with app.app_context():
         officer = db.session.scalar(select(User).where(User.email == world["officer"]))
@@ -94,9 +108,9 @@ def add_audit_events(app, world, n):
 
 
 def add_reviews(app, world, n, make_user):
+    from registry.providers.models import Provider
     from registry.reviews.models import Engagement, Review
     from registry.reviews.scoring import recompute_rating
-    from registry.providers.models import Provider
 
     authors = [_user_id(app, make_user("recipient")) for _ in range(n)]
     with app.app_context():
@@ -104,9 +118,20 @@ def add_reviews(app, world, n, make_user):
             engagement = Engagement(recipient_id=author, provider_id=world["provider_id"])
             db.session.add(engagement)
             db.session.flush()
-            db.session.add(Review(engagement_id=engagement.id, provider_id=world["provider_id"], author_id=author,
-                                  reliability=5, quality=5, kindness=5, communication=4, value=4,
-                                  title=f"Kind and on time {i}", body="Always arrives on time and listens."))
+            db.session.add(
+                Review(
+                    engagement_id=engagement.id,
+                    provider_id=world["provider_id"],
+                    author_id=author,
+                    reliability=5,
+                    quality=5,
+                    kindness=5,
+                    communication=4,
+                    value=4,
+                    title=f"Kind and on time {i}",
+                    body="Always arrives on time and listens.",
+                )
+            )
         db.session.flush()
         recompute_rating(db.session.get(Provider, world["provider_id"]))
         db.session.commit()
@@ -170,7 +195,9 @@ def test_the_provider_dashboard(app, world, count_queries):
     for n in SIZES:
         with app.app_context():  # old decisions pile up on a long-registered provider
             for _ in range(n - (counts and SIZES[0] or 0)):
-                db.session.add(Check(provider_id=world["provider_id"], kind="first_aid", status="superseded", details={}))
+                db.session.add(
+                    Check(provider_id=world["provider_id"], kind="first_aid", status="superseded", details={})
+                )
             db.session.commit()
         counts.append(queries_for(client, count_queries, "/dashboard"))
     _bounded(counts, 12)

@@ -62,9 +62,16 @@ def test_local_store_creates_its_folder_and_lists_keys_with_slashes(tmp_path):
     assert sorted(key for key, _ in store.keys()) == ["checks/2026/11/one", "other/two"]
 
 
-@pytest.mark.parametrize("key", ["../escaped", "checks/../../escaped", "/tmp/escaped", "", ".", "checks/a\x00b", "x.part"])
+@pytest.mark.parametrize(
+    "key", ["../escaped", "checks/../../escaped", "/tmp/escaped", "", ".", "checks/a\x00b", "x.part"]
+)
 def test_local_store_refuses_keys_that_would_escape_its_folder(local, tmp_path, key):
-    for action in (lambda: local.put(key, PDF, "application/pdf"), lambda: local.open(key), lambda: local.exists(key), lambda: local.delete(key)):
+    for action in (
+        lambda: local.put(key, PDF, "application/pdf"),
+        lambda: local.open(key),
+        lambda: local.exists(key),
+        lambda: local.delete(key),
+    ):
         with pytest.raises(StorageError, match="not valid"):
             action()
     assert [p.name for p in tmp_path.iterdir()] == ["documents"] and not (tmp_path / "escaped").exists()
@@ -74,7 +81,9 @@ def test_a_failed_local_write_leaves_nothing_behind(local, tmp_path):
     local.put("checks/a", PDF, "application/pdf")
     with pytest.raises(StorageError, match="could not be saved"):
         local.put("checks/a/b", PDF, "application/pdf")  # "checks/a" is a file, not a folder
-    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file()) == ["documents/checks/a"]
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file()) == [
+        "documents/checks/a"
+    ]
 
 
 def test_half_written_files_are_not_listed(local, tmp_path):
@@ -139,7 +148,9 @@ def test_s3_store_round_trip(s3_client, bucket):
 
 def test_s3_store_lists_every_page(s3_client, bucket):
     # Ask the server for pages of two keys (S3's default page is 1,000) so five keys need three pages.
-    s3_client.meta.events.register("before-parameter-build.s3.ListObjectsV2", lambda params, **_: params.setdefault("MaxKeys", 2))
+    s3_client.meta.events.register(
+        "before-parameter-build.s3.ListObjectsV2", lambda params, **_: params.setdefault("MaxKeys", 2)
+    )
     store = S3DocumentStore(bucket, prefix="p/", client=s3_client)
     keys = [f"checks/{n}" for n in range(5)]
     for key in keys:
@@ -167,7 +178,11 @@ def test_a_missing_bucket_is_a_clear_error(s3_client):
 def test_an_unreachable_store_is_a_clear_error():
     endpoint = f"http://127.0.0.1:{_free_port()}"  # nothing listens there
     client = boto3.client(
-        "s3", region_name=REGION, endpoint_url=endpoint, config=BotoConfig(retries={"max_attempts": 1}, connect_timeout=2), **DUMMY_CREDENTIALS
+        "s3",
+        region_name=REGION,
+        endpoint_url=endpoint,
+        config=BotoConfig(retries={"max_attempts": 1}, connect_timeout=2),
+        **DUMMY_CREDENTIALS,
     )
     store = S3DocumentStore("docs", endpoint_url=endpoint, client=client)
     with pytest.raises(StorageError, match=f"^The document store at {endpoint} could not be reached\\.$"):
@@ -192,13 +207,20 @@ def test_the_local_store_is_the_default(database_url, tmp_path):
     _dispose(app)
 
 
-def test_init_app_builds_the_s3_store_from_config(database_url, tmp_path, moto_s3_endpoint, s3_client, bucket, monkeypatch):
+def test_init_app_builds_the_s3_store_from_config(
+    database_url, tmp_path, moto_s3_endpoint, s3_client, bucket, monkeypatch
+):
     # The app builds its own client, which reads credentials from the environment.
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     app = make_app(
-        database_url, tmp_path,
-        DOCUMENT_STORAGE="s3", S3_BUCKET=bucket, S3_PREFIX="docs/", S3_REGION=REGION, S3_ENDPOINT_URL=moto_s3_endpoint,
+        database_url,
+        tmp_path,
+        DOCUMENT_STORAGE="s3",
+        S3_BUCKET=bucket,
+        S3_PREFIX="docs/",
+        S3_REGION=REGION,
+        S3_ENDPOINT_URL=moto_s3_endpoint,
     )
     with app.app_context():
         store = document_store()
@@ -216,7 +238,10 @@ def test_init_app_builds_the_s3_store_from_config(database_url, tmp_path, moto_s
     [
         ({"DOCUMENT_STORAGE": "gcs"}, "DOCUMENT_STORAGE must be 'local' or 's3'"),
         ({"DOCUMENT_STORAGE": "s3", "S3_BUCKET": ""}, "S3_BUCKET is not set"),
-        ({"DOCUMENTS_DIR": os.path.join(os.path.dirname(__file__), "..", "static", "documents")}, "must not be inside the static folder"),
+        (
+            {"DOCUMENTS_DIR": os.path.join(os.path.dirname(__file__), "..", "static", "documents")},
+            "must not be inside the static folder",
+        ),
     ],
 )
 def test_a_bad_storage_setting_stops_the_app_at_start(database_url, tmp_path, config, message):

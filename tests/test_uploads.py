@@ -17,11 +17,17 @@ from registry.uploads import UploadError, check_upload
 
 def _png() -> bytes:
     """A real 1x1 white PNG."""
+
     def chunk(kind: bytes, body: bytes) -> bytes:
         return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
 
     header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00\xff\xff\xff")) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\x00\xff\xff\xff"))
+        + chunk(b"IEND", b"")
+    )
 
 
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
@@ -96,7 +102,9 @@ def test_a_file_labelled_as_another_allowed_type_is_refused(data, declared, mess
     assert str(error.value) == message
 
 
-@pytest.mark.parametrize("file", [None, FileStorage(stream=io.BytesIO(b""), filename="", content_type="application/octet-stream")])
+@pytest.mark.parametrize(
+    "file", [None, FileStorage(stream=io.BytesIO(b""), filename="", content_type="application/octet-stream")]
+)
 def test_no_file_asks_for_one(file):
     with pytest.raises(UploadError, match=r"^Choose a file to upload\.$"):
         check_upload(file, LIMIT)

@@ -20,39 +20,131 @@ branch_labels = None
 depends_on = None
 
 ALL, PA, ORG = None, "pa", "organisation"
-IN_HOME_ADULTS = [("identity", ALL), ("dbs_enhanced_adults", ALL), ("right_to_work", PA), ("public_liability_insurance", PA)]
+IN_HOME_ADULTS = [
+    ("identity", ALL),
+    ("dbs_enhanced_adults", ALL),
+    ("right_to_work", PA),
+    ("public_liability_insurance", PA),
+]
 REGULATED = IN_HOME_ADULTS + [("cqc_registration", ORG)]
 
 SERVICES = [
-    ("personal-care", "Personal care", "Help with washing, dressing, toileting and medication prompts in your own home.", REGULATED),
-    ("help-at-home", "Help at home", "Everyday help around the house: tidying, laundry, letters and keeping things running.", IN_HOME_ADULTS),
+    (
+        "personal-care",
+        "Personal care",
+        "Help with washing, dressing, toileting and medication prompts in your own home.",
+        REGULATED,
+    ),
+    (
+        "help-at-home",
+        "Help at home",
+        "Everyday help around the house: tidying, laundry, letters and keeping things running.",
+        IN_HOME_ADULTS,
+    ),
     ("live-in-care", "Live-in care", "A carer who lives with you and supports you day and night.", REGULATED),
     ("respite", "Respite care", "Short breaks for family carers, at home or away.", REGULATED),
-    ("companionship", "Companionship", "Regular visits, conversation, hobbies and getting out and about.", IN_HOME_ADULTS),
-    ("dementia-support", "Dementia support", "Patient, familiar support for people living with dementia and their families.", REGULATED),
-    ("learning-disability-support", "Learning disability support", "Support with daily living, work, learning and going out, at your pace.", REGULATED),
-    ("mental-health-support", "Mental health support", "Practical and emotional support to stay well and independent.", IN_HOME_ADULTS),
-    ("meal-preparation", "Meal preparation", "Cooking in your kitchen, to your tastes, diet and culture.", IN_HOME_ADULTS),
-    ("meal-delivery", "Meal delivery", "Hot or chilled meals brought to your door, often with a friendly check-in.",
-     [("identity", ALL), ("food_hygiene", ALL), ("public_liability_insurance", ALL)]),
-    ("shopping-and-errands", "Shopping and errands", "Shopping, collecting prescriptions and other errands.", IN_HOME_ADULTS),
-    ("transport-and-escort", "Transport and escort", "Getting you to appointments, activities and visits, and back.",
-     [("identity", ALL), ("dbs_enhanced_adults", ALL), ("public_liability_insurance", ALL), ("right_to_work", PA)]),
-    ("cleaning", "Cleaning", "Regular or one-off cleaning of your home.",
-     [("identity", ALL), ("dbs_basic", ALL), ("public_liability_insurance", ALL), ("right_to_work", PA)]),
-    ("day-activities", "Day activities", "Clubs, groups and day services to learn, socialise and have fun.",
-     [("identity", ALL), ("dbs_enhanced_adults", ALL), ("public_liability_insurance", ALL), ("right_to_work", PA)]),
-    ("arts-and-music", "Arts and music sessions", "Creative sessions: art, music, drama and dance, at home or in a group.",
-     [("identity", ALL), ("dbs_enhanced_adults", ALL), ("public_liability_insurance", ALL), ("right_to_work", PA)]),
-    ("physiotherapy", "Physiotherapy", "Exercise and therapy from a registered physiotherapist to keep you moving.",
-     [("identity", ALL), ("dbs_enhanced_adults", ALL), ("qualification", ALL), ("public_liability_insurance", ALL), ("right_to_work", PA)]),
-    ("nursing", "Nursing", "Care from a registered nurse: wound care, injections, catheter and stoma care.",
-     REGULATED + [("qualification", ALL)]),
-    ("pet-care", "Pet care", "Dog walking, feeding and looking after your pets when you cannot.",
-     [("identity", ALL), ("dbs_basic", ALL), ("public_liability_insurance", ALL)]),
-    ("support-for-children", "Support for children", "Support for disabled children and young people, at home and out.",
-     [("identity", ALL), ("dbs_enhanced_children", ALL), ("right_to_work", PA), ("public_liability_insurance", PA)]),
-    ("end-of-life-care", "End-of-life care", "Gentle, skilled care and company at the end of life, for the person and family.", REGULATED),
+    (
+        "companionship",
+        "Companionship",
+        "Regular visits, conversation, hobbies and getting out and about.",
+        IN_HOME_ADULTS,
+    ),
+    (
+        "dementia-support",
+        "Dementia support",
+        "Patient, familiar support for people living with dementia and their families.",
+        REGULATED,
+    ),
+    (
+        "learning-disability-support",
+        "Learning disability support",
+        "Support with daily living, work, learning and going out, at your pace.",
+        REGULATED,
+    ),
+    (
+        "mental-health-support",
+        "Mental health support",
+        "Practical and emotional support to stay well and independent.",
+        IN_HOME_ADULTS,
+    ),
+    (
+        "meal-preparation",
+        "Meal preparation",
+        "Cooking in your kitchen, to your tastes, diet and culture.",
+        IN_HOME_ADULTS,
+    ),
+    (
+        "meal-delivery",
+        "Meal delivery",
+        "Hot or chilled meals brought to your door, often with a friendly check-in.",
+        [("identity", ALL), ("food_hygiene", ALL), ("public_liability_insurance", ALL)],
+    ),
+    (
+        "shopping-and-errands",
+        "Shopping and errands",
+        "Shopping, collecting prescriptions and other errands.",
+        IN_HOME_ADULTS,
+    ),
+    (
+        "transport-and-escort",
+        "Transport and escort",
+        "Getting you to appointments, activities and visits, and back.",
+        [("identity", ALL), ("dbs_enhanced_adults", ALL), ("public_liability_insurance", ALL), ("right_to_work", PA)],
+    ),
+    (
+        "cleaning",
+        "Cleaning",
+        "Regular or one-off cleaning of your home.",
+        [("identity", ALL), ("dbs_basic", ALL), ("public_liability_insurance", ALL), ("right_to_work", PA)],
+    ),
+    (
+        "day-activities",
+        "Day activities",
+        "Clubs, groups and day services to learn, socialise and have fun.",
+        [("identity", ALL), ("dbs_enhanced_adults", ALL), ("public_liability_insurance", ALL), ("right_to_work", PA)],
+    ),
+    (
+        "arts-and-music",
+        "Arts and music sessions",
+        "Creative sessions: art, music, drama and dance, at home or in a group.",
+        [("identity", ALL), ("dbs_enhanced_adults", ALL), ("public_liability_insurance", ALL), ("right_to_work", PA)],
+    ),
+    (
+        "physiotherapy",
+        "Physiotherapy",
+        "Exercise and therapy from a registered physiotherapist to keep you moving.",
+        [
+            ("identity", ALL),
+            ("dbs_enhanced_adults", ALL),
+            ("qualification", ALL),
+            ("public_liability_insurance", ALL),
+            ("right_to_work", PA),
+        ],
+    ),
+    (
+        "nursing",
+        "Nursing",
+        "Care from a registered nurse: wound care, injections, catheter and stoma care.",
+        REGULATED + [("qualification", ALL)],
+    ),
+    (
+        "pet-care",
+        "Pet care",
+        "Dog walking, feeding and looking after your pets when you cannot.",
+        [("identity", ALL), ("dbs_basic", ALL), ("public_liability_insurance", ALL)],
+    ),
+    (
+        "support-for-children",
+        "Support for children",
+        "Support for disabled children and young people, at home and out.",
+        [("identity", ALL), ("dbs_enhanced_children", ALL), ("right_to_work", PA), ("public_liability_insurance", PA)],
+    ),
+    (
+        "end-of-life-care",
+        "End-of-life care",
+        "Gentle, skilled care and company at the end of life, for the person and family.",
+        REGULATED,
+    ),
 ]
 
 

@@ -5,12 +5,12 @@ Revises: 0007
 Create Date: 2026-11-23 15:00:00
 
 """
-from alembic import op
+
 import sqlalchemy as sa
+from alembic import op
 
-
-revision = '0008'
-down_revision = '0007'
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
@@ -39,16 +39,18 @@ POSTGRES_TRUNCATE_TRIGGER_SQL = (
     "FOR EACH STATEMENT EXECUTE FUNCTION audit_events_append_only()"
 )
 
-ONE_OPEN_ENQUIRY = 'uq_enquiries_one_open'
+ONE_OPEN_ENQUIRY = "uq_enquiries_one_open"
 
 
 def upgrade():
-    postgres = op.get_bind().dialect.name == 'postgresql'
+    postgres = op.get_bind().dialect.name == "postgresql"
 
     # Events written before this revision were hashed with plain SHA-256; the
     # default labels them so. Added without a table rebuild, which on SQLite
     # would silently drop the append-only trigger.
-    op.add_column('audit_events', sa.Column('hash_scheme', sa.String(length=20), server_default='sha256', nullable=False))
+    op.add_column(
+        "audit_events", sa.Column("hash_scheme", sa.String(length=20), server_default="sha256", nullable=False)
+    )
     if postgres:
         op.execute(POSTGRES_TRUNCATE_TRIGGER_SQL)
     else:
@@ -57,32 +59,41 @@ def upgrade():
     # Two open enquiries that slipped in before the index existed (two posts at
     # once) are merged into the older one: its conversation keeps every message.
     bind = op.get_bind()
-    duplicates = bind.execute(sa.text(
-        "SELECT e.id, (SELECT min(k.id) FROM enquiries k WHERE k.status = 'open' "
-        "AND k.recipient_id = e.recipient_id AND k.provider_id = e.provider_id) AS keeper "
-        "FROM enquiries e WHERE e.status = 'open'"
-    )).fetchall()
+    duplicates = bind.execute(
+        sa.text(
+            "SELECT e.id, (SELECT min(k.id) FROM enquiries k WHERE k.status = 'open' "
+            "AND k.recipient_id = e.recipient_id AND k.provider_id = e.provider_id) AS keeper "
+            "FROM enquiries e WHERE e.status = 'open'"
+        )
+    ).fetchall()
     for enquiry_id, keeper in duplicates:
         if enquiry_id != keeper:
-            bind.execute(sa.text("UPDATE enquiry_messages SET enquiry_id = :k WHERE enquiry_id = :e"), {"k": keeper, "e": enquiry_id})
+            bind.execute(
+                sa.text("UPDATE enquiry_messages SET enquiry_id = :k WHERE enquiry_id = :e"),
+                {"k": keeper, "e": enquiry_id},
+            )
             bind.execute(sa.text("DELETE FROM enquiries WHERE id = :e"), {"e": enquiry_id})
     op.create_index(
-        ONE_OPEN_ENQUIRY, 'enquiries', ['recipient_id', 'provider_id'], unique=True,
-        sqlite_where=sa.text("status = 'open'"), postgresql_where=sa.text("status = 'open'"),
+        ONE_OPEN_ENQUIRY,
+        "enquiries",
+        ["recipient_id", "provider_id"],
+        unique=True,
+        sqlite_where=sa.text("status = 'open'"),
+        postgresql_where=sa.text("status = 'open'"),
     )
 
 
 def downgrade():
-    postgres = op.get_bind().dialect.name == 'postgresql'
-    op.drop_index(ONE_OPEN_ENQUIRY, table_name='enquiries')
+    postgres = op.get_bind().dialect.name == "postgresql"
+    op.drop_index(ONE_OPEN_ENQUIRY, table_name="enquiries")
     if postgres:
         op.execute(f"DROP TRIGGER IF EXISTS {POSTGRES_TRUNCATE_TRIGGER} ON audit_events")
-        op.drop_column('audit_events', 'hash_scheme')
+        op.drop_column("audit_events", "hash_scheme")
     else:
         # Dropping a column rebuilds the table on SQLite, which loses its
         # triggers: lift them first and put 0003's update trigger back after.
         op.execute(f"DROP TRIGGER IF EXISTS {SQLITE_DELETE_TRIGGER}")
         op.execute(f"DROP TRIGGER IF EXISTS {SQLITE_UPDATE_TRIGGER}")
-        with op.batch_alter_table('audit_events', schema=None) as batch_op:
-            batch_op.drop_column('hash_scheme')
+        with op.batch_alter_table("audit_events", schema=None) as batch_op:
+            batch_op.drop_column("hash_scheme")
         op.execute(SQLITE_TRIGGERS[SQLITE_UPDATE_TRIGGER])

@@ -42,7 +42,9 @@ def _hash(device_id: str) -> str:
 def remember_device(user: User, device_id: str) -> None:
     """Record that ``user`` used the browser with ``device_id`` (flushes, never commits)."""
     device_hash = _hash(device_id)
-    row = db.session.scalar(select(AccountDevice).where(AccountDevice.user_id == user.id, AccountDevice.device_hash == device_hash))
+    row = db.session.scalar(
+        select(AccountDevice).where(AccountDevice.user_id == user.id, AccountDevice.device_hash == device_hash)
+    )
     if row is not None:
         row.last_seen_at = utcnow()
         db.session.flush()
@@ -58,8 +60,12 @@ def remember_device(user: User, device_id: str) -> None:
 def set_device_cookie(response: Response, device_id: str) -> None:
     config = current_app.config
     response.set_cookie(
-        config["DEVICE_COOKIE_NAME"], device_id, max_age=config["DEVICE_COOKIE_DAYS"] * 86400,
-        secure=bool(config.get("SESSION_COOKIE_SECURE")), httponly=True, samesite="Lax",
+        config["DEVICE_COOKIE_NAME"],
+        device_id,
+        max_age=config["DEVICE_COOKIE_DAYS"] * 86400,
+        secure=bool(config.get("SESSION_COOKIE_SECURE")),
+        httponly=True,
+        samesite="Lax",
     )
 
 
@@ -67,7 +73,9 @@ def share_a_device(user_id: int, other_user_id: int) -> bool:
     """Whether the two accounts were ever signed in on the same browser."""
     mine, theirs = aliased(AccountDevice), aliased(AccountDevice)
     shared = db.session.scalar(
-        select(mine.id).join(theirs, theirs.device_hash == mine.device_hash)
-        .where(mine.user_id == user_id, theirs.user_id == other_user_id).limit(1)
+        select(mine.id)
+        .join(theirs, theirs.device_hash == mine.device_hash)
+        .where(mine.user_id == user_id, theirs.user_id == other_user_id)
+        .limit(1)
     )
     return shared is not None

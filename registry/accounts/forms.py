@@ -47,9 +47,7 @@ def _email_field() -> EmailField:
 
 
 class SignUpForm(FlaskForm):
-    account_type = RadioField(
-        "What brings you here?", choices=ACCOUNT_TYPES, validators=[InputRequired("Choose one.")]
-    )
+    account_type = RadioField("What brings you here?", choices=ACCOUNT_TYPES, validators=[InputRequired("Choose one.")])
     name = StringField(
         "Your name (or your organisation's name)",
         filters=[single_line],
@@ -57,7 +55,11 @@ class SignUpForm(FlaskForm):
     )
     email = _email_field()
     password = _new_password_field("Password")
-    confirm = PasswordField("Repeat the password", render_kw={"autocomplete": "new-password"}, validators=[EqualTo("password", "The passwords do not match.")])
+    confirm = PasswordField(
+        "Repeat the password",
+        render_kw={"autocomplete": "new-password"},
+        validators=[EqualTo("password", "The passwords do not match.")],
+    )
 
 
 class SignInForm(FlaskForm):
@@ -67,9 +69,17 @@ class SignInForm(FlaskForm):
 
 
 class ChangePasswordForm(FlaskForm):
-    current_password = PasswordField("Current password", render_kw={"autocomplete": "current-password"}, validators=[InputRequired("Enter your current password.")])
+    current_password = PasswordField(
+        "Current password",
+        render_kw={"autocomplete": "current-password"},
+        validators=[InputRequired("Enter your current password.")],
+    )
     new_password = _new_password_field("New password")
-    confirm = PasswordField("Repeat the new password", render_kw={"autocomplete": "new-password"}, validators=[EqualTo("new_password", "The passwords do not match.")])
+    confirm = PasswordField(
+        "Repeat the new password",
+        render_kw={"autocomplete": "new-password"},
+        validators=[EqualTo("new_password", "The passwords do not match.")],
+    )
 
 
 class ForgotPasswordForm(FlaskForm):
@@ -78,7 +88,11 @@ class ForgotPasswordForm(FlaskForm):
 
 class ResetPasswordForm(FlaskForm):
     new_password = _new_password_field("New password")
-    confirm = PasswordField("Repeat the new password", render_kw={"autocomplete": "new-password"}, validators=[EqualTo("new_password", "The passwords do not match.")])
+    confirm = PasswordField(
+        "Repeat the new password",
+        render_kw={"autocomplete": "new-password"},
+        validators=[EqualTo("new_password", "The passwords do not match.")],
+    )
 
 
 class AccountForm(FlaskForm):

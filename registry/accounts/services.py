@@ -15,12 +15,12 @@ from sqlalchemy import func, select
 from zxcvbn import zxcvbn
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
+from registry import audit
 from registry.accounts.models import Role, User
 from registry.extensions import db
-from registry.models import utcnow
-from registry import audit
 from registry.links import public_url_for
 from registry.mail import send_email
+from registry.models import utcnow
 
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 128
@@ -247,8 +247,12 @@ def deactivate_account(user: User, actor: User | None, how: str = "web") -> None
         raise AccountError("You cannot deactivate your own account.")
     user.active = False
     end_all_sessions(user)
-    audit.record("account.deactivated", user, actor_id=actor.id if actor else None,
-                 details={"email": user.email, "role": user.role, "via": how})
+    audit.record(
+        "account.deactivated",
+        user,
+        actor_id=actor.id if actor else None,
+        details={"email": user.email, "role": user.role, "via": how},
+    )
 
 
 def change_password(user: User, current_password: str, new_password: str) -> None:

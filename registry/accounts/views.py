@@ -5,8 +5,7 @@ from __future__ import annotations
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from registry.accounts import bp
-from registry.accounts import devices, services
+from registry.accounts import bp, devices, services
 from registry.accounts.forms import (
     AccountForm,
     ChangePasswordForm,

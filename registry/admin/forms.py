@@ -10,11 +10,20 @@ from registry.admin.services import REQUIREMENTS, STAFF_ROLES
 from registry.forms import multi_line, single_line
 
 NOT_REQUIRED = "none"
-APPLIES_CHOICES = [(NOT_REQUIRED, "Not required"), ("all", "Every provider"), ("pa", "Personal assistants only"), ("organisation", "Organisations only")]
+APPLIES_CHOICES = [
+    (NOT_REQUIRED, "Not required"),
+    ("all", "Every provider"),
+    ("pa", "Personal assistants only"),
+    ("organisation", "Organisations only"),
+]
 
 
 class ServiceForm(FlaskForm):
-    name = StringField("Name", filters=[single_line], validators=[InputRequired("Enter a name."), Length(max=80, message="Use at most 80 characters.")])
+    name = StringField(
+        "Name",
+        filters=[single_line],
+        validators=[InputRequired("Enter a name."), Length(max=80, message="Use at most 80 characters.")],
+    )
     description = TextAreaField(
         "Plain-English description",
         filters=[multi_line],
@@ -54,13 +63,27 @@ def applies_to(service, code: str) -> str:
 class StaffAccountForm(FlaskForm):
     """An officer or commissioner account; the council choices are set by the view."""
 
-    name = StringField("Full name", filters=[single_line], render_kw={"autocomplete": "off"},
-                       validators=[InputRequired("Enter their name."), Length(max=120, message="Use at most 120 characters.")])
-    email = EmailField("Email address", description="They are sent a link to choose their password.", filters=[single_line], render_kw={"autocomplete": "off"},
-                       validators=[InputRequired("Enter their email address."), Length(max=254),
-                                   Email("Enter an email address like name@example.com.", check_deliverability=False)])
+    name = StringField(
+        "Full name",
+        filters=[single_line],
+        render_kw={"autocomplete": "off"},
+        validators=[InputRequired("Enter their name."), Length(max=120, message="Use at most 120 characters.")],
+    )
+    email = EmailField(
+        "Email address",
+        description="They are sent a link to choose their password.",
+        filters=[single_line],
+        render_kw={"autocomplete": "off"},
+        validators=[
+            InputRequired("Enter their email address."),
+            Length(max=254),
+            Email("Enter an email address like name@example.com.", check_deliverability=False),
+        ],
+    )
     role = RadioField("Role", choices=list(STAFF_ROLES.items()), validators=[InputRequired("Choose a role.")])
-    council = SelectField("Council (commissioners only) (optional)", choices=[], validate_choice=False, validators=[Optional()])
+    council = SelectField(
+        "Council (commissioners only) (optional)", choices=[], validate_choice=False, validators=[Optional()]
+    )
 
     def validate_council(self, field):
         if self.role.data == "commissioner" and not field.data:

@@ -7,19 +7,18 @@ import secrets
 from flask import current_app
 from sqlalchemy import select
 
+from registry import audit
 from registry.accounts import services as accounts
 from registry.accounts.models import Role, User
 from registry.checks.kinds import REQUIREMENT_NAMES as REQUIREMENTS
-from registry.extensions import db
 from registry.checks.listing import recompute_listing
 from registry.councils.models import COMMISSIONER, Commissioner, Council
 from registry.councils.services import make_commissioner
+from registry.extensions import db
 from registry.links import public_url_for
 from registry.mail import send_email
 from registry.models import today
 from registry.providers.models import Provider, ProviderService, ServiceRequirement, ServiceType
-from registry import audit
-
 
 
 class TaxonomyError(Exception):
@@ -30,7 +29,9 @@ def service_types() -> list[ServiceType]:
     return list(db.session.scalars(select(ServiceType).order_by(ServiceType.position, ServiceType.name)))
 
 
-def update_service(service: ServiceType, name: str, description: str, requirements: list[tuple[str, str | None]], admin: User) -> bool:
+def update_service(
+    service: ServiceType, name: str, description: str, requirements: list[tuple[str, str | None]], admin: User
+) -> bool:
     """Replace a service's name, description and requirements; returns whether anything changed.
 
     Identity is required of everyone, always. Providers offering the service
@@ -83,8 +84,11 @@ class StaffError(Exception):
 def staff_accounts() -> list[tuple[User, Council | None]]:
     """Officer and commissioner accounts, active first, each with its council (one query)."""
     rows = db.session.execute(
-        select(User, Council).outerjoin(Commissioner, Commissioner.user_id == User.id).outerjoin(Council, Council.id == Commissioner.council_id)
-        .where(User.role.in_(list(STAFF_ROLES))).order_by(User.active.desc(), User.role, User.name, User.id)
+        select(User, Council)
+        .outerjoin(Commissioner, Commissioner.user_id == User.id)
+        .outerjoin(Council, Council.id == Commissioner.council_id)
+        .where(User.role.in_(list(STAFF_ROLES)))
+        .order_by(User.active.desc(), User.role, User.name, User.id)
     ).all()
     return [(user, council) for user, council in rows]
 
@@ -100,18 +104,28 @@ def create_staff_account(admin: User, email: str, name: str, role: str, council:
     if role == COMMISSIONER and council is None:
         raise StaffError("Choose the council this commissioner works for.")
     try:
-        user = accounts.create_user(email, secrets.token_urlsafe(32), name, Role.OFFICER if role == Role.OFFICER else COMMISSIONER)
+        user = accounts.create_user(
+            email, secrets.token_urlsafe(32), name, Role.OFFICER if role == Role.OFFICER else COMMISSIONER
+        )
     except accounts.AccountError as error:
         raise StaffError(str(error)) from None
     if role == COMMISSIONER:
         make_commissioner(user, council)
-    audit.record("account.created", user, actor_id=admin.id, details={"email": user.email, "role": role, "council": council.slug if council else None})
+    audit.record(
+        "account.created",
+        user,
+        actor_id=admin.id,
+        details={"email": user.email, "role": role, "council": council.slug if council else None},
+    )
     link = public_url_for("accounts.reset_password", token=accounts.make_reset_token(user))
     hours = max(1, current_app.config["PASSWORD_RESET_MAX_AGE"] // 3600)
     what = f"a commissioner for {council.name}" if council else "a safeguarding officer"
-    send_email(user.email, "Your Trusted Care Registry account",
-               f"Hello {user.name},\n\n{admin.name} has made you an account as {what}. Choose your password here:\n\n{link}\n\n"
-               f"The link works for {hours} {'hour' if hours == 1 else 'hours'}. After that, use 'Forgotten your password?' on the sign-in page.\n\nTrusted Care Registry")
+    send_email(
+        user.email,
+        "Your Trusted Care Registry account",
+        f"Hello {user.name},\n\n{admin.name} has made you an account as {what}. Choose your password here:\n\n{link}\n\n"
+        f"The link works for {hours} {'hour' if hours == 1 else 'hours'}. After that, use 'Forgotten your password?' on the sign-in page.\n\nTrusted Care Registry",
+    )
     return user
 
 

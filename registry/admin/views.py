@@ -5,14 +5,13 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from registry.accounts.models import Role
+from registry.accounts.models import Role, User
 from registry.admin import bp, services
 from registry.admin.forms import ServiceForm, StaffAccountForm, applies_to
 from registry.auth import role_required
+from registry.councils.models import Council
 from registry.extensions import db
 from registry.forms import keeps_typed_text, render_form
-from registry.accounts.models import User
-from registry.councils.models import Council
 from registry.providers.models import ServiceType
 
 
@@ -33,7 +32,9 @@ def edit_service(service_id: int):
             field.data = applies_to(service, field.name.removeprefix("req_"))
     if form.validate_on_submit():
         try:
-            changed = services.update_service(service, form.name.data, form.description.data, form.requirements(), current_user)
+            changed = services.update_service(
+                service, form.name.data, form.description.data, form.requirements(), current_user
+            )
         except services.TaxonomyError as error:
             flash(str(error), "error")
         else:
@@ -59,13 +60,22 @@ def staff_accounts():
     form = _staff_form()
 
     def save():
-        council = db.session.scalar(db.select(Council).where(Council.slug == form.council.data)) if form.role.data == "commissioner" else None
+        council = (
+            db.session.scalar(db.select(Council).where(Council.slug == form.council.data))
+            if form.role.data == "commissioner"
+            else None
+        )
         return services.create_staff_account(current_user, form.email.data, form.name.data, form.role.data, council)
 
     return render_form(
-        form, "admin/accounts.html", save=save, refusals=services.StaffError, done=url_for("admin.staff_accounts"),
+        form,
+        "admin/accounts.html",
+        save=save,
+        refusals=services.StaffError,
+        done=url_for("admin.staff_accounts"),
         message=lambda user: f"Account made for {user.email}. They have been emailed a link to choose their password.",
-        accounts=services.staff_accounts(), roles=services.STAFF_ROLES,
+        accounts=services.staff_accounts(),
+        roles=services.STAFF_ROLES,
     )
 
 
@@ -80,5 +90,8 @@ def deactivate_account(user_id: int):
         flash(str(error), "error")
     else:
         db.session.commit()
-        flash(f"{user.email} is deactivated: signed out everywhere and unable to sign in. Their past actions stay on the record under their name.", "success")
+        flash(
+            f"{user.email} is deactivated: signed out everywhere and unable to sign in. Their past actions stay on the record under their name.",
+            "success",
+        )
     return redirect(url_for("admin.staff_accounts"))

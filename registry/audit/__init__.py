@@ -29,9 +29,9 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import select, text
 
+from registry.audit.models import GENESIS_HASH, KEYED, UNKEYED, AuditEvent  # noqa: F401 (re-exported)
 from registry.extensions import db
 from registry.models import utcnow
-from registry.audit.models import GENESIS_HASH, KEYED, UNKEYED, AuditEvent  # noqa: F401 (re-exported)
 
 
 def _canonical_time(value: datetime) -> str:
@@ -143,14 +143,21 @@ def verify() -> VerifyResult:
     # million events never sit in memory, and no ORM object is built for each.
     columns = [AuditEvent.__table__.c[name] for name in _HASHED + ("id", "hash", "hash_scheme")]
     key = current_app.config["AUDIT_HMAC_KEY"]
-    with db.session.connection().execute(select(*columns).order_by(AuditEvent.id).execution_options(yield_per=VERIFY_BATCH)) as rows:
+    with db.session.connection().execute(
+        select(*columns).order_by(AuditEvent.id).execution_options(yield_per=VERIFY_BATCH)
+    ) as rows:
         for event in rows:
             if event.prev_hash != expected_prev:
                 return VerifyResult(False, count, event.id, "its previous-hash does not match the event before it")
             if event.hash_scheme not in (KEYED, UNKEYED):
                 return VerifyResult(False, count, event.id, f"its hash scheme {event.hash_scheme!r} is unknown")
             if event.hash_scheme == UNKEYED and first_keyed_id is not None:
-                return VerifyResult(False, count, event.id, f"it is unkeyed but comes after keyed event {first_keyed_id} (a downgraded hash)")
+                return VerifyResult(
+                    False,
+                    count,
+                    event.id,
+                    f"it is unkeyed but comes after keyed event {first_keyed_id} (a downgraded hash)",
+                )
             if not hmac.compare_digest(event_hash(event, key), event.hash):
                 reason = "its contents do not match its hash"
                 if event.hash_scheme == KEYED:
@@ -168,7 +175,9 @@ def verify() -> VerifyResult:
 
 
 def checkpoint_path() -> str:
-    return current_app.config.get("AUDIT_CHECKPOINT_FILE") or os.path.join(current_app.instance_path, "audit-checkpoint.json")
+    return current_app.config.get("AUDIT_CHECKPOINT_FILE") or os.path.join(
+        current_app.instance_path, "audit-checkpoint.json"
+    )
 
 
 def read_checkpoint(path: str) -> dict[str, Any] | None:
@@ -192,21 +201,35 @@ def _against_checkpoint(result: VerifyResult, checkpoint: dict[str, Any]) -> Ver
         head = db.session.get(AuditEvent, head_id)
         if head is None:
             return VerifyResult(
-                False, result.count, head_id,
+                False,
+                result.count,
+                head_id,
                 f"it is missing: the last verify ended the log there with {count} events, so events were deleted from the end",
                 against_checkpoint=True,
             )
         if head.hash != checkpoint.get("head_hash"):
-            return VerifyResult(False, result.count, head_id, "it has changed since the last verify checkpointed it", against_checkpoint=True)
+            return VerifyResult(
+                False,
+                result.count,
+                head_id,
+                "it has changed since the last verify checkpointed it",
+                against_checkpoint=True,
+            )
     if result.count < count:
         return VerifyResult(
-            False, result.count, head_id, f"the log now has {result.count} events, fewer than the {count} at the last verify",
+            False,
+            result.count,
+            head_id,
+            f"the log now has {result.count} events, fewer than the {count} at the last verify",
             against_checkpoint=True,
         )
     keyed_from = checkpoint.get("first_keyed_id")
     if keyed_from is not None and result.first_keyed_id != keyed_from:
         return VerifyResult(
-            False, result.count, keyed_from, "it was the first keyed event at the last verify and no longer is (hashes were downgraded)",
+            False,
+            result.count,
+            keyed_from,
+            "it was the first keyed event at the last verify and no longer is (hashes were downgraded)",
             against_checkpoint=True,
         )
     return result
@@ -233,7 +256,10 @@ def write_checkpoint(path: str, result: VerifyResult) -> dict[str, Any]:
     # database still disagrees with the log.
     current_app.logger.info(
         "audit checkpoint: count=%d head_id=%s head_hash=%s first_keyed_id=%s",
-        result.count, result.head_id, result.head_hash, result.first_keyed_id,
+        result.count,
+        result.head_id,
+        result.head_hash,
+        result.first_keyed_id,
     )
     return data
 

@@ -8,8 +8,8 @@ from datetime import date
 
 from registry.checks.kinds import BARRED_LISTS, DBS_LEVELS, KIND_NAMES, VERIFICATION_METHODS, CheckKind
 from registry.checks.models import Check
-from registry.providers.models import Provider
 from registry.formatting import long_date
+from registry.providers.models import Provider
 
 
 @dataclass(frozen=True)
@@ -23,14 +23,27 @@ class SearchBadge:
 
 # The one table of search badge codes: the codes a check earns, the search
 # parameter's choices and the labels on the page all derive from it.
-SEARCH_BADGES: dict[str, SearchBadge] = {b.code: b for b in (
-    SearchBadge("enhanced-dbs", "Enhanced DBS", lambda kind, d, how: kind == CheckKind.DBS and d.get("level") == "enhanced"),
-    SearchBadge("dbs-update-service", "DBS Update Service", lambda kind, d, how: kind == CheckKind.DBS and how == "update_service"),
-    SearchBadge("insurance", "Insured", lambda kind, d, how: kind == CheckKind.INSURANCE),
-    SearchBadge("cqc-registered", "CQC registered", lambda kind, d, how: kind == CheckKind.CQC),
-    SearchBadge("food-hygiene-5", "Food hygiene 5", lambda kind, d, how: kind == CheckKind.FOOD_HYGIENE and int(d.get("rating", 0)) == 5),
-    SearchBadge("first-aid", "First aid trained", lambda kind, d, how: kind == CheckKind.FIRST_AID),
-)}
+SEARCH_BADGES: dict[str, SearchBadge] = {
+    b.code: b
+    for b in (
+        SearchBadge(
+            "enhanced-dbs", "Enhanced DBS", lambda kind, d, how: kind == CheckKind.DBS and d.get("level") == "enhanced"
+        ),
+        SearchBadge(
+            "dbs-update-service",
+            "DBS Update Service",
+            lambda kind, d, how: kind == CheckKind.DBS and how == "update_service",
+        ),
+        SearchBadge("insurance", "Insured", lambda kind, d, how: kind == CheckKind.INSURANCE),
+        SearchBadge("cqc-registered", "CQC registered", lambda kind, d, how: kind == CheckKind.CQC),
+        SearchBadge(
+            "food-hygiene-5",
+            "Food hygiene 5",
+            lambda kind, d, how: kind == CheckKind.FOOD_HYGIENE and int(d.get("rating", 0)) == 5,
+        ),
+        SearchBadge("first-aid", "First aid trained", lambda kind, d, how: kind == CheckKind.FIRST_AID),
+    )
+}
 BADGE_LABELS = {code: badge.label for code, badge in SEARCH_BADGES.items()}
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from datetime import date, datetime, time, timedelta, timezone
 
+from registry import audit
 from registry.accounts.models import User
 from registry.checks import services
 from registry.checks.kinds import REQUIREMENT_KIND, CheckKind, CheckStatus
@@ -12,12 +13,18 @@ from registry.checks.listing import recompute_listing, requirements_for
 from registry.checks.models import Check
 from registry.extensions import db
 from registry.providers.models import Provider
-from registry import audit
 from registry.storage import document_store, new_key
 from registry.uploads import CheckedUpload
 
 # The share of demo providers in each state; the rest stay as they are (drafts, or submitted with no checks).
-STATES = [("listed", 0.62), ("waiting", 0.1), ("rejected", 0.06), ("lapsing", 0.06), ("lapsed", 0.04), ("suspended", 0.04)]
+STATES = [
+    ("listed", 0.62),
+    ("waiting", 0.1),
+    ("rejected", 0.06),
+    ("lapsing", 0.06),
+    ("lapsed", 0.04),
+    ("suspended", 0.04),
+]
 
 
 def demo_pdf(title: str) -> bytes:
@@ -45,20 +52,34 @@ def demo_pdf(title: str) -> bytes:
 def _details(kind: str, rng: random.Random, today: date) -> dict:
     if kind == CheckKind.DBS:
         return {
-            "level": "enhanced", "barred_lists": "both",
+            "level": "enhanced",
+            "barred_lists": "both",
             "certificate_number": f"{rng.randrange(10**11, 10**12):012d}",
             "issue_date": (today - timedelta(days=rng.randint(30, 700))).isoformat(),
-            "update_service": rng.random() < 0.6, "update_service_id": f"C{rng.randint(1000000, 9999999)}",
+            "update_service": rng.random() < 0.6,
+            "update_service_id": f"C{rng.randint(1000000, 9999999)}",
         }
     if kind == CheckKind.INSURANCE:
-        return {"insurer": rng.choice(["Aviva", "Hiscox", "AXA", "Zurich"]), "policy_number": f"PL-{rng.randint(10000, 99999)}",
-                "cover_pounds": rng.choice([1_000_000, 2_000_000, 5_000_000]), "end_date": (today + timedelta(days=rng.randint(60, 360))).isoformat()}
+        return {
+            "insurer": rng.choice(["Aviva", "Hiscox", "AXA", "Zurich"]),
+            "policy_number": f"PL-{rng.randint(10000, 99999)}",
+            "cover_pounds": rng.choice([1_000_000, 2_000_000, 5_000_000]),
+            "end_date": (today + timedelta(days=rng.randint(60, 360))).isoformat(),
+        }
     if kind == CheckKind.CQC:
         return {"registration_id": f"1-{rng.randint(100000000, 999999999)}"}
     if kind == CheckKind.FOOD_HYGIENE:
-        return {"rating": rng.choice([4, 5, 5]), "inspected_on": (today - timedelta(days=rng.randint(30, 400))).isoformat(), "local_authority": "Local council"}
+        return {
+            "rating": rng.choice([4, 5, 5]),
+            "inspected_on": (today - timedelta(days=rng.randint(30, 400))).isoformat(),
+            "local_authority": "Local council",
+        }
     if kind == CheckKind.QUALIFICATION:
-        return {"title": rng.choice(["Registered Nurse", "BSc Physiotherapy"]), "awarding_body": rng.choice(["NMC", "HCPC"]), "awarded_on": "2014-07-01"}
+        return {
+            "title": rng.choice(["Registered Nurse", "BSc Physiotherapy"]),
+            "awarding_body": rng.choice(["NMC", "HCPC"]),
+            "awarded_on": "2014-07-01",
+        }
     if kind == CheckKind.RIGHT_TO_WORK:
         return {"document_type": "british_passport", "share_code": ""}
     return {"document_type": "passport"}
@@ -74,7 +95,9 @@ def _decided_on(check, when: random.Random, today: date) -> date:
 
 
 def _backdate(check, decided_on: date, when: random.Random) -> None:
-    decided_at = datetime.combine(decided_on, time(hour=when.randint(9, 16), minute=when.randint(0, 59)), tzinfo=timezone.utc)
+    decided_at = datetime.combine(
+        decided_on, time(hour=when.randint(9, 16), minute=when.randint(0, 59)), tzinfo=timezone.utc
+    )
     check.decided_at = decided_at
     check.submitted_at = decided_at - timedelta(days=when.randint(1, 4), hours=when.randint(0, 8))
 
@@ -88,7 +111,9 @@ def _needed_kinds(provider: Provider) -> list[str]:
     return kinds
 
 
-def _approved(provider: Provider, kind: str, details: dict, officer: User, rng: random.Random, when: random.Random, today: date) -> Check:
+def _approved(
+    provider: Provider, kind: str, details: dict, officer: User, rng: random.Random, when: random.Random, today: date
+) -> Check:
     """An approved check with its document, decided weeks or months ago, and its audit event.
 
     Written directly rather than through submit and approve: those flush and
@@ -101,8 +126,15 @@ def _approved(provider: Provider, kind: str, details: dict, officer: User, rng: 
     key = new_key()
     document_store().put(key, pdf, "application/pdf")
     use_update_service = kind == CheckKind.DBS and details.get("update_service")
-    check = Check(provider=provider, kind=kind, details=details, document_key=key, document_name=f"{kind}.pdf",
-                  document_type="application/pdf", document_size=len(pdf))
+    check = Check(
+        provider=provider,
+        kind=kind,
+        details=details,
+        document_key=key,
+        document_name=f"{kind}.pdf",
+        document_type="application/pdf",
+        document_size=len(pdf),
+    )
     decided_on = _decided_on(check, when, today)
     check.status, check.decided_by_id = CheckStatus.APPROVED, officer.id
     check.verification_method = "update_service" if use_update_service else rng.choice(["in_person", "video"])
@@ -111,10 +143,19 @@ def _approved(provider: Provider, kind: str, details: dict, officer: User, rng: 
     _backdate(check, decided_on, when)
     db.session.add(check)
     db.session.flush()
-    audit.record(f"check.{CheckStatus.APPROVED}", check, actor_id=officer.id, provider_id=provider.id, details={
-        "kind": kind, "reason": None, "verification_method": check.verification_method,
-        "update_service_result": check.update_service_result, "valid_until": check.valid_until.isoformat(),
-    })
+    audit.record(
+        f"check.{CheckStatus.APPROVED}",
+        check,
+        actor_id=officer.id,
+        provider_id=provider.id,
+        details={
+            "kind": kind,
+            "reason": None,
+            "verification_method": check.verification_method,
+            "update_service_result": check.update_service_result,
+            "valid_until": check.valid_until.isoformat(),
+        },
+    )
     return check
 
 
@@ -136,15 +177,26 @@ def seed_checks(provider: Provider, officer: User, rng: random.Random, today: da
     kinds = _needed_kinds(provider)
     # Providers in the queue's states have their last check still waiting or turned down.
     undecided = kinds[-1:] if state in ("waiting", "rejected") else []
-    checks = [_approved(provider, kind, _details(kind, rng, today), officer, rng, when, today) for kind in kinds if kind not in undecided]
+    checks = [
+        _approved(provider, kind, _details(kind, rng, today), officer, rng, when, today)
+        for kind in kinds
+        if kind not in undecided
+    ]
     for kind in undecided:
         pdf = demo_pdf(f"{kind.replace('_', ' ')} for {provider.display_name}")
         upload = CheckedUpload(pdf, "application/pdf", len(pdf), f"{kind}.pdf")
         checks.append(services.submit_check(provider, kind, _details(kind, rng, today), upload))
     if state == "waiting":
-        checks[-1].submitted_at = datetime.now(timezone.utc) - timedelta(days=when.randint(0, 9), hours=when.randint(0, 23))
+        checks[-1].submitted_at = datetime.now(timezone.utc) - timedelta(
+            days=when.randint(0, 9), hours=when.randint(0, 23)
+        )
     if state == "rejected":
-        services.reject(checks[-1], officer, "The scan is too blurred to read the certificate number. Please upload a clearer copy.", today=today)
+        services.reject(
+            checks[-1],
+            officer,
+            "The scan is too blurred to read the certificate number. Please upload a clearer copy.",
+            today=today,
+        )
         _backdate(checks[-1], today - timedelta(days=when.randint(1, 20)), when)
     elif state == "lapsing":
         checks[-1].valid_until = today + timedelta(days=rng.randint(5, 25))
@@ -152,7 +204,13 @@ def seed_checks(provider: Provider, officer: User, rng: random.Random, today: da
         lapsed = checks[-1]
         lapsed.valid_until = today - timedelta(days=rng.randint(3, 40))
         lapsed.status = CheckStatus.LAPSED
-        audit.record("check.lapsed", lapsed, actor_id=None, provider_id=provider.id, details={"valid_until": lapsed.valid_until.isoformat()})
+        audit.record(
+            "check.lapsed",
+            lapsed,
+            actor_id=None,
+            provider_id=provider.id,
+            details={"valid_until": lapsed.valid_until.isoformat()},
+        )
     # "suspended" providers get their checks here; registry.demo suspends them (a safeguarding step).
     recompute_listing(provider, today)
     return state

@@ -7,13 +7,22 @@ from decimal import Decimal
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, DateField, DecimalField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.core import UnboundField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from registry.checks.kinds import DBS_LEVELS, UPDATE_SERVICE_RESULTS, VERIFICATION_METHODS, CheckKind
-from registry.forms import multi_line, single_line
 from registry.formatting import long_date
+from registry.forms import multi_line, single_line
 
 
 def _text(label: str, max_length: int = 120, required: bool = True, **kwargs) -> StringField:
@@ -47,7 +56,11 @@ class CheckForm(FlaskForm):
 
     def details(self) -> dict:
         """The structured fields as stored: JSON values, dates as ISO strings."""
-        return {name: _json_value(field.data) for name, field in self._fields.items() if name not in ("document", "csrf_token")}
+        return {
+            name: _json_value(field.data)
+            for name, field in self._fields.items()
+            if name not in ("document", "csrf_token")
+        }
 
 
 def _json_value(value):
@@ -59,22 +72,49 @@ def _json_value(value):
 
 
 class IdentityForm(CheckForm):
-    document_type = SelectField("Document", choices=[("passport", "Passport"), ("driving_licence", "Photocard driving licence"), ("national_id", "National identity card"), ("brp", "Biometric residence permit")])
+    document_type = SelectField(
+        "Document",
+        choices=[
+            ("passport", "Passport"),
+            ("driving_licence", "Photocard driving licence"),
+            ("national_id", "National identity card"),
+            ("brp", "Biometric residence permit"),
+        ],
+    )
 
 
 class DbsForm(CheckForm):
-    level = SelectField("Level", description="Printed on the certificate, under the certificate number.", choices=list(DBS_LEVELS.items()))
-    barred_lists = SelectField("Barred lists checked", choices=[("none", "None"), ("adults", "Adults"), ("children", "Children"), ("both", "Adults and children")])
+    level = SelectField(
+        "Level",
+        description="Printed on the certificate, under the certificate number.",
+        choices=list(DBS_LEVELS.items()),
+    )
+    barred_lists = SelectField(
+        "Barred lists checked",
+        choices=[("none", "None"), ("adults", "Adults"), ("children", "Children"), ("both", "Adults and children")],
+    )
     certificate_number = StringField(
         "Certificate number",
         description="12 digits, printed at the top right of the certificate, for example 001234567890.",
         filters=[lambda v: v.replace(" ", "") if isinstance(v, str) else v],
-        validators=[InputRequired("Enter the certificate number."), Regexp(r"^\d{12}$", message="A DBS certificate number has exactly 12 digits.")],
+        validators=[
+            InputRequired("Enter the certificate number."),
+            Regexp(r"^\d{12}$", message="A DBS certificate number has exactly 12 digits."),
+        ],
     )
-    issue_date = DateField("Issue date", description=DATE_HINT, validators=[InputRequired("Enter the issue date as a date."), not_in_future])
+    issue_date = DateField(
+        "Issue date",
+        description=DATE_HINT,
+        validators=[InputRequired("Enter the issue date as a date."), not_in_future],
+    )
     update_service = BooleanField("Subscribed to the DBS Update Service")
     # No Optional(): it would stop the check below from running on an empty value.
-    update_service_id = StringField("Update Service subscription ID", description="Only if you subscribe: on your Update Service confirmation, for example C1234567.", filters=[single_line], validators=[Length(max=20, message="Use at most 20 characters.")])
+    update_service_id = StringField(
+        "Update Service subscription ID",
+        description="Only if you subscribe: on your Update Service confirmation, for example C1234567.",
+        filters=[single_line],
+        validators=[Length(max=20, message="Use at most 20 characters.")],
+    )
 
     def validate_barred_lists(self, field):
         if field.data != "none" and self.level.data != "enhanced":
@@ -86,22 +126,49 @@ class DbsForm(CheckForm):
 
 
 class RightToWorkForm(CheckForm):
-    document_type = SelectField("Evidence", choices=[("british_passport", "British or Irish passport"), ("share_code", "Home Office share code"), ("brp", "Biometric residence permit")])
-    share_code = _text("Share code (optional)", max_length=12, required=False,
-                       description="Only if you proved your right to work online: 9 letters and numbers, for example W7X 3YK 9PQ.")
+    document_type = SelectField(
+        "Evidence",
+        choices=[
+            ("british_passport", "British or Irish passport"),
+            ("share_code", "Home Office share code"),
+            ("brp", "Biometric residence permit"),
+        ],
+    )
+    share_code = _text(
+        "Share code (optional)",
+        max_length=12,
+        required=False,
+        description="Only if you proved your right to work online: 9 letters and numbers, for example W7X 3YK 9PQ.",
+    )
 
 
 class InsuranceForm(CheckForm):
     insurer = _text("Insurer")
     policy_number = _text("Policy number", max_length=40)
-    cover_pounds = DecimalField("Cover (£)", places=0, description="In whole pounds, for example 5000000 for £5 million.", validators=[InputRequired("Enter the amount of cover."), NumberRange(min=1, max=100_000_000, message="Enter the cover in pounds.")])
-    end_date = DateField("Policy end date", description=DATE_HINT, validators=[InputRequired("Enter the policy end date as a date."), not_in_past])
+    cover_pounds = DecimalField(
+        "Cover (£)",
+        places=0,
+        description="In whole pounds, for example 5000000 for £5 million.",
+        validators=[
+            InputRequired("Enter the amount of cover."),
+            NumberRange(min=1, max=100_000_000, message="Enter the cover in pounds."),
+        ],
+    )
+    end_date = DateField(
+        "Policy end date",
+        description=DATE_HINT,
+        validators=[InputRequired("Enter the policy end date as a date."), not_in_past],
+    )
 
 
 class QualificationForm(CheckForm):
     title = _text("Qualification")
     awarding_body = _text("Awarding body")
-    awarded_on = DateField("Date awarded", description=DATE_HINT, validators=[InputRequired("Enter the date awarded as a date."), not_in_future])
+    awarded_on = DateField(
+        "Date awarded",
+        description=DATE_HINT,
+        validators=[InputRequired("Enter the date awarded as a date."), not_in_future],
+    )
 
 
 class CqcForm(CheckForm):
@@ -109,19 +176,33 @@ class CqcForm(CheckForm):
         "CQC provider or location ID",
         description="On your CQC registration certificate or the CQC website, for example 1-101234567.",
         filters=[single_line],
-        validators=[InputRequired("Enter the CQC ID."), Regexp(r"^1-\d{9,11}$", message="A CQC ID looks like 1-101234567.")],
+        validators=[
+            InputRequired("Enter the CQC ID."),
+            Regexp(r"^1-\d{9,11}$", message="A CQC ID looks like 1-101234567."),
+        ],
     )
 
 
 class FoodHygieneForm(CheckForm):
-    rating = IntegerField("Rating (0 to 5)", validators=[InputRequired("Enter the rating."), NumberRange(min=0, max=5, message="Ratings go from 0 to 5.")])
-    inspected_on = DateField("Inspection date", description=DATE_HINT, validators=[InputRequired("Enter the inspection date as a date."), not_in_future])
+    rating = IntegerField(
+        "Rating (0 to 5)",
+        validators=[InputRequired("Enter the rating."), NumberRange(min=0, max=5, message="Ratings go from 0 to 5.")],
+    )
+    inspected_on = DateField(
+        "Inspection date",
+        description=DATE_HINT,
+        validators=[InputRequired("Enter the inspection date as a date."), not_in_future],
+    )
     local_authority = _text("Local authority")
 
 
 class FirstAidForm(CheckForm):
     course = _text("Course")
-    completed_on = DateField("Date completed", description=DATE_HINT, validators=[InputRequired("Enter the date completed as a date."), not_in_future])
+    completed_on = DateField(
+        "Date completed",
+        description=DATE_HINT,
+        validators=[InputRequired("Enter the date completed as a date."), not_in_future],
+    )
 
 
 class ReferenceForm(CheckForm):
@@ -170,13 +251,29 @@ def describe(kind: str, details: dict) -> list[tuple[str, str]]:
 
 
 class AppealForm(FlaskForm):
-    note = TextAreaField("Why should the decision change?", filters=[multi_line], validators=[InputRequired("Explain why the decision should change."), Length(max=2000)])
+    note = TextAreaField(
+        "Why should the decision change?",
+        filters=[multi_line],
+        validators=[InputRequired("Explain why the decision should change."), Length(max=2000)],
+    )
 
 
 class ApproveForm(FlaskForm):
-    method = RadioField("How did you verify it?", choices=list(VERIFICATION_METHODS.items()), validators=[InputRequired("Say how you verified the check.")])
-    update_service_result = SelectField("Update Service result", choices=[("", "Not used")] + list(UPDATE_SERVICE_RESULTS.items()), validators=[Optional()])
-    valid_until = DateField("Valid until", description="Proposed from the document's dates and the registry's re-check interval, the latest this kind of check allows; choose an earlier date if the document says so.", validators=[InputRequired("Enter the valid-until date.")])
+    method = RadioField(
+        "How did you verify it?",
+        choices=list(VERIFICATION_METHODS.items()),
+        validators=[InputRequired("Say how you verified the check.")],
+    )
+    update_service_result = SelectField(
+        "Update Service result",
+        choices=[("", "Not used")] + list(UPDATE_SERVICE_RESULTS.items()),
+        validators=[Optional()],
+    )
+    valid_until = DateField(
+        "Valid until",
+        description="Proposed from the document's dates and the registry's re-check interval, the latest this kind of check allows; choose an earlier date if the document says so.",
+        validators=[InputRequired("Enter the valid-until date.")],
+    )
     version = IntegerField(validators=[InputRequired()])
 
     def __init__(self, *args, latest=None, too_late: str = "", **kwargs):
@@ -190,10 +287,21 @@ class ApproveForm(FlaskForm):
 
 
 class ReasonForm(FlaskForm):
-    reason = TextAreaField("Reason (the provider will see this)", filters=[multi_line], validators=[InputRequired("Give a reason."), Length(max=2000, message="Use at most 2,000 characters.")])
+    reason = TextAreaField(
+        "Reason (the provider will see this)",
+        filters=[multi_line],
+        validators=[InputRequired("Give a reason."), Length(max=2000, message="Use at most 2,000 characters.")],
+    )
     version = IntegerField(validators=[Optional()])
 
 
 class RevokeForm(FlaskForm):
-    reason = TextAreaField("Reason (the provider will see this)", filters=[multi_line], validators=[InputRequired("Give a reason the provider will see."), Length(max=2000, message="Use at most 2,000 characters.")])
+    reason = TextAreaField(
+        "Reason (the provider will see this)",
+        filters=[multi_line],
+        validators=[
+            InputRequired("Give a reason the provider will see."),
+            Length(max=2000, message="Use at most 2,000 characters."),
+        ],
+    )
     version = IntegerField(validators=[Optional()])

@@ -68,7 +68,12 @@ STATUS_LABELS = {
 }
 
 DBS_LEVELS = {"basic": "Basic", "standard": "Standard", "enhanced": "Enhanced"}
-BARRED_LISTS = {"none": "No barred lists", "adults": "adults' barred list", "children": "children's barred list", "both": "adults' and children's barred lists"}
+BARRED_LISTS = {
+    "none": "No barred lists",
+    "adults": "adults' barred list",
+    "children": "children's barred list",
+    "both": "adults' and children's barred lists",
+}
 
 VERIFICATION_METHODS = {
     "in_person": "original seen in person",
@@ -86,6 +91,7 @@ APPROVABLE_UPDATE_SERVICE_RESULTS = {"no_new_information"}
 def _enhanced_dbs_with(barred_list: str):
     def accepts(details: dict) -> bool:
         return details.get("level") == "enhanced" and details.get("barred_lists") in (barred_list, "both")
+
     return accepts
 
 
@@ -104,17 +110,35 @@ class Requirement:
 
 
 # The one table of requirement codes (service_requirements.requirement holds these codes).
-REQUIREMENTS: dict[str, Requirement] = {r.code: r for r in (
-    Requirement("identity", "Proof of identity", CheckKind.IDENTITY),
-    Requirement("dbs_basic", "A DBS check (any level)", CheckKind.DBS),
-    Requirement("dbs_enhanced_adults", "Enhanced DBS with the adults' barred list", CheckKind.DBS, _enhanced_dbs_with("adults")),
-    Requirement("dbs_enhanced_children", "Enhanced DBS with the children's barred list", CheckKind.DBS, _enhanced_dbs_with("children")),
-    Requirement("right_to_work", "Right to work in the UK", CheckKind.RIGHT_TO_WORK),
-    Requirement("public_liability_insurance", "Public liability insurance", CheckKind.INSURANCE),
-    Requirement("cqc_registration", "CQC registration", CheckKind.CQC),
-    Requirement("food_hygiene", "Food hygiene rating of 3 or more", CheckKind.FOOD_HYGIENE, lambda d: int(d.get("rating", 0)) >= 3),
-    Requirement("qualification", "A relevant professional qualification", CheckKind.QUALIFICATION),
-)}
+REQUIREMENTS: dict[str, Requirement] = {
+    r.code: r
+    for r in (
+        Requirement("identity", "Proof of identity", CheckKind.IDENTITY),
+        Requirement("dbs_basic", "A DBS check (any level)", CheckKind.DBS),
+        Requirement(
+            "dbs_enhanced_adults",
+            "Enhanced DBS with the adults' barred list",
+            CheckKind.DBS,
+            _enhanced_dbs_with("adults"),
+        ),
+        Requirement(
+            "dbs_enhanced_children",
+            "Enhanced DBS with the children's barred list",
+            CheckKind.DBS,
+            _enhanced_dbs_with("children"),
+        ),
+        Requirement("right_to_work", "Right to work in the UK", CheckKind.RIGHT_TO_WORK),
+        Requirement("public_liability_insurance", "Public liability insurance", CheckKind.INSURANCE),
+        Requirement("cqc_registration", "CQC registration", CheckKind.CQC),
+        Requirement(
+            "food_hygiene",
+            "Food hygiene rating of 3 or more",
+            CheckKind.FOOD_HYGIENE,
+            lambda d: int(d.get("rating", 0)) >= 3,
+        ),
+        Requirement("qualification", "A relevant professional qualification", CheckKind.QUALIFICATION),
+    )
+}
 
 REQUIREMENT_NAMES = {code: r.name for code, r in REQUIREMENTS.items()}
 REQUIREMENT_KIND = {code: r.kind for code, r in REQUIREMENTS.items()}
@@ -126,7 +150,9 @@ def satisfies(requirement: str, kind: str, details: dict) -> bool:
     return wanted is not None and kind == wanted.kind and wanted.accepts(details)
 
 
-def latest_valid_until(kind: str, details: dict, decided_on: date, dbs_recheck_days: int, validity_days: dict[str, int]) -> date | None:
+def latest_valid_until(
+    kind: str, details: dict, decided_on: date, dbs_recheck_days: int, validity_days: dict[str, int]
+) -> date | None:
     """The latest date an approval of this check may run to; officers may choose an earlier one.
 
     Insurance: the policy's end. DBS: the issue date plus the registry's

@@ -80,7 +80,9 @@ def recompute_listing(provider: Provider, today: date) -> bool:
     before = (provider.status, [(row.service_type_id, row.listed) for row in provider.services])
     eligible = provider.status != ProfileStatus.DRAFT and provider.suspended_at is None
     for row in provider.services:
-        row.listed = eligible and all(meets(provider, code, today) for code in requirements_for(provider, row.service_type))
+        row.listed = eligible and all(
+            meets(provider, code, today) for code in requirements_for(provider, row.service_type)
+        )
     if provider.status != ProfileStatus.DRAFT:
         if provider.suspended_at is not None:
             provider.status = ProfileStatus.SUSPENDED
@@ -91,7 +93,9 @@ def recompute_listing(provider: Provider, today: date) -> bool:
     return before != (provider.status, [(row.service_type_id, row.listed) for row in provider.services])
 
 
-def requirement_states(provider: Provider, service_type: ServiceType, today: date, lapsing_days: int) -> list[RequirementState]:
+def requirement_states(
+    provider: Provider, service_type: ServiceType, today: date, lapsing_days: int
+) -> list[RequirementState]:
     """For the dashboard: each requirement of a service and the best check towards it."""
     states = []
     for code in requirements_for(provider, service_type):
@@ -99,12 +103,17 @@ def requirement_states(provider: Provider, service_type: ServiceType, today: dat
         current = meets(provider, code, today)
         if current is not None:
             state = "lapsing" if (current.valid_until - today).days <= lapsing_days else "approved"
-            renewal_waiting = any(c.kind == kind and c.status == CheckStatus.PENDING and (c.id or 0) > (current.id or 0) for c in provider.checks)
+            renewal_waiting = any(
+                c.kind == kind and c.status == CheckStatus.PENDING and (c.id or 0) > (current.id or 0)
+                for c in provider.checks
+            )
             if state == "lapsing" and renewal_waiting:
                 state = "renewal_pending"
             states.append(RequirementState(code, REQUIREMENT_NAMES[code], kind, state, current))
             continue
-        latest = next((c for c in reversed(provider.checks) if c.kind == kind and c.status != CheckStatus.SUPERSEDED), None)
+        latest = next(
+            (c for c in reversed(provider.checks) if c.kind == kind and c.status != CheckStatus.SUPERSEDED), None
+        )
         state = "missing" if latest is None else latest.status
         if state == CheckStatus.APPROVED:  # approved but does not meet this requirement (e.g. basic DBS)
             state = "missing"

@@ -14,6 +14,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
+from registry import audit
 from registry.accounts.models import User
 from registry.aftercommit import after_commit, after_rollback
 from registry.checks.kinds import (
@@ -28,13 +29,12 @@ from registry.checks.kinds import (
 from registry.checks.listing import recompute_listing
 from registry.checks.models import Check
 from registry.extensions import db
+from registry.formatting import long_date
 from registry.mail import send_email
 from registry.models import utcnow
 from registry.paging import PER_PAGE, Page, paginate
 from registry.providers.models import Provider
-from registry import audit
 from registry.storage import document_store, new_key
-from registry.formatting import long_date
 from registry.uploads import CheckedUpload
 
 REPLACEABLE = (CheckStatus.PENDING, CheckStatus.INFO_REQUESTED)
@@ -63,7 +63,9 @@ def valid_until_too_late(kind: str, latest: date) -> str:
     return f"A {KIND_PHRASES[kind]} can be approved until {long_date(latest)} at the latest: choose that date or an earlier one."
 
 
-def submit_check(provider: Provider, kind: str, details: dict, upload: CheckedUpload, replaces: Check | None = None) -> Check:
+def submit_check(
+    provider: Provider, kind: str, details: dict, upload: CheckedUpload, replaces: Check | None = None
+) -> Check:
     """Store the document, then record the check (waiting for review).
 
     The file goes first: if the store fails nothing is recorded. If the
@@ -94,7 +96,9 @@ def submit_check(provider: Provider, kind: str, details: dict, upload: CheckedUp
         db.session.flush()
     except StaleDataError:
         # An officer decided the replaced check between our read and this write.
-        raise CheckError("An officer has just decided the check you are replacing. Look at your dashboard, then try again.") from None
+        raise CheckError(
+            "An officer has just decided the check you are replacing. Look at your dashboard, then try again."
+        ) from None
     return check
 
 
@@ -112,7 +116,14 @@ def _flush_decision() -> None:
         raise AlreadyDecided("This check was already decided by another officer.") from None
 
 
-def approve(check: Check, officer: User, method: str, valid_until: date, update_service_result: str | None = None, today: date | None = None) -> Check:
+def approve(
+    check: Check,
+    officer: User,
+    method: str,
+    valid_until: date,
+    update_service_result: str | None = None,
+    today: date | None = None,
+) -> Check:
     """Approve a check, recording how it was verified."""
     today = today or utcnow().date()
     _lock_for_decision(check, officer)
@@ -124,19 +135,29 @@ def approve(check: Check, officer: User, method: str, valid_until: date, update_
         if update_service_result not in UPDATE_SERVICE_RESULTS:
             raise CheckError("Record the Update Service result.")
         if update_service_result not in APPROVABLE_UPDATE_SERVICE_RESULTS:
-            raise CheckError(f"A status check with “{UPDATE_SERVICE_RESULTS[update_service_result]}” cannot be approved: reject it or ask for a new certificate.")
+            raise CheckError(
+                f"A status check with “{UPDATE_SERVICE_RESULTS[update_service_result]}” cannot be approved: reject it or ask for a new certificate."
+            )
     if valid_until <= today:
         raise CheckError("The valid-until date must be in the future.")
     latest = proposed_valid_until(check.kind, check.details or {}, today)
     if latest is not None and valid_until > latest:
         raise CheckError(valid_until_too_late(check.kind, latest))
     _record_decision(
-        check, officer, CheckStatus.APPROVED, None, today,
+        check,
+        officer,
+        CheckStatus.APPROVED,
+        None,
+        today,
         verification_method=method,
         update_service_result=update_service_result if method == "update_service" else None,
         valid_until=valid_until,
     )
-    _notify(check, f"Your {check.kind_phrase} is approved", f"An officer has approved your {check.kind_phrase}. It is valid until {long_date(valid_until)}.")
+    _notify(
+        check,
+        f"Your {check.kind_phrase} is approved",
+        f"An officer has approved your {check.kind_phrase}. It is valid until {long_date(valid_until)}.",
+    )
     return check
 
 
@@ -147,7 +168,11 @@ def reject(check: Check, officer: User, reason: str, today: date | None = None) 
     _lock_for_decision(check, officer)
     _record_decision(check, officer, CheckStatus.REJECTED, reason, today or utcnow().date())
     can_appeal = " You can appeal once from your dashboard." if check.can_appeal else ""
-    _notify(check, f"Your {check.kind_phrase} was not approved", f"Reason: {reason}\n\nYou can add a new one from your dashboard.{can_appeal}")
+    _notify(
+        check,
+        f"Your {check.kind_phrase} was not approved",
+        f"Reason: {reason}\n\nYou can add a new one from your dashboard.{can_appeal}",
+    )
     return check
 
 
@@ -157,7 +182,11 @@ def request_information(check: Check, officer: User, reason: str, today: date | 
         raise CheckError("Say what information you need.")
     _lock_for_decision(check, officer)
     _record_decision(check, officer, CheckStatus.INFO_REQUESTED, reason, today or utcnow().date())
-    _notify(check, f"We need more information about your {check.kind_phrase}", f"{reason}\n\nPlease add an updated check from your dashboard.")
+    _notify(
+        check,
+        f"We need more information about your {check.kind_phrase}",
+        f"{reason}\n\nPlease add an updated check from your dashboard.",
+    )
     return check
 
 
@@ -171,13 +200,27 @@ def revoke(check: Check, officer: User, reason: str, today: date | None = None) 
         raise CheckError("Give a reason the provider will see.")
     if check.status != CheckStatus.APPROVED:
         raise CheckError("Only an approved check can have its approval revoked.")
-    check.status, check.revoked_at, check.revoked_by_id, check.revocation_reason = CheckStatus.REVOKED, utcnow(), officer.id, reason.strip()
+    check.status, check.revoked_at, check.revoked_by_id, check.revocation_reason = (
+        CheckStatus.REVOKED,
+        utcnow(),
+        officer.id,
+        reason.strip(),
+    )
     _flush_decision()
-    audit.record("check.revoked", check, actor_id=officer.id, provider_id=check.provider_id, details={"kind": check.kind, "reason": reason.strip()})
+    audit.record(
+        "check.revoked",
+        check,
+        actor_id=officer.id,
+        provider_id=check.provider_id,
+        details={"kind": check.kind, "reason": reason.strip()},
+    )
     recompute_listing(check.provider, today or utcnow().date())
-    _notify(check, f"The approval of your {check.kind_phrase} is revoked",
-            f"A safeguarding officer has revoked the approval of your {check.kind_phrase}.\nReason: {reason.strip()}\n\n"
-            "Services that need it are no longer listed until you add a new one from your dashboard. Your other services are not affected.")
+    _notify(
+        check,
+        f"The approval of your {check.kind_phrase} is revoked",
+        f"A safeguarding officer has revoked the approval of your {check.kind_phrase}.\nReason: {reason.strip()}\n\n"
+        "Services that need it are no longer listed until you add a new one from your dashboard. Your other services are not affected.",
+    )
     return check
 
 
@@ -187,7 +230,11 @@ def _record_decision(check: Check, officer: User, status: str, reason: str | Non
     for name, value in fields.items():
         setattr(check, name, value)
     _flush_decision()
-    details = {"kind": check.kind, "reason": reason, **{k: (v.isoformat() if isinstance(v, date) else v) for k, v in fields.items()}}
+    details = {
+        "kind": check.kind,
+        "reason": reason,
+        **{k: (v.isoformat() if isinstance(v, date) else v) for k, v in fields.items()},
+    }
     audit.record(f"check.{status}", check, actor_id=officer.id, provider_id=check.provider_id, details=details)
     # Keep this order: on PostgreSQL the audit write waits for any other
     # decision in flight, so the listing below is computed from checks that
@@ -217,13 +264,21 @@ def appeal(check: Check, provider: Provider, note: str) -> Check:
     check.decided_at = check.decided_by_id = None
     db.session.flush()
     # On the record too, so the officer's page shows the rejection was contested.
-    audit.record("check.appealed", check, actor_id=provider.user_id, provider_id=provider.id, details={"kind": check.kind, "note": check.appeal_note})
+    audit.record(
+        "check.appealed",
+        check,
+        actor_id=provider.user_id,
+        provider_id=provider.id,
+        details={"kind": check.kind, "note": check.appeal_note},
+    )
     return check
 
 
 def record_document_view(check: Check, officer: User) -> None:
     """Officers' document views are on the record."""
-    audit.record("document.viewed", check, actor_id=officer.id, provider_id=check.provider_id, details={"kind": check.kind})
+    audit.record(
+        "document.viewed", check, actor_id=officer.id, provider_id=check.provider_id, details={"kind": check.kind}
+    )
 
 
 def queue(kind: str | None = None, officer: User | None = None, page: int = 1, per_page: int = PER_PAGE) -> Page:
@@ -233,7 +288,8 @@ def queue(kind: str | None = None, officer: User | None = None, page: int = 1, p
     costs two queries whatever its length.
     """
     query = (
-        select(Check).where(Check.status == CheckStatus.PENDING)
+        select(Check)
+        .where(Check.status == CheckStatus.PENDING)
         .options(joinedload(Check.provider))
         .order_by(Check.submitted_at, Check.id)
     )
@@ -246,7 +302,9 @@ def queue(kind: str | None = None, officer: User | None = None, page: int = 1, p
 
 def waiting_for(officer: User):
     """The condition for a check in ``officer``'s queue: pending, and not an appeal against their own decision."""
-    return (Check.status == CheckStatus.PENDING) & or_(Check.excluded_officer_id.is_(None), Check.excluded_officer_id != officer.id)
+    return (Check.status == CheckStatus.PENDING) & or_(
+        Check.excluded_officer_id.is_(None), Check.excluded_officer_id != officer.id
+    )
 
 
 def queue_counts(officer: User | None, overdue_days: int, now: datetime) -> tuple[int, int]:
@@ -268,23 +326,43 @@ class ExpiryReport:
 def expire(as_of: date) -> ExpiryReport:
     """Lapse checks past their valid-until date and remind those lapsing soon. Safe to run twice."""
     lapsed = 0
-    overdue = list(db.session.scalars(select(Check).where(Check.status == CheckStatus.APPROVED, Check.valid_until < as_of)))
+    overdue = list(
+        db.session.scalars(select(Check).where(Check.status == CheckStatus.APPROVED, Check.valid_until < as_of))
+    )
     for check in overdue:
         check.status = CheckStatus.LAPSED
-        audit.record("check.lapsed", check, actor_id=None, provider_id=check.provider_id, details={"valid_until": check.valid_until.isoformat(), "as_of": as_of.isoformat()})
+        audit.record(
+            "check.lapsed",
+            check,
+            actor_id=None,
+            provider_id=check.provider_id,
+            details={"valid_until": check.valid_until.isoformat(), "as_of": as_of.isoformat()},
+        )
         recompute_listing(check.provider, as_of)
         if _renewed(check) is None:  # nothing to tell a provider whose newer check already covers it
-            _notify(check, f"Your {check.kind_phrase} has lapsed", f"It was valid until {long_date(check.valid_until)}. Services that need it are no longer listed until you add a new one.")
+            _notify(
+                check,
+                f"Your {check.kind_phrase} has lapsed",
+                f"It was valid until {long_date(check.valid_until)}. Services that need it are no longer listed until you add a new one.",
+            )
         lapsed += 1
     reminded = 0
     horizon = as_of + timedelta(days=current_app.config["CHECK_REMINDER_DAYS"])
-    lapsing = list(db.session.scalars(select(Check).where(
-        Check.status == CheckStatus.APPROVED, Check.valid_until <= horizon, Check.reminder_sent_at.is_(None)
-    )))
+    lapsing = list(
+        db.session.scalars(
+            select(Check).where(
+                Check.status == CheckStatus.APPROVED, Check.valid_until <= horizon, Check.reminder_sent_at.is_(None)
+            )
+        )
+    )
     for check in lapsing:
         check.reminder_sent_at = utcnow()  # also when renewed, so it is never considered again
         if _renewed(check) is None:
-            _notify(check, f"Your {check.kind_phrase} lapses on {long_date(check.valid_until)}", "Add a new one from your dashboard before then to stay listed.")
+            _notify(
+                check,
+                f"Your {check.kind_phrase} lapses on {long_date(check.valid_until)}",
+                "Add a new one from your dashboard before then to stay listed.",
+            )
             reminded += 1
     db.session.flush()
     return ExpiryReport(lapsed, reminded)
@@ -294,9 +372,14 @@ def _renewed(check: Check) -> Check | None:
     """An approved check of the same kind (and, for DBS, the same level and lists) that lasts longer."""
     same = ("level", "barred_lists") if check.kind == CheckKind.DBS else ()
     for other in check.provider.checks:
-        if (other is not check and other.kind == check.kind and other.status == CheckStatus.APPROVED
-                and other.valid_until is not None and other.valid_until > check.valid_until
-                and all((other.details or {}).get(f) == (check.details or {}).get(f) for f in same)):
+        if (
+            other is not check
+            and other.kind == check.kind
+            and other.status == CheckStatus.APPROVED
+            and other.valid_until is not None
+            and other.valid_until > check.valid_until
+            and all((other.details or {}).get(f) == (check.details or {}).get(f) for f in same)
+        ):
             return other
     return None
 
@@ -314,22 +397,46 @@ def purge_documents(as_of: datetime) -> PurgeReport:
     """
     cutoff = as_of - timedelta(days=current_app.config["DOCUMENT_RETENTION_DAYS"])
     store = document_store()
-    decided = (CheckStatus.APPROVED, CheckStatus.REJECTED, CheckStatus.LAPSED, CheckStatus.SUPERSEDED, CheckStatus.REVOKED)
+    decided = (
+        CheckStatus.APPROVED,
+        CheckStatus.REJECTED,
+        CheckStatus.LAPSED,
+        CheckStatus.SUPERSEDED,
+        CheckStatus.REVOKED,
+    )
     # A check replaced before any officer decided it has no decision date: its
     # submission date starts the clock, so its scan is not kept for ever.
-    due = list(db.session.scalars(select(Check).where(
-        Check.status.in_(decided), Check.document_key.is_not(None),
-        or_(Check.decided_at < cutoff, and_(Check.decided_at.is_(None), Check.status == CheckStatus.SUPERSEDED, Check.submitted_at < cutoff)),
-    )))
+    due = list(
+        db.session.scalars(
+            select(Check).where(
+                Check.status.in_(decided),
+                Check.document_key.is_not(None),
+                or_(
+                    Check.decided_at < cutoff,
+                    and_(
+                        Check.decided_at.is_(None), Check.status == CheckStatus.SUPERSEDED, Check.submitted_at < cutoff
+                    ),
+                ),
+            )
+        )
+    )
     keys = []
     for check in due:
         keys.append(check.document_key)
         check.document_key = None
         check.document_deleted_at = as_of
-        audit.record("document.purged", check, actor_id=None, provider_id=check.provider_id, details={"kind": check.kind, "retention_days": current_app.config["DOCUMENT_RETENTION_DAYS"]})
+        audit.record(
+            "document.purged",
+            check,
+            actor_id=None,
+            provider_id=check.provider_id,
+            details={"kind": check.kind, "retention_days": current_app.config["DOCUMENT_RETENTION_DAYS"]},
+        )
     known = set(db.session.scalars(select(Check.document_key).where(Check.document_key.is_not(None))))
     grace = as_of - timedelta(hours=1)  # an upload whose row is still being committed is not an orphan
-    orphans = [key for key, modified in store.keys() if key not in known and key not in keys and _aware(modified) < grace]
+    orphans = [
+        key for key, modified in store.keys() if key not in known and key not in keys and _aware(modified) < grace
+    ]
     db.session.flush()
     after_commit(db.session, lambda: [store.delete(key) for key in keys + orphans])
     return PurgeReport(len(due), len(orphans))

@@ -14,8 +14,8 @@ from registry.checks.forms import FORMS, AppealForm, ApproveForm, ReasonForm, Re
 from registry.checks.kinds import KIND_NAMES, KIND_PHRASES, CheckStatus
 from registry.checks.models import Check
 from registry.errors import handle_http_error
-from registry.forms import keeps_typed_text
 from registry.extensions import db
+from registry.forms import keeps_typed_text
 from registry.models import today, utcnow
 from registry.paging import page_number
 from registry.security import accepts_upload
@@ -65,7 +65,14 @@ def add_check():
             flash(f"Thank you. Your {KIND_PHRASES[kind]} is waiting for an officer to review it.", "success")
             return redirect(url_for("providers.dashboard"))
     status = 422 if request.method == "POST" else 200
-    return render_template("checks/add_check.html", form=form, kind=kind, kind_name=KIND_NAMES[kind], kind_phrase=KIND_PHRASES[kind], replaces=replaces), status
+    return render_template(
+        "checks/add_check.html",
+        form=form,
+        kind=kind,
+        kind_name=KIND_NAMES[kind],
+        kind_phrase=KIND_PHRASES[kind],
+        replaces=replaces,
+    ), status
 
 
 @bp.errorhandler(RequestEntityTooLarge)
@@ -76,8 +83,17 @@ def upload_too_large(error):
         return handle_http_error(error)
     form = FORMS[kind](formdata=None)
     limit = describe_size(current_app.config["MAX_UPLOAD_BYTES"])
-    form.document.errors = [f"The file is larger than {limit}. Choose a smaller scan or photo, then enter the details again."]
-    return render_template("checks/add_check.html", form=form, kind=kind, kind_name=KIND_NAMES[kind], kind_phrase=KIND_PHRASES[kind], replaces=None), 413
+    form.document.errors = [
+        f"The file is larger than {limit}. Choose a smaller scan or photo, then enter the details again."
+    ]
+    return render_template(
+        "checks/add_check.html",
+        form=form,
+        kind=kind,
+        kind_name=KIND_NAMES[kind],
+        kind_phrase=KIND_PHRASES[kind],
+        replaces=None,
+    ), 413
 
 
 @bp.post("/dashboard/checks/<int:check_id>/appeal")
@@ -142,7 +158,15 @@ def officer_queue():
     if kind is not None and kind not in KIND_NAMES:
         abort(404)
     page = services.queue(kind=kind, officer=current_user, page=page_number(request.args.get("page")))
-    return render_template("checks/officer_queue.html", page=page, checks=page.items, kind=kind, kinds=KIND_NAMES, now=utcnow(), target_days=current_app.config["REVIEW_TARGET_DAYS"])
+    return render_template(
+        "checks/officer_queue.html",
+        page=page,
+        checks=page.items,
+        kind=kind,
+        kinds=KIND_NAMES,
+        now=utcnow(),
+        target_days=current_app.config["REVIEW_TARGET_DAYS"],
+    )
 
 
 @bp.get("/officer/checks/<int:check_id>")
@@ -159,8 +183,13 @@ def _approve_form(check: Check, **kwargs) -> ApproveForm:
     return ApproveForm(latest=latest, too_late=too_late, **kwargs)
 
 
-def _review_page(check: Check, approve_form: ApproveForm | None = None, reason_form: ReasonForm | None = None,
-                 revoke_form: RevokeForm | None = None, status: int = 200):
+def _review_page(
+    check: Check,
+    approve_form: ApproveForm | None = None,
+    reason_form: ReasonForm | None = None,
+    revoke_form: RevokeForm | None = None,
+    status: int = 200,
+):
     """The review page; the form that was just posted keeps its input and errors."""
     if approve_form is None:
         approve_form = _approve_form(check, formdata=None, version=check.version)
@@ -168,13 +197,22 @@ def _review_page(check: Check, approve_form: ApproveForm | None = None, reason_f
     reason_form = reason_form or ReasonForm(formdata=None, version=check.version)
     revoke_form = revoke_form or RevokeForm(formdata=None, version=check.version)
     check_fields = describe(check.kind, check.details or {})
-    return render_template("checks/officer_review.html", check=check, check_fields=check_fields, approve_form=approve_form,
-                           reason_form=reason_form, revoke_form=revoke_form), status
+    return render_template(
+        "checks/officer_review.html",
+        check=check,
+        check_fields=check_fields,
+        approve_form=approve_form,
+        reason_form=reason_form,
+        revoke_form=revoke_form,
+    ), status
 
 
 def _stale(check: Check, version: int | None) -> bool:
     if version is not None and version != check.version or not check.awaits_decision:
-        flash("This check was already decided by another officer, or changed since you opened it. Here it is as it stands now.", "error")
+        flash(
+            "This check was already decided by another officer, or changed since you opened it. Here it is as it stands now.",
+            "error",
+        )
         return True
     return False
 
@@ -188,7 +226,14 @@ def approve(check_id: int):
         return _review_page(check, approve_form=form, status=422)
     if _stale(check, form.version.data):
         return redirect(url_for("checks.review", check_id=check.id))
-    return _decide(check, lambda: services.approve(check, current_user, form.method.data, form.valid_until.data, form.update_service_result.data or None), form, "approved")
+    return _decide(
+        check,
+        lambda: services.approve(
+            check, current_user, form.method.data, form.valid_until.data, form.update_service_result.data or None
+        ),
+        form,
+        "approved",
+    )
 
 
 @bp.post("/officer/checks/<int:check_id>/<any(reject, 'request-info'):action>")
@@ -201,7 +246,12 @@ def reject_or_ask(check_id: int, action: str):
     if _stale(check, form.version.data):
         return redirect(url_for("checks.review", check_id=check.id))
     decide = services.reject if action == "reject" else services.request_information
-    return _decide(check, lambda: decide(check, current_user, form.reason.data), form, "rejected" if action == "reject" else "sent back for more information")
+    return _decide(
+        check,
+        lambda: decide(check, current_user, form.reason.data),
+        form,
+        "rejected" if action == "reject" else "sent back for more information",
+    )
 
 
 @bp.post("/officer/checks/<int:check_id>/revoke")
@@ -214,7 +264,12 @@ def revoke(check_id: int):
     if form.version.data is not None and form.version.data != check.version or check.status != CheckStatus.APPROVED:
         flash("This check changed since you opened it. Here it is as it stands now.", "error")
         return redirect(url_for("checks.review", check_id=check.id))
-    return _decide(check, lambda: services.revoke(check, current_user, form.reason.data), form, "no longer approved: the services that need it have left search")
+    return _decide(
+        check,
+        lambda: services.revoke(check, current_user, form.reason.data),
+        form,
+        "no longer approved: the services that need it have left search",
+    )
 
 
 def _decide(check: Check, decision, form, done: str):

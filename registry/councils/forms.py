@@ -10,14 +10,23 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Val
 
 from registry.forms import multi_line, single_line
 
-RATE = [InputRequired("Enter the hourly rate in pounds, for example 24.50."),
-        NumberRange(min=Decimal("1"), max=Decimal("500"), message="Enter an hourly rate between £1 and £500.")]
+RATE = [
+    InputRequired("Enter the hourly rate in pounds, for example 24.50."),
+    NumberRange(min=Decimal("1"), max=Decimal("500"), message="Enter an hourly rate between £1 and £500."),
+]
 
 
 class FrameworkForm(FlaskForm):
-    name = StringField("Name of the approved list", filters=[single_line],
-                       validators=[InputRequired("Enter a name."), Length(max=160, message="Use at most 160 characters.")])
-    description = TextAreaField("What it covers", filters=[multi_line], validators=[Optional(), Length(max=2000, message="Use at most 2,000 characters.")])
+    name = StringField(
+        "Name of the approved list",
+        filters=[single_line],
+        validators=[InputRequired("Enter a name."), Length(max=160, message="Use at most 160 characters.")],
+    )
+    description = TextAreaField(
+        "What it covers",
+        filters=[multi_line],
+        validators=[Optional(), Length(max=2000, message="Use at most 2,000 characters.")],
+    )
     starts_on = DateField("In force from", validators=[InputRequired("Enter the start date.")])
     ends_on = DateField("Until", validators=[InputRequired("Enter the end date.")])
 
@@ -27,16 +36,30 @@ class FrameworkForm(FlaskForm):
 
 
 class AddProviderForm(FlaskForm):
-    provider = StringField("Provider's profile address or slug", filters=[single_line],
-                           validators=[InputRequired("Enter the provider's profile address, for example /providers/sunrise-care-leeds.")])
+    provider = StringField(
+        "Provider's profile address or slug",
+        filters=[single_line],
+        validators=[InputRequired("Enter the provider's profile address, for example /providers/sunrise-care-leeds.")],
+    )
     service = SelectField("Service", validators=[InputRequired("Choose a service.")])
     rate = DecimalField("Agreed hourly rate (£)", places=2, validators=RATE)
 
 
 class DecisionForm(FlaskForm):
     decision = HiddenField(validators=[InputRequired()])
-    rate = DecimalField("Agreed hourly rate (£)", places=2, validators=[Optional(), NumberRange(min=Decimal("1"), max=Decimal("500"), message="Enter an hourly rate between £1 and £500.")])
-    reason = TextAreaField("Reason the provider will see", filters=[multi_line], validators=[Optional(), Length(max=1000, message="Use at most 1,000 characters.")])
+    rate = DecimalField(
+        "Agreed hourly rate (£)",
+        places=2,
+        validators=[
+            Optional(),
+            NumberRange(min=Decimal("1"), max=Decimal("500"), message="Enter an hourly rate between £1 and £500."),
+        ],
+    )
+    reason = TextAreaField(
+        "Reason the provider will see",
+        filters=[multi_line],
+        validators=[Optional(), Length(max=1000, message="Use at most 1,000 characters.")],
+    )
 
     def validate_reason(self, field):
         if self.decision.data in ("decline", "remove") and not field.data:

@@ -48,7 +48,9 @@ class Council(db.Model):
     kind: Mapped[str] = mapped_column(String(20), default="council")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
-    districts: Mapped[list[CouncilDistrict]] = relationship(back_populates="council", cascade="all, delete-orphan", order_by="CouncilDistrict.outcode")
+    districts: Mapped[list[CouncilDistrict]] = relationship(
+        back_populates="council", cascade="all, delete-orphan", order_by="CouncilDistrict.outcode"
+    )
     frameworks: Mapped[list[Framework]] = relationship(back_populates="council", order_by="Framework.starts_on.desc()")
 
     @property

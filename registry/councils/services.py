@@ -16,16 +16,24 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from registry import audit
 from registry.accounts.models import User
 from registry.checks.listing import listed_until
-from registry.councils.models import COMMISSIONER, Commissioner, Council, CouncilDistrict, EntryStatus, Framework, FrameworkEntry
+from registry.councils.models import (
+    COMMISSIONER,
+    Commissioner,
+    Council,
+    CouncilDistrict,
+    EntryStatus,
+    Framework,
+    FrameworkEntry,
+)
 from registry.extensions import db
 from registry.models import utcnow
 from registry.money import to_pounds
 from registry.providers.models import Provider, ProviderService, ServiceType
 from registry.providers.services import slugify
 from registry.providers.vocabulary import ProfileStatus
-from registry import audit
 from search.geo import distance_miles, locate, outcode_centroids
 
 
@@ -45,7 +53,9 @@ def create_council(name: str, kind: str, outcodes: list[str]) -> Council:
         raise CouncilError(f"Unknown postcode districts: {', '.join(unknown)}.")
     if not wanted:
         raise CouncilError("Give the council's postcode districts.")
-    council = Council(name=name.strip(), slug=slugify(name), kind=kind, districts=[CouncilDistrict(outcode=o) for o in wanted])
+    council = Council(
+        name=name.strip(), slug=slugify(name), kind=kind, districts=[CouncilDistrict(outcode=o) for o in wanted]
+    )
     db.session.add(council)
     db.session.flush()
     return council
@@ -83,21 +93,43 @@ def council_for_postcode(postcode: str | None) -> Council | None:
 # -- frameworks
 
 
-def create_framework(council: Council, actor: User, name: str, starts_on: date, ends_on: date, description: str = "") -> Framework:
+def create_framework(
+    council: Council, actor: User, name: str, starts_on: date, ends_on: date, description: str = ""
+) -> Framework:
     if ends_on <= starts_on:
         raise CouncilError("The end date must be after the start date.")
-    framework = Framework(council=council, name=name, description=description, starts_on=starts_on, ends_on=ends_on, created_by_id=actor.id)
+    framework = Framework(
+        council=council,
+        name=name,
+        description=description,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        created_by_id=actor.id,
+    )
     db.session.add(framework)
     db.session.flush()
-    audit.record("framework.created", framework, actor_id=actor.id, details={
-        "council": council.slug, "name": name, "starts_on": starts_on.isoformat(), "ends_on": ends_on.isoformat()})
+    audit.record(
+        "framework.created",
+        framework,
+        actor_id=actor.id,
+        details={
+            "council": council.slug,
+            "name": name,
+            "starts_on": starts_on.isoformat(),
+            "ends_on": ends_on.isoformat(),
+        },
+    )
     return framework
 
 
 def _entry(framework: Framework, provider: Provider, service_type: ServiceType) -> FrameworkEntry | None:
-    return db.session.scalar(select(FrameworkEntry).where(
-        FrameworkEntry.framework_id == framework.id, FrameworkEntry.provider_id == provider.id,
-        FrameworkEntry.service_type_id == service_type.id))
+    return db.session.scalar(
+        select(FrameworkEntry).where(
+            FrameworkEntry.framework_id == framework.id,
+            FrameworkEntry.provider_id == provider.id,
+            FrameworkEntry.service_type_id == service_type.id,
+        )
+    )
 
 
 def _check_rate(rate_pence: int | None) -> int:
@@ -110,7 +142,9 @@ def _offers(provider: Provider, service_type: ServiceType) -> bool:
     return any(row.service_type_id == service_type.id for row in provider.services)
 
 
-def apply(framework: Framework, provider: Provider, service_type: ServiceType, rate_pence: int | None, day: date) -> FrameworkEntry:
+def apply(
+    framework: Framework, provider: Provider, service_type: ServiceType, rate_pence: int | None, day: date
+) -> FrameworkEntry:
     """A provider asks to join a framework for one service at a proposed rate."""
     if day > framework.ends_on:
         raise CouncilError("This approved list has ended.")
@@ -128,8 +162,13 @@ def apply(framework: Framework, provider: Provider, service_type: ServiceType, r
     entry.rate_pence, entry.status, entry.applied_at = rate, EntryStatus.APPLIED, utcnow()
     entry.decided_at = entry.decided_by_id = entry.reason = None
     db.session.flush()
-    audit.record("framework.applied", entry, actor_id=provider.user_id, provider_id=provider.id,
-                 details={"framework_id": framework.id, "service": service_type.slug, "rate_pence": rate})
+    audit.record(
+        "framework.applied",
+        entry,
+        actor_id=provider.user_id,
+        provider_id=provider.id,
+        details={"framework_id": framework.id, "service": service_type.slug, "rate_pence": rate},
+    )
     return entry
 
 
@@ -139,7 +178,9 @@ def _own(framework: Framework, actor: User) -> None:
         raise CouncilError("Only the council's own commissioners can change this list.")
 
 
-def add_provider(framework: Framework, actor: User, provider: Provider, service_type: ServiceType, rate_pence: int | None) -> FrameworkEntry:
+def add_provider(
+    framework: Framework, actor: User, provider: Provider, service_type: ServiceType, rate_pence: int | None
+) -> FrameworkEntry:
     """A commissioner puts a provider on the list directly (an approved entry)."""
     _own(framework, actor)
     if not _offers(provider, service_type):
@@ -148,14 +189,21 @@ def add_provider(framework: Framework, actor: User, provider: Provider, service_
     if entry is not None and entry.status == EntryStatus.APPROVED:
         raise CouncilError(f"{provider.display_name} is already on this list for {service_type.name.lower()}.")
     if entry is None:
-        entry = FrameworkEntry(framework=framework, provider_id=provider.id, service_type_id=service_type.id, rate_pence=_check_rate(rate_pence))
+        entry = FrameworkEntry(
+            framework=framework,
+            provider_id=provider.id,
+            service_type_id=service_type.id,
+            rate_pence=_check_rate(rate_pence),
+        )
         db.session.add(entry)
     entry.status = EntryStatus.APPLIED  # a declined or removed provider can be put back on
     db.session.flush()
     return decide(entry, actor, approve=True, rate_pence=rate_pence)
 
 
-def decide(entry: FrameworkEntry, actor: User, approve: bool, rate_pence: int | None = None, reason: str = "") -> FrameworkEntry:
+def decide(
+    entry: FrameworkEntry, actor: User, approve: bool, rate_pence: int | None = None, reason: str = ""
+) -> FrameworkEntry:
     """Approve (at the agreed rate) or decline an application; declining needs a reason the provider sees."""
     _own(entry.framework, actor)
     if entry.status != EntryStatus.APPLIED:
@@ -170,8 +218,18 @@ def decide(entry: FrameworkEntry, actor: User, approve: bool, rate_pence: int | 
         entry.status = EntryStatus.DECLINED
     entry.reason, entry.decided_at, entry.decided_by_id = reason or None, utcnow(), actor.id
     db.session.flush()
-    audit.record(f"framework.{entry.status}", entry, actor_id=actor.id, provider_id=entry.provider_id, details={
-        "framework_id": entry.framework_id, "service_type_id": entry.service_type_id, "rate_pence": entry.rate_pence, "reason": entry.reason})
+    audit.record(
+        f"framework.{entry.status}",
+        entry,
+        actor_id=actor.id,
+        provider_id=entry.provider_id,
+        details={
+            "framework_id": entry.framework_id,
+            "service_type_id": entry.service_type_id,
+            "rate_pence": entry.rate_pence,
+            "reason": entry.reason,
+        },
+    )
     return entry
 
 
@@ -181,17 +239,32 @@ def remove(entry: FrameworkEntry, actor: User, reason: str) -> FrameworkEntry:
         raise CouncilError("Only a provider on the list can be removed.")
     if not reason.strip():
         raise CouncilError("Give a reason the provider will see.")
-    entry.status, entry.reason, entry.decided_at, entry.decided_by_id = EntryStatus.REMOVED, reason.strip(), utcnow(), actor.id
+    entry.status, entry.reason, entry.decided_at, entry.decided_by_id = (
+        EntryStatus.REMOVED,
+        reason.strip(),
+        utcnow(),
+        actor.id,
+    )
     db.session.flush()
-    audit.record("framework.removed", entry, actor_id=actor.id, provider_id=entry.provider_id,
-                 details={"framework_id": entry.framework_id, "reason": entry.reason})
+    audit.record(
+        "framework.removed",
+        entry,
+        actor_id=actor.id,
+        provider_id=entry.provider_id,
+        details={"framework_id": entry.framework_id, "reason": entry.reason},
+    )
     return entry
 
 
 def frameworks_open_to(provider: Provider, day: date) -> list[Framework]:
     """Frameworks not yet ended, those of councils whose area holds the provider's district first."""
-    frameworks = list(db.session.scalars(select(Framework).where(Framework.ends_on >= day).order_by(Framework.starts_on)))
-    home = {c.council_id for c in db.session.scalars(select(CouncilDistrict).where(CouncilDistrict.outcode == provider.outcode))}
+    frameworks = list(
+        db.session.scalars(select(Framework).where(Framework.ends_on >= day).order_by(Framework.starts_on))
+    )
+    home = {
+        c.council_id
+        for c in db.session.scalars(select(CouncilDistrict).where(CouncilDistrict.outcode == provider.outcode))
+    }
     return sorted(frameworks, key=lambda f: f.council_id not in home)
 
 
@@ -217,11 +290,19 @@ class Approval:
 def approvals(provider_ids: list[int], day: date, council: Council | None = None) -> dict[int, list[Approval]]:
     """Entries in force on ``day`` for providers still listed for that service by the listing rule."""
     query = (
-        select(FrameworkEntry).join(Framework)
-        .where(FrameworkEntry.provider_id.in_(provider_ids), FrameworkEntry.status == EntryStatus.APPROVED,
-               Framework.starts_on <= day, Framework.ends_on >= day)
-        .options(selectinload(FrameworkEntry.framework).selectinload(Framework.council),
-                 selectinload(FrameworkEntry.service_type), selectinload(FrameworkEntry.provider))
+        select(FrameworkEntry)
+        .join(Framework)
+        .where(
+            FrameworkEntry.provider_id.in_(provider_ids),
+            FrameworkEntry.status == EntryStatus.APPROVED,
+            Framework.starts_on <= day,
+            Framework.ends_on >= day,
+        )
+        .options(
+            selectinload(FrameworkEntry.framework).selectinload(Framework.council),
+            selectinload(FrameworkEntry.service_type),
+            selectinload(FrameworkEntry.provider),
+        )
     )
     if council is not None:
         query = query.where(Framework.council_id == council.id)
@@ -231,9 +312,16 @@ def approvals(provider_ids: list[int], day: date, council: Council | None = None
         # Being on a list never bypasses the rule: suspended, lapsed or unverified shows nothing.
         if provider.suspended_at is not None or listed_until(provider, entry.service_type, day) is None:
             continue
-        found.setdefault(entry.provider_id, []).append(Approval(
-            entry.framework.council.name, entry.framework.name, entry.service_type.name, entry.service_type.slug,
-            entry.rate_pence, (entry.decided_at or entry.applied_at).date()))
+        found.setdefault(entry.provider_id, []).append(
+            Approval(
+                entry.framework.council.name,
+                entry.framework.name,
+                entry.service_type.name,
+                entry.service_type.slug,
+                entry.rate_pence,
+                (entry.decided_at or entry.applied_at).date(),
+            )
+        )
     return found
 
 
@@ -256,13 +344,21 @@ def council_shortlist(postcode: str, services: list[str] | tuple[str, ...], day:
     if council is None:
         return Shortlist(None, {})
     on_lists = db.session.scalars(
-        select(FrameworkEntry.provider_id).join(Framework).where(
-            Framework.council_id == council.id, FrameworkEntry.status == EntryStatus.APPROVED,
-            Framework.starts_on <= day, Framework.ends_on >= day,
+        select(FrameworkEntry.provider_id)
+        .join(Framework)
+        .where(
+            Framework.council_id == council.id,
+            FrameworkEntry.status == EntryStatus.APPROVED,
+            Framework.starts_on <= day,
+            Framework.ends_on >= day,
         )
     ).all()
     found = approvals(sorted(set(on_lists)), day, council)
-    wanted = {pid: entries for pid, entries in found.items() if all(any(a.service_slug == s for a in entries) for s in services)}
+    wanted = {
+        pid: entries
+        for pid, entries in found.items()
+        if all(any(a.service_slug == s for a in entries) for s in services)
+    }
     return Shortlist(council, wanted)
 
 
@@ -283,9 +379,13 @@ def coverage(council: Council, day: date) -> list[CoverageCell]:
     centroids = outcode_centroids()
     services = list(db.session.scalars(select(ServiceType).order_by(ServiceType.position)))
     rows = db.session.scalars(
-        select(ProviderService).join(Provider)
+        select(ProviderService)
+        .join(Provider)
         .where(ProviderService.listed.is_(True), Provider.suspended_at.is_(None), Provider.outcode.is_not(None))
-        .options(selectinload(ProviderService.provider).selectinload(Provider.checks), selectinload(ProviderService.service_type))
+        .options(
+            selectinload(ProviderService.provider).selectinload(Provider.checks),
+            selectinload(ProviderService.service_type),
+        )
     ).all()
     by_service: dict[int, list[ProviderService]] = {}
     for row in rows:
@@ -305,7 +405,11 @@ def coverage(council: Council, day: date) -> list[CoverageCell]:
                 rates.append((p.rate_min_pence, p.rate_max_pence or p.rate_min_pence))
             lows = [r[0] for r in rates if r[0] is not None]
             highs = [r[1] for r in rates if r[1] is not None]
-            cells.append(CoverageCell(district, service.name, len(rates), min(lows) if lows else None, max(highs) if highs else None))
+            cells.append(
+                CoverageCell(
+                    district, service.name, len(rates), min(lows) if lows else None, max(highs) if highs else None
+                )
+            )
     return cells
 
 
@@ -314,5 +418,7 @@ def coverage_csv(cells: list[CoverageCell]) -> str:
     writer = csv.writer(out)
     writer.writerow(["district", "service", "listed_providers", "lowest_rate_pounds", "highest_rate_pounds"])
     for c in cells:
-        writer.writerow([c.district, c.service, c.providers, to_pounds(c.rate_min_pence) or "", to_pounds(c.rate_max_pence) or ""])
+        writer.writerow(
+            [c.district, c.service, c.providers, to_pounds(c.rate_min_pence) or "", to_pounds(c.rate_max_pence) or ""]
+        )
     return out.getvalue()

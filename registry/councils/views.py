@@ -52,17 +52,27 @@ def create_framework():
     form = FrameworkForm()
     if not form.validate_on_submit():
         return _render_home(form, 422)
-    framework = services.create_framework(_council(), current_user, form.name.data, form.starts_on.data, form.ends_on.data, form.description.data or "")
+    framework = services.create_framework(
+        _council(), current_user, form.name.data, form.starts_on.data, form.ends_on.data, form.description.data or ""
+    )
     db.session.commit()
     flash(f"“{framework.name}” is published.", "success")
     return redirect(url_for("councils.framework", framework_id=framework.id))
 
 
-def _render_framework(framework: Framework, add_form: AddProviderForm | None = None, status: int = 200, errors: dict | None = None):
+def _render_framework(
+    framework: Framework, add_form: AddProviderForm | None = None, status: int = 200, errors: dict | None = None
+):
     add_form = add_form or AddProviderForm()
     add_form.service.choices = _service_choices()
-    return render_template("councils/framework.html", framework=framework, add_form=add_form, decision_form=DecisionForm(),
-                           EntryStatus=EntryStatus, errors=errors or {}), status
+    return render_template(
+        "councils/framework.html",
+        framework=framework,
+        add_form=add_form,
+        decision_form=DecisionForm(),
+        EntryStatus=EntryStatus,
+        errors=errors or {},
+    ), status
 
 
 @bp.get("/council/frameworks/<int:framework_id>")
@@ -108,14 +118,22 @@ def decide(entry_id: int):
             if form.decision.data == "remove":
                 services.remove(entry, current_user, form.reason.data or "")
             else:
-                services.decide(entry, current_user, form.decision.data == "approve", to_pence(form.rate.data), form.reason.data or "")
+                services.decide(
+                    entry,
+                    current_user,
+                    form.decision.data == "approve",
+                    to_pence(form.rate.data),
+                    form.reason.data or "",
+                )
         except services.CouncilError as error:
             db.session.rollback()
             return _render_framework(framework, status=422, errors={entry.id: [str(error)]})
         db.session.commit()
         flash("Saved.", "success")
         return redirect(url_for("councils.framework", framework_id=framework.id))
-    return _render_framework(framework, status=422, errors={entry.id: [e for errs in form.errors.values() for e in errs]})
+    return _render_framework(
+        framework, status=422, errors={entry.id: [e for errs in form.errors.values() for e in errs]}
+    )
 
 
 @bp.get("/council/coverage")
@@ -123,8 +141,9 @@ def decide(entry_id: int):
 def coverage():
     council = _council()
     cells = services.coverage(council, today())
-    return render_template("councils/coverage.html", council=council, cells=cells,
-                           gaps=[c for c in cells if c.providers == 0])
+    return render_template(
+        "councils/coverage.html", council=council, cells=cells, gaps=[c for c in cells if c.providers == 0]
+    )
 
 
 @bp.get("/council/coverage.csv")
@@ -132,8 +151,11 @@ def coverage():
 def coverage_csv():
     council = _council()
     body = services.coverage_csv(services.coverage(council, today()))
-    return Response(body, mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{council.slug}-coverage-{today().isoformat()}.csv"'})
+    return Response(
+        body,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{council.slug}-coverage-{today().isoformat()}.csv"'},
+    )
 
 
 # -- providers: approved lists they can join, and how their applications went
@@ -145,13 +167,21 @@ def _own_provider() -> Provider:
 
 def _render_provider(provider: Provider, forms: dict | None = None, status: int = 200):
     frameworks = services.frameworks_open_to(provider, today())
-    choices = [("", "Choose a service")] + [(str(row.service_type_id), row.service_type.name) for row in provider.services]
+    choices = [("", "Choose a service")] + [
+        (str(row.service_type_id), row.service_type.name) for row in provider.services
+    ]
     forms = forms or {}
     for f in frameworks:
         forms.setdefault(f.id, ApplyForm(prefix=f"f{f.id}"))
         forms[f.id].service.choices = choices
-    entries = db.session.scalars(select(FrameworkEntry).where(FrameworkEntry.provider_id == provider.id).order_by(FrameworkEntry.applied_at.desc())).all()
-    return render_template("councils/provider.html", provider=provider, frameworks=frameworks, forms=forms, entries=entries), status
+    entries = db.session.scalars(
+        select(FrameworkEntry)
+        .where(FrameworkEntry.provider_id == provider.id)
+        .order_by(FrameworkEntry.applied_at.desc())
+    ).all()
+    return render_template(
+        "councils/provider.html", provider=provider, frameworks=frameworks, forms=forms, entries=entries
+    ), status
 
 
 @bp.get("/dashboard/approved-lists")
@@ -167,15 +197,25 @@ def apply(framework_id: int):
     provider = _own_provider()
     framework = db.session.get(Framework, framework_id) or abort(404)
     form = ApplyForm(prefix=f"f{framework.id}")
-    form.service.choices = [("", "Choose a service")] + [(str(row.service_type_id), row.service_type.name) for row in provider.services]
+    form.service.choices = [("", "Choose a service")] + [
+        (str(row.service_type_id), row.service_type.name) for row in provider.services
+    ]
     if form.validate_on_submit():
         try:
-            services.apply(framework, provider, db.session.get(ServiceType, int(form.service.data)), to_pence(form.rate.data), today())
+            services.apply(
+                framework,
+                provider,
+                db.session.get(ServiceType, int(form.service.data)),
+                to_pence(form.rate.data),
+                today(),
+            )
         except services.CouncilError as error:
             db.session.rollback()
             form.service.errors.append(str(error))
         else:
             db.session.commit()
-            flash(f"Applied to {framework.council.name}'s “{framework.name}”. You will see the outcome here.", "success")
+            flash(
+                f"Applied to {framework.council.name}'s “{framework.name}”. You will see the outcome here.", "success"
+            )
             return redirect(url_for("councils.provider_lists"))
     return _render_provider(provider, {framework.id: form}, 422)

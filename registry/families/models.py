@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Column, Date, ForeignKey, String, Table
-from sqlalchemy import orm
+from sqlalchemy import JSON, Column, Date, ForeignKey, String, Table, orm
 from sqlalchemy.orm import Mapped, mapped_column
 
 from registry.extensions import db
@@ -21,9 +20,17 @@ class Relationship(StrEnum):
     ADVOCATE = "advocate"
 
 
-RELATIONSHIP_LABELS = {Relationship.FAMILY: "A family member", Relationship.FRIEND: "A friend or neighbour", Relationship.ADVOCATE: "Their advocate"}
+RELATIONSHIP_LABELS = {
+    Relationship.FAMILY: "A family member",
+    Relationship.FRIEND: "A friend or neighbour",
+    Relationship.ADVOCATE: "Their advocate",
+}
 # "Written by ... on behalf of the person supported"
-WRITTEN_BY = {Relationship.FAMILY: "a family member", Relationship.FRIEND: "a friend", Relationship.ADVOCATE: "an advocate"}
+WRITTEN_BY = {
+    Relationship.FAMILY: "a family member",
+    Relationship.FRIEND: "a friend",
+    Relationship.ADVOCATE: "an advocate",
+}
 
 
 class Authority(StrEnum):
@@ -39,13 +46,19 @@ AUTHORITY_LABELS = {
     Authority.LPA: "I hold a lasting power of attorney for their health and welfare",
     Authority.DEPUTYSHIP: "I am their deputy for personal welfare, appointed by the Court of Protection",
 }
+
+
 class ConsentHow(StrEnum):
     IN_PERSON = "in-person"
     IN_WRITING = "in-writing"
     PHONE_OR_VIDEO = "phone-or-video"
 
 
-CONSENT_HOW = {ConsentHow.IN_PERSON: "Told me in person", ConsentHow.IN_WRITING: "In writing", ConsentHow.PHONE_OR_VIDEO: "By phone or video call"}
+CONSENT_HOW = {
+    ConsentHow.IN_PERSON: "Told me in person",
+    ConsentHow.IN_WRITING: "In writing",
+    ConsentHow.PHONE_OR_VIDEO: "By phone or video call",
+}
 
 
 person_needs = Table(
@@ -65,7 +78,9 @@ class CaredForPerson(db.Model):
     account_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(80))  # a first name or initials is enough
     district: Mapped[str] = mapped_column(String(4))  # the postcode district only, never an address
-    relationship: Mapped[Relationship] = mapped_column(StrEnumColumn(Relationship, 20))  # (orm.relationship is spelled out below: this column has its name)
+    relationship: Mapped[Relationship] = mapped_column(
+        StrEnumColumn(Relationship, 20)
+    )  # (orm.relationship is spelled out below: this column has its name)
     communication: Mapped[list] = mapped_column(JSON, default=list)  # codes from providers.vocabulary.LANGUAGES
     authority: Mapped[Authority] = mapped_column(StrEnumColumn(Authority, 20))
     consent_given_by: Mapped[str | None] = mapped_column(String(120))

@@ -10,7 +10,14 @@ from sqlalchemy import delete, select
 
 from registry.accounts.models import Role, User
 from registry.extensions import db
-from registry.families.models import AUTHORITY_LABELS, CONSENT_HOW, RELATIONSHIP_LABELS, Authority, CaredForPerson, ShortlistEntry
+from registry.families.models import (
+    AUTHORITY_LABELS,
+    CONSENT_HOW,
+    RELATIONSHIP_LABELS,
+    Authority,
+    CaredForPerson,
+    ShortlistEntry,
+)
 from registry.providers.models import Provider, ServiceType
 from registry.providers.vocabulary import LANGUAGES, ProfileStatus
 from search.geo import PostcodeError, locate
@@ -46,7 +53,15 @@ def _check(data: PersonInput) -> tuple[str, list[ServiceType]]:
         raise FamilyError("Enter the postcode district where they live, like LS6.") from None
     if data.relationship not in RELATIONSHIP_LABELS:
         raise FamilyError("Say how you know them.")
-    needs = list(db.session.scalars(select(ServiceType).where(ServiceType.slug.in_(data.needs)).order_by(ServiceType.position))) if data.needs else []
+    needs = (
+        list(
+            db.session.scalars(
+                select(ServiceType).where(ServiceType.slug.in_(data.needs)).order_by(ServiceType.position)
+            )
+        )
+        if data.needs
+        else []
+    )
     if not needs:
         raise FamilyError("Choose at least one kind of help they need.")
     if len(needs) != len(set(data.needs)):
@@ -61,7 +76,9 @@ def _check(data: PersonInput) -> tuple[str, list[ServiceType]]:
         raise FamilyError("The date cannot be in the future.")
     if data.authority == Authority.CONSENT:
         if not data.consent_given_by.strip() or len(data.consent_given_by.strip()) > MAX_GIVEN_BY:
-            raise FamilyError(f"Say who gave consent, for example “Dad, himself”, in at most {MAX_GIVEN_BY} characters.")
+            raise FamilyError(
+                f"Say who gave consent, for example “Dad, himself”, in at most {MAX_GIVEN_BY} characters."
+            )
         if data.consent_how not in CONSENT_HOW:
             raise FamilyError("Say how they gave consent.")
     return district, needs
@@ -76,10 +93,15 @@ def save_person(account: User, data: PersonInput, person: CaredForPerson | None 
     district, needs = _check(data)
     consent = data.authority == Authority.CONSENT
     values = {
-        "name": data.name.strip(), "district": district, "relationship": data.relationship,
-        "communication": sorted(set(data.communication)), "authority": data.authority, "authority_date": data.authority_date,
+        "name": data.name.strip(),
+        "district": district,
+        "relationship": data.relationship,
+        "communication": sorted(set(data.communication)),
+        "authority": data.authority,
+        "authority_date": data.authority_date,
         # Who and how belong to consent; legal authority is its own record.
-        "consent_given_by": data.consent_given_by.strip() if consent else None, "consent_how": data.consent_how if consent else None,
+        "consent_given_by": data.consent_given_by.strip() if consent else None,
+        "consent_how": data.consent_how if consent else None,
     }
     if person is None:
         person = CaredForPerson(account_id=account.id)
@@ -94,7 +116,13 @@ def save_person(account: User, data: PersonInput, person: CaredForPerson | None 
 
 
 def people_of(account: User) -> list[CaredForPerson]:
-    return list(db.session.scalars(select(CaredForPerson).where(CaredForPerson.account_id == account.id).order_by(CaredForPerson.name, CaredForPerson.id)))
+    return list(
+        db.session.scalars(
+            select(CaredForPerson)
+            .where(CaredForPerson.account_id == account.id)
+            .order_by(CaredForPerson.name, CaredForPerson.id)
+        )
+    )
 
 
 def person_of(account: User, person_id: int) -> CaredForPerson | None:
@@ -132,18 +160,30 @@ def shortlist(account: User, provider: Provider) -> None:
 
 
 def unshortlist(account: User, provider: Provider) -> None:
-    db.session.execute(delete(ShortlistEntry).where(ShortlistEntry.account_id == account.id, ShortlistEntry.provider_id == provider.id))
+    db.session.execute(
+        delete(ShortlistEntry).where(ShortlistEntry.account_id == account.id, ShortlistEntry.provider_id == provider.id)
+    )
     db.session.flush()
 
 
 def shortlisted_slugs(account: User) -> set[str]:
-    return set(db.session.scalars(select(Provider.slug).join(ShortlistEntry, ShortlistEntry.provider_id == Provider.id).where(ShortlistEntry.account_id == account.id)))
+    return set(
+        db.session.scalars(
+            select(Provider.slug)
+            .join(ShortlistEntry, ShortlistEntry.provider_id == Provider.id)
+            .where(ShortlistEntry.account_id == account.id)
+        )
+    )
 
 
 def shortlist_entries(account: User) -> list[ShortlistEntry]:
     from sqlalchemy.orm import joinedload
 
-    return list(db.session.scalars(
-        select(ShortlistEntry).where(ShortlistEntry.account_id == account.id)
-        .options(joinedload(ShortlistEntry.provider)).order_by(ShortlistEntry.created_at.desc())
-    ))
+    return list(
+        db.session.scalars(
+            select(ShortlistEntry)
+            .where(ShortlistEntry.account_id == account.id)
+            .options(joinedload(ShortlistEntry.provider))
+            .order_by(ShortlistEntry.created_at.desc())
+        )
+    )

@@ -19,7 +19,10 @@ from registry.providers.vocabulary import COMMUNICATION_SUPPORT, SPOKEN_LANGUAGE
 
 def _person_form(person: CaredForPerson | None) -> PersonForm:
     form = PersonForm(obj=person) if person is not None and request.method != "POST" else PersonForm()
-    form.needs.choices = [(t.slug, t.name) for t in db.session.scalars(db.select(ServiceType).order_by(ServiceType.position, ServiceType.name))]
+    form.needs.choices = [
+        (t.slug, t.name)
+        for t in db.session.scalars(db.select(ServiceType).order_by(ServiceType.position, ServiceType.name))
+    ]
     if person is not None and request.method != "POST":
         form.needs.data = [t.slug for t in person.needs]
         form.communication.data = [c for c in person.communication if c in COMMUNICATION_SUPPORT]
@@ -29,10 +32,15 @@ def _person_form(person: CaredForPerson | None) -> PersonForm:
 
 def _person_input(form: PersonForm) -> services.PersonInput:
     return services.PersonInput(
-        name=form.name.data or "", district=form.district.data or "", relationship=form.relationship.data or "",
-        authority=form.authority.data or "", authority_date=form.authority_date.data,
-        needs=form.needs.data or [], communication=[*(form.communication.data or []), *([form.language.data] if form.language.data else [])],
-        consent_given_by=form.consent_given_by.data or "", consent_how=form.consent_how.data or "",
+        name=form.name.data or "",
+        district=form.district.data or "",
+        relationship=form.relationship.data or "",
+        authority=form.authority.data or "",
+        authority_date=form.authority_date.data,
+        needs=form.needs.data or [],
+        communication=[*(form.communication.data or []), *([form.language.data] if form.language.data else [])],
+        consent_given_by=form.consent_given_by.data or "",
+        consent_how=form.consent_how.data or "",
     )
 
 
@@ -67,7 +75,10 @@ def _person_page(item: CaredForPerson | None):
             form.form_errors.append(str(error))
         else:
             db.session.commit()
-            flash(f"{saved.name} is saved. Enquiries you make for them tell providers their district and needs.", "success")
+            flash(
+                f"{saved.name} is saved. Enquiries you make for them tell providers their district and needs.",
+                "success",
+            )
             return redirect(url_for("families.people"))
     status = 422 if form.errors or form.form_errors else 200
     return render_template("families/person.html", form=form, person=item), status
@@ -110,7 +121,9 @@ def save(slug: str, action: str | None = None):
         flash(str(error), "error")
         return redirect(back)
     db.session.commit()
-    flash(f"{provider.display_name} is {'removed from' if action == 'remove' else 'saved to'} your shortlist.", "success")
+    flash(
+        f"{provider.display_name} is {'removed from' if action == 'remove' else 'saved to'} your shortlist.", "success"
+    )
     return redirect(back)
 
 

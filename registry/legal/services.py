@@ -114,7 +114,7 @@ def essential_cookies(config: Mapping) -> list[Cookie]:
         ),
         Cookie(
             config.get("REMEMBER_COOKIE_NAME") or "remember_token",
-            "Only if you tick \"Keep me signed in\" when signing in: signs you back in on this device.",
+            'Only if you tick "Keep me signed in" when signing in: signs you back in on this device.',
             days(int(config["REMEMBER_COOKIE_DURATION"]) // 86400) + ", or when you sign out",
         ),
         Cookie(

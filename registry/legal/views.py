@@ -10,7 +10,11 @@ from registry.legal.services import essential_cookies, retention_schedule
 
 @bp.get("/privacy")
 def privacy():
-    return render_template("legal/privacy.html", retention=retention_schedule(current_app.config), contact_email=current_app.config["CONTACT_EMAIL"])
+    return render_template(
+        "legal/privacy.html",
+        retention=retention_schedule(current_app.config),
+        contact_email=current_app.config["CONTACT_EMAIL"],
+    )
 
 
 @bp.get("/cookies")

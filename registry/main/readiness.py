@@ -26,7 +26,9 @@ def readiness(app: Flask) -> dict:
     try:
         with Session(db.engine) as session:
             session.execute(text("SELECT 1"))
-            waiting = session.scalar(select(func.min(SearchOutboxEntry.created_at)).where(SearchOutboxEntry.id > index.applied_mark()))
+            waiting = session.scalar(
+                select(func.min(SearchOutboxEntry.created_at)).where(SearchOutboxEntry.id > index.applied_mark())
+            )
             jobs = job_status(session)
     except SQLAlchemyError:
         return {**report, "database": "unreachable", "worker": "unknown", "status": "unavailable"}
@@ -36,7 +38,10 @@ def readiness(app: Flask) -> dict:
         if lag > app.config["READY_SEARCH_LAG_SECONDS"] and report["search_index"] == "ok":
             report["search_index"] = "behind"
     report["jobs"] = {
-        job["name"]: {"last_success_at": job["last_success_at"].isoformat() if job["last_success_at"] else None, "fresh": job["fresh"]}
+        job["name"]: {
+            "last_success_at": job["last_success_at"].isoformat() if job["last_success_at"] else None,
+            "fresh": job["fresh"],
+        }
         for job in jobs
     }
     if not any(job["fresh"] for job in jobs):

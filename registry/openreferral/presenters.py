@@ -20,12 +20,12 @@ from flask import url_for
 
 from registry.checks.badges import Badge, badges
 from registry.checks.kinds import KIND_NAMES, CheckKind
+from registry.formatting import long_date
 from registry.money import to_pounds
 from registry.openreferral import ids
 from registry.openreferral.services import check_kind_key, listed_services_of
 from registry.providers.models import Provider, ProviderService, ServiceType
 from registry.providers.vocabulary import DAY_LABELS, DAYS, HUMAN_LANGUAGES, LANGUAGES, PART_LABELS, PARTS, ProviderKind
-from registry.formatting import long_date
 from search.geo import outcode_centroids
 
 HSDS_VERSION = "3.0"
@@ -48,7 +48,7 @@ TAXONOMIES = {
 CHECK_DESCRIPTIONS = {
     CheckKind.IDENTITY: "Identity document checked by a safeguarding officer.",
     CheckKind.DBS: "Disclosure and Barring Service certificate: level, barred lists checked, and how it was verified "
-                   "(original seen, or a DBS Update Service status check).",
+    "(original seen, or a DBS Update Service status check).",
     CheckKind.RIGHT_TO_WORK: "Right to work in the UK checked.",
     CheckKind.INSURANCE: "Public liability insurance: insurer, cover and policy end date checked.",
     CheckKind.QUALIFICATION: "A care qualification checked against the certificate.",
@@ -74,6 +74,7 @@ def profile_url(provider: Provider) -> str:
 
 
 # Taxonomies and their terms.
+
 
 def taxonomy(number: int) -> dict:
     name, description = TAXONOMIES[number]
@@ -112,16 +113,23 @@ def check_term(kind: str) -> dict:
 
 # Organizations.
 
+
 def organization_summary(provider: Provider) -> dict:
     """The one-to-one fields of an organization (``organization_list.json``)."""
-    website = provider.website if provider.kind == ProviderKind.ORGANISATION and (provider.website or "").startswith(("http://", "https://")) else None
-    return _compact({
-        "id": ids.organization_id(provider.id),
-        "name": provider.display_name,
-        "description": provider.about or "",
-        "website": website,
-        "uri": profile_url(provider),
-    })
+    website = (
+        provider.website
+        if provider.kind == ProviderKind.ORGANISATION and (provider.website or "").startswith(("http://", "https://"))
+        else None
+    )
+    return _compact(
+        {
+            "id": ids.organization_id(provider.id),
+            "name": provider.display_name,
+            "description": provider.about or "",
+            "website": website,
+            "uri": profile_url(provider),
+        }
+    )
 
 
 def organization_full(provider: Provider, today: date) -> dict:
@@ -144,6 +152,7 @@ def organization_full(provider: Provider, today: date) -> dict:
 
 
 # Services.
+
 
 def _check_attribute(link_id: str, badge: Badge) -> dict:
     check = badge.check
@@ -173,18 +182,20 @@ def service_summary(row: ProviderService, today: date, current: list[Badge] | No
     provider, service_type = row.provider, row.service_type
     current = badges(provider, today) if current is None else current
     verified = [b.check.decided_at for b in current if b.check.decided_at]
-    return _compact({
-        "id": ids.service_id(provider.id, service_type.id),
-        "organization_id": ids.organization_id(provider.id),
-        "name": f"{service_type.name}: {provider.display_name}",
-        "description": provider.about or "",
-        "url": profile_url(provider),
-        "status": "active",
-        "accreditations": "; ".join(b.text for b in current) or None,
-        "assured_date": max(verified).date().isoformat() if verified else None,
-        "last_modified": _last_modified(provider, current),
-        "organization": organization_summary(provider),
-    })
+    return _compact(
+        {
+            "id": ids.service_id(provider.id, service_type.id),
+            "organization_id": ids.organization_id(provider.id),
+            "name": f"{service_type.name}: {provider.display_name}",
+            "description": provider.about or "",
+            "url": profile_url(provider),
+            "status": "active",
+            "accreditations": "; ".join(b.text for b in current) or None,
+            "assured_date": max(verified).date().isoformat() if verified else None,
+            "last_modified": _last_modified(provider, current),
+            "organization": organization_summary(provider),
+        }
+    )
 
 
 def _schedules(provider: Provider, service_id: str) -> list[dict]:
@@ -193,14 +204,16 @@ def _schedules(provider: Provider, service_id: str) -> list[dict]:
     for part, part_label in zip(PARTS, PART_LABELS):
         days = [(ical, label) for day, ical, label in zip(DAYS, ICAL_DAYS, DAY_LABELS) if f"{day}-{part}" in slots]
         if days:
-            schedules.append({
-                "id": ids.named("schedule", service_id, part),
-                "service_id": service_id,
-                "freq": "WEEKLY",
-                "interval": 1,
-                "byday": ",".join(ical for ical, _ in days),
-                "description": f"{part_label}s: {', '.join(label for _, label in days)}",
-            })
+            schedules.append(
+                {
+                    "id": ids.named("schedule", service_id, part),
+                    "service_id": service_id,
+                    "freq": "WEEKLY",
+                    "interval": 1,
+                    "byday": ",".join(ical for ical, _ in days),
+                    "description": f"{part_label}s: {', '.join(label for _, label in days)}",
+                }
+            )
     return schedules
 
 
@@ -214,7 +227,7 @@ def location(provider: Provider) -> dict | None:
         "location_type": "physical",
         "name": f"{provider.outcode} postcode district",
         "description": f"The centre of the {provider.outcode} postcode district, where this provider is based. "
-                       "The registry never publishes a provider's address.",
+        "The registry never publishes a provider's address.",
         "latitude": round(centre[0], 5),
         "longitude": round(centre[1], 5),
     }
@@ -259,23 +272,37 @@ def service_full(row: ProviderService, today: date, with_organization: bool = Tr
     data["service_areas"] = []
     if place is not None and provider.travel_radius_miles:
         area = f"Up to {provider.travel_radius_miles} miles from the centre of {provider.outcode}"
-        data["service_areas"].append({
-            "id": ids.named("service_area", service_id),
-            "service_id": service_id,
-            "name": area,
-            "service_area": area,
-            "description": f"{provider.display_name} travels to people's homes up to {provider.travel_radius_miles} miles "
-                           f"from the centre of the {provider.outcode} postcode district.",
-        })
-    data["service_at_locations"] = [] if place is None else [{
-        "id": ids.service_at_location_id(provider.id, service_type.id),
-        "service_id": service_id,
-        "location_id": place["id"],
-        "location": {**place, "addresses": [], "accessibility": [], "attributes": []},
-    }]
+        data["service_areas"].append(
+            {
+                "id": ids.named("service_area", service_id),
+                "service_id": service_id,
+                "name": area,
+                "service_area": area,
+                "description": f"{provider.display_name} travels to people's homes up to {provider.travel_radius_miles} miles "
+                f"from the centre of the {provider.outcode} postcode district.",
+            }
+        )
+    data["service_at_locations"] = (
+        []
+        if place is None
+        else [
+            {
+                "id": ids.service_at_location_id(provider.id, service_type.id),
+                "service_id": service_id,
+                "location_id": place["id"],
+                "location": {**place, "addresses": [], "accessibility": [], "attributes": []},
+            }
+        ]
+    )
     data["languages"] = [
-        {"id": ids.named("language", service_id, code), "service_id": service_id, "name": LANGUAGES.get(code, code), "code": code}
-        for code in provider.languages if code in HUMAN_LANGUAGES  # Easy Read and the like are not languages
+        {
+            "id": ids.named("language", service_id, code),
+            "service_id": service_id,
+            "name": LANGUAGES.get(code, code),
+            "code": code,
+        }
+        for code in provider.languages
+        if code in HUMAN_LANGUAGES  # Easy Read and the like are not languages
     ]
     data["funding"] = []
     data["cost_options"] = []
@@ -283,21 +310,25 @@ def service_full(row: ProviderService, today: date, with_organization: bool = Tr
         low = to_pounds(provider.rate_min_pence)
         high = to_pounds(provider.rate_max_pence) if provider.rate_max_pence is not None else low
         described = f"£{low} an hour" if high == low else f"£{low} to £{high} an hour"
-        data["cost_options"].append({
-            "id": ids.named("cost_option", service_id),
-            "service_id": service_id,
-            "option": "Hourly rate",
-            "amount": float(low),
-            "currency": "GBP",
-            "amount_description": described,
-        })
+        data["cost_options"].append(
+            {
+                "id": ids.named("cost_option", service_id),
+                "service_id": service_id,
+                "option": "Hourly rate",
+                "amount": float(low),
+                "currency": "GBP",
+                "amount_description": described,
+            }
+        )
     data["contacts"] = []
-    data["attributes"] = [{
-        "id": ids.named("attribute", service_id, "service_type"),
-        "link_id": service_id,
-        "link_type": "service_type",
-        "link_entity": "service",
-        "taxonomy_term_id": ids.taxonomy_term_id(ids.SERVICE_TYPES_TAXONOMY, service_type.id),
-        "taxonomy_term": service_type_term(service_type),
-    }] + [_check_attribute(service_id, badge) for badge in current]
+    data["attributes"] = [
+        {
+            "id": ids.named("attribute", service_id, "service_type"),
+            "link_id": service_id,
+            "link_type": "service_type",
+            "link_entity": "service",
+            "taxonomy_term_id": ids.taxonomy_term_id(ids.SERVICE_TYPES_TAXONOMY, service_type.id),
+            "taxonomy_term": service_type_term(service_type),
+        }
+    ] + [_check_attribute(service_id, badge) for badge in current]
     return data

@@ -42,28 +42,47 @@ class PageArgs(Schema):
 class ServiceArgs(PageArgs):
     search = fields.String(
         validate=validate.Length(max=200, error="Use at most 200 characters."),
-        metadata={"description": "Free text: every word must appear in the provider's name or description or the service's name."},
+        metadata={
+            "description": "Free text: every word must appear in the provider's name or description or the service's name."
+        },
     )
     text = fields.String(
         validate=validate.Length(max=200, error="Use at most 200 characters."),
         metadata={"description": "The same as `search` (the name earlier Open Referral UK versions used)."},
     )
     taxonomy_term_id = fields.String(
-        metadata={"description": "Only services carrying this term: a service type, or a check kind (the provider holds a current check of it).",
-                  "example": "7c6e0006-0000-8001-8000-000000000001"},
+        metadata={
+            "description": "Only services carrying this term: a service type, or a check kind (the provider holds a current check of it).",
+            "example": "7c6e0006-0000-8001-8000-000000000001",
+        },
     )
     taxonomy_id = fields.String(
-        metadata={"description": "Only services carrying a term of this taxonomy.", "example": "7c6e0005-0000-8000-8000-000000000001"},
+        metadata={
+            "description": "Only services carrying a term of this taxonomy.",
+            "example": "7c6e0005-0000-8000-8000-000000000001",
+        },
     )
-    organization_id = fields.String(metadata={"description": "Only this organization's services.", "example": "7c6e0001-0000-8000-8000-000000000001"})
+    organization_id = fields.String(
+        metadata={
+            "description": "Only this organization's services.",
+            "example": "7c6e0001-0000-8000-8000-000000000001",
+        }
+    )
     postcode = fields.String(
         validate=validate.Length(max=10, error="A postcode has at most 8 characters."),
-        metadata={"description": "A full UK postcode or district. Alone: services whose provider travels that far. "
-                                 "With `proximity`: also within that many metres of the district's centre. Sorted nearest first.",
-                  "example": "LS6 2AA"},
+        metadata={
+            "description": "A full UK postcode or district. Alone: services whose provider travels that far. "
+            "With `proximity`: also within that many metres of the district's centre. Sorted nearest first.",
+            "example": "LS6 2AA",
+        },
     )
     proximity = fields.Float(
-        validate=validate.Range(min=0, min_inclusive=False, max=MAX_PROXIMITY_METRES, error=f"Choose a distance above 0 and up to {MAX_PROXIMITY_METRES:,} metres."),
+        validate=validate.Range(
+            min=0,
+            min_inclusive=False,
+            max=MAX_PROXIMITY_METRES,
+            error=f"Choose a distance above 0 and up to {MAX_PROXIMITY_METRES:,} metres.",
+        ),
         metadata={"description": "Metres from the centre of `postcode`'s district (needs `postcode`)."},
     )
 
@@ -76,6 +95,7 @@ class ServiceArgs(PageArgs):
 
 
 # Responses. Field names and meanings are HSDS 3.0's; see presenters.py.
+
 
 class _Strict(Schema):
     class Meta:
@@ -117,9 +137,15 @@ class AttributeSchema(_Strict):
     link_entity = fields.String()
     taxonomy_term_id = fields.String(metadata={"format": "uuid"})
     taxonomy_term = fields.Nested(TaxonomyTermSchema)
-    label = fields.String(metadata={"description": "For a check: what was checked, how and when.",
-                                    "example": "Enhanced DBS with adults' barred list, Update Service status checked on 12 March 2026"})
-    value = fields.String(metadata={"description": "For a check: the date an officer verified it.", "example": "2026-03-12"})
+    label = fields.String(
+        metadata={
+            "description": "For a check: what was checked, how and when.",
+            "example": "Enhanced DBS with adults' barred list, Update Service status checked on 12 March 2026",
+        }
+    )
+    value = fields.String(
+        metadata={"description": "For a check: the date an officer verified it.", "example": "2026-03-12"}
+    )
 
 
 class OrganizationIdentifierSchema(_Strict):

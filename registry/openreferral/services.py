@@ -75,11 +75,13 @@ def _filtered(filters: ServiceFilter, today: date):
         query = query.join(ServiceType, ServiceType.id == ProviderService.service_type_id)
         for word in filters.words:
             pattern = _like(word)
-            query = query.where(or_(
-                func.lower(Provider.display_name).like(pattern, escape="\\"),
-                func.lower(Provider.about).like(pattern, escape="\\"),
-                func.lower(ServiceType.name).like(pattern, escape="\\"),
-            ))
+            query = query.where(
+                or_(
+                    func.lower(Provider.display_name).like(pattern, escape="\\"),
+                    func.lower(Provider.about).like(pattern, escape="\\"),
+                    func.lower(ServiceType.name).like(pattern, escape="\\"),
+                )
+            )
     if filters.service_type_ids:
         query = query.where(ProviderService.service_type_id.in_(filters.service_type_ids))
     for kind in filters.check_kinds:
@@ -112,7 +114,8 @@ def service_keys(filters: ServiceFilter, page: int, per_page: int, today: date) 
         total = db.session.scalar(select(func.count()).select_from(query.subquery()))
         keys = db.session.execute(
             query.order_by(ProviderService.provider_id, ProviderService.service_type_id)
-            .limit(per_page).offset((page - 1) * per_page)
+            .limit(per_page)
+            .offset((page - 1) * per_page)
         ).all()
         return [tuple(k) for k in keys], total
     reach = MAX_TRAVEL_MILES if filters.proximity_miles is None else min(MAX_TRAVEL_MILES, filters.proximity_miles)
@@ -125,7 +128,7 @@ def service_keys(filters: ServiceFilter, page: int, per_page: int, today: date) 
         for provider_id, type_id, outcode, radius in rows
         if radius is not None and districts[outcode] <= radius
     )
-    chunk = matches[(page - 1) * per_page: page * per_page]
+    chunk = matches[(page - 1) * per_page : page * per_page]
     return [(provider_id, type_id) for _, provider_id, type_id in chunk], len(matches)
 
 
@@ -133,14 +136,20 @@ def load_services(keys: list[tuple[int, int]]) -> list[ProviderService]:
     """The ProviderService rows for ``keys``, in that order, with what the feed shows."""
     if not keys:
         return []
-    rows = db.session.scalars(
-        select(ProviderService)
-        .where(tuple_(ProviderService.provider_id, ProviderService.service_type_id).in_(keys))
-        .options(
-            # Checks and languages are on every page; a provider's other services only in full views.
-            joinedload(ProviderService.provider).options(selectinload(Provider.checks), selectinload(Provider.language_rows))
+    rows = (
+        db.session.scalars(
+            select(ProviderService)
+            .where(tuple_(ProviderService.provider_id, ProviderService.service_type_id).in_(keys))
+            .options(
+                # Checks and languages are on every page; a provider's other services only in full views.
+                joinedload(ProviderService.provider).options(
+                    selectinload(Provider.checks), selectinload(Provider.language_rows)
+                )
+            )
         )
-    ).unique().all()
+        .unique()
+        .all()
+    )
     by_key = {(row.provider_id, row.service_type_id): row for row in rows}
     return [by_key[key] for key in keys if key in by_key]
 
@@ -148,7 +157,9 @@ def load_services(keys: list[tuple[int, int]]) -> list[ProviderService]:
 def get_service(provider_id: int, service_type_id: int) -> ProviderService | None:
     """A service the public may see, or None."""
     keys = db.session.execute(
-        _listed_rows().where(ProviderService.provider_id == provider_id, ProviderService.service_type_id == service_type_id)
+        _listed_rows().where(
+            ProviderService.provider_id == provider_id, ProviderService.service_type_id == service_type_id
+        )
     ).all()
     found = load_services([tuple(k) for k in keys])
     return found[0] if found else None
@@ -175,14 +186,20 @@ def get_organization(provider_id: int) -> Provider | None:
     if found is None:
         return None
     return db.session.scalar(
-        select(Provider).where(Provider.id == found).options(
-            selectinload(Provider.checks), selectinload(Provider.language_rows), selectinload(Provider.services),
+        select(Provider)
+        .where(Provider.id == found)
+        .options(
+            selectinload(Provider.checks),
+            selectinload(Provider.language_rows),
+            selectinload(Provider.services),
         )
     )
 
 
 def listed_services_of(provider: Provider) -> list[ProviderService]:
-    return sorted((row for row in provider.services if row.listed), key=lambda r: (r.service_type.position, r.service_type.name))
+    return sorted(
+        (row for row in provider.services if row.listed), key=lambda r: (r.service_type.position, r.service_type.name)
+    )
 
 
 def service_types() -> list[ServiceType]:

@@ -21,7 +21,9 @@ def _args(schema):
     try:
         return schema.load(request.args.to_dict()), None
     except ValidationError as error:
-        return None, api_error(400, "invalid_parameters", "Some parameters are not valid.", flatten_errors(error.messages))
+        return None, api_error(
+            400, "invalid_parameters", "Some parameters are not valid.", flatten_errors(error.messages)
+        )
 
 
 def _page(contents: list, total: int, page: int, per_page: int) -> dict:
@@ -87,11 +89,15 @@ def _services_page(args: dict):
 @bp.get("/")
 def feed_info():
     """What this feed is: its HSDS version, profile and OpenAPI document."""
-    return cacheable_json(schemas.FeedInfoSchema().dump({
-        "version": presenters.HSDS_VERSION,
-        "profile": presenters.PROFILE_URL,
-        "openapi_url": url_for("api.openapi_document", _external=True),
-    }))
+    return cacheable_json(
+        schemas.FeedInfoSchema().dump(
+            {
+                "version": presenters.HSDS_VERSION,
+                "profile": presenters.PROFILE_URL,
+                "openapi_url": url_for("api.openapi_document", _external=True),
+            }
+        )
+    )
 
 
 @bp.get("/services")
@@ -128,7 +134,9 @@ def service_at_location_list():
     # Every listed provider has a postcode (the profile cannot be submitted
     # without one), so each service has exactly one location.
     contents = [item for item in (presenters.service_at_location_summary(row, day) for row in rows) if item]
-    return cacheable_json(schemas.ServiceAtLocationPageSchema().dump(_page(contents, total, args["page"], args["per_page"])))
+    return cacheable_json(
+        schemas.ServiceAtLocationPageSchema().dump(_page(contents, total, args["page"], args["per_page"]))
+    )
 
 
 @bp.get("/service_at_locations/<item_id>")
@@ -185,7 +193,7 @@ def _all_terms() -> list[dict]:
 
 def _paged_list(everything: list, args: dict) -> dict:
     page, per_page = args["page"], args["per_page"]
-    return _page(everything[(page - 1) * per_page: page * per_page], len(everything), page, per_page)
+    return _page(everything[(page - 1) * per_page : page * per_page], len(everything), page, per_page)
 
 
 @bp.get("/taxonomy_terms")
@@ -204,5 +212,7 @@ def taxonomy_term_detail(term_id: str):
         if service_type is not None:
             return cacheable_json(schemas.TaxonomyTermSchema().dump(presenters.service_type_term(service_type)))
     elif term is not None:
-        return cacheable_json(schemas.TaxonomyTermSchema().dump(presenters.check_term(services.check_kind_for_key(term[1]))))
+        return cacheable_json(
+            schemas.TaxonomyTermSchema().dump(presenters.check_term(services.check_kind_for_key(term[1])))
+        )
     return _not_found("taxonomy_term", term_id)

@@ -19,7 +19,11 @@ def _type_of(schema: dict) -> str:
         return f"array of {_type_of(schema.get('items', {}))}"
     if schema.get("format"):
         kind += f" ({schema['format']})"
-    bounds = [f"{word} {schema[key]:g}" for key, word in (("minimum", "≥"), ("exclusiveMinimum", ">"), ("maximum", "≤"), ("exclusiveMaximum", "<")) if key in schema]
+    bounds = [
+        f"{word} {schema[key]:g}"
+        for key, word in (("minimum", "≥"), ("exclusiveMinimum", ">"), ("maximum", "≤"), ("exclusiveMaximum", "<"))
+        if key in schema
+    ]
     if "maxLength" in schema:
         bounds.append(f"at most {schema['maxLength']} characters")
     if bounds:
@@ -51,23 +55,27 @@ def _operations(document: dict) -> list[dict]:
             for status, response in operation["responses"].items():
                 content = response.get("content", {}).get("application/json", {})
                 example = content.get("example")
-                responses.append({
-                    "status": status,
-                    "description": response.get("description", ""),
-                    "schema": _type_of(content["schema"]) if content.get("schema") else None,
-                    "example": json.dumps(example, indent=2, ensure_ascii=False) if example is not None else None,
-                    "headers": sorted(response.get("headers", {})),
-                })
-            operations.append({
-                "anchor": f"{method}-{path}".replace("/", "-").replace("{", "").replace("}", "").strip("-"),
-                "method": method.upper(),
-                "path": path,
-                "tag": (operation.get("tags") or ["Other"])[0],
-                "summary": operation.get("summary", ""),
-                "description": operation.get("description", ""),
-                "parameters": [_parameter(p) for p in operation.get("parameters", [])],
-                "responses": responses,
-            })
+                responses.append(
+                    {
+                        "status": status,
+                        "description": response.get("description", ""),
+                        "schema": _type_of(content["schema"]) if content.get("schema") else None,
+                        "example": json.dumps(example, indent=2, ensure_ascii=False) if example is not None else None,
+                        "headers": sorted(response.get("headers", {})),
+                    }
+                )
+            operations.append(
+                {
+                    "anchor": f"{method}-{path}".replace("/", "-").replace("{", "").replace("}", "").strip("-"),
+                    "method": method.upper(),
+                    "path": path,
+                    "tag": (operation.get("tags") or ["Other"])[0],
+                    "summary": operation.get("summary", ""),
+                    "description": operation.get("description", ""),
+                    "parameters": [_parameter(p) for p in operation.get("parameters", [])],
+                    "responses": responses,
+                }
+            )
     return operations
 
 
@@ -76,8 +84,12 @@ def _schemas(document: dict) -> list[dict]:
         {
             "name": name,
             "properties": [
-                {"name": prop, "type": _type_of(spec), "description": spec.get("description", ""),
-                 "required": prop in schema.get("required", [])}
+                {
+                    "name": prop,
+                    "type": _type_of(spec),
+                    "description": spec.get("description", ""),
+                    "required": prop in schema.get("required", []),
+                }
                 for prop, spec in schema.get("properties", {}).items()
             ],
         }
@@ -93,5 +105,8 @@ def api_docs():
 
     document = build_document([t.slug for t in all_service_types()])
     operations = _operations(document)
-    tags = [(tag["name"], tag.get("description", ""), [op for op in operations if op["tag"] == tag["name"]]) for tag in document["tags"]]
+    tags = [
+        (tag["name"], tag.get("description", ""), [op for op in operations if op["tag"] == tag["name"]])
+        for tag in document["tags"]
+    ]
     return render_template("api/docs.html", info=document["info"], tags=tags, schemas=_schemas(document))

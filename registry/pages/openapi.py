@@ -27,13 +27,18 @@ API_VERSION = "1.0.0"
 
 
 class ErrorBodySchema(Schema):
-    code = fields.String(required=True, metadata={"description": "Stable, machine-readable code.", "example": "invalid_parameters"})
+    code = fields.String(
+        required=True, metadata={"description": "Stable, machine-readable code.", "example": "invalid_parameters"}
+    )
     message = fields.String(required=True, metadata={"description": "A sentence for people."})
     fields_ = fields.Dict(
         data_key="fields",
         keys=fields.String(),
         values=fields.List(fields.String()),
-        metadata={"description": "For `invalid_parameters`: the messages for each parameter.", "example": {"page": ["Choose a page from 1."]}},
+        metadata={
+            "description": "For `invalid_parameters`: the messages for each parameter.",
+            "example": {"page": ["Choose a page from 1."]},
+        },
     )
 
 
@@ -75,7 +80,12 @@ def _error(description: str, code: str, message: str, fields_: dict | None = Non
     return {"description": description, "content": {"application/json": {"schema": "Error", "example": example}}}
 
 
-BAD_PARAMETERS = _error("A parameter is not valid.", "invalid_parameters", "Some parameters are not valid.", {"page": ["Choose a page from 1."]})
+BAD_PARAMETERS = _error(
+    "A parameter is not valid.",
+    "invalid_parameters",
+    "Some parameters are not valid.",
+    {"page": ["Choose a page from 1."]},
+)
 
 
 def _ok(schema: str, description: str, example: Any = None, cached: bool = False) -> dict:
@@ -85,8 +95,11 @@ def _ok(schema: str, description: str, example: Any = None, cached: bool = False
     response: dict[str, Any] = {"description": description, "content": {"application/json": content}}
     if cached:
         response["headers"] = {
-            "ETag": {"description": "Send it back in `If-None-Match` to get 304 while nothing changed.", "schema": {"type": "string"}},
-            "Cache-Control": {"description": f"`public, max-age=...`", "schema": {"type": "string"}},
+            "ETag": {
+                "description": "Send it back in `If-None-Match` to get 304 while nothing changed.",
+                "schema": {"type": "string"},
+            },
+            "Cache-Control": {"description": "`public, max-age=...`", "schema": {"type": "string"}},
         }
     return response
 
@@ -99,105 +112,222 @@ def _query(schema: Schema) -> list[dict]:
 
 
 def _path_id(name: str, description: str, example: str) -> dict:
-    return {"in": "path", "name": name, "required": True, "description": description, "schema": {"type": "string"}, "example": example}
+    return {
+        "in": "path",
+        "name": name,
+        "required": True,
+        "description": description,
+        "schema": {"type": "string"},
+        "example": example,
+    }
 
 
 def _search_example() -> dict:
     return {
-        "results": [{
-            "slug": "ceri-morgan", "name": "Ceri Morgan", "kind": "pa", "district": "LS6", "distance_miles": 1.2,
-            "services": ["personal-care", "companionship"], "hourly_rate": {"min_pounds": "18.00", "max_pounds": "22.00"},
-            "rating": {"score": 8.4, "count": 12}, "badges": ["enhanced-dbs", "insurance"], "languages": ["en", "cy"],
-        }],
-        "total": 1, "page": 1, "pages": 1, "facets": {"kind": {"pa": 1}},
+        "results": [
+            {
+                "slug": "ceri-morgan",
+                "name": "Ceri Morgan",
+                "kind": "pa",
+                "district": "LS6",
+                "distance_miles": 1.2,
+                "services": ["personal-care", "companionship"],
+                "hourly_rate": {"min_pounds": "18.00", "max_pounds": "22.00"},
+                "rating": {"score": 8.4, "count": 12},
+                "badges": ["enhanced-dbs", "insurance"],
+                "languages": ["en", "cy"],
+            }
+        ],
+        "total": 1,
+        "page": 1,
+        "pages": 1,
+        "facets": {"kind": {"pa": 1}},
     }
 
 
 def _add_api_paths(spec: APISpec, service_slugs: list[str]) -> None:
     search_args = SearchArgsSchema(service_slugs=set(service_slugs))
-    spec.path(path="/api/v1/search", operations={"get": {
-        "tags": ["Search"],
-        "summary": "Listed providers covering a postcode",
-        "description": "The search page's results as JSON: providers listed for every chosen service whose travel radius "
-                       "reaches the postcode's district, within `radius` miles. 20 a page.",
-        "parameters": _query(search_args),
-        "responses": {"200": _ok("SearchResponse", "A page of results.", _search_example()), "400": BAD_PARAMETERS},
-    }})
+    spec.path(
+        path="/api/v1/search",
+        operations={
+            "get": {
+                "tags": ["Search"],
+                "summary": "Listed providers covering a postcode",
+                "description": "The search page's results as JSON: providers listed for every chosen service whose travel radius "
+                "reaches the postcode's district, within `radius` miles. 20 a page.",
+                "parameters": _query(search_args),
+                "responses": {
+                    "200": _ok("SearchResponse", "A page of results.", _search_example()),
+                    "400": BAD_PARAMETERS,
+                },
+            }
+        },
+    )
     slug = _path_id("slug", "The provider's slug, as in its profile's address.", "ceri-morgan")
     not_found = _error("No public provider has this slug.", "provider_not_found", "No provider has the slug “nobody”.")
-    spec.path(path="/api/v1/providers/{slug}", operations={"get": {
-        "tags": ["Providers"],
-        "summary": "A provider's public profile",
-        "description": "The profile, the services it is listed for and its current checks: what was checked, how and when. "
-                       "Never certificate numbers or documents.",
-        "parameters": [slug],
-        "responses": {"200": _ok("Provider", "The profile."), "404": not_found},
-    }})
-    spec.path(path="/api/v1/providers/{slug}/reviews", operations={"get": {
-        "tags": ["Providers"],
-        "summary": "A provider's published reviews, newest first",
-        "parameters": [slug, *_query(ReviewPageArgs())],
-        "responses": {"200": _ok("ReviewPage", "A page of 20 reviews and the provider's score."), "400": BAD_PARAMETERS, "404": not_found},
-    }})
+    spec.path(
+        path="/api/v1/providers/{slug}",
+        operations={
+            "get": {
+                "tags": ["Providers"],
+                "summary": "A provider's public profile",
+                "description": "The profile, the services it is listed for and its current checks: what was checked, how and when. "
+                "Never certificate numbers or documents.",
+                "parameters": [slug],
+                "responses": {"200": _ok("Provider", "The profile."), "404": not_found},
+            }
+        },
+    )
+    spec.path(
+        path="/api/v1/providers/{slug}/reviews",
+        operations={
+            "get": {
+                "tags": ["Providers"],
+                "summary": "A provider's published reviews, newest first",
+                "parameters": [slug, *_query(ReviewPageArgs())],
+                "responses": {
+                    "200": _ok("ReviewPage", "A page of 20 reviews and the provider's score."),
+                    "400": BAD_PARAMETERS,
+                    "404": not_found,
+                },
+            }
+        },
+    )
 
 
 FEED_TAG = "Open Referral UK"
 
 
-def _feed_get(summary: str, description: str, parameters: list, schema: str, not_found: tuple[str, str] | None = None) -> dict:
+def _feed_get(
+    summary: str, description: str, parameters: list, schema: str, not_found: tuple[str, str] | None = None
+) -> dict:
     responses = {"200": _ok(schema, "OK.", cached=True), "304": NOT_MODIFIED}
     if any(p.get("in") == "query" for p in parameters):
         responses["400"] = BAD_PARAMETERS
     if not_found:
         responses["404"] = _error(f"No {not_found[1]} has this id.", not_found[0], f"No {not_found[1]} has the id “…”.")
-    return {"get": {"tags": [FEED_TAG], "summary": summary, "description": description, "parameters": parameters, "responses": responses}}
+    return {
+        "get": {
+            "tags": [FEED_TAG],
+            "summary": summary,
+            "description": description,
+            "parameters": parameters,
+            "responses": responses,
+        }
+    }
 
 
 def _add_feed_paths(spec: APISpec) -> None:
     page = _query(feed.PageArgs())
     filters = _query(feed.ServiceArgs())
-    spec.path(path="/openreferral/", operations=_feed_get(
-        "About this feed", "The HSDS version, the profile and where this document is.", [], "HsdsFeedInfo"))
-    spec.path(path="/openreferral/services", operations=_feed_get(
-        "Listed services, paged",
-        "One service per provider and service type it is listed for, with its organization and its checks "
-        "(`accreditations`, `assured_date`). Without `postcode`, ordered by provider then service type.",
-        filters, "HsdsServicePage"))
-    spec.path(path="/openreferral/services/{id}", operations=_feed_get(
-        "One service in full",
-        "With schedules (availability), service area (travel radius), location (the district centre), languages, hourly rate "
-        "and attributes: the service type, and one `accreditation` attribute per current check.",
-        [_path_id("id", "A service id from `/services`.", feed.UUID_EXAMPLE)], "HsdsService", ("service_not_found", "service")))
-    spec.path(path="/openreferral/service_at_locations", operations=_feed_get(
-        "Services at their locations, paged", "The same services and filters as `/services`, each with its location.",
-        filters, "HsdsServiceAtLocationPage"))
-    spec.path(path="/openreferral/service_at_locations/{id}", operations=_feed_get(
-        "One service at its location, in full", "",
-        [_path_id("id", "An id from `/service_at_locations`.", "7c6e0004-0000-8001-8000-000000000001")],
-        "HsdsServiceAtLocation", ("service_at_location_not_found", "service at location")))
-    spec.path(path="/openreferral/organizations", operations=_feed_get(
-        "Providers listed for at least one service, paged", "", page, "HsdsOrganizationPage"))
-    spec.path(path="/openreferral/organizations/{id}", operations=_feed_get(
-        "One provider with its listed services", "`organization_identifiers` carries a CQC registration once an officer has verified it.",
-        [_path_id("id", "An organization id.", "7c6e0001-0000-8000-8000-000000000001")],
-        "HsdsOrganization", ("organization_not_found", "organization")))
-    spec.path(path="/openreferral/taxonomies", operations=_feed_get(
-        "The registry's taxonomies", "Two: service types, and check kinds.", page, "HsdsTaxonomyPage"))
-    spec.path(path="/openreferral/taxonomies/{id}", operations=_feed_get(
-        "One taxonomy", "", [_path_id("id", "A taxonomy id.", "7c6e0005-0000-8000-8000-000000000001")],
-        "HsdsTaxonomy", ("taxonomy_not_found", "taxonomy")))
-    spec.path(path="/openreferral/taxonomy_terms", operations=_feed_get(
-        "Every term of both taxonomies, paged", "", page, "HsdsTaxonomyTermPage"))
-    spec.path(path="/openreferral/taxonomy_terms/{id}", operations=_feed_get(
-        "One taxonomy term", "", [_path_id("id", "A taxonomy term id.", "7c6e0006-0000-8001-8000-000000000001")],
-        "HsdsTaxonomyTerm", ("taxonomy_term_not_found", "taxonomy term")))
+    spec.path(
+        path="/openreferral/",
+        operations=_feed_get(
+            "About this feed", "The HSDS version, the profile and where this document is.", [], "HsdsFeedInfo"
+        ),
+    )
+    spec.path(
+        path="/openreferral/services",
+        operations=_feed_get(
+            "Listed services, paged",
+            "One service per provider and service type it is listed for, with its organization and its checks "
+            "(`accreditations`, `assured_date`). Without `postcode`, ordered by provider then service type.",
+            filters,
+            "HsdsServicePage",
+        ),
+    )
+    spec.path(
+        path="/openreferral/services/{id}",
+        operations=_feed_get(
+            "One service in full",
+            "With schedules (availability), service area (travel radius), location (the district centre), languages, hourly rate "
+            "and attributes: the service type, and one `accreditation` attribute per current check.",
+            [_path_id("id", "A service id from `/services`.", feed.UUID_EXAMPLE)],
+            "HsdsService",
+            ("service_not_found", "service"),
+        ),
+    )
+    spec.path(
+        path="/openreferral/service_at_locations",
+        operations=_feed_get(
+            "Services at their locations, paged",
+            "The same services and filters as `/services`, each with its location.",
+            filters,
+            "HsdsServiceAtLocationPage",
+        ),
+    )
+    spec.path(
+        path="/openreferral/service_at_locations/{id}",
+        operations=_feed_get(
+            "One service at its location, in full",
+            "",
+            [_path_id("id", "An id from `/service_at_locations`.", "7c6e0004-0000-8001-8000-000000000001")],
+            "HsdsServiceAtLocation",
+            ("service_at_location_not_found", "service at location"),
+        ),
+    )
+    spec.path(
+        path="/openreferral/organizations",
+        operations=_feed_get("Providers listed for at least one service, paged", "", page, "HsdsOrganizationPage"),
+    )
+    spec.path(
+        path="/openreferral/organizations/{id}",
+        operations=_feed_get(
+            "One provider with its listed services",
+            "`organization_identifiers` carries a CQC registration once an officer has verified it.",
+            [_path_id("id", "An organization id.", "7c6e0001-0000-8000-8000-000000000001")],
+            "HsdsOrganization",
+            ("organization_not_found", "organization"),
+        ),
+    )
+    spec.path(
+        path="/openreferral/taxonomies",
+        operations=_feed_get(
+            "The registry's taxonomies", "Two: service types, and check kinds.", page, "HsdsTaxonomyPage"
+        ),
+    )
+    spec.path(
+        path="/openreferral/taxonomies/{id}",
+        operations=_feed_get(
+            "One taxonomy",
+            "",
+            [_path_id("id", "A taxonomy id.", "7c6e0005-0000-8000-8000-000000000001")],
+            "HsdsTaxonomy",
+            ("taxonomy_not_found", "taxonomy"),
+        ),
+    )
+    spec.path(
+        path="/openreferral/taxonomy_terms",
+        operations=_feed_get("Every term of both taxonomies, paged", "", page, "HsdsTaxonomyTermPage"),
+    )
+    spec.path(
+        path="/openreferral/taxonomy_terms/{id}",
+        operations=_feed_get(
+            "One taxonomy term",
+            "",
+            [_path_id("id", "A taxonomy term id.", "7c6e0006-0000-8001-8000-000000000001")],
+            "HsdsTaxonomyTerm",
+            ("taxonomy_term_not_found", "taxonomy term"),
+        ),
+    )
 
 
 SCHEMAS: list[type[Schema]] = [
-    ErrorSchema, SearchResponseSchema, ProviderSchema, ReviewPageSchema,
-    feed.FeedInfoSchema, feed.ServicePageSchema, feed.ServiceSchema, feed.ServiceAtLocationPageSchema,
-    feed.ServiceAtLocationSchema, feed.OrganizationPageSchema, feed.OrganizationSchema, feed.TaxonomyPageSchema,
-    feed.TaxonomySchema, feed.TaxonomyTermPageSchema, feed.TaxonomyTermSchema,
+    ErrorSchema,
+    SearchResponseSchema,
+    ProviderSchema,
+    ReviewPageSchema,
+    feed.FeedInfoSchema,
+    feed.ServicePageSchema,
+    feed.ServiceSchema,
+    feed.ServiceAtLocationPageSchema,
+    feed.ServiceAtLocationSchema,
+    feed.OrganizationPageSchema,
+    feed.OrganizationSchema,
+    feed.TaxonomyPageSchema,
+    feed.TaxonomySchema,
+    feed.TaxonomyTermPageSchema,
+    feed.TaxonomyTermSchema,
 ]
 
 
@@ -240,11 +370,13 @@ def build_document(service_slugs: list[str]) -> dict:
         plugins=[plugin],
         info={
             "description": "Read-only, anonymous JSON: search for vetted care providers, their public profiles and reviews, "
-                           "and the Open Referral UK (HSDS 3.0) open-data feed of every listed service. "
-                           "Errors are `{\"error\": {\"code\", \"message\", \"fields\"}}` with a stable `code`. "
-                           "Cross-origin GETs are allowed (no credentials).",
-            "license": {"name": "Open Government Licence v3.0 (data); feed schemas CC BY-SA 4.0 Open Referral UK",
-                        "url": "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"},
+            "and the Open Referral UK (HSDS 3.0) open-data feed of every listed service. "
+            'Errors are `{"error": {"code", "message", "fields"}}` with a stable `code`. '
+            "Cross-origin GETs are allowed (no credentials).",
+            "license": {
+                "name": "Open Government Licence v3.0 (data); feed schemas CC BY-SA 4.0 Open Referral UK",
+                "url": "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/",
+            },
         },
         servers=[{"url": "/"}],
         tags=[

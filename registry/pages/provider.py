@@ -11,17 +11,16 @@ from registry.checks.badges import badges
 from registry.checks.forms import AppealForm
 from registry.checks.listing import requirement_states
 from registry.extensions import db
-from registry.models import today
-from registry.paging import Page, page_number
-from registry.money import to_pence, to_pounds
-from registry.providers import bp, services
 from registry.forms import keeps_typed_text
+from registry.models import today
+from registry.money import to_pence, to_pounds
+from registry.paging import Page, page_number
+from registry.providers import bp, services
 from registry.providers.forms import ProfileForm
-from registry.providers.vocabulary import ProfileStatus
+from registry.providers.vocabulary import ProfileStatus, availability_mask
 from registry.reviews.forms import InvitationForm, enquiry_form_for
 from registry.reviews.models import ProviderRating
 from registry.reviews.services import engagement_to_review, provider_review_summary, published_reviews
-from registry.providers.vocabulary import availability_mask
 
 REVIEWS_PER_PAGE = 10
 
@@ -119,23 +118,25 @@ def _fill_form(form: ProfileForm, provider) -> None:
     """Show the stored profile. Every field comes from ``data``: given ``obj``,
     WTForms would take ``provider.services`` (rows, not slugs) and the
     availability bitmask instead, and saving the form unchanged would wipe them."""
-    form.process(data={
-        "display_name": provider.display_name,
-        "about": provider.about,
-        "services": [t.slug for t in provider.service_types],
-        "base_postcode": provider.base_postcode,
-        "travel_radius_miles": provider.travel_radius_miles,
-        "rate_min": to_pounds(provider.rate_min_pence),
-        "rate_max": to_pounds(provider.rate_max_pence),
-        "languages": provider.languages,
-        "availability": provider.availability_slots,
-        "phone": provider.phone,
-        "contact_email": provider.contact_email,
-        "gender": provider.gender or "",
-        "years_experience": provider.years_experience,
-        "cqc_provider_id": provider.cqc_provider_id,
-        "website": provider.website,
-    })
+    form.process(
+        data={
+            "display_name": provider.display_name,
+            "about": provider.about,
+            "services": [t.slug for t in provider.service_types],
+            "base_postcode": provider.base_postcode,
+            "travel_radius_miles": provider.travel_radius_miles,
+            "rate_min": to_pounds(provider.rate_min_pence),
+            "rate_max": to_pounds(provider.rate_max_pence),
+            "languages": provider.languages,
+            "availability": provider.availability_slots,
+            "phone": provider.phone,
+            "contact_email": provider.contact_email,
+            "gender": provider.gender or "",
+            "years_experience": provider.years_experience,
+            "cqc_provider_id": provider.cqc_provider_id,
+            "website": provider.website,
+        }
+    )
 
 
 def _profile_data(form: ProfileForm) -> services.ProfileData:

@@ -50,16 +50,18 @@ def provider_payload(provider) -> dict:
     approved = []
     for badge in badges(provider, today()):
         check, details = badge.check, badge.check.details or {}
-        approved.append({
-            "kind": check.kind,
-            "level": details.get("level"),
-            "barred_lists": details.get("barred_lists"),
-            "how_verified": check.verification_method,
-            "update_service_result": check.update_service_result,
-            "verified_on": check.decided_at.date() if check.decided_at else None,
-            "valid_until": check.valid_until,
-            "summary": badge.text,
-        })
+        approved.append(
+            {
+                "kind": check.kind,
+                "level": details.get("level"),
+                "barred_lists": details.get("barred_lists"),
+                "how_verified": check.verification_method,
+                "update_service_result": check.update_service_result,
+                "verified_on": check.decided_at.date() if check.decided_at else None,
+                "valid_until": check.valid_until,
+                "summary": badge.text,
+            }
+        )
     return {
         "slug": provider.slug,
         "name": provider.display_name,

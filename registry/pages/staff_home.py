@@ -22,6 +22,12 @@ def staff_home():
     target = current_app.config["REVIEW_TARGET_DAYS"]
     waiting, overdue = queue_counts(current_user, target, utcnow())
     return render_template(
-        "main/staff_home.html", queue_count=waiting, overdue_count=overdue, target_days=target,
-        concerns=concern_counts(), work=workload(current_user), jobs=job_status(db.session), mail=mail_backlog(db.session),
+        "main/staff_home.html",
+        queue_count=waiting,
+        overdue_count=overdue,
+        target_days=target,
+        concerns=concern_counts(),
+        work=workload(current_user),
+        jobs=job_status(db.session),
+        mail=mail_backlog(db.session),
     )

@@ -18,7 +18,9 @@ MAX_RATE_POUNDS = Decimal("500")
 def _money():
     return [
         Optional(),
-        NumberRange(min=Decimal("1"), max=MAX_RATE_POUNDS, message=f"Enter an amount between £1 and £{MAX_RATE_POUNDS}."),
+        NumberRange(
+            min=Decimal("1"), max=MAX_RATE_POUNDS, message=f"Enter an amount between £1 and £{MAX_RATE_POUNDS}."
+        ),
     ]
 
 
@@ -46,11 +48,18 @@ class ProfileForm(FlaskForm):
         description="A whole number, for example 10.",
         validators=[
             Optional(),
-            NumberRange(min=1, max=MAX_TRAVEL_MILES, message=f"Enter a whole number of miles from 1 to {MAX_TRAVEL_MILES}."),
+            NumberRange(
+                min=1, max=MAX_TRAVEL_MILES, message=f"Enter a whole number of miles from 1 to {MAX_TRAVEL_MILES}."
+            ),
         ],
     )
     rate_min = DecimalField("Hourly rate from (£)", places=2, description="For example 17.50.", validators=_money())
-    rate_max = DecimalField("Hourly rate up to (£) (optional)", places=2, description="Leave it empty if you charge one rate.", validators=_money())
+    rate_max = DecimalField(
+        "Hourly rate up to (£) (optional)",
+        places=2,
+        description="Leave it empty if you charge one rate.",
+        validators=_money(),
+    )
     languages = MultiCheckboxField("Languages and communication", choices=list(LANGUAGES.items()))
     availability = MultiCheckboxField(
         "When you are available",
@@ -68,7 +77,11 @@ class ProfileForm(FlaskForm):
     contact_email = EmailField(
         "Email for enquiries",
         filters=[single_line],
-        validators=[Optional(), Length(max=254), Email("Enter an email address like name@example.com.", check_deliverability=False)],
+        validators=[
+            Optional(),
+            Length(max=254),
+            Email("Enter an email address like name@example.com.", check_deliverability=False),
+        ],
     )
     # Personal assistants only.
     gender = SelectField(

@@ -38,11 +38,7 @@ class ServiceType(db.Model):
 
     def requirements_for(self, provider_kind: str) -> list[str]:
         """The requirement codes this service asks of one kind of provider."""
-        return [
-            r.requirement
-            for r in self.requirements
-            if r.provider_kind is None or r.provider_kind == provider_kind
-        ]
+        return [r.requirement for r in self.requirements if r.provider_kind is None or r.provider_kind == provider_kind]
 
 
 class ServiceRequirement(db.Model):
@@ -83,7 +79,9 @@ class Provider(db.Model):
     website: Mapped[str | None] = mapped_column(String(200))
     phone: Mapped[str | None] = mapped_column(String(30))
     contact_email: Mapped[str | None] = mapped_column(String(254))
-    status: Mapped[ProfileStatus] = mapped_column(StrEnumColumn(ProfileStatus, 20), default=ProfileStatus.DRAFT, index=True)
+    status: Mapped[ProfileStatus] = mapped_column(
+        StrEnumColumn(ProfileStatus, 20), default=ProfileStatus.DRAFT, index=True
+    )
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
@@ -94,9 +92,7 @@ class Provider(db.Model):
     user: Mapped[User] = relationship(back_populates="provider")
     # Named by string, untyped: providers sits below checks and does not import it.
     checks = relationship("Check", back_populates="provider", cascade="all, delete-orphan", order_by="Check.id")
-    services: Mapped[list[ProviderService]] = relationship(
-        back_populates="provider", cascade="all, delete-orphan"
-    )
+    services: Mapped[list[ProviderService]] = relationship(back_populates="provider", cascade="all, delete-orphan")
     language_rows: Mapped[list[ProviderLanguage]] = relationship(
         back_populates="provider", cascade="all, delete-orphan"
     )

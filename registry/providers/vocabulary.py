@@ -82,10 +82,7 @@ def availability_bit(day: int, part: int) -> int:
 def availability_slots(mask: int) -> list[str]:
     """A bitmask as ``["mon-morning", ...]`` slot names."""
     return [
-        f"{day}-{part}"
-        for d, day in enumerate(DAYS)
-        for p, part in enumerate(PARTS)
-        if mask & availability_bit(d, p)
+        f"{day}-{part}" for d, day in enumerate(DAYS) for p, part in enumerate(PARTS) if mask & availability_bit(d, p)
     ]
 
 

@@ -15,8 +15,11 @@ PER_PAGE = 20
 
 
 class PageArgs(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10_000, error="Choose a page from 1."),
-                          metadata={"description": "Page of 20 reviews, from 1."})
+    page = fields.Integer(
+        load_default=1,
+        validate=validate.Range(min=1, max=10_000, error="Choose a page from 1."),
+        metadata={"description": "Page of 20 reviews, from 1."},
+    )
 
 
 class ReviewSchema(Schema):
@@ -26,7 +29,12 @@ class ReviewSchema(Schema):
     ratings = fields.Dict(keys=fields.String(), values=fields.Integer())
     overall = fields.Float()
     supported_for = fields.String(allow_none=True)
-    written_by = fields.String(allow_none=True, metadata={"description": "family, friend or advocate when written on behalf of the person supported; null when by the person themselves."})
+    written_by = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "family, friend or advocate when written on behalf of the person supported; null when by the person themselves."
+        },
+    )
     verified_engagement = fields.Boolean()
     created_at = fields.DateTime()
     response = fields.String(allow_none=True)
@@ -46,9 +54,16 @@ def provider_reviews(slug: str):
     score, count = rating_of(provider.id)
     items = [
         {
-            "id": r.id, "title": r.title, "body": r.body, "ratings": {d: getattr(r, d) for d in DIMENSIONS},
-            "overall": round(r.overall, 2), "supported_for": r.supported_for, "written_by": r.written_by, "verified_engagement": True,
-            "created_at": r.created_at, "response": r.response,
+            "id": r.id,
+            "title": r.title,
+            "body": r.body,
+            "ratings": {d: getattr(r, d) for d in DIMENSIONS},
+            "overall": round(r.overall, 2),
+            "supported_for": r.supported_for,
+            "written_by": r.written_by,
+            "verified_engagement": True,
+            "created_at": r.created_at,
+            "response": r.response,
         }
         for r in chunk
     ]

@@ -21,17 +21,38 @@ from registry.providers.vocabulary import ProfileStatus, availability_mask
 from registry.reviews.models import Enquiry, EnquiryMessage, EnquiryStatus
 from search.geo import distance_miles, outcode_centroids
 
-DAD = dict(name="Dad (Tariq)", district="LS6", relationship="family", needs=["personal-care", "companionship"], communication=["ur"],
-           authority="consent", consent_given_by="Dad himself", consent_how="in-person")
-MUM = dict(name="Mum (Amina)", district="LS8", relationship="family", needs=["dementia-support", "meal-preparation"], communication=["ur", "easy-read"],
-           authority="lpa")
+DAD = dict(
+    name="Dad (Tariq)",
+    district="LS6",
+    relationship="family",
+    needs=["personal-care", "companionship"],
+    communication=["ur"],
+    authority="consent",
+    consent_given_by="Dad himself",
+    consent_how="in-person",
+)
+MUM = dict(
+    name="Mum (Amina)",
+    district="LS8",
+    relationship="family",
+    needs=["dementia-support", "meal-preparation"],
+    communication=["ur", "easy-read"],
+    authority="lpa",
+)
 
 
 def _nearest_listed(district: str, service_slug: str, exclude: set[int]) -> Provider | None:
     """The nearest provider listed for the service (the demo's Leeds core is close by)."""
     rows = db.session.scalars(
-        select(Provider).join(ProviderService).join(ServiceType)
-        .where(Provider.status == ProfileStatus.LISTED, ServiceType.slug == service_slug, ProviderService.listed.is_(True), Provider.outcode.is_not(None))
+        select(Provider)
+        .join(ProviderService)
+        .join(ServiceType)
+        .where(
+            Provider.status == ProfileStatus.LISTED,
+            ServiceType.slug == service_slug,
+            ProviderService.listed.is_(True),
+            Provider.outcode.is_not(None),
+        )
         .options(selectinload(Provider.services))
     ).unique()
     centres = outcode_centroids()
@@ -49,11 +70,24 @@ def seed_family(account: User) -> None:
     mum = services.save_person(account, services.PersonInput(**MUM, authority_date=date(2024, 3, 14)))
     used: set[int] = set()
     for person, service, status, times, hours, message, answer in (
-        (dad, "personal-care", EnquiryStatus.ACCEPTED, ["mon-morning", "tue-morning", "wed-morning", "thu-morning", "fri-morning"], 7,
-         "Dad needs help getting up and washed most mornings, and he would love someone to chat with in Urdu.",
-         "Hello Sara, we can help with your dad's mornings. Could we visit next week to meet him?"),
-        (mum, "dementia-support", EnquiryStatus.OPEN, ["tue-afternoon", "thu-afternoon"], 6,
-         "Mum has Alzheimer's and is calmest in the afternoons. Easy Read information helps her.", None),
+        (
+            dad,
+            "personal-care",
+            EnquiryStatus.ACCEPTED,
+            ["mon-morning", "tue-morning", "wed-morning", "thu-morning", "fri-morning"],
+            7,
+            "Dad needs help getting up and washed most mornings, and he would love someone to chat with in Urdu.",
+            "Hello Sara, we can help with your dad's mornings. Could we visit next week to meet him?",
+        ),
+        (
+            mum,
+            "dementia-support",
+            EnquiryStatus.OPEN,
+            ["tue-afternoon", "thu-afternoon"],
+            6,
+            "Mum has Alzheimer's and is calmest in the afternoons. Easy Read information helps her.",
+            None,
+        ),
     ):
         provider = _nearest_listed(person.district, service, used)
         if provider is None:
@@ -61,9 +95,17 @@ def seed_family(account: User) -> None:
         used.add(provider.id)
         service_type = db.session.scalar(select(ServiceType).where(ServiceType.slug == service))
         enquiry = Enquiry(
-            recipient_id=account.id, provider_id=provider.id, service_type_id=service_type.id, district=person.district,
-            start_date=date.today() + timedelta(days=14), times=availability_mask(times), hours_per_week=hours,
-            person_id=person.id, arranged_by=person.relationship, status=status, created_at=utcnow() - timedelta(days=2),
+            recipient_id=account.id,
+            provider_id=provider.id,
+            service_type_id=service_type.id,
+            district=person.district,
+            start_date=date.today() + timedelta(days=14),
+            times=availability_mask(times),
+            hours_per_week=hours,
+            person_id=person.id,
+            arranged_by=person.relationship,
+            status=status,
+            created_at=utcnow() - timedelta(days=2),
         )
         enquiry.messages.append(EnquiryMessage(author_id=account.id, body=message))
         if answer:

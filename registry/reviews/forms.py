@@ -22,7 +22,9 @@ class EnquiryForm(FlaskForm):
     # Offered when the account arranges care for other people; the service checks the choice is theirs.
     person = SelectField("Who is the help for?", choices=[], validate_choice=False)
     # The service checks the choice against what the provider is listed for, with a clearer message.
-    service = SelectField("Help you need", choices=[], validate_choice=False, validators=[InputRequired("Choose the help you need.")])
+    service = SelectField(
+        "Help you need", choices=[], validate_choice=False, validators=[InputRequired("Choose the help you need.")]
+    )
     district = StringField(
         "Postcode district where the help is needed",
         description="The first part of the postcode, like LS6. A full postcode is fine: the provider only sees the district, never an address.",
@@ -30,19 +32,45 @@ class EnquiryForm(FlaskForm):
         # Not required here: for someone on the account it can come from their details (the service decides).
         validators=[Optional(), Length(max=10, message="A postcode has at most 8 characters.")],
     )
-    start_date = DateField("Start date (optional)", description="Leave it empty to start as soon as possible. Type it or choose it from the calendar.", validators=[Optional()])
+    start_date = DateField(
+        "Start date (optional)",
+        description="Leave it empty to start as soon as possible. Type it or choose it from the calendar.",
+        validators=[Optional()],
+    )
     times = MultiCheckboxField(
-        "Which days and times?", description="Tick every time that would suit.",
-        choices=[(f"{day}-{part}", f"{DAY_LABELS[d]} {PART_LABELS[p].lower()}") for d, day in enumerate(DAYS) for p, part in enumerate(PARTS)],
+        "Which days and times?",
+        description="Tick every time that would suit.",
+        choices=[
+            (f"{day}-{part}", f"{DAY_LABELS[d]} {PART_LABELS[p].lower()}")
+            for d, day in enumerate(DAYS)
+            for p, part in enumerate(PARTS)
+        ],
         validate_choice=False,
     )
     hours_per_week = WholeNumberField(
-        "How many hours a week?", description=f"A whole number from 1 to {MAX_HOURS}, for example 6.",
-        not_a_number=f"Enter how many hours a week as a whole number, like 6.",
-        validators=[InputRequired(f"Enter how many hours a week, a whole number from 1 to {MAX_HOURS}."), NumberRange(min=1, max=MAX_HOURS, message=f"Enter a whole number of hours from 1 to {MAX_HOURS}.")],
+        "How many hours a week?",
+        description=f"A whole number from 1 to {MAX_HOURS}, for example 6.",
+        not_a_number="Enter how many hours a week as a whole number, like 6.",
+        validators=[
+            InputRequired(f"Enter how many hours a week, a whole number from 1 to {MAX_HOURS}."),
+            NumberRange(min=1, max=MAX_HOURS, message=f"Enter a whole number of hours from 1 to {MAX_HOURS}."),
+        ],
     )
-    when_needed = StringField("Anything else about timing? (optional)", description="For example, not during school holidays.", filters=[single_line], validators=[Optional(), Length(max=MAX_WHEN, message=f"Use at most {MAX_WHEN} characters.")])
-    message = TextAreaField("Your message", description="Who the help is for and what would make a difference. They see your name, not your email.", filters=[multi_line], validators=[InputRequired("Write a message."), Length(max=MAX_MESSAGE, message=f"Use at most {MAX_MESSAGE:,} characters.")])
+    when_needed = StringField(
+        "Anything else about timing? (optional)",
+        description="For example, not during school holidays.",
+        filters=[single_line],
+        validators=[Optional(), Length(max=MAX_WHEN, message=f"Use at most {MAX_WHEN} characters.")],
+    )
+    message = TextAreaField(
+        "Your message",
+        description="Who the help is for and what would make a difference. They see your name, not your email.",
+        filters=[multi_line],
+        validators=[
+            InputRequired("Write a message."),
+            Length(max=MAX_MESSAGE, message=f"Use at most {MAX_MESSAGE:,} characters."),
+        ],
+    )
 
 
 def enquiry_form_for(provider, user, blank: bool = False, for_person: str | None = None) -> EnquiryForm:
@@ -70,18 +98,58 @@ def enquiry_form_for(provider, user, blank: bool = False, for_person: str | None
 
 
 class MessageForm(FlaskForm):
-    body = TextAreaField("Reply", filters=[multi_line], validators=[InputRequired("Write a message."), Length(max=MAX_MESSAGE, message=f"Use at most {MAX_MESSAGE:,} characters.")])
+    body = TextAreaField(
+        "Reply",
+        filters=[multi_line],
+        validators=[
+            InputRequired("Write a message."),
+            Length(max=MAX_MESSAGE, message=f"Use at most {MAX_MESSAGE:,} characters."),
+        ],
+    )
 
 
 class InvitationForm(FlaskForm):
-    email = EmailField("Their email address", filters=[single_line], validators=[InputRequired("Enter their email address."), Email("Enter an email address like name@example.com.", check_deliverability=False)])
+    email = EmailField(
+        "Their email address",
+        filters=[single_line],
+        validators=[
+            InputRequired("Enter their email address."),
+            Email("Enter an email address like name@example.com.", check_deliverability=False),
+        ],
+    )
 
 
 class ReviewForm(FlaskForm):
-    title = StringField("Title", filters=[single_line], validators=[InputRequired("Give your review a title."), Length(max=MAX_TITLE, message=f"Use at most {MAX_TITLE} characters.")])
-    body = TextAreaField("Your review", filters=[multi_line], validators=[InputRequired("Write your review."), Length(max=MAX_BODY, message=f"Use at most {MAX_BODY:,} characters.")])
-    supported_for = SelectField("How long have you been supported? (optional)", choices=[("", "Prefer not to say"), ("under-3-months", "Under 3 months"), ("3-12-months", "3 to 12 months"), ("1-3-years", "1 to 3 years"), ("over-3-years", "Over 3 years")], validators=[Optional()])
-    is_concern = BooleanField("This is a safeguarding concern: something harmful happened or might happen (an officer will read it; it will not be published)")
+    title = StringField(
+        "Title",
+        filters=[single_line],
+        validators=[
+            InputRequired("Give your review a title."),
+            Length(max=MAX_TITLE, message=f"Use at most {MAX_TITLE} characters."),
+        ],
+    )
+    body = TextAreaField(
+        "Your review",
+        filters=[multi_line],
+        validators=[
+            InputRequired("Write your review."),
+            Length(max=MAX_BODY, message=f"Use at most {MAX_BODY:,} characters."),
+        ],
+    )
+    supported_for = SelectField(
+        "How long have you been supported? (optional)",
+        choices=[
+            ("", "Prefer not to say"),
+            ("under-3-months", "Under 3 months"),
+            ("3-12-months", "3 to 12 months"),
+            ("1-3-years", "1 to 3 years"),
+            ("over-3-years", "Over 3 years"),
+        ],
+        validators=[Optional()],
+    )
+    is_concern = BooleanField(
+        "This is a safeguarding concern: something harmful happened or might happen (an officer will read it; it will not be published)"
+    )
 
     def ratings(self) -> dict[str, int]:
         return {d: int(getattr(self, d).data) for d in DIMENSIONS}
@@ -90,10 +158,27 @@ class ReviewForm(FlaskForm):
 for _dimension, _label in DIMENSIONS.items():
     _message = f"Rate {_label.lower()} from 1 to 5."
     # Which end is good is said before choosing, not left to guess (WCAG 3.3.2).
-    setattr(ReviewForm, _dimension, RadioField(_label, description="1 is very poor, 5 is excellent.", choices=STARS, validate_choice=False, validators=[InputRequired(_message), AnyOf([v for v, _ in STARS], message=_message)]))
+    setattr(
+        ReviewForm,
+        _dimension,
+        RadioField(
+            _label,
+            description="1 is very poor, 5 is excellent.",
+            choices=STARS,
+            validate_choice=False,
+            validators=[InputRequired(_message), AnyOf([v for v, _ in STARS], message=_message)],
+        ),
+    )
 
 
 class TextForm(FlaskForm):
     """One free-text field: a response, a report reason, a concern, a decision reason."""
 
-    text = TextAreaField("Text", filters=[multi_line], validators=[InputRequired("This cannot be empty."), Length(max=MAX_BODY, message=f"Use at most {MAX_BODY:,} characters.")])
+    text = TextAreaField(
+        "Text",
+        filters=[multi_line],
+        validators=[
+            InputRequired("This cannot be empty."),
+            Length(max=MAX_BODY, message=f"Use at most {MAX_BODY:,} characters."),
+        ],
+    )

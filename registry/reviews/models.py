@@ -59,8 +59,12 @@ class Enquiry(db.Model):
     # so two posts at the same moment cannot both open one (migrations 0008, 0013).
     __table_args__ = (
         Index(
-            "uq_enquiries_one_open", "recipient_id", "provider_id", unique=True,
-            sqlite_where=_IN_CONVERSATION_SQL, postgresql_where=_IN_CONVERSATION_SQL,
+            "uq_enquiries_one_open",
+            "recipient_id",
+            "provider_id",
+            unique=True,
+            sqlite_where=_IN_CONVERSATION_SQL,
+            postgresql_where=_IN_CONVERSATION_SQL,
         ),
     )
 
@@ -87,7 +91,9 @@ class Enquiry(db.Model):
     provider = relationship("Provider")
     service_type = relationship("ServiceType")
     person = relationship("CaredForPerson")
-    messages: Mapped[list[EnquiryMessage]] = relationship(back_populates="enquiry", order_by="EnquiryMessage.id", cascade="all, delete-orphan")
+    messages: Mapped[list[EnquiryMessage]] = relationship(
+        back_populates="enquiry", order_by="EnquiryMessage.id", cascade="all, delete-orphan"
+    )
     engagement = relationship("Engagement", foreign_keys="Engagement.enquiry_id", uselist=False, viewonly=True)
 
     @property
@@ -153,8 +159,14 @@ class Review(db.Model):
     __table_args__ = (
         UniqueConstraint("engagement_id"),  # the engagement it was last written for
         # Held by the database too, so two posts at the same moment cannot both add one.
-        Index("uq_reviews_one_live", "author_id", "provider_id", unique=True,
-              sqlite_where=text(LIVE_REVIEW), postgresql_where=text(LIVE_REVIEW)),
+        Index(
+            "uq_reviews_one_live",
+            "author_id",
+            "provider_id",
+            unique=True,
+            sqlite_where=text(LIVE_REVIEW),
+            postgresql_where=text(LIVE_REVIEW),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -173,7 +185,9 @@ class Review(db.Model):
     written_by: Mapped[Relationship | None] = mapped_column(StrEnumColumn(Relationship, 20))
     # published | held (a possible harm: a concern carries it) | flagged (possibly
     # the provider's own: an officer decides) | removed
-    status: Mapped[ReviewStatus] = mapped_column(StrEnumColumn(ReviewStatus, 20), default=ReviewStatus.PUBLISHED, index=True)
+    status: Mapped[ReviewStatus] = mapped_column(
+        StrEnumColumn(ReviewStatus, 20), default=ReviewStatus.PUBLISHED, index=True
+    )
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     # When it was written for its current engagement: the edit window runs from here.
     written_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -39,7 +39,9 @@ def recompute_rating(provider: Provider) -> ProviderRating:
     """
     sums = [func.sum(getattr(Review, d)) for d in DIMENSIONS]
     row = db.session.execute(
-        select(func.count(Review.id), *sums).where(Review.provider_id == provider.id, Review.status == ReviewStatus.PUBLISHED)
+        select(func.count(Review.id), *sums).where(
+            Review.provider_id == provider.id, Review.status == ReviewStatus.PUBLISHED
+        )
     ).one()
     n, dimension_sums = row[0], dict(zip(DIMENSIONS, row[1:], strict=True))
     config = current_app.config

@@ -12,23 +12,33 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from registry import audit
 from registry.accounts.devices import remember_device, share_a_device
 from registry.accounts.models import Role, User
 from registry.accounts.services import email_domain, mailbox
 from registry.extensions import db
+from registry.families.models import WRITTEN_BY, CaredForPerson
+from registry.families.services import person_of, person_removed
+from registry.formatting import long_date
 from registry.links import public_url_for
 from registry.mail import send_email
 from registry.models import utcnow
 from registry.providers.models import Provider
 from registry.providers.vocabulary import ProfileStatus, availability_mask, availability_text
 from registry.reviews.models import (
-    DIMENSIONS, IN_CONVERSATION, Engagement, Enquiry, EnquiryMessage, EnquiryStatus, Invitation, ReportStatus, Review, ReviewReport, ReviewStatus,
+    DIMENSIONS,
+    IN_CONVERSATION,
+    Engagement,
+    Enquiry,
+    EnquiryMessage,
+    EnquiryStatus,
+    Invitation,
+    ReportStatus,
+    Review,
+    ReviewReport,
+    ReviewStatus,
 )
 from registry.reviews.scoring import recompute_rating
-from registry import audit
-from registry.families.models import WRITTEN_BY, CaredForPerson
-from registry.families.services import person_of, person_removed
-from registry.formatting import long_date
 from search.geo import PostcodeError, locate
 
 MAX_TITLE = 120
@@ -61,8 +71,6 @@ def _flush_once(message: str) -> None:
 
 
 # -- enquiries and engagements ---------------------------------------------
-
-
 
 
 def _check_message(text: str) -> None:
@@ -135,14 +143,25 @@ def send_enquiry(recipient: User, provider: Provider, request: EnquiryRequest) -
     # One conversation per provider keeps a provider's inbox free of repeats.
     already_open_message = "You already have an open enquiry with this provider: carry on the conversation there."
     already_open = db.session.scalar(
-        select(Enquiry.id).where(Enquiry.recipient_id == recipient.id, Enquiry.provider_id == provider.id, Enquiry.status.in_(IN_CONVERSATION))
+        select(Enquiry.id).where(
+            Enquiry.recipient_id == recipient.id,
+            Enquiry.provider_id == provider.id,
+            Enquiry.status.in_(IN_CONVERSATION),
+        )
     )
     if already_open is not None:
         raise ReviewError(already_open_message)
     enquiry = Enquiry(
-        recipient=recipient, provider=provider, service_type=row.service_type, district=district, start_date=request.start_date,
-        times=times, hours_per_week=request.hours_per_week, when_needed=when_needed or None,
-        person=person, arranged_by=person.relationship if person else None,
+        recipient=recipient,
+        provider=provider,
+        service_type=row.service_type,
+        district=district,
+        start_date=request.start_date,
+        times=times,
+        hours_per_week=request.hours_per_week,
+        when_needed=when_needed or None,
+        person=person,
+        arranged_by=person.relationship if person else None,
     )
     enquiry.messages.append(EnquiryMessage(author=recipient, body=request.message.strip()))
     db.session.add(enquiry)
@@ -150,8 +169,12 @@ def send_enquiry(recipient: User, provider: Provider, request: EnquiryRequest) -
     # index (uq_enquiries_one_open) lets only one commit, and the other gets the same message.
     _flush_once(already_open_message)
     for_whom = f" for {person.name} ({WRITTEN_BY[person.relationship]} arranges their care)" if person else ""
-    _tell(provider.user, f"New enquiry from {recipient.name}",
-          f"{recipient.name} asks{for_whom} about {row.service_type.name.lower()}.\n\n{enquiry_summary(enquiry)}\n\n{request.message.strip()}", enquiry)
+    _tell(
+        provider.user,
+        f"New enquiry from {recipient.name}",
+        f"{recipient.name} asks{for_whom} about {row.service_type.name.lower()}.\n\n{enquiry_summary(enquiry)}\n\n{request.message.strip()}",
+        enquiry,
+    )
     return enquiry
 
 
@@ -199,8 +222,16 @@ def can_answer(user: User, enquiry: Enquiry) -> bool:
 
 # What each answer does: the statuses it may follow, the new status and what the recipient is told.
 ANSWERS = {
-    "accept": ({EnquiryStatus.OPEN}, EnquiryStatus.ACCEPTED, "can help: carry on the conversation to agree the details. Once they have started supporting you, you can review them"),
-    "start": ({EnquiryStatus.OPEN, EnquiryStatus.ACCEPTED}, EnquiryStatus.STARTED, "has started supporting you: you can now review their care"),
+    "accept": (
+        {EnquiryStatus.OPEN},
+        EnquiryStatus.ACCEPTED,
+        "can help: carry on the conversation to agree the details. Once they have started supporting you, you can review them",
+    ),
+    "start": (
+        {EnquiryStatus.OPEN, EnquiryStatus.ACCEPTED},
+        EnquiryStatus.STARTED,
+        "has started supporting you: you can now review their care",
+    ),
     "decline": ({EnquiryStatus.OPEN, EnquiryStatus.ACCEPTED}, EnquiryStatus.DECLINED, "cannot help this time"),
 }
 
@@ -217,15 +248,26 @@ def answer_enquiry(enquiry: Enquiry, provider_user: User, answer: str) -> Engage
         raise ReviewError("Choose accept, started or decline.")
     allowed_from, status, news = ANSWERS[answer]
     if enquiry.status not in allowed_from:
-        raise ReviewError("This enquiry has already been answered." if enquiry.status != EnquiryStatus.STARTED else "You have already said that support has started.")
+        raise ReviewError(
+            "This enquiry has already been answered."
+            if enquiry.status != EnquiryStatus.STARTED
+            else "You have already said that support has started."
+        )
     enquiry.status = status
     engagement = None
     if status == EnquiryStatus.STARTED:
-        engagement = Engagement(recipient_id=enquiry.recipient_id, provider_id=enquiry.provider_id, enquiry_id=enquiry.id)
+        engagement = Engagement(
+            recipient_id=enquiry.recipient_id, provider_id=enquiry.provider_id, enquiry_id=enquiry.id
+        )
         db.session.add(engagement)
     _flush_once("This enquiry has already been answered.")
     name = enquiry.provider.display_name
-    _tell(enquiry.recipient, f"{name} {'has started supporting you' if status == EnquiryStatus.STARTED else status + ' your enquiry'}", f"{name} {news}.", enquiry)
+    _tell(
+        enquiry.recipient,
+        f"{name} {'has started supporting you' if status == EnquiryStatus.STARTED else status + ' your enquiry'}",
+        f"{name} {news}.",
+        enquiry,
+    )
     return engagement
 
 
@@ -245,18 +287,27 @@ def invite(provider: Provider, email: str) -> Invitation:
     if mailbox(email) == mailbox(provider.user.email):
         raise ReviewError("You cannot invite yourself to review your own service.")
     since = utcnow() - timedelta(days=1)
-    sent = db.session.scalar(select(func.count()).select_from(Invitation).where(Invitation.provider_id == provider.id, Invitation.created_at >= since))
+    sent = db.session.scalar(
+        select(func.count())
+        .select_from(Invitation)
+        .where(Invitation.provider_id == provider.id, Invitation.created_at >= since)
+    )
     if sent >= current_app.config["INVITATIONS_PER_DAY"]:
-        raise ReviewError(f"You can send at most {current_app.config['INVITATIONS_PER_DAY']} invitations a day. Try again tomorrow.")
+        raise ReviewError(
+            f"You can send at most {current_app.config['INVITATIONS_PER_DAY']} invitations a day. Try again tomorrow."
+        )
     invitation = Invitation(provider=provider, email=email)
     db.session.add(invitation)
     db.session.flush()
     token = _invitation_serializer().dumps(invitation.id)
     days = current_app.config["INVITATION_MAX_AGE_DAYS"]
     link = public_url_for("reviews.accept_invitation", token=token)
-    send_email(invitation.email, f"{provider.display_name} invites you to review their care",
-               f"Hello,\n\n{provider.display_name} says they support you and invites you to review them on the Trusted Care Registry.\n\n"
-               f"Sign in or create a free account, then open this link within {days} days:\n\n{link}\n\nIt works once.\n")
+    send_email(
+        invitation.email,
+        f"{provider.display_name} invites you to review their care",
+        f"Hello,\n\n{provider.display_name} says they support you and invites you to review them on the Trusted Care Registry.\n\n"
+        f"Sign in or create a free account, then open this link within {days} days:\n\n{link}\n\nIt works once.\n",
+    )
     return invitation
 
 
@@ -324,15 +375,19 @@ def warning_phrase(text: str) -> str | None:
 def latest_engagement(recipient_id: int, provider_id: int) -> Engagement | None:
     """The recipient's newest engagement with the provider: the one a review is written for."""
     return db.session.scalar(
-        select(Engagement).where(Engagement.recipient_id == recipient_id, Engagement.provider_id == provider_id)
-        .order_by(Engagement.confirmed_at.desc(), Engagement.id.desc()).limit(1)
+        select(Engagement)
+        .where(Engagement.recipient_id == recipient_id, Engagement.provider_id == provider_id)
+        .order_by(Engagement.confirmed_at.desc(), Engagement.id.desc())
+        .limit(1)
     )
 
 
 def review_by(author_id: int, provider_id: int) -> Review | None:
     """The author's one review of the provider that an officer has not removed, if any."""
     return db.session.scalar(
-        select(Review).where(Review.author_id == author_id, Review.provider_id == provider_id, Review.status != ReviewStatus.REMOVED)
+        select(Review).where(
+            Review.author_id == author_id, Review.provider_id == provider_id, Review.status != ReviewStatus.REMOVED
+        )
     )
 
 
@@ -356,13 +411,22 @@ def write_review(engagement: Engagement, author: User, data: ReviewInput, device
     if existing is not None:
         return edit_review(existing, author, data, engagement=engagement, device_id=device_id)
     if engagement.review is not None:
-        raise ReviewError("A safeguarding officer removed your review of this provider. You can review them again after a later engagement.")
+        raise ReviewError(
+            "A safeguarding officer removed your review of this provider. You can review them again after a later engagement."
+        )
     _validate(data)
     if device_id:
         remember_device(author, device_id)
     _refuse_self_review(engagement, author)
     now = utcnow()
-    review = Review(engagement=engagement, provider_id=engagement.provider_id, author=author, written_at=now, written_by=_written_by(engagement), **_fields(data))
+    review = Review(
+        engagement=engagement,
+        provider_id=engagement.provider_id,
+        author=author,
+        written_at=now,
+        written_by=_written_by(engagement),
+        **_fields(data),
+    )
     db.session.add(review)
     _flush_once("You have already reviewed this provider. You can edit your review instead.")
     _flag(review, engagement, author, now)
@@ -371,8 +435,11 @@ def write_review(engagement: Engagement, author: User, data: ReviewInput, device
     if review.status == ReviewStatus.PUBLISHED:
         provider = engagement.provider
         link = public_url_for("providers.public_profile", slug=provider.slug, _anchor="reviews")
-        send_email(provider.user.email, f"New review: {review.title}",
-                   f"Hello {provider.display_name},\n\n{author.name} has reviewed your care. You can publish one response to it:\n\n{link}\n\nTrusted Care Registry")
+        send_email(
+            provider.user.email,
+            f"New review: {review.title}",
+            f"Hello {provider.display_name},\n\n{author.name} has reviewed your care. You can publish one response to it:\n\n{link}\n\nTrusted Care Registry",
+        )
     return review
 
 
@@ -381,7 +448,9 @@ def _written_by(engagement: Engagement) -> str | None:
     return engagement.enquiry.arranged_by if engagement.enquiry is not None else None
 
 
-def edit_review(review: Review, author: User, data: ReviewInput, engagement: Engagement | None = None, device_id: str | None = None) -> Review:
+def edit_review(
+    review: Review, author: User, data: ReviewInput, engagement: Engagement | None = None, device_id: str | None = None
+) -> Review:
     """The author changes their review; the new text is screened again.
 
     Allowed for ``REVIEW_EDIT_DAYS`` after it was written for its engagement,
@@ -391,10 +460,17 @@ def edit_review(review: Review, author: User, data: ReviewInput, engagement: Eng
         raise ReviewError("Only the author can edit this review.")
     if review.is_removed:
         raise ReviewError("This review was removed by an officer.")
-    later = engagement is not None and engagement.id != review.engagement_id and engagement.recipient_id == author.id and engagement.provider_id == review.provider_id
+    later = (
+        engagement is not None
+        and engagement.id != review.engagement_id
+        and engagement.recipient_id == author.id
+        and engagement.provider_id == review.provider_id
+    )
     days = current_app.config["REVIEW_EDIT_DAYS"]
     if not later and utcnow() - review.written_at > timedelta(days=days):
-        raise ReviewError(f"Reviews can be edited for {days} days after they are written. You can update yours after they support you again.")
+        raise ReviewError(
+            f"Reviews can be edited for {days} days after they are written. You can update yours after they support you again."
+        )
     _validate(data)
     changes = _fields(data)
     if not later and all(getattr(review, key) == value for key, value in changes.items()):
@@ -445,9 +521,17 @@ def _flag(review: Review, engagement: Engagement, author: User, now: datetime) -
     """
     reasons = []
     config = current_app.config
-    began = engagement.enquiry.created_at if engagement.enquiry_id else (engagement.invitation.created_at if engagement.invitation_id else None)
+    began = (
+        engagement.enquiry.created_at
+        if engagement.enquiry_id
+        else (engagement.invitation.created_at if engagement.invitation_id else None)
+    )
     domain = email_domain(author.email)
-    if began is not None and domain not in config["PUBLIC_EMAIL_DOMAINS"] and domain == email_domain(engagement.provider.user.email):
+    if (
+        began is not None
+        and domain not in config["PUBLIC_EMAIL_DOMAINS"]
+        and domain == email_domain(engagement.provider.user.email)
+    ):
         minutes = (now - began).total_seconds() / 60
         if minutes <= config["SELF_REVIEW_LOOP_MINUTES"]:
             start = "enquiry was sent" if engagement.enquiry_id else "provider sent its invitation"
@@ -469,12 +553,20 @@ def decide_flagged(review: Review, officer: User, publish: bool, reason: str) ->
     review.status = ReviewStatus.PUBLISHED if publish else ReviewStatus.REMOVED
     if not publish:
         review.moderation_reason = reason.strip()
-    audit.record("review.flag_published" if publish else "review.flag_removed", review, actor_id=officer.id, provider_id=review.provider_id,
-                 details={"reason": reason.strip(), "flags": review.flag_reasons or []})
+    audit.record(
+        "review.flag_published" if publish else "review.flag_removed",
+        review,
+        actor_id=officer.id,
+        provider_id=review.provider_id,
+        details={"reason": reason.strip(), "flags": review.flag_reasons or []},
+    )
     recompute_rating(review.provider)
     verdict = "published it" if publish else f"removed it. Reason: {reason.strip()}"
-    send_email(review.author.email, f"Your review of {review.provider.display_name}",
-               f"Hello {review.author.name},\n\nA safeguarding officer checked your review “{review.title}” and {verdict}\n\nTrusted Care Registry")
+    send_email(
+        review.author.email,
+        f"Your review of {review.provider.display_name}",
+        f"Hello {review.author.name},\n\nA safeguarding officer checked your review “{review.title}” and {verdict}\n\nTrusted Care Registry",
+    )
 
 
 def flagged_reviews():
@@ -483,7 +575,12 @@ def flagged_reviews():
 
 
 def _fields(data: ReviewInput) -> dict:
-    return {**data.ratings, "title": data.title.strip(), "body": data.body.strip(), "supported_for": data.supported_for or None}
+    return {
+        **data.ratings,
+        "title": data.title.strip(),
+        "body": data.body.strip(),
+        "supported_for": data.supported_for or None,
+    }
 
 
 def _screen(review: Review, data: ReviewInput, author: User) -> None:
@@ -532,19 +629,35 @@ def decide_report(report: ReviewReport, officer: User, remove: bool, reason: str
     review = report.review
     if review.is_removed:
         raise ReviewError("This review has already been removed.")
-    report.status, report.decided_by_id, report.decision_reason = (ReportStatus.REMOVED if remove else ReportStatus.KEPT), officer.id, reason.strip()
+    report.status, report.decided_by_id, report.decision_reason = (
+        (ReportStatus.REMOVED if remove else ReportStatus.KEPT),
+        officer.id,
+        reason.strip(),
+    )
     if remove:
         review.status, review.moderation_reason = ReviewStatus.REMOVED, reason.strip()
-    audit.record("review.removed" if remove else "review.kept", review, actor_id=officer.id, provider_id=review.provider_id, details={"reason": reason, "report": report.id})
+    audit.record(
+        "review.removed" if remove else "review.kept",
+        review,
+        actor_id=officer.id,
+        provider_id=review.provider_id,
+        details={"reason": reason, "report": report.id},
+    )
     recompute_rating(review.provider)
     verdict = "removed it" if remove else "decided it stays published"
-    send_email(review.provider.user.email, f"Your report about “{review.title}”",
-               f"Hello {review.provider.display_name},\n\nA safeguarding officer looked at the review you reported and {verdict}.\n"
-               f"Reason: {reason.strip()}\n\nTrusted Care Registry")
+    send_email(
+        review.provider.user.email,
+        f"Your report about “{review.title}”",
+        f"Hello {review.provider.display_name},\n\nA safeguarding officer looked at the review you reported and {verdict}.\n"
+        f"Reason: {reason.strip()}\n\nTrusted Care Registry",
+    )
     if remove:
-        send_email(review.author.email, "Your review has been removed",
-                   f"Hello {review.author.name},\n\nA safeguarding officer removed your review “{review.title}” of {review.provider.display_name}.\n"
-                   f"Reason: {reason.strip()}\n\nTrusted Care Registry")
+        send_email(
+            review.author.email,
+            "Your review has been removed",
+            f"Hello {review.author.name},\n\nA safeguarding officer removed your review “{review.title}” of {review.provider.display_name}.\n"
+            f"Reason: {reason.strip()}\n\nTrusted Care Registry",
+        )
 
 
 def release_review(review: Review, officer: User, reason: str) -> None:
@@ -554,21 +667,30 @@ def release_review(review: Review, officer: User, reason: str) -> None:
     if not reason.strip():
         raise ReviewError("Say why the review can be published.")
     review.status = ReviewStatus.PUBLISHED
-    audit.record("review.released", review, actor_id=officer.id, provider_id=review.provider_id, details={"reason": reason})
+    audit.record(
+        "review.released", review, actor_id=officer.id, provider_id=review.provider_id, details={"reason": reason}
+    )
     recompute_rating(review.provider)
 
 
 def published_reviews(provider: Provider, limit: int | None = None, offset: int = 0) -> list[Review]:
     """Published reviews, newest first; held and removed reviews never appear here."""
     query = (
-        select(Review).where(Review.provider_id == provider.id, Review.status == ReviewStatus.PUBLISHED)
-        .order_by(Review.written_at.desc(), Review.id.desc()).offset(offset).limit(limit)
+        select(Review)
+        .where(Review.provider_id == provider.id, Review.status == ReviewStatus.PUBLISHED)
+        .order_by(Review.written_at.desc(), Review.id.desc())
+        .offset(offset)
+        .limit(limit)
     )
     return list(db.session.scalars(query))
 
 
 def published_review_count(provider: Provider) -> int:
-    return db.session.scalar(select(func.count()).select_from(Review).where(Review.provider_id == provider.id, Review.status == ReviewStatus.PUBLISHED))
+    return db.session.scalar(
+        select(func.count())
+        .select_from(Review)
+        .where(Review.provider_id == provider.id, Review.status == ReviewStatus.PUBLISHED)
+    )
 
 
 def engagement_to_review(recipient: User, provider: Provider) -> Engagement | None:
@@ -594,13 +716,17 @@ class ProviderReviewSummary:
 
 def provider_review_summary(provider: Provider) -> ProviderReviewSummary:
     """Open enquiries waiting for the provider, its three latest reviews and how many have no response."""
-    open_enquiries = list(db.session.scalars(
-        select(Enquiry).where(Enquiry.provider_id == provider.id, Enquiry.status == EnquiryStatus.OPEN).order_by(Enquiry.id.desc())
-    ))
-    unanswered = db.session.scalar(
-        select(func.count()).select_from(Review).where(
-            Review.provider_id == provider.id, Review.status == ReviewStatus.PUBLISHED, Review.response.is_(None)
+    open_enquiries = list(
+        db.session.scalars(
+            select(Enquiry)
+            .where(Enquiry.provider_id == provider.id, Enquiry.status == EnquiryStatus.OPEN)
+            .order_by(Enquiry.id.desc())
         )
+    )
+    unanswered = db.session.scalar(
+        select(func.count())
+        .select_from(Review)
+        .where(Review.provider_id == provider.id, Review.status == ReviewStatus.PUBLISHED, Review.response.is_(None))
     )
     return ProviderReviewSummary(open_enquiries, published_reviews(provider, limit=3), unanswered or 0)
 
@@ -610,6 +736,8 @@ def _keep_enquiries_without_the_person(person: CaredForPerson) -> None:
     """A deleted person's past enquiries stay, saying only that they were for someone else."""
     # Said here as well as by the foreign key: SQLite does not enforce ON DELETE by default.
     db.session.execute(
-        update(Enquiry).where(Enquiry.person_id == person.id).values(person_id=None)
+        update(Enquiry)
+        .where(Enquiry.person_id == person.id)
+        .values(person_id=None)
         .execution_options(synchronize_session="fetch")
     )

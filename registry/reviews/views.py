@@ -45,8 +45,14 @@ def _public_provider(slug: str):
 
 def _enquiry_request(form: EnquiryForm) -> services.EnquiryRequest:
     return services.EnquiryRequest(
-        service=form.service.data, district=form.district.data or "", person_id=form.person.data or None, hours_per_week=form.hours_per_week.data, message=form.message.data,
-        times=form.times.data or [], start_date=form.start_date.data, when_needed=form.when_needed.data or "",
+        service=form.service.data,
+        district=form.district.data or "",
+        person_id=form.person.data or None,
+        hours_per_week=form.hours_per_week.data,
+        message=form.message.data,
+        times=form.times.data or [],
+        start_date=form.start_date.data,
+        when_needed=form.when_needed.data or "",
     )
 
 
@@ -77,22 +83,41 @@ def enquire(slug: str):
 @login_required
 def enquiries():
     # Each row shows the other party and the service: load them with the page, not one by one.
-    query = db.select(Enquiry).options(joinedload(Enquiry.provider), joinedload(Enquiry.recipient), joinedload(Enquiry.service_type), joinedload(Enquiry.person)).order_by(Enquiry.id.desc())
+    query = (
+        db.select(Enquiry)
+        .options(
+            joinedload(Enquiry.provider),
+            joinedload(Enquiry.recipient),
+            joinedload(Enquiry.service_type),
+            joinedload(Enquiry.person),
+        )
+        .order_by(Enquiry.id.desc())
+    )
     if current_user.role == Role.PROVIDER and current_user.provider:
         query = query.where(Enquiry.provider_id == current_user.provider.id)
     else:
         query = query.where(Enquiry.recipient_id == current_user.id)
     page = paginate(query, page_number(request.args.get("page")))
-    engagements = list(db.session.scalars(
-        db.select(Engagement).where(Engagement.recipient_id == current_user.id)
-        .options(joinedload(Engagement.provider), joinedload(Engagement.review)).order_by(Engagement.confirmed_at.desc(), Engagement.id.desc())
-    ))
+    engagements = list(
+        db.session.scalars(
+            db.select(Engagement)
+            .where(Engagement.recipient_id == current_user.id)
+            .options(joinedload(Engagement.provider), joinedload(Engagement.review))
+            .order_by(Engagement.confirmed_at.desc(), Engagement.id.desc())
+        )
+    )
     # One review per provider, written for the newest engagement: list each provider once.
     newest = {}
     for engagement in engagements:
         newest.setdefault(engagement.provider_id, engagement)
     engagements = list(newest.values())
-    return render_template("reviews/enquiries.html", enquiries=page.items, page=page, engagements=engagements, invitation_form=InvitationForm(formdata=None))
+    return render_template(
+        "reviews/enquiries.html",
+        enquiries=page.items,
+        page=page,
+        engagements=engagements,
+        invitation_form=InvitationForm(formdata=None),
+    )
 
 
 @bp.route("/enquiries/<int:enquiry_id>", methods=["GET", "POST"])
@@ -113,7 +138,9 @@ def enquiry(enquiry_id: int):
             db.session.commit()
             return redirect(url_for("reviews.enquiry", enquiry_id=item.id))
     status = 422 if form.errors or form.form_errors else 200
-    return render_template("reviews/enquiry.html", enquiry=item, form=form, can_answer=services.can_answer(current_user, item)), status
+    return render_template(
+        "reviews/enquiry.html", enquiry=item, form=form, can_answer=services.can_answer(current_user, item)
+    ), status
 
 
 ANSWERED = {
@@ -178,7 +205,9 @@ def accept_invitation(token: str):
 
 
 def _review_input(form: ReviewForm) -> services.ReviewInput:
-    return services.ReviewInput(form.ratings(), form.title.data, form.body.data, form.supported_for.data or None, form.is_concern.data)
+    return services.ReviewInput(
+        form.ratings(), form.title.data, form.body.data, form.supported_for.data or None, form.is_concern.data
+    )
 
 
 @bp.route("/engagements/<int:engagement_id>/review", methods=["GET", "POST"])
@@ -197,22 +226,32 @@ def write_review(engagement_id: int):
     form = ReviewForm(obj=existing)
     if form.validate_on_submit():
         try:
-            review = services.write_review(engagement, current_user, _review_input(form), device_id=device_id_from_request())
+            review = services.write_review(
+                engagement, current_user, _review_input(form), device_id=device_id_from_request()
+            )
         except services.ReviewError as error:
             db.session.rollback()
             form.form_errors.append(str(error))
         else:
             db.session.commit()
             if review.is_held:
-                flash("Thank you. Your review mentions something a safeguarding officer should read, so it is with them and not published yet. They may contact you.", "warning")
+                flash(
+                    "Thank you. Your review mentions something a safeguarding officer should read, so it is with them and not published yet. They may contact you.",
+                    "warning",
+                )
             elif review.status == ReviewStatus.FLAGGED:
-                flash("Thank you. A safeguarding officer checks reviews like this one before they are published; you will get an email when they have.", "warning")
+                flash(
+                    "Thank you. A safeguarding officer checks reviews like this one before they are published; you will get an email when they have.",
+                    "warning",
+                )
             else:
                 flash("Thank you for your review.", "success")
             return redirect(url_for("providers.public_profile", slug=engagement.provider.slug))
     status = 422 if form.errors or form.form_errors else 200
     later = existing is not None and existing.engagement_id != engagement.id
-    return render_template("reviews/write.html", form=form, engagement=engagement, existing=existing, later=later), status
+    return render_template(
+        "reviews/write.html", form=form, engagement=engagement, existing=existing, later=later
+    ), status
 
 
 @bp.post("/reviews/<int:review_id>/<any(respond, report):action>")
@@ -234,5 +273,8 @@ def provider_action(review_id: int, action: str):
     except services.ReviewError as error:
         return _service_error(error, back)
     db.session.commit()
-    flash("Your response is published." if action == "respond" else "Thank you. An officer will look at this review.", "success")
+    flash(
+        "Your response is published." if action == "respond" else "Thank you. An officer will look at this review.",
+        "success",
+    )
     return redirect(back)

@@ -33,7 +33,9 @@ class EventFilters:
     until: date | None = None
 
     def as_details(self) -> dict[str, Any]:
-        return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in self.__dict__.items() if v not in (None, "")}
+        return {
+            k: (v.isoformat() if isinstance(v, date) else v) for k, v in self.__dict__.items() if v not in (None, "")
+        }
 
 
 def _filtered(filters: EventFilters):
@@ -52,7 +54,9 @@ def _filtered(filters: EventFilters):
     if filters.since is not None:
         query = query.where(AuditEvent.created_at >= datetime.combine(filters.since, time.min, timezone.utc))
     if filters.until is not None:
-        query = query.where(AuditEvent.created_at < datetime.combine(filters.until + timedelta(days=1), time.min, timezone.utc))
+        query = query.where(
+            AuditEvent.created_at < datetime.combine(filters.until + timedelta(days=1), time.min, timezone.utc)
+        )
     return query
 
 
@@ -62,7 +66,17 @@ def search_events(filters: EventFilters, page: int = 1, per_page: int = 50) -> P
     return paginate(query, page, per_page)
 
 
-EXPORT_COLUMNS = ("id", "created_at", "actor_email", "action", "subject_type", "subject_id", "provider_id", "details", "hash")
+EXPORT_COLUMNS = (
+    "id",
+    "created_at",
+    "actor_email",
+    "action",
+    "subject_type",
+    "subject_id",
+    "provider_id",
+    "details",
+    "hash",
+)
 
 
 def export_events(filters: EventFilters, officer_id: int) -> Iterator[tuple]:
@@ -72,17 +86,34 @@ def export_events(filters: EventFilters, officer_id: int) -> Iterator[tuple]:
     record whether or not the download completes. Rows stream in batches.
     """
     count = db.session.scalar(select(func.count()).select_from(_filtered(filters).subquery()))
-    record("audit.exported", _Export(), actor_id=officer_id, provider_id=filters.provider_id,
-           details={"filters": filters.as_details(), "rows": count})
+    record(
+        "audit.exported",
+        _Export(),
+        actor_id=officer_id,
+        provider_id=filters.provider_id,
+        details={"filters": filters.as_details(), "rows": count},
+    )
 
     def rows() -> Iterator[tuple]:
         query = (
-            _filtered(filters).add_columns(User.email).outerjoin(User, User.id == AuditEvent.actor_id)
-            .order_by(AuditEvent.id).execution_options(yield_per=1000)
+            _filtered(filters)
+            .add_columns(User.email)
+            .outerjoin(User, User.id == AuditEvent.actor_id)
+            .order_by(AuditEvent.id)
+            .execution_options(yield_per=1000)
         )
         for event, email in db.session.execute(query):
-            yield (event.id, event.created_at.isoformat(), email or "system", event.action, event.subject_type,
-                   event.subject_id, event.provider_id if event.provider_id is not None else "", event.details, event.hash)
+            yield (
+                event.id,
+                event.created_at.isoformat(),
+                email or "system",
+                event.action,
+                event.subject_type,
+                event.subject_id,
+                event.provider_id if event.provider_id is not None else "",
+                event.details,
+                event.hash,
+            )
 
     return rows()
 

@@ -18,24 +18,42 @@ class ConcernForm(FlaskForm):
         "What happened, or what worries you?",
         description="Who was involved, when and where, and what you saw or were told. Only safeguarding officers read this; it is never published.",
         filters=[multi_line],
-        validators=[InputRequired("Tell us what happened or what worries you."), Length(max=MAX_CONCERN, message=f"Use at most {MAX_CONCERN:,} characters.")],
+        validators=[
+            InputRequired("Tell us what happened or what worries you."),
+            Length(max=MAX_CONCERN, message=f"Use at most {MAX_CONCERN:,} characters."),
+        ],
     )
 
 
 class ConcernUpdateForm(FlaskForm):
     # Choices are keeping the status and the moves the concern can still make; the service explains a refused one.
-    status = SelectField("Status", choices=[(s, s.capitalize()) for s in (ConcernStatus.INVESTIGATING, ConcernStatus.CLOSED)], validate_choice=False)
-    outcome = TextAreaField("Outcome (optional)", description="For officers and the record. Needed to close the concern.", filters=[multi_line], validators=[Optional(), Length(max=MAX_CONCERN, message=f"Use at most {MAX_CONCERN:,} characters.")])
+    status = SelectField(
+        "Status",
+        choices=[(s, s.capitalize()) for s in (ConcernStatus.INVESTIGATING, ConcernStatus.CLOSED)],
+        validate_choice=False,
+    )
+    outcome = TextAreaField(
+        "Outcome (optional)",
+        description="For officers and the record. Needed to close the concern.",
+        filters=[multi_line],
+        validators=[Optional(), Length(max=MAX_CONCERN, message=f"Use at most {MAX_CONCERN:,} characters.")],
+    )
     # validate_choice off: an unknown value reaches the service, which explains what is missing.
     closed_outcome = RadioField(
         "When closing: what to tell the person who raised it",
         description="They are emailed this sentence and nothing else, so no private details reach them.",
-        choices=list(CLOSING_OUTCOMES.items()), validate_choice=False, validators=[Optional()],
+        choices=list(CLOSING_OUTCOMES.items()),
+        validate_choice=False,
+        validators=[Optional()],
     )
 
 
 class SuspendForm(FlaskForm):
-    reason = TextAreaField("Reason for suspending", filters=[multi_line], validators=[InputRequired("Give a reason."), Length(max=2000, message="Use at most 2,000 characters.")])
+    reason = TextAreaField(
+        "Reason for suspending",
+        filters=[multi_line],
+        validators=[InputRequired("Give a reason."), Length(max=2000, message="Use at most 2,000 characters.")],
+    )
 
 
 class ReinstateForm(FlaskForm):
@@ -47,12 +65,24 @@ class SuspensionAppealForm(FlaskForm):
         "Why should the suspension be lifted?",
         description="You can appeal once. An officer who did not suspend you decides, and you are told the outcome by email.",
         filters=[multi_line],
-        validators=[InputRequired("Explain why the suspension should be lifted."), Length(max=MAX_APPEAL, message=f"Use at most {MAX_APPEAL:,} characters.")],
+        validators=[
+            InputRequired("Explain why the suspension should be lifted."),
+            Length(max=MAX_APPEAL, message=f"Use at most {MAX_APPEAL:,} characters."),
+        ],
     )
 
 
 class AppealDecisionForm(FlaskForm):
-    decision = RadioField("Decision", choices=[("uphold", "Keep the suspension"), ("allow", "Allow the appeal and reinstate")],
-                          validators=[InputRequired("Choose a decision.")])
-    reason = TextAreaField("Reason (the provider will see this)", filters=[multi_line],
-                           validators=[InputRequired("Give a reason the provider will see."), Length(max=2000, message="Use at most 2,000 characters.")])
+    decision = RadioField(
+        "Decision",
+        choices=[("uphold", "Keep the suspension"), ("allow", "Allow the appeal and reinstate")],
+        validators=[InputRequired("Choose a decision.")],
+    )
+    reason = TextAreaField(
+        "Reason (the provider will see this)",
+        filters=[multi_line],
+        validators=[
+            InputRequired("Give a reason the provider will see."),
+            Length(max=2000, message="Use at most 2,000 characters."),
+        ],
+    )

@@ -37,7 +37,9 @@ class Concern(db.Model):
     raised_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     review_id: Mapped[int | None] = mapped_column(ForeignKey("reviews.id"))
     body: Mapped[str] = mapped_column(Text)
-    status: Mapped[ConcernStatus] = mapped_column(StrEnumColumn(ConcernStatus, 20), default=ConcernStatus.OPEN, index=True)
+    status: Mapped[ConcernStatus] = mapped_column(
+        StrEnumColumn(ConcernStatus, 20), default=ConcernStatus.OPEN, index=True
+    )
     outcome: Mapped[str | None] = mapped_column(Text)  # the officer's own words, for officers only
     # What the person who raised it is told on closing: a key of CLOSING_OUTCOMES,
     # a fixed sentence that reveals nothing private.
@@ -64,8 +66,11 @@ class Suspension(db.Model):
     __table_args__ = (
         # At most one suspension in force per provider.
         Index(
-            "uq_suspensions_one_open", "provider_id", unique=True,
-            sqlite_where=text("ended_at IS NULL"), postgresql_where=text("ended_at IS NULL"),
+            "uq_suspensions_one_open",
+            "provider_id",
+            unique=True,
+            sqlite_where=text("ended_at IS NULL"),
+            postgresql_where=text("ended_at IS NULL"),
         ),
     )
 

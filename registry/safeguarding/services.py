@@ -12,6 +12,7 @@ from datetime import date
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
+from registry import audit
 from registry.accounts.models import Role, User
 from registry.checks.listing import recompute_listing
 from registry.checks.models import Check
@@ -24,7 +25,6 @@ from registry.models import utcnow
 from registry.providers.models import Provider
 from registry.reviews.models import ReportStatus, Review, ReviewReport, ReviewStatus
 from registry.reviews.services import review_held
-from registry import audit
 from registry.safeguarding.models import AppealStatus, Concern, ConcernStatus, Suspension
 
 MAX_CONCERN = 5000
@@ -40,14 +40,18 @@ class SafeguardingError(Exception):
 
 def _tell_officers(subject: str, body: str, link: str, except_id: int | None = None) -> None:
     """Email every active officer (through the outbox): a pointer to the work, never its private details."""
-    officers = db.session.scalars(select(User).where(User.role == Role.OFFICER, User.active.is_(True)).order_by(User.id))
+    officers = db.session.scalars(
+        select(User).where(User.role == Role.OFFICER, User.active.is_(True)).order_by(User.id)
+    )
     for officer in officers:
         if officer.id != except_id:
             send_email(officer.email, subject, f"Hello {officer.name},\n\n{body}\n\n{link}\n\nTrusted Care Registry")
 
 
 def current_suspension(provider: Provider) -> Suspension | None:
-    return db.session.scalar(select(Suspension).where(Suspension.provider_id == provider.id, Suspension.ended_at.is_(None)))
+    return db.session.scalar(
+        select(Suspension).where(Suspension.provider_id == provider.id, Suspension.ended_at.is_(None))
+    )
 
 
 def suspend(provider: Provider, officer: User, reason: str, today: date | None = None) -> Suspension:
@@ -57,14 +61,21 @@ def suspend(provider: Provider, officer: User, reason: str, today: date | None =
     if provider.suspended_at is not None:
         raise SafeguardingError("This provider is already suspended.")
     provider.suspended_at, provider.suspension_reason = utcnow(), reason.strip()
-    suspension = Suspension(provider=provider, reason=reason.strip(), suspended_by_id=officer.id, started_at=provider.suspended_at)
+    suspension = Suspension(
+        provider=provider, reason=reason.strip(), suspended_by_id=officer.id, started_at=provider.suspended_at
+    )
     db.session.add(suspension)
     db.session.flush()
-    audit.record("provider.suspended", provider, actor_id=officer.id, provider_id=provider.id, details={"reason": reason})
+    audit.record(
+        "provider.suspended", provider, actor_id=officer.id, provider_id=provider.id, details={"reason": reason}
+    )
     recompute_listing(provider, today or utcnow().date())
-    send_email(provider.user.email, "Your listing is suspended",
-               f"Hello {provider.display_name},\n\nA safeguarding officer has suspended your listing.\nReason: {reason}\n\n"
-               f"You can appeal once, with your reasons; a different officer decides:\n{public_url_for('suspension.appeal')}\n\nTrusted Care Registry")
+    send_email(
+        provider.user.email,
+        "Your listing is suspended",
+        f"Hello {provider.display_name},\n\nA safeguarding officer has suspended your listing.\nReason: {reason}\n\n"
+        f"You can appeal once, with your reasons; a different officer decides:\n{public_url_for('suspension.appeal')}\n\nTrusted Care Registry",
+    )
     return suspension
 
 
@@ -80,7 +91,11 @@ def reinstate(provider: Provider, officer: User, note: str, today: date | None =
     audit.record("provider.reinstated", provider, actor_id=officer.id, provider_id=provider.id, details={"note": note})
     recompute_listing(provider, today or utcnow().date())
     if notify:
-        send_email(provider.user.email, "Your listing is reinstated", f"Hello {provider.display_name},\n\nYour listing has been reinstated.\n\nTrusted Care Registry")
+        send_email(
+            provider.user.email,
+            "Your listing is reinstated",
+            f"Hello {provider.display_name},\n\nYour listing has been reinstated.\n\nTrusted Care Registry",
+        )
 
 
 def appeal_suspension(provider: Provider, user: User, reasons: str) -> Suspension:
@@ -91,17 +106,32 @@ def appeal_suspension(provider: Provider, user: User, reasons: str) -> Suspensio
     if suspension is None or provider.suspended_at is None:
         raise SafeguardingError("Your listing is not suspended.")
     if suspension.appealed_at is not None:
-        raise SafeguardingError("You have already appealed this suspension. An officer will tell you the outcome by email.")
+        raise SafeguardingError(
+            "You have already appealed this suspension. An officer will tell you the outcome by email."
+        )
     if not reasons.strip():
         raise SafeguardingError("Explain why the suspension should be lifted.")
     if len(reasons) > MAX_APPEAL:
         raise SafeguardingError(f"Use at most {MAX_APPEAL:,} characters.")
-    suspension.appeal_reasons, suspension.appealed_at, suspension.appeal_status = reasons.strip(), utcnow(), AppealStatus.PENDING
+    suspension.appeal_reasons, suspension.appealed_at, suspension.appeal_status = (
+        reasons.strip(),
+        utcnow(),
+        AppealStatus.PENDING,
+    )
     db.session.flush()
-    audit.record("suspension.appealed", suspension, actor_id=user.id, provider_id=provider.id, details={"reasons": reasons.strip()})
-    _tell_officers(f"Suspension appeal from {provider.display_name}",
-                   f"{provider.display_name} has appealed its suspension. An officer other than the one who suspended it must decide.",
-                   public_url_for("safeguarding.provider", slug=provider.slug), except_id=suspension.suspended_by_id)
+    audit.record(
+        "suspension.appealed",
+        suspension,
+        actor_id=user.id,
+        provider_id=provider.id,
+        details={"reasons": reasons.strip()},
+    )
+    _tell_officers(
+        f"Suspension appeal from {provider.display_name}",
+        f"{provider.display_name} has appealed its suspension. An officer other than the one who suspended it must decide.",
+        public_url_for("safeguarding.provider", slug=provider.slug),
+        except_id=suspension.suspended_by_id,
+    )
     return suspension
 
 
@@ -115,16 +145,32 @@ def decide_appeal(suspension: Suspension, officer: User, allow: bool, reason: st
         raise SafeguardingError("Give a reason the provider will see.")
     provider = suspension.provider
     suspension.appeal_status = AppealStatus.ALLOWED if allow else AppealStatus.UPHELD
-    suspension.appeal_decided_by_id, suspension.appeal_decided_at, suspension.appeal_decision_reason = officer.id, utcnow(), reason.strip()
+    suspension.appeal_decided_by_id, suspension.appeal_decided_at, suspension.appeal_decision_reason = (
+        officer.id,
+        utcnow(),
+        reason.strip(),
+    )
     db.session.flush()
-    audit.record(f"suspension.appeal_{suspension.appeal_status}", suspension, actor_id=officer.id, provider_id=provider.id, details={"reason": reason.strip()})
+    audit.record(
+        f"suspension.appeal_{suspension.appeal_status}",
+        suspension,
+        actor_id=officer.id,
+        provider_id=provider.id,
+        details={"reason": reason.strip()},
+    )
     if allow:
         reinstate(provider, officer, f"Appeal allowed: {reason.strip()}", today=today, notify=False)
-    outcome = ("Your appeal is allowed and your listing is reinstated." if allow
-               else "Your appeal is not allowed: your listing stays suspended.")
-    send_email(provider.user.email, "The outcome of your suspension appeal",
-               f"Hello {provider.display_name},\n\nA safeguarding officer who did not suspend you has decided your appeal.\n"
-               f"{outcome}\nReason: {reason.strip()}\n\nTrusted Care Registry")
+    outcome = (
+        "Your appeal is allowed and your listing is reinstated."
+        if allow
+        else "Your appeal is not allowed: your listing stays suspended."
+    )
+    send_email(
+        provider.user.email,
+        "The outcome of your suspension appeal",
+        f"Hello {provider.display_name},\n\nA safeguarding officer who did not suspend you has decided your appeal.\n"
+        f"{outcome}\nReason: {reason.strip()}\n\nTrusted Care Registry",
+    )
 
 
 # -- concerns ----------------------------------------------------------------
@@ -152,16 +198,33 @@ def raise_concern(provider: Provider, raised_by: User | None, body: str, review:
     concern = Concern(provider=provider, raised_by=raised_by, body=body.strip(), review=review)
     db.session.add(concern)
     db.session.flush()
-    audit.record("concern.opened", concern, actor_id=raised_by.id if raised_by else None, provider_id=provider.id, details={"review": review.id if review else None})
+    audit.record(
+        "concern.opened",
+        concern,
+        actor_id=raised_by.id if raised_by else None,
+        provider_id=provider.id,
+        details={"review": review.id if review else None},
+    )
     link = public_url_for("safeguarding.concern", concern_id=concern.id)
     if review is not None:
-        _tell_officers(f"A review of {provider.display_name} is held for you", "A review was held back because it may describe harm. Read it and decide.", link)
+        _tell_officers(
+            f"A review of {provider.display_name} is held for you",
+            "A review was held back because it may describe harm. Read it and decide.",
+            link,
+        )
     else:
-        _tell_officers(f"New safeguarding concern about {provider.display_name}", "Someone has raised a safeguarding concern. Read it and decide.", link)
+        _tell_officers(
+            f"New safeguarding concern about {provider.display_name}",
+            "Someone has raised a safeguarding concern. Read it and decide.",
+            link,
+        )
     if raised_by is not None:
-        send_email(raised_by.email, "We have received your concern",
-                   f"Hello {raised_by.name},\n\nThank you. A safeguarding officer will look at your concern about {provider.display_name}.\n"
-                   "If someone is in immediate danger, call 999.\n\nTrusted Care Registry")
+        send_email(
+            raised_by.email,
+            "We have received your concern",
+            f"Hello {raised_by.name},\n\nThank you. A safeguarding officer will look at your concern about {provider.display_name}.\n"
+            "If someone is in immediate danger, call 999.\n\nTrusted Care Registry",
+        )
     return concern
 
 
@@ -170,7 +233,9 @@ def _held_review_becomes_a_concern(review: Review, author: User, why: str) -> No
     raise_concern(review.provider, author, f"Held review “{review.title}”: {why}\n\n{review.body}", review=review)
 
 
-def update_concern(concern: Concern, officer: User, status: str, outcome: str, closed_outcome: str | None = None) -> bool:
+def update_concern(
+    concern: Concern, officer: User, status: str, outcome: str, closed_outcome: str | None = None
+) -> bool:
     """Move a concern forward (open, investigating, closed with an outcome), or update its outcome note.
 
     Each change is audited; returns whether anything changed (the form saved
@@ -190,10 +255,14 @@ def update_concern(concern: Concern, officer: User, status: str, outcome: str, c
         if not note or note == (concern.outcome or ""):
             return False
         concern.outcome = note
-        audit.record("concern.noted", concern, actor_id=officer.id, provider_id=concern.provider_id, details={"outcome": note})
+        audit.record(
+            "concern.noted", concern, actor_id=officer.id, provider_id=concern.provider_id, details={"outcome": note}
+        )
         return True
     if status not in CONCERN_MOVES[concern.status]:
-        raise SafeguardingError(f"This concern is {concern.status}; it can only move on to {' or '.join(sorted(CONCERN_MOVES[concern.status]))}.")
+        raise SafeguardingError(
+            f"This concern is {concern.status}; it can only move on to {' or '.join(sorted(CONCERN_MOVES[concern.status]))}."
+        )
     if status == ConcernStatus.CLOSED and not outcome.strip():
         raise SafeguardingError("Record the outcome before closing the concern.")
     if status == ConcernStatus.CLOSED and closed_outcome not in CLOSING_OUTCOMES:
@@ -205,12 +274,15 @@ def update_concern(concern: Concern, officer: User, status: str, outcome: str, c
     audit.record(f"concern.{status}", concern, actor_id=officer.id, provider_id=concern.provider_id, details=details)
     if status == ConcernStatus.CLOSED and concern.raised_by is not None and concern.raised_by.active:
         person = concern.raised_by
-        send_email(person.email, "Your concern has been closed",
-                   f"Hello {person.name},\n\nThank you for telling us about your concern about {concern.provider.display_name}, "
-                   f"which you raised on {long_date(concern.created_at)}. A safeguarding officer has now closed it.\n\n"
-                   f"{CLOSING_OUTCOMES[closed_outcome]}\n\n"
-                   "We cannot share more than this, to protect the privacy of everyone involved. If you are still worried, "
-                   "you can raise a new concern from the provider's page. If someone is in immediate danger, call 999.\n\nTrusted Care Registry")
+        send_email(
+            person.email,
+            "Your concern has been closed",
+            f"Hello {person.name},\n\nThank you for telling us about your concern about {concern.provider.display_name}, "
+            f"which you raised on {long_date(concern.created_at)}. A safeguarding officer has now closed it.\n\n"
+            f"{CLOSING_OUTCOMES[closed_outcome]}\n\n"
+            "We cannot share more than this, to protect the privacy of everyone involved. If you are still worried, "
+            "you can raise a new concern from the provider's page. If someone is in immediate danger, call 999.\n\nTrusted Care Registry",
+        )
     return True
 
 
@@ -220,18 +292,45 @@ def suspend_from_concern(concern: Concern, officer: User, reason: str) -> None:
     An open concern moves to investigating at the same time.
     """
     suspend(concern.provider, officer, reason)
-    audit.record("concern.provider_suspended", concern, actor_id=officer.id, provider_id=concern.provider_id, details={"reason": reason})
+    audit.record(
+        "concern.provider_suspended",
+        concern,
+        actor_id=officer.id,
+        provider_id=concern.provider_id,
+        details={"reason": reason},
+    )
     if concern.status == ConcernStatus.OPEN:
         concern.status = ConcernStatus.INVESTIGATING
-        audit.record("concern.investigating", concern, actor_id=officer.id, provider_id=concern.provider_id, details={"outcome": ""})
+        audit.record(
+            "concern.investigating",
+            concern,
+            actor_id=officer.id,
+            provider_id=concern.provider_id,
+            details={"outcome": ""},
+        )
 
 
 def concern_counts() -> dict[str, int]:
     """Open and investigating concerns, reviews reported by providers and reviews held as possibly the provider's own, for the officer console."""
-    concerns = dict(db.session.execute(db.select(Concern.status, db.func.count()).where(Concern.status != ConcernStatus.CLOSED).group_by(Concern.status)).all())
-    reports = db.session.scalar(db.select(db.func.count()).select_from(ReviewReport).where(ReviewReport.status == ReportStatus.OPEN))
-    flagged = db.session.scalar(db.select(db.func.count()).select_from(Review).where(Review.status == ReviewStatus.FLAGGED))
-    return {"open": concerns.get(ConcernStatus.OPEN, 0), "investigating": concerns.get(ConcernStatus.INVESTIGATING, 0), "reports": reports, "flagged": flagged}
+    concerns = dict(
+        db.session.execute(
+            db.select(Concern.status, db.func.count())
+            .where(Concern.status != ConcernStatus.CLOSED)
+            .group_by(Concern.status)
+        ).all()
+    )
+    reports = db.session.scalar(
+        db.select(db.func.count()).select_from(ReviewReport).where(ReviewReport.status == ReportStatus.OPEN)
+    )
+    flagged = db.session.scalar(
+        db.select(db.func.count()).select_from(Review).where(Review.status == ReviewStatus.FLAGGED)
+    )
+    return {
+        "open": concerns.get(ConcernStatus.OPEN, 0),
+        "investigating": concerns.get(ConcernStatus.INVESTIGATING, 0),
+        "reports": reports,
+        "flagged": flagged,
+    }
 
 
 @dataclass(frozen=True)
@@ -250,23 +349,38 @@ class Workload:
 
 def workload(officer: User) -> Workload:
     """Checks in the officer's queue, open concerns (other than held reviews), held reviews, and appeals they may decide: one query."""
+
     def count(model, *where):
         return select(func.count()).select_from(model).where(*where).scalar_subquery()
 
     held = select(Review.id).where(Review.status == ReviewStatus.HELD)
-    row = db.session.execute(select(
-        count(Check, waiting_for(officer)),
-        count(Concern, Concern.status != ConcernStatus.CLOSED, or_(Concern.review_id.is_(None), Concern.review_id.not_in(held))),
-        # Held as a possible harm (with a concern) or as possibly the provider's own.
-        count(Review, Review.status.in_((ReviewStatus.HELD, ReviewStatus.FLAGGED))),
-        count(Suspension, Suspension.appeal_status == AppealStatus.PENDING,
-              or_(Suspension.suspended_by_id.is_(None), Suspension.suspended_by_id != officer.id)),
-    )).one()
+    row = db.session.execute(
+        select(
+            count(Check, waiting_for(officer)),
+            count(
+                Concern,
+                Concern.status != ConcernStatus.CLOSED,
+                or_(Concern.review_id.is_(None), Concern.review_id.not_in(held)),
+            ),
+            # Held as a possible harm (with a concern) or as possibly the provider's own.
+            count(Review, Review.status.in_((ReviewStatus.HELD, ReviewStatus.FLAGGED))),
+            count(
+                Suspension,
+                Suspension.appeal_status == AppealStatus.PENDING,
+                or_(Suspension.suspended_by_id.is_(None), Suspension.suspended_by_id != officer.id),
+            ),
+        )
+    ).one()
     return Workload(*row)
 
 
 def pending_appeals() -> list[Suspension]:
     """Suspension appeals waiting for a decision, oldest first, with their providers."""
-    return list(db.session.scalars(
-        select(Suspension).where(Suspension.appeal_status == AppealStatus.PENDING).options(joinedload(Suspension.provider)).order_by(Suspension.appealed_at)
-    ))
+    return list(
+        db.session.scalars(
+            select(Suspension)
+            .where(Suspension.appeal_status == AppealStatus.PENDING)
+            .options(joinedload(Suspension.provider))
+            .order_by(Suspension.appealed_at)
+        )
+    )

@@ -5,12 +5,24 @@ from __future__ import annotations
 import csv
 import io
 
-from flask import Response, abort, current_app, flash, g, redirect, render_template, request, stream_with_context, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_login import current_user, login_required
 from marshmallow import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import joinedload
 
+from registry import audit
 from registry.accounts.models import Role
 from registry.auth import role_required, signed_in_key, verified_email_required
 from registry.extensions import db, limiter
@@ -21,9 +33,15 @@ from registry.providers.services import get_by_slug, is_publicly_visible
 from registry.reviews import services as reviews
 from registry.reviews.forms import TextForm
 from registry.reviews.models import DIMENSIONS, ReportStatus, Review, ReviewReport
-from registry import audit
 from registry.safeguarding import audit_search, bp, concerns_bp, services, suspension_bp
-from registry.safeguarding.forms import AppealDecisionForm, ConcernForm, ConcernUpdateForm, ReinstateForm, SuspendForm, SuspensionAppealForm
+from registry.safeguarding.forms import (
+    AppealDecisionForm,
+    ConcernForm,
+    ConcernUpdateForm,
+    ReinstateForm,
+    SuspendForm,
+    SuspensionAppealForm,
+)
 from registry.safeguarding.models import Concern, ConcernStatus
 from registry.safeguarding.schemas import AuditFilterSchema
 
@@ -58,8 +76,11 @@ def report_concern(slug: str):
         abort(404)  # a draft's name is not for strangers
     form = ConcernForm()
     return render_form(
-        form, "concerns/report.html", provider=provider,
-        save=lambda: services.raise_concern(provider, current_user, form.text.data), refusals=services.SafeguardingError,
+        form,
+        "concerns/report.html",
+        provider=provider,
+        save=lambda: services.raise_concern(provider, current_user, form.text.data),
+        refusals=services.SafeguardingError,
         done=url_for("providers.public_profile", slug=slug),
         message="Thank you. A safeguarding officer will look at your concern. If someone is in immediate danger, call 999.",
     )
@@ -78,8 +99,12 @@ def provider(slug: str):
 def _provider_page(provider, decision_form: AppealDecisionForm | None = None, status: int = 200):
     events = audit.events_for(provider_id=provider.id)
     return render_template(
-        "safeguarding/provider.html", provider=provider, events=events, suspension=services.current_suspension(provider),
-        suspend_form=SuspendForm(formdata=None), reinstate_form=ReinstateForm(formdata=None),
+        "safeguarding/provider.html",
+        provider=provider,
+        events=events,
+        suspension=services.current_suspension(provider),
+        suspend_form=SuspendForm(formdata=None),
+        reinstate_form=ReinstateForm(formdata=None),
         decision_form=decision_form or AppealDecisionForm(formdata=None),
     ), status
 
@@ -101,7 +126,12 @@ def decide_appeal(slug: str):
             form.form_errors.append(str(error))
         else:
             db.session.commit()
-            flash("The appeal is allowed and the provider reinstated." if form.decision.data == "allow" else "The suspension stays; the provider is told why.", "success")
+            flash(
+                "The appeal is allowed and the provider reinstated."
+                if form.decision.data == "allow"
+                else "The suspension stays; the provider is told why.",
+                "success",
+            )
             return redirect(url_for("safeguarding.provider", slug=slug))
     return _provider_page(provider, decision_form=form, status=422)
 
@@ -124,7 +154,12 @@ def suspend_or_reinstate(slug: str, action: str):
         flash(str(error), "error")
     else:
         db.session.commit()
-        flash("The provider is suspended and no longer appears in search." if action == "suspend" else "The provider is reinstated.", "success")
+        flash(
+            "The provider is suspended and no longer appears in search."
+            if action == "suspend"
+            else "The provider is reinstated.",
+            "success",
+        )
     return redirect(url_for("safeguarding.provider", slug=slug))
 
 
@@ -141,8 +176,12 @@ def appeal():
     if suspension is None:  # nothing to appeal: the page says so
         return render_template("suspension/appeal.html", provider=provider, suspension=None, form=form)
     return render_form(
-        form, "suspension/appeal.html", provider=provider, suspension=suspension,
-        save=lambda: services.appeal_suspension(provider, current_user, form.reasons.data), refusals=services.SafeguardingError,
+        form,
+        "suspension/appeal.html",
+        provider=provider,
+        suspension=suspension,
+        save=lambda: services.appeal_suspension(provider, current_user, form.reasons.data),
+        refusals=services.SafeguardingError,
         done=url_for("suspension.appeal"),
         message="Your appeal is sent. An officer who did not suspend you will decide it, and you will be told by email.",
     )
@@ -155,21 +194,34 @@ def appeal():
 @role_required(*OFFICERS)
 def concern_queue():
     concerns = paginate(
-        db.select(Concern).where(Concern.status != ConcernStatus.CLOSED).options(joinedload(Concern.provider), joinedload(Concern.review))
+        db.select(Concern)
+        .where(Concern.status != ConcernStatus.CLOSED)
+        .options(joinedload(Concern.provider), joinedload(Concern.review))
         .order_by(Concern.created_at, Concern.id),
         page_number(request.args.get("page")),
     )
     reports = paginate(
-        db.select(ReviewReport).where(ReviewReport.status == ReportStatus.OPEN)
-        .options(joinedload(ReviewReport.review).joinedload(Review.provider)).order_by(ReviewReport.created_at, ReviewReport.id),
+        db.select(ReviewReport)
+        .where(ReviewReport.status == ReportStatus.OPEN)
+        .options(joinedload(ReviewReport.review).joinedload(Review.provider))
+        .order_by(ReviewReport.created_at, ReviewReport.id),
         page_number(request.args.get("reports_page")),
     )
     flagged = paginate(
         reviews.flagged_reviews().options(joinedload(Review.provider), joinedload(Review.author)),
         page_number(request.args.get("flagged_page")),
     )
-    return render_template("safeguarding/concerns.html", concerns=concerns.items, page=concerns, reports=reports.items, reports_page=reports,
-                           flagged=flagged.items, flagged_page=flagged, appeals=services.pending_appeals(), form=TextForm(formdata=None))
+    return render_template(
+        "safeguarding/concerns.html",
+        concerns=concerns.items,
+        page=concerns,
+        reports=reports.items,
+        reports_page=reports,
+        flagged=flagged.items,
+        flagged_page=flagged,
+        appeals=services.pending_appeals(),
+        form=TextForm(formdata=None),
+    )
 
 
 @bp.route("/concerns/<int:concern_id>", methods=["GET", "POST"])
@@ -179,14 +231,28 @@ def concern(concern_id: int):
     item = db.session.get(Concern, concern_id) or abort(404)
     form = ConcernUpdateForm(obj=item)
     # Keeping the status is the first choice, so saving the form unchanged changes nothing.
-    form.status.choices = [(item.status, f"Keep it {item.status}")] + [(s, s.capitalize()) for s in services.CONCERN_MOVES[item.status]]
+    form.status.choices = [(item.status, f"Keep it {item.status}")] + [
+        (s, s.capitalize()) for s in services.CONCERN_MOVES[item.status]
+    ]
     history = audit.events_for(provider_id=item.provider_id, limit=50)
-    others = db.session.scalars(db.select(Concern).where(Concern.provider_id == item.provider_id, Concern.id != item.id).order_by(Concern.id.desc()))
+    others = db.session.scalars(
+        db.select(Concern)
+        .where(Concern.provider_id == item.provider_id, Concern.id != item.id)
+        .order_by(Concern.id.desc())
+    )
     return render_form(
-        form, "safeguarding/concern.html", concern=item, events=history, other_concerns=list(others),
-        DIMENSIONS=DIMENSIONS, CLOSING_OUTCOMES=services.CLOSING_OUTCOMES,
-        save=lambda: services.update_concern(item, current_user, form.status.data, form.outcome.data or "", form.closed_outcome.data or None),
-        refusals=services.SafeguardingError, done=url_for("safeguarding.concern", concern_id=item.id),
+        form,
+        "safeguarding/concern.html",
+        concern=item,
+        events=history,
+        other_concerns=list(others),
+        DIMENSIONS=DIMENSIONS,
+        CLOSING_OUTCOMES=services.CLOSING_OUTCOMES,
+        save=lambda: services.update_concern(
+            item, current_user, form.status.data, form.outcome.data or "", form.closed_outcome.data or None
+        ),
+        refusals=services.SafeguardingError,
+        done=url_for("safeguarding.concern", concern_id=item.id),
         message=lambda changed: "The concern is updated." if changed else "Nothing was changed.",
     )
 
@@ -210,7 +276,12 @@ def concern_action(concern_id: int, action: str):
     except (services.SafeguardingError, reviews.ReviewError) as error:
         return _refused(error, back)
     db.session.commit()
-    flash("The provider is suspended and no longer appears in search." if action == "suspend" else "The review is published.", "success")
+    flash(
+        "The provider is suspended and no longer appears in search."
+        if action == "suspend"
+        else "The review is published.",
+        "success",
+    )
     return redirect(back)
 
 
@@ -267,7 +338,13 @@ def _audit_filters() -> tuple[audit_search.EventFilters | None, dict, dict[str, 
         if provider is None:
             return None, raw, {"provider": ["No provider has this slug."]}
         provider_id = provider.id
-    filters = audit_search.EventFilters(actor=values["actor"], action=values["action"], provider_id=provider_id, since=values["since"], until=values["until"])
+    filters = audit_search.EventFilters(
+        actor=values["actor"],
+        action=values["action"],
+        provider_id=provider_id,
+        since=values["since"],
+        until=values["until"],
+    )
     return filters, raw, {}
 
 
@@ -279,7 +356,9 @@ def audit_log():
         abort(404)
     page = audit_search.search_events(filters, page_number(request.args.get("page"))) if filters else None
     provider = get_by_slug(raw["provider"]) if filters and filters.provider_id else None
-    return render_template("safeguarding/audit.html", page=page, provider=provider, args=raw, errors=errors), 400 if errors else 200
+    return render_template(
+        "safeguarding/audit.html", page=page, provider=provider, args=raw, errors=errors
+    ), 400 if errors else 200
 
 
 @bp.get("/audit.csv")
@@ -305,7 +384,11 @@ def audit_export():
         yield buffer.getvalue()
 
     name = f"audit-log-{utcnow():%Y%m%d-%H%M%S}.csv"
-    return Response(stream_with_context(lines()), mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(
+        stream_with_context(lines()),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
 
 
 # -- on every page: what waits for the officer -------------------------------------

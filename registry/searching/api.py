@@ -10,7 +10,6 @@ from registry.searching.presenters import find
 from registry.searching.schemas import SearchResponseSchema, args_to_dict, flatten_errors, search_args_schema
 from registry.searching.services import searchable_services
 
-
 # Built once: a schema's construction deep-copies its fields, a tenth of a search's time.
 RESPONSE_SCHEMA = SearchResponseSchema()
 
@@ -22,5 +21,7 @@ def search():
     try:
         args = schema.load(args_to_dict(request.args))
     except ValidationError as error:
-        return api_error(400, "invalid_parameters", "Some search parameters are not valid.", flatten_errors(error.messages))
+        return api_error(
+            400, "invalid_parameters", "Some search parameters are not valid.", flatten_errors(error.messages)
+        )
     return RESPONSE_SCHEMA.dump(find(args))

@@ -33,13 +33,25 @@ from search.geo import outcode_centroids
 BATCH = 2000
 
 _PROFILE = (
-    Provider.id, Provider.slug, Provider.display_name, Provider.kind, Provider.about, Provider.outcode,
-    Provider.travel_radius_miles, Provider.rate_min_pence, Provider.rate_max_pence, Provider.availability,
-    Provider.gender, Provider.status, Provider.suspended_at,
+    Provider.id,
+    Provider.slug,
+    Provider.display_name,
+    Provider.kind,
+    Provider.about,
+    Provider.outcode,
+    Provider.travel_radius_miles,
+    Provider.rate_min_pence,
+    Provider.rate_max_pence,
+    Provider.availability,
+    Provider.gender,
+    Provider.status,
+    Provider.suspended_at,
 )
 
 
-def provider_documents(session: Session, provider_ids: Iterable[int] | None = None) -> Iterator[tuple[int, ProviderDocument | None]]:
+def provider_documents(
+    session: Session, provider_ids: Iterable[int] | None = None
+) -> Iterator[tuple[int, ProviderDocument | None]]:
     """``(provider_id, document)`` for each provider; ``None`` when it must not be searchable.
 
     With ``provider_ids`` every one of them is answered (``None`` for one
@@ -48,11 +60,13 @@ def provider_documents(session: Session, provider_ids: Iterable[int] | None = No
     day = today()
     requirements = Requirements(session)
     if provider_ids is None:
-        ids = list(session.scalars(select(Provider.id).where(Provider.status == ProfileStatus.LISTED).order_by(Provider.id)))
+        ids = list(
+            session.scalars(select(Provider.id).where(Provider.status == ProfileStatus.LISTED).order_by(Provider.id))
+        )
     else:
         ids = sorted(set(provider_ids))
     for start in range(0, len(ids), BATCH):
-        chunk = ids[start:start + BATCH]
+        chunk = ids[start : start + BATCH]
         documents = _documents(session, chunk, day, requirements, whole_range=provider_ids is None)
         for provider_id in chunk:
             yield provider_id, documents.get(provider_id)
@@ -64,7 +78,9 @@ class Requirements:
     def __init__(self, session: Session):
         self._rows: dict[int, list[tuple[str, str | None]]] = defaultdict(list)
         for service_type_id, requirement, provider_kind in session.execute(
-            select(ServiceRequirement.service_type_id, ServiceRequirement.requirement, ServiceRequirement.provider_kind).order_by(ServiceRequirement.id)
+            select(
+                ServiceRequirement.service_type_id, ServiceRequirement.requirement, ServiceRequirement.provider_kind
+            ).order_by(ServiceRequirement.id)
         ):
             self._rows[service_type_id].append((requirement, provider_kind))
         self._codes: dict[tuple[int, str], tuple[str, ...]] = {}
@@ -72,11 +88,21 @@ class Requirements:
     def codes(self, service_type_id: int, provider_kind: str) -> tuple[str, ...]:
         key = (service_type_id, provider_kind)
         if key not in self._codes:
-            self._codes[key] = tuple(with_identity([code for code, kind in self._rows.get(service_type_id, ()) if kind is None or kind == provider_kind]))
+            self._codes[key] = tuple(
+                with_identity(
+                    [
+                        code
+                        for code, kind in self._rows.get(service_type_id, ())
+                        if kind is None or kind == provider_kind
+                    ]
+                )
+            )
         return self._codes[key]
 
 
-def _documents(session: Session, ids: list[int], day: date, requirements, whole_range: bool) -> dict[int, ProviderDocument | None]:
+def _documents(
+    session: Session, ids: list[int], day: date, requirements, whole_range: bool
+) -> dict[int, ProviderDocument | None]:
     def among(column):
         # A range reads the index in order; ids between that are not listed are simply not asked for below.
         return column.between(ids[0], ids[-1]) if whole_range else column.in_(ids)
@@ -86,6 +112,7 @@ def _documents(session: Session, ids: list[int], day: date, requirements, whole_
 
     def execute(statement):
         return connection.execute(statement).all()  # one fetch, not a round of calls per row
+
     wanted = set(ids)
     services: dict[int, list] = defaultdict(list)
     for row in execute(
@@ -110,21 +137,33 @@ def _documents(session: Session, ids: list[int], day: date, requirements, whole_
     ratings = {
         row.provider_id: (row.score, row.review_count)
         for row in execute(
-            select(ProviderRating.provider_id, ProviderRating.score, ProviderRating.review_count).where(among(ProviderRating.provider_id))
+            select(ProviderRating.provider_id, ProviderRating.score, ProviderRating.review_count).where(
+                among(ProviderRating.provider_id)
+            )
         )
     }
     documents: dict[int, ProviderDocument | None] = {}
     for profile in execute(select(*_PROFILE).where(among(Provider.id))):
         if profile.id in wanted:
             documents[profile.id] = build_document(
-                profile, services[profile.id], sorted(languages[profile.id]), checks[profile.id],
-                ratings.get(profile.id, (None, 0)), requirements,
+                profile,
+                services[profile.id],
+                sorted(languages[profile.id]),
+                checks[profile.id],
+                ratings.get(profile.id, (None, 0)),
+                requirements,
             )
     return documents
 
 
-def build_document(profile, listed_services: list, languages: list[str], current_checks: list, rating: tuple[float | None, int],
-                   requirements: Requirements) -> ProviderDocument | None:
+def build_document(
+    profile,
+    listed_services: list,
+    languages: list[str],
+    current_checks: list,
+    rating: tuple[float | None, int],
+    requirements: Requirements,
+) -> ProviderDocument | None:
     """The provider as search sees it, or None when it is not listed for anything.
 
     ``profile`` has the provider's columns; ``listed_services`` its listed

@@ -17,8 +17,8 @@ from flask_sqlalchemy.session import Session
 from sqlalchemy import event, inspect, select
 
 from registry.aftercommit import after_commit
-from registry.models import utcnow
 from registry.checks.models import Check
+from registry.models import utcnow
 from registry.providers.models import Provider, ProviderLanguage, ProviderService, ServiceRequirement, ServiceType
 from registry.reviews.models import ProviderRating
 from registry.searching.models import SearchOutboxEntry
@@ -76,16 +76,20 @@ def _write_rows(session, _flush_context) -> None:
             continue  # the listings it changes are recomputed, which writes their own rows
         if isinstance(obj, ServiceType):  # a renamed service shows on every provider offering it
             if obj.id is not None:
-                ids.update(session.execute(
-                    select(ProviderService.provider_id).where(ProviderService.service_type_id == obj.id)
-                ).scalars())
+                ids.update(
+                    session.execute(
+                        select(ProviderService.provider_id).where(ProviderService.service_type_id == obj.id)
+                    ).scalars()
+                )
         else:
             provider_id = obj.id if isinstance(obj, Provider) else obj.provider_id
             if provider_id is not None:
                 ids.add(provider_id)
     if not ids:
         return
-    session.execute(SearchOutboxEntry.__table__.insert(), [{"provider_id": i, "created_at": utcnow()} for i in sorted(ids)])
+    session.execute(
+        SearchOutboxEntry.__table__.insert(), [{"provider_id": i, "created_at": utcnow()} for i in sorted(ids)]
+    )
     if has_app_context():
         from registry.searching.services import sync_after_commit
 

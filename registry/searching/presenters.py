@@ -13,8 +13,8 @@ from typing import NamedTuple
 from sqlalchemy import select
 
 from registry.checks.badges import search_badge_codes
-from registry.councils.services import council_shortlist
 from registry.checks.listing import listed_until
+from registry.councils.services import council_shortlist
 from registry.extensions import db
 from registry.models import today
 from registry.money import to_pounds
@@ -73,7 +73,10 @@ def _row(hit: SearchHit) -> dict:
         "service_names": list(hit.service_names),
         "hourly_rate": {"min_pounds": to_pounds(hit.rate_min_pence), "max_pounds": to_pounds(hit.rate_max_pence)},
         "rates": Rates(hit.rate_min_pence, hit.rate_max_pence),
-        "rating": {"score": None if hit.rating_score is None else round(hit.rating_score, 1), "count": hit.review_count},
+        "rating": {
+            "score": None if hit.rating_score is None else round(hit.rating_score, 1),
+            "count": hit.review_count,
+        },
         "badges": list(hit.badges),
         "languages": list(hit.languages),
         "language_names": [LANGUAGES.get(code, code) for code in hit.languages],
@@ -87,17 +90,29 @@ def _row_from_database(hit: SearchHit, day) -> dict:
         select(ProviderRating.score, ProviderRating.review_count).where(ProviderRating.provider_id == provider.id)
     ).first()
     listed = [t for t in provider.listed_service_types if listed_until(provider, t, day)]
-    return _row(SearchHit(
-        id=provider.id, distance_miles=hit.distance_miles, slug=provider.slug, name=provider.display_name,
-        kind=provider.kind, outcode=provider.outcode, services=tuple(t.slug for t in listed),
-        service_names=tuple(t.name for t in listed), rate_min_pence=provider.rate_min_pence,
-        rate_max_pence=provider.rate_max_pence, rating_score=rating.score if rating else None,
-        review_count=rating.review_count if rating else 0, languages=tuple(provider.languages),
-        badges=tuple(search_badge_codes(provider, day)),
-    ))
+    return _row(
+        SearchHit(
+            id=provider.id,
+            distance_miles=hit.distance_miles,
+            slug=provider.slug,
+            name=provider.display_name,
+            kind=provider.kind,
+            outcode=provider.outcode,
+            services=tuple(t.slug for t in listed),
+            service_names=tuple(t.name for t in listed),
+            rate_min_pence=provider.rate_min_pence,
+            rate_max_pence=provider.rate_max_pence,
+            rating_score=rating.score if rating else None,
+            review_count=rating.review_count if rating else 0,
+            languages=tuple(provider.languages),
+            badges=tuple(search_badge_codes(provider, day)),
+        )
+    )
 
 
-def present(result: SearchResult, services: tuple[str, ...] | list[str] = (), council_approvals: dict | None = None) -> dict:
+def present(
+    result: SearchResult, services: tuple[str, ...] | list[str] = (), council_approvals: dict | None = None
+) -> dict:
     """Results in rank order, each provider the database confirms is still listed for ``services``.
 
     With ``council_approvals`` (provider id -> approvals) each row carries its

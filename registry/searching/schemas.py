@@ -33,28 +33,85 @@ class SearchArgsSchema(Schema):
     class Meta:
         unknown = EXCLUDE  # links from elsewhere may carry tracking parameters
 
-    postcode = fields.String(required=True, validate=validate.Length(max=10), metadata={"description": "Full postcode or district"})
+    postcode = fields.String(
+        required=True, validate=validate.Length(max=10), metadata={"description": "Full postcode or district"}
+    )
     radius = fields.Float(
         load_default=DEFAULT_RADIUS_MILES,
-        validate=validate.Range(min=0, min_inclusive=False, max=MAX_RADIUS_MILES, error=f"Choose a radius above 0 and up to {MAX_RADIUS_MILES} miles."),
+        validate=validate.Range(
+            min=0,
+            min_inclusive=False,
+            max=MAX_RADIUS_MILES,
+            error=f"Choose a radius above 0 and up to {MAX_RADIUS_MILES} miles.",
+        ),
         metadata={"description": "Miles from the postcode's district centre."},
     )
     service = fields.List(fields.String(), load_default=list)
-    q = fields.String(load_default="", validate=validate.Length(max=MAX_TEXT_LENGTH, error=f"Use at most {MAX_TEXT_LENGTH} characters."), metadata={"description": "Free text over name, about text and service names: every word must appear."})
-    kind = fields.List(fields.String(validate=validate.OneOf(tuple(ProviderKind))), load_default=list, metadata={"description": "`pa` (personal assistant) or `organisation` (repeatable)."})
-    language = fields.List(fields.String(validate=validate.OneOf(tuple(LANGUAGES))), load_default=list, metadata={"description": "A language or communication code the provider uses (repeatable; all must match)."})
+    q = fields.String(
+        load_default="",
+        validate=validate.Length(max=MAX_TEXT_LENGTH, error=f"Use at most {MAX_TEXT_LENGTH} characters."),
+        metadata={"description": "Free text over name, about text and service names: every word must appear."},
+    )
+    kind = fields.List(
+        fields.String(validate=validate.OneOf(tuple(ProviderKind))),
+        load_default=list,
+        metadata={"description": "`pa` (personal assistant) or `organisation` (repeatable)."},
+    )
+    language = fields.List(
+        fields.String(validate=validate.OneOf(tuple(LANGUAGES))),
+        load_default=list,
+        metadata={"description": "A language or communication code the provider uses (repeatable; all must match)."},
+    )
     max_rate = fields.Decimal(
-        load_default=None, allow_none=True, places=2, validate=validate.Range(min=0, max=1000, error="Enter an hourly rate from £0 to £1,000."),
+        load_default=None,
+        allow_none=True,
+        places=2,
+        validate=validate.Range(min=0, max=1000, error="Enter an hourly rate from £0 to £1,000."),
         metadata={"description": "Highest hourly rate, in pounds."},
     )
-    min_rating = fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=0, max=10, error="Choose a rating from 0 to 10."), metadata={"description": "Lowest score out of 10."})
-    day = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(DAYS), metadata={"description": "Available on this day."})
-    part = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(PARTS), metadata={"description": "Available at this part of the day."})
-    gender = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(tuple(GENDERS)), metadata={"description": "The personal assistant's gender."})
-    badge = fields.List(fields.String(validate=validate.OneOf(BADGES)), load_default=list, metadata={"description": "A trust badge the provider must hold (repeatable)."})
-    council_list = fields.Boolean(load_default=False, metadata={"description": "Only providers on the approved list of the council covering the postcode."})
-    sort = fields.String(load_default="best", validate=validate.OneOf(SORTS), metadata={"description": "`best` (the documented blend), `distance`, `rating` or `price`."})
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE, error=f"Choose a page from 1 to {MAX_PAGE}."), metadata={"description": "Page of 20 results, from 1."})
+    min_rating = fields.Float(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Range(min=0, max=10, error="Choose a rating from 0 to 10."),
+        metadata={"description": "Lowest score out of 10."},
+    )
+    day = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.OneOf(DAYS),
+        metadata={"description": "Available on this day."},
+    )
+    part = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.OneOf(PARTS),
+        metadata={"description": "Available at this part of the day."},
+    )
+    gender = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.OneOf(tuple(GENDERS)),
+        metadata={"description": "The personal assistant's gender."},
+    )
+    badge = fields.List(
+        fields.String(validate=validate.OneOf(BADGES)),
+        load_default=list,
+        metadata={"description": "A trust badge the provider must hold (repeatable)."},
+    )
+    council_list = fields.Boolean(
+        load_default=False,
+        metadata={"description": "Only providers on the approved list of the council covering the postcode."},
+    )
+    sort = fields.String(
+        load_default="best",
+        validate=validate.OneOf(SORTS),
+        metadata={"description": "`best` (the documented blend), `distance`, `rating` or `price`."},
+    )
+    page = fields.Integer(
+        load_default=1,
+        validate=validate.Range(min=1, max=MAX_PAGE, error=f"Choose a page from 1 to {MAX_PAGE}."),
+        metadata={"description": "Page of 20 results, from 1."},
+    )
 
     def __init__(self, *args, service_slugs: set[str], **kwargs):
         super().__init__(*args, **kwargs)
@@ -139,7 +196,10 @@ class SearchResultSchema(Schema):
     rating = fields.Nested(RatingSchema)
     badges = fields.List(fields.String())
     languages = fields.List(fields.String())
-    council_approvals = fields.List(fields.Nested(CouncilApprovalSchema), metadata={"description": "Present with council_list: the lists the provider is on, with the agreed rate."})
+    council_approvals = fields.List(
+        fields.Nested(CouncilApprovalSchema),
+        metadata={"description": "Present with council_list: the lists the provider is on, with the agreed rate."},
+    )
 
 
 class SearchResponseSchema(Schema):

@@ -36,8 +36,8 @@ from registry.providers.vocabulary import DAYS, PARTS, ProfileStatus
 from registry.searching.documents import provider_documents
 from registry.searching.models import SearchOutboxEntry
 from registry.searching.taxonomy import TAXONOMY_CHANGED, ServiceTypeEntry
-from registry.searching.taxonomy import service_types as taxonomy_service_types
 from registry.searching.taxonomy import forget_if_older as forget_taxonomy_if_older
+from registry.searching.taxonomy import service_types as taxonomy_service_types
 from search import IndexLocked, SearchIndex, SearchQuery, SearchResult
 from search.index import IndexUpdate
 
@@ -85,7 +85,10 @@ def catch_up_if_behind(app: Flask) -> None:
     with Session(db.engine) as session:
         # One query for both: the log's head, and its newest taxonomy change.
         latest, taxonomy_change = session.execute(
-            select(newest.scalar_subquery(), newest.where(SearchOutboxEntry.provider_id == TAXONOMY_CHANGED).scalar_subquery())
+            select(
+                newest.scalar_subquery(),
+                newest.where(SearchOutboxEntry.provider_id == TAXONOMY_CHANGED).scalar_subquery(),
+            )
         ).one()
         forget_taxonomy_if_older(app, taxonomy_change)
         if latest is None or latest <= index.applied_mark():
@@ -112,9 +115,11 @@ def _apply_outbox(session: Session, update: IndexUpdate, limit: int | None = Non
 
     Returns the number of providers and whether ``limit`` rows were read.
     """
-    query = select(SearchOutboxEntry.id, SearchOutboxEntry.provider_id, SearchOutboxEntry.created_at).where(
-        SearchOutboxEntry.id > update.applied_mark
-    ).order_by(SearchOutboxEntry.id)
+    query = (
+        select(SearchOutboxEntry.id, SearchOutboxEntry.provider_id, SearchOutboxEntry.created_at)
+        .where(SearchOutboxEntry.id > update.applied_mark)
+        .order_by(SearchOutboxEntry.id)
+    )
     rows = list(session.execute(query if limit is None else query.limit(limit)))
     session.rollback()  # end the read transaction: the documents must be read from now, not before
     if not rows:
@@ -140,8 +145,6 @@ def _settled_mark(mark: int, rows, settle_seconds: float) -> int:
     return mark
 
 
-
-
 def rebuild(session: Session, index: SearchIndex, procs: int = 1, progress: Callable[[int], None] | None = None) -> int:
     """Build a fresh index from the database and swap it in, replaying changes made meanwhile.
 
@@ -151,7 +154,9 @@ def rebuild(session: Session, index: SearchIndex, procs: int = 1, progress: Call
     advance = progress or (lambda n: None)
     settled_before = utcnow() - timedelta(seconds=current_app.config["SEARCH_OUTBOX_SETTLE_SECONDS"])
     # Every row up to here is committed or abandoned, so the documents read next include it.
-    start_mark = session.scalar(select(func.max(SearchOutboxEntry.id)).where(SearchOutboxEntry.created_at < settled_before)) or 0
+    start_mark = (
+        session.scalar(select(func.max(SearchOutboxEntry.id)).where(SearchOutboxEntry.created_at < settled_before)) or 0
+    )
     session.rollback()
     documents, skipped = [], 0
     for _, doc in provider_documents(session):
@@ -168,7 +173,9 @@ def rebuild(session: Session, index: SearchIndex, procs: int = 1, progress: Call
             yield doc
             advance(1)
 
-    index.rebuild(counted(), procs=procs, applied_mark=start_mark, catch_up=lambda update: _apply_outbox(session, update))
+    index.rebuild(
+        counted(), procs=procs, applied_mark=start_mark, catch_up=lambda update: _apply_outbox(session, update)
+    )
     return len(documents)
 
 
@@ -184,7 +191,9 @@ def prune_outbox(session: Session, older_than_days: int) -> int:
     cutoff = utcnow() - timedelta(days=older_than_days)
     # Keep the newest row whatever its age, so ids keep growing past every node's mark.
     newest = session.scalar(select(func.max(SearchOutboxEntry.id)))
-    result = session.execute(delete(SearchOutboxEntry).where(SearchOutboxEntry.created_at < cutoff, SearchOutboxEntry.id != newest))
+    result = session.execute(
+        delete(SearchOutboxEntry).where(SearchOutboxEntry.created_at < cutoff, SearchOutboxEntry.id != newest)
+    )
     session.commit()
     return result.rowcount
 

@@ -50,8 +50,17 @@ def service_types(app: Flask | None = None) -> tuple[ServiceTypeEntry, ...]:
     cached = app.extensions.get(_KEY)
     if cached is None:
         with Session(db.engine) as session:
-            mark = session.scalar(select(func.max(SearchOutboxEntry.id)).where(SearchOutboxEntry.provider_id == TAXONOMY_CHANGED)) or 0
-            rows = session.execute(select(ServiceType.slug, ServiceType.name, ServiceType.position).order_by(ServiceType.position, ServiceType.name))
+            mark = (
+                session.scalar(
+                    select(func.max(SearchOutboxEntry.id)).where(SearchOutboxEntry.provider_id == TAXONOMY_CHANGED)
+                )
+                or 0
+            )
+            rows = session.execute(
+                select(ServiceType.slug, ServiceType.name, ServiceType.position).order_by(
+                    ServiceType.position, ServiceType.name
+                )
+            )
             cached = _Cached(mark, tuple(ServiceTypeEntry(*row) for row in rows))
         app.extensions[_KEY] = cached  # one assignment: readers see the old copy or the new one
     return cached.entries

@@ -39,15 +39,18 @@ def test_a_skip_link_jumps_past_the_filters_to_the_results(client, listed):
     assert skip < page.index('class="search-form"') < target
 
 
-@pytest.mark.parametrize("query, is_open", [
-    ("postcode=LS6+1AA", False),
-    ("postcode=LS6+1AA&sort=distance&radius=5", False),  # sort and radius sit outside "More filters"
-    ("postcode=LS6+1AA&language=&service=", False),  # "Any", as the home page's form sends it
-    ("postcode=LS6+1AA&part=evening", True),
-    ("postcode=LS6+1AA&badge=insurance", True),
-    ("postcode=LS6+1AA&language=cy", True),
-    ("postcode=LS6+1AA&q=patient", True),
-])
+@pytest.mark.parametrize(
+    "query, is_open",
+    [
+        ("postcode=LS6+1AA", False),
+        ("postcode=LS6+1AA&sort=distance&radius=5", False),  # sort and radius sit outside "More filters"
+        ("postcode=LS6+1AA&language=&service=", False),  # "Any", as the home page's form sends it
+        ("postcode=LS6+1AA&part=evening", True),
+        ("postcode=LS6+1AA&badge=insurance", True),
+        ("postcode=LS6+1AA&language=cy", True),
+        ("postcode=LS6+1AA&q=patient", True),
+    ],
+)
 def test_more_filters_stays_open_while_a_filter_inside_it_is_in_use(client, listed, query, is_open):
     page = client.get("/search?" + query).get_data(as_text=True)
     details = re.search(r"<details[^>]*>", page).group(0)
@@ -71,7 +74,11 @@ def test_the_officer_reaches_the_decision_before_the_document_preview(app, provi
     with app.app_context():
         check_id = db.session.scalar(select(Check.id))
     page = officer_client().get(f"/officer/checks/{check_id}").get_data(as_text=True)
-    assert page.index("Entered details") < page.index('<button type="submit">Approve</button>') < page.index("Open the document beside this page")
+    assert (
+        page.index("Entered details")
+        < page.index('<button type="submit">Approve</button>')
+        < page.index("Open the document beside this page")
+    )
     assert '<a href="#document">Compare with the document</a>' in page
     # No embedded PDF viewer, which would take the keyboard focus when it loads.
     assert "<iframe" not in page

@@ -19,8 +19,14 @@ def _token(page: str) -> str:
 
 
 def test_a_refused_form_says_error_in_the_title_and_links_each_problem_to_its_field(client, make_user):
-    client.post("/account/sign-up", data={"account_type": "recipient", "name": "", "email": "nope", "password": PASSWORD, "confirm": "different"})
-    page = client.post("/account/sign-up", data={"account_type": "recipient", "name": "", "email": "nope", "password": PASSWORD, "confirm": "different"}).get_data(as_text=True)
+    client.post(
+        "/account/sign-up",
+        data={"account_type": "recipient", "name": "", "email": "nope", "password": PASSWORD, "confirm": "different"},
+    )
+    page = client.post(
+        "/account/sign-up",
+        data={"account_type": "recipient", "name": "", "email": "nope", "password": PASSWORD, "confirm": "different"},
+    ).get_data(as_text=True)
     assert re.search(r"<title>Error: ", page)
     summary = re.search(r'<div class="error-summary"[^>]*>(.*?)</div>', page, re.S)
     assert summary and 'tabindex="-1" autofocus' in page.split('class="error-summary"')[1].split(">")[0]
@@ -28,14 +34,20 @@ def test_a_refused_form_says_error_in_the_title_and_links_each_problem_to_its_fi
     assert "name" in links and "email" in links
     for field_id in links:
         # Each error sits between the label and the input, and the input points at it.
-        field = re.search(rf'<p class="error" id="{field_id}-error">.*?</p>\s*<(input|select|textarea)[^>]*id="{field_id}"[^>]*>', page, re.S)
+        field = re.search(
+            rf'<p class="error" id="{field_id}-error">.*?</p>\s*<(input|select|textarea)[^>]*id="{field_id}"[^>]*>',
+            page,
+            re.S,
+        )
         assert field, field_id
         assert f'aria-describedby="{field_id}-error"' in field.group(0) and 'aria-invalid="true"' in field.group(0)
 
 
 def test_sign_in_gets_an_error_summary_too(client, make_user):
     make_user("recipient", email="kim@example.com")
-    page = client.post("/account/sign-in", data={"email": "kim@example.com", "password": "wrong-password"}).get_data(as_text=True)
+    page = client.post("/account/sign-in", data={"email": "kim@example.com", "password": "wrong-password"}).get_data(
+        as_text=True
+    )
     assert "<title>Error: Sign in" in page
     assert 'class="error-summary"' in page and "do not match an account" in page
 
@@ -49,7 +61,9 @@ def test_a_page_without_errors_has_a_plain_title_and_no_summary(client):
 def test_a_refused_token_gives_the_form_back_as_typed_with_a_fresh_token(app, client, make_provider):
     slug = make_provider("pa", name="Ceri Morgan", email="ceri@example.com")
     sign_in = client.get("/account/sign-in").get_data(as_text=True)
-    client.post("/account/sign-in", data={"email": "ceri@example.com", "password": PASSWORD, "csrf_token": _token(sign_in)})
+    client.post(
+        "/account/sign-in", data={"email": "ceri@example.com", "password": PASSWORD, "csrf_token": _token(sign_in)}
+    )
     form = as_post_data(form_fields(client.get("/dashboard/profile").get_data(as_text=True), action=""))
     typed = "I have supported older people at home for twelve years, and I speak Welsh at home."
     form["about"] = [typed]
@@ -75,7 +89,9 @@ def test_a_refused_token_gives_the_form_back_as_typed_with_a_fresh_token(app, cl
 def test_a_form_without_that_promise_still_refuses_a_bad_token_plainly(client, make_provider):
     make_provider("pa", name="Ceri Morgan", email="ceri@example.com")
     sign_in = client.get("/account/sign-in").get_data(as_text=True)
-    client.post("/account/sign-in", data={"email": "ceri@example.com", "password": PASSWORD, "csrf_token": _token(sign_in)})
+    client.post(
+        "/account/sign-in", data={"email": "ceri@example.com", "password": PASSWORD, "csrf_token": _token(sign_in)}
+    )
     response = client.post("/dashboard/submit", data={"csrf_token": "forged"})
     assert response.status_code == 400
 
@@ -87,7 +103,9 @@ def test_a_form_left_open_for_three_hours_still_saves(app, client, make_provider
 
     make_provider("pa", name="Ceri Morgan", email="ceri@example.com")
     sign_in = client.get("/account/sign-in").get_data(as_text=True)
-    client.post("/account/sign-in", data={"email": "ceri@example.com", "password": PASSWORD, "csrf_token": _token(sign_in)})
+    client.post(
+        "/account/sign-in", data={"email": "ceri@example.com", "password": PASSWORD, "csrf_token": _token(sign_in)}
+    )
     form = as_post_data(form_fields(client.get("/dashboard/profile").get_data(as_text=True), action=""))
     form["display_name"] = ["Ceri Morgan-Jones"]
     later = int(time.time()) + 3 * 3600
@@ -98,10 +116,17 @@ def test_a_form_left_open_for_three_hours_still_saves(app, client, make_provider
 
 
 @pytest.mark.parametrize("app_config", [{"WTF_CSRF_ENABLED": True}])
-@pytest.mark.parametrize("url, data, kept", [
-    ("/account/sign-up", {"account_type": "recipient", "name": "Rosa Lewis", "email": "rosa@example.com"}, "Rosa Lewis"),
-    ("/account/forgot-password", {"email": "rosa@example.com"}, "rosa@example.com"),
-])
+@pytest.mark.parametrize(
+    "url, data, kept",
+    [
+        (
+            "/account/sign-up",
+            {"account_type": "recipient", "name": "Rosa Lewis", "email": "rosa@example.com"},
+            "Rosa Lewis",
+        ),
+        ("/account/forgot-password", {"email": "rosa@example.com"}, "rosa@example.com"),
+    ],
+)
 def test_signed_out_forms_also_come_back_as_typed(client, url, data, kept):
     response = client.post(url, data={**data, "csrf_token": "stale"})
     assert response.status_code == 422

@@ -49,7 +49,8 @@ def unnamed_controls(page: str) -> list[str]:
     reader = _Controls()
     reader.feed(page)
     return [
-        f"{c['tag']} name={c.get('name')}" for c in reader.controls
+        f"{c['tag']} name={c.get('name')}"
+        for c in reader.controls
         if not (c["wrapped"] or c.get("aria-label") or c.get("id") in reader.labelled_ids)
     ]
 
@@ -78,10 +79,23 @@ def officer_page(app, make_user, make_provider):
 
 def test_every_field_on_every_form_has_a_name(app, client, engaged, officer_page, listed):  # noqa: F811
     recipient, provider, engagement_id = engaged
-    pages = {path: client.get(path) for path in ("/", "/search?postcode=LS6", "/account/sign-in", "/account/sign-up", "/account/forgot-password")}
-    for path in ("/account/", "/account/password", f"/providers/{listed}", f"/providers/{listed}/concern", f"/providers/{listed}/enquire", "/enquiries", f"/engagements/{engagement_id}/review"):
+    pages = {
+        path: client.get(path)
+        for path in ("/", "/search?postcode=LS6", "/account/sign-in", "/account/sign-up", "/account/forgot-password")
+    }
+    for path in (
+        "/account/",
+        "/account/password",
+        f"/providers/{listed}",
+        f"/providers/{listed}/concern",
+        f"/providers/{listed}/enquire",
+        "/enquiries",
+        f"/engagements/{engagement_id}/review",
+    ):
         pages[path] = recipient.get(path)
-    for path in ["/dashboard", "/dashboard/profile", "/enquiries", f"/providers/{listed}"] + [f"/dashboard/checks/new?kind={kind}" for kind in KIND_NAMES]:
+    for path in ["/dashboard", "/dashboard/profile", "/enquiries", f"/providers/{listed}"] + [
+        f"/dashboard/checks/new?kind={kind}" for kind in KIND_NAMES
+    ]:
         pages["provider " + path] = provider.get(path)
     found = {path: unnamed_controls(response.get_data(as_text=True)) for path, response in pages.items()}
     found["officer review"] = unnamed_controls(officer_page)
@@ -108,7 +122,10 @@ def test_formats_are_hints_before_any_mistake_is_made(app, make_provider):
     profile = provider.get("/dashboard/profile").get_data(as_text=True)
     assert "17.50" in hint_of(profile, "rate_min")
     # After a mistake the hint stays, and the error is read with it.
-    refused = provider.post("/dashboard/checks/new?kind=dbs", data={"level": "enhanced", "barred_lists": "adults", "certificate_number": "1234", "issue_date": "2026-02-01"}).get_data(as_text=True)
+    refused = provider.post(
+        "/dashboard/checks/new?kind=dbs",
+        data={"level": "enhanced", "barred_lists": "adults", "certificate_number": "1234", "issue_date": "2026-02-01"},
+    ).get_data(as_text=True)
     control = re.search(r'<input[^>]*id="certificate_number"[^>]*>', refused).group(0)
     assert 'aria-describedby="certificate_number-hint certificate_number-error"' in control
 
@@ -116,7 +133,10 @@ def test_formats_are_hints_before_any_mistake_is_made(app, make_provider):
 def test_the_rating_scale_says_which_end_is_good(engaged):  # noqa: F811
     recipient, _, engagement_id = engaged
     page = recipient.get(f"/engagements/{engagement_id}/review").get_data(as_text=True)
-    fieldset = re.search(r'<fieldset aria-describedby="reliability-hint"><legend>[^<]+</legend>\s*<p class="hint" id="reliability-hint">([^<]+)</p>', page)
+    fieldset = re.search(
+        r'<fieldset aria-describedby="reliability-hint"><legend>[^<]+</legend>\s*<p class="hint" id="reliability-hint">([^<]+)</p>',
+        page,
+    )
     assert fieldset and fieldset.group(1) == "1 is very poor, 5 is excellent."
 
 
@@ -132,15 +152,21 @@ def test_optional_fields_say_so(app, client, auth, make_user, make_provider):
     assert label_of(client.get("/account/").get_data(as_text=True), "home_postcode") == "Home postcode (optional)"
 
 
-@pytest.mark.parametrize("path, expected", [
-    ("/account/forgot-password", {"email": "email"}),
-    ("/account/sign-up", {"name": "name", "email": "email", "password": "new-password", "confirm": "new-password"}),
-    ("/account/sign-in", {"email": "email", "password": "current-password"}),
-])
+@pytest.mark.parametrize(
+    "path, expected",
+    [
+        ("/account/forgot-password", {"email": "email"}),
+        ("/account/sign-up", {"name": "name", "email": "email", "password": "new-password", "confirm": "new-password"}),
+        ("/account/sign-in", {"email": "email", "password": "current-password"}),
+    ],
+)
 def test_personal_fields_can_be_filled_in_by_the_browser(client, path, expected):
     page = client.get(path).get_data(as_text=True)
     for field_id, token in expected.items():
-        assert re.search(rf'<input[^>]*autocomplete="{token}"[^>]*id="{field_id}"|<input[^>]*id="{field_id}"[^>]*autocomplete="{token}"', page), field_id
+        assert re.search(
+            rf'<input[^>]*autocomplete="{token}"[^>]*id="{field_id}"|<input[^>]*id="{field_id}"[^>]*autocomplete="{token}"',
+            page,
+        ), field_id
 
 
 def test_signed_in_and_reset_password_fields_can_be_filled_in_by_the_browser(app, client, auth, make_user):
@@ -153,9 +179,11 @@ def test_signed_in_and_reset_password_fields_can_be_filled_in_by_the_browser(app
     auth.sign_in(email)
     account = client.get("/account/").get_data(as_text=True)
     password = client.get("/account/password").get_data(as_text=True)
-    for page, expected in ((account, {"name": "name", "home_postcode": "postal-code"}),
-                           (password, {"current_password": "current-password", "new_password": "new-password", "confirm": "new-password"}),
-                           (reset, {"new_password": "new-password", "confirm": "new-password"})):
+    for page, expected in (
+        (account, {"name": "name", "home_postcode": "postal-code"}),
+        (password, {"current_password": "current-password", "new_password": "new-password", "confirm": "new-password"}),
+        (reset, {"new_password": "new-password", "confirm": "new-password"}),
+    ):
         for field_id, token in expected.items():
             control = re.search(rf'<input[^>]*\bid="{field_id}"[^>]*>', page).group(0)
             assert f'autocomplete="{token}"' in control, field_id

@@ -21,7 +21,9 @@ def _footer(page: str) -> str:
     return page.split('<footer class="site-footer">', 1)[1]
 
 
-@pytest.mark.parametrize("path", ["/", "/search?postcode=LS6", "/account/sign-in", "/account/sign-up", "/privacy", "/no/such/page"])
+@pytest.mark.parametrize(
+    "path", ["/", "/search?postcode=LS6", "/account/sign-in", "/account/sign-up", "/privacy", "/no/such/page"]
+)
 def test_every_page_links_to_help_and_the_policies_in_the_same_place(client, path):
     footer = _footer(client.get(path).get_data(as_text=True))
     links = re.findall(r'<a href="(?:http://registry\.test)?(/[\w-]*)">([^<]+)</a>', footer)
@@ -36,7 +38,9 @@ def test_each_policy_page_opens_for_anyone(client, path):
     assert "<h1>" in response.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("app_config", [{"DOCUMENT_RETENTION_DAYS": 90, "DBS_RECHECK_DAYS": 730, "CHECK_REMINDER_DAYS": 21}])
+@pytest.mark.parametrize(
+    "app_config", [{"DOCUMENT_RETENTION_DAYS": 90, "DBS_RECHECK_DAYS": 730, "CHECK_REMINDER_DAYS": 21}]
+)
 def test_the_privacy_notice_states_the_retention_periods_this_registry_is_configured_with(client):
     page = client.get("/privacy").get_data(as_text=True)
     assert "90 days (about 3 months) after a safeguarding officer&#39;s decision" in page

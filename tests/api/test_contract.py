@@ -27,7 +27,9 @@ EXAMPLES_PER_MODE = 6
 def _populate(app, make_provider) -> None:
     pa = make_provider("pa", name="Ceri Morgan", base_postcode="LS6 2AA")
     approve_checks(app, pa)
-    org = make_provider("organisation", name="Kirkstall Care", base_postcode="LS5 3AA", services=["companionship", "meal-delivery"])
+    org = make_provider(
+        "organisation", name="Kirkstall Care", base_postcode="LS5 3AA", services=["companionship", "meal-delivery"]
+    )
     approve_checks(app, org, kinds=("identity", "dbs", "insurance", "cqc", "food_hygiene"))
     make_provider("pa", name="Still Waiting", base_postcode="LS6 1AA")
 

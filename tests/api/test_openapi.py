@@ -10,12 +10,20 @@ from openapi_spec_validator import validate
 from tests.conftest import approve_checks
 
 OPERATIONS = {
-    ("get", "/api/v1/search"), ("get", "/api/v1/providers/{slug}"), ("get", "/api/v1/providers/{slug}/reviews"),
-    ("get", "/openreferral/"), ("get", "/openreferral/services"), ("get", "/openreferral/services/{id}"),
-    ("get", "/openreferral/service_at_locations"), ("get", "/openreferral/service_at_locations/{id}"),
-    ("get", "/openreferral/organizations"), ("get", "/openreferral/organizations/{id}"),
-    ("get", "/openreferral/taxonomies"), ("get", "/openreferral/taxonomies/{id}"),
-    ("get", "/openreferral/taxonomy_terms"), ("get", "/openreferral/taxonomy_terms/{id}"),
+    ("get", "/api/v1/search"),
+    ("get", "/api/v1/providers/{slug}"),
+    ("get", "/api/v1/providers/{slug}/reviews"),
+    ("get", "/openreferral/"),
+    ("get", "/openreferral/services"),
+    ("get", "/openreferral/services/{id}"),
+    ("get", "/openreferral/service_at_locations"),
+    ("get", "/openreferral/service_at_locations/{id}"),
+    ("get", "/openreferral/organizations"),
+    ("get", "/openreferral/organizations/{id}"),
+    ("get", "/openreferral/taxonomies"),
+    ("get", "/openreferral/taxonomies/{id}"),
+    ("get", "/openreferral/taxonomy_terms"),
+    ("get", "/openreferral/taxonomy_terms/{id}"),
 }
 
 
@@ -26,8 +34,11 @@ def test_the_document_is_valid_openapi_3_1_and_covers_every_route(app, client):
     documented = {(method, path) for path, ops in document["paths"].items() for method in ops}
     assert documented == OPERATIONS
     # Every JSON route of the app is in it (the document itself aside).
-    routes = {re.sub(r"<[^>]+>", "{}", rule.rule) for rule in app.url_map.iter_rules()
-              if rule.rule.startswith(("/api/v1/", "/openreferral/")) and not rule.rule.endswith("openapi.json")}
+    routes = {
+        re.sub(r"<[^>]+>", "{}", rule.rule)
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith(("/api/v1/", "/openreferral/")) and not rule.rule.endswith("openapi.json")
+    }
     assert routes == {re.sub(r"{[^}]+}", "{}", path) for _, path in OPERATIONS}
 
 
@@ -41,7 +52,10 @@ def test_every_parameter_and_response_is_described(client):
             for status, response in operation["responses"].items():
                 assert response["description"], (path, status)
             if path.startswith("/api/v1/search"):
-                assert operation["responses"]["400"]["content"]["application/json"]["example"]["error"]["code"] == "invalid_parameters"
+                assert (
+                    operation["responses"]["400"]["content"]["application/json"]["example"]["error"]["code"]
+                    == "invalid_parameters"
+                )
     search = {p["name"]: p for p in document["paths"]["/api/v1/search"]["get"]["parameters"]}
     assert search["postcode"]["required"] is True
     assert "personal-care" in search["service"]["schema"]["items"]["enum"]
@@ -64,13 +78,25 @@ def test_the_docs_page_reads_without_javascript(client):
 def test_read_only_api_and_feed_answer_cross_origin_gets_without_credentials(app, client, make_provider):
     slug = make_provider("pa", name="Ceri Morgan")
     approve_checks(app, slug)
-    for url in ("/api/v1/openapi.json", f"/api/v1/providers/{slug}", "/api/v1/search?postcode=LS6", "/openreferral/services",
-                "/openreferral/services/nonsense", "/api/v1/search?postcode=nowhere"):
+    for url in (
+        "/api/v1/openapi.json",
+        f"/api/v1/providers/{slug}",
+        "/api/v1/search?postcode=LS6",
+        "/openreferral/services",
+        "/openreferral/services/nonsense",
+        "/api/v1/search?postcode=nowhere",
+    ):
         response = client.get(url, headers={"Origin": "https://council.example"})
         assert response.headers["Access-Control-Allow-Origin"] == "*", url
         assert "Access-Control-Allow-Credentials" not in response.headers
-    preflight = client.options("/openreferral/services", headers={
-        "Origin": "https://council.example", "Access-Control-Request-Method": "GET", "Access-Control-Request-Headers": "if-none-match"})
+    preflight = client.options(
+        "/openreferral/services",
+        headers={
+            "Origin": "https://council.example",
+            "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "if-none-match",
+        },
+    )
     assert preflight.headers["Access-Control-Allow-Origin"] == "*"
     assert "GET" in preflight.headers["Access-Control-Allow-Methods"]
     assert "If-None-Match" in preflight.headers["Access-Control-Allow-Headers"]

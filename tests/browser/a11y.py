@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
-
-from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -98,8 +97,12 @@ def tab_to(browser, matches, limit: int = 80, not_after=None):
         if matches(element):
             return element
         if not_after is not None and not_after(element):
-            raise AssertionError(f"Tab reached {element.get_attribute('outerHTML')[:120]} first; {browser.current_url} {browser.title}")
-    raise AssertionError(f"Tab never reached the element (last focus: {focused(browser).get_attribute('outerHTML')[:200]})")
+            raise AssertionError(
+                f"Tab reached {element.get_attribute('outerHTML')[:120]} first; {browser.current_url} {browser.title}"
+            )
+    raise AssertionError(
+        f"Tab never reached the element (last focus: {focused(browser).get_attribute('outerHTML')[:200]})"
+    )
 
 
 def by_text(text: str):
@@ -107,7 +110,9 @@ def by_text(text: str):
 
 
 def by_name(name: str, value: str | None = None):
-    return lambda element: element.get_attribute("name") == name and (value is None or element.get_attribute("value") == value)
+    return lambda element: (
+        element.get_attribute("name") == name and (value is None or element.get_attribute("value") == value)
+    )
 
 
 def horizontal_overflow(browser) -> int:

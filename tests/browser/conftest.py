@@ -37,12 +37,21 @@ def live_server(app):
 @pytest.fixture(scope="session")
 def browser():
     if not (CHROMIUM and CHROMEDRIVER):
-        pytest.fail("Browser tests need Debian's chromium and chromium-driver (make test installs them when run as root).")
+        pytest.fail(
+            "Browser tests need Debian's chromium and chromium-driver (make test installs them when run as root)."
+        )
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     for flag in (
-        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
-        "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
         "--window-size=1200,1600",
     ):
         options.add_argument(flag)
@@ -57,4 +66,3 @@ def page(browser, live_server):
     """The browser with a clean cookie jar, and the server's base URL."""
     browser.delete_all_cookies()
     return browser, live_server
-

@@ -28,13 +28,19 @@ def registry_world(app, make_provider, make_user):
     assert add_check(provider).status_code == 302
     recipient = app.test_client()
     recipient.post("/account/sign-in", data={"email": "rosa@example.com", "password": PASSWORD})
-    sent = recipient.post(f"/providers/{listed}/enquire", data={"service": "companionship", **ENQUIRY_DETAILS, "message": "Could you visit my dad?"})
+    sent = recipient.post(
+        f"/providers/{listed}/enquire",
+        data={"service": "companionship", **ENQUIRY_DETAILS, "message": "Could you visit my dad?"},
+    )
     assert sent.status_code == 302
     enquiry_id = int(sent.headers["Location"].rsplit("/", 1)[1])
     # A second provider starts supporting after a second enquiry, so the recipient can review (the review form).
     other = make_provider("pa", name="Kim Lewis", email="kim@example.com")
     approve_checks(app, other)
-    accepted = recipient.post(f"/providers/{other}/enquire", data={"service": "companionship", **ENQUIRY_DETAILS, "message": "Could you help on Fridays?"})
+    accepted = recipient.post(
+        f"/providers/{other}/enquire",
+        data={"service": "companionship", **ENQUIRY_DETAILS, "message": "Could you help on Fridays?"},
+    )
     kim = app.test_client()
     kim.post("/account/sign-in", data={"email": "kim@example.com", "password": PASSWORD})
     kim.post(accepted.headers["Location"] + "/start")
@@ -56,8 +62,8 @@ def registry_world(app, make_provider, make_user):
     recipient.post(f"/providers/{listed}/concern", data={"text": "The carer seemed rushed and cross."})
     not_yet = make_provider("pa", name="Lee Chan", email="lee@example.com")
     oscar.post(f"/officer/providers/{not_yet}/suspend", data={"reason": "Under investigation."})
-    from registry.reviews.models import Engagement
     from registry.providers.models import ServiceType
+    from registry.reviews.models import Engagement
     from registry.safeguarding.models import Concern
 
     with app.app_context():
@@ -72,20 +78,42 @@ def registry_world(app, make_provider, make_user):
     make_user("recipient", email="sam@beacare.co.uk", name="Sam Shah")
     sam_recipient = app.test_client()
     sam_recipient.post("/account/sign-in", data={"email": "sam@beacare.co.uk", "password": PASSWORD})
-    asked = sam_recipient.post(f"/providers/{bea}/enquire", data={"service": "companionship", **ENQUIRY_DETAILS, "message": "Hello"})
+    asked = sam_recipient.post(
+        f"/providers/{bea}/enquire", data={"service": "companionship", **ENQUIRY_DETAILS, "message": "Hello"}
+    )
     bea_provider = app.test_client()
     bea_provider.post("/account/sign-in", data={"email": "bea@beacare.co.uk", "password": PASSWORD})
     bea_provider.post(asked.headers["Location"] + "/start")
     with app.app_context():
         bea_engagement = db.session.scalar(select(Engagement.id).order_by(Engagement.id.desc()))
-    held = sam_recipient.post(f"/engagements/{bea_engagement}/review", data={"reliability": "5", "quality": "5", "kindness": "5", "communication": "5", "value": "5", "title": "Best carer", "body": "Wonderful."})
+    held = sam_recipient.post(
+        f"/engagements/{bea_engagement}/review",
+        data={
+            "reliability": "5",
+            "quality": "5",
+            "kindness": "5",
+            "communication": "5",
+            "value": "5",
+            "title": "Best carer",
+            "body": "Wonderful.",
+        },
+    )
     assert held.status_code == 302
     with app.app_context():
         from registry.families.models import CaredForPerson
 
         person_id = db.session.scalar(select(CaredForPerson.id))
-    return {"person_id": person_id, "listed": listed, "check_id": check_id, "enquiry_id": enquiry_id, "engagement_id": engagement_id, "service_id": service_id,
-            "suspended": suspended, "approved_id": approved_id, "concern_id": concern_id}
+    return {
+        "person_id": person_id,
+        "listed": listed,
+        "check_id": check_id,
+        "enquiry_id": enquiry_id,
+        "engagement_id": engagement_id,
+        "service_id": service_id,
+        "suspended": suspended,
+        "approved_id": approved_id,
+        "concern_id": concern_id,
+    }
 
 
 def test_no_page_type_has_an_axe_violation(page, registry_world):
@@ -105,11 +133,20 @@ def test_no_page_type_has_an_axe_violation(page, registry_world):
         audit(label + " after a failed submit")
 
     for label, path in [
-        ("home", "/"), ("search results", "/search?postcode=LS6+1AA&service=companionship"),
-        ("search with nothing found", "/search?postcode=TR19"), ("search with a mistake", "/search?postcode=nowhere&max_rate=lots"), ("profile", f"/providers/{listed}"),
-        ("sign-in", "/account/sign-in"), ("sign-up", "/account/sign-up"), ("forgotten password", "/account/forgot-password"),
-        ("help", "/help"), ("privacy", "/privacy"), ("cookies", "/cookies"), ("accessibility", "/accessibility"),
-        ("how it works", "/how-it-works"), ("not found", "/no/such/page"),
+        ("home", "/"),
+        ("search results", "/search?postcode=LS6+1AA&service=companionship"),
+        ("search with nothing found", "/search?postcode=TR19"),
+        ("search with a mistake", "/search?postcode=nowhere&max_rate=lots"),
+        ("profile", f"/providers/{listed}"),
+        ("sign-in", "/account/sign-in"),
+        ("sign-up", "/account/sign-up"),
+        ("forgotten password", "/account/forgot-password"),
+        ("help", "/help"),
+        ("privacy", "/privacy"),
+        ("cookies", "/cookies"),
+        ("accessibility", "/accessibility"),
+        ("how it works", "/how-it-works"),
+        ("not found", "/no/such/page"),
     ]:
         audit(label, path)
     audit_failed_submit("sign-in", "/account/sign-in")
@@ -151,10 +188,14 @@ def test_no_page_type_has_an_axe_violation(page, registry_world):
     audit("audit log", "/officer/audit")
     audit_failed_submit("officer decision", f"/officer/checks/{check_id}", "main form[action$='/reject']")
     audit("officer's approved check", f"/officer/checks/{registry_world['approved_id']}")
-    audit_failed_submit("revoking an approval", f"/officer/checks/{registry_world['approved_id']}", "main form[action$='/revoke']")
+    audit_failed_submit(
+        "revoking an approval", f"/officer/checks/{registry_world['approved_id']}", "main form[action$='/revoke']"
+    )
     audit("officer concern", f"/officer/concerns/{registry_world['concern_id']}")
     audit("provider record with an appeal", f"/officer/providers/{registry_world['suspended']}")
-    audit_failed_submit("appeal decision", f"/officer/providers/{registry_world['suspended']}", "main form[action$='/appeal']")
+    audit_failed_submit(
+        "appeal decision", f"/officer/providers/{registry_world['suspended']}", "main form[action$='/appeal']"
+    )
 
     sign_in_as(browser, base, "sam@example.com")
     audit("suspended provider's dashboard", "/dashboard")
@@ -176,7 +217,9 @@ def test_pages_reflow_at_320_css_pixels_without_sideways_scrolling(page, registr
     """320 CSS px wide is a 1280px screen zoomed to 400% (WCAG 1.4.10 reflow)."""
     browser, base = page
     listed, check_id = registry_world["listed"], registry_world["check_id"]
-    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": 320, "height": 800, "deviceScaleFactor": 1, "mobile": False})
+    browser.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride", {"width": 320, "height": 800, "deviceScaleFactor": 1, "mobile": False}
+    )
     try:
         too_wide: dict[str, int] = {}
 
@@ -187,9 +230,16 @@ def test_pages_reflow_at_320_css_pixels_without_sideways_scrolling(page, registr
                 too_wide[label] = overflow
 
         for label, path in [
-            ("home", "/"), ("search results", "/search?postcode=LS6+1AA&service=companionship"), ("profile", f"/providers/{listed}"),
-            ("sign-in", "/account/sign-in"), ("sign-up", "/account/sign-up"), ("privacy", "/privacy"), ("cookies", "/cookies"),
-            ("accessibility", "/accessibility"), ("help", "/help"), ("how it works", "/how-it-works"),
+            ("home", "/"),
+            ("search results", "/search?postcode=LS6+1AA&service=companionship"),
+            ("profile", f"/providers/{listed}"),
+            ("sign-in", "/account/sign-in"),
+            ("sign-up", "/account/sign-up"),
+            ("privacy", "/privacy"),
+            ("cookies", "/cookies"),
+            ("accessibility", "/accessibility"),
+            ("help", "/help"),
+            ("how it works", "/how-it-works"),
         ]:
             measure(label, path)
         sign_in_as(browser, base, "rosa@example.com")
@@ -199,10 +249,20 @@ def test_pages_reflow_at_320_css_pixels_without_sideways_scrolling(page, registr
         measure("add a person", "/people/new")
         measure("shortlist", "/shortlist")
         sign_in_as(browser, base, "nia@example.com")
-        for label, path in [("dashboard", "/dashboard"), ("profile edit", "/dashboard/profile"), ("add check", "/dashboard/checks/new?kind=dbs"), ("provider's enquiries", "/enquiries")]:
+        for label, path in [
+            ("dashboard", "/dashboard"),
+            ("profile edit", "/dashboard/profile"),
+            ("add check", "/dashboard/checks/new?kind=dbs"),
+            ("provider's enquiries", "/enquiries"),
+        ]:
             measure(label, path)
         sign_in_as(browser, base, "olu@example.com")
-        for label, path in [("staff home", "/staff"), ("officer queue", "/officer/queue"), ("officer review page", f"/officer/checks/{check_id}"), ("audit log", "/officer/audit")]:
+        for label, path in [
+            ("staff home", "/staff"),
+            ("officer queue", "/officer/queue"),
+            ("officer review page", f"/officer/checks/{check_id}"),
+            ("audit log", "/officer/audit"),
+        ]:
             measure(label, path)
         assert too_wide == {}
     finally:
@@ -224,7 +284,8 @@ def test_fields_focus_forced_colours_text_size_and_print(page):
     browser, base = page
     browser.get(base + "/account/sign-up")
     style = lambda selector, prop: browser.execute_script(  # noqa: E731
-        "return getComputedStyle(document.querySelector(arguments[0])).getPropertyValue(arguments[1])", selector, prop)
+        "return getComputedStyle(document.querySelector(arguments[0])).getPropertyValue(arguments[1])", selector, prop
+    )
     page_colour = style("body", "background-color")
 
     # A text box's edge stands out at least 3:1 from the page and from its own inside (WCAG 1.4.11).

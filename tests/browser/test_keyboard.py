@@ -19,7 +19,9 @@ def choose(browser, value: str, limit: int = 30) -> None:
                 press(browser, Keys.SPACE)
             return
         press(browser, Keys.ARROW_DOWN)
-    raise AssertionError(f"The arrow keys never reached {value!r} (focus on {focused(browser).get_attribute('outerHTML')[:120]})")
+    raise AssertionError(
+        f"The arrow keys never reached {value!r} (focus on {focused(browser).get_attribute('outerHTML')[:120]})"
+    )
 
 
 def test_search_then_profile_then_enquiry_by_keyboard(page, app, make_provider, make_user):
@@ -71,7 +73,19 @@ def test_sign_up_with_a_mistake_corrected_by_keyboard(page):
     browser.get(base + "/account/sign-up")
     tab_to(browser, by_name("account_type"))
     choose(browser, "recipient")
-    press(browser, Keys.TAB, "Rosa Jones", Keys.TAB, "rosa@example.com", Keys.TAB, PASSWORD, Keys.TAB, "not the same", Keys.TAB, Keys.ENTER)
+    press(
+        browser,
+        Keys.TAB,
+        "Rosa Jones",
+        Keys.TAB,
+        "rosa@example.com",
+        Keys.TAB,
+        PASSWORD,
+        Keys.TAB,
+        "not the same",
+        Keys.TAB,
+        Keys.ENTER,
+    )
 
     # The summary takes focus; its link takes the keyboard to the field with the problem.
     wait_for_text(browser, "There is a problem")

@@ -10,7 +10,9 @@ from tests.conftest import approve_checks
 def test_a_recipient_finds_only_listed_providers_near_them(page, app, make_provider):
     near = make_provider("pa", name="Nia Morgan", base_postcode="LS6 2AA", languages=["en", "cy"])
     approve_checks(app, near)
-    other = make_provider("organisation", name="Leeds Home Care", base_postcode="LS2", services=["personal-care"], languages=["en", "pl"])
+    other = make_provider(
+        "organisation", name="Leeds Home Care", base_postcode="LS2", services=["personal-care"], languages=["en", "pl"]
+    )
     approve_checks(app, other)
     make_provider("pa", name="Unchecked Person", base_postcode="LS6 2AA")  # never verified
     browser, base = page

@@ -21,8 +21,18 @@ def browser_without_js():
         pytest.fail("Browser tests need Debian's chromium and chromium-driver.")
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync", "--window-size=1200,1600", "--lang=en-GB"):
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1200,1600",
+        "--lang=en-GB",
+    ):
         options.add_argument(flag)
     # The setting a person (or their organisation's policy) uses to block scripts on every site.
     options.add_experimental_option("prefs", {"profile.managed_default_content_settings.javascript": 2})

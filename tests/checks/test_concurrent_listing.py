@@ -23,7 +23,11 @@ def test_simultaneous_approvals_of_a_providers_last_checks_list_it(app, make_pro
         ids = []
         for kind in ("dbs", "insurance"):
             upload = CheckedUpload(PDF, "application/pdf", len(PDF), f"{kind}.pdf")
-            details = dict(CHECK_DETAILS[kind], end_date=(date.today() + timedelta(days=300)).isoformat()) if kind == "insurance" else CHECK_DETAILS[kind]
+            details = (
+                dict(CHECK_DETAILS[kind], end_date=(date.today() + timedelta(days=300)).isoformat())
+                if kind == "insurance"
+                else CHECK_DETAILS[kind]
+            )
             ids.append(services.submit_check(provider, kind, details, upload).id)
         db.session.commit()
     officers = [make_user("officer"), make_user("officer")]
@@ -56,7 +60,10 @@ def test_simultaneous_approvals_of_a_providers_last_checks_list_it(app, make_pro
                 first_flushed.set()
                 db.session.remove()
 
-    threads = [threading.Thread(target=approve, args=(officers[0], ids[0], True)), threading.Thread(target=approve, args=(officers[1], ids[1], False))]
+    threads = [
+        threading.Thread(target=approve, args=(officers[0], ids[0], True)),
+        threading.Thread(target=approve, args=(officers[1], ids[1], False)),
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -10,11 +10,11 @@ import pytest
 from moto.server import ThreadedMotoServer
 from sqlalchemy import select
 
+from registry import audit
 from registry.checks import services
 from registry.checks.models import Check
 from registry.extensions import db
 from registry.providers.services import get_by_slug
-from registry import audit
 from registry.storage import S3DocumentStore, StorageError
 from registry.uploads import CheckedUpload
 from tests.checks.conftest import PDF, add_check, check_count, stored_files
@@ -26,7 +26,9 @@ def _only_check(app):
         return db.session.scalar(select(Check))
 
 
-def test_the_owner_and_officers_can_read_the_document_nobody_else(app, provider_client, make_provider, make_user, officer_client):
+def test_the_owner_and_officers_can_read_the_document_nobody_else(
+    app, provider_client, make_provider, make_user, officer_client
+):
     client, _ = provider_client
     add_check(client)
     url = f"/checks/{_only_check(app).id}/document"
@@ -73,7 +75,9 @@ def test_expire_lapses_checks_and_delists_once(app, runner, make_provider):
     day = (date.today() + timedelta(days=20)).isoformat()
     reminded = runner.invoke(args=["checks", "expire", "--as-of", day])
     assert "0 checks lapsed" in reminded.output and "reminders sent" in reminded.output
-    assert "0 checks lapsed, 0 reminders sent." in runner.invoke(args=["checks", "expire", "--as-of", day]).output  # once per check
+    assert (
+        "0 checks lapsed, 0 reminders sent." in runner.invoke(args=["checks", "expire", "--as-of", day]).output
+    )  # once per check
     later = (date.today() + timedelta(days=41)).isoformat()
     result = runner.invoke(args=["checks", "expire", "--as-of", later])
     assert result.exit_code == 0 and "checks lapsed" in result.output and not result.output.startswith("0 ")
@@ -182,9 +186,18 @@ def test_s3_store_round_trip(s3_endpoint, aws_credentials):
         store.open("checks/a")
 
 
-def test_an_upload_to_a_missing_bucket_is_a_clear_error_and_leaves_no_row(database_url, tmp_path, s3_endpoint, aws_credentials, make_provider, app):
+def test_an_upload_to_a_missing_bucket_is_a_clear_error_and_leaves_no_row(
+    database_url, tmp_path, s3_endpoint, aws_credentials, make_provider, app
+):
     make_provider("pa", name="Bo Singh", email="bo@example.com")
-    s3_app = make_app(database_url, tmp_path, DOCUMENT_STORAGE="s3", S3_BUCKET="no-such-bucket", S3_ENDPOINT_URL=s3_endpoint, S3_REGION="eu-west-2")
+    s3_app = make_app(
+        database_url,
+        tmp_path,
+        DOCUMENT_STORAGE="s3",
+        S3_BUCKET="no-such-bucket",
+        S3_ENDPOINT_URL=s3_endpoint,
+        S3_REGION="eu-west-2",
+    )
     client = s3_app.test_client()
     client.post("/account/sign-in", data={"email": "bo@example.com", "password": PASSWORD})
     response = add_check(client)
@@ -199,12 +212,21 @@ def test_an_upload_to_a_missing_bucket_is_a_clear_error_and_leaves_no_row(databa
 def test_checks_upload_to_s3_when_configured(database_url, tmp_path, s3_endpoint, aws_credentials, make_provider, app):
     bucket = _bucket(s3_endpoint, "registry-docs")
     make_provider("pa", name="Al Patel", email="al@example.com")
-    s3_app = make_app(database_url, tmp_path, DOCUMENT_STORAGE="s3", S3_BUCKET=bucket, S3_ENDPOINT_URL=s3_endpoint, S3_REGION="eu-west-2")
+    s3_app = make_app(
+        database_url,
+        tmp_path,
+        DOCUMENT_STORAGE="s3",
+        S3_BUCKET=bucket,
+        S3_ENDPOINT_URL=s3_endpoint,
+        S3_REGION="eu-west-2",
+    )
     client = s3_app.test_client()
     client.post("/account/sign-in", data={"email": "al@example.com", "password": PASSWORD})
     assert add_check(client).status_code == 302
     check = _only_check(app)
-    keys = boto3.client("s3", region_name="eu-west-2", endpoint_url=s3_endpoint).list_objects_v2(Bucket=bucket)["Contents"]
+    keys = boto3.client("s3", region_name="eu-west-2", endpoint_url=s3_endpoint).list_objects_v2(Bucket=bucket)[
+        "Contents"
+    ]
     assert [k["Key"] for k in keys] == [f"documents/{check.document_key}"]
     assert client.get(f"/checks/{check.id}/document").data == PDF
     assert stored_files(app) == []  # nothing on the local disk

@@ -6,12 +6,12 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
+from registry import audit
 from registry.checks import services
 from registry.checks.models import Check
 from registry.extensions import db
 from registry.mail import outbox_messages
 from registry.providers.services import get_by_slug
-from registry import audit
 from tests.checks.conftest import add_check, upload
 from tests.conftest import CHECK_DETAILS, PASSWORD, approve_checks
 
@@ -38,7 +38,12 @@ def _provider_status(app, slug):
 def _approve(officer, check_id, method="in_person", valid_until=None, **extra):
     with_version = officer.get(f"/officer/checks/{check_id}")
     version = with_version.get_data(as_text=True).split('name="version" value="')[1].split('"')[0]
-    data = {"method": method, "valid_until": (valid_until or date.today() + timedelta(days=365)).isoformat(), "version": version, **extra}
+    data = {
+        "method": method,
+        "valid_until": (valid_until or date.today() + timedelta(days=365)).isoformat(),
+        "version": version,
+        **extra,
+    }
     return officer.post(f"/officer/checks/{check_id}/approve", data=data)
 
 
@@ -47,10 +52,22 @@ def _submit_all_for_a_pa(client):
     add_check(client, "identity", {"document_type": "passport"}, upload(name="passport.pdf"))
     add_check(client)  # enhanced DBS with the adults' barred list
     add_check(client, "right_to_work", {"document_type": "british_passport"}, upload(name="rtw.pdf"))
-    add_check(client, "insurance", {"insurer": "Aviva", "policy_number": "PL-1", "cover_pounds": "5000000", "end_date": (date.today() + timedelta(days=200)).isoformat()}, upload(name="ins.pdf"))
+    add_check(
+        client,
+        "insurance",
+        {
+            "insurer": "Aviva",
+            "policy_number": "PL-1",
+            "cover_pounds": "5000000",
+            "end_date": (date.today() + timedelta(days=200)).isoformat(),
+        },
+        upload(name="ins.pdf"),
+    )
 
 
-def test_officer_approves_a_pas_checks_and_the_pa_becomes_listed_but_a_rejection_keeps_it_out(app, provider_client, officer_client):
+def test_officer_approves_a_pas_checks_and_the_pa_becomes_listed_but_a_rejection_keeps_it_out(
+    app, provider_client, officer_client
+):
     client, slug = provider_client
     _submit_all_for_a_pa(client)
     officer = officer_client()
@@ -63,15 +80,31 @@ def test_officer_approves_a_pas_checks_and_the_pa_becomes_listed_but_a_rejection
     insurance = ids[-1]
     review = officer.get(f"/officer/checks/{insurance}").get_data(as_text=True)
     assert (date.today() + timedelta(days=200)).isoformat() in review  # proposed valid-until: the policy end
-    officer.post(f"/officer/checks/{insurance}/reject", data={"reason": "The policy schedule is missing.", "version": _version(app, insurance)})
+    officer.post(
+        f"/officer/checks/{insurance}/reject",
+        data={"reason": "The policy schedule is missing.", "version": _version(app, insurance)},
+    )
     assert _provider_status(app, slug) == ("submitted", [])
     assert app.test_client().get("/api/v1/search", query_string={"postcode": "LS6"}).get_json()["results"] == []
     mail = outbox_messages(app)[-1]
-    assert mail["To"] == "pat@example.com" and "The policy schedule is missing." in mail.get_body(("plain",)).get_content()
+    assert (
+        mail["To"] == "pat@example.com" and "The policy schedule is missing." in mail.get_body(("plain",)).get_content()
+    )
     assert "The policy schedule is missing." in client.get("/dashboard").get_data(as_text=True)
 
     # The PA replaces the rejected check; once it is approved the PA is listed and searchable.
-    add_check(client, "insurance", {"insurer": "Aviva", "policy_number": "PL-1", "cover_pounds": "5000000", "end_date": (date.today() + timedelta(days=200)).isoformat()}, upload(name="ins2.pdf"), replaces=insurance)
+    add_check(
+        client,
+        "insurance",
+        {
+            "insurer": "Aviva",
+            "policy_number": "PL-1",
+            "cover_pounds": "5000000",
+            "end_date": (date.today() + timedelta(days=200)).isoformat(),
+        },
+        upload(name="ins2.pdf"),
+        replaces=insurance,
+    )
     replacement = _check_ids(app)[-1]
     _approve(officer, replacement, valid_until=date.today() + timedelta(days=200))
     assert _status(app, insurance) == "rejected"  # the history stays
@@ -94,7 +127,9 @@ def test_rejection_needs_a_reason_and_changes_nothing_without_one(app, provider_
     add_check(client)
     [check_id] = _check_ids(app)
     officer = officer_client()
-    response = officer.post(f"/officer/checks/{check_id}/reject", data={"reason": "  ", "version": _version(app, check_id)})
+    response = officer.post(
+        f"/officer/checks/{check_id}/reject", data={"reason": "  ", "version": _version(app, check_id)}
+    )
     assert response.status_code == 422 and "Give a reason the provider will see." in response.get_data(as_text=True)
     assert _status(app, check_id) == "pending"
 
@@ -125,8 +160,17 @@ def test_two_officers_deciding_at_once_one_wins(app, provider_client, officer_cl
     first, second = officer_client("one@council.example"), officer_client("two@council.example")
     version = _version(app, check_id)
     # Both opened the review page at the same version; the first decision lands.
-    assert first.post(f"/officer/checks/{check_id}/reject", data={"reason": "Blurred scan.", "version": version}).status_code == 302
-    late = second.post(f"/officer/checks/{check_id}/approve", data={"method": "in_person", "valid_until": "2030-01-01", "version": version}, follow_redirects=True)
+    assert (
+        first.post(
+            f"/officer/checks/{check_id}/reject", data={"reason": "Blurred scan.", "version": version}
+        ).status_code
+        == 302
+    )
+    late = second.post(
+        f"/officer/checks/{check_id}/approve",
+        data={"method": "in_person", "valid_until": "2030-01-01", "version": version},
+        follow_redirects=True,
+    )
     assert "already decided by another officer" in late.get_data(as_text=True)
     assert _status(app, check_id) == "rejected"
 
@@ -160,7 +204,10 @@ def test_concurrent_decisions_in_two_sessions_let_exactly_one_commit(app, provid
             finally:
                 db.session.remove()
 
-    threads = [threading.Thread(target=decide, args=(officer_emails[0], True)), threading.Thread(target=decide, args=(officer_emails[1], False))]
+    threads = [
+        threading.Thread(target=decide, args=(officer_emails[0], True)),
+        threading.Thread(target=decide, args=(officer_emails[1], False)),
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -176,7 +223,9 @@ def test_a_rejection_can_be_appealed_once_and_goes_to_a_different_officer(app, p
     add_check(client)
     [check_id] = _check_ids(app)
     first, second = officer_client("first@council.example"), officer_client("second@council.example")
-    first.post(f"/officer/checks/{check_id}/reject", data={"reason": "Blurred scan.", "version": _version(app, check_id)})
+    first.post(
+        f"/officer/checks/{check_id}/reject", data={"reason": "Blurred scan.", "version": _version(app, check_id)}
+    )
     assert "Appeal (once" in client.get("/dashboard").get_data(as_text=True)
     client.post(f"/dashboard/checks/{check_id}/appeal", data={"note": "The original is attached again, clearer."})
     assert _status(app, check_id) == "pending"
@@ -184,7 +233,9 @@ def test_a_rejection_can_be_appealed_once_and_goes_to_a_different_officer(app, p
     own = _approve(first, check_id)
     assert own.status_code == 422 and "another officer must decide it" in own.get_data(as_text=True)
     assert "appeal" in second.get("/officer/queue").get_data(as_text=True)
-    second.post(f"/officer/checks/{check_id}/reject", data={"reason": "Still unreadable.", "version": _version(app, check_id)})
+    second.post(
+        f"/officer/checks/{check_id}/reject", data={"reason": "Still unreadable.", "version": _version(app, check_id)}
+    )
     again = client.post(f"/dashboard/checks/{check_id}/appeal", data={"note": "Please."}, follow_redirects=True)
     assert "already appealed this check once" in again.get_data(as_text=True)
     assert _status(app, check_id) == "rejected"
@@ -194,7 +245,10 @@ def test_asking_for_more_information_and_replacing_keeps_the_history(app, provid
     client, _ = provider_client
     add_check(client)
     [first] = _check_ids(app)
-    officer_client().post(f"/officer/checks/{first}/request-info", data={"reason": "Send the page with the barred list box.", "version": _version(app, first)})
+    officer_client().post(
+        f"/officer/checks/{first}/request-info",
+        data={"reason": "Send the page with the barred list box.", "version": _version(app, first)},
+    )
     assert "Send the page with the barred list box." in client.get("/dashboard").get_data(as_text=True)
     add_check(client, replaces=first)
     ids = _check_ids(app)

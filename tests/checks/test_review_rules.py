@@ -5,12 +5,12 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
+from registry import audit
 from registry.checks import services
 from registry.checks.models import Check
 from registry.extensions import db
 from registry.models import today
 from registry.providers.services import get_by_slug
-from registry import audit
 from tests.checks.conftest import PNG, add_check, check_count, upload
 from tests.conftest import approve_checks
 
@@ -69,7 +69,11 @@ def test_insurance_cannot_be_approved_beyond_the_policy_end(app, provider_client
     add_check(client, "insurance", {**INSURANCE, "end_date": end.isoformat()})
     [check_id] = _ids(app)
     officer = officer_client()
-    too_late = {"method": "in_person", "valid_until": (end + timedelta(days=1)).isoformat(), "version": _version(app, check_id)}
+    too_late = {
+        "method": "in_person",
+        "valid_until": (end + timedelta(days=1)).isoformat(),
+        "version": _version(app, check_id),
+    }
     response = officer.post(f"/officer/checks/{check_id}/approve", data=too_late)
     assert response.status_code == 422 and "cannot be valid after the policy ends" in response.get_data(as_text=True)
     with app.app_context():
@@ -85,7 +89,10 @@ def test_a_check_is_replaced_only_by_one_of_the_same_kind(app, provider_client):
     add_check(client)
     [dbs] = _ids(app)
     response = add_check(client, "identity", {"document_type": "passport"}, replaces=dbs)
-    assert response.status_code == 422 and "A DBS check can only be replaced by another DBS check." in response.get_data(as_text=True)
+    assert (
+        response.status_code == 422
+        and "A DBS check can only be replaced by another DBS check." in response.get_data(as_text=True)
+    )
     assert check_count(app) == 1
 
 
@@ -93,7 +100,9 @@ def test_an_appeal_is_on_the_record(app, provider_client, officer_client):
     client, slug = provider_client
     add_check(client)
     [check_id] = _ids(app)
-    officer_client().post(f"/officer/checks/{check_id}/reject", data={"reason": "Blurred.", "version": _version(app, check_id)})
+    officer_client().post(
+        f"/officer/checks/{check_id}/reject", data={"reason": "Blurred.", "version": _version(app, check_id)}
+    )
     client.post(f"/dashboard/checks/{check_id}/appeal", data={"note": "A clearer scan is the same certificate."})
     with app.app_context():
         provider = get_by_slug(slug)
@@ -115,16 +124,23 @@ def test_the_dashboard_says_a_renewal_is_waiting_instead_of_asking_again(app, pr
     dbs_line = dashboard.split("Enhanced DBS with the adults&#39; barred list</strong>:", 1)[1].split("</li>", 1)[0]
     assert "your new one is waiting for an officer" in dbs_line and "Add the new one now" not in dbs_line
     with app.app_context():
-        assert {c.status for c in get_by_slug(slug).checks if c.kind == "dbs"} == {"approved", "pending"}  # the lapsing one still counts
+        assert {c.status for c in get_by_slug(slug).checks if c.kind == "dbs"} == {
+            "approved",
+            "pending",
+        }  # the lapsing one still counts
 
 
 def test_the_proposed_valid_until_follows_the_settings(app):
     with app.app_context():
         issued = date(2026, 1, 12)
-        assert services.proposed_valid_until("dbs", {"issue_date": issued.isoformat()}, today()) == issued + timedelta(days=app.config["DBS_RECHECK_DAYS"])
+        assert services.proposed_valid_until("dbs", {"issue_date": issued.isoformat()}, today()) == issued + timedelta(
+            days=app.config["DBS_RECHECK_DAYS"]
+        )
         assert services.proposed_valid_until("insurance", {"end_date": "2027-06-30"}, today()) == date(2027, 6, 30)
         decided = date(2026, 5, 1)
-        assert services.proposed_valid_until("identity", {}, decided) == decided + timedelta(days=app.config["CHECK_VALIDITY_DAYS"]["identity"])
+        assert services.proposed_valid_until("identity", {}, decided) == decided + timedelta(
+            days=app.config["CHECK_VALIDITY_DAYS"]["identity"]
+        )
 
 
 def test_emails_name_the_check_as_people_write_it(app, provider_client, officer_client):
@@ -133,7 +149,10 @@ def test_emails_name_the_check_as_people_write_it(app, provider_client, officer_
     client, _ = provider_client
     add_check(client)
     [check_id] = _ids(app)
-    officer_client().post(f"/officer/checks/{check_id}/approve", data={"method": "video", "valid_until": "2027-03-01", "version": _version(app, check_id)})
+    officer_client().post(
+        f"/officer/checks/{check_id}/approve",
+        data={"method": "video", "valid_until": "2027-03-01", "version": _version(app, check_id)},
+    )
     mail = outbox_messages(app)[-1]
     assert mail["Subject"] == "Your DBS check is approved"
     assert "valid until 1 March 2027" in mail.get_body(("plain",)).get_content()
@@ -191,8 +210,14 @@ def test_the_review_page_shows_the_fields_as_the_provider_entered_them(app, prov
     [check_id] = _ids(app)
     page = officer_client().get(f"/officer/checks/{check_id}").get_data(as_text=True)
     fields = page.split('<dl class="details">', 1)[1].split("</dl>", 1)[0]
-    for label, value in [("Level", "Enhanced"), ("Barred lists checked", "Adults"), ("Certificate number", "001234567890"),
-                         ("Issue date", "1 February 2026"), ("Subscribed to the DBS Update Service", "Yes"), ("Update Service subscription ID", "C1234567")]:
+    for label, value in [
+        ("Level", "Enhanced"),
+        ("Barred lists checked", "Adults"),
+        ("Certificate number", "001234567890"),
+        ("Issue date", "1 February 2026"),
+        ("Subscribed to the DBS Update Service", "Yes"),
+        ("Update Service subscription ID", "C1234567"),
+    ]:
         assert f"<dt>{label}</dt><dd>{value}</dd>" in fields
 
 
@@ -214,7 +239,9 @@ def test_replacing_a_check_an_officer_decides_meanwhile_is_refused_cleanly(app, 
             other.execute(update(Check).where(Check.id == first).values(status="approved", version=Check.version + 1))
         upload = CheckedUpload(PDF, "application/pdf", len(PDF), "dbs.pdf")
         try:
-            services.submit_check(provider, "dbs", {"level": "basic", "barred_lists": "none"}, upload, replaces=replaced)
+            services.submit_check(
+                provider, "dbs", {"level": "basic", "barred_lists": "none"}, upload, replaces=replaced
+            )
         except services.CheckError as error:
             assert "An officer has just decided the check you are replacing" in str(error)
         else:
@@ -241,12 +268,16 @@ def test_a_request_far_over_the_limit_says_so_beside_the_file_field(app, provide
     assert check_count(app) == 0 and stored_files(app) == []
 
 
-def test_the_dashboard_tells_a_provider_about_deleted_scans_and_suspension(app, runner, provider_client, officer_client):
+def test_the_dashboard_tells_a_provider_about_deleted_scans_and_suspension(
+    app, runner, provider_client, officer_client
+):
     client, slug = provider_client
     add_check(client)
     [check_id] = _ids(app)
     officer = officer_client()
-    officer.post(f"/officer/checks/{check_id}/reject", data={"reason": "Unreadable.", "version": _version(app, check_id)})
+    officer.post(
+        f"/officer/checks/{check_id}/reject", data={"reason": "Unreadable.", "version": _version(app, check_id)}
+    )
     runner.invoke(args=["documents", "purge", "--as-of", (date.today() + timedelta(days=181)).isoformat()])
     officer.post(f"/officer/providers/{slug}/suspend", data={"reason": "Under investigation."})
     dashboard = client.get("/dashboard").get_data(as_text=True)

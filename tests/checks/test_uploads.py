@@ -24,12 +24,20 @@ def test_a_dbs_check_is_stored_waiting_for_review(app, provider_client):
     assert "waiting for an officer to review it" in page
 
 
-@pytest.mark.parametrize("data, name, content_type", [(PNG, "scan.png", "image/png"), (JPEG, "photo.jpg", "image/jpeg"), (PDF, "x.pdf", "application/octet-stream")])
+@pytest.mark.parametrize(
+    "data, name, content_type",
+    [(PNG, "scan.png", "image/png"), (JPEG, "photo.jpg", "image/jpeg"), (PDF, "x.pdf", "application/octet-stream")],
+)
 def test_pdf_jpeg_and_png_are_accepted_by_content(app, provider_client, data, name, content_type):
     client, _ = provider_client
     assert add_check(client, file=upload(data, name, content_type)).status_code == 302
     with app.app_context():
-        assert db.session.scalar(select(Check.document_type)) == {b"\x89": "image/png", b"\xff": "image/jpeg", b"%P": "application/pdf"}[data[:2] if data[:2] == b"%P" else data[:1]]
+        assert (
+            db.session.scalar(select(Check.document_type))
+            == {b"\x89": "image/png", b"\xff": "image/jpeg", b"%P": "application/pdf"}[
+                data[:2] if data[:2] == b"%P" else data[:1]
+            ]
+        )
 
 
 @pytest.mark.parametrize(
@@ -51,7 +59,12 @@ def test_bad_files_are_refused_and_nothing_is_stored(app, provider_client, file,
 
 def test_a_missing_file_is_refused(app, provider_client):
     client, _ = provider_client
-    data = {"level": "enhanced", "barred_lists": "adults", "certificate_number": "001234567890", "issue_date": "2026-02-01"}
+    data = {
+        "level": "enhanced",
+        "barred_lists": "adults",
+        "certificate_number": "001234567890",
+        "issue_date": "2026-02-01",
+    }
     response = client.post("/dashboard/checks/new?kind=dbs", data=data, content_type="multipart/form-data")
     assert response.status_code == 422 and "Choose a file to upload." in response.get_data(as_text=True)
     assert check_count(app) == 0
@@ -84,11 +97,31 @@ def test_the_users_filename_never_becomes_a_path(app, provider_client, name):
         ("dbs", {"certificate_number": "abcdefghijkl"}, "certificate_number", "exactly 12 digits"),
         ("dbs", {"issue_date": "2099-01-01"}, "issue_date", "cannot be in the future"),
         ("dbs", {"issue_date": "not a date"}, "issue_date", "Not a valid date value"),
-        ("dbs", {"level": "basic", "barred_lists": "adults"}, "barred_lists", "Only enhanced checks include the barred lists"),
+        (
+            "dbs",
+            {"level": "basic", "barred_lists": "adults"},
+            "barred_lists",
+            "Only enhanced checks include the barred lists",
+        ),
         ("dbs", {"update_service_id": ""}, "update_service_id", "Enter the subscription ID"),
-        ("insurance", {"insurer": "Aviva", "policy_number": "P1", "cover_pounds": "1000000", "end_date": "2020-01-01"}, "end_date", "already passed"),
-        ("insurance", {"insurer": "", "policy_number": "P1", "cover_pounds": "1000000", "end_date": "2099-01-01"}, "insurer", "Enter the insurer"),
-        ("food_hygiene", {"rating": "7", "inspected_on": "2026-01-01", "local_authority": "Leeds"}, "rating", "from 0 to 5"),
+        (
+            "insurance",
+            {"insurer": "Aviva", "policy_number": "P1", "cover_pounds": "1000000", "end_date": "2020-01-01"},
+            "end_date",
+            "already passed",
+        ),
+        (
+            "insurance",
+            {"insurer": "", "policy_number": "P1", "cover_pounds": "1000000", "end_date": "2099-01-01"},
+            "insurer",
+            "Enter the insurer",
+        ),
+        (
+            "food_hygiene",
+            {"rating": "7", "inspected_on": "2026-01-01", "local_authority": "Leeds"},
+            "rating",
+            "from 0 to 5",
+        ),
         ("cqc", {"registration_id": "CQC123"}, "registration_id", "looks like 1-101234567"),
     ],
 )

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from registry.accounts import services as accounts
+from registry.audit.models import AuditEvent
 from registry.councils import services
-from registry.councils.models import COMMISSIONER, Framework, FrameworkEntry
+from registry.councils.models import Framework, FrameworkEntry
 from registry.extensions import db
 from registry.models import today
 from registry.providers.services import get_by_slug
-from registry.audit.models import AuditEvent
 from tests.conftest import PASSWORD, approve_checks
 
 LEEDS = ["LS1", "LS2", "LS3", "LS4", "LS5", "LS6", "LS7"]
@@ -46,7 +46,9 @@ def test_commissioner_publishes_a_list_a_provider_applies_and_sees_the_outcome(a
     auth.sign_in(leeds)
     start = today().isoformat()
     end = (today() + timedelta(days=365)).isoformat()
-    created = client.post("/council/frameworks", data={"name": "Leeds home care 2026", "starts_on": start, "ends_on": end})
+    created = client.post(
+        "/council/frameworks", data={"name": "Leeds home care 2026", "starts_on": start, "ends_on": end}
+    )
     assert created.status_code == 302
     framework_id = int(created.headers["Location"].rsplit("/", 1)[-1])
     auth.sign_out()
@@ -57,7 +59,10 @@ def test_commissioner_publishes_a_list_a_provider_applies_and_sees_the_outcome(a
     assert "Leeds home care 2026" in page.get_data(as_text=True)
     with app.app_context():
         personal_care = get_by_slug(slug).services[0].service_type_id
-    applied = client.post(f"/dashboard/approved-lists/{framework_id}", data={f"f{framework_id}-service": personal_care, f"f{framework_id}-rate": "19.50"})
+    applied = client.post(
+        f"/dashboard/approved-lists/{framework_id}",
+        data={f"f{framework_id}-service": personal_care, f"f{framework_id}-rate": "19.50"},
+    )
     assert applied.status_code == 302
     assert "Waiting for a decision" in client.get("/dashboard/approved-lists").get_data(as_text=True)
     auth.sign_out()
@@ -83,7 +88,9 @@ def get_email(app, slug):
 def test_bad_dates_come_back_next_to_the_field_and_save_nothing(app, client, auth, leeds):
     auth.sign_in(leeds)
     before = _actions(app)
-    response = client.post("/council/frameworks", data={"name": "Backwards", "starts_on": "2026-06-01", "ends_on": "2026-01-01"})
+    response = client.post(
+        "/council/frameworks", data={"name": "Backwards", "starts_on": "2026-06-01", "ends_on": "2026-01-01"}
+    )
     assert response.status_code == 422
     assert "The end date must be after the start date." in response.get_data(as_text=True)
     with app.app_context():
@@ -91,7 +98,9 @@ def test_bad_dates_come_back_next_to_the_field_and_save_nothing(app, client, aut
     assert _actions(app) == before
 
 
-def test_declining_needs_a_reason_and_only_the_councils_own_commissioners_decide(app, client, auth, leeds, make_provider):
+def test_declining_needs_a_reason_and_only_the_councils_own_commissioners_decide(
+    app, client, auth, leeds, make_provider
+):
     slug = _listed(app, make_provider, "Ceri Morgan")
     with app.app_context():
         council = services.council_for_postcode("LS6 2AA")
@@ -116,13 +125,23 @@ def test_declining_needs_a_reason_and_only_the_councils_own_commissioners_decide
 def _on_list(app, leeds, slug, rate=1900):
     with app.app_context():
         council = services.council_for_postcode("LS6 2AA")
-        framework = services.create_framework(council, accounts.find_user_by_email(leeds), "List", today() - timedelta(days=1), today() + timedelta(days=30))
+        framework = services.create_framework(
+            council,
+            accounts.find_user_by_email(leeds),
+            "List",
+            today() - timedelta(days=1),
+            today() + timedelta(days=30),
+        )
         provider = get_by_slug(slug)
-        services.add_provider(framework, accounts.find_user_by_email(leeds), provider, provider.services[0].service_type, rate)
+        services.add_provider(
+            framework, accounts.find_user_by_email(leeds), provider, provider.services[0].service_type, rate
+        )
         db.session.commit()
 
 
-def test_search_filter_keeps_only_providers_on_the_recipients_council_list_with_the_agreed_rate(app, client, leeds, make_provider):
+def test_search_filter_keeps_only_providers_on_the_recipients_council_list_with_the_agreed_rate(
+    app, client, leeds, make_provider
+):
     on = _listed(app, make_provider, "On List")
     off = _listed(app, make_provider, "Off List")
     _on_list(app, leeds, on, rate=1900)
@@ -130,13 +149,19 @@ def test_search_filter_keeps_only_providers_on_the_recipients_council_list_with_
     assert {r["slug"] for r in everyone["results"]} == {on, off}
     assert "council_approvals" not in everyone["results"][0]
 
-    body = client.get("/api/v1/search", query_string={"postcode": "LS6 2AA", "service": "personal-care", "council_list": "1"}).get_json()
-    assert [r["slug"] for r in body["results"]] == [on] and body["total"] == 1  # counted in the index, not trimmed from a page
+    body = client.get(
+        "/api/v1/search", query_string={"postcode": "LS6 2AA", "service": "personal-care", "council_list": "1"}
+    ).get_json()
+    assert [r["slug"] for r in body["results"]] == [on] and body[
+        "total"
+    ] == 1  # counted in the index, not trimmed from a page
     [approval] = body["results"][0]["council_approvals"]
     assert approval["agreed_rate_pounds"] == "19.00" and body["results"][0]["hourly_rate"]["min_pounds"] is not None
     assert approval["badge"].startswith("On Leeds City Council's approved list for personal care since")
 
-    page = client.get("/search", query_string={"postcode": "LS6 2AA", "service": "personal-care", "council_list": "1"}).get_data(as_text=True)
+    page = client.get(
+        "/search", query_string={"postcode": "LS6 2AA", "service": "personal-care", "council_list": "1"}
+    ).get_data(as_text=True)
     assert "On List" in page and "Off List" not in page and "Agreed rate £19 an hour" in page
     assert 'name="council_list" value="1" checked' in page
     # Outside any council's area the page says so instead of showing nothing silently.
@@ -154,7 +179,9 @@ def test_a_suspended_or_lapsed_provider_on_a_list_is_never_shown(app, leeds, mak
     _on_list(app, leeds, lapsed)
     officer = make_user("officer")
     with app.app_context():
-        safeguarding.suspend(get_by_slug(suspended), accounts.find_user_by_email(officer), "Concern under investigation.")
+        safeguarding.suspend(
+            get_by_slug(suspended), accounts.find_user_by_email(officer), "Concern under investigation."
+        )
         db.session.commit()
         ids = [get_by_slug(suspended).id, get_by_slug(lapsed).id]
         assert services.approvals(ids, today())[ids[1]]  # the lapsing one is still current today
@@ -163,8 +190,24 @@ def test_a_suspended_or_lapsed_provider_on_a_list_is_never_shown(app, leeds, mak
 
 
 def test_coverage_shows_providers_gaps_and_rates_and_exports_csv(app, client, auth, leeds, make_provider):
-    _listed(app, make_provider, "Near", base_postcode="LS6 2AA", travel_radius_miles=3, rate_min_pence=1500, rate_max_pence=1700)
-    _listed(app, make_provider, "Nearby", base_postcode="LS6 2AA", travel_radius_miles=3, rate_min_pence=2500, rate_max_pence=2900)
+    _listed(
+        app,
+        make_provider,
+        "Near",
+        base_postcode="LS6 2AA",
+        travel_radius_miles=3,
+        rate_min_pence=1500,
+        rate_max_pence=1700,
+    )
+    _listed(
+        app,
+        make_provider,
+        "Nearby",
+        base_postcode="LS6 2AA",
+        travel_radius_miles=3,
+        rate_min_pence=2500,
+        rate_max_pence=2900,
+    )
     auth.sign_in(leeds)
     page = client.get("/council/coverage").get_data(as_text=True)
     assert "£15.00 to £29.00" in page and "Gaps" in page

@@ -26,7 +26,9 @@ def test_a_newcomer_finds_a_full_page_in_every_big_city(app, client):
     short = {}
     for city, centre in demo.CITIES:
         for service in demo.COMMON_SERVICES:
-            body = client.get("/api/v1/search", query_string={"postcode": centre, "service": service, "radius": 10}).get_json()
+            body = client.get(
+                "/api/v1/search", query_string={"postcode": centre, "service": service, "radius": 10}
+            ).get_json()
             if body["total"] < 15:
                 short[(city, service)] = body["total"]
     assert short == {}
@@ -40,10 +42,15 @@ def test_a_newcomer_finds_a_full_page_in_every_big_city(app, client):
         for provider in db.session.scalars(select(Provider).where(Provider.status == "listed")):
             assert any(c.status == "approved" for c in provider.checks), provider.slug
         # The demo still shows every state, and suspended providers are listed for nothing.
-        assert db.session.scalar(
-            select(func.count()).select_from(ProviderService).join(Provider)
-            .where(Provider.status == "suspended", ProviderService.listed.is_(True))
-        ) == 0
+        assert (
+            db.session.scalar(
+                select(func.count())
+                .select_from(ProviderService)
+                .join(Provider)
+                .where(Provider.status == "suspended", ProviderService.listed.is_(True))
+            )
+            == 0
+        )
         assert db.session.scalar(select(func.count()).select_from(Check).where(Check.status == "lapsed")) > 0
 
 
@@ -54,8 +61,13 @@ def test_rates_look_like_the_market():
     assert all(1300 <= p.rate_min <= 1800 for p in pas)
     assert all(2500 <= p.rate_min <= 3200 for p in agencies)
     # Demand-heavy services are common, specialist ones rare.
-    offered = {slug: sum(slug in p.services for p in plans) for slug in ("personal-care", "companionship", "physiotherapy")}
-    assert offered["personal-care"] > 5 * offered["physiotherapy"] and offered["companionship"] > 5 * offered["physiotherapy"]
+    offered = {
+        slug: sum(slug in p.services for p in plans) for slug in ("personal-care", "companionship", "physiotherapy")
+    }
+    assert (
+        offered["personal-care"] > 5 * offered["physiotherapy"]
+        and offered["companionship"] > 5 * offered["physiotherapy"]
+    )
 
 
 def test_the_plan_is_the_same_every_time():

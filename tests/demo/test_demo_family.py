@@ -18,7 +18,10 @@ def signed_in(app, email):
 
 def _counts(app) -> tuple[int, int, int]:
     with app.app_context():
-        return tuple(db.session.scalar(select(func.count()).select_from(model)) for model in (CaredForPerson, Enquiry, ShortlistEntry))
+        return tuple(
+            db.session.scalar(select(func.count()).select_from(model))
+            for model in (CaredForPerson, Enquiry, ShortlistEntry)
+        )
 
 
 def test_the_family_account_arranges_care_for_two_people_with_an_enquiry_each(app, runner):
@@ -28,12 +31,16 @@ def test_the_family_account_arranges_care_for_two_people_with_an_enquiry_each(ap
     counts = _counts(app)
     with app.app_context():
         family = db.session.scalar(select(User).where(User.email == "family@demo.trustedcare.example"))
-        people = {p.name: p for p in db.session.scalars(select(CaredForPerson).where(CaredForPerson.account_id == family.id))}
+        people = {
+            p.name: p for p in db.session.scalars(select(CaredForPerson).where(CaredForPerson.account_id == family.id))
+        }
         assert set(people) == {"Dad (Tariq)", "Mum (Amina)"}
         assert people["Mum (Amina)"].authority == "lpa" and people["Dad (Tariq)"].consent_given_by == "Dad himself"
         enquiries = list(db.session.scalars(select(Enquiry).where(Enquiry.recipient_id == family.id)))
         assert sorted(e.status for e in enquiries) == ["accepted", "open"]
-        assert {e.person.name for e in enquiries} == set(people) and all(e.district and e.hours_per_week for e in enquiries)
+        assert {e.person.name for e in enquiries} == set(people) and all(
+            e.district and e.hours_per_week for e in enquiries
+        )
         dad_enquiry = next(e for e in enquiries if e.person.name == "Dad (Tariq)")
         provider_email, enquiry_id = dad_enquiry.provider.user.email, dad_enquiry.id
     page = signed_in(app, provider_email).get(f"/enquiries/{enquiry_id}").get_data(as_text=True)

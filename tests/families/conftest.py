@@ -12,9 +12,16 @@ from tests.html_forms import as_post_data, form_fields
 from tests.reviews.conftest import signed_in
 
 DAD = {
-    "name": "Dad (J.S.)", "district": "LS6 2AA", "relationship": "family", "needs": ["personal-care", "companionship"],
-    "communication": ["bsl"], "language": "ur", "authority": "consent", "consent_given_by": "Dad himself",
-    "consent_how": "in-person", "authority_date": "2026-10-01",
+    "name": "Dad (J.S.)",
+    "district": "LS6 2AA",
+    "relationship": "family",
+    "needs": ["personal-care", "companionship"],
+    "communication": ["bsl"],
+    "language": "ur",
+    "authority": "consent",
+    "consent_given_by": "Dad himself",
+    "consent_how": "in-person",
+    "authority_date": "2026-10-01",
 }
 
 

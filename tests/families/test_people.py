@@ -20,24 +20,40 @@ def _count(model) -> int:
 
 
 def _enquire_for_dad(client, slug, dad_id):
-    return post_form(client, f"/providers/{slug}/enquire?for={dad_id}",
-                     times=["mon-morning", "thu-morning"], hours_per_week="7", message="Dad would like help getting up, and a chat.")
+    return post_form(
+        client,
+        f"/providers/{slug}/enquire?for={dad_id}",
+        times=["mon-morning", "thu-morning"],
+        hours_per_week="7",
+        message="Dad would like help getting up, and a chat.",
+    )
 
 
 def test_a_person_is_kept_with_their_district_only_and_their_consent(app, daughter, dad):
     with app.app_context():
         person = db.session.get(CaredForPerson, dad)
-        assert (person.name, person.district, person.relationship, person.authority) == ("Dad (J.S.)", "LS6", "family", "consent")
+        assert (person.name, person.district, person.relationship, person.authority) == (
+            "Dad (J.S.)",
+            "LS6",
+            "family",
+            "consent",
+        )
         assert [t.slug for t in person.needs] == ["personal-care", "companionship"]
         assert sorted(person.communication) == ["bsl", "ur"]
-        assert (person.consent_given_by, person.consent_how, person.authority_date) == ("Dad himself", "in-person", date(2026, 10, 1))
+        assert (person.consent_given_by, person.consent_how, person.authority_date) == (
+            "Dad himself",
+            "in-person",
+            date(2026, 10, 1),
+        )
     page = daughter.get("/people").get_data(as_text=True)
     assert "Dad (J.S.)" in page and "LS6 (postcode district)" in page and "LS6 2AA" not in page
     assert "British Sign Language (BSL), Urdu" in page and "Dad himself, told me in person, 1 October 2026" in page
 
 
 def test_legal_authority_needs_no_consent_details(app, daughter):
-    response = post_form(daughter, "/people/new", **{**DAD, "authority": "lpa", "consent_given_by": "", "consent_how": []})
+    response = post_form(
+        daughter, "/people/new", **{**DAD, "authority": "lpa", "consent_given_by": "", "consent_how": []}
+    )
     assert response.status_code == 302
     assert "lasting power of attorney" in daughter.get("/people").get_data(as_text=True)
 
@@ -90,7 +106,12 @@ def test_an_enquiry_for_someone_tells_the_provider_their_district_and_needs(app,
     assert sent.status_code == 302, sent.get_data(as_text=True)
     with app.app_context():
         enquiry = db.session.scalar(select(Enquiry))
-        assert (enquiry.person_id, enquiry.arranged_by, enquiry.district, enquiry.service_type.slug) == (dad, "family", "LS6", "personal-care")
+        assert (enquiry.person_id, enquiry.arranged_by, enquiry.district, enquiry.service_type.slug) == (
+            dad,
+            "family",
+            "LS6",
+            "personal-care",
+        )
     page = signed_in(app, "kim@example.com").get(sent.headers["Location"]).get_data(as_text=True)
     assert "Dad (J.S.)" in page and "a family member arranging their care" in page
     assert "Personal care, Companionship" in page and "British Sign Language (BSL), Urdu" in page
@@ -100,15 +121,35 @@ def test_an_enquiry_for_someone_tells_the_provider_their_district_and_needs(app,
 
 def test_someone_elses_person_cannot_be_enquired_for(app, listed, dad, make_user):
     other = signed_in(app, make_user("recipient", email="nosy@example.com"))
-    response = post_form(other, f"/providers/{listed}/enquire", person=str(dad), district="LS6", times=["mon-morning"], hours_per_week="3", message="Hi")
-    assert response.status_code == 422 and "Choose yourself or someone you arrange care for." in response.get_data(as_text=True)
-    response = post_form(other, f"/providers/{listed}/enquire", person="'; drop table", district="LS6", times=["mon-morning"], hours_per_week="3", message="Hi")
+    response = post_form(
+        other,
+        f"/providers/{listed}/enquire",
+        person=str(dad),
+        district="LS6",
+        times=["mon-morning"],
+        hours_per_week="3",
+        message="Hi",
+    )
+    assert response.status_code == 422 and "Choose yourself or someone you arrange care for." in response.get_data(
+        as_text=True
+    )
+    response = post_form(
+        other,
+        f"/providers/{listed}/enquire",
+        person="'; drop table",
+        district="LS6",
+        times=["mon-morning"],
+        hours_per_week="3",
+        message="Hi",
+    )
     assert response.status_code == 422
     with app.app_context():
         assert _count(Enquiry) == 0
 
 
-def test_only_the_account_and_the_providers_asked_see_the_persons_details(app, listed, daughter, dad, make_user, make_provider):
+def test_only_the_account_and_the_providers_asked_see_the_persons_details(
+    app, listed, daughter, dad, make_user, make_provider
+):
     enquiry_path = _enquire_for_dad(daughter, listed, dad).headers["Location"].split("registry.test", 1)[-1]
     # The provider asked sees him; the account sees him.
     assert "Dad (J.S.)" in signed_in(app, "kim@example.com").get(enquiry_path).get_data(as_text=True)
@@ -172,7 +213,9 @@ def test_a_review_by_the_person_themselves_says_nothing_extra(app, listed, make_
     from tests.conftest import ENQUIRY_DETAILS
 
     rosa = signed_in(app, make_user("recipient", email="rosa@example.com"))
-    sent = rosa.post(f"/providers/{listed}/enquire", data={"service": "companionship", **ENQUIRY_DETAILS, "message": "Hello"})
+    sent = rosa.post(
+        f"/providers/{listed}/enquire", data={"service": "companionship", **ENQUIRY_DETAILS, "message": "Hello"}
+    )
     signed_in(app, "kim@example.com").post(sent.headers["Location"] + "/start")
     with app.app_context():
         engagement_id = db.session.scalar(select(Engagement.id))

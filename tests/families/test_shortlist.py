@@ -47,7 +47,10 @@ def test_only_listed_providers_can_be_saved_and_only_by_recipients(app, listed, 
     draft = make_provider("pa", name="Not Yet", complete=False)
     assert "Only providers listed" in daughter.post(f"/shortlist/{draft}", follow_redirects=True).get_data(as_text=True)
     assert daughter.post("/shortlist/no-such-provider").status_code == 404
-    assert daughter.post(f"/shortlist/{listed}", data={"next": "https://evil.example/"}).headers["Location"] == "/shortlist"
+    assert (
+        daughter.post(f"/shortlist/{listed}", data={"next": "https://evil.example/"}).headers["Location"]
+        == "/shortlist"
+    )
     provider = signed_in(app, "kim@example.com")
     assert provider.post(f"/shortlist/{listed}").status_code == 403
     assert "Save to shortlist" not in provider.get(f"/providers/{listed}").get_data(as_text=True)

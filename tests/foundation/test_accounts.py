@@ -112,7 +112,9 @@ def test_sign_in_and_out(client, auth, make_user):
     assert client.get("/account/").status_code == 302
 
 
-@pytest.mark.parametrize("email, password", [("known@example.com", "wrong-password-1"), ("nobody@example.com", PASSWORD)])
+@pytest.mark.parametrize(
+    "email, password", [("known@example.com", "wrong-password-1"), ("nobody@example.com", PASSWORD)]
+)
 def test_wrong_email_or_password_get_the_same_generic_message(client, auth, make_user, email, password):
     make_user("recipient", email="known@example.com")
     response = auth.sign_in(email, password)
@@ -146,9 +148,15 @@ def test_remember_me_sets_a_lasting_cookie_only_when_asked(client, auth, make_us
 def test_change_password(client, auth, make_user):
     email = make_user("recipient")
     auth.sign_in(email)
-    wrong = client.post("/account/password", data={"current_password": "not-it-at-all", "new_password": "a-new-password", "confirm": "a-new-password"})
+    wrong = client.post(
+        "/account/password",
+        data={"current_password": "not-it-at-all", "new_password": "a-new-password", "confirm": "a-new-password"},
+    )
     assert wrong.status_code == 422 and b"current password is not right" in wrong.data
-    ok = client.post("/account/password", data={"current_password": PASSWORD, "new_password": "a-new-password", "confirm": "a-new-password"})
+    ok = client.post(
+        "/account/password",
+        data={"current_password": PASSWORD, "new_password": "a-new-password", "confirm": "a-new-password"},
+    )
     assert ok.status_code == 302
     auth.sign_out()
     assert auth.sign_in(email).status_code == 422
@@ -173,7 +181,9 @@ def test_password_reset_by_emailed_single_use_link(app, client, auth, make_user)
     assert auth.sign_in(email, "brand-new-secret").status_code == 302
     auth.sign_out()
     # The same link cannot be used twice.
-    reused = client.post(link, data={"new_password": "another-secret-1", "confirm": "another-secret-1"}, follow_redirects=True)
+    reused = client.post(
+        link, data={"new_password": "another-secret-1", "confirm": "another-secret-1"}, follow_redirects=True
+    )
     assert b"already been used" in reused.data
     assert auth.sign_in(email, "another-secret-1").status_code == 422
 
@@ -185,7 +195,9 @@ def test_an_expired_reset_link_is_refused(app, client, auth, make_user, monkeypa
     # Two hours pass before the link is used.
     two_hours_on = int(time.time()) + 2 * 3600
     monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: two_hours_on)
-    response = client.post(link, data={"new_password": "brand-new-secret", "confirm": "brand-new-secret"}, follow_redirects=True)
+    response = client.post(
+        link, data={"new_password": "brand-new-secret", "confirm": "brand-new-secret"}, follow_redirects=True
+    )
     assert b"expired" in response.data
     monkeypatch.undo()
     assert auth.sign_in(email).status_code == 302
@@ -206,7 +218,10 @@ def test_recipient_account_page_saves_a_normalised_home_postcode(app, client, au
         assert db.session.scalar(select(User.home_postcode)) == "LS6 2AA"
 
 
-@pytest.mark.parametrize("postcode, message", [("nowhere", b"is not a UK postcode"), ("ZZ9 9ZZ", b"We don&#39;t know the postcode district ZZ9")])
+@pytest.mark.parametrize(
+    "postcode, message",
+    [("nowhere", b"is not a UK postcode"), ("ZZ9 9ZZ", b"We don&#39;t know the postcode district ZZ9")],
+)
 def test_account_page_refuses_a_bad_postcode_and_keeps_the_old_one(app, client, auth, make_user, postcode, message):
     email = make_user("recipient", home_postcode="LS6 2AA")
     auth.sign_in(email)
@@ -217,9 +232,13 @@ def test_account_page_refuses_a_bad_postcode_and_keeps_the_old_one(app, client, 
 
 
 def test_create_officer_from_the_command_line(app, runner):
-    result = runner.invoke(args=["users", "create", "--role", "officer", "o@council.example"], input=f"{PASSWORD}\n{PASSWORD}\n")
+    result = runner.invoke(
+        args=["users", "create", "--role", "officer", "o@council.example"], input=f"{PASSWORD}\n{PASSWORD}\n"
+    )
     assert result.exit_code == 0, result.output
     with app.app_context():
         assert db.session.scalar(select(User.role).where(User.email == "o@council.example")) == "officer"
-    again = runner.invoke(args=["users", "create", "--role", "officer", "o@council.example"], input=f"{PASSWORD}\n{PASSWORD}\n")
+    again = runner.invoke(
+        args=["users", "create", "--role", "officer", "o@council.example"], input=f"{PASSWORD}\n{PASSWORD}\n"
+    )
     assert again.exit_code != 0 and "already exists" in again.output

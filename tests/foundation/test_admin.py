@@ -1,9 +1,9 @@
 import pytest
 from sqlalchemy import select
 
+from registry import audit
 from registry.extensions import db
 from registry.providers.models import ServiceType
-from registry import audit
 
 
 def _service(app, slug="cleaning"):
@@ -13,7 +13,13 @@ def _service(app, slug="cleaning"):
 
 
 def _form(**overrides):
-    data = {"name": "Cleaning", "description": "Regular or one-off cleaning of your home.", "req_dbs_basic": "all", "req_public_liability_insurance": "all", "req_right_to_work": "pa"}
+    data = {
+        "name": "Cleaning",
+        "description": "Regular or one-off cleaning of your home.",
+        "req_dbs_basic": "all",
+        "req_public_liability_insurance": "all",
+        "req_right_to_work": "pa",
+    }
     data.update(overrides)
     return data
 
@@ -24,7 +30,9 @@ def test_admin_changes_what_a_service_requires_and_it_is_audited(app, client, au
     assert ("dbs_basic", "") in before
     page = client.get(f"/admin/services/{service_id}").get_data(as_text=True)
     assert "Required checks" in page and '<option selected value="all">Every provider' in page
-    response = client.post(f"/admin/services/{service_id}", data=_form(req_dbs_basic="none", req_dbs_enhanced_adults="all"))
+    response = client.post(
+        f"/admin/services/{service_id}", data=_form(req_dbs_basic="none", req_dbs_enhanced_adults="all")
+    )
     assert response.status_code == 302
     _, _, after = _service(app)
     assert ("dbs_basic", "") not in after
@@ -42,7 +50,9 @@ def test_identity_stays_required_whatever_the_form_says(app, client, auth, make_
     assert _service(app)[2] == [("identity", "")]
 
 
-@pytest.mark.parametrize("overrides", [{"name": ""}, {"description": ""}, {"name": "x" * 81}, {"req_dbs_basic": "sometimes"}])
+@pytest.mark.parametrize(
+    "overrides", [{"name": ""}, {"description": ""}, {"name": "x" * 81}, {"req_dbs_basic": "sometimes"}]
+)
 def test_bad_input_changes_nothing(app, client, auth, make_user, overrides):
     auth.sign_in(make_user("admin"))
     service_id, name, requirements = _service(app)

@@ -37,7 +37,10 @@ def test_a_form_post_with_the_csrf_token_works(client, make_user):
 @pytest.mark.parametrize("app_config", [{"RATELIMIT_ENABLED": True, "SIGN_IN_RATE_LIMIT": "3 per minute"}])
 def test_sign_in_is_rate_limited(client, make_user):
     email = make_user("recipient")
-    statuses = [client.post("/account/sign-in", data={"email": email, "password": "wrong-password"}).status_code for _ in range(4)]
+    statuses = [
+        client.post("/account/sign-in", data={"email": email, "password": "wrong-password"}).status_code
+        for _ in range(4)
+    ]
     assert statuses == [422, 422, 422, 429]
     # Even the right password is refused until the window passes.
     assert client.post("/account/sign-in", data={"email": email, "password": PASSWORD}).status_code == 429
@@ -86,8 +89,17 @@ def test_production_refuses_a_missing_or_default_secret_key(secret):
 
 
 def test_production_starts_with_a_real_secret(tmp_path):
-    app = create_app({"REGISTRY_ENV": "production", "SECRET_KEY": os.urandom(16).hex(), "AUDIT_HMAC_KEY": os.urandom(16).hex(), "SQLALCHEMY_DATABASE_URI": "sqlite://", "PUBLIC_URL": "https://registry.example.org",
-                      "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379", "TRUSTED_PROXY_COUNT": 1})
+    app = create_app(
+        {
+            "REGISTRY_ENV": "production",
+            "SECRET_KEY": os.urandom(16).hex(),
+            "AUDIT_HMAC_KEY": os.urandom(16).hex(),
+            "SQLALCHEMY_DATABASE_URI": "sqlite://",
+            "PUBLIC_URL": "https://registry.example.org",
+            "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379",
+            "TRUSTED_PROXY_COUNT": 1,
+        }
+    )
     assert app.config["SESSION_COOKIE_SECURE"] is True
 
 

@@ -24,7 +24,9 @@ def test_real_postcode_formats_normalise(text, normalised, outcode):
     assert normalise_postcode(text) == (normalised, outcode)
 
 
-@pytest.mark.parametrize("text", ["", "   ", "hello", "12345", "SW1A 1A", "SW1A1AAA", "1AA SW1", "<script>", "LS1 1A!", "Q"])
+@pytest.mark.parametrize(
+    "text", ["", "   ", "hello", "12345", "SW1A 1A", "SW1A1AAA", "1AA SW1", "<script>", "LS1 1A!", "Q"]
+)
 def test_invalid_postcodes_are_refused(text):
     with pytest.raises(InvalidPostcode):
         normalise_postcode(text)

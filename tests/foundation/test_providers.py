@@ -31,9 +31,20 @@ def _snapshot(app, slug):
     with app.app_context():
         p = db.session.scalar(select(Provider).where(Provider.slug == slug))
         return (
-            p.display_name, p.about, p.base_postcode, p.outcode, p.travel_radius_miles, p.rate_min_pence,
-            p.rate_max_pence, p.availability, p.phone, p.contact_email, p.gender, p.years_experience,
-            tuple(t.slug for t in p.service_types), tuple(p.languages),
+            p.display_name,
+            p.about,
+            p.base_postcode,
+            p.outcode,
+            p.travel_radius_miles,
+            p.rate_min_pence,
+            p.rate_max_pence,
+            p.availability,
+            p.phone,
+            p.contact_email,
+            p.gender,
+            p.years_experience,
+            tuple(t.slug for t in p.service_types),
+            tuple(p.languages),
         )
 
 
@@ -41,7 +52,13 @@ def _snapshot(app, slug):
 def pa(app, client, make_user):
     response = client.post(
         "/account/sign-up",
-        data={"account_type": "pa", "name": "Ceri Morgan", "email": "ceri@example.com", "password": PASSWORD, "confirm": PASSWORD},
+        data={
+            "account_type": "pa",
+            "name": "Ceri Morgan",
+            "email": "ceri@example.com",
+            "password": PASSWORD,
+            "confirm": PASSWORD,
+        },
     )
     assert response.status_code == 302
     # Sign-up does not sign in (it answers alike for taken emails); the password does.
@@ -185,13 +202,21 @@ def test_a_provider_can_only_edit_its_own_profile(app, client, make_provider):
 def test_organisation_fields(app, client):
     client.post(
         "/account/sign-up",
-        data={"account_type": "organisation", "name": "Sunrise", "email": "s@example.com", "password": PASSWORD, "confirm": PASSWORD},
+        data={
+            "account_type": "organisation",
+            "name": "Sunrise",
+            "email": "s@example.com",
+            "password": PASSWORD,
+            "confirm": PASSWORD,
+        },
     )
     client.post("/account/sign-in", data={"email": "s@example.com", "password": PASSWORD})
     bad = client.post("/dashboard/profile", data=_profile_form(cqc_provider_id="ABC", website="javascript:alert(1)"))
     assert bad.status_code == 422
     assert b"A CQC provider ID looks like" in bad.data and b"starting with https://" in bad.data
-    ok = client.post("/dashboard/profile", data=_profile_form(cqc_provider_id="1-101234567", website="https://sunrise.example"))
+    ok = client.post(
+        "/dashboard/profile", data=_profile_form(cqc_provider_id="1-101234567", website="https://sunrise.example")
+    )
     assert ok.status_code == 302
     with app.app_context():
         assert db.session.scalar(select(Provider.cqc_provider_id)) == "1-101234567"
@@ -202,12 +227,20 @@ def test_saving_the_profile_form_unchanged_changes_nothing_and_keeps_the_listing
     from tests.conftest import approve_checks
     from tests.html_forms import as_post_data, form_fields
 
-    slug = make_provider(kind, name="Ceri Morgan", email="ceri@example.com", languages=["en", "bsl"],
-                         cqc_provider_id="1-101234567" if kind == "organisation" else None)
+    slug = make_provider(
+        kind,
+        name="Ceri Morgan",
+        email="ceri@example.com",
+        languages=["en", "bsl"],
+        cqc_provider_id="1-101234567" if kind == "organisation" else None,
+    )
     approve_checks(app, slug)
     before = _snapshot(app, slug)
     with app.app_context():
-        listed_before = [(s.service_type.slug, s.listed) for s in db.session.scalar(select(Provider).where(Provider.slug == slug)).services]
+        listed_before = [
+            (s.service_type.slug, s.listed)
+            for s in db.session.scalar(select(Provider).where(Provider.slug == slug)).services
+        ]
     assert all(listed for _, listed in listed_before)
     client.post("/account/sign-in", data={"email": "ceri@example.com", "password": PASSWORD})
 
@@ -228,5 +261,6 @@ def test_availability_boxes_are_named_by_their_own_day_and_time(client, pa):
     assert 'value="tue-evening" aria-label="Tuesday evening"' in page
     assert 'value="sun-overnight" aria-label="Sunday overnight"' in page
     import re
+
     assert re.search(r'value="tue-evening" aria-label="Tuesday evening"\s+checked', page)
     assert not re.search(r'value="mon-morning"[^>]*checked', page)

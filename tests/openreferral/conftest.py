@@ -44,7 +44,9 @@ def _load(name: str) -> dict:
 
 def _registry() -> Registry:
     names = ["taxonomy.json", "taxonomy_term.json"] + [f"compiled/{p.name}" for p in (HSDS / "compiled").glob("*.json")]
-    return Registry().with_resources((BASE + n, Resource.from_contents(_load(n), default_specification=DRAFT202012)) for n in names)
+    return Registry().with_resources(
+        (BASE + n, Resource.from_contents(_load(n), default_specification=DRAFT202012)) for n in names
+    )
 
 
 def _page_schema(item: str) -> dict:

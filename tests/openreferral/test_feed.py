@@ -13,8 +13,13 @@ from search.geo import locate
 from tests.conftest import approve_checks
 
 LISTS = ["services", "service_at_locations", "organizations", "taxonomies", "taxonomy_terms"]
-DETAIL_KIND = {"services": "service", "service_at_locations": "service_at_location", "organizations": "organization",
-               "taxonomies": "taxonomy", "taxonomy_terms": "taxonomy_term"}
+DETAIL_KIND = {
+    "services": "service",
+    "service_at_locations": "service_at_location",
+    "organizations": "organization",
+    "taxonomies": "taxonomy",
+    "taxonomy_terms": "taxonomy_term",
+}
 
 
 def harvest(client, endpoint: str, per_page: int = 2, **params) -> list[dict]:
@@ -37,8 +42,14 @@ def registry(app, make_provider):
     """A listed PA, an organisation listed for one of its two services, and a provider still waiting."""
     pa = make_provider("pa", name="Ceri Morgan", base_postcode="LS6 2AA", services=["personal-care", "companionship"])
     approve_checks(app, pa)
-    org = make_provider("organisation", name="Kirkstall Care", base_postcode="LS5 3AA",
-                        services=["personal-care", "companionship"], cqc_provider_id="1-101234567", website="https://kirkstall.example")
+    org = make_provider(
+        "organisation",
+        name="Kirkstall Care",
+        base_postcode="LS5 3AA",
+        services=["personal-care", "companionship"],
+        cqc_provider_id="1-101234567",
+        website="https://kirkstall.example",
+    )
     approve_checks(app, org, kinds=("identity", "dbs", "insurance"))
     waiting = make_provider("pa", name="Waiting Walker", base_postcode="LS6 1AA")
     return {"pa": pa, "org": org, "waiting": waiting}
@@ -109,7 +120,10 @@ def test_a_pa_is_placed_at_the_district_centre_never_the_address(app, client, re
     body = client.get(f"/openreferral/services/{ids.service_id(pa_id, 1)}").get_json()
     (link,) = body["service_at_locations"]
     centre = locate("LS6")
-    assert (link["location"]["latitude"], link["location"]["longitude"]) == (round(centre.latitude, 5), round(centre.longitude, 5))
+    assert (link["location"]["latitude"], link["location"]["longitude"]) == (
+        round(centre.latitude, 5),
+        round(centre.longitude, 5),
+    )
     assert link["location"]["addresses"] == []
     assert "LS6 2AA" not in client.get(f"/openreferral/services/{ids.service_id(pa_id, 1)}").get_data(as_text=True)
     assert "LS6 2AA" not in client.get(f"/openreferral/service_at_locations/{link['id']}").get_data(as_text=True)
@@ -163,21 +177,24 @@ def test_filters(app, client, registry):
     assert nearest[0]["service"]["organization"]["name"] == "Kirkstall Care"
 
 
-@pytest.mark.parametrize("params, field", [
-    ({"page": "0"}, "page"),
-    ({"page": "two"}, "page"),
-    ({"per_page": "100000"}, "per_page"),
-    ({"postcode": "nowhere"}, "postcode"),
-    ({"postcode": "ZZ99"}, "postcode"),
-    ({"proximity": "500"}, "proximity"),
-    ({"postcode": "LS6", "proximity": "-3"}, "proximity"),
-    ({"postcode": "LS6", "proximity": "nan"}, "proximity"),
-    ({"taxonomy_term_id": "not-a-uuid"}, "taxonomy_term_id"),
-    ({"taxonomy_term_id": ids.organization_id(1)}, "taxonomy_term_id"),
-    ({"taxonomy_id": ids.taxonomy_id(9)}, "taxonomy_id"),
-    ({"organization_id": "x"}, "organization_id"),
-    ({"search": "x" * 201}, "search"),
-])
+@pytest.mark.parametrize(
+    "params, field",
+    [
+        ({"page": "0"}, "page"),
+        ({"page": "two"}, "page"),
+        ({"per_page": "100000"}, "per_page"),
+        ({"postcode": "nowhere"}, "postcode"),
+        ({"postcode": "ZZ99"}, "postcode"),
+        ({"proximity": "500"}, "proximity"),
+        ({"postcode": "LS6", "proximity": "-3"}, "proximity"),
+        ({"postcode": "LS6", "proximity": "nan"}, "proximity"),
+        ({"taxonomy_term_id": "not-a-uuid"}, "taxonomy_term_id"),
+        ({"taxonomy_term_id": ids.organization_id(1)}, "taxonomy_term_id"),
+        ({"taxonomy_id": ids.taxonomy_id(9)}, "taxonomy_id"),
+        ({"organization_id": "x"}, "organization_id"),
+        ({"search": "x" * 201}, "search"),
+    ],
+)
 def test_bad_parameters_get_400_with_the_api_error_shape(client, params, field):
     for endpoint in ("services", "service_at_locations"):
         response = client.get(f"/openreferral/{endpoint}", query_string=params)

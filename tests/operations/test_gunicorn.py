@@ -54,8 +54,25 @@ def gunicorn(app, database_url, tmp_path):
 
     def start() -> str:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-w", str(WORKERS), "-b", f"127.0.0.1:{port}", "--timeout", "30", "--graceful-timeout", "2", "wsgi:app"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log, start_new_session=True,
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "-w",
+                str(WORKERS),
+                "-b",
+                f"127.0.0.1:{port}",
+                "--timeout",
+                "30",
+                "--graceful-timeout",
+                "2",
+                "wsgi:app",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+            start_new_session=True,
         )
         procs.append(proc)
         base = f"http://127.0.0.1:{port}"
@@ -90,7 +107,12 @@ def _search(base: str) -> set[str]:
 
 def _officer(base: str, email: str) -> requests.Session:
     session = requests.Session()
-    assert session.post(f"{base}/account/sign-in", data={"email": email, "password": PASSWORD}, allow_redirects=False, timeout=5).status_code == 302
+    assert (
+        session.post(
+            f"{base}/account/sign-in", data={"email": email, "password": PASSWORD}, allow_redirects=False, timeout=5
+        ).status_code
+        == 302
+    )
     return session
 
 
@@ -109,7 +131,9 @@ def test_every_gunicorn_worker_stops_showing_a_suspended_provider_at_once(app, m
     # Several rounds, so every worker process has answered at least once.
     assert all(_search(base) == {ann, bea} for _ in range(WORKERS * 4))
     officer = _officer(base, make_user("officer"))
-    response = officer.post(f"{base}/officer/providers/{ann}/suspend", data={"reason": "Police enquiry"}, allow_redirects=False, timeout=5)
+    response = officer.post(
+        f"{base}/officer/providers/{ann}/suspend", data={"reason": "Police enquiry"}, allow_redirects=False, timeout=5
+    )
     assert response.status_code == 302
     assert all(_search(base) == {bea} for _ in range(WORKERS * 4))
     with app.app_context():
@@ -124,7 +148,12 @@ def test_a_suspension_made_while_the_index_is_locked_survives_a_killed_server(ap
         generation = os.path.join(search_index().directory, search_index().current_generation())
     writer = whoosh_index.open_dir(generation).writer()  # another process holds the index
     try:
-        response = officer.post(f"{base}/officer/providers/{ann}/suspend", data={"reason": "Police enquiry"}, allow_redirects=False, timeout=10)
+        response = officer.post(
+            f"{base}/officer/providers/{ann}/suspend",
+            data={"reason": "Police enquiry"},
+            allow_redirects=False,
+            timeout=10,
+        )
         assert response.status_code == 302  # the officer's action is saved whatever the index does
         assert all(_search(base) == {bea} for _ in range(WORKERS * 4))  # the database check hides it
         gunicorn.kill()  # the server dies before anything applied the change to the index

@@ -69,7 +69,9 @@ def test_an_email_for_a_rolled_back_change_is_never_sent(app):
     assert _emails(app) == [] and outbox_messages(app) == []
 
 
-def test_a_local_email_has_a_message_id_and_text_and_html_parts_and_its_body_is_not_logged(app, client, make_user, caplog):
+def test_a_local_email_has_a_message_id_and_text_and_html_parts_and_its_body_is_not_logged(
+    app, client, make_user, caplog
+):
     email = make_user("recipient")
     with caplog.at_level(logging.DEBUG):
         assert client.post("/account/forgot-password", data={"email": email}).status_code == 302
@@ -157,8 +159,11 @@ def test_a_job_another_worker_is_running_is_skipped(app):
 def test_a_database_that_is_down_gets_a_503_page_that_needs_no_database(tmp_path):
     from tests.conftest import make_app
 
-    down = make_app("postgresql+psycopg://postgres@127.0.0.1:1/nowhere", tmp_path,
-                    SQLALCHEMY_ENGINE_OPTIONS={"connect_args": {"connect_timeout": 2}})
+    down = make_app(
+        "postgresql+psycopg://postgres@127.0.0.1:1/nowhere",
+        tmp_path,
+        SQLALCHEMY_ENGINE_OPTIONS={"connect_args": {"connect_timeout": 2}},
+    )
     client = down.test_client()
     page = client.get("/")
     assert page.status_code == 503 and b"briefly unavailable" in page.data

@@ -7,7 +7,15 @@ from registry.extensions import db
 from registry.reviews.models import Engagement
 from tests.conftest import ENQUIRY_DETAILS, approve_checks, signed_in
 
-GOOD = {"reliability": "5", "quality": "5", "kindness": "5", "communication": "4", "value": "4", "title": "Kind and reliable", "body": "Always on time and so patient with my dad."}
+GOOD = {
+    "reliability": "5",
+    "quality": "5",
+    "kindness": "5",
+    "communication": "4",
+    "value": "4",
+    "title": "Kind and reliable",
+    "body": "Always on time and so patient with my dad.",
+}
 
 
 @pytest.fixture
@@ -21,7 +29,10 @@ def listed(app, make_provider):
 def engaged(app, listed, make_user):
     """A recipient the provider has started supporting after an enquiry: (recipient client, provider client, engagement id)."""
     recipient = signed_in(app, make_user("recipient", email="rosa@example.com", name="Rosa"))
-    response = recipient.post(f"/providers/{listed}/enquire", data={"service": "companionship", **ENQUIRY_DETAILS, "message": "Hello, could you visit my dad?"})
+    response = recipient.post(
+        f"/providers/{listed}/enquire",
+        data={"service": "companionship", **ENQUIRY_DETAILS, "message": "Hello, could you visit my dad?"},
+    )
     enquiry_id = int(response.headers["Location"].rsplit("/", 1)[1])
     provider = signed_in(app, "kim@example.com")
     assert "could you visit my dad" in provider.get(f"/enquiries/{enquiry_id}").get_data(as_text=True)

@@ -29,8 +29,14 @@ def test_the_provider_sees_where_from_when_which_days_and_how_many_hours(app, li
     recipient = signed_in(app, make_user("recipient", email="rosa@example.com", name="Rosa"))
     start = date.today() + timedelta(days=30)
     sent = _enquire_through_the_form(
-        recipient, listed, service="companionship", district="ls6 2aa", start_date=start.isoformat(),
-        times=["mon-morning", "mon-evening", "fri-afternoon"], hours_per_week="8", when_needed="Not in August",
+        recipient,
+        listed,
+        service="companionship",
+        district="ls6 2aa",
+        start_date=start.isoformat(),
+        times=["mon-morning", "mon-evening", "fri-afternoon"],
+        hours_per_week="8",
+        when_needed="Not in August",
         message="Could you visit my dad?",
     )
     assert sent.status_code == 302, sent.get_data(as_text=True)
@@ -60,7 +66,9 @@ def test_the_form_starts_with_the_accounts_own_district(app, listed, make_user):
 
 def test_accepting_is_not_starting_only_a_start_allows_a_review(app, listed, make_user):
     recipient = signed_in(app, make_user("recipient", email="rosa@example.com", name="Rosa"))
-    sent = _enquire_through_the_form(recipient, listed, district="LS6", times=["tue-afternoon"], hours_per_week="4", message="Hello")
+    sent = _enquire_through_the_form(
+        recipient, listed, district="LS6", times=["tue-afternoon"], hours_per_week="4", message="Hello"
+    )
     enquiry_url = sent.headers["Location"]
     provider = signed_in(app, "kim@example.com")
     assert "Accept: we can help" in provider.get(enquiry_url).get_data(as_text=True)
@@ -72,7 +80,9 @@ def test_accepting_is_not_starting_only_a_start_allows_a_review(app, listed, mak
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Engagement)) == 0
     # Still one conversation: a second enquiry to the same provider is refused while they talk.
-    again = _enquire_through_the_form(recipient, listed, district="LS6", times=["wed-morning"], hours_per_week="2", message="And Wednesdays?")
+    again = _enquire_through_the_form(
+        recipient, listed, district="LS6", times=["wed-morning"], hours_per_week="2", message="And Wednesdays?"
+    )
     assert again.status_code == 422 and "already have an open enquiry" in again.get_data(as_text=True)
 
     provider.post(enquiry_url + "/start")
@@ -84,7 +94,9 @@ def test_accepting_is_not_starting_only_a_start_allows_a_review(app, listed, mak
         assert db.session.scalar(select(Enquiry.status)) == "started"
     assert recipient.post(f"/engagements/{engagement_id}/review", data=GOOD).status_code == 302
     # Saying so twice changes nothing.
-    assert "already said that support has started" in provider.post(enquiry_url + "/start", follow_redirects=True).get_data(as_text=True)
+    assert "already said that support has started" in provider.post(
+        enquiry_url + "/start", follow_redirects=True
+    ).get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Engagement)) == 1
 
@@ -92,10 +104,14 @@ def test_accepting_is_not_starting_only_a_start_allows_a_review(app, listed, mak
 def test_a_provider_can_start_straight_away_or_decline_after_accepting(app, listed, make_user):
     recipient = signed_in(app, make_user("recipient", email="rosa@example.com"))
     provider = signed_in(app, "kim@example.com")
-    first = _enquire_through_the_form(recipient, listed, district="LS6", times=["tue-afternoon"], hours_per_week="4", message="Hello").headers["Location"]
+    first = _enquire_through_the_form(
+        recipient, listed, district="LS6", times=["tue-afternoon"], hours_per_week="4", message="Hello"
+    ).headers["Location"]
     provider.post(first + "/accept")
     provider.post(first + "/decline")
-    second = _enquire_through_the_form(recipient, listed, district="LS6", times=["tue-afternoon"], hours_per_week="4", message="Again").headers["Location"]
+    second = _enquire_through_the_form(
+        recipient, listed, district="LS6", times=["tue-afternoon"], hours_per_week="4", message="Again"
+    ).headers["Location"]
     provider.post(second + "/start")
     with app.app_context():
         assert sorted(db.session.scalars(select(Enquiry.status))) == ["declined", "started"]
@@ -104,12 +120,24 @@ def test_a_provider_can_start_straight_away_or_decline_after_accepting(app, list
 
 def _row(table: sa.Table, **values) -> dict:
     """Values for every required column the test does not care about."""
-    filler = {sa.String: "x", sa.Text: "x", sa.Integer: 1, sa.Boolean: False, sa.DateTime: datetime(2026, 1, 5), sa.Date: date(2026, 1, 5), sa.Float: 1.0}
+    filler = {
+        sa.String: "x",
+        sa.Text: "x",
+        sa.Integer: 1,
+        sa.Boolean: False,
+        sa.DateTime: datetime(2026, 1, 5),
+        sa.Date: date(2026, 1, 5),
+        sa.Float: 1.0,
+    }
     row = {}
     for column in table.columns:
         if column.name in values or column.nullable or column.primary_key or column.server_default is not None:
             continue
-        row[column.name] = next(v for t, v in filler.items() if isinstance(column.type, t)) if not isinstance(column.type, sa.JSON) else {}
+        row[column.name] = (
+            next(v for t, v in filler.items() if isinstance(column.type, t))
+            if not isinstance(column.type, sa.JSON)
+            else {}
+        )
     return {**row, **values}
 
 
@@ -123,14 +151,38 @@ def test_migration_keeps_reviewed_acceptances_reviewable_and_asks_for_a_start_on
         t = meta.tables
         with db.engine.begin() as conn:
             for user_id, role in ((1, "recipient"), (2, "provider"), (3, "provider")):
-                conn.execute(t["users"].insert(), _row(t["users"], id=user_id, email=f"u{user_id}@example.com", role=role))
+                conn.execute(
+                    t["users"].insert(), _row(t["users"], id=user_id, email=f"u{user_id}@example.com", role=role)
+                )
             for provider_id in (1, 2):
-                conn.execute(t["providers"].insert(), _row(t["providers"], id=provider_id, user_id=provider_id + 1, slug=f"p{provider_id}", kind="pa"))
+                conn.execute(
+                    t["providers"].insert(),
+                    _row(t["providers"], id=provider_id, user_id=provider_id + 1, slug=f"p{provider_id}", kind="pa"),
+                )
             service_id = conn.scalar(select(t["service_types"].c.id).limit(1))
             for enquiry_id, provider_id in ((1, 1), (2, 2)):
-                conn.execute(t["enquiries"].insert(), _row(t["enquiries"], id=enquiry_id, recipient_id=1, provider_id=provider_id, service_type_id=service_id, status="accepted", when_needed="Mondays"))
-                conn.execute(t["engagements"].insert(), _row(t["engagements"], id=enquiry_id, recipient_id=1, provider_id=provider_id, enquiry_id=enquiry_id))
-            conn.execute(t["reviews"].insert(), _row(t["reviews"], engagement_id=1, provider_id=1, author_id=1, status="published"))
+                conn.execute(
+                    t["enquiries"].insert(),
+                    _row(
+                        t["enquiries"],
+                        id=enquiry_id,
+                        recipient_id=1,
+                        provider_id=provider_id,
+                        service_type_id=service_id,
+                        status="accepted",
+                        when_needed="Mondays",
+                    ),
+                )
+                conn.execute(
+                    t["engagements"].insert(),
+                    _row(
+                        t["engagements"], id=enquiry_id, recipient_id=1, provider_id=provider_id, enquiry_id=enquiry_id
+                    ),
+                )
+            conn.execute(
+                t["reviews"].insert(),
+                _row(t["reviews"], engagement_id=1, provider_id=1, author_id=1, status="published"),
+            )
         upgrade()
         statuses = dict(db.session.execute(select(Enquiry.id, Enquiry.status)).all())
         assert statuses == {1: "started", 2: "accepted"}

@@ -35,7 +35,11 @@ def test_the_database_holds_one_open_enquiry_per_recipient_and_provider(app, lis
         service_type = provider.services[0].service_type
 
         def add(status):
-            db.session.add(Enquiry(recipient=recipient, provider=provider, service_type=service_type, when_needed="soon", status=status))
+            db.session.add(
+                Enquiry(
+                    recipient=recipient, provider=provider, service_type=service_type, when_needed="soon", status=status
+                )
+            )
             db.session.flush()
 
         add("open")
@@ -66,15 +70,29 @@ def test_the_loser_of_two_simultaneous_enquiries_gets_the_normal_message(app, li
     responses = []
     with app.app_context():
         recipient = db.session.scalar(select(User).where(User.email == email))
-        first = services.send_enquiry(recipient, get_by_slug(listed), services.EnquiryRequest(service="companionship", district="LS6", times=["mon-morning"], hours_per_week=3, message="First, from another tab"))
+        first = services.send_enquiry(
+            recipient,
+            get_by_slug(listed),
+            services.EnquiryRequest(
+                service="companionship",
+                district="LS6",
+                times=["mon-morning"],
+                hours_per_week=3,
+                message="First, from another tab",
+            ),
+        )
 
-        second = threading.Thread(target=lambda: responses.append(client.post(f"/providers/{listed}/enquire", data=POST)))
+        second = threading.Thread(
+            target=lambda: responses.append(client.post(f"/providers/{listed}/enquire", data=POST))
+        )
         second.start()
         with db.engine.connect() as watcher:
             deadline = time.monotonic() + 10
-            while not watcher.scalar(sa.text(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
-            )):
+            while not watcher.scalar(
+                sa.text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                )
+            ):
                 watcher.rollback()  # pg_stat_activity stays the same within one transaction
                 assert time.monotonic() < deadline, f"the second request never reached the index: {responses}"
                 time.sleep(0.02)

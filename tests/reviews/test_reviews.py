@@ -7,17 +7,20 @@ import pytest
 from itsdangerous import TimestampSigner
 from sqlalchemy import func, select
 
+from registry import audit
 from registry.extensions import db
 from registry.mail import outbox_messages
 from registry.reviews.models import Engagement, Review
-from registry import audit
 from registry.safeguarding.models import Concern
 from tests.conftest import ENQUIRY_DETAILS
 from tests.reviews.conftest import GOOD, signed_in
 
+
 def _counts(app):
     with app.app_context():
-        return db.session.scalar(select(func.count()).select_from(Review)), db.session.scalar(select(func.count()).select_from(Concern))
+        return db.session.scalar(select(func.count()).select_from(Review)), db.session.scalar(
+            select(func.count()).select_from(Concern)
+        )
 
 
 def test_enquire_accept_review_and_the_score_changes_on_the_profile_and_in_search(app, listed, engaged):
@@ -28,11 +31,19 @@ def test_enquire_accept_review_and_the_score_changes_on_the_profile_and_in_searc
     assert response.status_code == 302
     page = app.test_client().get(f"/providers/{listed}").get_data(as_text=True)
     # (5 × 7 + 9.2) / 6 = 7.37
-    assert "7.4/10</strong> from 1 verified review" in page and "Verified engagement" in page and "Kind and reliable" in page
+    assert (
+        "7.4/10</strong> from 1 verified review" in page
+        and "Verified engagement" in page
+        and "Kind and reliable" in page
+    )
     hit = app.test_client().get("/api/v1/search", query_string={"postcode": "LS6"}).get_json()["results"][0]
     assert hit["rating"] == {"score": 7.4, "count": 1}
     api = app.test_client().get(f"/api/v1/providers/{listed}/reviews").get_json()
-    assert api["total"] == 1 and api["results"][0]["ratings"]["communication"] == 4 and api["results"][0]["verified_engagement"]
+    assert (
+        api["total"] == 1
+        and api["results"][0]["ratings"]["communication"] == 4
+        and api["results"][0]["verified_engagement"]
+    )
 
 
 def test_one_review_per_engagement(app, engaged):
@@ -51,7 +62,9 @@ def test_no_review_without_an_engagement(app, listed, make_user, engaged):
     assert stranger.post(f"/engagements/{engagement_id}/review", data=GOOD).status_code == 404
     assert stranger.post("/engagements/999/review", data=GOOD).status_code == 404
     provider = signed_in(app, "kim@example.com")
-    assert provider.post(f"/engagements/{engagement_id}/review", data=GOOD).status_code == 403  # a provider cannot review, itself least of all
+    assert (
+        provider.post(f"/engagements/{engagement_id}/review", data=GOOD).status_code == 403
+    )  # a provider cannot review, itself least of all
     assert _counts(app) == (0, 0)
 
 
@@ -77,7 +90,9 @@ def test_bad_reviews_are_refused_and_nothing_is_stored(app, engaged, overrides, 
 
 def test_html_in_a_review_is_shown_escaped(app, listed, engaged, make_user):
     recipient, _, engagement_id = engaged
-    recipient.post(f"/engagements/{engagement_id}/review", data={**GOOD, "body": "<script>alert('x')</script> Lovely <b>care</b>."})
+    recipient.post(
+        f"/engagements/{engagement_id}/review", data={**GOOD, "body": "<script>alert('x')</script> Lovely <b>care</b>."}
+    )
     page = app.test_client().get(f"/providers/{listed}").get_data(as_text=True)
     assert "<script>alert" not in page and "&lt;script&gt;alert" in page and "&lt;b&gt;care" in page
     api = app.test_client().get(f"/api/v1/providers/{listed}/reviews").get_json()
@@ -90,7 +105,14 @@ def test_html_in_a_review_is_shown_escaped(app, listed, engaged, make_user):
     assert "<script>alert" not in officer_page and "&lt;script&gt;" in officer_page and "&lt;img src=x" in officer_page
 
 
-@pytest.mark.parametrize("overrides", [{"is_concern": "y"}, {"body": "She shouted at him and there was a bruise on his arm."}, {"title": "Took money from the purse"}])
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"is_concern": "y"},
+        {"body": "She shouted at him and there was a bruise on his arm."},
+        {"title": "Took money from the purse"},
+    ],
+)
 def test_a_review_that_signals_harm_is_held_and_opens_a_concern(app, listed, engaged, make_user, overrides):
     recipient, _, engagement_id = engaged
     response = recipient.post(f"/engagements/{engagement_id}/review", data={**GOOD, **overrides}, follow_redirects=True)
@@ -130,7 +152,14 @@ def test_an_officer_suspends_from_the_concern_and_search_drops_the_provider(app,
     assert officer.post(f"/officer/concerns/{concern_id}", data={"status": "closed", "outcome": ""}).status_code == 422
     officer.post(f"/officer/concerns/{concern_id}/suspend", data={"text": "Allegation of harm under investigation."})
     assert app.test_client().get("/api/v1/search", query_string={"postcode": "LS6"}).get_json()["results"] == []
-    officer.post(f"/officer/concerns/{concern_id}", data={"status": "closed", "outcome": "Referred to the council's safeguarding team.", "closed_outcome": "referred"})
+    officer.post(
+        f"/officer/concerns/{concern_id}",
+        data={
+            "status": "closed",
+            "outcome": "Referred to the council's safeguarding team.",
+            "closed_outcome": "referred",
+        },
+    )
     with app.app_context():
         actions = [e.action for e in audit.events_for()]
         assert {"concern.opened", "concern.investigating", "provider.suspended", "concern.closed"} <= set(actions)
@@ -179,8 +208,14 @@ def test_the_provider_responds_once_publicly(app, listed, engaged):
 def test_enquiries_only_reach_listed_providers(app, make_provider, make_user):
     slug = make_provider("pa", name="Not Yet")
     recipient = signed_in(app, make_user("recipient"))
-    response = recipient.post(f"/providers/{slug}/enquire", data={"service": "companionship", **ENQUIRY_DETAILS, "message": "Hi"}, follow_redirects=True)
-    assert "Not a valid choice" in response.get_data(as_text=True) or "not taking enquiries" in response.get_data(as_text=True)
+    response = recipient.post(
+        f"/providers/{slug}/enquire",
+        data={"service": "companionship", **ENQUIRY_DETAILS, "message": "Hi"},
+        follow_redirects=True,
+    )
+    assert "Not a valid choice" in response.get_data(as_text=True) or "not taking enquiries" in response.get_data(
+        as_text=True
+    )
     with app.app_context():
         from registry.reviews.models import Enquiry
 

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from registry import audit
 from registry.accounts.models import User
 from registry.extensions import db
 from registry.mail import outbox_messages
@@ -13,7 +14,6 @@ from registry.models import utcnow
 from registry.reviews import services
 from registry.reviews.models import Engagement, Enquiry, Invitation, ProviderRating, Review, ReviewReport
 from registry.reviews.scoring import bayesian_score
-from registry import audit
 from registry.safeguarding.models import Concern
 from tests.conftest import ENQUIRY_DETAILS
 from tests.reviews.conftest import GOOD, signed_in
@@ -22,7 +22,14 @@ RATINGS = {"reliability": 5, "quality": 5, "kindness": 5, "communication": 4, "v
 
 
 def _input(**overrides) -> services.ReviewInput:
-    fields = {"ratings": dict(RATINGS), "title": "Kind", "body": "Lovely care.", "supported_for": None, "is_concern": False, **overrides}
+    fields = {
+        "ratings": dict(RATINGS),
+        "title": "Kind",
+        "body": "Lovely care.",
+        "supported_for": None,
+        "is_concern": False,
+        **overrides,
+    }
     return services.ReviewInput(**fields)
 
 
@@ -51,7 +58,13 @@ def test_the_rating_holds_per_dimension_averages_of_published_reviews_only(app, 
     recipient.post(f"/engagements/{engagement_id}/review", data=GOOD)
     with app.app_context():
         rating = db.session.scalar(select(ProviderRating))
-        assert rating.review_count == 1 and rating.dimensions == {"reliability": 5, "quality": 5, "kindness": 5, "communication": 4, "value": 4}
+        assert rating.review_count == 1 and rating.dimensions == {
+            "reliability": 5,
+            "quality": 5,
+            "kindness": 5,
+            "communication": 4,
+            "value": 4,
+        }
     page = app.test_client().get(f"/providers/{listed}").get_data(as_text=True)
     assert "Communication: 4.0/5" in page or "Communication: 4/5" in page
 
@@ -97,7 +110,10 @@ def test_a_provider_cannot_review_itself_nor_someone_else_an_engagement(app, eng
 def test_editing_a_published_review_into_a_warning_holds_it_and_drops_it_from_the_score(app, engaged, listed):
     recipient, _, engagement_id = engaged
     recipient.post(f"/engagements/{engagement_id}/review", data=GOOD)
-    recipient.post(f"/engagements/{engagement_id}/review", data={**GOOD, "body": "Since last week she has slapped my father twice."})
+    recipient.post(
+        f"/engagements/{engagement_id}/review",
+        data={**GOOD, "body": "Since last week she has slapped my father twice."},
+    )
     assert "No reviews yet" in app.test_client().get(f"/providers/{listed}").get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(Review.status)) == "held"
@@ -157,7 +173,10 @@ def test_editing_works_across_the_timezone_of_the_database(app, engaged):
 )
 def test_bad_enquiries_are_refused(app, listed, make_user, data, message):
     recipient = signed_in(app, make_user("recipient"))
-    response = recipient.post(f"/providers/{listed}/enquire", data={"service": "companionship", **ENQUIRY_DETAILS, "when_needed": "Not in August", "message": "Hi", **data})
+    response = recipient.post(
+        f"/providers/{listed}/enquire",
+        data={"service": "companionship", **ENQUIRY_DETAILS, "when_needed": "Not in August", "message": "Hi", **data},
+    )
     assert response.status_code == 422 and message in response.get_data(as_text=True)
     assert 'name="hours_per_week"' in response.get_data(as_text=True)  # the form is shown again to fix
     with app.app_context():
@@ -167,7 +186,9 @@ def test_bad_enquiries_are_refused(app, listed, make_user, data, message):
 def test_one_open_enquiry_per_provider_and_only_the_two_people_see_it(app, listed, make_user, engaged):
     recipient, provider, _ = engaged
     data = {"service": "companionship", **ENQUIRY_DETAILS, "message": "Also Fridays?"}
-    assert recipient.post(f"/providers/{listed}/enquire", data=data).status_code == 302  # support started on the first, so a new one is fine
+    assert (
+        recipient.post(f"/providers/{listed}/enquire", data=data).status_code == 302
+    )  # support started on the first, so a new one is fine
     again = recipient.post(f"/providers/{listed}/enquire", data=data, follow_redirects=True)
     assert "already have an open enquiry" in again.get_data(as_text=True)
     with app.app_context():
@@ -200,11 +221,15 @@ def test_each_message_is_emailed_to_the_other_person(app, engaged):
 def test_invitations_refuse_the_provider_itself_and_are_limited_per_day(app, listed):
     app.config["INVITATIONS_PER_DAY"] = 2
     provider = signed_in(app, "kim@example.com")
-    page = provider.post("/dashboard/invitations", data={"email": "KIM@example.com"}, follow_redirects=True).get_data(as_text=True)
+    page = provider.post("/dashboard/invitations", data={"email": "KIM@example.com"}, follow_redirects=True).get_data(
+        as_text=True
+    )
     assert "cannot invite yourself" in page
     provider.post("/dashboard/invitations", data={"email": "a@example.com"})
     provider.post("/dashboard/invitations", data={"email": "b@example.com"})
-    page = provider.post("/dashboard/invitations", data={"email": "c@example.com"}, follow_redirects=True).get_data(as_text=True)
+    page = provider.post("/dashboard/invitations", data={"email": "c@example.com"}, follow_redirects=True).get_data(
+        as_text=True
+    )
     assert "at most 2 invitations a day" in page
     with app.app_context():
         assert sorted(db.session.scalars(select(Invitation.email))) == ["a@example.com", "b@example.com"]
@@ -220,7 +245,9 @@ def test_a_tampered_invitation_link_is_refused(app, listed, make_user):
 
 def test_the_dashboard_lists_open_enquiries_and_offers_invitations(app, listed, make_user):
     recipient = signed_in(app, make_user("recipient", name="Nell"))
-    recipient.post(f"/providers/{listed}/enquire", data={"service": "companionship", **ENQUIRY_DETAILS, "message": "Hello"})
+    recipient.post(
+        f"/providers/{listed}/enquire", data={"service": "companionship", **ENQUIRY_DETAILS, "message": "Hello"}
+    )
     page = signed_in(app, "kim@example.com").get("/dashboard").get_data(as_text=True)
     assert "1</strong> enquiry waits" in page and "Nell: Companionship" in page and "Invite someone you support" in page
 
@@ -240,13 +267,18 @@ def test_a_kept_report_is_audited_and_the_review_stays(app, engaged, listed, mak
     with app.app_context():
         assert _count(ReviewReport) == 1
         report_id = db.session.scalar(select(ReviewReport.id))
-    assert officer.post(f"/officer/review-reports/{report_id}/keep", data={"text": ""}, follow_redirects=True).status_code == 200
+    assert (
+        officer.post(f"/officer/review-reports/{report_id}/keep", data={"text": ""}, follow_redirects=True).status_code
+        == 200
+    )
     officer.post(f"/officer/review-reports/{report_id}/keep", data={"text": "Fair comment about punctuality."})
     officer.post(f"/officer/review-reports/{report_id}/remove", data={"text": "Changed my mind."})  # already decided
     assert "Kind and reliable" in app.test_client().get(f"/providers/{listed}").get_data(as_text=True)
     with app.app_context():
         events = [e for e in audit.events_for() if e.action.startswith("review.")]
-        assert [e.action for e in events] == ["review.kept"] and "Fair comment about punctuality." in str(events[0].details)
+        assert [e.action for e in events] == ["review.kept"] and "Fair comment about punctuality." in str(
+            events[0].details
+        )
 
 
 def test_concerns_only_move_forward_and_every_move_is_audited(app, listed, make_user):
@@ -256,15 +288,28 @@ def test_concerns_only_move_forward_and_every_move_is_audited(app, listed, make_
         concern_id = db.session.scalar(select(Concern.id))
     officer = signed_in(app, make_user("officer"))
     assert "1</strong> new concern" in officer.get("/staff").get_data(as_text=True)
-    assert officer.post(f"/officer/concerns/{concern_id}", data={"status": "investigating", "outcome": ""}).status_code == 302
+    assert (
+        officer.post(f"/officer/concerns/{concern_id}", data={"status": "investigating", "outcome": ""}).status_code
+        == 302
+    )
     back = officer.post(f"/officer/concerns/{concern_id}", data={"status": "open", "outcome": ""})
     assert back.status_code == 422 and "can only move on to closed" in back.get_data(as_text=True)
-    officer.post(f"/officer/concerns/{concern_id}", data={"status": "closed", "outcome": "Spoke to both; no further action.", "closed_outcome": "no_action"})
-    assert officer.post(f"/officer/concerns/{concern_id}", data={"status": "investigating", "outcome": ""}).status_code == 422
+    officer.post(
+        f"/officer/concerns/{concern_id}",
+        data={"status": "closed", "outcome": "Spoke to both; no further action.", "closed_outcome": "no_action"},
+    )
+    assert (
+        officer.post(f"/officer/concerns/{concern_id}", data={"status": "investigating", "outcome": ""}).status_code
+        == 422
+    )
     with app.app_context():
         concern = db.session.get(Concern, concern_id)
         assert (concern.status, concern.outcome) == ("closed", "Spoke to both; no further action.")
-        assert [e.action for e in reversed(audit.events_for())] == ["concern.opened", "concern.investigating", "concern.closed"]
+        assert [e.action for e in reversed(audit.events_for())] == [
+            "concern.opened",
+            "concern.investigating",
+            "concern.closed",
+        ]
         assert audit.verify().ok
 
 
@@ -305,7 +350,9 @@ def test_a_huge_concern_is_refused(app, listed, make_user):
 def test_the_reviews_api_pages_newest_first_and_refuses_bad_pages(app, listed, make_user):
     from registry.reviews import api
 
-    emails = [make_user("recipient", email=f"person{n}@example.com") for n in range(api.PER_PAGE + 3)]  # one review per person
+    emails = [
+        make_user("recipient", email=f"person{n}@example.com") for n in range(api.PER_PAGE + 3)
+    ]  # one review per person
     with app.app_context():
         from registry.providers.services import get_by_slug
 
@@ -340,8 +387,16 @@ def test_the_database_keeps_one_live_review_per_person_and_provider(app, engaged
         later = Engagement(recipient_id=first.recipient_id, provider_id=first.provider_id)
         db.session.add(later)
         db.session.commit()
-        row = {"provider_id": first.provider_id, "author_id": first.recipient_id, **RATINGS, "body": "Text.", "status": "published",
-               "created_at": utcnow(), "updated_at": utcnow(), "written_at": utcnow()}
+        row = {
+            "provider_id": first.provider_id,
+            "author_id": first.recipient_id,
+            **RATINGS,
+            "body": "Text.",
+            "status": "published",
+            "created_at": utcnow(),
+            "updated_at": utcnow(),
+            "written_at": utcnow(),
+        }
         with db.engine.begin() as one_request:
             one_request.execute(Review.__table__.insert(), {**row, "engagement_id": first.id, "title": "First"})
         with pytest.raises(IntegrityError), db.engine.begin() as other_request:
@@ -358,7 +413,10 @@ def test_the_database_keeps_one_live_review_per_person_and_provider(app, engaged
 def test_the_provider_hears_of_a_new_review_and_the_author_of_its_removal(app, engaged, make_user):
     recipient, provider, engagement_id = engaged
     recipient.post(f"/engagements/{engagement_id}/review", data=GOOD)
-    assert outbox_messages(app)[-1]["To"] == "kim@example.com" and outbox_messages(app)[-1]["Subject"] == "New review: Kind and reliable"
+    assert (
+        outbox_messages(app)[-1]["To"] == "kim@example.com"
+        and outbox_messages(app)[-1]["Subject"] == "New review: Kind and reliable"
+    )
     with app.app_context():
         review_id = db.session.scalar(select(Review.id))
     provider.post(f"/reviews/{review_id}/report", data={"text": "Not our client."})
@@ -368,7 +426,10 @@ def test_the_provider_hears_of_a_new_review_and_the_author_of_its_removal(app, e
     officer.post(f"/officer/review-reports/{report_id}/remove", data={"text": "Not a real engagement."})
     to_provider, to_author = outbox_messages(app)[-2:]
     assert to_provider["To"] == "kim@example.com" and "removed it" in to_provider.get_body(("plain",)).get_content()
-    assert to_author["To"] == "rosa@example.com" and "Not a real engagement." in to_author.get_body(("plain",)).get_content()
+    assert (
+        to_author["To"] == "rosa@example.com"
+        and "Not a real engagement." in to_author.get_body(("plain",)).get_content()
+    )
 
 
 def test_suspending_from_a_concern_links_it_and_starts_the_investigation(app, listed, make_user):
@@ -386,7 +447,12 @@ def test_suspending_from_a_concern_links_it_and_starts_the_investigation(app, li
     with app.app_context():
         assert db.session.get(Concern, concern_id).status == "investigating"
         actions = [e.action for e in reversed(audit.events_for())]
-        assert actions == ["concern.opened", "provider.suspended", "concern.provider_suspended", "concern.investigating"]
+        assert actions == [
+            "concern.opened",
+            "provider.suspended",
+            "concern.provider_suspended",
+            "concern.investigating",
+        ]
     assert "not currently listed" in app.test_client().get(f"/providers/{listed}").get_data(as_text=True)
 
 

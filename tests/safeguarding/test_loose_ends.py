@@ -7,12 +7,12 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
+from registry import audit
 from registry.checks.models import Check
 from registry.extensions import db
 from registry.mail import outbox_messages
 from registry.providers.services import get_by_slug
 from registry.reviews.models import Engagement, Review
-from registry import audit
 from registry.safeguarding.models import Concern, Suspension
 from registry.safeguarding.services import CLOSING_OUTCOMES
 from tests.checks.conftest import add_check
@@ -64,12 +64,27 @@ def _add_work(app, make_provider, n: int) -> None:
             engagement = Engagement(recipient_id=author.id, provider_id=provider.id)
             db.session.add(engagement)
             db.session.flush()
-            db.session.add(Review(engagement_id=engagement.id, provider_id=provider.id, author_id=author.id, title="Worried", body="A bruise.",
-                                  status="held", reliability=3, quality=3, kindness=3, communication=3, value=3))
+            db.session.add(
+                Review(
+                    engagement_id=engagement.id,
+                    provider_id=provider.id,
+                    author_id=author.id,
+                    title="Worried",
+                    body="A bruise.",
+                    status="held",
+                    reliability=3,
+                    quality=3,
+                    kindness=3,
+                    communication=3,
+                    value=3,
+                )
+            )
         db.session.commit()
 
 
-def test_officers_see_what_waits_for_them_on_every_page_without_a_query_per_item(app, make_user, make_provider, count_queries):
+def test_officers_see_what_waits_for_them_on_every_page_without_a_query_per_item(
+    app, make_user, make_provider, count_queries
+):
     officer = signed_in(app, make_user("officer"))
     recipient = signed_in(app, make_user("recipient"))
     _add_work(app, make_provider, 2)
@@ -113,7 +128,9 @@ def test_closing_a_concern_tells_the_person_who_raised_it_in_words_that_reveal_n
     url = f"/officer/concerns/{concern_id}"
     private = "The police arrested the carer's brother for theft."
     refused = _post_form(officer, url, "", status="closed", outcome=private)
-    assert refused.status_code == 422 and "Choose what to tell the person who raised the concern." in refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "Choose what to tell the person who raised the concern." in refused.get_data(
+        as_text=True
+    )
     with app.app_context():
         assert db.session.get(Concern, concern_id).status == "open"
     before = len(outbox_messages(app))
@@ -155,7 +172,12 @@ def test_a_provider_appeals_once_and_only_a_different_officer_decides(app, make_
     approve_checks(app, slug)
     first = signed_in(app, make_user("officer", email="first@example.com", name="First"))
     second = signed_in(app, make_user("officer", email="second@example.com", name="Second"))
-    _post_form(first, f"/officer/providers/{slug}", f"/officer/providers/{slug}/suspend", reason="Concern raised by a family member.")
+    _post_form(
+        first,
+        f"/officer/providers/{slug}",
+        f"/officer/providers/{slug}/suspend",
+        reason="Concern raised by a family member.",
+    )
     suspended_mail = _mail_to(app, "sam@example.com")[-1]
     assert app.config["PUBLIC_URL"] + "/dashboard/suspension" in _body(suspended_mail)
 
@@ -164,7 +186,9 @@ def test_a_provider_appeals_once_and_only_a_different_officer_decides(app, make_
     page = provider.get("/dashboard/suspension").get_data(as_text=True)
     assert "Concern raised by a family member." in page
     assert _post_form(provider, "/dashboard/suspension", "", reasons="").status_code == 422
-    _post_form(provider, "/dashboard/suspension", "", reasons="The family member has withdrawn it; the council found nothing.")
+    _post_form(
+        provider, "/dashboard/suspension", "", reasons="The family member has withdrawn it; the council found nothing."
+    )
     assert "suspension.appealed" in _actions(app, slug)
     again = provider.post("/dashboard/suspension", data={"reasons": "Please look again."})
     assert again.status_code == 422 and "already appealed" in again.get_data(as_text=True)
@@ -176,7 +200,13 @@ def test_a_provider_appeals_once_and_only_a_different_officer_decides(app, make_
     assert refused.status_code == 422 and "a different officer must decide the appeal" in refused.get_data(as_text=True)
     assert _listed_for(app, "companionship") == []
 
-    _post_form(second, f"/officer/providers/{slug}", f"/officer/providers/{slug}/appeal", decision="uphold", reason="The council's enquiry is still open.")
+    _post_form(
+        second,
+        f"/officer/providers/{slug}",
+        f"/officer/providers/{slug}/appeal",
+        decision="uphold",
+        reason="The council's enquiry is still open.",
+    )
     outcome = _mail_to(app, "sam@example.com")[-1]
     assert outcome["Subject"] == "The outcome of your suspension appeal" and "stays suspended" in _body(outcome)
     assert "The council's enquiry is still open." in _body(outcome)
@@ -191,7 +221,9 @@ def test_an_allowed_appeal_reinstates_the_provider(app, make_provider, make_user
     second = signed_in(app, make_user("officer"))
     first.post(f"/officer/providers/{slug}/suspend", data={"reason": "Under investigation."})
     signed_in(app, "sam@example.com").post("/dashboard/suspension", data={"reasons": "Nothing happened."})
-    second.post(f"/officer/providers/{slug}/appeal", data={"decision": "allow", "reason": "The allegation was withdrawn."})
+    second.post(
+        f"/officer/providers/{slug}/appeal", data={"decision": "allow", "reason": "The allegation was withdrawn."}
+    )
     assert _listed_for(app, "companionship") == ["Sam Taylor"]
     assert {"suspension.appeal_allowed", "provider.reinstated"} <= set(_actions(app, slug))
     assert "appeal is allowed" in _body(_mail_to(app, "sam@example.com")[-1])
@@ -229,7 +261,7 @@ def test_an_officer_revokes_one_approval_without_suspending(app, make_provider, 
 
 
 def test_an_approval_cannot_outlast_what_its_kind_allows(app, make_provider, make_user):
-    slug = make_provider("pa", name="Pat Ahmed", email="pat@example.com")
+    make_provider("pa", name="Pat Ahmed", email="pat@example.com")
     provider = signed_in(app, "pat@example.com")
     add_check(provider)  # DBS issued 1 February 2026
     with app.app_context():
@@ -238,7 +270,9 @@ def test_an_approval_cannot_outlast_what_its_kind_allows(app, make_provider, mak
     officer = signed_in(app, make_user("officer"))
     url, action = f"/officer/checks/{check_id}", f"/officer/checks/{check_id}/approve"
     assert form_fields(officer.get(url).get_data(as_text=True), action).count(("valid_until", latest.isoformat())) == 1
-    too_late = _post_form(officer, url, action, method="in_person", valid_until=(latest + timedelta(days=1)).isoformat())
+    too_late = _post_form(
+        officer, url, action, method="in_person", valid_until=(latest + timedelta(days=1)).isoformat()
+    )
     page = too_late.get_data(as_text=True)
     assert too_late.status_code == 422 and "must be re-checked by" in page and 'id="valid_until-error"' in page
     with app.app_context():

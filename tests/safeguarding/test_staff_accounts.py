@@ -6,10 +6,10 @@ import re
 
 from sqlalchemy import select
 
+from registry import audit
 from registry.accounts.models import User
 from registry.extensions import db
 from registry.mail import outbox_messages
-from registry import audit
 from tests.conftest import PASSWORD, approve_checks
 from tests.html_forms import as_post_data, form_fields
 from tests.reviews.conftest import signed_in
@@ -41,7 +41,10 @@ def test_an_admin_creates_an_officer_who_chooses_a_password_from_the_email(app, 
     assert again.status_code == 422 and "already exists" in again.get_data(as_text=True)
     _set_password_from_email(app, "olu@council.example")
     officer = app.test_client()
-    assert officer.post("/account/sign-in", data={"email": "olu@council.example", "password": NEW_PASSWORD}).status_code == 302
+    assert (
+        officer.post("/account/sign-in", data={"email": "olu@council.example", "password": NEW_PASSWORD}).status_code
+        == 302
+    )
     assert officer.get("/officer/queue").status_code == 200
     with app.app_context():
         [created] = [e for e in audit.events_for() if e.action == "account.created"]
@@ -56,7 +59,9 @@ def test_a_commissioner_needs_a_council(app, make_user):
         db.session.commit()
     admin = signed_in(app, make_user("admin"))
     without = _create(admin, name="Cara", email="cara@leeds.example", role="commissioner", council="")
-    assert without.status_code == 422 and "Choose the council this commissioner works for." in without.get_data(as_text=True)
+    assert without.status_code == 422 and "Choose the council this commissioner works for." in without.get_data(
+        as_text=True
+    )
     _create(admin, name="Cara", email="cara@leeds.example", role="commissioner", council="leeds-city-council")
     _set_password_from_email(app, "cara@leeds.example")
     cara = app.test_client()
@@ -64,7 +69,9 @@ def test_a_commissioner_needs_a_council(app, make_user):
     assert "Leeds City Council" in cara.get("/council").get_data(as_text=True)
 
 
-def test_deactivating_ends_sessions_at_once_refuses_sign_in_and_keeps_past_actions_attributed(app, make_user, make_provider):
+def test_deactivating_ends_sessions_at_once_refuses_sign_in_and_keeps_past_actions_attributed(
+    app, make_user, make_provider
+):
     admin = signed_in(app, make_user("admin", email="ada@example.com"))
     slug = make_provider("pa", name="Sam Taylor")
     approve_checks(app, slug)
@@ -76,7 +83,10 @@ def test_deactivating_ends_sessions_at_once_refuses_sign_in_and_keeps_past_actio
     assert admin.post(f"/admin/accounts/{olu_id}/deactivate").status_code == 302
     # The open session ends now, and signing in again is refused.
     assert officer.get("/officer/queue").status_code == 302
-    assert app.test_client().post("/account/sign-in", data={"email": "olu@example.com", "password": PASSWORD}).status_code == 422
+    assert (
+        app.test_client().post("/account/sign-in", data={"email": "olu@example.com", "password": PASSWORD}).status_code
+        == 422
+    )
     page = admin.get("/admin/accounts").get_data(as_text=True)
     assert "Deactivated" in page
     assert "Olu Okafor" in admin.get(f"/officer/audit?provider={slug}").get_data(as_text=True)

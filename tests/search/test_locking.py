@@ -37,7 +37,10 @@ def lock_holder(index):
     generation = index.directory / index.current_generation()
     proc = subprocess.Popen(
         [sys.executable, "-c", HOLD_LOCK, str(generation)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
     )
     try:
         assert proc.stdout.readline().strip() == "locked"
@@ -162,10 +165,16 @@ def test_the_library_imports_neither_flask_nor_the_app():
 
 
 def test_rebuild_in_two_processes_finds_the_same(tmp_path):
-    docs = [make_doc(i, outcode, name=f"Carer {i}") for i, outcode in enumerate(["LS1", "LS2", "LS6", "BD1"] * 700, start=1)]
+    docs = [
+        make_doc(i, outcode, name=f"Carer {i}") for i, outcode in enumerate(["LS1", "LS2", "LS6", "BD1"] * 700, start=1)
+    ]
     one, two = SearchIndex(tmp_path / "one"), SearchIndex(tmp_path / "two")
     assert one.rebuild(docs) == two.rebuild(docs, procs=2) == 2800
-    for q in (query_at(sort="distance", per_page=50, page=3), query_at(text="carer 1234"), query_at("BD1", sort="price")):
+    for q in (
+        query_at(sort="distance", per_page=50, page=3),
+        query_at(text="carer 1234"),
+        query_at("BD1", sort="price"),
+    ):
         a, b = one.search(q), two.search(q)
         assert (ids(a), a.total, a.facets) == (ids(b), b.total, b.facets)
     assert two.ids() == set(range(1, 2801))

@@ -13,12 +13,31 @@ from tests.search.conftest import ids, make_doc, query_at
 def shop(index):
     index.rebuild(
         [
-            make_doc(1, "LS6", kind="organisation", gender=None, rating_score=9.5, review_count=40,
-                     rate_min_pence=2500, badges=("enhanced-dbs", "insurance", "cqc-registered"),
-                     listed_services=("home-care", "personal-care")),
+            make_doc(
+                1,
+                "LS6",
+                kind="organisation",
+                gender=None,
+                rating_score=9.5,
+                review_count=40,
+                rate_min_pence=2500,
+                badges=("enhanced-dbs", "insurance", "cqc-registered"),
+                listed_services=("home-care", "personal-care"),
+            ),
             make_doc(2, "LS2", rating_score=None, review_count=0, rate_min_pence=1500, listed_services=("home-care",)),
-            make_doc(3, "LS1", rating_score=7.0, review_count=2, rate_min_pence=None, listed_services=("meals",), kind="organisation", gender=None),
-            make_doc(4, "BD1", rating_score=9.0, review_count=1, rate_min_pence=1500, listed_services=("home-care", "meals")),
+            make_doc(
+                3,
+                "LS1",
+                rating_score=7.0,
+                review_count=2,
+                rate_min_pence=None,
+                listed_services=("meals",),
+                kind="organisation",
+                gender=None,
+            ),
+            make_doc(
+                4, "BD1", rating_score=9.0, review_count=1, rate_min_pence=1500, listed_services=("home-care", "meals")
+            ),
             make_doc(5, "M1", listed_services=("home-care",)),  # Manchester: out of range
         ]
     )
@@ -50,7 +69,10 @@ def test_facets_count_the_whole_result_set(shop):
         "kinds": {"organisation": 2, "pa": 2},
     }
     narrowed = shop.search(query_at(services=("home-care",)))
-    assert narrowed.facets == {"services": {"home-care": 3, "personal-care": 1, "meals": 1}, "kinds": {"organisation": 1, "pa": 2}}
+    assert narrowed.facets == {
+        "services": {"home-care": 3, "personal-care": 1, "meals": 1},
+        "kinds": {"organisation": 1, "pa": 2},
+    }
 
 
 def test_pages_and_a_page_past_the_end(shop):
@@ -90,7 +112,11 @@ def test_availability_day_part_and_both(index):
     tuesday_evening = 1 << (1 * 4 + 2)
     sunday_overnight = 1 << (6 * 4 + 3)
     index.rebuild(
-        [make_doc(1, availability=monday_morning), make_doc(2, availability=tuesday_evening | sunday_overnight), make_doc(3, availability=0)]
+        [
+            make_doc(1, availability=monday_morning),
+            make_doc(2, availability=tuesday_evening | sunday_overnight),
+            make_doc(3, availability=0),
+        ]
     )
     assert sorted(ids(index.search(query_at(day=0, part=0)))) == [1]
     assert sorted(ids(index.search(query_at(day=1)))) == [2]  # any part of Tuesday
@@ -103,7 +129,10 @@ def test_open_vocabularies_beyond_64_values(index):
     services = [f"service-{n}" for n in range(150)]
     languages = [f"lang-{n}" for n in range(80)]
     index.rebuild(
-        [make_doc(n + 1, listed_services=(services[n], services[(n + 1) % 150]), languages=(languages[n % 80],)) for n in range(150)]
+        [
+            make_doc(n + 1, listed_services=(services[n], services[(n + 1) % 150]), languages=(languages[n % 80],))
+            for n in range(150)
+        ]
     )
     assert sorted(ids(index.search(query_at(services=("service-149",), per_page=500)))) == [149, 150]
     assert ids(index.search(query_at(services=("service-120", "service-121"), per_page=500))) == [121]

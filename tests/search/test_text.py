@@ -91,7 +91,7 @@ def test_block_postings_reader_agrees_with_whoosh_public_api(index):
     """Pins the Whoosh 2.7 private block API that read_postings relies on."""
     index.rebuild([make_doc(i, about=" ".join(["care"] * (i % 4 + 1)) + " extra" * i) for i in range(1, 400)])
     with index._reading() as (searcher, _generation):
-        (leaf, _offset), = searcher.reader().leaf_readers()
+        ((leaf, _offset),) = searcher.reader().leaf_readers()
         fast_ids, fast_tf = read_postings(leaf, "about", "care")
         slow_ids, slow_tf = read_postings_slowly(leaf.postings("about", "care"))
     assert len(fast_ids) == 399  # more than one block of postings

@@ -12,10 +12,12 @@ TODAY = date(2026, 11, 23)
 
 
 def test_a_listing_leaves_search_the_day_after_its_last_valid_day(index):
-    index.rebuild([
-        make_doc(1, listed_services=("home-care", "meals"), listed_until=(TODAY, TODAY + timedelta(days=30))),
-        make_doc(2, listed_services=("home-care",)),  # no end date
-    ])
+    index.rebuild(
+        [
+            make_doc(1, listed_services=("home-care", "meals"), listed_until=(TODAY, TODAY + timedelta(days=30))),
+            make_doc(2, listed_services=("home-care",)),  # no end date
+        ]
+    )
     assert ids(index.search(query_at(services=("home-care",), today=TODAY, sort="distance"))) == [1, 2]
     tomorrow = TODAY + timedelta(days=1)
     assert ids(index.search(query_at(services=("home-care",), today=tomorrow))) == [2]
@@ -30,10 +32,12 @@ def test_a_listing_leaves_search_the_day_after_its_last_valid_day(index):
 
 
 def test_an_expired_badge_neither_filters_in_nor_counts_towards_best_match(index):
-    index.rebuild([
-        make_doc(1, badges=("first-aid", "insurance"), badges_until=(TODAY, None)),
-        make_doc(2, badges=("insurance",)),
-    ])
+    index.rebuild(
+        [
+            make_doc(1, badges=("first-aid", "insurance"), badges_until=(TODAY, None)),
+            make_doc(2, badges=("insurance",)),
+        ]
+    )
     assert ids(index.search(query_at(badges=("first-aid",), today=TODAY))) == [1]
     later = TODAY + timedelta(days=1)
     assert ids(index.search(query_at(badges=("first-aid",), today=later))) == []
@@ -115,5 +119,7 @@ def test_a_search_can_be_limited_to_given_providers_with_totals_and_pages_to_mat
     index.rebuild([make_doc(i) for i in range(1, 31)])
     result = index.search(query_at(only_ids=frozenset({3, 7, 30, 999}), sort="distance", per_page=2))
     assert (result.total, result.pages) == (3, 2)
-    assert {h.id for h in result.hits} | {h.id for h in index.search(query_at(only_ids=frozenset({3, 7, 30}), per_page=2, page=2)).hits} == {3, 7, 30}
+    assert {h.id for h in result.hits} | {
+        h.id for h in index.search(query_at(only_ids=frozenset({3, 7, 30}), per_page=2, page=2)).hits
+    } == {3, 7, 30}
     assert index.search(query_at(only_ids=frozenset())).total == 0

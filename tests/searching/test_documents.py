@@ -34,25 +34,43 @@ def document_from_models(provider: Provider) -> ProviderDocument | None:
     badges = search_badge_codes(provider, day)
     latitude, longitude = outcode_centroids()[provider.outcode]
     return ProviderDocument(
-        id=provider.id, slug=provider.slug, name=provider.display_name, kind=provider.kind, about=provider.about,
-        outcode=provider.outcode, latitude=latitude, longitude=longitude,
+        id=provider.id,
+        slug=provider.slug,
+        name=provider.display_name,
+        kind=provider.kind,
+        about=provider.about,
+        outcode=provider.outcode,
+        latitude=latitude,
+        longitude=longitude,
         travel_radius_miles=float(provider.travel_radius_miles or 0),
-        listed_services=tuple(t.slug for t in listed), service_names=tuple(t.name for t in listed),
+        listed_services=tuple(t.slug for t in listed),
+        service_names=tuple(t.name for t in listed),
         language_names=tuple(LANGUAGES.get(code, code) for code in provider.languages),
-        rate_min_pence=provider.rate_min_pence, rate_max_pence=provider.rate_max_pence,
-        rating_score=rating.score if rating else None, review_count=rating.review_count if rating else 0,
-        languages=tuple(provider.languages), availability=provider.availability,
-        gender=provider.gender if provider.is_pa else None, badges=tuple(badges),
-        listed_until=tuple(ends[t.slug] for t in listed), badges_until=tuple(badges.values()),
+        rate_min_pence=provider.rate_min_pence,
+        rate_max_pence=provider.rate_max_pence,
+        rating_score=rating.score if rating else None,
+        review_count=rating.review_count if rating else 0,
+        languages=tuple(provider.languages),
+        availability=provider.availability,
+        gender=provider.gender if provider.is_pa else None,
+        badges=tuple(badges),
+        listed_until=tuple(ends[t.slug] for t in listed),
+        badges_until=tuple(badges.values()),
     )
 
 
 def add_check(slug: str, kind: str, days: int, status: str = "approved", method: str = "in_person", **details) -> None:
     provider = get_by_slug(slug)
-    provider.checks.append(Check(
-        kind=kind, status=status, details={**CHECK_DETAILS[kind], **details}, decided_at=utcnow(),
-        verification_method=method, valid_until=today() + timedelta(days=days),
-    ))
+    provider.checks.append(
+        Check(
+            kind=kind,
+            status=status,
+            details={**CHECK_DETAILS[kind], **details},
+            decided_at=utcnow(),
+            verification_method=method,
+            valid_until=today() + timedelta(days=days),
+        )
+    )
     db.session.flush()
     recompute_listing(provider, today())
     db.session.commit()
@@ -61,11 +79,21 @@ def add_check(slug: str, kind: str, days: int, status: str = "approved", method:
 def varied_providers(app, make_provider) -> list[str]:
     """Providers in every state a document depends on."""
     slugs = {}
-    slugs["all"] = make_provider(services=["personal-care", "companionship", "meal-preparation"], languages=["en", "ur", "bsl"], gender="female")
+    slugs["all"] = make_provider(
+        services=["personal-care", "companionship", "meal-preparation"], languages=["en", "ur", "bsl"], gender="female"
+    )
     approve_checks(app, slugs["all"])
-    slugs["organisation"] = make_provider(kind="organisation", services=["personal-care", "help-at-home"], base_postcode="M1 1AE", rate_min_pence=2600, rate_max_pence=None)
+    slugs["organisation"] = make_provider(
+        kind="organisation",
+        services=["personal-care", "help-at-home"],
+        base_postcode="M1 1AE",
+        rate_min_pence=2600,
+        rate_max_pence=None,
+    )
     approve_checks(app, slugs["organisation"], verification_method="update_service")
-    slugs["uneven"] = make_provider(services=["personal-care", "cleaning", "support-for-children"], travel_radius_miles=3)
+    slugs["uneven"] = make_provider(
+        services=["personal-care", "cleaning", "support-for-children"], travel_radius_miles=3
+    )
     approve_checks(app, slugs["uneven"], kinds=("identity", "right_to_work", "insurance"), days_valid=400)
     slugs["pending"] = make_provider()
     slugs["draft"] = make_provider(complete=False)
@@ -89,7 +117,9 @@ def varied_providers(app, make_provider) -> list[str]:
         provider = get_by_slug(slugs["lapsing"])
         for check in provider.checks:
             check.valid_until = today() - timedelta(days=1)
-        db.session.add(ProviderRating(provider_id=get_by_slug(slugs["rated"]).id, score=8.4, review_count=12, dimensions={}))
+        db.session.add(
+            ProviderRating(provider_id=get_by_slug(slugs["rated"]).id, score=8.4, review_count=12, dimensions={})
+        )
         db.session.commit()
     return list(slugs.values())
 

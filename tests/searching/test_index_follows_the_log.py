@@ -11,9 +11,8 @@ from registry.checks.models import Check
 from registry.extensions import db
 from registry.models import today, utcnow
 from registry.providers import services as providers
-from registry.providers.models import Provider
-from registry.searching.models import SearchOutboxEntry
 from registry.searching.documents import provider_documents
+from registry.searching.models import SearchOutboxEntry
 from registry.searching.services import search_index
 from tests.conftest import CHECK_DETAILS, approve_checks, make_app
 from tests.searching.conftest import suspend
@@ -60,8 +59,16 @@ def test_a_badge_only_change_reaches_the_index(app, client, listed_provider):
     assert api_slugs(client, postcode="LS6", badge="first-aid") == []
     with app.app_context():
         provider = providers.get_by_slug(slug)
-        provider.checks.append(Check(kind="first_aid", status="approved", details=dict(CHECK_DETAILS["first_aid"]),
-                                     decided_at=utcnow(), verification_method="in_person", valid_until=today() + timedelta(days=90)))
+        provider.checks.append(
+            Check(
+                kind="first_aid",
+                status="approved",
+                details=dict(CHECK_DETAILS["first_aid"]),
+                decided_at=utcnow(),
+                verification_method="in_person",
+                valid_until=today() + timedelta(days=90),
+            )
+        )
         db.session.commit()
     assert api_slugs(client, postcode="LS6", badge="first-aid") == [slug]
 

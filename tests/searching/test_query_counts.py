@@ -12,6 +12,7 @@ def app_config():
     # the counted request, and count it separately below.
     return {"SEARCH_CATCHUP_SECONDS": 3600, "SEARCH_LOCK_TIMEOUT": 0.05}
 
+
 SEARCHES = [
     "/api/v1/search?postcode=LS6+2AA",
     "/api/v1/search?postcode=LS6+2AA&service=personal-care&sort=price&q=provider",
@@ -36,7 +37,11 @@ def test_a_search_runs_at_most_two_queries_whatever_the_rows(client, count_queri
     with count_queries() as statements:
         response = client.get(url)
     assert response.status_code == 200
-    shown = len(response.get_json()["results"]) if url.startswith("/api") else response.get_data(as_text=True).count('class="result"')
+    shown = (
+        len(response.get_json()["results"])
+        if url.startswith("/api")
+        else response.get_data(as_text=True).count('class="result"')
+    )
     assert shown == min(rows, 20)
     assert len(statements) <= 2, statements
 
@@ -82,7 +87,9 @@ def test_a_taxonomy_edit_in_another_process_reaches_this_ones_search(app, databa
     assert client.get("/api/v1/search?postcode=LS6&service=gardening").status_code == 400  # cached now
     other = make_app(database_url, tmp_path / "other", SEARCH_CATCHUP_SECONDS=3600)
     with other.app_context():
-        db.session.add(ServiceType(slug="gardening", name="Gardening help", description="Light garden work.", position=99))
+        db.session.add(
+            ServiceType(slug="gardening", name="Gardening help", description="Light garden work.", position=99)
+        )
         db.session.commit()
     assert client.get("/api/v1/search?postcode=LS6&service=gardening").status_code == 400  # not due yet
     app.config["SEARCH_CATCHUP_SECONDS"] = 0

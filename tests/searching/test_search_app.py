@@ -11,8 +11,7 @@ from registry.providers import services as providers
 from registry.providers.models import Provider
 from registry.searching.models import SearchOutboxEntry
 from registry.searching.services import search_index
-from tests.conftest import complete_profile_data
-from tests.conftest import approve_checks
+from tests.conftest import approve_checks, complete_profile_data
 from tests.searching.conftest import lapse_all_checks, suspend
 
 
@@ -66,7 +65,12 @@ def test_a_profile_edit_shows_in_the_next_search(app, client, listed_provider):
     slug = listed_provider(base_postcode="LS6 2AA")
     with app.app_context():
         provider = providers.get_by_slug(slug)
-        providers.update_profile(provider, complete_profile_data(display_name="Renamed Carer", base_postcode="LS6 2AA", services=["personal-care", "companionship"]))
+        providers.update_profile(
+            provider,
+            complete_profile_data(
+                display_name="Renamed Carer", base_postcode="LS6 2AA", services=["personal-care", "companionship"]
+            ),
+        )
         db.session.commit()
     _, body = api(client, postcode="LS6", q="renamed")
     assert [r["name"] for r in body["results"]] == ["Renamed Carer"]
@@ -144,7 +148,9 @@ def test_facets_count_services_and_kinds_for_the_current_query(client, listed_pr
 
 def test_the_results_page_shows_each_provider_without_javascript(client, listed_provider):
     listed_provider(name="Ceri Morgan", base_postcode="LS6 2AA", languages=["en", "bsl"])
-    page = client.get("/search", query_string={"postcode": "ls6 1aa", "service": "personal-care"}).get_data(as_text=True)
+    page = client.get("/search", query_string={"postcode": "ls6 1aa", "service": "personal-care"}).get_data(
+        as_text=True
+    )
     assert "1 provider covers LS6 1AA" in page
     assert "Ceri Morgan" in page and "LS6" in page and "British Sign Language" in page
     assert "£18–£22 an hour" in page and "No reviews yet" in page
@@ -152,7 +158,9 @@ def test_the_results_page_shows_each_provider_without_javascript(client, listed_
 
 def test_an_empty_result_says_why_and_offers_to_widen(client, listed_provider):
     listed_provider(base_postcode="M1 1AE")
-    page = client.get("/search", query_string={"postcode": "LS6", "radius": "5", "service": "personal-care"}).get_data(as_text=True)
+    page = client.get("/search", query_string={"postcode": "LS6", "radius": "5", "service": "personal-care"}).get_data(
+        as_text=True
+    )
     assert "No verified provider covers LS6 within 5 miles for the help you chose" in page
     assert "Search within 50 miles" in page and "Show every kind of help" in page
 
@@ -218,7 +226,20 @@ def test_rebuild_builds_the_index_from_the_database(app, client, runner, listed_
 
 def test_empty_fields_from_the_search_form_count_as_not_set(client, listed_provider):
     slug = listed_provider(base_postcode="LS6 2AA")
-    form = {"postcode": "LS6", "radius": "10", "service": "", "q": "", "kind": "", "language": "", "max_rate": "", "min_rating": "", "day": "", "part": "", "gender": "", "sort": "best"}
+    form = {
+        "postcode": "LS6",
+        "radius": "10",
+        "service": "",
+        "q": "",
+        "kind": "",
+        "language": "",
+        "max_rate": "",
+        "min_rating": "",
+        "day": "",
+        "part": "",
+        "gender": "",
+        "sort": "best",
+    }
     assert slugs(api(client, **form)[1]) == [slug]
     assert client.get("/search", query_string=form).status_code == 200
 

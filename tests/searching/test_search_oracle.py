@@ -1,24 +1,40 @@
 """The search API against an oracle computed straight from the database and the rules."""
 
 import random
+from datetime import timedelta
 
 from sqlalchemy import select
 
-from registry.pages.sign_up import sign_up
+from registry.checks.listing import recompute_listing
+from registry.checks.models import Check
 from registry.extensions import db
+from registry.models import today, utcnow
+from registry.pages.sign_up import sign_up
 from registry.providers import services as providers
 from registry.providers.models import Provider
 from registry.providers.vocabulary import DAYS, PARTS, availability_bit, availability_mask
-from datetime import timedelta
-
-from registry.checks.listing import recompute_listing
-from registry.checks.models import Check
-from registry.models import today, utcnow
 from search.geo import distance_miles, locate
 from tests.conftest import CHECK_DETAILS, PASSWORD, complete_profile_data
 
 # Districts in and around Leeds and Bradford, so radii overlap a lot.
-DISTRICTS = ["LS1", "LS2", "LS6", "LS8", "LS11", "LS12", "LS17", "LS25", "BD1", "BD3", "BD18", "WF1", "WF3", "HX1", "HG1", "YO1"]
+DISTRICTS = [
+    "LS1",
+    "LS2",
+    "LS6",
+    "LS8",
+    "LS11",
+    "LS12",
+    "LS17",
+    "LS25",
+    "BD1",
+    "BD3",
+    "BD18",
+    "WF1",
+    "WF3",
+    "HX1",
+    "HG1",
+    "YO1",
+]
 SERVICES = ["personal-care", "companionship", "meal-preparation", "cleaning", "dementia-support"]
 LANGS = ["en", "bsl", "pl", "ur"]
 
@@ -48,12 +64,20 @@ def _seed(app, rng, count=120):
             state = rng.random()
             # Most have every check approved; some lack the DBS check (listed
             # only for services that don't need it), some have none; some are suspended.
-            kinds = list(CHECK_DETAILS) if state < 0.55 else [k for k in CHECK_DETAILS if k != "dbs"] if state < 0.7 else []
+            kinds = (
+                list(CHECK_DETAILS) if state < 0.55 else [k for k in CHECK_DETAILS if k != "dbs"] if state < 0.7 else []
+            )
             for kind in kinds:
-                user.provider.checks.append(Check(
-                    kind=kind, status="approved", details=dict(CHECK_DETAILS[kind]), decided_at=utcnow(),
-                    verification_method="in_person", valid_until=today() + timedelta(days=rng.randint(1, 400)),
-                ))
+                user.provider.checks.append(
+                    Check(
+                        kind=kind,
+                        status="approved",
+                        details=dict(CHECK_DETAILS[kind]),
+                        decided_at=utcnow(),
+                        verification_method="in_person",
+                        valid_until=today() + timedelta(days=rng.randint(1, 400)),
+                    )
+                )
             if state > 0.9:
                 user.provider.suspended_at = utcnow()
             db.session.flush()
@@ -96,7 +120,11 @@ def test_random_queries_return_exactly_what_the_rules_allow_in_distance_order(ap
     rng = random.Random(4242)
     _seed(app, rng)
     for _ in range(150):
-        params = {"postcode": rng.choice(DISTRICTS + ["LS6 2AA", "BD1 1AA"]), "radius": rng.choice([3, 5, 10, 25, 50]), "sort": "distance"}
+        params = {
+            "postcode": rng.choice(DISTRICTS + ["LS6 2AA", "BD1 1AA"]),
+            "radius": rng.choice([3, 5, 10, 25, 50]),
+            "sort": "distance",
+        }
         if rng.random() < 0.6:
             params["service"] = rng.choice(SERVICES)
         if rng.random() < 0.3:

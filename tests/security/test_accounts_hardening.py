@@ -40,10 +40,21 @@ def test_signing_in_with_an_unknown_email_costs_what_a_wrong_password_costs(clie
     assert work == [{"hash": 0, "verify": 1}] * 4
 
 
-@pytest.mark.parametrize("password", ["qwertyuiop", "password123", "1234567890", "iloveyou12", "aaaaaaaaaaaa", "abcdefghijkl", "rosa.hughes1"])
+@pytest.mark.parametrize(
+    "password",
+    ["qwertyuiop", "password123", "1234567890", "iloveyou12", "aaaaaaaaaaaa", "abcdefghijkl", "rosa.hughes1"],
+)
 def test_sign_up_refuses_common_or_guessable_passwords(app, client, password):
-    response = client.post("/account/sign-up", data={"account_type": "recipient", "name": "Rosa Hughes", "email": "rosa.hughes1@example.com",
-                                                     "password": password, "confirm": password})
+    response = client.post(
+        "/account/sign-up",
+        data={
+            "account_type": "recipient",
+            "name": "Rosa Hughes",
+            "email": "rosa.hughes1@example.com",
+            "password": password,
+            "confirm": password,
+        },
+    )
     assert response.status_code == 422
     assert b"common passwords" in response.data or b"easy to guess" in response.data
     with app.app_context():
@@ -53,7 +64,10 @@ def test_sign_up_refuses_common_or_guessable_passwords(app, client, password):
 def test_a_new_password_is_checked_on_change_and_reset_too(app, client, auth, make_user):
     email = make_user("recipient")
     auth.sign_in(email)
-    response = client.post("/account/password", data={"current_password": PASSWORD, "new_password": "password123", "confirm": "password123"})
+    response = client.post(
+        "/account/password",
+        data={"current_password": PASSWORD, "new_password": "password123", "confirm": "password123"},
+    )
     assert response.status_code == 422 and b"common passwords" in response.data
     with app.app_context():
         user = services.find_user_by_email(email)
@@ -66,5 +80,7 @@ def test_a_new_password_is_checked_on_change_and_reset_too(app, client, auth, ma
 
 
 def test_officer_accounts_made_on_the_command_line_get_the_same_rule(runner):
-    result = runner.invoke(args=["users", "create", "--role", "officer", "o@council.example", "--password", "1q2w3e4r5t6y"])
+    result = runner.invoke(
+        args=["users", "create", "--role", "officer", "o@council.example", "--password", "1q2w3e4r5t6y"]
+    )
     assert result.exit_code != 0 and "common passwords" in result.output

@@ -15,7 +15,13 @@ from registry.reviews.models import Enquiry
 from registry.safeguarding.models import Concern
 from tests.conftest import ENQUIRY_DETAILS, PASSWORD, approve_checks
 
-ROSA = {"account_type": "recipient", "name": "Rosa Hughes", "email": "rosa@example.com", "password": PASSWORD, "confirm": PASSWORD}
+ROSA = {
+    "account_type": "recipient",
+    "name": "Rosa Hughes",
+    "email": "rosa@example.com",
+    "password": PASSWORD,
+    "confirm": PASSWORD,
+}
 ENQUIRY = {"service": "companionship", **ENQUIRY_DETAILS, "message": "Hello, could you visit my dad?"}
 
 

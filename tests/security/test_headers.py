@@ -13,14 +13,22 @@ from tests.conftest import PASSWORD
 from tests.security.conftest import production_app
 
 ROOT = Path(__file__).resolve().parents[2]
-REQUIRED_CSP = ["default-src 'self'", "frame-ancestors 'none'", "form-action 'self'", "base-uri 'none'", "object-src 'none'"]
+REQUIRED_CSP = [
+    "default-src 'self'",
+    "frame-ancestors 'none'",
+    "form-action 'self'",
+    "base-uri 'none'",
+    "object-src 'none'",
+]
 
 
 def _policy(response) -> list[str]:
     return [part.strip() for part in response.headers["Content-Security-Policy"].split(";")]
 
 
-@pytest.mark.parametrize("path", ["/", "/search", "/account/sign-in", "/how-it-works", "/no/such/page", "/api/v1/no-such-thing"])
+@pytest.mark.parametrize(
+    "path", ["/", "/search", "/account/sign-in", "/how-it-works", "/no/such/page", "/api/v1/no-such-thing"]
+)
 def test_every_response_carries_the_strict_policy_and_its_companions(client, path):
     response = client.get(path)
     for directive in REQUIRED_CSP:
@@ -56,7 +64,9 @@ def test_the_officer_document_preview_may_be_framed_by_our_own_pages_only(app, p
 
 def test_production_sends_hsts():
     app = production_app()
-    response = app.test_client().get("/no/such/page", headers={"Host": "registry.example.org"}, base_url="https://registry.example.org")
+    response = app.test_client().get(
+        "/no/such/page", headers={"Host": "registry.example.org"}, base_url="https://registry.example.org"
+    )
     assert re.fullmatch(r"max-age=\d{8,}; includeSubDomains", response.headers["Strict-Transport-Security"])
 
 
@@ -79,7 +89,9 @@ def test_pages_added_since_keep_the_headers_and_no_store_when_signed_in(app, cli
         assert response.status_code == 200, path
         for directive in REQUIRED_CSP:
             assert directive in _policy(response), path
-        assert response.headers["X-Content-Type-Options"] == "nosniff" and response.headers["X-Frame-Options"] == "DENY", path
+        assert (
+            response.headers["X-Content-Type-Options"] == "nosniff" and response.headers["X-Frame-Options"] == "DENY"
+        ), path
         assert "no-store" not in response.headers.get("Cache-Control", ""), path  # public: caches may keep it
     with app.app_context():
         council = councils.create_council("Leeds City Council", "council", ["LS6"])

@@ -63,7 +63,11 @@ def test_gunicorn_without_registry_env_refuses_to_start(tmp_path):
     env["REGISTRY_INSTANCE_PATH"] = str(tmp_path)
     result = subprocess.run(
         [str(Path(sys.executable).parent / "gunicorn"), "--check-config", "wsgi:app"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode != 0
     assert "REGISTRY_ENV is not set" in result.stdout + result.stderr

@@ -31,4 +31,9 @@ def test_a_draft_providers_name_is_not_revealed_by_the_enquiry_or_concern_pages(
         response = recipient.get(path)
         assert response.status_code == 404, path
         assert "Secret Draft" not in response.get_data(as_text=True)
-        assert recipient.post(path, data={"text": "x", "message": "x", "when_needed": "x", "service": "companionship"}).status_code == 404
+        assert (
+            recipient.post(
+                path, data={"text": "x", "message": "x", "when_needed": "x", "service": "companionship"}
+            ).status_code
+            == 404
+        )

@@ -41,8 +41,14 @@ def test_the_app_sees_the_client_address_and_scheme_the_proxy_reports(app, clien
     def whoami():
         return {"address": request.remote_addr, "scheme": request.scheme}
 
-    seen = client.get("/_whoami", environ_overrides={"REMOTE_ADDR": "10.0.0.1", "HTTP_X_FORWARDED_FOR": "203.0.113.9, 198.51.100.1",
-                                                     "HTTP_X_FORWARDED_PROTO": "https"}).get_json()
+    seen = client.get(
+        "/_whoami",
+        environ_overrides={
+            "REMOTE_ADDR": "10.0.0.1",
+            "HTTP_X_FORWARDED_FOR": "203.0.113.9, 198.51.100.1",
+            "HTTP_X_FORWARDED_PROTO": "https",
+        },
+    ).get_json()
     assert seen == {"address": "198.51.100.1", "scheme": "https"}
 
 
@@ -52,7 +58,10 @@ def test_without_a_trusted_proxy_x_forwarded_for_is_ignored(client):
     assert statuses == [422, 422, 422, 429]
 
 
-@pytest.mark.parametrize("app_config", [{"RATELIMIT_ENABLED": True, "SIGN_IN_RATE_LIMIT": "1000 per minute", "SIGN_IN_EMAIL_RATE_LIMIT": "3 per hour"}])
+@pytest.mark.parametrize(
+    "app_config",
+    [{"RATELIMIT_ENABLED": True, "SIGN_IN_RATE_LIMIT": "1000 per minute", "SIGN_IN_EMAIL_RATE_LIMIT": "3 per hour"}],
+)
 def test_sign_in_attempts_on_one_account_are_limited_from_every_address(client, make_user):
     make_user("recipient", email="rosa@example.com")
     spellings = ["rosa@example.com", "ROSA@example.com", " Rosa@Example.com ", "rosa@EXAMPLE.COM"]
@@ -98,12 +107,20 @@ def test_a_redis_outage_falls_back_to_memory_instead_of_failing(client, make_use
     assert statuses[-1] == 429  # still limited, in this process's memory
 
 
-RESET_LIMITED = {"RATELIMIT_ENABLED": True, "TRUSTED_PROXY_COUNT": 1, "PASSWORD_RESET_RATE_LIMIT": "1000 per minute", "PASSWORD_RESET_EMAIL_RATE_LIMIT": "2 per hour"}
+RESET_LIMITED = {
+    "RATELIMIT_ENABLED": True,
+    "TRUSTED_PROXY_COUNT": 1,
+    "PASSWORD_RESET_RATE_LIMIT": "1000 per minute",
+    "PASSWORD_RESET_EMAIL_RATE_LIMIT": "2 per hour",
+}
 
 
 def _reset(client, email, client_address):
-    return client.post("/account/forgot-password", data={"email": email},
-                       environ_overrides={"REMOTE_ADDR": "10.0.0.1", "HTTP_X_FORWARDED_FOR": client_address})
+    return client.post(
+        "/account/forgot-password",
+        data={"email": email},
+        environ_overrides={"REMOTE_ADDR": "10.0.0.1", "HTTP_X_FORWARDED_FOR": client_address},
+    )
 
 
 @pytest.mark.parametrize("app_config", [RESET_LIMITED])
@@ -125,7 +142,16 @@ def test_reset_requests_are_limited_per_email_from_every_address_alike_for_unkno
     assert _reset(client, "ann@example.com", "198.51.100.9").status_code == 302
 
 
-@pytest.mark.parametrize("app_config", [{**RESET_LIMITED, "PASSWORD_RESET_RATE_LIMIT": "2 per minute", "PASSWORD_RESET_EMAIL_RATE_LIMIT": "1000 per hour"}])
+@pytest.mark.parametrize(
+    "app_config",
+    [
+        {
+            **RESET_LIMITED,
+            "PASSWORD_RESET_RATE_LIMIT": "2 per minute",
+            "PASSWORD_RESET_EMAIL_RATE_LIMIT": "1000 per hour",
+        }
+    ],
+)
 def test_reset_requests_are_limited_per_client_address(client):
     statuses = [_reset(client, f"person{n}@example.com", "198.51.100.1").status_code for n in range(3)]
     assert statuses == [302, 302, 429]

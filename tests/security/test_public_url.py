@@ -13,7 +13,9 @@ EVIL = {"Host": "evil.example"}
 
 
 def _links(app) -> list[str]:
-    return [link for m in outbox_messages(app) for link in re.findall(r"https?://\S+", m.get_body(("plain",)).get_content())]
+    return [
+        link for m in outbox_messages(app) for link in re.findall(r"https?://\S+", m.get_body(("plain",)).get_content())
+    ]
 
 
 def test_a_reset_requested_with_a_forged_host_emails_a_link_to_the_real_site(app, client, make_user):
@@ -27,12 +29,24 @@ def test_review_and_enquiry_emails_link_to_the_real_site_whatever_the_host(app, 
     slug = make_provider("pa", name="Kim Lewis", email="kim@example.com")
     approve_checks(app, slug)
     recipient, provider = app.test_client(), app.test_client()
-    recipient.post("/account/sign-in", data={"email": make_user("recipient", email="rosa@example.com"), "password": "correct-horse-battery"}, headers=EVIL)
-    provider.post("/account/sign-in", data={"email": "kim@example.com", "password": "correct-horse-battery"}, headers=EVIL)
-    recipient.post(f"/providers/{slug}/enquire", headers=EVIL, data={"service": "companionship", **ENQUIRY_DETAILS, "message": "Hello, could you visit?"})
+    recipient.post(
+        "/account/sign-in",
+        data={"email": make_user("recipient", email="rosa@example.com"), "password": "correct-horse-battery"},
+        headers=EVIL,
+    )
+    provider.post(
+        "/account/sign-in", data={"email": "kim@example.com", "password": "correct-horse-battery"}, headers=EVIL
+    )
+    recipient.post(
+        f"/providers/{slug}/enquire",
+        headers=EVIL,
+        data={"service": "companionship", **ENQUIRY_DETAILS, "message": "Hello, could you visit?"},
+    )
     provider.post("/dashboard/invitations", headers=EVIL, data={"email": "dad@example.com"})
     links = _links(app)
-    assert {"verify", "enquiries", "invitations"} <= {link.split("/")[3] if "/account/" not in link else link.split("/")[4] for link in links}
+    assert {"verify", "enquiries", "invitations"} <= {
+        link.split("/")[3] if "/account/" not in link else link.split("/")[4] for link in links
+    }
     assert all(link.startswith("http://registry.test/") for link in links), links
 
 
@@ -41,7 +55,9 @@ def test_public_url_may_carry_a_path_prefix(app, make_user):
     from registry.links import public_url_for
 
     with app.app_context():
-        assert public_url_for("accounts.reset_password", token="abc") == "https://council.example/care/account/reset/abc"
+        assert (
+            public_url_for("accounts.reset_password", token="abc") == "https://council.example/care/account/reset/abc"
+        )
 
 
 def _production(**overrides):

@@ -5,10 +5,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from registry.audit.models import AuditEvent
 from registry.extensions import db
 from registry.mail import outbox_messages
 from registry.reviews.models import Engagement, ProviderRating, Review
-from registry.audit.models import AuditEvent
 from tests.conftest import ENQUIRY_DETAILS, PASSWORD, approve_checks, signed_in
 from tests.html_forms import as_post_data, form_fields
 from tests.reviews.conftest import GOOD
@@ -75,7 +75,11 @@ def test_a_later_engagement_updates_the_one_review_which_counts_once(app, kim, m
     assert profile.count("Review your care") == 1
     page, data = _review_form(recipient, first)  # the old engagement's link leads to the newest
     text = page.get_data(as_text=True)
-    assert "Update your review of Kim Lewis" in text and "Kind and reliable" in text and "Always on time and so patient" in text
+    assert (
+        "Update your review of Kim Lewis" in text
+        and "Kind and reliable" in text
+        and "Always on time and so patient" in text
+    )
     data.update({"title": ["Still kind, now twice a week"], "quality": ["4"]})
     assert recipient.post(f"/engagements/{second}/review", data=data).status_code == 302
 
@@ -85,7 +89,9 @@ def test_a_later_engagement_updates_the_one_review_which_counts_once(app, kim, m
         assert rating.review_count == 1 and rating.dimensions["quality"] == 4
         assert db.session.scalar(select(Review.engagement_id)) == second
     page = app.test_client().get(f"/providers/{kim}").get_data(as_text=True)
-    assert "from 1 verified review" in page and "Still kind, now twice a week" in page and "Kind and reliable" not in page
+    assert (
+        "from 1 verified review" in page and "Still kind, now twice a week" in page and "Kind and reliable" not in page
+    )
 
 
 def test_saving_the_review_form_unchanged_changes_nothing(app, kim, make_user):
@@ -123,8 +129,12 @@ def test_an_account_signed_in_on_the_providers_device_cannot_review_it(app, kim,
     browser.post("/account/sign-out")
     provider = _client(app, "kim@kimcare.co.uk")  # she answers enquiries from her phone
     # A made-up X-Forwarded-For does not make it another device.
-    assert browser.post("/account/sign-in", data={"email": sock, "password": PASSWORD},
-                        headers={"X-Forwarded-For": "203.0.113.50"}).status_code == 302
+    assert (
+        browser.post(
+            "/account/sign-in", data={"email": sock, "password": PASSWORD}, headers={"X-Forwarded-For": "203.0.113.50"}
+        ).status_code
+        == 302
+    )
     engagement = _engage(app, kim, browser, provider)
     response = browser.post(f"/engagements/{engagement}/review", data=GOOD)
     assert response.status_code == 422 and "signed in on the same device" in response.get_data(as_text=True)
@@ -135,7 +145,10 @@ def test_people_on_their_own_devices_review_as_before_even_from_the_same_address
     # Every test client connects from 127.0.0.1: one address, as in a care home or a family's house.
     recipient = _client(app, make_user("recipient", email="rosa@example.com"))
     provider = _client(app, "kim@kimcare.co.uk")
-    assert recipient.get_cookie("device", domain="registry.test").value != provider.get_cookie("device", domain="registry.test").value
+    assert (
+        recipient.get_cookie("device", domain="registry.test").value
+        != provider.get_cookie("device", domain="registry.test").value
+    )
     engagement = _engage(app, kim, recipient, provider)
     assert recipient.post(f"/engagements/{engagement}/review", data=GOOD).status_code == 302
     assert [(title, status) for title, status, _ in _reviews(app)] == [("Kind and reliable", "published")]
@@ -182,7 +195,9 @@ def test_officers_see_why_a_review_was_held_and_decide_on_the_record(app, kim, m
     action = f"/officer/flagged-reviews/{review_id}/publish"
     data = as_post_data(form_fields(queue, action=action))
     refused = officer.post(f"/officer/flagged-reviews/{review_id}/{decision}", data=data, follow_redirects=True)
-    assert "cannot be empty" in refused.get_data(as_text=True) and _reviews(app)[0][1] == "flagged"  # a reason is needed
+    assert (
+        "cannot be empty" in refused.get_data(as_text=True) and _reviews(app)[0][1] == "flagged"
+    )  # a reason is needed
     data["text"] = ["Spoke to Sam: a neighbour Kim supports, independent of her business."]
     assert officer.post(f"/officer/flagged-reviews/{review_id}/{decision}", data=data).status_code == 302
 
@@ -190,11 +205,18 @@ def test_officers_see_why_a_review_was_held_and_decide_on_the_record(app, kim, m
     assert ("Kind and reliable" in app.test_client().get(f"/providers/{kim}").get_data(as_text=True)) is shown
     with app.app_context():
         event = db.session.scalar(select(AuditEvent).where(AuditEvent.action.like("review.flag_%")))
-        assert event.action == f"review.flag_{'published' if shown else 'removed'}" and "kimcare.co.uk" in str(event.details)
+        assert event.action == f"review.flag_{'published' if shown else 'removed'}" and "kimcare.co.uk" in str(
+            event.details
+        )
         assert db.session.get(ProviderRating, event.provider_id).review_count == (1 if shown else 0)
     assert outbox_messages(app)[-1]["To"] == "sam@kimcare.co.uk"
     # Decided once only.
     again = officer.post(f"/officer/flagged-reviews/{review_id}/publish", data=data, follow_redirects=True)
     assert "not waiting for a decision" in again.get_data(as_text=True)
     with app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action.like("review.flag_%"))) == 1
+        assert (
+            db.session.scalar(
+                select(func.count()).select_from(AuditEvent).where(AuditEvent.action.like("review.flag_%"))
+            )
+            == 1
+        )

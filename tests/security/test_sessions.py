@@ -43,7 +43,11 @@ def test_signing_out_ends_every_other_session_and_remember_cookie(app, make_user
 
 def test_changing_the_password_ends_other_sessions_but_keeps_this_one(app, make_user):
     email = make_user("recipient")
-    mine, stolen, stolen_remembered = _device(app, email, remember=True), _device(app, email), _device(app, email, remember=True)
+    mine, stolen, stolen_remembered = (
+        _device(app, email, remember=True),
+        _device(app, email),
+        _device(app, email, remember=True),
+    )
     response = mine.post("/account/password", data={"current_password": PASSWORD, "new_password": NEW, "confirm": NEW})
     assert response.status_code == 302
     assert _signed_in(mine)
@@ -56,7 +60,9 @@ def test_a_password_reset_ends_every_session(app, client, make_user):
     email = make_user("recipient")
     attacker = _device(app, email, remember=True)
     client.post("/account/forgot-password", data={"email": email})
-    link = re.search(r"http://registry\.test(/account/reset/\S+)", outbox_messages(app)[-1].get_body(("plain",)).get_content()).group(1)
+    link = re.search(
+        r"http://registry\.test(/account/reset/\S+)", outbox_messages(app)[-1].get_body(("plain",)).get_content()
+    ).group(1)
     assert client.post(link, data={"new_password": NEW, "confirm": NEW}).status_code == 302
     assert not _signed_in(attacker)
     assert not _signed_in(_remember_only(attacker))
@@ -96,9 +102,15 @@ def test_signing_in_gives_a_fresh_csrf_token(app, make_user):
     response = client.post("/account/sign-in", data={"email": email, "password": PASSWORD, "csrf_token": before})
     assert response.status_code == 302
     # The token from before sign-in no longer works for a signed-in form.
-    refused = client.post("/account/password", data={"current_password": PASSWORD, "new_password": NEW, "confirm": NEW, "csrf_token": before})
+    refused = client.post(
+        "/account/password",
+        data={"current_password": PASSWORD, "new_password": NEW, "confirm": NEW, "csrf_token": before},
+    )
     assert refused.status_code == 422 and b"Everything you typed is still below" in refused.data  # nothing changed
     assert _password_hash(app, email) == stored
     after = token("/account/password")
-    ok = client.post("/account/password", data={"current_password": PASSWORD, "new_password": NEW, "confirm": NEW, "csrf_token": after})
+    ok = client.post(
+        "/account/password",
+        data={"current_password": PASSWORD, "new_password": NEW, "confirm": NEW, "csrf_token": after},
+    )
     assert ok.status_code == 302

@@ -11,13 +11,16 @@ from registry.reviews.models import Review
 from tests.reviews.conftest import GOOD, engaged, listed, signed_in  # noqa: F401 (fixtures)
 
 
-@pytest.mark.parametrize("raw, clean", [
-    ("Kind\r\nBcc: all@example.com", "Kind  Bcc: all@example.com"),
-    ("  Rosa\x00 Hughes\t", "Rosa Hughes"),
-    ("Ann\u2028Lee", "Ann Lee"),
-    ("evil\u202egnp.exe", "evilgnp.exe"),
-    ("Zoë 😀 O’Neil", "Zoë 😀 O’Neil"),
-])
+@pytest.mark.parametrize(
+    "raw, clean",
+    [
+        ("Kind\r\nBcc: all@example.com", "Kind  Bcc: all@example.com"),
+        ("  Rosa\x00 Hughes\t", "Rosa Hughes"),
+        ("Ann\u2028Lee", "Ann Lee"),
+        ("evil\u202egnp.exe", "evilgnp.exe"),
+        ("Zoë 😀 O’Neil", "Zoë 😀 O’Neil"),
+    ],
+)
 def test_single_line_fields_lose_line_breaks_and_control_characters(raw, clean):
     assert single_line(raw) == clean
 
@@ -27,8 +30,16 @@ def test_free_text_keeps_its_paragraphs_but_not_other_control_characters():
 
 
 def test_a_nul_in_a_name_is_dropped_not_a_500(app, client):
-    response = client.post("/account/sign-up", data={"account_type": "recipient", "name": "Rosa\x00 Hughes", "email": "rosa@example.com",
-                                                     "password": "correct-horse-battery", "confirm": "correct-horse-battery"})
+    response = client.post(
+        "/account/sign-up",
+        data={
+            "account_type": "recipient",
+            "name": "Rosa\x00 Hughes",
+            "email": "rosa@example.com",
+            "password": "correct-horse-battery",
+            "confirm": "correct-horse-battery",
+        },
+    )
     assert response.status_code == 302
     with app.app_context():
         assert db.session.scalar(select(User.name)) == "Rosa Hughes"

@@ -9,7 +9,12 @@ from tests.checks.conftest import PDF, add_check, check_count, provider_client, 
 
 def _with_object_stream(objects: bytes) -> bytes:
     body = zlib.compress(objects)
-    return PDF.replace(b"trailer", b"5 0 obj<</Type/ObjStm/N 1/First 4/Filter/FlateDecode/Length %d>>stream\n" % len(body) + body + b"\nendstream\nendobj\ntrailer")
+    return PDF.replace(
+        b"trailer",
+        b"5 0 obj<</Type/ObjStm/N 1/First 4/Filter/FlateDecode/Length %d>>stream\n" % len(body)
+        + body
+        + b"\nendstream\nendobj\ntrailer",
+    )
 
 
 ACTIVE = {
@@ -54,8 +59,11 @@ def test_a_large_body_is_refused_on_an_ordinary_form(app, client):
 def test_a_file_smuggled_onto_another_form_is_refused(client):
     import io
 
-    response = client.post("/account/sign-up", data={"name": "Rosa", "document": (io.BytesIO(PDF + b"0" * (300 * 1024)), "dbs.pdf")},
-                           content_type="multipart/form-data")
+    response = client.post(
+        "/account/sign-up",
+        data={"name": "Rosa", "document": (io.BytesIO(PDF + b"0" * (300 * 1024)), "dbs.pdf")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 413
 
 
