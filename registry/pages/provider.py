@@ -10,6 +10,7 @@ from registry.auth import role_required
 from registry.checks.badges import badges
 from registry.checks.forms import AppealForm
 from registry.checks.listing import requirement_states
+from registry.councils.services import approvals
 from registry.extensions import db
 from registry.forms import keeps_typed_text
 from registry.models import today
@@ -102,6 +103,7 @@ def public_profile(slug: str):
         "providers/public_profile.html",
         provider=provider,
         badges=badges(provider, today()),
+        council_approvals=approvals([provider.id], today()).get(provider.id, []),
         rating=rating,
         reviews=reviews,
         reviews_page=reviews_page,

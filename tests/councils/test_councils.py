@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from datetime import timedelta
 
 import pytest
@@ -167,6 +168,29 @@ def test_search_filter_keeps_only_providers_on_the_recipients_council_list_with_
     # Outside any council's area the page says so instead of showing nothing silently.
     elsewhere = client.get("/search", query_string={"postcode": "M1 1AE", "council_list": "1"}).get_data(as_text=True)
     assert "No council has published an approved list for M1 1AE yet" in elsewhere
+
+
+def test_the_profile_shows_which_councils_approved_the_provider_and_not_once_suspended(
+    app, client, leeds, make_provider, make_user
+):
+    from registry.safeguarding import services as safeguarding
+
+    on = _listed(app, make_provider, "On List")
+    off = _listed(app, make_provider, "Off List")
+    _on_list(app, leeds, on, rate=1900)
+    profile = html.unescape(client.get(f"/providers/{on}").get_data(as_text=True))
+    assert "Councils' approved lists" in profile
+    assert "On Leeds City Council's approved list for personal care since" in profile
+    assert "agreed rate of £19 an hour" in profile
+    assert "approved lists" not in client.get(f"/providers/{off}").get_data(as_text=True)
+
+    officer = make_user("officer")
+    with app.app_context():
+        safeguarding.suspend(get_by_slug(on), accounts.find_user_by_email(officer), "Concern under investigation.")
+        db.session.commit()
+    # The listing rule wins: a suspended provider's page says so and shows no list.
+    suspended = client.get(f"/providers/{on}").get_data(as_text=True)
+    assert "This provider is not currently listed." in suspended and "approved lists" not in suspended
 
 
 def test_a_suspended_or_lapsed_provider_on_a_list_is_never_shown(app, leeds, make_provider, make_user):
