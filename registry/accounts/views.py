@@ -23,7 +23,7 @@ def _sign_in_limit() -> str:
     return current_app.config["SIGN_IN_RATE_LIMIT"]
 
 
-def _sign_up_limit() -> str:
+def sign_up_limit() -> str:
     return current_app.config["SIGN_UP_RATE_LIMIT"]
 
 
@@ -162,7 +162,7 @@ def verify_email(token: str):
 
 @bp.post("/verify")
 @login_required
-@limiter.limit(_sign_up_limit)
+@limiter.limit(sign_up_limit)
 def resend_verification():
     if not current_user.email_verified:
         services.send_verification(current_user)

@@ -9,7 +9,7 @@ from registry.accounts import bp
 from registry.accounts import services as accounts
 from registry.accounts.forms import SignUpForm
 from registry.accounts.models import Role, User
-from registry.accounts.views import _sign_up_limit, home_for
+from registry.accounts.views import home_for, sign_up_limit
 from registry.extensions import db, limiter
 from registry.forms import keeps_typed_text
 from registry.providers.services import create_draft_profile
@@ -31,7 +31,7 @@ def sign_up(email: str, password: str, name: str, account_type: str) -> User | N
 
 @bp.route("/sign-up", methods=["GET", "POST"], endpoint="sign_up")
 @keeps_typed_text
-@limiter.limit(_sign_up_limit, methods=["POST"])
+@limiter.limit(sign_up_limit, methods=["POST"])
 def sign_up_page():
     if current_user.is_authenticated:
         return redirect(home_for(current_user))

@@ -10,7 +10,7 @@ from registry.accounts.devices import device_id_from_request
 from registry.accounts.models import Role
 from registry.auth import role_required, signed_in_key, verified_email_required
 from registry.extensions import db, limiter
-from registry.forms import keeps_typed_text
+from registry.forms import keeps_typed_text, render_form
 from registry.paging import page_number, paginate
 from registry.providers.services import get_by_slug, is_publicly_visible
 from registry.reviews import bp, services
@@ -65,18 +65,15 @@ def enquire(slug: str):
     """The profile's enquiry form posts here; a refused one is shown again with its errors."""
     provider = _public_provider(slug)
     form = enquiry_form_for(provider, current_user, for_person=request.args.get("for"))
-    if form.validate_on_submit():
-        try:
-            enquiry = services.send_enquiry(current_user, provider, _enquiry_request(form))
-        except services.ReviewError as error:
-            db.session.rollback()
-            form.form_errors.append(str(error))
-        else:
-            db.session.commit()
-            flash("Your enquiry is sent. You will get an email when they reply.", "success")
-            return redirect(url_for("reviews.enquiry", enquiry_id=enquiry.id))
-    status = 422 if form.errors or form.form_errors else 200
-    return render_template("reviews/enquire.html", provider=provider, form=form), status
+    return render_form(
+        form,
+        "reviews/enquire.html",
+        save=lambda: services.send_enquiry(current_user, provider, _enquiry_request(form)),
+        refusals=services.ReviewError,
+        message="Your enquiry is sent. You will get an email when they reply.",
+        done=lambda enquiry: url_for("reviews.enquiry", enquiry_id=enquiry.id),
+        provider=provider,
+    )
 
 
 @bp.get("/enquiries")
@@ -128,19 +125,15 @@ def enquiry(enquiry_id: int):
     if item is None or not services.can_see_enquiry(current_user, item):
         abort(404)
     form = MessageForm()
-    if form.validate_on_submit():
-        try:
-            services.reply(item, current_user, form.body.data)
-        except services.ReviewError as error:
-            db.session.rollback()
-            form.form_errors.append(str(error))
-        else:
-            db.session.commit()
-            return redirect(url_for("reviews.enquiry", enquiry_id=item.id))
-    status = 422 if form.errors or form.form_errors else 200
-    return render_template(
-        "reviews/enquiry.html", enquiry=item, form=form, can_answer=services.can_answer(current_user, item)
-    ), status
+    return render_form(
+        form,
+        "reviews/enquiry.html",
+        save=lambda: services.reply(item, current_user, form.body.data),
+        refusals=services.ReviewError,
+        done=url_for("reviews.enquiry", enquiry_id=item.id),
+        enquiry=item,
+        can_answer=services.can_answer(current_user, item),
+    )
 
 
 ANSWERED = {
