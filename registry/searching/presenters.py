@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from registry.checks.badges import search_badge_codes
 from registry.checks.listing import listed_until
@@ -32,6 +32,20 @@ class Rates(NamedTuple):
     rate_max_pence: int | None
 
 
+# Built once: constructing the statement on every search cost as much as running it.
+_LISTED_SERVICES = (
+    select(ProviderService.provider_id, ServiceType.slug)
+    .join(Provider, Provider.id == ProviderService.provider_id)
+    .join(ServiceType, ServiceType.id == ProviderService.service_type_id)
+    .where(
+        ProviderService.provider_id.in_(bindparam("ids", expanding=True)),
+        ProviderService.listed.is_(True),
+        Provider.status == ProfileStatus.LISTED,
+        Provider.suspended_at.is_(None),
+    )
+)
+
+
 def confirmed_listed(ids: list[int], services: tuple[str, ...] | list[str]) -> set[int]:
     """Of ``ids``, those the database says are listed now for every service in ``services`` (any, when none).
 
@@ -45,17 +59,7 @@ def confirmed_listed(ids: list[int], services: tuple[str, ...] | list[str]) -> s
     if not ids:
         return set()
     # Core on the session's connection: the ORM's statement handling cost more than the query.
-    rows = db.session.connection().execute(
-        select(ProviderService.provider_id, ServiceType.slug)
-        .join(Provider, Provider.id == ProviderService.provider_id)
-        .join(ServiceType, ServiceType.id == ProviderService.service_type_id)
-        .where(
-            ProviderService.provider_id.in_(ids),
-            ProviderService.listed.is_(True),
-            Provider.status == ProfileStatus.LISTED,
-            Provider.suspended_at.is_(None),
-        )
-    )
+    rows = db.session.connection().execute(_LISTED_SERVICES, {"ids": ids})
     listed: dict[int, set[str]] = {}
     for provider_id, slug in rows:
         listed.setdefault(provider_id, set()).add(slug)

@@ -208,3 +208,50 @@ class SearchResponseSchema(Schema):
     page = fields.Integer()
     pages = fields.Integer()
     facets = fields.Dict(keys=fields.String(), values=fields.Dict(keys=fields.String(), values=fields.Integer()))
+
+
+def search_response(page: dict) -> dict:
+    """What ``SearchResponseSchema().dump(page)`` gives, written out.
+
+    marshmallow's field-by-field dump was a sixth of a search request's
+    time. The schema stays the documented contract (OpenAPI), and
+    tests/searching/test_search_response.py keeps the two equal.
+    """
+    return {
+        "results": [_result(row) for row in page["results"]],
+        "total": int(page["total"]),
+        "page": int(page["page"]),
+        "pages": int(page["pages"]),
+        "facets": {str(name): {str(k): int(n) for k, n in counts.items()} for name, counts in page["facets"].items()},
+    }
+
+
+def _pounds(value) -> str | None:
+    return None if value is None else format(value, "f")
+
+
+def _result(row: dict) -> dict:
+    rate, rating = row["hourly_rate"], row["rating"]
+    result = {
+        "slug": row["slug"],
+        "name": row["name"],
+        "kind": str(row["kind"]),
+        "district": row["district"],
+        "distance_miles": float(row["distance_miles"]),
+        "services": [str(s) for s in row["services"]],
+        "hourly_rate": {"min_pounds": _pounds(rate["min_pounds"]), "max_pounds": _pounds(rate["max_pounds"])},
+        "rating": {"score": None if rating["score"] is None else float(rating["score"]), "count": int(rating["count"])},
+        "badges": [str(b) for b in row["badges"]],
+        "languages": [str(code) for code in row["languages"]],
+    }
+    if "council_approvals" in row:
+        result["council_approvals"] = [
+            {
+                "council": a.council,
+                "service": a.service_slug,
+                "agreed_rate_pounds": str(to_pounds(a.rate_pence)),
+                "badge": a.badge,
+            }
+            for a in row["council_approvals"]
+        ]
+    return result
