@@ -39,6 +39,9 @@ _LISTED_SERVICES = (
     .join(ServiceType, ServiceType.id == ProviderService.service_type_id)
     .where(
         ProviderService.provider_id.in_(bindparam("ids", expanding=True)),
+        # Said of both tables, so the plan starts from the ids even before the tables have statistics
+        # (just after a bulk load): otherwise PostgreSQL walked every provider, 280 ms instead of 0.4.
+        Provider.id.in_(bindparam("ids", expanding=True)),
         ProviderService.listed.is_(True),
         Provider.status == ProfileStatus.LISTED,
         Provider.suspended_at.is_(None),
