@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -174,20 +175,28 @@ def search_sync_command() -> None:
     click.echo(f"Updated {count} providers in the search index; pruned {pruned} old outbox rows.")
 
 
+# Below this many providers a second indexing process costs more to start than it saves.
+PARALLEL_REBUILD_FROM = 20_000
+
+
 @search_cli.command("rebuild")
 @click.option(
     "--procs",
-    default=1,
-    show_default=True,
     type=click.IntRange(1, 16),
-    help="Indexing processes (Whoosh's multiprocessing writer).",
+    help="Indexing processes (Whoosh's multiprocessing writer). "
+    f"Default: one per core, up to 4, from {PARALLEL_REBUILD_FROM:,} listed providers; one below that.",
 )
-def search_rebuild_command(procs: int) -> None:
+def search_rebuild_command(procs: int | None) -> None:
     """Build a fresh index from the database and swap it in; searches keep answering."""
     from registry.searching import services
 
+    listed = services.listed_count(db.session)
+    if procs is None:
+        procs = min(os.cpu_count() or 1, 4) if listed >= PARALLEL_REBUILD_FROM else 1
     with click.progressbar(
-        length=2 * services.listed_count(db.session), label="Reading and indexing listed providers", file=sys.stderr
+        length=2 * listed,
+        label=f"Reading and indexing listed providers ({procs} indexing {'processes' if procs > 1 else 'process'})",
+        file=sys.stderr,
     ) as bar:
         count = services.rebuild(db.session, services.search_index(), procs=procs, progress=bar.update)
     click.echo(f"Rebuilt the search index: {count} listed providers.")

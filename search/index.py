@@ -274,10 +274,12 @@ class SearchIndex:
         path = self._new_generation_dir()
         try:
             ix = whoosh_index.create_in(str(path), self._schema)
+            # Enough memory to sort 100,000 providers' postings without spilling runs to disk and
+            # merging them back (that spill was a third of the indexing time); bigger indexes still spill.
             if procs > 1:
-                writer = ix.writer(limitmb=128, compound=False, procs=procs, multisegment=True)
+                writer = ix.writer(limitmb=1024 // procs, compound=False, procs=procs, multisegment=True)
             else:
-                writer = ix.writer(limitmb=256, compound=False)
+                writer = ix.writer(limitmb=1024, compound=False)
             rows: list[tuple] = []
             seen: set[int] = set()
             try:

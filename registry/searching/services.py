@@ -158,25 +158,25 @@ def rebuild(session: Session, index: SearchIndex, procs: int = 1, progress: Call
         session.scalar(select(func.max(SearchOutboxEntry.id)).where(SearchOutboxEntry.created_at < settled_before)) or 0
     )
     session.rollback()
-    documents, skipped = [], 0
-    for _, doc in provider_documents(session):
-        if doc is None:
-            skipped += 1  # listed, but its checks lapsed since the last expiry run
-        else:
-            documents.append(doc)
-        advance(1)
-    session.rollback()
-    advance(skipped)
 
-    def counted():
-        for doc in documents:
+    def listed_documents():
+        # Streamed, so with procs > 1 the indexing processes work while the next providers are read.
+        for _, doc in provider_documents(session):
+            advance(1)
+            if doc is None:
+                advance(1)  # listed, but its checks lapsed since the last expiry run: nothing to index
+                continue
             yield doc
             advance(1)
+        # End the read transaction before the catch-up: SQLite's would still show the log as it was at the start.
+        session.rollback()
 
-    index.rebuild(
-        counted(), procs=procs, applied_mark=start_mark, catch_up=lambda update: _apply_outbox(session, update)
+    return index.rebuild(
+        listed_documents(),
+        procs=procs,
+        applied_mark=start_mark,
+        catch_up=lambda update: _apply_outbox(session, update),
     )
-    return len(documents)
 
 
 def listed_count(session: Session) -> int:
