@@ -103,6 +103,14 @@ def timed(cmd: list[str], env: dict) -> tuple[float, str]:
     return seconds, out.stdout.strip().splitlines()[0]
 
 
+def analyze(app) -> None:
+    """Statistics for the planner, as after any bulk load (autovacuum may be off or not round yet)."""
+    with app.app_context():
+        db.session.execute(db.text("ANALYZE"))
+        db.session.commit()
+        db.engine.dispose()
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", help="PostgreSQL URL of a database of your own (emptied); default SQLite")
@@ -142,6 +150,7 @@ def main(argv: list[str] | None = None) -> None:
 
     started = time.perf_counter()
     load_audit_events(app, args.events)
+    analyze(app)
     print(f"loaded {args.events:,} audit events into {database} in {time.perf_counter() - started:.0f} s")
     seconds, line = timed(["audit", "verify"], env)
     print(f"flask audit verify: {seconds:.1f} s ({args.events / seconds:,.0f} events/s): {line}")
@@ -150,6 +159,7 @@ def main(argv: list[str] | None = None) -> None:
     _load_providers(app, make_documents(args.providers), SERVICES)
     today = date.today()
     lapse, remind = make_checks_due(app, args.lapsing, today)
+    analyze(app)
     print(
         f"loaded {args.providers:,} providers ({args.providers * 6:,} approved checks; {lapse:,} DBS lapsed yesterday, "
         f"{remind:,} insurance ending soon) in {time.perf_counter() - started:.0f} s"
