@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import Flask, request, url_for
+from flask import Flask, g, request, url_for
 from flask_wtf import FlaskForm
 from jinja2 import pass_context
 
@@ -28,14 +28,13 @@ from registry.reviews.models import DIMENSIONS, ENQUIRY_STATUS_LABELS
 
 def modify_query(**changes) -> str:
     """The current URL with some query parameters replaced (None removes one)."""
-    args = request.args.copy()
-    for key, value in changes.items():
-        args.pop(key, None)
-        if value is not None:
-            args[key] = value
-    return url_for(request.endpoint, **(request.view_args or {})) + (
-        "?" + urlencode(list(args.items(multi=True))) if args else ""
-    )
+    # A results page links every facet and page this way: work out the path and the pairs once a request.
+    if "query_base" not in g:
+        g.query_base = (url_for(request.endpoint, **(request.view_args or {})), list(request.args.items(multi=True)))
+    path, pairs = g.query_base
+    kept = [(key, value) for key, value in pairs if key not in changes]
+    pairs = kept + [(key, value) for key, value in changes.items() if value is not None]
+    return path + ("?" + urlencode(pairs) if pairs else "")
 
 
 @pass_context
