@@ -186,8 +186,9 @@ def main(argv: list[str] | None = None) -> None:
         api = lua_rotating(search_paths("/api/v1/search"), work / "api.lua")
         page = lua_rotating(search_paths("/search"), work / "page.lua")
         profile = "/providers/" + docs[len(docs) // 2].slug
-        for warm in (api, page):  # every worker opens its index and columns before timing
-            wrk(base, warm, "/", 2, args.connections)
+        # Every worker opens its index and columns, and compiles the templates, before timing.
+        for warm, path in ((api, "/"), (page, "/"), (None, profile)):
+            wrk(base, warm, path, 2, args.connections)
         results = {
             "/healthz": wrk(base, None, "/healthz", seconds, args.connections),
             "/api/v1/search": wrk(base, api, "/", seconds, args.connections),

@@ -86,7 +86,7 @@ def submit_profile():
 
 @bp.get("/providers/<slug>")
 def public_profile(slug: str):
-    provider = services.get_by_slug(slug)
+    provider = services.get_by_slug(slug, whole_profile=True)
     is_owner = current_user.is_authenticated and provider is not None and provider.user_id == current_user.id
     staff = current_user.is_authenticated and current_user.is_staff
     if provider is None or not (services.is_publicly_visible(provider) or is_owner or staff):

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from flask.signals import Namespace
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 
 from registry.accounts.models import User
 from registry.extensions import db
@@ -83,8 +84,15 @@ def create_draft_profile(user: User, kind: str, display_name: str) -> Provider:
     return provider
 
 
-def get_by_slug(slug: str) -> Provider | None:
-    return db.session.scalar(select(Provider).where(Provider.slug == slug))
+def get_by_slug(slug: str, *, whole_profile: bool = False) -> Provider | None:
+    """The provider at ``slug``; ``whole_profile`` loads its services, languages and checks with it
+    (two queries, not four: the public profile shows them all)."""
+    query = select(Provider).where(Provider.slug == slug)
+    if whole_profile:
+        query = query.options(
+            joinedload(Provider.services), joinedload(Provider.language_rows), selectinload(Provider.checks)
+        )
+    return db.session.scalars(query).unique().first()
 
 
 def update_profile(provider: Provider, data: ProfileData) -> Provider:
