@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from flask import request
+
 from registry.accounts import services as accounts
 from registry.councils import services as councils
 from registry.extensions import db
@@ -18,8 +20,6 @@ from tests.conftest import PASSWORD
 
 def _search(app, query: dict) -> tuple[dict, dict]:
     with app.test_request_context("/api/v1/search", query_string=query):
-        from flask import request
-
         args = search_args_schema(frozenset(t.slug for t in searchable_services())).load(args_to_dict(request.args))
         page = find(args)
         return search_response(page), SearchResponseSchema().dump(page)
