@@ -6,7 +6,7 @@ import re
 
 from flask import flash, redirect, render_template
 from wtforms import IntegerField, SelectMultipleField, widgets
-from wtforms.validators import ValidationError
+from wtforms.validators import Length, ValidationError
 
 from registry.extensions import db
 from search.geo import PostcodeError, locate
@@ -16,6 +16,11 @@ from search.geo import PostcodeError, locate
 _LINE_BREAKING = "\t\n\r\v\f\x1c\x1d\x1e\x1f\x85\u2028\u2029"
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 _CONTROL_BUT_NEWLINE_AND_TAB = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def at_most(characters: int) -> Length:
+    """The one length limit every text field states the same way."""
+    return Length(max=characters, message=f"Use at most {characters:,} characters.")
 
 
 def single_line(value):

@@ -7,7 +7,7 @@ from wtforms import EmailField, RadioField, SelectField, StringField, TextAreaFi
 from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
 
 from registry.admin.services import REQUIREMENTS, STAFF_ROLES
-from registry.forms import multi_line, single_line
+from registry.forms import at_most, multi_line, single_line
 
 NOT_REQUIRED = "none"
 APPLIES_CHOICES = [
@@ -22,12 +22,12 @@ class ServiceForm(FlaskForm):
     name = StringField(
         "Name",
         filters=[single_line],
-        validators=[InputRequired("Enter a name."), Length(max=80, message="Use at most 80 characters.")],
+        validators=[InputRequired("Enter a name."), at_most(80)],
     )
     description = TextAreaField(
         "Plain-English description",
         filters=[multi_line],
-        validators=[InputRequired("Enter a description."), Length(max=400, message="Use at most 400 characters.")],
+        validators=[InputRequired("Enter a description."), at_most(400)],
     )
 
     def requirement_fields(self):
@@ -67,7 +67,7 @@ class StaffAccountForm(FlaskForm):
         "Full name",
         filters=[single_line],
         render_kw={"autocomplete": "off"},
-        validators=[InputRequired("Enter their name."), Length(max=120, message="Use at most 120 characters.")],
+        validators=[InputRequired("Enter their name."), at_most(120)],
     )
     email = EmailField(
         "Email address",

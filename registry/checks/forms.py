@@ -22,12 +22,12 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Reg
 
 from registry.checks.kinds import DBS_LEVELS, UPDATE_SERVICE_RESULTS, VERIFICATION_METHODS, CheckKind
 from registry.formatting import long_date
-from registry.forms import multi_line, single_line
+from registry.forms import at_most, multi_line, single_line
 
 
 def _text(label: str, max_length: int = 120, required: bool = True, **kwargs) -> StringField:
     validators = [InputRequired(f"Enter the {label.lower()}.")] if required else [Optional()]
-    validators.append(Length(max=max_length, message=f"Use at most {max_length} characters."))
+    validators.append(at_most(max_length))
     return StringField(label, filters=[single_line], validators=validators, **kwargs)
 
 
@@ -113,7 +113,7 @@ class DbsForm(CheckForm):
         "Update Service subscription ID",
         description="Only if you subscribe: on your Update Service confirmation, for example C1234567.",
         filters=[single_line],
-        validators=[Length(max=20, message="Use at most 20 characters.")],
+        validators=[at_most(20)],
     )
 
     def validate_barred_lists(self, field):
@@ -290,7 +290,7 @@ class ReasonForm(FlaskForm):
     reason = TextAreaField(
         "Reason (the provider will see this)",
         filters=[multi_line],
-        validators=[InputRequired("Give a reason."), Length(max=2000, message="Use at most 2,000 characters.")],
+        validators=[InputRequired("Give a reason."), at_most(2000)],
     )
     version = IntegerField(validators=[Optional()])
 
@@ -301,7 +301,7 @@ class RevokeForm(FlaskForm):
         filters=[multi_line],
         validators=[
             InputRequired("Give a reason the provider will see."),
-            Length(max=2000, message="Use at most 2,000 characters."),
+            at_most(2000),
         ],
     )
     version = IntegerField(validators=[Optional()])

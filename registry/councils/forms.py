@@ -6,9 +6,9 @@ from decimal import Decimal
 
 from flask_wtf import FlaskForm
 from wtforms import DateField, DecimalField, HiddenField, SelectField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
-from registry.forms import multi_line, single_line
+from registry.forms import at_most, multi_line, single_line
 
 RATE = [
     InputRequired("Enter the hourly rate in pounds, for example 24.50."),
@@ -20,12 +20,12 @@ class FrameworkForm(FlaskForm):
     name = StringField(
         "Name of the approved list",
         filters=[single_line],
-        validators=[InputRequired("Enter a name."), Length(max=160, message="Use at most 160 characters.")],
+        validators=[InputRequired("Enter a name."), at_most(160)],
     )
     description = TextAreaField(
         "What it covers",
         filters=[multi_line],
-        validators=[Optional(), Length(max=2000, message="Use at most 2,000 characters.")],
+        validators=[Optional(), at_most(2000)],
     )
     starts_on = DateField("In force from", validators=[InputRequired("Enter the start date.")])
     ends_on = DateField("Until", validators=[InputRequired("Enter the end date.")])
@@ -58,7 +58,7 @@ class DecisionForm(FlaskForm):
     reason = TextAreaField(
         "Reason the provider will see",
         filters=[multi_line],
-        validators=[Optional(), Length(max=1000, message="Use at most 1,000 characters.")],
+        validators=[Optional(), at_most(1000)],
     )
 
     def validate_reason(self, field):

@@ -8,7 +8,7 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from registry.families.models import AUTHORITY_LABELS, CONSENT_HOW, RELATIONSHIP_LABELS
 from registry.families.services import MAX_GIVEN_BY, MAX_NAME
-from registry.forms import MultiCheckboxField, single_line
+from registry.forms import MultiCheckboxField, at_most, single_line
 from registry.providers.vocabulary import COMMUNICATION_SUPPORT, SPOKEN_LANGUAGES
 
 
@@ -20,7 +20,7 @@ class PersonForm(FlaskForm):
         filters=[single_line],
         validators=[
             InputRequired("Enter their name or initials."),
-            Length(max=MAX_NAME, message=f"Use at most {MAX_NAME} characters."),
+            at_most(MAX_NAME),
         ],
     )
     district = StringField(
@@ -58,7 +58,7 @@ class PersonForm(FlaskForm):
         "If they agreed: who gave consent? (optional otherwise)",
         description="For example, Dad himself, or Mum with my sister present.",
         filters=[single_line],
-        validators=[Optional(), Length(max=MAX_GIVEN_BY, message=f"Use at most {MAX_GIVEN_BY} characters.")],
+        validators=[Optional(), at_most(MAX_GIVEN_BY)],
     )
     consent_how = RadioField(
         "If they agreed: how? (optional otherwise)",

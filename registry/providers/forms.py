@@ -8,7 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import DecimalField, EmailField, IntegerField, SelectField, StringField, TextAreaField, URLField
 from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
-from registry.forms import MultiCheckboxField, UKPostcode, multi_line, single_line
+from registry.forms import MultiCheckboxField, UKPostcode, at_most, multi_line, single_line
 from registry.providers.vocabulary import DAYS, GENDERS, LANGUAGES, PARTS
 
 MAX_TRAVEL_MILES = 50
@@ -28,13 +28,13 @@ class ProfileForm(FlaskForm):
     display_name = StringField(
         "Name shown to people looking for care",
         filters=[single_line],
-        validators=[InputRequired("Enter a name."), Length(max=120, message="Use at most 120 characters.")],
+        validators=[InputRequired("Enter a name."), at_most(120)],
     )
     about = TextAreaField(
         "About you",
         description="A few sentences: who you support, what you enjoy doing with people, your experience.",
         filters=[multi_line],
-        validators=[Optional(), Length(max=4000, message="Use at most 4,000 characters.")],
+        validators=[Optional(), at_most(4000)],
     )
     services = MultiCheckboxField("Services you offer", choices=[])
     base_postcode = StringField(
@@ -107,7 +107,7 @@ class ProfileForm(FlaskForm):
         filters=[single_line],
         validators=[
             Optional(),
-            Length(max=200, message="Use at most 200 characters."),
+            at_most(200),
             Regexp(r"^https?://[^\s/$.?#].[^\s]*$", message="Enter a web address starting with https://."),
         ],
     )

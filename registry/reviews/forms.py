@@ -8,7 +8,7 @@ from wtforms.validators import AnyOf, Email, InputRequired, Length, NumberRange,
 
 from registry.accounts.models import Role
 from registry.families.services import people_of
-from registry.forms import MultiCheckboxField, WholeNumberField, multi_line, single_line
+from registry.forms import MultiCheckboxField, WholeNumberField, at_most, multi_line, single_line
 from registry.providers.vocabulary import DAY_LABELS, DAYS, PART_LABELS, PARTS
 from registry.reviews.models import DIMENSIONS
 from registry.reviews.services import MAX_BODY, MAX_HOURS, MAX_MESSAGE, MAX_TITLE, MAX_WHEN
@@ -60,7 +60,7 @@ class EnquiryForm(FlaskForm):
         "Anything else about timing? (optional)",
         description="For example, not during school holidays.",
         filters=[single_line],
-        validators=[Optional(), Length(max=MAX_WHEN, message=f"Use at most {MAX_WHEN} characters.")],
+        validators=[Optional(), at_most(MAX_WHEN)],
     )
     message = TextAreaField(
         "Your message",
@@ -68,7 +68,7 @@ class EnquiryForm(FlaskForm):
         filters=[multi_line],
         validators=[
             InputRequired("Write a message."),
-            Length(max=MAX_MESSAGE, message=f"Use at most {MAX_MESSAGE:,} characters."),
+            at_most(MAX_MESSAGE),
         ],
     )
 
@@ -103,7 +103,7 @@ class MessageForm(FlaskForm):
         filters=[multi_line],
         validators=[
             InputRequired("Write a message."),
-            Length(max=MAX_MESSAGE, message=f"Use at most {MAX_MESSAGE:,} characters."),
+            at_most(MAX_MESSAGE),
         ],
     )
 
@@ -125,7 +125,7 @@ class ReviewForm(FlaskForm):
         filters=[single_line],
         validators=[
             InputRequired("Give your review a title."),
-            Length(max=MAX_TITLE, message=f"Use at most {MAX_TITLE} characters."),
+            at_most(MAX_TITLE),
         ],
     )
     body = TextAreaField(
@@ -133,7 +133,7 @@ class ReviewForm(FlaskForm):
         filters=[multi_line],
         validators=[
             InputRequired("Write your review."),
-            Length(max=MAX_BODY, message=f"Use at most {MAX_BODY:,} characters."),
+            at_most(MAX_BODY),
         ],
     )
     supported_for = SelectField(
@@ -179,6 +179,6 @@ class TextForm(FlaskForm):
         filters=[multi_line],
         validators=[
             InputRequired("This cannot be empty."),
-            Length(max=MAX_BODY, message=f"Use at most {MAX_BODY:,} characters."),
+            at_most(MAX_BODY),
         ],
     )

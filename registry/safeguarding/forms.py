@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from registry.forms import multi_line
+from registry.forms import at_most, multi_line
 from registry.safeguarding.models import ConcernStatus
 from registry.safeguarding.services import CLOSING_OUTCOMES, MAX_APPEAL, MAX_CONCERN
 
@@ -20,7 +20,7 @@ class ConcernForm(FlaskForm):
         filters=[multi_line],
         validators=[
             InputRequired("Tell us what happened or what worries you."),
-            Length(max=MAX_CONCERN, message=f"Use at most {MAX_CONCERN:,} characters."),
+            at_most(MAX_CONCERN),
         ],
     )
 
@@ -36,7 +36,7 @@ class ConcernUpdateForm(FlaskForm):
         "Outcome (optional)",
         description="For officers and the record. Needed to close the concern.",
         filters=[multi_line],
-        validators=[Optional(), Length(max=MAX_CONCERN, message=f"Use at most {MAX_CONCERN:,} characters.")],
+        validators=[Optional(), at_most(MAX_CONCERN)],
     )
     # validate_choice off: an unknown value reaches the service, which explains what is missing.
     closed_outcome = RadioField(
@@ -52,7 +52,7 @@ class SuspendForm(FlaskForm):
     reason = TextAreaField(
         "Reason for suspending",
         filters=[multi_line],
-        validators=[InputRequired("Give a reason."), Length(max=2000, message="Use at most 2,000 characters.")],
+        validators=[InputRequired("Give a reason."), at_most(2000)],
     )
 
 
@@ -67,7 +67,7 @@ class SuspensionAppealForm(FlaskForm):
         filters=[multi_line],
         validators=[
             InputRequired("Explain why the suspension should be lifted."),
-            Length(max=MAX_APPEAL, message=f"Use at most {MAX_APPEAL:,} characters."),
+            at_most(MAX_APPEAL),
         ],
     )
 
@@ -83,6 +83,6 @@ class AppealDecisionForm(FlaskForm):
         filters=[multi_line],
         validators=[
             InputRequired("Give a reason the provider will see."),
-            Length(max=2000, message="Use at most 2,000 characters."),
+            at_most(2000),
         ],
     )
