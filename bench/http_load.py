@@ -119,6 +119,15 @@ def reset_postgres(url: str) -> None:
     engine.dispose()
 
 
+def analyze(app) -> None:
+    """Statistics for the planner, as after any bulk load (pg_restore does the same): without them it
+    walks every provider to confirm a page of 20, and autovacuum may be off or not round yet."""
+    with app.app_context():
+        db.session.execute(db.text("ANALYZE"))
+        db.session.commit()
+        db.engine.dispose()
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--providers", type=int, default=100_000)
@@ -151,12 +160,7 @@ def main(argv: list[str] | None = None) -> None:
     started = time.perf_counter()
     docs = make_documents(args.providers)
     _load_providers(app, docs, SERVICES)
-    with app.app_context():
-        # As after any bulk load (pg_restore does the same): without statistics the planner walks
-        # every provider to confirm a page of 20, and autovacuum may be off or not round yet.
-        db.session.execute(db.text("ANALYZE"))
-        db.session.commit()
-        db.engine.dispose()
+    analyze(app)
     print(
         f"loaded {args.providers:,} providers into {'PostgreSQL' if args.database else 'SQLite'} in {time.perf_counter() - started:.0f} s"
     )

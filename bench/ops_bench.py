@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from flask_migrate import upgrade  # noqa: E402
-from http_load import reset_postgres  # noqa: E402
+from http_load import analyze, reset_postgres  # noqa: E402
 from http_timer import _load_providers  # noqa: E402
 from search_bench import SERVICES, make_documents  # noqa: E402
 from sqlalchemy import insert, select, update  # noqa: E402
@@ -101,14 +101,6 @@ def timed(cmd: list[str], env: dict) -> tuple[float, str]:
     if out.returncode != 0:
         sys.exit(f"flask {' '.join(cmd)} failed:\n{out.stdout}\n{out.stderr[-2000:]}")
     return seconds, out.stdout.strip().splitlines()[0]
-
-
-def analyze(app) -> None:
-    """Statistics for the planner, as after any bulk load (autovacuum may be off or not round yet)."""
-    with app.app_context():
-        db.session.execute(db.text("ANALYZE"))
-        db.session.commit()
-        db.engine.dispose()
 
 
 def main(argv: list[str] | None = None) -> None:

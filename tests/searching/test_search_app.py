@@ -224,6 +224,23 @@ def test_rebuild_builds_the_index_from_the_database(app, client, runner, listed_
     assert slugs(api(client, postcode="LS6")[1]) == [second]
 
 
+def test_rebuild_uses_one_indexing_process_below_the_parallel_threshold_and_one_per_core_from_it(
+    runner, listed_provider, monkeypatch
+):
+    from registry import cli
+
+    listed_provider(base_postcode="LS6 2AA")
+    result = runner.invoke(args=["search", "rebuild"])
+    assert result.exit_code == 0 and "(1 indexing process)" in result.output
+
+    monkeypatch.setattr(cli, "PARALLEL_REBUILD_FROM", 1)
+    monkeypatch.setattr(cli.os, "cpu_count", lambda: 8)
+    result = runner.invoke(args=["search", "rebuild"])
+    assert result.exit_code == 0 and "(4 indexing processes)" in result.output  # at most 4
+    assert "1 listed providers" in result.output
+    assert runner.invoke(args=["search", "rebuild", "--procs", "0"]).exit_code == 2  # refused, nothing rebuilt
+
+
 def test_empty_fields_from_the_search_form_count_as_not_set(client, listed_provider):
     slug = listed_provider(base_postcode="LS6 2AA")
     form = {
