@@ -9,14 +9,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
-from selenium.webdriver.support import expected_conditions as EC
-from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.browser.test_provider_journey import fill
+from tests.browser.pages import fill, wait_for_text
 from tests.conftest import PASSWORD
 
 AXE_SOURCE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text(encoding="utf-8")
@@ -38,17 +35,6 @@ def axe_violations(browser) -> list[str]:
         browser.execute_script(AXE_SOURCE)
     browser.set_script_timeout(30)
     return browser.execute_async_script(_RUN_AXE, WCAG_TAGS)
-
-
-def wait_for_text(browser, text: str) -> None:
-    """Wait for the next page to show ``text``.
-
-    Chromium can answer "node does not belong to the document" while one page
-    replaces another; that only means the new page is not there yet.
-    """
-    WebDriverWait(browser, 10, ignored_exceptions=(WebDriverException,)).until(
-        EC.text_to_be_present_in_element((By.TAG_NAME, "body"), text)
-    )
 
 
 def submit_emptied(browser, form_selector: str = "main form[novalidate]") -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from tests.browser.a11y import by_name, by_text, focused, press, shift_tab, sign_in_as, tab_to, wait_for_text
+from tests.browser.a11y import by_name, by_text, focused, press, shift_tab, sign_in_as, tab_to
+from tests.browser.pages import wait_for_text
 from tests.checks.conftest import add_check
 from tests.conftest import PASSWORD, approve_checks
 

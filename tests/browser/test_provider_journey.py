@@ -3,21 +3,10 @@
 import re
 
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions as EC
-from selenium.webdriver.support.ui import Select, WebDriverWait
+from selenium.webdriver.support.ui import Select
 
+from tests.browser.pages import fill, wait_for_text
 from tests.conftest import PASSWORD
-
-
-def wait_for_text(browser, text):
-    """Wait for the next page to show ``text`` (a click returns before the page loads)."""
-    WebDriverWait(browser, 10).until(EC.text_to_be_present_in_element((By.TAG_NAME, "body"), text))
-
-
-def fill(browser, name, value):
-    field = browser.find_element(By.NAME, name)
-    field.clear()
-    field.send_keys(value)
 
 
 def _confirmation_path(app) -> str:

@@ -4,7 +4,7 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
-from tests.browser.test_provider_journey import fill, wait_for_text
+from tests.browser.pages import fill, wait_for_text
 from tests.conftest import PASSWORD, approve_checks
 
 

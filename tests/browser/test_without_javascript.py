@@ -8,9 +8,9 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
-from tests.browser.a11y import sign_in_as, wait_for_text
+from tests.browser.a11y import sign_in_as
 from tests.browser.conftest import CHROMEDRIVER, CHROMIUM
-from tests.browser.test_provider_journey import fill
+from tests.browser.pages import fill, wait_for_text
 from tests.checks.conftest import PDF
 from tests.conftest import PASSWORD, approve_checks
 

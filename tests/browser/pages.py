@@ -1,0 +1,26 @@
+"""Moves every browser test makes: type into a field, wait for the next page."""
+
+from __future__ import annotations
+
+from selenium.common.exceptions import WebDriverException
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
+
+
+def fill(browser, name: str, value: str) -> None:
+    field = browser.find_element(By.NAME, name)
+    field.clear()
+    field.send_keys(value)
+
+
+def wait_for_text(browser, text: str) -> None:
+    """Wait for the next page to show ``text`` (a click returns before the page loads).
+
+    While one page replaces another, Chromium can answer "node does not belong
+    to the document" or "unhandled inspector error" for the old page's body;
+    that only means the new page is not there yet, so the wait goes on.
+    """
+    WebDriverWait(browser, 10, ignored_exceptions=(WebDriverException,)).until(
+        EC.text_to_be_present_in_element((By.TAG_NAME, "body"), text)
+    )
