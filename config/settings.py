@@ -18,8 +18,22 @@ MIN_SECRET_KEY_LENGTH = 32
 DEFAULT_AUDIT_HMAC_KEY = "dev-only-audit-key-not-secret"
 
 
+class ConfigurationError(RuntimeError):
+    """The configuration cannot run safely."""
+
+
 def _env_int(name: str, default: int) -> int:
-    return int(os.environ.get(name, default))
+    """A count, size or duration from the environment: a whole number, 0 or more."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigurationError(f"{name} must be a whole number, not {raw!r}.") from None
+    if value < 0:
+        raise ConfigurationError(f"{name} must be 0 or more, not {value}.")
+    return value
 
 
 class Config:
@@ -56,6 +70,8 @@ class Config:
     SEARCH_LOCK_TIMEOUT = float(os.environ.get("SEARCH_LOCK_TIMEOUT", "0.5"))
     # A search first applies outbox rows other nodes wrote, at most this often (seconds).
     SEARCH_CATCHUP_SECONDS = float(os.environ.get("SEARCH_CATCHUP_SECONDS", "1"))
+    # Search results each worker keeps for repeated queries, dropped whenever the index changes (0: none).
+    SEARCH_RESULT_CACHE_SIZE = _env_int("SEARCH_RESULT_CACHE_SIZE", 512)
     # A gap in outbox ids older than this is a rolled-back transaction, not one still open.
     SEARCH_OUTBOX_SETTLE_SECONDS = float(os.environ.get("SEARCH_OUTBOX_SETTLE_SECONDS", "60"))
     # Applied outbox rows are kept this long; a node further behind must rebuild its index.
@@ -208,10 +224,6 @@ CONFIGS = {
     "testing": TestingConfig,
     "production": ProductionConfig,
 }
-
-
-class ConfigurationError(RuntimeError):
-    """The configuration cannot run safely."""
 
 
 def check_production(config: dict) -> None:

@@ -1,4 +1,7 @@
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -13,6 +16,8 @@ from registry.accounts.models import User
 from registry.extensions import db
 from registry.providers.models import Provider, ServiceType
 from tests.conftest import PASSWORD, make_app
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize("app_config", [{"WTF_CSRF_ENABLED": True}])
@@ -152,3 +157,22 @@ def test_demo_seed_twice_leaves_the_same_counts(app, runner):
     assert "officer@" in first.output and "demo-password" in first.output
     skipped = runner.invoke(args=["demo", "seed", "--if-empty"])
     assert "not seeding" in skipped.output
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("lots", "SEARCH_RESULT_CACHE_SIZE must be a whole number, not 'lots'."),
+        ("-1", "SEARCH_RESULT_CACHE_SIZE must be 0 or more, not -1."),
+    ],
+)
+def test_a_number_setting_that_is_not_a_count_stops_the_start_and_names_itself(value, message):
+    started = subprocess.run(
+        [sys.executable, "-c", "import config.settings"],
+        cwd=ROOT,
+        env={**os.environ, "SEARCH_RESULT_CACHE_SIZE": value},
+        capture_output=True,
+        text=True,
+    )
+    assert started.returncode != 0
+    assert f"ConfigurationError: {message}" in started.stderr
