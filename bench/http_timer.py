@@ -150,6 +150,7 @@ def make_http_timer(make_documents: Callable[[int], list], services: list[tuple[
                     "SEARCH_INDEX_DIR": index_dir,
                     "MAIL_OUTBOX_DIR": str(workdir / "outbox"),
                     "DOCUMENTS_DIR": str(workdir / "documents"),
+                    "SEARCH_RESULT_CACHE_SIZE": 0,  # time each query's search, not a repeat's cache hit
                 }
             )
             with app.app_context():

@@ -5,7 +5,7 @@ values from its models and calls :class:`SearchIndex`.
 
 Public API::
 
-    index = SearchIndex(directory, lock_timeout=2.0)   # one per process; thread-safe
+    index = SearchIndex(directory, lock_timeout=2.0, result_cache_size=512)   # one per process; thread-safe
     index.rebuild(documents, applied_mark=0, catch_up=None) -> int   # new generation, replay, atomic swap
     with index.updating(timeout=None) as update:       # one writer; IndexLocked if busy
         update.applied_mark; update.apply(upserts, deletes); update.advance(mark)
@@ -17,6 +17,11 @@ Public API::
 Validity is checked at query time: each listed service and badge carries
 its last valid day, and a search keeps only those still valid on
 ``SearchQuery.today`` (default: today), so a lapse needs no index write.
+
+Repeated queries: each ``SearchIndex`` keeps the results of its last
+``result_cache_size`` queries for the index version they were computed on.
+Any write, by this process or another, and a new day for a query without a
+date, give a fresh search; results are shared, so callers must not change them.
 
 Matching: a provider is returned when the great-circle distance from the
 query point to its district centroid is at most

@@ -15,7 +15,8 @@ timeout raises :class:`IndexLocked` and changes nothing.
 Searches borrow a Whoosh searcher from a small pool and give it back; one
 is reopened only when ``up_to_date()`` says the index changed. Column snapshots are shared by all
 threads of the process and built once per index version, from cached
-per-segment columns.
+per-segment columns; so are the results of recent queries, kept only while
+that version is current.
 """
 
 from __future__ import annotations
@@ -54,6 +55,9 @@ PERSIST_COLUMNS_MIN_DOCS = 2_000
 DEFAULT_LOCK_TIMEOUT = 2.0
 # Searchers kept open between searches; more may be lent out at once under load.
 MAX_IDLE_SEARCHERS = 8
+# Results kept per process for the index version they were computed on (the
+# same query again, a page reload or a shared link, skips the search).
+DEFAULT_RESULT_CACHE_SIZE = 512
 
 # Best-match weights (see the package docstring).
 W_VERIFICATION = 0.30
@@ -189,9 +193,15 @@ class SearchIndex:
 
     :param directory: where generations live; created when missing.
     :param lock_timeout: default seconds :meth:`apply` waits for the write lock.
+    :param result_cache_size: results kept for repeated queries (0: none).
     """
 
-    def __init__(self, directory: str | os.PathLike, lock_timeout: float = DEFAULT_LOCK_TIMEOUT):
+    def __init__(
+        self,
+        directory: str | os.PathLike,
+        lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+        result_cache_size: int = DEFAULT_RESULT_CACHE_SIZE,
+    ):
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
         self.lock_timeout = lock_timeout
@@ -204,6 +214,10 @@ class SearchIndex:
         self._segment_columns: dict[tuple[str, str], SegmentColumns] = {}
         self._snapshots: OrderedDict[tuple[str, int], Columns] = OrderedDict()
         self._postings = PostingsCache()
+        self._result_cache_size = result_cache_size
+        # Results of one index version only: (generation, reader generation), then (query, day) -> result.
+        self._results_version: tuple[str, int] | None = None
+        self._results: OrderedDict[tuple[SearchQuery, int], SearchResult] = OrderedDict()
         # ((inode, mtime), generation name): one attribute, so threads never see half an update.
         self._pointer: tuple[tuple[int, int], str] | None = None
         if not (self.directory / POINTER).exists():
@@ -511,7 +525,35 @@ class SearchIndex:
 
     def _search(self, q: SearchQuery) -> SearchResult:
         with self._reading() as (searcher, generation):
-            return self._search_with(searcher, generation, q)
+            # The searcher is up to date (see _reading), so its version names what the index holds now:
+            # any change, this process's or another's, gives a new version and so a fresh search.
+            version = (generation, searcher.reader().generation())
+            key = (q, _day(q))
+            result = self._cached_result(version, key)
+            if result is None:
+                result = self._search_with(searcher, generation, q)
+                self._remember_result(version, key, result)
+            return result
+
+    def _cached_result(self, version: tuple[str, int], key: tuple[SearchQuery, int]) -> SearchResult | None:
+        with self._lock:
+            if self._results_version != version:
+                return None
+            result = self._results.get(key)
+            if result is not None:
+                self._results.move_to_end(key)
+            return result
+
+    def _remember_result(self, version: tuple[str, int], key: tuple[SearchQuery, int], result: SearchResult) -> None:
+        if self._result_cache_size <= 0:
+            return
+        with self._lock:
+            if self._results_version != version:
+                self._results_version = version
+                self._results.clear()
+            self._results[key] = result
+            while len(self._results) > self._result_cache_size:
+                self._results.popitem(last=False)
 
     def _search_with(self, searcher, generation: str, q: SearchQuery) -> SearchResult:
         columns = self._columns(searcher, generation)

@@ -58,7 +58,7 @@ class ProviderDocument:
     language_names: tuple[str, ...] = ()
 
 
-@dataclass
+@dataclass(frozen=True)
 class SearchQuery:
     """What a recipient asked for. The caller validates ranges (``0 < radius_miles <= 50``).
 
@@ -87,7 +87,7 @@ class SearchQuery:
     only_ids: frozenset[int] | None = None  # when set, only these providers (e.g. a council's approved list)
 
 
-@dataclass
+@dataclass(frozen=True)
 class SearchHit:
     """One provider on the requested page.
 
@@ -118,9 +118,12 @@ class SearchHit:
     badges: tuple[str, ...] = ()
 
 
-@dataclass
+@dataclass(frozen=True)
 class SearchResult:
     """One page of hits plus the size and facets of the whole result set.
+
+    Results are cached and handed to every later caller of the same query, so
+    treat one as read-only, its list and dicts included.
 
     ``facets`` is ``{"services": {slug: n}, "kinds": {kind: n}}`` counted over
     every matching provider (all pages), omitting zero counts.

@@ -49,7 +49,9 @@ def init_app(app: Flask) -> None:
     import registry.searching.outbox  # noqa: F401  (registers the session listener)
 
     app.extensions["search_index"] = SearchIndex(
-        app.config["SEARCH_INDEX_DIR"], lock_timeout=app.config["SEARCH_LOCK_TIMEOUT"]
+        app.config["SEARCH_INDEX_DIR"],
+        lock_timeout=app.config["SEARCH_LOCK_TIMEOUT"],
+        result_cache_size=app.config["SEARCH_RESULT_CACHE_SIZE"],
     )
     app.extensions["search_last_catch_up"] = 0.0
 
