@@ -42,7 +42,7 @@ from whoosh.index import LockError
 
 from search.columns import Columns, SegmentColumns
 from search.model import PARTS_PER_DAY, IndexLocked, ProviderDocument, SearchHit, SearchQuery, SearchResult
-from search.schema import facts, make_schema, query_terms, whoosh_fields
+from search.schema import LeanCodec, facts, make_schema, query_terms, whoosh_fields
 from search.text import PostingsCache, score_rows
 
 POINTER = "CURRENT"
@@ -291,9 +291,11 @@ class SearchIndex:
             # Enough memory to sort 100,000 providers' postings without spilling runs to disk and
             # merging them back (that spill was a third of the indexing time); bigger indexes still spill.
             if procs > 1:
-                writer = ix.writer(limitmb=1024 // procs, compound=False, procs=procs, multisegment=True)
+                writer = ix.writer(
+                    limitmb=1024 // procs, compound=False, codec=LeanCodec(), procs=procs, multisegment=True
+                )
             else:
-                writer = ix.writer(limitmb=1024, compound=False)
+                writer = ix.writer(limitmb=1024, compound=False, codec=LeanCodec())
             rows: list[tuple] = []
             seen: set[int] = set()
             try:
@@ -407,7 +409,9 @@ class SearchIndex:
         if update.delete_ids:
             ix = self._open(generation)
             try:
-                writer = ix.writer(timeout=timeout, delay=min(0.05, max(timeout, 0.001)), compound=False)
+                writer = ix.writer(
+                    timeout=timeout, delay=min(0.05, max(timeout, 0.001)), compound=False, codec=LeanCodec()
+                )
             except LockError:
                 raise IndexLocked(f"search index is being written by another process (waited {timeout:g}s)") from None
             try:

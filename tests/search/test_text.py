@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from whoosh import fields
+from whoosh.analysis import StemmingAnalyzer
 
+from search.schema import AnalysedText
 from search.text import read_postings, read_postings_slowly
 from tests.search.conftest import ids, make_doc, query_at
 
@@ -98,3 +101,46 @@ def test_block_postings_reader_agrees_with_whoosh_public_api(index):
     assert np.array_equal(fast_ids, slow_ids)
     assert np.array_equal(fast_tf, slow_tf)
     assert set(fast_tf.tolist()) == {1.0, 2.0, 3.0, 4.0}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We cook hot meals, walk dogs and help with cooking; the cook cooks.",
+        "Retired NURSE — dementia & Parkinson's experience, 20 years. Nursing!",
+        "e.g. U.K. v2.0 3.14 a.b.c. ...dots... end.",
+        "I a an of to be it is on at by we us ok OK Ok",
+        "Straße İstanbul Ærøskøbing naïve café CAFÉ Ελληνικά Русский 日本語 हिन्दी",
+        "under_scores hyphen-ated don't can't won't O'Brien",
+        "",
+        "   \t\n  ",
+        "carer " * 50,
+    ],
+)
+@pytest.mark.parametrize("boost", [1.0, 1.5, 2.0])
+def test_fast_text_field_indexes_what_the_analyzer_would(text, boost):
+    """Same terms, frequencies, weights and stored values as Whoosh's own TEXT field, so queries
+    (analysed by Whoosh) find what was indexed, and older generations agree with newer ones."""
+    whoosh_text = fields.TEXT(analyzer=StemmingAnalyzer(), phrase=False, field_boost=boost)
+    assert sorted(AnalysedText(field_boost=boost).index(text)) == sorted(whoosh_text.index(text))
+
+
+def test_a_generation_written_with_whoosh_text_fields_still_answers_and_updates(index, monkeypatch):
+    """Generations built before AnalysedText keep their own schema (stored with them) until rebuilt."""
+    analyzer = StemmingAnalyzer()
+    older = fields.Schema(
+        id=fields.ID(unique=True),
+        name=fields.TEXT(analyzer=analyzer, phrase=False, field_boost=2.0),
+        about=fields.TEXT(analyzer=analyzer, phrase=False),
+        services=fields.TEXT(analyzer=analyzer, phrase=False, field_boost=1.5),
+        facts=fields.STORED(),
+        display=fields.STORED(),
+    )
+    monkeypatch.setattr(index, "_schema", older)
+    index.rebuild([make_doc(1, about="Gardening and cooking."), make_doc(2, about="Dementia care.")])
+    monkeypatch.undo()
+
+    assert ids(index.search(query_at(text="cooks"))) == [1]
+    index.apply(upserts=[make_doc(3, about="Cooked meals daily.")], deletes=[1])
+    assert ids(index.search(query_at(text="cooking"))) == [3]
+    assert ids(index.search(query_at(text="dementia"))) == [2]
