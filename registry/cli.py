@@ -183,7 +183,7 @@ PARALLEL_REBUILD_FROM = 20_000
 @click.option(
     "--procs",
     type=click.IntRange(1, 16),
-    help="Indexing processes (Whoosh's multiprocessing writer). "
+    help="Processes that read and index a share of the providers each. "
     f"Default: one per core, up to 4, from {PARALLEL_REBUILD_FROM:,} listed providers; one below that.",
 )
 def search_rebuild_command(procs: int | None) -> None:
@@ -194,11 +194,12 @@ def search_rebuild_command(procs: int | None) -> None:
     if procs is None:
         procs = min(os.cpu_count() or 1, 4) if listed >= PARALLEL_REBUILD_FROM else 1
     with click.progressbar(
-        length=2 * listed,
+        length=listed,
         label=f"Reading and indexing listed providers ({procs} indexing {'processes' if procs > 1 else 'process'})",
         file=sys.stderr,
     ) as bar:
         count = services.rebuild(db.session, services.search_index(), procs=procs, progress=bar.update)
+        bar.update(max(0, listed - count))  # read but not indexed: their checks lapsed since the last expiry run
     click.echo(f"Rebuilt the search index: {count} listed providers.")
 
 

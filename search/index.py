@@ -30,9 +30,10 @@ import time
 import uuid
 import weakref
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -40,18 +41,16 @@ from whoosh import index as whoosh_index
 from whoosh import query
 from whoosh.index import LockError
 
+from search.building import PERSIST_COLUMNS_MIN_DOCS, Part, columns_file, usable, write_parts
 from search.columns import Columns, SegmentColumns
 from search.model import PARTS_PER_DAY, IndexLocked, ProviderDocument, SearchHit, SearchQuery, SearchResult
-from search.schema import LeanCodec, facts, make_schema, query_terms, whoosh_fields
+from search.schema import LeanCodec, make_schema, query_terms, whoosh_fields
 from search.text import PostingsCache, score_rows
 
 POINTER = "CURRENT"
 MARK_FILE = "APPLIED"  # in each generation: the caller's change-log position it reflects
 WRITE_LOCK = "WRITE.lock"  # one writer (an update, or a rebuild's swap) at a time
 GENERATION_PREFIX = "gen-"
-# Segments at least this big get their columns saved next to them, so other
-# processes (and restarts) load them instead of unpickling every stored field.
-PERSIST_COLUMNS_MIN_DOCS = 2_000
 DEFAULT_LOCK_TIMEOUT = 2.0
 # Searchers kept open between searches; more may be lent out at once under load.
 MAX_IDLE_SEARCHERS = 8
@@ -66,15 +65,6 @@ W_PROXIMITY = 0.25
 W_TEXT = 0.15
 FULL_VERIFICATION_BADGES = 3
 REVIEWS_FOR_FULL_CONFIDENCE = 5
-
-
-def _columns_file(segment_id: str) -> str:
-    # The "2" is the columns' format: services and badges with their last valid day.
-    return f"cols2-{segment_id}.npz"
-
-
-def _usable(doc: ProviderDocument) -> bool:
-    return bool(doc.listed_services)
 
 
 class IndexUpdate:
@@ -272,44 +262,51 @@ class SearchIndex:
         applied_mark: int = 0,
         catch_up: Callable[[IndexUpdate], None] | None = None,
         swap_timeout: float = 60.0,
+        progress: Callable[[int], None] | None = None,
     ) -> int:
         """Index ``documents`` into a new generation, swap it in, delete older ones.
 
+        ``procs > 1`` holds the documents in memory and indexes a share of
+        them in each of that many processes; see :meth:`rebuild_in_parts`
+        for the rest. Returns the number of documents indexed.
+        """
+        if procs <= 1:
+            return self.rebuild_in_parts([lambda: documents], applied_mark, catch_up, swap_timeout, progress)
+        first_of_each: dict[int, ProviderDocument] = {}
+        for doc in documents:
+            first_of_each.setdefault(doc.id, doc)
+        unique = list(first_of_each.values())
+        share = math.ceil(len(unique) / procs)
+        parts = [partial(iter, unique[start : start + share]) for start in range(0, len(unique), share)]
+        return self.rebuild_in_parts(parts, applied_mark, catch_up, swap_timeout, progress)
+
+    def rebuild_in_parts(
+        self,
+        parts: Sequence[Part],
+        applied_mark: int = 0,
+        catch_up: Callable[[IndexUpdate], None] | None = None,
+        swap_timeout: float = 60.0,
+        progress: Callable[[int], None] | None = None,
+    ) -> int:
+        """Index the documents each part yields into a new generation, swap it in, delete older ones.
+
+        A part is called with no arguments and returns the documents to index.
+        One part is read and indexed in this process; with more, each is read
+        and indexed in its own forked process (about twice as fast on two
+        cores), so they must not share provider ids.
         Searches answer from the old generation until the swap.
-        ``applied_mark`` is the caller's change-log position ``documents``
+        ``applied_mark`` is the caller's change-log position the documents
         reflect. Changes applied to the old generation meanwhile would be lost
         with it, so just before the swap, holding the write lock (waiting up to
         ``swap_timeout`` seconds), ``catch_up`` gets an :class:`IndexUpdate` on
         the new generation to replay everything after that mark.
-        ``procs > 1`` indexes in that many processes (Whoosh's
-        multiprocessing writer, one segment each): about twice as fast on two
-        cores. Returns the number of documents indexed.
+        ``progress(n)`` hears of documents indexed as they are. Returns the
+        number of documents indexed.
         """
         path = self._new_generation_dir()
         try:
-            ix = whoosh_index.create_in(str(path), self._schema)
-            # Enough memory to sort 100,000 providers' postings without spilling runs to disk and
-            # merging them back (that spill was a third of the indexing time); bigger indexes still spill.
-            if procs > 1:
-                writer = ix.writer(
-                    limitmb=1024 // procs, compound=False, codec=LeanCodec(), procs=procs, multisegment=True
-                )
-            else:
-                writer = ix.writer(limitmb=1024, compound=False, codec=LeanCodec())
-            rows: list[tuple] = []
-            seen: set[int] = set()
-            try:
-                for doc in documents:
-                    if not _usable(doc) or doc.id in seen:
-                        continue
-                    seen.add(doc.id)
-                    writer.add_document(**whoosh_fields(doc))
-                    rows.append(facts(doc))
-                writer.commit()
-            except BaseException:
-                writer.cancel()
-                raise
-            self._save_segment_columns(ix, path, rows if procs <= 1 else None)
+            whoosh_index.create_in(str(path), self._schema)
+            count = write_parts(path, parts, progress or (lambda n: None))
             _write_atomically(path / MARK_FILE, str(applied_mark))
             with _DirectoryLock(self.directory / WRITE_LOCK, swap_timeout):
                 if catch_up is not None:
@@ -320,27 +317,7 @@ class SearchIndex:
             shutil.rmtree(path, ignore_errors=True)
             raise
         self._remove_old_generations(keep=path.name)
-        return len(rows)
-
-    @staticmethod
-    def _save_segment_columns(ix, path: Path, rows: list[tuple] | None) -> None:
-        """Write column caches for a new generation's big segments before it goes live."""
-        with ix.reader() as reader:
-            if not reader.doc_count_all():
-                return
-            leaves = [leaf for leaf, _ in reader.leaf_readers()]
-            for leaf in leaves:
-                if leaf.doc_count_all() < PERSIST_COLUMNS_MIN_DOCS:
-                    continue
-                segment_id = leaf.segment().segment_id()
-                if rows is not None and len(leaves) == 1:
-                    # One writer, one segment: rows are in document-number order.
-                    cols = SegmentColumns.from_facts(rows)
-                else:
-                    cols = SegmentColumns.from_facts(
-                        [leaf.stored_fields(n)["facts"] for n in range(leaf.doc_count_all())]
-                    )
-                cols.save(path / _columns_file(segment_id))
+        return count
 
     def _remove_old_generations(self, keep: str) -> None:
         # Open files of a deleted folder stay readable on POSIX, so searchers
@@ -420,7 +397,7 @@ class SearchIndex:
                 writer.delete_by_query(query.Or([query.Term("id", str(i)) for i in sorted(update.delete_ids)]))
                 names = set(ix.schema.names())  # a generation from before "display" lacks it until rebuilt
                 for doc in update.upserts.values():
-                    if _usable(doc):
+                    if usable(doc):
                         writer.add_document(**{k: v for k, v in whoosh_fields(doc).items() if k in names})
                 writer.commit()
             except BaseException:
@@ -481,7 +458,7 @@ class SearchIndex:
             cached = self._segment_columns.get(key)
         if cached is not None:
             return cached
-        path = self.directory / generation / _columns_file(segment.segment_id())
+        path = self.directory / generation / columns_file(segment.segment_id())
         if path.exists():
             cols = SegmentColumns.load(path)
         else:

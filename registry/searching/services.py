@@ -21,24 +21,26 @@ database every time).
 from __future__ import annotations
 
 import logging
+import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import timedelta
+from functools import partial
 
 from flask import Flask, current_app
-from sqlalchemy import delete, func, select
+from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.orm import Session
 
 from registry.extensions import db
 from registry.models import utcnow
 from registry.providers.models import Provider
 from registry.providers.vocabulary import DAYS, PARTS, ProfileStatus
-from registry.searching.documents import provider_documents
+from registry.searching.documents import listed_provider_ids, provider_documents
 from registry.searching.models import SearchOutboxEntry
 from registry.searching.taxonomy import TAXONOMY_CHANGED, ServiceTypeEntry
 from registry.searching.taxonomy import forget_if_older as forget_taxonomy_if_older
 from registry.searching.taxonomy import service_types as taxonomy_service_types
-from search import IndexLocked, SearchIndex, SearchQuery, SearchResult
+from search import IndexLocked, ProviderDocument, SearchIndex, SearchQuery, SearchResult
 from search.index import IndexUpdate
 
 log = logging.getLogger(__name__)
@@ -150,35 +152,47 @@ def _settled_mark(mark: int, rows, settle_seconds: float) -> int:
 def rebuild(session: Session, index: SearchIndex, procs: int = 1, progress: Callable[[int], None] | None = None) -> int:
     """Build a fresh index from the database and swap it in, replaying changes made meanwhile.
 
-    ``progress(n)`` is told of each provider read and each document indexed,
-    so it reaches twice :func:`listed_count` (a progress bar's length).
+    The listed providers are split into ``procs`` runs of ids, each read and
+    indexed by its own process. ``progress(n)`` hears of documents indexed
+    as they are; providers whose checks lapsed since the last expiry run are
+    read but not indexed, so it may stop short of :func:`listed_count`.
     """
-    advance = progress or (lambda n: None)
     settled_before = utcnow() - timedelta(seconds=current_app.config["SEARCH_OUTBOX_SETTLE_SECONDS"])
     # Every row up to here is committed or abandoned, so the documents read next include it.
     start_mark = (
         session.scalar(select(func.max(SearchOutboxEntry.id)).where(SearchOutboxEntry.created_at < settled_before)) or 0
     )
+    ids = listed_provider_ids(session)
     session.rollback()
-
-    def listed_documents():
-        # Streamed, so with procs > 1 the indexing processes work while the next providers are read.
-        for _, doc in provider_documents(session):
-            advance(1)
-            if doc is None:
-                advance(1)  # listed, but its checks lapsed since the last expiry run: nothing to index
-                continue
-            yield doc
-            advance(1)
-        # End the read transaction before the catch-up: SQLite's would still show the log as it was at the start.
-        session.rollback()
-
-    return index.rebuild(
-        listed_documents(),
-        procs=procs,
+    share = max(1, math.ceil(len(ids) / max(1, procs)))
+    runs = [ids[start : start + share] for start in range(0, len(ids), share)] or [[]]
+    if len(runs) == 1:
+        parts = [partial(_documents_in_this_process, session, runs[0])]
+    else:
+        parts = [partial(_documents_in_forked_process, session.get_bind(), run) for run in runs]
+    return index.rebuild_in_parts(
+        parts,
         applied_mark=start_mark,
         catch_up=lambda update: _apply_outbox(session, update),
+        progress=progress,
     )
+
+
+def _documents_in_this_process(session: Session, ids: list[int]) -> Iterator[ProviderDocument]:
+    for _, doc in provider_documents(session, ids, listed=True):
+        if doc is not None:
+            yield doc
+    # End the read transaction before the catch-up: SQLite's would still show the log as it was at the start.
+    session.rollback()
+
+
+def _documents_in_forked_process(engine: Engine, ids: list[int]) -> Iterator[ProviderDocument]:
+    # The pool's connections belong to the parent; sharing a socket between processes corrupts both.
+    engine.dispose(close=False)
+    with Session(engine) as session:
+        for _, doc in provider_documents(session, ids, listed=True):
+            if doc is not None:
+                yield doc
 
 
 def listed_count(session: Session) -> int:
