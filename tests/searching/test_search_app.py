@@ -287,3 +287,13 @@ def test_open_data_lists_only_real_languages(client, listed_provider):
     for item in services:
         detail = client.get(f"/openreferral/services/{item['id']}").get_json()
         assert {lang["code"] for lang in detail["languages"]} == {"en", "bsl"}
+
+
+def test_the_results_page_names_each_result_badge_and_links_its_profile(client, listed_provider):
+    slug = listed_provider(base_postcode="LS6 2AA")
+    page = client.get("/search?postcode=LS6+1AA").get_data(as_text=True)
+    assert f'href="/providers/{slug}"' in page
+    # The provider's checks earn these badges (tests/conftest.py's CHECK_DETAILS), each shown by its label.
+    for label in ("Enhanced DBS", "Insured", "CQC registered", "First aid trained"):
+        assert f'<span class="badge">{label}</span>' in page
+    assert "Save to shortlist" not in page  # only a signed-in recipient can save
