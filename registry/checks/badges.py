@@ -18,7 +18,8 @@ class SearchBadge:
 
     code: str
     label: str
-    earned_by: Callable[[str, dict, str | None], bool]  # (kind, details, verification method) of a current check
+    kind: str  # the kind of check that earns it
+    earned_by: Callable[[dict, str | None], bool] = lambda details, how: True  # given (details, verification method)
 
 
 # The one table of search badge codes: the codes a check earns, the search
@@ -26,23 +27,20 @@ class SearchBadge:
 SEARCH_BADGES: dict[str, SearchBadge] = {
     b.code: b
     for b in (
+        SearchBadge("enhanced-dbs", "Enhanced DBS", CheckKind.DBS, lambda d, how: d.get("level") == "enhanced"),
+        SearchBadge("dbs-update-service", "DBS Update Service", CheckKind.DBS, lambda d, how: how == "update_service"),
+        SearchBadge("insurance", "Insured", CheckKind.INSURANCE),
+        SearchBadge("cqc-registered", "CQC registered", CheckKind.CQC),
         SearchBadge(
-            "enhanced-dbs", "Enhanced DBS", lambda kind, d, how: kind == CheckKind.DBS and d.get("level") == "enhanced"
+            "food-hygiene-5", "Food hygiene 5", CheckKind.FOOD_HYGIENE, lambda d, how: int(d.get("rating", 0)) == 5
         ),
-        SearchBadge(
-            "dbs-update-service",
-            "DBS Update Service",
-            lambda kind, d, how: kind == CheckKind.DBS and how == "update_service",
-        ),
-        SearchBadge("insurance", "Insured", lambda kind, d, how: kind == CheckKind.INSURANCE),
-        SearchBadge("cqc-registered", "CQC registered", lambda kind, d, how: kind == CheckKind.CQC),
-        SearchBadge(
-            "food-hygiene-5",
-            "Food hygiene 5",
-            lambda kind, d, how: kind == CheckKind.FOOD_HYGIENE and int(d.get("rating", 0)) == 5,
-        ),
-        SearchBadge("first-aid", "First aid trained", lambda kind, d, how: kind == CheckKind.FIRST_AID),
+        SearchBadge("first-aid", "First aid trained", CheckKind.FIRST_AID),
     )
+}
+# Each check is asked only about the badges its kind can earn (a rebuild asks this of every current check).
+_BADGES_BY_KIND: dict[str, tuple[SearchBadge, ...]] = {
+    kind: tuple(b for b in SEARCH_BADGES.values() if b.kind == kind)
+    for kind in {b.kind for b in SEARCH_BADGES.values()}
 }
 BADGE_LABELS = {code: badge.label for code, badge in SEARCH_BADGES.items()}
 
@@ -66,7 +64,7 @@ def current_checks(provider: Provider, today: date) -> list[Check]:
 
 def badge_codes(kind: str, details: dict, verification_method: str | None) -> tuple[str, ...]:
     """The search badge codes a current check of ``kind`` earns (search filters and ranks on them)."""
-    return tuple(code for code, badge in SEARCH_BADGES.items() if badge.earned_by(kind, details, verification_method))
+    return tuple(badge.code for badge in _BADGES_BY_KIND.get(kind, ()) if badge.earned_by(details, verification_method))
 
 
 def badge_for(check: Check) -> Badge:

@@ -68,7 +68,8 @@ def listing_ends(requirements: list[str], current: Sequence) -> date | None:
     """
     ends = []
     for code in requirements:
-        meeting = [c.valid_until for c in current if satisfies(code, c.kind, c.details or {})]
+        kind = REQUIREMENT_KIND.get(code)  # only checks of the kind a requirement names can meet it
+        meeting = [c.valid_until for c in current if c.kind == kind and satisfies(code, kind, c.details or {})]
         if not meeting:
             return None
         ends.append(max(meeting))
