@@ -6,7 +6,8 @@ values from its models and calls :class:`SearchIndex`.
 Public API::
 
     index = SearchIndex(directory, lock_timeout=2.0, result_cache_size=512)   # one per process; thread-safe
-    index.rebuild(documents, applied_mark=0, catch_up=None) -> int   # new generation, replay, atomic swap
+    index.rebuild(documents, procs=1, applied_mark=0, catch_up=None, progress=None) -> int   # new generation, replay, atomic swap
+    index.rebuild_in_parts(parts, applied_mark=0, catch_up=None, progress=None) -> int   # each part read and indexed by its own process
     with index.updating(timeout=None) as update:       # one writer; IndexLocked if busy
         update.applied_mark; update.apply(upserts, deletes); update.advance(mark)
     index.apply(upserts=(), deletes=(), timeout=None)  # the same, without a mark

@@ -276,7 +276,7 @@ class SearchIndex:
         for doc in documents:
             first_of_each.setdefault(doc.id, doc)
         unique = list(first_of_each.values())
-        share = math.ceil(len(unique) / procs)
+        share = max(1, math.ceil(len(unique) / procs))
         parts = [partial(iter, unique[start : start + share]) for start in range(0, len(unique), share)]
         return self.rebuild_in_parts(parts, applied_mark, catch_up, swap_timeout, progress)
 

@@ -51,8 +51,12 @@ def test_a_big_part_saves_its_columns_for_other_processes(tmp_path):
 
 def test_parts_that_yield_nothing_give_an_empty_index(tmp_path):
     index = SearchIndex(tmp_path / "index")
+    index.rebuild(DOCS[:10])
     assert index.rebuild_in_parts([lambda: iter(()), lambda: iter(())]) == 0
     assert index.count() == 0 and index.search(query_at()).total == 0
+    index.rebuild(DOCS[:10])
+    assert index.rebuild([], procs=2) == 0  # an empty registry: nothing to share out
+    assert index.count() == 0
 
 
 def test_a_repeated_id_is_indexed_once_in_its_first_version(tmp_path):
