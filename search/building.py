@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from whoosh import index as whoosh_index
+from whoosh.codec.base import Segment
 from whoosh.writing import SegmentWriter
 
 from search.columns import SegmentColumns
@@ -57,20 +58,22 @@ def write_parts(path: Path, parts: Sequence[Part], progress: Callable[[int], Non
     Parts must not share provider ids. ``progress(n)`` hears of documents
     indexed as they are.
     """
-    if len(parts) <= 1:
-        segments, count = [], 0
-        for part in parts:
-            segment, count = _write_segment(path, part(), POSTINGS_MEMORY_MB, progress)
-            segments = [segment] if segment is not None else []
-    else:
+    if len(parts) > 1:
         segments, count = _write_in_processes(path, parts, progress)
+    elif parts:
+        segment, count = _write_segment(path, parts[0](), POSTINGS_MEMORY_MB, progress)
+        segments = [segment] if segment is not None else []
+    else:
+        segments, count = [], 0
     if segments:
         writer = whoosh_index.open_dir(str(path)).writer(compound=False, codec=LeanCodec())
         writer.commit(mergetype=lambda _writer, existing: [*existing, *segments])
     return count
 
 
-def _write_segment(path: Path, documents: Iterable[ProviderDocument], limitmb: int, progress: Callable[[int], None]):
+def _write_segment(
+    path: Path, documents: Iterable[ProviderDocument], limitmb: int, progress: Callable[[int], None]
+) -> tuple[Segment | None, int]:
     """One segment of ``documents`` (the usable ones, first of each id) with its columns; (segment, count)."""
     # The generation is the rebuild's alone until its swap, so parts write side by side without
     # Whoosh's lock, as the sub-writers of its multiprocessing writer do.
@@ -106,7 +109,9 @@ def _write_segment(path: Path, documents: Iterable[ProviderDocument], limitmb: i
     return segment, len(rows)
 
 
-def _write_in_processes(path: Path, parts: Sequence[Part], progress: Callable[[int], None]):
+def _write_in_processes(
+    path: Path, parts: Sequence[Part], progress: Callable[[int], None]
+) -> tuple[list[Segment], int]:
     fork = multiprocessing.get_context("fork")  # parts are closures over the caller's state: not picklable
     messages = fork.Queue()
     limitmb = max(64, POSTINGS_MEMORY_MB // len(parts))
@@ -119,12 +124,14 @@ def _write_in_processes(path: Path, parts: Sequence[Part], progress: Callable[[i
     segments, count, waiting = [], 0, set(range(len(parts)))
     try:
         while waiting:
+            # A process flushes its messages before it exits, so one that had exited before this wait
+            # and still has not said it is done never will.
+            exited = sorted(n for n in waiting if workers[n].exitcode is not None)
             try:
                 message = messages.get(timeout=1)
             except queue.Empty:
-                lost = [n for n in waiting if workers[n].exitcode is not None]
-                if lost:
-                    raise RuntimeError(f"indexing process for part {lost[0]} died without finishing") from None
+                if exited:
+                    raise RuntimeError(f"indexing process for part {exited[0]} died without finishing") from None
                 continue
             if message[0] == "progress":
                 progress(message[1])
