@@ -2,6 +2,7 @@
 
     python bench/http_load.py --providers 100000 --database postgresql+psycopg://postgres@127.0.0.1:5432/bench_speed
     python bench/http_load.py --providers 10000            # SQLite in a temporary folder
+    GUNICORN_WORKERS=3 python bench/http_load.py ...        # any deploy/gunicorn.conf.py setting from the environment
 
 Builds N synthetic providers (bulk inserts, each with approved checks so the
 search page's database confirmation agrees with the index), times
@@ -19,6 +20,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import runpy
 import shutil
 import signal
 import socket
@@ -223,8 +225,9 @@ def main(argv: list[str] | None = None) -> None:
         results["/api/v1/search, no cache"] = measure(base, api, "/")
         results["/search, no cache"] = measure(base, page, "/")
     ceiling = results["/healthz"]["rps"]
+    shipped = runpy.run_path(str(ROOT / "deploy" / "gunicorn.conf.py"))  # as the servers read it (GUNICORN_WORKERS)
     print(
-        f"\n{args.providers:,} providers, {os.cpu_count()} cores, gunicorn {os.cpu_count() * 2} sync workers, wrk -c{args.connections} -d{seconds}s"
+        f"\n{args.providers:,} providers, {os.cpu_count()} cores, gunicorn {shipped['workers']} {shipped['worker_class']} workers, wrk -c{args.connections} -d{seconds}s"
     )
     print(f"{'endpoint':<25} {'req/s':>8} {'vs healthz':>10} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'errors':>7}")
     for name, r in results.items():
