@@ -9,9 +9,9 @@ import os
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 # Sync workers, one per core and one more to use a core while another waits on the
 # database: a request is mostly CPU (search answers from memory). Load-tested on 2 cores
-# with PostgreSQL alongside (bench/RESULTS.md), 3 workers served the search page at
-# about 490 req/s, p99 27 ms, against 430 to 440, p99 34 to 37 ms, with 4. Raise it where
-# requests wait longer (a remote database, slow uploads).
+# with PostgreSQL alongside (README, "Workers"), 3 workers served the search page at 465
+# to 497 req/s, p99 27 to 34 ms, against 429 to 443, p99 34 to 37 ms, with 4. Raise it
+# where requests wait longer (a remote database, slow uploads).
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() + 1))
 worker_class = "sync"
 # Longer than S3 (2 tries x S3_TIMEOUT_SECONDS) and the database's statement
