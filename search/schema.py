@@ -57,11 +57,12 @@ def term_frequencies(text: str) -> Counter[str]:
 class AnalysedText(fields.TEXT):
     """A TEXT field without positions that indexes the same terms and weights faster.
 
-    Over a rebuild, Whoosh's analyzer chain was a third of the indexing time;
-    :func:`term_frequencies` gives the same terms (tests pin it against the
-    analyzer) and queries still go through the analyzer. Not scorable: search
-    scores with its own length columns (:mod:`search.text`), and Whoosh's
-    per-document lengths cost a column lookup for every posting at commit.
+    :func:`term_frequencies` gives the analyzer's terms in one pass (tests pin
+    the two together); queries still go through the analyzer. Not scorable:
+    search scores with its own length columns (:mod:`search.text`), and
+    Whoosh's per-document lengths cost a column lookup for every posting at
+    commit. Generations keep their schema, so this class must stay importable
+    while any generation written with it exists.
     """
 
     def __init__(self, field_boost: float = 1.0) -> None:
