@@ -16,11 +16,13 @@ merge function, Whoosh's public hook for choosing a commit's segments.
 
 from __future__ import annotations
 
+import math
 import multiprocessing
 import queue
 import traceback
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 from whoosh import index as whoosh_index
 from whoosh.codec.base import Segment
@@ -40,6 +42,13 @@ POSTINGS_MEMORY_MB = 1024
 PROGRESS_EVERY = 500
 
 Part = Callable[[], Iterable[ProviderDocument]]
+T = TypeVar("T")
+
+
+def in_shares(items: Sequence[T], count: int) -> list[Sequence[T]]:
+    """``items`` cut into at most ``count`` runs of (nearly) equal length, in order; one empty run for none."""
+    size = max(1, math.ceil(len(items) / max(1, count)))
+    return [items[start : start + size] for start in range(0, len(items), size)] or [items[:0]]
 
 
 def columns_file(segment_id: str) -> str:

@@ -41,7 +41,7 @@ from whoosh import index as whoosh_index
 from whoosh import query
 from whoosh.index import LockError
 
-from search.building import PERSIST_COLUMNS_MIN_DOCS, Part, columns_file, usable, write_parts
+from search.building import PERSIST_COLUMNS_MIN_DOCS, Part, columns_file, in_shares, usable, write_parts
 from search.columns import Columns, SegmentColumns
 from search.model import PARTS_PER_DAY, IndexLocked, ProviderDocument, SearchHit, SearchQuery, SearchResult
 from search.schema import LeanCodec, make_schema, query_terms, whoosh_fields
@@ -274,10 +274,8 @@ class SearchIndex:
             return self.rebuild_in_parts([lambda: documents], applied_mark, catch_up, swap_timeout, progress)
         first_of_each: dict[int, ProviderDocument] = {}
         for doc in documents:
-            first_of_each.setdefault(doc.id, doc)
-        unique = list(first_of_each.values())
-        share = max(1, math.ceil(len(unique) / procs))
-        parts = [partial(iter, unique[start : start + share]) for start in range(0, len(unique), share)]
+            first_of_each.setdefault(doc.id, doc)  # parts must not share ids
+        parts = [partial(iter, share) for share in in_shares(list(first_of_each.values()), procs)]
         return self.rebuild_in_parts(parts, applied_mark, catch_up, swap_timeout, progress)
 
     def rebuild_in_parts(

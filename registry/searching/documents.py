@@ -64,24 +64,25 @@ def listed_provider_ids(session: Session) -> list[int]:
 
 
 def provider_documents(
-    session: Session, provider_ids: Iterable[int] | None = None, *, listed: bool = False
+    session: Session, provider_ids: Iterable[int] | None = None, *, dense: bool = False
 ) -> Iterator[tuple[int, ProviderDocument | None]]:
     """``(provider_id, document)`` for each provider; ``None`` when it must not be searchable.
 
     With ``provider_ids`` every one of them is answered (``None`` for one
     that is gone or not listed); without, every listed provider, in id order.
-    ``listed=True`` says the ids are a run of :func:`listed_provider_ids`
-    (few gaps), so each batch reads an id range rather than an IN list.
+    ``dense=True`` says the ids have few gaps (a run of
+    :func:`listed_provider_ids`), so each batch reads an id range rather than
+    an IN list.
     """
     day = today()
     requirements = Requirements(session)
     if provider_ids is None:
-        ids, listed = listed_provider_ids(session), True
+        ids, dense = listed_provider_ids(session), True
     else:
         ids = sorted(set(provider_ids))
     for start in range(0, len(ids), BATCH):
         chunk = ids[start : start + BATCH]
-        documents = _documents(session, chunk, day, requirements, whole_range=listed)
+        documents = _documents(session, chunk, day, requirements, whole_range=dense)
         for provider_id in chunk:
             yield provider_id, documents.get(provider_id)
 

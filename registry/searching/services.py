@@ -21,7 +21,6 @@ database every time).
 from __future__ import annotations
 
 import logging
-import math
 import time
 from collections.abc import Callable, Iterator
 from datetime import timedelta
@@ -41,6 +40,7 @@ from registry.searching.taxonomy import TAXONOMY_CHANGED, ServiceTypeEntry
 from registry.searching.taxonomy import forget_if_older as forget_taxonomy_if_older
 from registry.searching.taxonomy import service_types as taxonomy_service_types
 from search import IndexLocked, ProviderDocument, SearchIndex, SearchQuery, SearchResult
+from search.building import in_shares
 from search.index import IndexUpdate
 
 log = logging.getLogger(__name__)
@@ -164,8 +164,7 @@ def rebuild(session: Session, index: SearchIndex, procs: int = 1, progress: Call
     )
     ids = listed_provider_ids(session)
     session.rollback()
-    share = max(1, math.ceil(len(ids) / max(1, procs)))
-    runs = [ids[start : start + share] for start in range(0, len(ids), share)] or [[]]
+    runs = in_shares(ids, procs)
     if len(runs) == 1:
         parts = [partial(_documents_in_this_process, session, runs[0])]
     else:
@@ -178,10 +177,13 @@ def rebuild(session: Session, index: SearchIndex, procs: int = 1, progress: Call
     )
 
 
+def _searchable_documents(session: Session, ids: list[int]) -> Iterator[ProviderDocument]:
+    """Documents of a run of listed ids; none for a provider whose checks lapsed since the last expiry run."""
+    return (doc for _, doc in provider_documents(session, ids, dense=True) if doc is not None)
+
+
 def _documents_in_this_process(session: Session, ids: list[int]) -> Iterator[ProviderDocument]:
-    for _, doc in provider_documents(session, ids, listed=True):
-        if doc is not None:
-            yield doc
+    yield from _searchable_documents(session, ids)
     # End the read transaction before the catch-up: SQLite's would still show the log as it was at the start.
     session.rollback()
 
@@ -190,9 +192,7 @@ def _documents_in_forked_process(engine: Engine, ids: list[int]) -> Iterator[Pro
     # The pool's connections belong to the parent; sharing a socket between processes corrupts both.
     engine.dispose(close=False)
     with Session(engine) as session:
-        for _, doc in provider_documents(session, ids, listed=True):
-            if doc is not None:
-                yield doc
+        yield from _searchable_documents(session, ids)
 
 
 def listed_count(session: Session) -> int:

@@ -5,18 +5,19 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+from functools import partial
 
 import pytest
 
 from search import SearchIndex
+from search.building import in_shares
 from tests.search.conftest import ids, make_doc, query_at
 
 DOCS = [make_doc(i, outcode, name=f"Carer {i}") for i, outcode in enumerate(["LS1", "LS2", "LS6", "BD1"] * 700, 1)]
 
 
 def shares(docs, n):
-    size = -(-len(docs) // n)
-    return [lambda start=start: iter(docs[start : start + size]) for start in range(0, len(docs), size)]
+    return [partial(iter, share) for share in in_shares(docs, n)]
 
 
 def generation_folders(index) -> list[str]:
@@ -87,3 +88,16 @@ def test_a_part_that_fails_fails_the_rebuild_and_keeps_the_index_as_it_was(tmp_p
     assert index.current_generation() == before
     assert index.ids() == {9001}
     assert generation_folders(index) == [before]  # the half-built generation is gone
+
+
+@pytest.mark.parametrize(
+    ("items", "count", "expected"),
+    [
+        ([1, 2, 3, 4, 5], 2, [[1, 2, 3], [4, 5]]),
+        ([1, 2], 4, [[1], [2]]),  # never an empty share beside full ones
+        ([], 2, [[]]),  # an empty registry is one empty part
+        ([1, 2, 3], 0, [[1, 2, 3]]),  # nonsense counts mean one part
+    ],
+)
+def test_shares_are_contiguous_runs_of_nearly_equal_length(items, count, expected):
+    assert in_shares(items, count) == expected
