@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, has_request_context, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from registry.accounts.models import Role
@@ -129,13 +129,15 @@ def save(slug: str, action: str | None = None):
 
 @bp.app_context_processor
 def family_helpers():
-    """``shortlisted()``: the slugs of the signed-in recipient's saved providers, one query per page."""
+    """``can_shortlist``: whether the signed-in account saves providers (a recipient's);
+    ``shortlisted()``: the slugs it has saved, one query per page."""
+    # Templates are also drawn outside requests (emails from the worker), where there is no user.
+    can_shortlist = has_request_context() and current_user.is_authenticated and current_user.role == Role.RECIPIENT
     cache: dict[str, set[str]] = {}
 
     def shortlisted() -> set[str]:
         if "ids" not in cache:
-            is_recipient = current_user.is_authenticated and current_user.role == Role.RECIPIENT
-            cache["ids"] = services.shortlisted_slugs(current_user) if is_recipient else set()
+            cache["ids"] = services.shortlisted_slugs(current_user) if can_shortlist else set()
         return cache["ids"]
 
-    return {"shortlisted": shortlisted}
+    return {"can_shortlist": can_shortlist, "shortlisted": shortlisted}

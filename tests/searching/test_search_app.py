@@ -296,4 +296,3 @@ def test_the_results_page_names_each_result_badge_and_links_its_profile(client, 
     # The provider's checks earn these badges (tests/conftest.py's CHECK_DETAILS), each shown by its label.
     for label in ("Enhanced DBS", "Insured", "CQC registered", "First aid trained"):
         assert f'<span class="badge">{label}</span>' in page
-    assert "Save to shortlist" not in page  # only a signed-in recipient can save
