@@ -10,8 +10,9 @@ search page's database confirmation agrees with the index), times
 a bounded time against /api/v1/search and /search (a Lua script rotating
 through the bench's 500 queries), a profile page and /healthz (the ceiling),
 then starts gunicorn again with SEARCH_RESULT_CACHE_SIZE=0 for the two search
-endpoints (the mix fits in each worker's cache). Prints requests/s and p50/p90/p99 for each, and each rate as a ratio to
-/healthz. The PostgreSQL database given is emptied first: use your own.
+endpoints (the mix fits in each worker's cache). Prints requests/s and
+p50/p90/p99 for each, and each rate as a ratio to /healthz. The PostgreSQL
+database given is emptied first: use your own.
 Needs ``wrk`` (``make bench`` installs the Debian package when run as root).
 """
 

@@ -3,6 +3,7 @@
 Every value can be overridden by the environment variable named beside it.
 """
 
+import gc
 import multiprocessing
 import os
 
@@ -37,6 +38,4 @@ def post_worker_init(worker):
     was 42 to 58 ms with them scanned and 31 to 37 ms frozen, back to back
     (bench/RESULTS.md). They live as long as the worker, so nothing is lost.
     """
-    import gc
-
     gc.freeze()
