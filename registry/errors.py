@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, current_app, jsonify, render_template, request
+from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
@@ -30,7 +30,13 @@ def handle_http_error(error: HTTPException):
         response = jsonify(error={"code": _code_name(error), "message": error.description})
         return response, error.code
     template = f"errors/{error.code}.html" if error.code in (403, 404, 500) else "errors/generic.html"
-    return render_template(template, error=error), error.code
+    try:
+        return render_template(template, error=error), error.code
+    except DBAPIError as db_error:
+        # The page in the site's look asks who is signed in; with the database down, say so instead.
+        if _database_unavailable(db_error):
+            return handle_database_error(db_error)
+        raise
 
 
 def handle_csrf_error(error: CSRFError):
@@ -63,6 +69,10 @@ def handle_database_error(error: DBAPIError):
     if not _database_unavailable(error):
         return handle_unexpected(error)
     log.error("database unavailable on %s %s: %s", request.method, request.path, type(error.orig).__name__)
+    # Whoever the session names cannot be looked up now: for the rest of this
+    # request (the security headers, templates) they count as signed out, so
+    # nothing asks the database again. Their session itself is left as it is.
+    g._login_user = current_app.login_manager.anonymous_user()
     headers = {"Retry-After": "30", "Cache-Control": "no-store"}
     if wants_json():
         return (
@@ -75,8 +85,10 @@ def handle_database_error(error: DBAPIError):
             503,
             headers,
         )
-    # No base template: it asks for the signed-in user, which needs the database.
-    return render_template("errors/unavailable.html"), 503, headers
+    # Drawn straight from the template, without the context processors (some
+    # ask who is signed in, which needs the database) and without the base template.
+    page = current_app.jinja_env.get_template("errors/unavailable.html").render()
+    return page, 503, headers
 
 
 def _database_unavailable(error: DBAPIError) -> bool:
