@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, current_app, g, jsonify, render_template, request
-from flask_wtf.csrf import CSRFError
+from flask_wtf.csrf import CSRFError, validate_csrf
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
+from wtforms.validators import ValidationError
 
-from registry.extensions import db
+from registry.extensions import csrf, db
 
 log = logging.getLogger(__name__)
 
@@ -39,15 +40,36 @@ def handle_http_error(error: HTTPException):
         raise
 
 
+def check_form_page_csrf() -> None:
+    """The CSRF check for @keeps_typed_text pages, which CSRFProtect leaves to this hook.
+
+    A refused token goes on to the view, which runs once like any post: its
+    FlaskForm refuses the token as well, saves nothing and draws the form
+    again with what was typed. Nothing calls the view a second time, so its
+    rate limits and other decorators behave as on any request. A good token
+    gets CSRFProtect's whole check (the referrer too, over HTTPS).
+    """
+    config = current_app.config
+    if not config.get("WTF_CSRF_ENABLED", True) or request.method not in config["WTF_CSRF_METHODS"]:
+        return
+    if not getattr(current_app.view_functions.get(request.endpoint or ""), "keeps_typed_text", False):
+        return
+    try:
+        validate_csrf(request.form.get(config["WTF_CSRF_FIELD_NAME"]))
+    except ValidationError:
+        return
+    csrf.protect()
+
+
 def handle_csrf_error(error: CSRFError):
     if wants_json():
         return jsonify(error={"code": "csrf_failed", "message": error.description}), 400
-    view = current_app.view_functions.get(request.endpoint or "")
-    if request.method == "POST" and getattr(view, "keeps_typed_text", False):
-        # Never a "Bad Request" page that throws away what someone typed: the
-        # view's own form refuses the token as well and draws itself again.
-        return view(**(request.view_args or {}))
-    return render_template("errors/generic.html", error=error, csrf=True), 400
+    try:
+        return render_template("errors/generic.html", error=error, csrf=True), 400
+    except DBAPIError as db_error:
+        if _database_unavailable(db_error):
+            return handle_database_error(db_error)
+        raise
 
 
 def handle_untrusted_host(error: SecurityError):
@@ -105,6 +127,7 @@ def handle_unexpected(error: Exception):
 
 
 def init_app(app: Flask) -> None:
+    app.before_request(check_form_page_csrf)
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(SecurityError, handle_untrusted_host)
     app.register_error_handler(HTTPException, handle_http_error)

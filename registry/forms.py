@@ -8,7 +8,7 @@ from flask import flash, redirect, render_template
 from wtforms import IntegerField, SelectMultipleField, widgets
 from wtforms.validators import Length, ValidationError
 
-from registry.extensions import db
+from registry.extensions import csrf, db
 from search.geo import PostcodeError, locate
 
 # C0 and C1 control characters, DEL, the Unicode line and paragraph separators,
@@ -70,13 +70,18 @@ def keeps_typed_text(view):
     """Mark a form page whose form is shown again, as typed, when its CSRF token is refused.
 
     The token lasts as long as the session; when the session has changed
-    (signed out elsewhere, cookie lost) the error handler runs the view again.
-    Its FlaskForm refuses the token too, so nothing is saved, and the page
-    comes back with the person's text, a fresh token and a plain message.
+    (signed out elsewhere, cookie lost) the token no longer fits. For these
+    pages the app-wide check lets a refused token through to the view, which
+    runs once, as for any post (rate limits and all): its FlaskForm refuses
+    the token too, so nothing is saved, and the page comes back with the
+    person's text, a fresh token and a plain message. A good token still
+    gets the whole check, referrer included (:func:`registry.errors.check_form_page_csrf`).
     Only for views that save nothing without validating a FlaskForm first.
     Put it straight under the route decorator.
     """
     view.keeps_typed_text = True
+    # CSRFProtect's own hook would refuse the post before the view runs.
+    csrf.exempt(view)
     return view
 
 
