@@ -30,6 +30,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         static_folder="../static",
     )
     app.config.from_object(CONFIGS[env])
+    app.config["REGISTRY_ENV"] = env  # commands that must not run in production ask this
     if config:
         app.config.update(config)
     if env == "production":

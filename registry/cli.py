@@ -114,9 +114,15 @@ def deactivate_user_command(email: str) -> None:
     help="Providers spread over the rest of the country.",
 )
 def seed_command(if_empty: bool, cities: int, provider_count: int) -> None:
-    """Create a believable demo dataset (safe to run twice)."""
+    """Create a believable demo dataset (safe to run twice). Refused under the production configuration."""
     from registry import demo
 
+    if current_app.config.get("REGISTRY_ENV") == "production":
+        raise click.ClickException(
+            "flask demo seed does not run under the production configuration (REGISTRY_ENV=production): "
+            "it makes up providers with approved checks and officer and admin accounts whose password "
+            "is published in the source. Seed a development or staging database instead."
+        )
     if if_empty and demo.has_providers():
         click.echo("The database already has providers; not seeding.")
         return
