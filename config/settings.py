@@ -63,8 +63,13 @@ class Config:
     S3_REGION = os.environ.get("S3_REGION", "eu-west-2")
     S3_ENDPOINT_URL = os.environ.get("S3_ENDPOINT_URL")
     S3_SERVER_SIDE_ENCRYPTION = os.environ.get("S3_SERVER_SIDE_ENCRYPTION", "AES256")
-    # Per try (two tries): well inside gunicorn's worker timeout (deploy/gunicorn.conf.py).
-    S3_TIMEOUT_SECONDS = float(os.environ.get("S3_TIMEOUT_SECONDS", "10"))
+    # How long one S3 call may hold a request: connecting, each wait for the store's
+    # next bytes, and how many tries in all (not retries: 2 means one retry). The
+    # worst case, tries x (connect + read), stays well inside gunicorn's worker
+    # timeout (deploy/gunicorn.conf.py) and a provider's patience.
+    S3_CONNECT_TIMEOUT_SECONDS = float(os.environ.get("S3_CONNECT_TIMEOUT_SECONDS", "3"))
+    S3_READ_TIMEOUT_SECONDS = float(os.environ.get("S3_READ_TIMEOUT_SECONDS", "8"))
+    S3_MAX_ATTEMPTS = _env_int("S3_MAX_ATTEMPTS", 2)
     SEARCH_INDEX_DIR = os.environ.get("SEARCH_INDEX_DIR")  # default: instance/search-index
     # How long a request waits for another process's index write before leaving it to the next sync.
     SEARCH_LOCK_TIMEOUT = float(os.environ.get("SEARCH_LOCK_TIMEOUT", "0.5"))

@@ -15,7 +15,7 @@ bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 # where requests wait longer (a remote database, slow uploads).
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() + 1))
 worker_class = "sync"
-# Longer than S3 (2 tries x S3_TIMEOUT_SECONDS) and the database's statement
+# Longer than S3 (S3_MAX_ATTEMPTS x (connect + read timeouts)) and the database's statement
 # timeout, so a slow dependency ends in a clear error, not a killed worker.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 graceful_timeout = 30

@@ -15,7 +15,14 @@ from typing import Any, NamedTuple, Protocol
 
 import boto3
 from botocore.config import Config as BotoConfig
-from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError, NoCredentialsError
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    NoCredentialsError,
+    ReadTimeoutError,
+)
 from flask import Flask, current_app
 
 CHUNK = 64 * 1024
@@ -153,21 +160,29 @@ class S3DocumentStore:
         endpoint_url: str | None = None,
         server_side_encryption: str | None = "AES256",
         client: Any = None,
-        timeout_seconds: float = 10.0,
+        connect_timeout: float = 3.0,
+        read_timeout: float = 8.0,
+        max_attempts: int = 2,
     ):
         self.bucket = bucket
         self.prefix = prefix
         self.endpoint_url = endpoint_url
         self.sse = server_side_encryption
+        self.read_timeout = read_timeout
         # One client per store (so per app): clients are thread-safe and pool connections.
-        # Two tries of at most ``timeout_seconds`` each stay well inside the
-        # web worker's own timeout, so a dead store gives a clear error, not a killed worker.
+        # ``max_attempts`` counts every try, the first included (botocore's
+        # legacy ``max_attempts`` counted retries only, so "2" meant three tries
+        # of the whole read timeout): a store that accepts the connection and
+        # never answers holds a request for at most max_attempts x (connect +
+        # read) seconds, then the provider gets a clear error.
         self.client = client or boto3.client(
             "s3",
             region_name=region,
             endpoint_url=endpoint_url,
             config=BotoConfig(
-                retries={"max_attempts": 2}, connect_timeout=min(5.0, timeout_seconds), read_timeout=timeout_seconds
+                retries={"mode": "standard", "total_max_attempts": max(1, max_attempts)},
+                connect_timeout=connect_timeout,
+                read_timeout=read_timeout,
             ),
         )
 
@@ -180,6 +195,9 @@ class S3DocumentStore:
             return DocumentMissing("The document is no longer stored.")
         if code in ("AccessDenied", "403", "InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken"):
             return StorageError(f"The document store refused access to bucket '{self.bucket}' ({code}).")
+        if isinstance(error, (ReadTimeoutError, ConnectTimeoutError)):
+            where = self.endpoint_url or "S3"
+            return StorageError(f"The document store at {where} did not answer in time.")
         if isinstance(error, EndpointConnectionError):
             where = self.endpoint_url or "S3"
             return StorageError(f"The document store at {where} could not be reached.")
@@ -262,7 +280,9 @@ def init_app(app: Flask) -> None:
             region=app.config.get("S3_REGION") or None,
             endpoint_url=app.config.get("S3_ENDPOINT_URL") or None,
             server_side_encryption=None if sse.lower() in ("", "none") else sse,
-            timeout_seconds=app.config["S3_TIMEOUT_SECONDS"],
+            connect_timeout=app.config["S3_CONNECT_TIMEOUT_SECONDS"],
+            read_timeout=app.config["S3_READ_TIMEOUT_SECONDS"],
+            max_attempts=app.config["S3_MAX_ATTEMPTS"],
         )
     elif kind == "local":
         root = os.path.realpath(app.config.get("DOCUMENTS_DIR") or os.path.join(app.instance_path, "documents"))

@@ -6,12 +6,14 @@ browser's label: only PDF, JPEG and PNG are accepted.
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import unicodedata
-import zlib
 from dataclasses import dataclass
 
+import pikepdf
+import pikepdf.settings
 from werkzeug.datastructures import FileStorage
 
 ALLOWED = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
@@ -25,19 +27,70 @@ MAX_NAME = 100
 READ_CHUNK = 64 * 1024
 
 
-# PDF features that run code, act on opening, or carry other files: none of
-# them belongs in a scanned certificate, and each has carried exploits.
+# PDF features that run code, act on opening, send or fetch data, or carry other
+# files: none of them belongs in a scanned certificate, and each has carried
+# exploits. Matched against every name in the file, as a dictionary key or as a
+# value (an action's /S, an annotation's /Subtype, a file's /Type).
 ACTIVE_PDF_NAMES = frozenset(
-    {b"JavaScript", b"JS", b"OpenAction", b"AA", b"Launch", b"EmbeddedFile", b"EmbeddedFiles", b"XFA", b"RichMedia"}
+    {
+        "JS",
+        "JavaScript",
+        "OpenAction",
+        "AA",
+        "Launch",
+        "SubmitForm",
+        "ImportData",
+        "GoToE",
+        "GoToR",
+        "EmbeddedFile",
+        "EmbeddedFiles",
+        "FileAttachment",
+        "RichMedia",
+    }
 )
-_PDF_NAME = re.compile(rb"/([^\s/<>\[\]()%{}]+)")
-_PDF_STREAM = re.compile(rb"stream\r?\n(.*?)endstream", re.DOTALL)
-# Decompressed bytes looked at per file, so a small "zip bomb" PDF cannot eat the memory.
-MAX_PDF_INFLATED = 64 * 1024 * 1024
+# Interactive forms: fields can run scripts and submit data, and XFA is a whole second document format.
+FORM_PDF_NAMES = frozenset({"AcroForm", "XFA"})
+# Decoded bytes of object streams looked at per file (and the most qpdf decodes
+# from any one stream), so a small "zip bomb" PDF cannot eat the memory.
+MAX_PDF_INFLATED = 32 * 1024 * 1024
+# Keys, values and array items looked at per file, so a PDF of millions of tiny objects cannot tie up a worker.
+MAX_PDF_ITEMS = 2_000_000
 ACTIVE_PDF_MESSAGE = (
     "This PDF contains scripts, automatic actions or embedded files, which we do not accept. "
     "Scan the paper document, or print the PDF to a new PDF, and upload that."
 )
+FORM_PDF_MESSAGE = (
+    "This PDF is a fillable form, which we do not accept. "
+    "Print it to a new PDF (that keeps what was filled in), or scan the paper document, and upload that."
+)
+ENCRYPTED_PDF_MESSAGE = (
+    "This PDF is encrypted or password-protected, so we cannot check it. Upload an unprotected copy."
+)
+DAMAGED_PDF_MESSAGE = (
+    "This PDF is damaged or built in a way we cannot check. Print it to a new PDF, or scan the paper "
+    "document, and upload that."
+)
+LARGE_PDF_MESSAGE = "This PDF is too large once unpacked for us to check. Print it to a new PDF and upload that."
+
+# qpdf's decoders stop at this many bytes of output per stream. The limits are
+# process-wide; nothing else in the registry decodes PDF streams.
+pikepdf.settings.set_qpdf_limits(
+    flate_max_memory=MAX_PDF_INFLATED,
+    run_length_max_memory=MAX_PDF_INFLATED,
+    png_max_memory=MAX_PDF_INFLATED,
+    tiff_max_memory=MAX_PDF_INFLATED,
+)
+
+_RAW_PDF_NAME = re.compile(rb"/([^\s/<>\[\]()%{}]+)")
+_NAME_BODY = re.compile(rb"[^\s/<>\[\]()%{}]*")
+# Outside strings and comments: the start of a name, string, hex string or comment ("<<" opens a dictionary).
+_PDF_SYNTAX = re.compile(rb"<<|[/(<%]")
+_IN_LITERAL = re.compile(rb"\\.|[()]", re.DOTALL)
+_LINE_END = re.compile(rb"[\r\n]")
+
+
+class _Refused(Exception):
+    """Why a PDF is refused; the message is shown to the user."""
 
 
 class UploadError(ValueError):
@@ -62,41 +115,143 @@ def sniff(data: bytes) -> str | None:
     return None
 
 
-def _pdf_names(data: bytes) -> set[bytes]:
-    """Every name (``/Name``) in ``data``, with ``#xx`` escapes decoded (``/J#61vaScript`` is ``/JavaScript``)."""
-    return {
-        re.sub(rb"#([0-9A-Fa-f]{2})", lambda m: bytes([int(m.group(1), 16)]), m.group(1))
-        for m in _PDF_NAME.finditer(data)
-    }
+def _unescape_name(raw: bytes) -> str:
+    """A name's text with ``#xx`` escapes decoded (``J#61vaScript`` is ``JavaScript``)."""
+    decoded = re.sub(rb"#([0-9A-Fa-f]{2})", lambda m: bytes([int(m.group(1), 16)]), raw)
+    return decoded.decode("latin-1")
+
+
+def _syntax_names(data: bytes) -> set[str]:
+    """Every name in PDF object syntax, skipping strings and comments, whose text may say anything."""
+    names, at = set(), 0
+    while match := _PDF_SYNTAX.search(data, at):
+        token, at = match.group(), match.end()
+        if token == b"/":
+            body = _NAME_BODY.match(data, at)
+            names.add(_unescape_name(body.group()))
+            at = body.end()
+        elif token == b"%":
+            end = _LINE_END.search(data, at)
+            at = end.end() if end else len(data)
+        elif token == b"<":  # a hex string
+            end = data.find(b">", at)
+            at = end + 1 if end >= 0 else len(data)
+        elif token == b"(":  # a literal string: balanced parentheses, backslash escapes
+            depth = 1
+            while depth and (inner := _IN_LITERAL.search(data, at)):
+                at = inner.end()
+                depth += {b"(": 1, b")": -1}.get(inner.group(), 0)
+            if depth:
+                break
+    return names
+
+
+def _judge_name(name: str) -> None:
+    if name in FORM_PDF_NAMES:
+        raise _Refused(FORM_PDF_MESSAGE)
+    if name in ACTIVE_PDF_NAMES:
+        raise _Refused(ACTIVE_PDF_MESSAGE)
+
+
+def _direct_container_or_name(obj) -> bool:
+    """Worth looking into: not a number or string (pikepdf hands those over as Python values), nor an
+    indirect object, which is looked at on its own."""
+    return isinstance(obj, (pikepdf.Name, pikepdf.Array, pikepdf.Dictionary, pikepdf.Stream)) and not obj.is_indirect
+
+
+class _Inspection:
+    """One PDF's walk, with the budgets it spends."""
+
+    def __init__(self, pdf: pikepdf.Pdf) -> None:
+        self.pdf = pdf
+        self.inflate_budget = MAX_PDF_INFLATED
+        self.item_budget = MAX_PDF_ITEMS
+        self.unpacked: set[tuple[int, int]] = set()
+
+    def object_stream(self, stream: pikepdf.Stream) -> None:
+        """Decode an object stream within the budget and look at every name in it.
+
+        qpdf reads the objects an object stream holds, but only those the
+        cross-reference table points to; reading the stream itself also finds
+        any left in it for a viewer that rebuilds the table.
+        """
+        if stream.objgen in self.unpacked:
+            return
+        self.unpacked.add(stream.objgen)
+        try:
+            data = stream.read_bytes()
+        except pikepdf.DataDecodingError as error:
+            raise _Refused(LARGE_PDF_MESSAGE if "memory limit" in str(error) else DAMAGED_PDF_MESSAGE) from error
+        self.inflate_budget -= len(data)
+        if self.inflate_budget < 0:
+            raise _Refused(LARGE_PDF_MESSAGE)
+        names = _syntax_names(data)
+        names.discard("OpenAction")  # judged below with its value, where a page to open at is harmless
+        for name in names:
+            _judge_name(name)
+
+    def walk(self, root: pikepdf.Object) -> None:
+        """Every key, name and array item inside ``root``, down to (not through) other indirect objects."""
+        stack = [root]
+        while stack:
+            obj = stack.pop()
+            self.item_budget -= 1
+            if self.item_budget < 0:
+                raise _Refused(LARGE_PDF_MESSAGE)
+            if isinstance(obj, pikepdf.Name):
+                _judge_name(str(obj)[1:])
+            elif isinstance(obj, pikepdf.Array):
+                stack.extend(item for item in obj if _direct_container_or_name(item))
+            elif isinstance(obj, (pikepdf.Dictionary, pikepdf.Stream)):
+                items = obj.stream_dict.items() if isinstance(obj, pikepdf.Stream) else obj.items()
+                for key, value in items:
+                    self.item_budget -= 1
+                    # An /OpenAction that is only a page to open at (a destination array) runs nothing.
+                    if key != "/OpenAction" or not isinstance(value, pikepdf.Array):
+                        _judge_name(key[1:])
+                    if _direct_container_or_name(value):
+                        stack.append(value)
+
+    def run(self) -> None:
+        # Object streams first, within the budget, before qpdf unpacks them all to list every object.
+        xref = self.pdf.get_xref_table()
+        for number in sorted({entry.obj_stream_number for entry in xref.values() if entry.type == 2}):
+            stream = self.pdf.get_object(number, 0)
+            if not isinstance(stream, pikepdf.Stream):
+                raise _Refused(DAMAGED_PDF_MESSAGE)
+            self.object_stream(stream)
+        for obj in self.pdf.objects:
+            if isinstance(obj, pikepdf.Stream) and obj.stream_dict.get("/Type") == pikepdf.Name.ObjStm:
+                self.object_stream(obj)
+            self.walk(obj)
+        self.walk(self.pdf.trailer)
 
 
 def pdf_active_content(data: bytes) -> str | None:
     """Why this PDF cannot be accepted, or None when it holds no active content.
 
-    Looks at the file as stored and inside every compressed stream (object
-    streams can hide dictionaries there). A stream that will not inflate is
-    not a hiding place a viewer would read either, except an object stream,
-    which is refused.
+    The file is read by a real PDF parser (qpdf) without repairs: a file it
+    would have to repair is refused, since a viewer might repair it another
+    way and see something we did not. Every object is looked at, including
+    those packed in object streams however their filters are stacked.
     """
-    names = _pdf_names(data)
-    if b"Encrypt" in names:
-        return "This PDF is encrypted or password-protected, so we cannot check it. Upload an unprotected copy."
-    budget = MAX_PDF_INFLATED
-    for match in _PDF_STREAM.finditer(data):
-        header = data[max(0, match.start() - 512) : match.start()]
-        inflater = zlib.decompressobj()
-        try:
-            inflated = inflater.decompress(match.group(1), budget)
-        except zlib.error:
-            if b"ObjStm" in _pdf_names(header[header.rfind(b"obj") :]):
-                return "This PDF is built in a way we cannot check. Print it to a new PDF and upload that."
-            continue
-        if inflater.unconsumed_tail:
-            return "This PDF is too large once unpacked for us to check. Print it to a new PDF and upload that."
-        budget -= len(inflated)
-        names |= _pdf_names(inflated)
-    if names & ACTIVE_PDF_NAMES:
-        return ACTIVE_PDF_MESSAGE
+    # LZW has no memory limit in qpdf, and qpdf decodes a cross-reference stream as it opens the file.
+    if "LZWDecode" in {_unescape_name(m.group(1)) for m in _RAW_PDF_NAME.finditer(data)}:
+        return DAMAGED_PDF_MESSAGE
+    try:
+        with pikepdf.open(io.BytesIO(data), attempt_recovery=False) as pdf:
+            if pdf.is_encrypted:
+                return ENCRYPTED_PDF_MESSAGE
+            _Inspection(pdf).run()
+            if pdf.get_warnings():  # qpdf worked around something: another reader may not
+                return DAMAGED_PDF_MESSAGE
+    except pikepdf.PasswordError:
+        return ENCRYPTED_PDF_MESSAGE
+    except _Refused as refused:
+        return str(refused)
+    except (pikepdf.PikepdfError, RuntimeError, RecursionError):
+        # Including a stream qpdf stopped decoding at its limit while opening the file (no object in it can be read).
+        return DAMAGED_PDF_MESSAGE
     return None
 
 

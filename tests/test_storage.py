@@ -247,3 +247,75 @@ def test_init_app_builds_the_s3_store_from_config(
 def test_a_bad_storage_setting_stops_the_app_at_start(database_url, tmp_path, config, message):
     with pytest.raises(RuntimeError, match=message):
         make_app(database_url, tmp_path, **config)
+
+
+# -- a store that accepts connections and never answers -----------------------
+
+
+@pytest.fixture
+def silent_endpoint() -> Iterator[str]:
+    """An HTTP endpoint that accepts every connection, reads the request and never answers."""
+    import threading
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                continue
+            held.append(connection)  # kept open, never written to
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    stop.set()
+    thread.join()
+    for connection in held:
+        connection.close()
+    listener.close()
+
+
+SHORT_S3_TIMEOUTS = {"S3_CONNECT_TIMEOUT_SECONDS": 1, "S3_READ_TIMEOUT_SECONDS": 1, "S3_MAX_ATTEMPTS": 2}
+
+
+def test_a_store_that_never_answers_fails_an_upload_within_the_configured_time(
+    database_url, tmp_path, silent_endpoint, monkeypatch, app, make_provider
+):
+    """Two tries of a one-second read: the provider hears back in seconds, and nothing is saved."""
+    import time
+
+    from registry.checks.models import Check
+    from tests.checks.conftest import add_check
+    from tests.conftest import signed_in
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    make_provider("pa", name="Bo Singh", email="bo@example.com")
+    s3_app = make_app(
+        database_url,
+        tmp_path,
+        DOCUMENT_STORAGE="s3",
+        S3_BUCKET="docs",
+        S3_REGION=REGION,
+        S3_ENDPOINT_URL=silent_endpoint,
+        **SHORT_S3_TIMEOUTS,
+    )
+    client = signed_in(s3_app, "bo@example.com")
+    started = time.monotonic()
+    response = add_check(client)
+    waited = time.monotonic() - started
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert f"We could not store your document: The document store at {silent_endpoint} did not answer in time." in page
+    assert waited < 6, f"the upload was held for {waited:.1f} s"
+    with s3_app.app_context():
+        assert db.session.query(Check).count() == 0  # no check row pointing at a document that is not there
+        db.session.remove()
+        db.engine.dispose()

@@ -13,6 +13,7 @@ from werkzeug.datastructures import FileStorage
 
 from registry.storage import LocalDocumentStore, new_key
 from registry.uploads import UploadError, check_upload
+from tests import pdfs
 
 
 def _png() -> bytes:
@@ -30,7 +31,7 @@ def _png() -> bytes:
     )
 
 
-PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+PDF = pdfs.document()
 PNG = _png()
 # A real 16x16 baseline JFIF image (CPython's imghdr test picture).
 JPEG = base64.b64decode(
@@ -126,7 +127,7 @@ def test_an_oversized_file_is_refused_with_the_limit_in_words(limit, shown):
 
 
 def test_a_file_of_exactly_the_limit_passes():
-    data = PDF + b"0" * (2048 - len(PDF))
+    data = pdfs.padded(2048)
     assert check_upload(upload(data), 2048).size == 2048
 
 

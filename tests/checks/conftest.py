@@ -5,10 +5,11 @@ from sqlalchemy import func, select
 
 from registry.checks.models import Check
 from registry.extensions import db
+from tests import pdfs
 from tests.conftest import signed_in
 
-# Minimal but real files: what the sniffing recognises by content.
-PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+# Minimal but real files: what the sniffing recognises by content (the PDF reads without repairs).
+PDF = pdfs.document()
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
 EXE = b"MZ\x90\x00\x03" + b"\x00" * 64
