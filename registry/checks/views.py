@@ -24,6 +24,8 @@ from registry.uploads import UploadError, check_upload
 from registry.uploads import _size as describe_size
 
 OFFICERS = (Role.OFFICER, Role.ADMIN)
+# For check documents, which are the users' files, not ours.
+DOCUMENT_POLICY = "sandbox; default-src 'none'"
 
 
 def _own_check(check_id: int) -> Check:
@@ -117,7 +119,7 @@ def appeal(check_id: int):
 @bp.get("/checks/<int:check_id>/document")
 @role_required(Role.PROVIDER, *OFFICERS)
 def document(check_id: int):
-    """Stream a check's document, as an attachment, to its provider or an officer."""
+    """Stream a check's document, as an attachment, to its provider or an officer; never shown inline."""
     check = db.session.get(Check, check_id) or abort(404)
     if current_user.role == Role.PROVIDER:
         check = _own_check(check_id)
@@ -130,21 +132,16 @@ def document(check_id: int):
     if current_user.role in OFFICERS:
         services.record_document_view(check, current_user)
         db.session.commit()
-    inline = current_user.role in OFFICERS and request.args.get("inline") == "1"
-    disposition = "inline" if inline else "attachment"
     extension = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}[check.document_type]
     response = Response(chunks, mimetype=check.document_type)
-    response.headers["Content-Disposition"] = f'{disposition}; filename="check-{check.id}.{extension}"'
+    # Always a download, never a page of ours: whatever a document holds runs in no browser tab on
+    # this origin. Opened directly anyway, the sandbox gives it a unique origin with no scripts,
+    # forms or plugins, and nothing may load. (An <img> still shows an image: a subresource's own
+    # disposition and policy do not apply to it.)
+    response.headers["Content-Disposition"] = f'attachment; filename="check-{check.id}.{extension}"'
+    response.headers["Content-Security-Policy"] = DOCUMENT_POLICY
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
-    # The officer's preview frames a PDF on the review page. Chromium refuses to
-    # render a PDF under a CSP sandbox (a blank frame), and the content is
-    # already sniffed as a real PDF, so the inline copy drops the sandbox but
-    # may only be framed by our own pages.
-    policy = "default-src 'none'; frame-ancestors 'self'" if inline else "default-src 'none'; sandbox"
-    response.headers["Content-Security-Policy"] = policy
-    if inline:
-        response.headers["X-Frame-Options"] = "SAMEORIGIN"  # for browsers without CSP frame-ancestors
     return response
 
 

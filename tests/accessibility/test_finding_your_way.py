@@ -77,7 +77,7 @@ def test_the_officer_reaches_the_decision_before_the_document_preview(app, provi
     assert (
         page.index("Entered details")
         < page.index('<button type="submit">Approve</button>')
-        < page.index("Open the document beside this page")
+        < page.index("Download dbs.pdf")
     )
     assert '<a href="#document">Compare with the document</a>' in page
     # No embedded PDF viewer, which would take the keyboard focus when it loads.

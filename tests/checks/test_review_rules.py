@@ -27,22 +27,45 @@ def _version(app, check_id):
         return db.session.get(Check, check_id).version
 
 
-def test_the_review_page_opens_a_pdf_in_the_browsers_own_viewer_beside_it(app, provider_client, officer_client):
+DOCUMENT_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "sandbox; default-src 'none'",
+}
+
+
+def _assert_served_as_a_sandboxed_download(response, check_id, extension):
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"] == f'attachment; filename="check-{check_id}.{extension}"'
+    assert {name: response.headers.get(name) for name in DOCUMENT_HEADERS} == DOCUMENT_HEADERS
+    assert "no-store" in response.headers["Cache-Control"]
+
+
+@pytest.mark.parametrize("who", ["officer", "provider"])
+@pytest.mark.parametrize("query", ["", "?inline=1"])
+def test_a_document_is_always_a_sandboxed_download_never_a_page(app, provider_client, officer_client, who, query):
+    """Whatever a document holds never runs as a page of the registry, for its owner or an officer."""
+    client, _ = provider_client
+    add_check(client)
+    add_check(
+        client,
+        "insurance",
+        {**INSURANCE, "end_date": (date.today() + timedelta(days=90)).isoformat()},
+        file=upload(PNG, "scan.png", "image/png"),
+    )
+    pdf_id, png_id = _ids(app)
+    reader = officer_client() if who == "officer" else client
+    _assert_served_as_a_sandboxed_download(reader.get(f"/checks/{pdf_id}/document{query}"), pdf_id, "pdf")
+    _assert_served_as_a_sandboxed_download(reader.get(f"/checks/{png_id}/document{query}"), png_id, "png")
+
+
+def test_the_review_page_offers_a_pdf_as_a_download(app, provider_client, officer_client):
     client, _ = provider_client
     add_check(client)
     [check_id] = _ids(app)
-    officer = officer_client()
-    page = officer.get(f"/officer/checks/{check_id}").get_data(as_text=True)
-    # A link, not an embedded viewer: Chromium's PDF viewer takes the keyboard focus when it loads.
-    link = page.split("Open the document beside this page", 1)[0].rsplit("<a ", 1)[1]
-    assert f"/checks/{check_id}/document?inline=1" in link and 'target="_blank"' in link
-    assert "<iframe" not in page
-
-    inline = officer.get(f"/checks/{check_id}/document?inline=1")
-    assert inline.status_code == 200 and inline.headers["Content-Disposition"].startswith("inline;")
-    policy = inline.headers["Content-Security-Policy"]
-    assert "frame-ancestors 'self'" in policy and "sandbox" not in policy
-    assert inline.headers["X-Content-Type-Options"] == "nosniff"
+    page = officer_client().get(f"/officer/checks/{check_id}").get_data(as_text=True)
+    document = page.split('id="document"', 1)[1]
+    assert f'href="/checks/{check_id}/document">Download dbs.pdf</a>' in document
+    assert "inline=1" not in page and 'target="_blank"' not in document and "<iframe" not in page
 
 
 def test_the_review_page_shows_an_image_as_an_image(app, provider_client, officer_client):
@@ -50,17 +73,8 @@ def test_the_review_page_shows_an_image_as_an_image(app, provider_client, office
     add_check(client, file=upload(PNG, "scan.png", "image/png"))
     [check_id] = _ids(app)
     page = officer_client().get(f"/officer/checks/{check_id}").get_data(as_text=True)
-    assert f'src="/checks/{check_id}/document?inline=1"' in page.split("<img", 1)[1].split(">", 1)[0]
+    assert f'src="/checks/{check_id}/document"' in page.split("<img", 1)[1].split(">", 1)[0]
     assert "<iframe" not in page
-
-
-def test_a_provider_never_gets_the_inline_copy(app, provider_client):
-    client, _ = provider_client
-    add_check(client)
-    [check_id] = _ids(app)
-    own = client.get(f"/checks/{check_id}/document?inline=1")
-    assert own.headers["Content-Disposition"].startswith("attachment;")
-    assert "sandbox" in own.headers["Content-Security-Policy"]
 
 
 def test_insurance_cannot_be_approved_beyond_the_policy_end(app, provider_client, officer_client):
