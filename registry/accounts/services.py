@@ -5,11 +5,12 @@ Services flush but never commit; the caller owns the transaction.
 
 from __future__ import annotations
 
+import logging
 from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app
+from flask import after_this_request, current_app, has_request_context
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from zxcvbn import zxcvbn
@@ -22,6 +23,7 @@ from registry.links import public_url_for
 from registry.mail import send_email
 from registry.models import utcnow
 
+log = logging.getLogger(__name__)
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 128
 
@@ -280,7 +282,35 @@ def make_reset_token(user: User) -> str:
 
 
 def request_password_reset(email: str) -> None:
-    """Email a reset link if the account exists; say nothing either way."""
+    """Email a reset link if the account exists; say nothing either way.
+
+    In a request nothing is looked up, signed, rendered or written until the
+    response has gone (the server closes it, then this runs): the request
+    does exactly the same work for a registered email as for an unknown one,
+    so neither its answer nor its timing tells them apart. Outside a request
+    (a command) the email is queued at once, in the caller's transaction.
+    """
+    if not has_request_context():
+        _email_reset_link(email)
+        return
+    app = current_app._get_current_object()
+
+    def after_the_response() -> None:
+        with app.app_context():
+            try:
+                _email_reset_link(email)
+                db.session.commit()
+            except Exception:  # the person already has their answer; the log says what went wrong
+                db.session.rollback()
+                log.exception("password reset email not queued")
+
+    @after_this_request
+    def _when_sent(response):
+        response.call_on_close(after_the_response)
+        return response
+
+
+def _email_reset_link(email: str) -> None:
     user = find_user_by_email(email)
     if user is None or not user.is_active:
         return

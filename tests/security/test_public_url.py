@@ -20,7 +20,7 @@ def _links(app) -> list[str]:
 
 def test_a_reset_requested_with_a_forged_host_emails_a_link_to_the_real_site(app, client, make_user):
     email = make_user("recipient")
-    client.post("/account/forgot-password", data={"email": email}, headers=EVIL)
+    client.post("/account/forgot-password", data={"email": email}, headers=EVIL).close()
     [link] = _links(app)
     assert link.startswith("http://registry.test/account/reset/")
 

@@ -59,7 +59,7 @@ def test_changing_the_password_ends_other_sessions_but_keeps_this_one(app, make_
 def test_a_password_reset_ends_every_session(app, client, make_user):
     email = make_user("recipient")
     attacker = _device(app, email, remember=True)
-    client.post("/account/forgot-password", data={"email": email})
+    client.post("/account/forgot-password", data={"email": email}).close()
     link = re.search(
         r"http://registry\.test(/account/reset/\S+)", outbox_messages(app)[-1].get_body(("plain",)).get_content()
     ).group(1)
