@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from flask import flash, redirect, render_template
 from wtforms import IntegerField, SelectMultipleField, widgets
@@ -46,6 +47,42 @@ def multi_line(value):
 
 # Older name, kept for code not yet moved to single_line / multi_line.
 strip = multi_line
+
+
+# Characters that read as a full stop in an address bar (NFKC folds the full-width one).
+_DOT_LIKE = str.maketrans({"\u3002": ".", "\uff61": ".", "\u2024": ".", "\u00b7": "."})
+_LINK_MARKERS = re.compile(r"://|\bwww\.|\bhttps?\b|\bftp\b", re.IGNORECASE)
+# Top-level domains common in spam besides the two-letter country codes (all of which count).
+_COMMON_TLDS = (
+    "com|net|org|info|biz|xyz|top|site|online|app|dev|io|club|shop|store|link|click|live|"
+    "life|fun|icu|vip|win|bid|loan|work|email|page|website|space|tech|pro|name|mobi|cloud"
+)
+_DOMAIN_LIKE = re.compile(rf"(?<![\w.-])(?:[\w-]+\.)+(?:[a-z]{{2}}|{_COMMON_TLDS})(?![\w-])", re.IGNORECASE)
+
+
+def contains_link(text: str) -> bool:
+    """Whether ``text`` holds a web address: a scheme, ``www.``, or a domain such as ``example.com``.
+
+    Initials (``J.R.R. Smith``), "St. John" and "Smith & Co. Ltd" are not domains.
+    """
+    text = unicodedata.normalize("NFKC", text).translate(_DOT_LIKE)
+    return bool(_LINK_MARKERS.search(text) or _DOMAIN_LIKE.search(text))
+
+
+class NoLinks:
+    """Refuse a web address in a field that goes into emails to other people (names above all).
+
+    A sign-up name is written into the confirmation email sent to whatever
+    address was typed, so a name carrying a link would make the registry
+    deliver someone's spam or phishing under its own name.
+    """
+
+    def __init__(self, message: str = "Enter a name without a web address or link in it."):
+        self.message = message
+
+    def __call__(self, form, field):
+        if isinstance(field.data, str) and contains_link(field.data):
+            raise ValidationError(self.message)
 
 
 class UKPostcode:

@@ -7,7 +7,7 @@ from wtforms import BooleanField, EmailField, PasswordField, RadioField, StringF
 from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional
 
 from registry.accounts.services import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
-from registry.forms import UKPostcode, at_most, single_line
+from registry.forms import NoLinks, UKPostcode, at_most, single_line
 
 ACCOUNT_TYPES = [
     ("recipient", "I am looking for care (for myself or someone I support)"),
@@ -51,7 +51,8 @@ class SignUpForm(FlaskForm):
     name = StringField(
         "Your name (or your organisation's name)",
         filters=[single_line],
-        validators=[InputRequired("Enter a name."), at_most(120)],
+        # The name goes into the confirmation email, sent to whatever address was typed.
+        validators=[InputRequired("Enter a name."), at_most(120), NoLinks()],
     )
     email = _email_field()
     password = _new_password_field("Password")
@@ -100,7 +101,7 @@ class AccountForm(FlaskForm):
         "Name",
         filters=[single_line],
         render_kw={"autocomplete": "name"},
-        validators=[InputRequired("Enter a name."), at_most(120)],
+        validators=[InputRequired("Enter a name."), at_most(120), NoLinks()],
     )
     home_postcode = StringField(
         "Home postcode (optional)",
