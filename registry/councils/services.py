@@ -8,7 +8,6 @@ provider the listing rule lists for that service today.
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass
 from datetime import date
@@ -29,6 +28,7 @@ from registry.councils.models import (
     FrameworkEntry,
 )
 from registry.extensions import db
+from registry.formatting import CsvWriter
 from registry.models import utcnow
 from registry.money import to_pounds
 from registry.providers.models import Provider, ProviderService, ServiceType
@@ -415,7 +415,7 @@ def coverage(council: Council, day: date) -> list[CoverageCell]:
 
 def coverage_csv(cells: list[CoverageCell]) -> str:
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = CsvWriter(out)
     writer.writerow(["district", "service", "listed_providers", "lowest_rate_pounds", "highest_rate_pounds"])
     for c in cells:
         writer.writerow(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 
 from flask import (
@@ -26,6 +25,7 @@ from registry import audit
 from registry.accounts.models import Role
 from registry.auth import role_required, signed_in_key, verified_email_required
 from registry.extensions import db, limiter
+from registry.formatting import CsvWriter
 from registry.forms import keeps_typed_text, render_form
 from registry.models import utcnow
 from registry.paging import page_number, paginate
@@ -373,7 +373,7 @@ def audit_export():
 
     def lines():
         buffer = io.StringIO()
-        writer = csv.writer(buffer)
+        writer = CsvWriter(buffer)
         writer.writerow(audit_search.EXPORT_COLUMNS)
         for n, row in enumerate(rows, 1):
             writer.writerow(row)
