@@ -223,6 +223,28 @@ FORMS: dict[str, type[CheckForm]] = {
 }
 
 
+# What a form starts with when the provider follows "Add it" beside a requirement on
+# the dashboard: the level and barred list that requirement asks for, not the
+# first choice in the list (a basic DBS), which could never meet it.
+REQUIREMENT_PRESETS: dict[str, dict[str, str]] = {
+    "dbs_enhanced_adults": {"level": "enhanced", "barred_lists": "adults"},
+    "dbs_enhanced_children": {"level": "enhanced", "barred_lists": "children"},
+}
+
+
+def preset_for(requirement: str, needed: set[str]) -> dict[str, str]:
+    """The starting values for a check added towards ``requirement``.
+
+    ``needed`` is every requirement code the provider's services ask for: a
+    provider who needs both barred lists starts with "Adults and children",
+    so one certificate meets both.
+    """
+    preset = dict(REQUIREMENT_PRESETS.get(requirement, {}))
+    if preset.get("barred_lists") and {"dbs_enhanced_adults", "dbs_enhanced_children"} <= needed:
+        preset["barred_lists"] = "both"
+    return preset
+
+
 def describe(kind: str, details: dict) -> list[tuple[str, str]]:
     """The entered fields as the provider saw them: form labels, choice names, readable dates.
 

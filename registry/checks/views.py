@@ -10,8 +10,9 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from registry.accounts.models import Role
 from registry.auth import role_required
 from registry.checks import bp, services
-from registry.checks.forms import FORMS, AppealForm, ApproveForm, ReasonForm, RevokeForm, describe
-from registry.checks.kinds import KIND_NAMES, KIND_PHRASES, CheckStatus
+from registry.checks.forms import FORMS, AppealForm, ApproveForm, ReasonForm, RevokeForm, describe, preset_for
+from registry.checks.kinds import KIND_NAMES, KIND_PHRASES, REQUIREMENT_KIND, CheckStatus
+from registry.checks.listing import requirements_for
 from registry.checks.models import Check
 from registry.errors import handle_http_error
 from registry.extensions import db
@@ -26,6 +27,14 @@ from registry.uploads import _size as describe_size
 OFFICERS = (Role.OFFICER, Role.ADMIN)
 # For check documents, which are the users' files, not ours.
 DOCUMENT_POLICY = "sandbox; default-src 'none'"
+
+
+def _preset(provider, kind: str, requirement: str) -> dict[str, str]:
+    """The add-check form's starting values for ``requirement``, if it is one ``kind`` can meet."""
+    if REQUIREMENT_KIND.get(requirement) != kind:
+        return {}
+    needed = {code for row in provider.services for code in requirements_for(provider, row.service_type)}
+    return preset_for(requirement, needed)
 
 
 def _own_check(check_id: int) -> Check:
@@ -49,7 +58,9 @@ def add_check():
     if kind not in FORMS:
         return render_template("checks/choose_kind.html", kinds=KIND_NAMES)
     replaces = _own_check(int(request.args["replaces"])) if request.args.get("replaces", "").isdigit() else None
-    form = FORMS[kind]()
+    # Followed from a requirement on the dashboard: start with what that requirement asks for
+    # (what was posted still wins).
+    form = FORMS[kind](**_preset(provider, kind, request.args.get("requirement", "")))
     if form.validate_on_submit():
         try:
             upload = check_upload(request.files.get("document"), current_app.config["MAX_UPLOAD_BYTES"])
