@@ -87,8 +87,20 @@ class Config:
     # rewrite an event and recompute a hash that fits.
     AUDIT_HMAC_KEY = os.environ.get("AUDIT_HMAC_KEY", DEFAULT_AUDIT_HMAC_KEY)
     # What `flask audit verify` saw last (count, head id and hash), kept outside the
-    # database so a log cut short is noticed. Default: instance/audit-checkpoint.json.
+    # database so a log cut short is noticed. AUDIT_CHECKPOINT is a path or an
+    # s3://bucket/key address (written with Object Lock retention when the bucket
+    # has it on); AUDIT_CHECKPOINT_FILE is its older name. Default: instance/audit-checkpoint.json.
+    AUDIT_CHECKPOINT = os.environ.get("AUDIT_CHECKPOINT")
     AUDIT_CHECKPOINT_FILE = os.environ.get("AUDIT_CHECKPOINT_FILE")
+    # The checkpoint bucket's endpoint, when not S3_ENDPOINT_URL's (an S3-compatible store).
+    AUDIT_CHECKPOINT_S3_ENDPOINT_URL = os.environ.get("AUDIT_CHECKPOINT_S3_ENDPOINT_URL")
+    AUDIT_CHECKPOINT_RETENTION_DAYS = _env_int("AUDIT_CHECKPOINT_RETENTION_DAYS", 400)
+    AUDIT_CHECKPOINT_LOCK_MODE = os.environ.get("AUDIT_CHECKPOINT_LOCK_MODE", "COMPLIANCE")
+    # From which audit event on every event must be keyed: "all", or the id of the
+    # first event written after the log was keyed (older, unkeyed events before it
+    # still verify). Unset accepts unkeyed events before the first keyed one
+    # (development); production defaults to "all" and refuses "none".
+    AUDIT_KEYED_SINCE = os.environ.get("AUDIT_KEYED_SINCE")
     MAIL_SERVER = os.environ.get("MAIL_SERVER")
     MAIL_PORT = _env_int("MAIL_PORT", 587)
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
@@ -222,6 +234,8 @@ class ProductionConfig(Config):
     HSTS_SECONDS = _env_int("HSTS_SECONDS", 365 * 24 * 3600)
     # No default: behind a proxy, 0 would make every client look like the proxy.
     TRUSTED_PROXY_COUNT = int(os.environ["TRUSTED_PROXY_COUNT"]) if os.environ.get("TRUSTED_PROXY_COUNT") else None
+    # Every audit event must be keyed unless told from which event on.
+    AUDIT_KEYED_SINCE = os.environ.get("AUDIT_KEYED_SINCE", "all")
 
 
 CONFIGS = {
@@ -273,6 +287,13 @@ def check_production(config: dict) -> None:
     if len(audit_key) < MIN_SECRET_KEY_LENGTH:
         raise ConfigurationError(
             f"AUDIT_HMAC_KEY is too short: use at least {MIN_SECRET_KEY_LENGTH} random characters."
+        )
+    keyed_since = str(config.get("AUDIT_KEYED_SINCE") or "").strip().lower()
+    if keyed_since != "all" and not (keyed_since.isdigit() and int(keyed_since) >= 1):
+        raise ConfigurationError(
+            "AUDIT_KEYED_SINCE must be 'all' or the id of the first keyed audit event in production: "
+            "without it, a log rewritten wholly in the old unkeyed scheme would verify whenever the "
+            "checkpoint is missing."
         )
 
 

@@ -144,7 +144,8 @@ def audit_verify_command() -> None:
     """Check the audit log's keyed hash chain against the last checkpoint; exits 1 at the first break.
 
     On success it writes a new checkpoint (event count, head id and hash) to
-    AUDIT_CHECKPOINT_FILE and the log, so the next run notices events cut off the end.
+    AUDIT_CHECKPOINT (a path or s3:// address) and the log, so the next run notices
+    events cut off the end. Unkeyed events from AUDIT_KEYED_SINCE on are a break.
     """
     from registry import audit
 
@@ -153,6 +154,11 @@ def audit_verify_command() -> None:
     if result.ok:
         click.echo(f"ok {result.count} events")
         click.echo(f"checkpoint: head event {result.head_id}, written to {path}")
+        if result.first_checkpoint:
+            click.echo(
+                "note: there was no checkpoint to compare with (a first run, or it was lost), so events "
+                "cut off the end could not be noticed this time; keep the checkpoint somewhere lasting (AUDIT_CHECKPOINT)"
+            )
         return
     where = f"broken at event {result.broken_event_id}" if result.broken_event_id is not None else "broken"
     if result.against_checkpoint:
