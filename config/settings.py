@@ -131,8 +131,24 @@ class Config:
     # the app: their X-Forwarded-For / -Proto entries are believed, no others.
     TRUSTED_PROXY_COUNT = _env_int("TRUSTED_PROXY_COUNT", 0)
     SIGN_IN_RATE_LIMIT = os.environ.get("SIGN_IN_RATE_LIMIT", "10 per minute")
-    # Per account (normalised email), whatever addresses the attempts come from.
+    # Failed sign-ins on one account from one client address: that pair alone is stopped.
+    SIGN_IN_ACCOUNT_ADDRESS_RATE_LIMIT = os.environ.get("SIGN_IN_ACCOUNT_ADDRESS_RATE_LIMIT", "10 per hour")
+    # Failed sign-ins on one account (normalised email) from any address. It stops
+    # only browsers the account has never signed in on: the owner's own browser
+    # (its device cookie) still gets in, so strangers cannot lock anyone out.
     SIGN_IN_EMAIL_RATE_LIMIT = os.environ.get("SIGN_IN_EMAIL_RATE_LIMIT", "20 per hour")
+    # Second-factor codes tried per account and client address.
+    SECOND_FACTOR_RATE_LIMIT = os.environ.get("SECOND_FACTOR_RATE_LIMIT", "10 per 5 minutes")
+    # Wrong second-factor codes per account from any address (only someone with the password gets this far).
+    SECOND_FACTOR_ACCOUNT_RATE_LIMIT = os.environ.get("SECOND_FACTOR_ACCOUNT_RATE_LIMIT", "20 per hour")
+    # Staff (officers, admins, commissioners): the password opens only the
+    # second-factor page, for this long; then the session ends after this long
+    # without a request, and after this long in all, whatever the activity.
+    SECOND_FACTOR_PENDING_MINUTES = _env_int("SECOND_FACTOR_PENDING_MINUTES", 10)
+    STAFF_IDLE_MINUTES = _env_int("STAFF_IDLE_MINUTES", 30)
+    STAFF_SESSION_HOURS = _env_int("STAFF_SESSION_HOURS", 12)
+    # One-time recovery codes given at enrolment (each works once).
+    RECOVERY_CODE_COUNT = _env_int("RECOVERY_CODE_COUNT", 10)
     SIGN_UP_RATE_LIMIT = os.environ.get("SIGN_UP_RATE_LIMIT", "5 per minute")
     # Password-reset requests, per client address and per normalised email: a
     # stranger cannot fill someone's inbox with reset emails from many addresses.

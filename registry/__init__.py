@@ -140,6 +140,7 @@ def _import_models() -> None:
 def register_blueprints(app: Flask) -> None:
     # Views are imported here, not by their packages, so models and services
     # can import each other's packages without pulling in every route.
+    import registry.accounts.factor_views  # noqa: F401
     import registry.accounts.views  # noqa: F401
     import registry.admin.views  # noqa: F401
     import registry.checks.views  # noqa: F401

@@ -46,6 +46,10 @@ OFFICER_EMAIL = f"officer@{DEMO_DOMAIN}"
 ADMIN_EMAIL = f"admin@{DEMO_DOMAIN}"
 FAMILY_EMAIL = f"family@{DEMO_DOMAIN}"
 COMMISSIONER_EMAIL = f"commissioner@{DEMO_DOMAIN}"
+# The demo staff accounts' authenticator key, printed with their sign-in details
+# so a reviewer can sign in (add it to an authenticator app, or see the README).
+# Published, so demo data only: the seed refuses to run in production.
+DEMO_TOTP_SECRET = "DEMOSTAFFTOTPKEYTRUSTEDCAREREGIS"
 
 # (city, the district at its heart); Leeds is centred on the home page's example postcode, LS6 2AA.
 CITIES = [
@@ -374,6 +378,17 @@ def _user(email: str, name: str, role: Role, password_hash: str) -> tuple[User, 
     return accounts.create_user(email, DEMO_PASSWORD, name, role, password_hash=password_hash), True
 
 
+def _demo_second_factor(email: str) -> None:
+    """Give a demo staff account the published demo authenticator key, unless it has a factor already."""
+    from registry.accounts.models import TotpFactor
+    from registry.accounts.second_factor import has_second_factor
+
+    user = accounts.find_user_by_email(email)
+    if user is not None and user.needs_second_factor and not has_second_factor(user):
+        db.session.add(TotpFactor(user_id=user.id, secret=DEMO_TOTP_SECRET))
+        db.session.flush()
+
+
 def _area(outcode: str) -> str:
     return re.match(r"[A-Z]+", outcode).group()
 
@@ -552,6 +567,8 @@ def seed(plans: list[ProviderPlan] | None = None, progress: Callable[[int], None
             reviews += seed_reviews(provider, recipients, own)
     db.session.flush()
     council_line = _seed_council(password_hash)
+    for email in (OFFICER_EMAIL, ADMIN_EMAIL, COMMISSIONER_EMAIL):
+        _demo_second_factor(email)
     family, _ = _user(FAMILY_EMAIL, "Sara Hussain", Role.RECIPIENT, password_hash)
     seed_family(family)
     last = plans[-1].email.split("@")[0] if plans else "provider001"
@@ -565,6 +582,9 @@ def seed(plans: list[ProviderPlan] | None = None, progress: Callable[[int], None
         f"Officer: {OFFICER_EMAIL} / {DEMO_PASSWORD}",
         f"Admin:   {ADMIN_EMAIL} / {DEMO_PASSWORD}",
         council_line,
+        f"Staff second factor (officer, admin, commissioner): authenticator key {DEMO_TOTP_SECRET}; "
+        f"add it to an authenticator app, or print the current code with "
+        f".venv/bin/python -c 'import pyotp; print(pyotp.TOTP(\"{DEMO_TOTP_SECRET}\").now())'",
         f"Recipient: recipient1@{DEMO_DOMAIN} / {DEMO_PASSWORD} (home postcode LS6 2AA; recipient2-5 live in Manchester, Birmingham, London, Cardiff; 6-13 repeat them)",
         f"Family:    {FAMILY_EMAIL} / {DEMO_PASSWORD} (arranges care for her father in LS6 and, with power of attorney, her mother in LS8)",
         f"Provider:  provider001@{DEMO_DOMAIN} / {DEMO_PASSWORD} (provider001 to {last})",

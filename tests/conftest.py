@@ -12,6 +12,7 @@ import importlib.util
 import os
 import re
 from contextlib import contextmanager
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -181,7 +182,62 @@ def sign_in(client, email: str, password: str = PASSWORD, remember: bool = False
     data = {"email": email, "password": password, **extra}
     if remember:
         data["remember"] = "y"
-    return client.post("/account/sign-in", data=data)
+    return finish_second_factor(client, email, client.post("/account/sign-in", data=data))
+
+
+# What the helpers enrolled for each staff email in the current test: the
+# authenticator key the enrolment page showed, the recovery codes not yet
+# used, and the newest time step a code was sent for (each step works once).
+STAFF_FACTORS: dict[str, dict] = {}
+TOTP_SECRET = re.compile(r'id="totp-secret">([A-Z2-7]+)<')
+RECOVERY_CODE = re.compile(r"<li><code>([a-z2-7]{4}-[a-z2-7]{4}-[a-z2-7]{4}-[a-z2-7]{4})</code></li>")
+
+
+def _time_step() -> int:
+    from registry import models
+
+    return int(models.utcnow().timestamp()) // 30
+
+
+def totp_code(secret: str, step: int | None = None) -> str:
+    """What an authenticator app holding ``secret`` shows (now, on the app's clock, unless ``step`` is given)."""
+    import pyotp
+
+    return pyotp.TOTP(secret).generate_otp(_time_step() if step is None else step)
+
+
+def next_second_factor_code(email: str) -> str:
+    """A code the account will accept now: the app's code for a step not used yet, else a recovery code."""
+    entry = STAFF_FACTORS[email]
+    step = _time_step()
+    if entry["last_step"] <= step:  # the server accepts one step either side of now
+        entry["last_step"] = max(step, entry["last_step"] + 1)
+        return totp_code(entry["secret"], entry["last_step"])
+    return entry["codes"].pop()
+
+
+def enrol_authenticator(client, email: str):
+    """Enrol an authenticator app on the enrolment page the way a person would; returns the form's response."""
+    page = client.get("/account/second-factor/enrol").get_data(as_text=True)
+    secret = TOTP_SECRET.search(page).group(1)
+    step = _time_step()
+    response = client.post("/account/second-factor/enrol", data={"code": totp_code(secret, step)})
+    assert response.status_code == 302, f"enrolling {email} was refused ({response.status_code})"
+    codes = RECOVERY_CODE.findall(client.get(response.headers["Location"]).get_data(as_text=True))
+    STAFF_FACTORS[email] = {"secret": secret, "codes": codes, "last_step": step}
+    return response
+
+
+def finish_second_factor(client, email: str, response):
+    """After a right password, a staff account's second step: enrol (first time) or type the current code."""
+    from urllib.parse import urlsplit
+
+    if response.status_code != 302 or urlsplit(response.headers["Location"]).path != "/account/second-factor":
+        return response
+    step = client.get("/account/second-factor")
+    if step.status_code == 302 and urlsplit(step.headers["Location"]).path == "/account/second-factor/enrol":
+        return enrol_authenticator(client, email)
+    return client.post("/account/second-factor", data={"code": next_second_factor_code(email)})
 
 
 def signed_in(app, email: str, **kwargs):
@@ -325,3 +381,27 @@ def approve_checks(
         db.session.flush()
         recompute_listing(provider, today())
         db.session.commit()
+
+
+class Clock:
+    """The time the sign-in rules read (``registry.models.utcnow`` as looked up at each call), moved by a test."""
+
+    def __init__(self, real):
+        self._real = real
+        self.offset = timedelta(0)
+
+    def now(self) -> datetime:
+        return self._real() + self.offset
+
+    def advance(self, **delta) -> None:
+        self.offset += timedelta(**delta)
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """``clock.advance(minutes=31)``: staff sessions and one-time codes see the later time."""
+    from registry import models
+
+    moved = Clock(models.utcnow)
+    monkeypatch.setattr(models, "utcnow", moved.now)
+    return moved

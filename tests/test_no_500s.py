@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.conftest import PASSWORD, approve_checks
+from tests.conftest import approve_checks, sign_in
 
 GARBAGE = {
     "page": "-1",
@@ -26,7 +26,7 @@ def _visitor(app, make_user, make_provider, role):
     client = app.test_client()
     email = "garbage-provider@example.com" if role == "provider" else (make_user(role) if role else None)
     if email:
-        client.post("/account/sign-in", data={"email": email, "password": PASSWORD})
+        sign_in(client, email)
     return client, slug
 
 

@@ -57,6 +57,21 @@ def remember_device(user: User, device_id: str) -> None:
         pass
 
 
+def signed_in_before(email: str, device_id: str | None) -> bool:
+    """Whether the browser with ``device_id`` has signed in to the account with ``email`` before."""
+    if not device_id:
+        return False
+    from registry.accounts.services import normalise_email
+
+    found = db.session.scalar(
+        select(AccountDevice.id)
+        .join(User, User.id == AccountDevice.user_id)
+        .where(User.email == normalise_email(email), AccountDevice.device_hash == _hash(device_id))
+        .limit(1)
+    )
+    return found is not None
+
+
 def set_device_cookie(response: Response, device_id: str) -> None:
     config = current_app.config
     response.set_cookie(

@@ -110,3 +110,22 @@ class AccountForm(FlaskForm):
         render_kw={"autocomplete": "postal-code"},
         validators=[Optional(), Length(max=10, message="A postcode has at most 8 characters."), UKPostcode()],
     )
+
+
+class EnrolAuthenticatorForm(FlaskForm):
+    code = StringField(
+        "The 6-digit code your app shows now",
+        filters=[single_line],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+        validators=[InputRequired("Enter the 6-digit code from your authenticator app."), Length(max=12)],
+    )
+
+
+class SecondFactorForm(FlaskForm):
+    code = StringField(
+        "Code",
+        description="The 6 digits your authenticator app shows now, or one of your recovery codes.",
+        filters=[single_line],
+        render_kw={"autocomplete": "one-time-code"},
+        validators=[InputRequired("Enter the code from your authenticator app, or a recovery code."), Length(max=40)],
+    )

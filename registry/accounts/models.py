@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.extensions import db, login_manager
@@ -19,6 +19,12 @@ class Role(StrEnum):
     OFFICER = "officer"
     ADMIN = "admin"
     COMMISSIONER = "commissioner"  # belongs to one council through the commissioners table
+
+
+# Accounts that read DBS certificates, decide safeguarding cases or see a
+# council's commissioning data: they sign in with a second factor, and their
+# sessions end after STAFF_IDLE_MINUTES idle and STAFF_SESSION_HOURS in all.
+SECOND_FACTOR_ROLES = frozenset({Role.OFFICER, Role.ADMIN, Role.COMMISSIONER})
 
 
 class User(UserMixin, db.Model):
@@ -62,6 +68,11 @@ class User(UserMixin, db.Model):
     def is_staff(self) -> bool:
         return self.role in (Role.OFFICER, Role.ADMIN)
 
+    @property
+    def needs_second_factor(self) -> bool:
+        """Officers, admins and commissioners: a password alone does not sign them in."""
+        return self.role in SECOND_FACTOR_ROLES
+
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role}>"
 
@@ -82,6 +93,48 @@ class AccountDevice(db.Model):
     device_hash: Mapped[str] = mapped_column(String(64), index=True)
     first_seen_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class TotpFactor(db.Model):
+    """An authenticator app's shared secret (RFC 6238, 30-second steps, 6 digits); one per account."""
+
+    __tablename__ = "totp_factors"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    secret: Mapped[str] = mapped_column(String(64))
+    # The newest time step a code was accepted for: that code, and any older
+    # one, is refused from then on (a code seen over a shoulder cannot be replayed).
+    last_step: Mapped[int | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class Passkey(db.Model):
+    """A WebAuthn credential registered by the account's owner."""
+
+    __tablename__ = "passkeys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # base64url of the credential id the authenticator chose.
+    credential_id: Mapped[str] = mapped_column(String(1400), unique=True)
+    public_key: Mapped[bytes] = mapped_column(LargeBinary)
+    sign_count: Mapped[int] = mapped_column(default=0)
+    name: Mapped[str] = mapped_column(String(60))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class RecoveryCode(db.Model):
+    """A one-time recovery code, kept only as its SHA-256 (80 random bits, so the hash cannot be reversed)."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 @login_manager.user_loader

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
-from registry.accounts import bp, devices, services
+from registry.accounts import bp, devices, services, staff_session
 from registry.accounts.forms import (
     AccountForm,
     ChangePasswordForm,
@@ -44,19 +45,52 @@ def _email_key() -> str:
     return "account:" + services.normalise_email(request.form.get("email", ""))
 
 
+def _sign_in_account_address_limit() -> str:
+    return current_app.config["SIGN_IN_ACCOUNT_ADDRESS_RATE_LIMIT"]
+
+
+def _account_address_key() -> str:
+    """Failed sign-ins on one account from one client address."""
+    return f"{_email_key()}|{get_remote_address()}"
+
+
+def _failed(response) -> bool:
+    """Only refused sign-ins count towards the per-account limits; signing in never locks anyone out."""
+    return response.status_code == 422
+
+
+def _from_a_known_browser() -> bool:
+    """The browser carries the device cookie of an earlier sign-in to this very account.
+
+    A stranger's failed guesses from elsewhere do not stop the owner's own
+    browser: the per-account limit applies only to browsers the account has
+    never signed in on.
+    """
+    return devices.signed_in_before(request.form.get("email", ""), devices.device_id_from_request())
+
+
 def home_for(user) -> str:
     """Where a user lands after signing in."""
     if user.role == Role.PROVIDER:
         return url_for("providers.dashboard")
     if user.role in (Role.OFFICER, Role.ADMIN):
         return url_for("main.staff_home")
+    if user.role == Role.COMMISSIONER:
+        return url_for("councils.home")
     return url_for("main.index")
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
 @keeps_typed_text
 @limiter.limit(_sign_in_limit, methods=["POST"])
-@limiter.limit(_sign_in_email_limit, key_func=_email_key, methods=["POST"])
+@limiter.limit(_sign_in_account_address_limit, key_func=_account_address_key, methods=["POST"], deduct_when=_failed)
+@limiter.limit(
+    _sign_in_email_limit,
+    key_func=_email_key,
+    methods=["POST"],
+    deduct_when=_failed,
+    exempt_when=_from_a_known_browser,
+)
 def sign_in():
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
@@ -67,6 +101,13 @@ def sign_in():
             device_id = devices.device_id_from_request() or devices.new_device_id()
             devices.remember_device(user, device_id)
             db.session.commit()  # the device, and a rehashed password if any
+            if user.needs_second_factor:
+                # Staff: the password opens only the second-factor step, never a
+                # session, and "keep me signed in" does not apply to them.
+                staff_session.begin(user, safe_next_url(request.args.get("next")))
+                response = redirect(url_for("accounts.second_factor"))
+                devices.set_device_cookie(response, device_id)
+                return response
             login_user(user, remember=form.remember.data)
             # A CSRF token seen before signing in (e.g. planted by someone
             # with the browser earlier) must not work afterwards.
@@ -87,6 +128,7 @@ def sign_out():
         services.end_all_sessions(current_user)
         db.session.commit()
     logout_user()
+    staff_session.forget()
     flash("You have signed out.", "info")
     return redirect(url_for("main.index"))
 
@@ -121,7 +163,10 @@ def change_password():
             db.session.commit()
             # Every session has just ended; sign this device in again under the
             # new epoch, keeping its "keep me signed in" cookie if it had one.
-            remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
+            remembered = (
+                current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
+                and not current_user.needs_second_factor
+            )
             login_user(current_user._get_current_object(), remember=remembered)
             flash("Your password has been changed.", "success")
             return redirect(url_for("accounts.account"))
@@ -191,3 +236,6 @@ def reset_password(token: str):
             return redirect(url_for("accounts.sign_in"))
     status = 422 if form.errors else 200
     return render_template("accounts/reset_password.html", form=form), status
+
+
+bp.before_app_request(staff_session.enforce_staff_session)

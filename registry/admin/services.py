@@ -93,6 +93,13 @@ def staff_accounts() -> list[tuple[User, Council | None]]:
     return [(user, council) for user, council in rows]
 
 
+def enrolled_in_second_factor() -> set[int]:
+    """Ids of the accounts with an authenticator app or a passkey (two queries, whatever the list)."""
+    from registry.accounts.models import Passkey, TotpFactor
+
+    return set(db.session.scalars(select(TotpFactor.user_id))) | set(db.session.scalars(select(Passkey.user_id)))
+
+
 def create_staff_account(admin: User, email: str, name: str, role: str, council: Council | None = None) -> User:
     """Create an officer or commissioner account and email its owner a link to choose a password.
 

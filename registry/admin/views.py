@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from registry.accounts import second_factor
 from registry.accounts.models import Role, User
 from registry.admin import bp, services
 from registry.admin.forms import ServiceForm, StaffAccountForm, applies_to
@@ -75,8 +76,29 @@ def staff_accounts():
         done=url_for("admin.staff_accounts"),
         message=lambda user: f"Account made for {user.email}. They have been emailed a link to choose their password.",
         accounts=services.staff_accounts(),
+        enrolled=services.enrolled_in_second_factor(),
         roles=services.STAFF_ROLES,
     )
+
+
+@bp.post("/accounts/<int:user_id>/reset-second-factor")
+@role_required(Role.ADMIN)
+def reset_second_factor(user_id: int):
+    """A colleague lost their phone or key: remove their factors; they enrol again at their next sign-in."""
+    user = db.session.get(User, user_id) or abort(404)
+    try:
+        second_factor.reset_second_factors(user, current_user)
+    except second_factor.SecondFactorError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(
+            f"{user.email}'s second factors and recovery codes are removed and they are signed out everywhere. "
+            "They will set up a new second factor when they next sign in.",
+            "success",
+        )
+    return redirect(url_for("admin.staff_accounts"))
 
 
 @bp.post("/accounts/<int:user_id>/deactivate")

@@ -12,7 +12,7 @@ from registry.checks.models import Check
 from registry.extensions import db
 from tests.browser.a11y import axe_violations, horizontal_overflow, sign_in_as, submit_emptied
 from tests.checks.conftest import add_check
-from tests.conftest import ENQUIRY_DETAILS, PASSWORD, approve_checks
+from tests.conftest import ENQUIRY_DETAILS, PASSWORD, approve_checks, sign_in
 
 
 @pytest.fixture
@@ -54,7 +54,7 @@ def registry_world(app, make_provider, make_user):
     suspended = make_provider("pa", name="Sam Taylor", email="sam@example.com")
     make_user("officer", email="oscar@example.com", name="Oscar Officer")
     oscar = app.test_client()
-    oscar.post("/account/sign-in", data={"email": "oscar@example.com", "password": PASSWORD})
+    sign_in(oscar, "oscar@example.com")
     oscar.post(f"/officer/providers/{suspended}/suspend", data={"reason": "Under investigation."})
     sam = app.test_client()
     sam.post("/account/sign-in", data={"email": "sam@example.com", "password": PASSWORD})

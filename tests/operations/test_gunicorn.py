@@ -23,7 +23,7 @@ from whoosh import index as whoosh_index
 from registry.extensions import db
 from registry.providers.services import get_by_slug
 from registry.searching.services import rebuild, search_index
-from tests.conftest import PASSWORD, approve_checks
+from tests.conftest import PASSWORD, TOTP_SECRET, approve_checks, totp_code
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKERS = 3
@@ -106,6 +106,7 @@ def _search(base: str) -> set[str]:
 
 
 def _officer(base: str, email: str) -> requests.Session:
+    """An officer signed in: the password, then enrolling an authenticator app with the key the page shows."""
     session = requests.Session()
     assert (
         session.post(
@@ -113,6 +114,11 @@ def _officer(base: str, email: str) -> requests.Session:
         ).status_code
         == 302
     )
+    secret = TOTP_SECRET.search(session.get(f"{base}/account/second-factor/enrol", timeout=5).text).group(1)
+    enrolled = session.post(
+        f"{base}/account/second-factor/enrol", data={"code": totp_code(secret)}, allow_redirects=False, timeout=5
+    )
+    assert enrolled.status_code == 302
     return session
 
 

@@ -10,7 +10,7 @@ from registry import audit
 from registry.accounts.models import User
 from registry.extensions import db
 from registry.mail import outbox_messages
-from tests.conftest import PASSWORD, approve_checks
+from tests.conftest import PASSWORD, approve_checks, sign_in
 from tests.html_forms import as_post_data, form_fields
 from tests.reviews.conftest import signed_in
 
@@ -41,10 +41,7 @@ def test_an_admin_creates_an_officer_who_chooses_a_password_from_the_email(app, 
     assert again.status_code == 422 and "already exists" in again.get_data(as_text=True)
     _set_password_from_email(app, "olu@council.example")
     officer = app.test_client()
-    assert (
-        officer.post("/account/sign-in", data={"email": "olu@council.example", "password": NEW_PASSWORD}).status_code
-        == 302
-    )
+    assert sign_in(officer, "olu@council.example", NEW_PASSWORD).status_code == 302
     assert officer.get("/officer/queue").status_code == 200
     with app.app_context():
         [created] = [e for e in audit.events_for() if e.action == "account.created"]
@@ -65,7 +62,7 @@ def test_a_commissioner_needs_a_council(app, make_user):
     _create(admin, name="Cara", email="cara@leeds.example", role="commissioner", council="leeds-city-council")
     _set_password_from_email(app, "cara@leeds.example")
     cara = app.test_client()
-    cara.post("/account/sign-in", data={"email": "cara@leeds.example", "password": NEW_PASSWORD})
+    sign_in(cara, "cara@leeds.example", NEW_PASSWORD)
     assert "Leeds City Council" in cara.get("/council").get_data(as_text=True)
 
 
