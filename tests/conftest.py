@@ -177,7 +177,10 @@ def sign_in(client, email: str, password: str = PASSWORD, remember: bool = False
     """Sign ``client`` in through the real sign-in form; returns the response (a 302 when it worked).
 
     The one way tests sign in: every route then sees the session, remember
-    cookie and device cookie a browser would get.
+    cookie and device cookie a browser would get. Staff (officers, admins,
+    commissioners) then pass the second-factor step through its real forms:
+    the first time the account signs in it enrols an authenticator app with
+    the key the page shows (see :func:`finish_second_factor`).
     """
     data = {"email": email, "password": password, **extra}
     if remember:
@@ -309,11 +312,19 @@ def make_user(app):
 def make_provider(app):
     """Create a committed provider account with a profile; returns the provider's slug.
 
-    ``complete=True`` fills every profile field and submits it.
+    ``complete=True`` fills every profile field and submits it. The owner has confirmed their email
+    (as every provider who gets listed has) unless ``email_verified=False``.
     """
     counter = {"n": 0}
 
-    def _make(kind: str = "pa", name: str | None = None, complete: bool = True, email: str | None = None, **profile):
+    def _make(
+        kind: str = "pa",
+        name: str | None = None,
+        complete: bool = True,
+        email: str | None = None,
+        email_verified: bool = True,
+        **profile,
+    ):
         from registry.pages.sign_up import sign_up
         from registry.providers import services as providers
 
@@ -322,6 +333,10 @@ def make_provider(app):
         email = email or f"{re.sub('[^a-z0-9]', '', name.lower())}{counter['n']}@example.com"
         with app.app_context():
             user = sign_up(email, PASSWORD, name, kind)
+            if email_verified:
+                from registry.models import utcnow
+
+                user.email_verified_at = utcnow()
             provider = user.provider
             if complete:
                 providers.update_profile(provider, complete_profile_data(display_name=name, **profile))

@@ -184,7 +184,9 @@ def test_the_public_profile(app, world, count_queries, make_user):
     for n in SIZES:
         add_reviews(app, world, n - (counts and SIZES[0] or 0), make_user)
         counts.append(queries_for(client, count_queries, f"/providers/{world['slug']}"))
-    _bounded(counts, 5)  # provider with services and languages, checks, rating, reviews, council lists
+    # Provider with its account, services and languages; checks; the services' requirements (the listing
+    # rule is asked at read time); rating; reviews; council lists.
+    _bounded(counts, 6)
 
 
 def test_the_provider_dashboard(app, world, count_queries):

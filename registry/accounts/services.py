@@ -11,6 +11,7 @@ from functools import lru_cache
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import after_this_request, current_app, has_request_context
+from flask.signals import Namespace
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from zxcvbn import zxcvbn
@@ -238,6 +239,12 @@ def end_all_sessions(user: User) -> None:
     db.session.flush()
 
 
+# Sent when an account closes, in the same transaction. The listing rule
+# (registry/checks/listing.py, above this package) subscribes: a closed
+# provider account leaves search, the feed and every profile surface at once.
+account_deactivated = Namespace().signal("account-deactivated")
+
+
 def deactivate_account(user: User, actor: User | None, how: str = "web") -> None:
     """Close an account: it cannot sign in and every session ends at once; its past actions stay attributed to it.
 
@@ -249,6 +256,7 @@ def deactivate_account(user: User, actor: User | None, how: str = "web") -> None
         raise AccountError("You cannot deactivate your own account.")
     user.active = False
     end_all_sessions(user)
+    account_deactivated.send(user)
     audit.record(
         "account.deactivated",
         user,

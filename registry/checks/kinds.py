@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
@@ -88,25 +87,38 @@ UPDATE_SERVICE_RESULTS = {
 APPROVABLE_UPDATE_SERVICE_RESULTS = {"no_new_information"}
 
 
-def _enhanced_dbs_with(barred_list: str):
-    def accepts(details: dict) -> bool:
-        return details.get("level") == "enhanced" and details.get("barred_lists") in (barred_list, "both")
-
-    return accepts
-
-
-def _any(details: dict) -> bool:
-    return True
-
-
 @dataclass(frozen=True)
 class Requirement:
-    """A check a service can require: the kind of check that meets it, and what of that kind is enough."""
+    """A check a service can require: the kind of check that meets it, and what of that kind is enough.
+
+    What is enough is data, not code, so that the listing rule reads the same
+    whether it runs over loaded checks (:meth:`accepts`) or in a query
+    (:func:`registry.checks.listing.listed_now_clause`): ``one_of`` names
+    detail fields and the values that meet the requirement, ``at_least`` a
+    numeric detail field and its minimum.
+    """
 
     code: str
     name: str  # what it asks for, in words providers and officers read
     kind: CheckKind  # what the provider should add
-    accepts: Callable[[dict], bool] = _any  # given the details of an approved, current check of ``kind``
+    one_of: tuple[tuple[str, frozenset[str]], ...] = ()
+    at_least: tuple[str, int] | None = None
+
+    def accepts(self, details: dict) -> bool:
+        """Whether the details of an approved, current check of ``kind`` are enough."""
+        if any(details.get(field) not in values for field, values in self.one_of):
+            return False
+        if self.at_least is not None:
+            field, minimum = self.at_least
+            try:
+                return int(details.get(field, 0)) >= minimum
+            except (TypeError, ValueError):
+                return False
+        return True
+
+
+def _enhanced_dbs_with(barred_list: str) -> tuple[tuple[str, frozenset[str]], ...]:
+    return (("level", frozenset({"enhanced"})), ("barred_lists", frozenset({barred_list, "both"})))
 
 
 # The one table of requirement codes (service_requirements.requirement holds these codes).
@@ -119,23 +131,18 @@ REQUIREMENTS: dict[str, Requirement] = {
             "dbs_enhanced_adults",
             "Enhanced DBS with the adults' barred list",
             CheckKind.DBS,
-            _enhanced_dbs_with("adults"),
+            one_of=_enhanced_dbs_with("adults"),
         ),
         Requirement(
             "dbs_enhanced_children",
             "Enhanced DBS with the children's barred list",
             CheckKind.DBS,
-            _enhanced_dbs_with("children"),
+            one_of=_enhanced_dbs_with("children"),
         ),
         Requirement("right_to_work", "Right to work in the UK", CheckKind.RIGHT_TO_WORK),
         Requirement("public_liability_insurance", "Public liability insurance", CheckKind.INSURANCE),
         Requirement("cqc_registration", "CQC registration", CheckKind.CQC),
-        Requirement(
-            "food_hygiene",
-            "Food hygiene rating of 3 or more",
-            CheckKind.FOOD_HYGIENE,
-            lambda d: int(d.get("rating", 0)) >= 3,
-        ),
+        Requirement("food_hygiene", "Food hygiene rating of 3 or more", CheckKind.FOOD_HYGIENE, at_least=("rating", 3)),
         Requirement("qualification", "A relevant professional qualification", CheckKind.QUALIFICATION),
     )
 }

@@ -1,12 +1,20 @@
 """Listed means searchable: the one rule that decides it (DESIGN.md, trust model 1).
 
-A provider is listed for a service when it is not a draft, not suspended,
-and every check the service requires of its kind (identity always) is
-approved and current. The result is stored on ``ProviderService.listed`` and
-``Provider.status`` so search can filter on it, and recomputed on every
-decision, suspension, reinstatement, expiry and change of services. Search
-also holds :func:`listed_until` for each listing, so a lapse hides the
-provider on the day after, whether or not ``flask checks expire`` has run.
+A provider is listed for a service when its account is open, it is not a
+draft, not suspended, and every check the service requires of its kind
+(identity always) is approved and current. The result is stored on
+``ProviderService.listed`` and ``Provider.status`` so search can filter on
+it, and recomputed on every decision, suspension, reinstatement, expiry,
+account closure and change of services.
+
+The stored result is only ever an upper bound. Every surface that shows a
+provider to the public (search, the profile page and API, the Open Referral
+feed, shortlists, the enquiry form, contact details, council coverage) asks
+the rule again at read time, against today's date and the checks as the
+database holds them now: :func:`listed_services_now` over a loaded provider,
+:func:`listed_now_clause` inside a query. So a check that lapsed at midnight,
+or a ``valid_until`` corrected in the database, takes effect at once whether
+or not ``flask checks expire`` has run.
 """
 
 from __future__ import annotations
@@ -15,9 +23,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from registry.checks.kinds import REQUIREMENT_KIND, REQUIREMENT_NAMES, CheckStatus, satisfies
+from sqlalchemy import ColumnElement, Integer, and_, cast, exists, false, or_, select
+from sqlalchemy.orm import aliased
+
+from registry.accounts.models import User
+from registry.accounts.services import account_deactivated
+from registry.checks.kinds import REQUIREMENT_KIND, REQUIREMENT_NAMES, REQUIREMENTS, CheckStatus, satisfies
 from registry.checks.models import Check
-from registry.providers.models import Provider, ServiceType
+from registry.extensions import db
+from registry.models import today as current_day
+from registry.providers.models import Provider, ProviderService, ServiceRequirement, ServiceType
 from registry.providers.services import profile_changed
 from registry.providers.vocabulary import ProfileStatus
 
@@ -76,10 +91,110 @@ def listing_ends(requirements: list[str], current: Sequence) -> date | None:
     return min(ends)
 
 
+def listed_services_now(provider: Provider, today: date) -> list[ServiceType]:
+    """The services ``provider`` is listed for on ``today``, asked again of its checks as loaded.
+
+    What every public surface showing one provider uses: the stored flags
+    alone could be a lapse or a closed account behind.
+    """
+    if provider.status != ProfileStatus.LISTED or provider.suspended_at is not None or not provider.user.active:
+        return []
+    return [
+        row.service_type
+        for row in sorted(provider.services, key=lambda r: (r.service_type.position, r.service_type.name))
+        if row.listed and listed_until(provider, row.service_type, today) is not None
+    ]
+
+
+def is_listed_now(provider: Provider, today: date) -> bool:
+    """Listed for at least one service today: shown to the public, contactable, taking enquiries."""
+    return bool(listed_services_now(provider, today))
+
+
+def why_provider_cannot_act(provider: Provider, today: date) -> str | None:
+    """Why the provider may not yet speak for the registry (invite reviews, message people, apply to lists), or None.
+
+    Each of those carries the registry's word that a confirmed, vetted,
+    listed provider is behind it.
+    """
+    if not provider.user.email_verified:
+        return "Confirm your email address first: open the link we emailed you when you joined."
+    if provider.suspended_at is not None:
+        return "Your account is suspended, so you cannot do this until it is reinstated."
+    if not is_listed_now(provider, today):
+        return "You can do this once you are listed: your dashboard shows which checks are still needed."
+    return None
+
+
+def _meets_clause(code: str, today: date) -> ColumnElement[bool]:
+    """SQL: the provider of the row in hand has an approved, current check meeting requirement ``code``."""
+    requirement = REQUIREMENTS[code]
+    check = aliased(Check)
+    conditions = [
+        check.provider_id == Provider.id,
+        check.kind == requirement.kind,
+        check.status == CheckStatus.APPROVED,
+        check.valid_until >= today,
+    ]
+    for field, values in requirement.one_of:
+        conditions.append(check.details[field].as_string().in_(sorted(values)))
+    if requirement.at_least is not None:
+        field, minimum = requirement.at_least
+        conditions.append(cast(check.details[field].as_string(), Integer) >= minimum)
+    # Correlated to the provider of the outermost row however deeply it is nested (see listed_now_clause).
+    return exists().where(*conditions).correlate_except(check)
+
+
+def listed_now_clause(today: date) -> ColumnElement[bool]:
+    """SQL: the ``ProviderService`` row, joined to its ``Provider``, is listed on ``today``.
+
+    The same rule as :func:`listed_services_now`, for queries over many
+    providers: the stored flag and status, no suspension, an open account,
+    and every requirement of the service for the provider's kind (identity
+    always) met by an approved check still valid today.
+    """
+    requirement = aliased(ServiceRequirement)
+    # An unknown code meets nothing (as satisfies() says), so a service asking for one is not listed.
+    met = or_(false(), *(and_(requirement.requirement == code, _meets_clause(code, today)) for code in REQUIREMENTS))
+    unmet = (
+        exists()
+        .where(
+            requirement.service_type_id == ProviderService.service_type_id,
+            or_(requirement.provider_kind.is_(None), requirement.provider_kind == Provider.kind),
+            ~met,
+        )
+        .correlate_except(requirement)
+    )
+    return and_(
+        ProviderService.listed.is_(True),
+        Provider.status == ProfileStatus.LISTED,
+        Provider.suspended_at.is_(None),
+        Provider.user_id.in_(select(User.id).where(User.active.is_(True))),
+        _meets_clause("identity", today),
+        ~unmet,
+    )
+
+
+def listed_now_among(provider_ids, today: date, session=None) -> set[int]:
+    """Of ``provider_ids``, those listed for at least one service on ``today``: one query."""
+    ids = list(provider_ids)
+    if not ids:
+        return set()
+    session = session or db.session
+    return set(
+        session.scalars(
+            select(ProviderService.provider_id)
+            .join(Provider, Provider.id == ProviderService.provider_id)
+            .where(ProviderService.provider_id.in_(ids), listed_now_clause(today))
+            .distinct()
+        )
+    )
+
+
 def recompute_listing(provider: Provider, today: date) -> bool:
     """Store which services the provider is listed for; returns whether anything changed."""
     before = (provider.status, [(row.service_type_id, row.listed) for row in provider.services])
-    eligible = provider.status != ProfileStatus.DRAFT and provider.suspended_at is None
+    eligible = provider.status != ProfileStatus.DRAFT and provider.suspended_at is None and provider.user.active
     for row in provider.services:
         row.listed = eligible and all(
             meets(provider, code, today) for code in requirements_for(provider, row.service_type)
@@ -125,3 +240,10 @@ def requirement_states(
 @profile_changed.connect
 def _relist_changed_profile(provider: Provider, today: date) -> None:
     recompute_listing(provider, today)
+
+
+@account_deactivated.connect
+def _delist_closed_account(user: User) -> None:
+    if user.provider is not None:
+        recompute_listing(user.provider, current_day())
+        db.session.flush()

@@ -12,12 +12,12 @@ import io
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import selectinload
 
 from registry import audit
 from registry.accounts.models import User
-from registry.checks.listing import listed_until
+from registry.checks.listing import listed_now_clause, listed_services_now, why_provider_cannot_act
 from registry.councils.models import (
     COMMISSIONER,
     Commissioner,
@@ -33,7 +33,6 @@ from registry.models import utcnow
 from registry.money import to_pounds
 from registry.providers.models import Provider, ProviderService, ServiceType
 from registry.providers.services import slugify
-from registry.providers.vocabulary import ProfileStatus
 from search.geo import distance_miles, locate, outcode_centroids
 
 
@@ -148,10 +147,12 @@ def apply(
     """A provider asks to join a framework for one service at a proposed rate."""
     if day > framework.ends_on:
         raise CouncilError("This approved list has ended.")
-    if provider.status == ProfileStatus.DRAFT:
-        raise CouncilError("Submit your profile before applying.")
     if not _offers(provider, service_type):
         raise CouncilError(f"Add {service_type.name.lower()} to your services first.")
+    if (reason := why_provider_cannot_act(provider, day)) is not None:
+        raise CouncilError(reason)
+    if service_type not in listed_services_now(provider, day):
+        raise CouncilError(f"You can apply for {service_type.name.lower()} once you are listed for it.")
     rate = _check_rate(rate_pence)
     entry = _entry(framework, provider, service_type)
     if entry is not None and entry.status in (EntryStatus.APPLIED, EntryStatus.APPROVED):
@@ -292,7 +293,17 @@ def approvals(provider_ids: list[int], day: date, council: Council | None = None
     query = (
         select(FrameworkEntry)
         .join(Framework)
+        # Being on a list never bypasses the listing rule: suspended, lapsed, closed or unverified shows nothing.
+        .join(Provider, Provider.id == FrameworkEntry.provider_id)
+        .join(
+            ProviderService,
+            and_(
+                ProviderService.provider_id == FrameworkEntry.provider_id,
+                ProviderService.service_type_id == FrameworkEntry.service_type_id,
+            ),
+        )
         .where(
+            listed_now_clause(day),
             FrameworkEntry.provider_id.in_(provider_ids),
             FrameworkEntry.status == EntryStatus.APPROVED,
             Framework.starts_on <= day,
@@ -301,17 +312,12 @@ def approvals(provider_ids: list[int], day: date, council: Council | None = None
         .options(
             selectinload(FrameworkEntry.framework).selectinload(Framework.council),
             selectinload(FrameworkEntry.service_type),
-            selectinload(FrameworkEntry.provider),
         )
     )
     if council is not None:
         query = query.where(Framework.council_id == council.id)
     found: dict[int, list[Approval]] = {}
     for entry in db.session.scalars(query):
-        provider = entry.provider
-        # Being on a list never bypasses the rule: suspended, lapsed or unverified shows nothing.
-        if provider.suspended_at is not None or listed_until(provider, entry.service_type, day) is None:
-            continue
         found.setdefault(entry.provider_id, []).append(
             Approval(
                 entry.framework.council.name,
@@ -381,11 +387,8 @@ def coverage(council: Council, day: date) -> list[CoverageCell]:
     rows = db.session.scalars(
         select(ProviderService)
         .join(Provider)
-        .where(ProviderService.listed.is_(True), Provider.suspended_at.is_(None), Provider.outcode.is_not(None))
-        .options(
-            selectinload(ProviderService.provider).selectinload(Provider.checks),
-            selectinload(ProviderService.service_type),
-        )
+        .where(listed_now_clause(day), Provider.outcode.is_not(None))
+        .options(selectinload(ProviderService.provider), selectinload(ProviderService.service_type))
     ).all()
     by_service: dict[int, list[ProviderService]] = {}
     for row in rows:
@@ -399,8 +402,6 @@ def coverage(council: Council, day: date) -> list[CoverageCell]:
             for row in by_service.get(service.id, []):
                 p = row.provider
                 if distance_miles(lat, lon, *centroids[p.outcode]) > (p.travel_radius_miles or 0):
-                    continue
-                if listed_until(p, service, day) is None:  # lapsed today though not yet expired by the job
                     continue
                 rates.append((p.rate_min_pence, p.rate_max_pence or p.rate_min_pence))
             lows = [r[0] for r in rates if r[0] is not None]

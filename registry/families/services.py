@@ -7,8 +7,10 @@ from datetime import date
 
 from flask.signals import Namespace
 from sqlalchemy import delete, select
+from sqlalchemy.orm import joinedload
 
 from registry.accounts.models import Role, User
+from registry.checks.listing import is_listed_now, listed_now_among
 from registry.extensions import db
 from registry.families.models import (
     AUTHORITY_LABELS,
@@ -18,8 +20,9 @@ from registry.families.models import (
     CaredForPerson,
     ShortlistEntry,
 )
+from registry.models import today
 from registry.providers.models import Provider, ServiceType
-from registry.providers.vocabulary import LANGUAGES, ProfileStatus
+from registry.providers.vocabulary import LANGUAGES
 from search.geo import PostcodeError, locate
 
 MAX_NAME = 80
@@ -152,7 +155,7 @@ def shortlist(account: User, provider: Provider) -> None:
     """Save a listed provider; saving twice keeps one entry."""
     if account.role != Role.RECIPIENT:
         raise FamilyError("Only accounts looking for care have a shortlist.")
-    if provider.status != ProfileStatus.LISTED:
+    if not is_listed_now(provider, today()):
         raise FamilyError("Only providers listed on the registry can be saved.")
     if db.session.get(ShortlistEntry, (account.id, provider.id)) is None:
         db.session.add(ShortlistEntry(account_id=account.id, provider_id=provider.id))
@@ -176,10 +179,17 @@ def shortlisted_slugs(account: User) -> set[str]:
     )
 
 
-def shortlist_entries(account: User) -> list[ShortlistEntry]:
-    from sqlalchemy.orm import joinedload
+@dataclass(frozen=True)
+class SavedProvider:
+    """A shortlist entry, and whether its provider is listed today (only then is it shown and linked)."""
 
-    return list(
+    entry: ShortlistEntry
+    listed: bool
+
+
+def shortlist_entries(account: User) -> list[SavedProvider]:
+    """The account's shortlist, newest first, each asked again whether it is listed today."""
+    entries = list(
         db.session.scalars(
             select(ShortlistEntry)
             .where(ShortlistEntry.account_id == account.id)
@@ -187,3 +197,5 @@ def shortlist_entries(account: User) -> list[ShortlistEntry]:
             .order_by(ShortlistEntry.created_at.desc())
         )
     )
+    listed = listed_now_among([e.provider_id for e in entries], today())
+    return [SavedProvider(entry, entry.provider_id in listed) for entry in entries]

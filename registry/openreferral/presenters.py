@@ -147,7 +147,9 @@ def organization_full(provider: Provider, today: date) -> dict:
         if badge.kind == CheckKind.CQC and (badge.check.details or {}).get("registration_id")
     ]
     data["attributes"] = []
-    data["services"] = [service_full(row, today, with_organization=False) for row in listed_services_of(provider)]
+    data["services"] = [
+        service_full(row, today, with_organization=False) for row in listed_services_of(provider, today)
+    ]
     return data
 
 

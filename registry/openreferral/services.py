@@ -1,8 +1,9 @@
 """What the Open Referral feed publishes: the queries, callable without a request.
 
 One HSDS *service* is one provider offering one service type it is listed
-for (``ProviderService.listed`` and ``Provider.status == "listed"``, the rule
-in ``registry.checks.listing``); its *organization* is the provider; its one
+for today (``registry.checks.listing.listed_now_clause``: the rule asked of
+the checks at read time, so a lapse, suspension or closed account leaves the
+feed at once); its *organization* is the provider; its one
 *location* is the centre of the provider's postcode district. Read-only:
 nothing here writes.
 """
@@ -12,15 +13,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import and_, exists, func, or_, select, tuple_
+from sqlalchemy import exists, func, or_, select, tuple_
 from sqlalchemy.orm import joinedload, selectinload
 
 from registry.checks.kinds import CheckKind, CheckStatus
+from registry.checks.listing import listed_now_clause, listed_services_now
 from registry.checks.models import Check
 from registry.extensions import db
 from registry.openreferral import ids
 from registry.providers.models import Provider, ProviderService, ServiceType
-from registry.providers.vocabulary import ProfileStatus
 from search.geo import Place, distance_miles, outcode_centroids
 
 METRES_PER_MILE = 1609.344
@@ -46,12 +47,12 @@ class ServiceFilter:
     proximity_miles: float | None = None
 
 
-def _listed_rows():
-    """ProviderService rows the public may see, joined to their provider."""
+def _listed_rows(today: date):
+    """ProviderService rows the public may see on ``today``, joined to their provider."""
     return (
         select(ProviderService.provider_id, ProviderService.service_type_id)
         .join(Provider, Provider.id == ProviderService.provider_id)
-        .where(ProviderService.listed.is_(True), Provider.status == ProfileStatus.LISTED)
+        .where(listed_now_clause(today))
     )
 
 
@@ -70,7 +71,7 @@ def _like(word: str) -> str:
 
 
 def _filtered(filters: ServiceFilter, today: date):
-    query = _listed_rows()
+    query = _listed_rows(today)
     if filters.words:
         query = query.join(ServiceType, ServiceType.id == ProviderService.service_type_id)
         for word in filters.words:
@@ -154,10 +155,10 @@ def load_services(keys: list[tuple[int, int]]) -> list[ProviderService]:
     return [by_key[key] for key in keys if key in by_key]
 
 
-def get_service(provider_id: int, service_type_id: int) -> ProviderService | None:
-    """A service the public may see, or None."""
+def get_service(provider_id: int, service_type_id: int, today: date) -> ProviderService | None:
+    """A service the public may see on ``today``, or None."""
     keys = db.session.execute(
-        _listed_rows().where(
+        _listed_rows(today).where(
             ProviderService.provider_id == provider_id, ProviderService.service_type_id == service_type_id
         )
     ).all()
@@ -165,24 +166,28 @@ def get_service(provider_id: int, service_type_id: int) -> ProviderService | Non
     return found[0] if found else None
 
 
-def _listed_providers():
+def _listed_providers(today: date):
+    """Providers listed for at least one service on ``today``."""
     return select(Provider.id).where(
-        Provider.status == ProfileStatus.LISTED,
-        exists().where(and_(ProviderService.provider_id == Provider.id, ProviderService.listed.is_(True))),
+        exists(
+            select(ProviderService.provider_id).where(
+                ProviderService.provider_id == Provider.id, listed_now_clause(today)
+            )
+        )
     )
 
 
-def organization_page(page: int, per_page: int) -> tuple[list[Provider], int]:
-    """Providers listed for at least one service, by id."""
-    query = _listed_providers()
+def organization_page(page: int, per_page: int, today: date) -> tuple[list[Provider], int]:
+    """Providers listed for at least one service on ``today``, by id."""
+    query = _listed_providers(today)
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     ids_ = list(db.session.scalars(query.order_by(Provider.id).limit(per_page).offset((page - 1) * per_page)))
     providers = {p.id: p for p in db.session.scalars(select(Provider).where(Provider.id.in_(ids_)))} if ids_ else {}
     return [providers[i] for i in ids_], total
 
 
-def get_organization(provider_id: int) -> Provider | None:
-    found = db.session.scalar(_listed_providers().where(Provider.id == provider_id))
+def get_organization(provider_id: int, today: date) -> Provider | None:
+    found = db.session.scalar(_listed_providers(today).where(Provider.id == provider_id))
     if found is None:
         return None
     return db.session.scalar(
@@ -196,9 +201,12 @@ def get_organization(provider_id: int) -> Provider | None:
     )
 
 
-def listed_services_of(provider: Provider) -> list[ProviderService]:
+def listed_services_of(provider: Provider, today: date) -> list[ProviderService]:
+    """The provider's services listed on ``today``, in the taxonomy's order."""
+    listed = {t.id for t in listed_services_now(provider, today)}
     return sorted(
-        (row for row in provider.services if row.listed), key=lambda r: (r.service_type.position, r.service_type.name)
+        (row for row in provider.services if row.service_type_id in listed),
+        key=lambda r: (r.service_type.position, r.service_type.name),
     )
 
 

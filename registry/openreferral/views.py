@@ -116,10 +116,11 @@ def service_list():
 @bp.get("/services/<service_id>")
 def service_detail(service_id: str):
     decoded = ids.decode("service", service_id)
-    row = services.get_service(decoded[1], decoded[0]) if decoded else None
+    day = today()
+    row = services.get_service(decoded[1], decoded[0], day) if decoded else None
     if row is None:
         return _not_found("service", service_id)
-    return cacheable_json(schemas.ServiceSchema().dump(presenters.service_full(row, today())))
+    return cacheable_json(schemas.ServiceSchema().dump(presenters.service_full(row, day)))
 
 
 @bp.get("/service_at_locations")
@@ -142,8 +143,9 @@ def service_at_location_list():
 @bp.get("/service_at_locations/<item_id>")
 def service_at_location_detail(item_id: str):
     decoded = ids.decode("service_at_location", item_id)
-    row = services.get_service(decoded[1], decoded[0]) if decoded else None
-    data = presenters.service_at_location_full(row, today()) if row else None
+    day = today()
+    row = services.get_service(decoded[1], decoded[0], day) if decoded else None
+    data = presenters.service_at_location_full(row, day) if row else None
     if data is None:
         return _not_found("service_at_location", item_id)
     return cacheable_json(schemas.ServiceAtLocationSchema().dump(data))
@@ -154,7 +156,7 @@ def organization_list():
     args, error = _args(schemas.PageArgs())
     if error:
         return error
-    providers, total = services.organization_page(args["page"], args["per_page"])
+    providers, total = services.organization_page(args["page"], args["per_page"], today())
     contents = [presenters.organization_summary(p) for p in providers]
     return cacheable_json(schemas.OrganizationPageSchema().dump(_page(contents, total, args["page"], args["per_page"])))
 
@@ -162,10 +164,11 @@ def organization_list():
 @bp.get("/organizations/<organization_id>")
 def organization_detail(organization_id: str):
     decoded = ids.decode("organization", organization_id)
-    provider = services.get_organization(decoded[1]) if decoded else None
+    day = today()
+    provider = services.get_organization(decoded[1], day) if decoded else None
     if provider is None:
         return _not_found("organization", organization_id)
-    return cacheable_json(schemas.OrganizationSchema().dump(presenters.organization_full(provider, today())))
+    return cacheable_json(schemas.OrganizationSchema().dump(presenters.organization_full(provider, day)))
 
 
 @bp.get("/taxonomies")

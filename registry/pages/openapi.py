@@ -164,7 +164,12 @@ def _add_api_paths(spec: APISpec, service_slugs: list[str]) -> None:
         },
     )
     slug = _path_id("slug", "The provider's slug, as in its profile's address.", "ceri-morgan")
-    not_found = _error("No public provider has this slug.", "provider_not_found", "No provider has the slug “nobody”.")
+    not_found = _error(
+        "No provider has this slug (`provider_not_found`), or it is not listed today (`provider_not_listed`): its checks "
+        "lapsed, it is suspended or closed, or its checks are not all verified yet.",
+        "provider_not_found",
+        "No provider has the slug “nobody”.",
+    )
     spec.path(
         path="/api/v1/providers/{slug}",
         operations={

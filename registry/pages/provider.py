@@ -9,7 +9,7 @@ from registry.accounts.models import Role
 from registry.auth import role_required
 from registry.checks.badges import badges
 from registry.checks.forms import AppealForm
-from registry.checks.listing import requirement_states
+from registry.checks.listing import listed_services_now, requirement_states
 from registry.councils.services import approvals
 from registry.extensions import db
 from registry.forms import keeps_typed_text
@@ -18,7 +18,7 @@ from registry.money import to_pence, to_pounds
 from registry.paging import Page, page_number
 from registry.providers import bp, services
 from registry.providers.forms import ProfileForm
-from registry.providers.vocabulary import ProfileStatus, availability_mask
+from registry.providers.vocabulary import availability_mask
 from registry.reviews.forms import InvitationForm, enquiry_form_for
 from registry.reviews.models import ProviderRating
 from registry.reviews.services import engagement_to_review, provider_review_summary, published_reviews
@@ -91,10 +91,15 @@ def public_profile(slug: str):
     staff = current_user.is_authenticated and current_user.is_staff
     if provider is None or not (services.is_publicly_visible(provider) or is_owner or staff):
         abort(404)
+    day = today()
+    listed = listed_services_now(provider, day)
+    if not (listed or is_owner or staff):
+        # Not listed today (checks lapsed, suspended, closed, not yet verified): the public sees that and nothing else.
+        return render_template("providers/not_listed.html", provider=provider), 404
     rating = db.session.get(ProviderRating, provider.id) or ProviderRating(score=None, review_count=0, dimensions={})
     is_recipient = current_user.is_authenticated and current_user.role == Role.RECIPIENT
     enquiry_form = None
-    if is_recipient and provider.status == ProfileStatus.LISTED:
+    if is_recipient and listed:
         enquiry_form = enquiry_form_for(provider, current_user, blank=True)
     # The rating counts exactly the published reviews, so it sizes the pages without another query.
     reviews_page = Page([], page_number(request.args.get("page")), REVIEWS_PER_PAGE, rating.review_count or 0)
@@ -102,16 +107,17 @@ def public_profile(slug: str):
     return render_template(
         "providers/public_profile.html",
         provider=provider,
-        badges=badges(provider, today()),
-        council_approvals=approvals([provider.id], today()).get(provider.id, []),
+        listed=bool(listed),
+        badges=badges(provider, day),
+        council_approvals=approvals([provider.id], day).get(provider.id, []),
         rating=rating,
         reviews=reviews,
         reviews_page=reviews_page,
         can_review=engagement_to_review(current_user, provider) if is_recipient else None,
         enquiry_form=enquiry_form,
-        # Contact details only while listed: a suspended or not yet verified
-        # provider must not be reachable through the registry's page.
-        show_contact=is_owner or staff or (current_user.is_authenticated and provider.status == ProfileStatus.LISTED),
+        # Contact details only while listed today: a suspended, lapsed or not yet
+        # verified provider must not be reachable through the registry's page.
+        show_contact=is_owner or staff or (current_user.is_authenticated and bool(listed)),
         is_owner=is_owner,
     )
 

@@ -6,6 +6,7 @@ from marshmallow import Schema, fields
 
 from registry.api import api_error, bp
 from registry.checks.badges import badges
+from registry.checks.listing import listed_services_now
 from registry.models import today
 from registry.money import to_pounds
 from registry.providers import services
@@ -46,7 +47,8 @@ class ProviderSchema(Schema):
     approved_checks = fields.List(fields.Nested(ApprovedCheckSchema))
 
 
-def provider_payload(provider) -> dict:
+def provider_payload(provider, listed: list) -> dict:
+    """The public profile of a provider listed today for the services ``listed``."""
     approved = []
     for badge in badges(provider, today()):
         check, details = badge.check, badge.check.details or {}
@@ -77,7 +79,7 @@ def provider_payload(provider) -> dict:
         "languages": [{"code": code, "name": LANGUAGES.get(code, code)} for code in provider.languages],
         "availability": provider.availability_slots,
         "services": [{"slug": t.slug, "name": t.name} for t in provider.service_types],
-        "listed_services": [t.slug for t in provider.listed_service_types],
+        "listed_services": [t.slug for t in listed],
         "approved_checks": approved,
     }
 
@@ -87,4 +89,7 @@ def provider_detail(slug: str):
     provider = services.get_by_slug(slug)
     if provider is None or not services.is_publicly_visible(provider):
         return api_error(404, "provider_not_found", f"No provider has the slug “{slug}”.")
-    return ProviderSchema().dump(provider_payload(provider))
+    listed = listed_services_now(provider, today())
+    if not listed:
+        return api_error(404, "provider_not_listed", "This provider is not currently listed.")
+    return ProviderSchema().dump(provider_payload(provider, listed))

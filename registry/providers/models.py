@@ -102,11 +102,6 @@ class Provider(db.Model):
         return self.status == ProfileStatus.DRAFT
 
     @property
-    def is_listed(self) -> bool:
-        """Listed for at least one service: searchable, and taking enquiries."""
-        return self.status == ProfileStatus.LISTED
-
-    @property
     def is_suspended(self) -> bool:
         return self.status == ProfileStatus.SUSPENDED
 
@@ -125,10 +120,6 @@ class Provider(db.Model):
     @property
     def service_types(self) -> list[ServiceType]:
         return sorted((s.service_type for s in self.services), key=lambda t: (t.position, t.name))
-
-    @property
-    def listed_service_types(self) -> list[ServiceType]:
-        return [s.service_type for s in self.services if s.listed]
 
     @property
     def availability_slots(self) -> list[str]:

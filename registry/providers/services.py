@@ -85,12 +85,18 @@ def create_draft_profile(user: User, kind: str, display_name: str) -> Provider:
 
 
 def get_by_slug(slug: str, *, whole_profile: bool = False) -> Provider | None:
-    """The provider at ``slug``; ``whole_profile`` loads its services, languages and checks with it
-    (two queries, not four: the public profile shows them all)."""
+    """The provider at ``slug``; ``whole_profile`` loads with it its account, services with their
+    requirements, languages and checks (three queries, not one per service: the public profile
+    shows them all and asks the listing rule of them)."""
     query = select(Provider).where(Provider.slug == slug)
     if whole_profile:
         query = query.options(
-            joinedload(Provider.services), joinedload(Provider.language_rows), selectinload(Provider.checks)
+            joinedload(Provider.user),
+            joinedload(Provider.services)
+            .joinedload(ProviderService.service_type)
+            .selectinload(ServiceType.requirements),
+            joinedload(Provider.language_rows),
+            selectinload(Provider.checks),
         )
     return db.session.scalars(query).unique().first()
 

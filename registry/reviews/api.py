@@ -6,6 +6,8 @@ from flask import request
 from marshmallow import Schema, ValidationError, fields, validate
 
 from registry.api import api_error, bp
+from registry.checks.listing import is_listed_now
+from registry.models import today
 from registry.providers.services import get_by_slug, is_publicly_visible
 from registry.reviews.models import DIMENSIONS
 from registry.reviews.scoring import rating_of
@@ -45,6 +47,8 @@ def provider_reviews(slug: str):
     provider = get_by_slug(slug)
     if provider is None or not is_publicly_visible(provider):
         return api_error(404, "provider_not_found", f"No provider has the slug “{slug}”.")
+    if not is_listed_now(provider, today()):
+        return api_error(404, "provider_not_listed", "This provider is not currently listed.")
     try:
         page = PageArgs().load({k: v for k, v in request.args.items() if k == "page"})["page"]
     except ValidationError as error:

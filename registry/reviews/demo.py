@@ -15,8 +15,9 @@ from datetime import date, timedelta
 from sqlalchemy import exists, select
 
 from registry.accounts.models import User
+from registry.checks.listing import listed_services_now
 from registry.extensions import db
-from registry.models import utcnow
+from registry.models import today, utcnow
 from registry.providers.models import Provider
 from registry.providers.vocabulary import DAYS, availability_mask
 from registry.reviews import services
@@ -123,13 +124,14 @@ def seed_reviews(provider: Provider, recipients: list[User], rng: random.Random)
 
 def _examples(provider: Provider, recipients: list[User], reviews: list[Review]) -> None:
     """One open enquiry, one reported review and one held review, on the first providers that fit."""
-    if not db.session.scalar(select(exists().where(Enquiry.id.is_not(None)))) and provider.listed_service_types:
+    listed = listed_services_now(provider, today())
+    if not db.session.scalar(select(exists().where(Enquiry.id.is_not(None)))) and listed:
         recipient = recipients[0]
         weekday_mornings = availability_mask([f"{day}-morning" for day in DAYS[:5]])
         enquiry = Enquiry(
             recipient_id=recipient.id,
             provider_id=provider.id,
-            service_type_id=provider.listed_service_types[0].id,
+            service_type_id=listed[0].id,
             district=provider.outcode,
             start_date=date.today() + timedelta(days=28),
             times=weekday_mornings,

@@ -7,8 +7,10 @@ from wtforms import BooleanField, DateField, EmailField, RadioField, SelectField
 from wtforms.validators import AnyOf, Email, InputRequired, Length, NumberRange, Optional
 
 from registry.accounts.models import Role
+from registry.checks.listing import listed_services_now
 from registry.families.services import people_of
 from registry.forms import MultiCheckboxField, WholeNumberField, at_most, multi_line, single_line
+from registry.models import today
 from registry.providers.vocabulary import DAY_LABELS, DAYS, PART_LABELS, PARTS
 from registry.reviews.models import DIMENSIONS
 from registry.reviews.services import MAX_BODY, MAX_HOURS, MAX_MESSAGE, MAX_TITLE, MAX_WHEN
@@ -82,7 +84,7 @@ def enquiry_form_for(provider, user, blank: bool = False, for_person: str | None
     form shown on a profile page).
     """
     form = EnquiryForm(formdata=None) if blank else EnquiryForm()
-    listed = provider.listed_service_types
+    listed = listed_services_now(provider, today())
     form.service.choices = [(t.slug, t.name) for t in listed]
     people = people_of(user) if getattr(user, "role", None) == Role.RECIPIENT else []
     form.person.choices = [("", "Me"), *((str(p.id), p.name) for p in people)]

@@ -16,15 +16,16 @@ from registry import audit
 from registry.accounts.devices import remember_device, share_a_device
 from registry.accounts.models import Role, User
 from registry.accounts.services import email_domain, mailbox
+from registry.checks.listing import listed_services_now, why_provider_cannot_act
 from registry.extensions import db
 from registry.families.models import WRITTEN_BY, CaredForPerson
 from registry.families.services import person_of, person_removed
 from registry.formatting import long_date
 from registry.links import public_url_for
 from registry.mail import send_email
-from registry.models import utcnow
+from registry.models import today, utcnow
 from registry.providers.models import Provider
-from registry.providers.vocabulary import ProfileStatus, availability_mask, availability_text
+from registry.providers.vocabulary import availability_mask, availability_text
 from registry.reviews.models import (
     DIMENSIONS,
     IN_CONVERSATION,
@@ -124,10 +125,11 @@ def send_enquiry(recipient: User, provider: Provider, request: EnquiryRequest) -
     """A recipient asks a listed provider for help with one of its listed services."""
     if recipient.role != Role.RECIPIENT:
         raise ReviewError("Only people looking for care can send enquiries.")
-    if provider.status != ProfileStatus.LISTED:
+    listed = listed_services_now(provider, today())
+    if not listed:
         raise ReviewError("This provider is not taking enquiries through the registry right now.")
-    row = next((r for r in provider.services if r.service_type.slug == request.service and r.listed), None)
-    if row is None:
+    service_type = next((t for t in listed if t.slug == request.service), None)
+    if service_type is None:
         raise ReviewError("Choose one of the services this provider is listed for.")
     person = _person(recipient, request.person_id)
     district = _district(request.district if request.district.strip() or person is None else person.district)
@@ -154,7 +156,7 @@ def send_enquiry(recipient: User, provider: Provider, request: EnquiryRequest) -
     enquiry = Enquiry(
         recipient=recipient,
         provider=provider,
-        service_type=row.service_type,
+        service_type=service_type,
         district=district,
         start_date=request.start_date,
         times=times,
@@ -172,7 +174,7 @@ def send_enquiry(recipient: User, provider: Provider, request: EnquiryRequest) -
     _tell(
         provider.user,
         f"New enquiry from {recipient.name}",
-        f"{recipient.name} asks{for_whom} about {row.service_type.name.lower()}.\n\n{enquiry_summary(enquiry)}\n\n{request.message.strip()}",
+        f"{recipient.name} asks{for_whom} about {service_type.name.lower()}.\n\n{enquiry_summary(enquiry)}\n\n{request.message.strip()}",
         enquiry,
     )
     return enquiry
@@ -206,6 +208,8 @@ def can_see_enquiry(user: User, enquiry: Enquiry) -> bool:
 def reply(enquiry: Enquiry, author: User, body: str) -> EnquiryMessage:
     if not can_see_enquiry(author, enquiry):
         raise ReviewError("This conversation is not yours.")
+    if author.id == enquiry.provider.user_id and (reason := why_provider_cannot_act(enquiry.provider, today())):
+        raise ReviewError(reason)
     _check_message(body)
     message = EnquiryMessage(enquiry=enquiry, author=author, body=body.strip())
     db.session.add(message)
@@ -246,6 +250,9 @@ def answer_enquiry(enquiry: Enquiry, provider_user: User, answer: str) -> Engage
         raise ReviewError("This enquiry is not yours.")
     if answer not in ANSWERS:
         raise ReviewError("Choose accept, started or decline.")
+    # Declining is always possible; taking someone on speaks for the registry.
+    if answer != "decline" and (reason := why_provider_cannot_act(enquiry.provider, today())) is not None:
+        raise ReviewError(reason)
     allowed_from, status, news = ANSWERS[answer]
     if enquiry.status not in allowed_from:
         raise ReviewError(
@@ -281,6 +288,8 @@ def invite(provider: Provider, email: str) -> Invitation:
     A provider cannot invite its own account, and may send at most
     ``INVITATIONS_PER_DAY`` in any 24 hours so the feature cannot be used to spam.
     """
+    if (reason := why_provider_cannot_act(provider, today())) is not None:
+        raise ReviewError(reason)
     email = email.strip().lower()
     if not email or "@" not in email or len(email) > 254:
         raise ReviewError("Enter an email address like name@example.com.")

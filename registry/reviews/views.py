@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 
 from registry.accounts.devices import device_id_from_request
 from registry.accounts.models import Role
 from registry.auth import role_required, signed_in_key, verified_email_required
+from registry.checks.listing import is_listed_now
 from registry.extensions import db, limiter
 from registry.forms import keeps_typed_text, render_form
+from registry.models import today
 from registry.paging import page_number, paginate
 from registry.providers.services import get_by_slug, is_publicly_visible
 from registry.reviews import bp, services
@@ -35,11 +37,13 @@ def _service_error(error: Exception, back: str):
 # -- enquiries -------------------------------------------------------------
 
 
-def _public_provider(slug: str):
-    """The provider with a public page, or 404: a draft's name is not for strangers."""
+def _listed_provider(slug: str):
+    """The provider, listed today; otherwise 404 (a draft's name is not for strangers) or the "not listed" page."""
     provider = get_by_slug(slug)
     if provider is None or not is_publicly_visible(provider):
         abort(404)
+    if not is_listed_now(provider, today()):
+        abort(make_response(render_template("providers/not_listed.html", provider=provider), 404))
     return provider
 
 
@@ -63,7 +67,7 @@ def _enquiry_request(form: EnquiryForm) -> services.EnquiryRequest:
 @verified_email_required
 def enquire(slug: str):
     """The profile's enquiry form posts here; a refused one is shown again with its errors."""
-    provider = _public_provider(slug)
+    provider = _listed_provider(slug)
     form = enquiry_form_for(provider, current_user, for_person=request.args.get("for"))
     return render_form(
         form,

@@ -13,13 +13,13 @@ from typing import NamedTuple
 from sqlalchemy import bindparam, select
 
 from registry.checks.badges import search_badge_codes
-from registry.checks.listing import listed_until
+from registry.checks.listing import listed_now_clause, listed_services_now
 from registry.councils.services import council_shortlist
 from registry.extensions import db
 from registry.models import today
 from registry.money import to_pounds
 from registry.providers.models import Provider, ProviderService, ServiceType
-from registry.providers.vocabulary import LANGUAGES, ProfileStatus
+from registry.providers.vocabulary import LANGUAGES
 from registry.reviews.models import ProviderRating
 from registry.searching.services import run_search
 from search import SearchHit, SearchResult
@@ -42,9 +42,7 @@ _LISTED_SERVICES = (
         # Said of both tables, so the plan starts from the ids even before the tables have statistics
         # (just after a bulk load): otherwise PostgreSQL walked every provider, 280 ms instead of 0.4.
         Provider.id.in_(bindparam("ids", expanding=True)),
-        ProviderService.listed.is_(True),
-        Provider.status == ProfileStatus.LISTED,
-        Provider.suspended_at.is_(None),
+        listed_now_clause(bindparam("day")),
     )
 )
 
@@ -52,12 +50,13 @@ _LISTED_SERVICES = (
 def confirmed_listed(ids: list[int], services: tuple[str, ...] | list[str]) -> set[int]:
     """Of ``ids``, those the database says are listed now for every service in ``services`` (any, when none).
 
-    One query over the stored listing: profile listed, not suspended, and
-    ``ProviderService.listed`` for each requested service. The index can lag
-    the database (a locked index, a crash before the catch-up, another node's
-    change not yet applied); a hit that fails this is dropped rather than
-    shown. Dates need no second look: the index already keeps only listings
-    and badges valid today.
+    One query asking the listing rule of each hit at read time
+    (:func:`registry.checks.listing.listed_now_clause`): stored listing, no
+    suspension, an open account, and each requirement met by a check valid
+    today as the database holds it now. The index can lag the database (a
+    locked index, a crash before the catch-up, another node's change not yet
+    applied, a check corrected in the database); a hit that fails this is
+    dropped rather than shown.
     """
     if not ids:
         return set()
@@ -77,9 +76,9 @@ def _listed_services(ids: list[int]) -> list[tuple[int, str]]:
     already in a transaction reads through it, so it sees its own writes.
     """
     if db.session().in_transaction():
-        return db.session.connection().execute(_LISTED_SERVICES, {"ids": ids}).all()
+        return db.session.connection().execute(_LISTED_SERVICES, {"ids": ids, "day": today()}).all()
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        return connection.execute(_LISTED_SERVICES, {"ids": ids}).all()
+        return connection.execute(_LISTED_SERVICES, {"ids": ids, "day": today()}).all()
 
 
 def _row(hit: SearchHit) -> dict:
@@ -109,7 +108,7 @@ def _row_from_database(hit: SearchHit, day) -> dict:
     rating = db.session.execute(
         select(ProviderRating.score, ProviderRating.review_count).where(ProviderRating.provider_id == provider.id)
     ).first()
-    listed = [t for t in provider.listed_service_types if listed_until(provider, t, day)]
+    listed = listed_services_now(provider, day)
     return _row(
         SearchHit(
             id=provider.id,

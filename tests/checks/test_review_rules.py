@@ -212,8 +212,9 @@ def test_a_suspended_provider_shows_no_badges(app, make_provider, officer_client
     approve_checks(app, slug)
     assert app.test_client().get(f"/api/v1/providers/{slug}").get_json()["approved_checks"]
     officer_client().post(f"/officer/providers/{slug}/suspend", data={"reason": "Under investigation."})
-    body = app.test_client().get(f"/api/v1/providers/{slug}").get_json()
-    assert body["status"] == "suspended" and body["approved_checks"] == [] and body["listed_services"] == []
+    response = app.test_client().get(f"/api/v1/providers/{slug}")
+    assert response.status_code == 404 and response.get_json()["error"]["code"] == "provider_not_listed"
+    assert "approved_checks" not in response.get_data(as_text=True)
     page = app.test_client().get(f"/providers/{slug}").get_data(as_text=True)
     assert "not currently listed" in page and "Checked by a safeguarding officer" not in page
 
