@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from registry.accounts.models import Passkey, RecoveryCode
 from registry.extensions import db
+from tests.browser.a11y import axe_violations
 from tests.browser.pages import fill, wait_for_text
 from tests.conftest import PASSWORD
 
@@ -56,9 +57,11 @@ def test_an_officer_enrols_a_passkey_signs_out_and_signs_in_with_it(app, page, a
 
     _password(browser, base, "olu@example.com")
     wait_for_text(browser, "Set up your second factor")
+    assert axe_violations(browser) == []
     fill(browser, "passkey_name", "Laptop fingerprint")
     _press(browser, "Set up a passkey")
     wait_for_text(browser, "Your recovery codes")
+    assert axe_violations(browser) == []
     assert len(browser.find_elements(By.CSS_SELECTOR, ".recovery-codes code")) == 10
     browser.find_element(By.PARTIAL_LINK_TEXT, "continue").click()
     wait_for_text(browser, "Sign out")
@@ -76,6 +79,7 @@ def test_an_officer_enrols_a_passkey_signs_out_and_signs_in_with_it(app, page, a
 
     _password(browser, base, "olu@example.com")
     wait_for_text(browser, "Confirm it is you")
+    assert axe_violations(browser) == []
     _press(browser, "Use my passkey")
     wait_for_text(browser, "Sign out")
     browser.get(base + "/officer/queue")
