@@ -146,6 +146,7 @@ def register_blueprints(app: Flask) -> None:
     import registry.checks.views  # noqa: F401
     import registry.councils.cli  # noqa: F401
     import registry.councils.views  # noqa: F401
+    import registry.datarights.views  # noqa: F401
     import registry.families.views  # noqa: F401
     import registry.legal.views  # noqa: F401
     import registry.main.views  # noqa: F401
@@ -166,6 +167,7 @@ def register_blueprints(app: Flask) -> None:
     from registry.api import bp as api_bp
     from registry.checks import bp as checks_bp
     from registry.councils import bp as councils_bp
+    from registry.datarights import bp as datarights_bp
     from registry.families import bp as families_bp
     from registry.legal import bp as legal_bp
     from registry.main import bp as main_bp
@@ -193,6 +195,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(councils_bp)
     app.register_blueprint(families_bp)
+    app.register_blueprint(datarights_bp, url_prefix="/account")
 
 
 def register_errorhandlers(app: Flask) -> None:

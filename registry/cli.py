@@ -96,6 +96,64 @@ def deactivate_user_command(email: str) -> None:
     click.echo(f"Deactivated {user.email} ({user.role}): signed out everywhere and unable to sign in.")
 
 
+@users_cli.command("export")
+@click.argument("email")
+@click.option(
+    "--output", type=click.Path(dir_okay=False, writable=True), help="Write the JSON here instead of printing it."
+)
+def export_user_command(email: str, output: str | None) -> None:
+    """Everything the registry holds about an account, as JSON, for a request made by email (audited)."""
+    import json
+
+    from registry.accounts.services import find_user_by_email
+    from registry.datarights import services
+
+    user = find_user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"No account has the email {email}.")
+    if user.role not in services.SELF_SERVICE_ROLES:
+        raise click.ClickException("Only recipients', family members' and providers' accounts are exported this way.")
+    text = json.dumps(services.export_data(user), indent=2, ensure_ascii=False)
+    services.record_export(user, actor=None, how="flask users export")
+    db.session.commit()
+    if output:
+        with open(output, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        click.echo(f"Wrote {output}.", err=True)
+    else:
+        click.echo(text)
+
+
+@users_cli.command("erase")
+@click.argument("email")
+@click.option(
+    "--reviews",
+    type=click.Choice(["keep", "remove"]),
+    default="keep",
+    show_default=True,
+    help="keep: their reviews stay, by 'a former user'; remove: they go and scores are recomputed.",
+)
+@click.confirmation_option(prompt="Close this account and erase its data? This cannot be undone.")
+def erase_user_command(email: str, reviews: str) -> None:
+    """Close an account and erase its data, as the account page does, for a request made by email (audited)."""
+    from registry.accounts.services import find_user_by_email
+    from registry.datarights import services
+
+    user = find_user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"No account has the email {email}.")
+    try:
+        report = services.erase_account(user, actor=None, reviews=reviews, how="flask users erase")
+    except services.DataRightsError as error:
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    click.echo(
+        f"Erased the {report.role} account: {report.people} people, {report.messages} messages, "
+        f"{report.reviews_removed} reviews removed and {report.reviews_kept} kept, {report.emails} stored emails, "
+        f"{report.documents} documents deleted."
+    )
+
+
 @demo_cli.command("seed")
 @click.option("--if-empty", is_flag=True, help="Do nothing when providers already exist.")
 @click.option(

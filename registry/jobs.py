@@ -83,6 +83,14 @@ def _deliver_mail(app: Flask) -> str:
     return f"{sent} emails sent, {failed} to retry"
 
 
+def _purge_sent_mail(app: Flask) -> str:
+    from registry.mail import purge_sent_mail
+
+    rows, files = purge_sent_mail(app)
+    db.session.commit()
+    return f"{rows} sent emails deleted, {files} outbox files"
+
+
 def _catch_up_search(app: Flask) -> str:
     from registry.searching.services import search_index, sync_pending
 
@@ -109,6 +117,7 @@ JOBS = (
     Job("expiry", 3600, _expire_checks, title="Check expiry and reminders"),
     Job("retention", 6 * 3600, _purge_documents, title="Document retention purge"),
     Job("outbox-prune", 24 * 3600, _prune_search_outbox, title="Search outbox pruning"),
+    Job("mail-purge", 24 * 3600, _purge_sent_mail, title="Sent email retention purge"),
     Job("audit-verify", 24 * 3600, _verify_audit_log, title="Audit log verification"),
 )
 

@@ -26,6 +26,7 @@ from email.utils import format_datetime, make_msgid
 
 from flask import Flask, current_app, render_template
 from sqlalchemy import String, Text, func, select
+from sqlalchemy import delete as sa_delete
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from registry.aftercommit import after_commit
@@ -191,3 +192,108 @@ def outbox_messages(app: Flask) -> list[EmailMessage]:
         with open(os.path.join(folder, name), "rb") as handle:
             messages.append(BytesParser(policy=policy.default).parse(handle))
     return messages
+
+
+# -- retention and erasure ---------------------------------------------------
+
+
+def _outbox_files(app: Flask) -> list[str]:
+    folder = app.config["MAIL_OUTBOX_DIR"]
+    if not os.path.isdir(folder):
+        return []
+    return [os.path.join(folder, name) for name in sorted(os.listdir(folder)) if name.endswith(".eml")]
+
+
+def _read_eml(path: str):
+    from email import policy
+    from email.parser import BytesParser
+
+    try:
+        with open(path, "rb") as handle:
+            return BytesParser(policy=policy.default).parse(handle)
+    except OSError:
+        return None
+
+
+def _eml_text(message) -> str:
+    """What a stored message says: its To and Subject headers and every text part, decoded."""
+    parts = [str(message.get("To", "")), str(message.get("Subject", ""))]
+    for part in message.walk():
+        if part.get_content_maintype() == "text":
+            try:
+                parts.append(part.get_content())
+            except (LookupError, UnicodeDecodeError):  # an unreadable part cannot be matched; the file still may be
+                parts.append(part.get_payload(decode=True).decode("utf-8", "replace"))
+    return "\n".join(parts)
+
+
+def _remove_files(paths: list[str]) -> None:
+    for path in paths:
+        try:
+            os.remove(path)
+        except FileNotFoundError:
+            pass
+
+
+def purge_sent_mail(app: Flask, as_of: datetime | None = None) -> tuple[int, int]:
+    """Delete stored copies of email sent (or given up on) more than ``MAIL_RETENTION_DAYS`` ago.
+
+    Rows go in the caller's transaction; the local outbox's ``.eml`` files of
+    those rows, and any file older than the cut-off, are removed after the
+    commit. Mail still waiting to be delivered is never touched. Returns
+    ``(rows, files)``.
+    """
+    as_of = as_of or utcnow()
+    cutoff = as_of - timedelta(days=app.config["MAIL_RETENTION_DAYS"])
+    old = (OutgoingEmail.sent_at < cutoff) | (OutgoingEmail.failed_at < cutoff)
+    message_ids = set(db.session.scalars(select(OutgoingEmail.message_id).where(old)))
+    rows = db.session.execute(sa_delete(OutgoingEmail).where(old)).rowcount or 0
+    files = []
+    for path in _outbox_files(app):
+        modified = datetime.fromtimestamp(os.path.getmtime(path), timezone.utc)
+        if modified < cutoff:
+            files.append(path)
+            continue
+        message = _read_eml(path) if message_ids else None
+        if message is not None and str(message.get("Message-ID", "")).strip() in message_ids:
+            files.append(path)
+    db.session.flush()
+    after_commit(db.session, lambda: _remove_files(files))
+    return rows, len(files)
+
+
+def forget_mail(app: Flask, addresses: list[str], terms: list[str]) -> tuple[int, int]:
+    """Delete every stored email to one of ``addresses`` or mentioning one of ``terms`` (whole words, any case).
+
+    For erasure: the rows go in the caller's transaction, matching files in
+    the local outbox after the commit. Mail not yet delivered that matches is
+    dropped too: what it reported is being erased. Returns ``(rows, files)``.
+    """
+    import re
+
+    words = [t.strip() for t in [*addresses, *terms] if t and len(t.strip()) >= 2]
+    if not words:
+        return 0, 0
+    pattern = re.compile("|".join(rf"(?<!\w){re.escape(w)}(?!\w)" for w in words), re.IGNORECASE)
+    lowered = {a.strip().lower() for a in addresses if a}
+    doomed = [
+        email
+        for email in db.session.scalars(select(OutgoingEmail))
+        if email.recipient.strip().lower() in lowered
+        or pattern.search(email.subject)
+        or pattern.search(email.body_text)
+        or pattern.search(email.body_html)
+    ]
+    message_ids = {email.message_id for email in doomed}
+    for email in doomed:
+        db.session.delete(email)
+    files = []
+    for path in _outbox_files(app):
+        message = _read_eml(path)
+        if message is None:
+            continue
+        if str(message.get("Message-ID", "")).strip() in message_ids or pattern.search(_eml_text(message)):
+            files.append(path)
+    db.session.flush()
+    after_commit(db.session, lambda: _remove_files(files))
+    return len(doomed), len(files)

@@ -25,6 +25,7 @@ LAYERS: list[set[str]] = [
     {"councils"},
     {"searching"},
     {"safeguarding", "openreferral", "admin", "legal"},
+    {"datarights"},  # export and erasure: reads and anonymises every feature's records of one person
     {"jobs"},
     {"main"},
     {"pages"},  # pages that compose several features

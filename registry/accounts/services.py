@@ -245,14 +245,15 @@ def end_all_sessions(user: User) -> None:
 account_deactivated = Namespace().signal("account-deactivated")
 
 
-def deactivate_account(user: User, actor: User | None, how: str = "web") -> None:
+def deactivate_account(user: User, actor: User | None, how: str = "web", own_request: bool = False) -> None:
     """Close an account: it cannot sign in and every session ends at once; its past actions stay attributed to it.
 
-    ``actor`` is the admin (None from the command line); audited in the same transaction.
+    ``actor`` is the admin (None from the command line), or the account itself
+    when it asks to be closed and erased (``own_request``); audited in the same transaction.
     """
     if not user.active:
         raise AccountError(f"{user.email} is already deactivated.")
-    if actor is not None and actor.id == user.id:
+    if actor is not None and actor.id == user.id and not own_request:
         raise AccountError("You cannot deactivate your own account.")
     user.active = False
     end_all_sessions(user)
@@ -263,6 +264,14 @@ def deactivate_account(user: User, actor: User | None, how: str = "web") -> None
         actor_id=actor.id if actor else None,
         details={"email": user.email, "role": user.role, "via": how},
     )
+
+
+def password_matches(user: User, password: str) -> bool:
+    """Whether ``password`` is the account's password (for confirming a serious step, such as erasure)."""
+    try:
+        return _hasher().verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
 
 
 def change_password(user: User, current_password: str, new_password: str) -> None:

@@ -100,6 +100,16 @@ def retention_schedule(config: Mapping) -> list[Retention]:
             f"{days(config['SEARCH_OUTBOX_RETENTION_DAYS'])}",
             "Lets every server's search catch up; they hold provider identifiers only.",
         ),
+        Retention(
+            "Our copies of the emails we send you (in the outbox we send from)",
+            f"{days(config['MAIL_RETENTION_DAYS'])} after sending, then deleted automatically",
+            "Long enough to answer \u201cdid you send it?\u201d and to retry a failed delivery.",
+        ),
+        Retention(
+            "What stays when you close your account yourself",
+            "As listed on the closing page (concerns, the audit log, a provider's check decisions)",
+            "Safeguarding and accountability; everything else about you is deleted or made anonymous at once.",
+        ),
     ]
 
 

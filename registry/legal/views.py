@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app, render_template
 
 from registry.legal import bp
-from registry.legal.services import essential_cookies, retention_schedule
+from registry.legal.services import days, essential_cookies, retention_schedule
 
 
 @bp.get("/privacy")
@@ -14,6 +14,7 @@ def privacy():
         "legal/privacy.html",
         retention=retention_schedule(current_app.config),
         contact_email=current_app.config["CONTACT_EMAIL"],
+        mail_retention=days(current_app.config["MAIL_RETENTION_DAYS"]),
     )
 
 

@@ -1,0 +1,63 @@
+"""Pages for a person's own data: see it, download it, erase it. Thin wrappers around datarights.services."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Response, abort, render_template
+from flask_login import current_user, login_required, logout_user
+
+from registry.accounts.services import password_matches
+from registry.datarights import bp, services
+from registry.datarights.forms import EraseForm
+from registry.extensions import db
+from registry.forms import keeps_typed_text
+from registry.models import utcnow
+
+
+def _own_account():
+    if current_user.role not in services.SELF_SERVICE_ROLES:
+        abort(404)
+    return current_user._get_current_object()
+
+
+@bp.get("/my-data")
+@login_required
+def my_data():
+    user = _own_account()
+    return render_template("datarights/my_data.html", data=services.export_data(user))
+
+
+@bp.get("/my-data.json")
+@login_required
+def my_data_json():
+    user = _own_account()
+    body = json.dumps(services.export_data(user), indent=2, ensure_ascii=False)
+    name = f"trusted-care-registry-my-data-{utcnow():%Y-%m-%d}.json"
+    return Response(
+        body,
+        mimetype="application/json",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@bp.route("/close", methods=["GET", "POST"])
+@keeps_typed_text
+@login_required
+def close_account():
+    user = _own_account()
+    form = EraseForm()
+    if form.validate_on_submit():
+        if not password_matches(user, form.password.data):
+            form.password.errors.append("Your password is not right. Nothing has been erased.")
+        else:
+            try:
+                services.erase_account(user, actor=user, reviews=form.reviews.data, how="account page")
+            except services.DataRightsError as error:
+                form.password.errors.append(str(error))
+            else:
+                db.session.commit()
+                logout_user()
+                return render_template("datarights/closed.html", kept=services.KEPT_AFTER_ERASURE)
+    status = 422 if form.errors else 200
+    return render_template("datarights/close.html", form=form, kept=services.KEPT_AFTER_ERASURE), status
