@@ -14,7 +14,7 @@ REGISTRY = Path(__file__).resolve().parent.parent / "registry"
 
 # Bottom first.
 LAYERS: list[set[str]] = [
-    {"extensions", "formatting", "money"},
+    {"extensions", "formatting", "money", "standins"},  # standins: stand-in servers for outside services
     {"models", "aftercommit", "auth", "errors", "forms", "links", "paging", "security", "storage", "uploads"},
     {"mail", "api", "audit"},  # api: the JSON blueprint and its error shape, which features register on
     {"accounts"},
@@ -25,6 +25,7 @@ LAYERS: list[set[str]] = [
     {"councils"},
     {"searching"},
     {"safeguarding", "openreferral", "admin", "legal"},
+    {"cqc"},  # the nightly CQC sync: revokes checks and raises concerns
     {"jobs"},
     {"main"},
     {"pages"},  # pages that compose several features

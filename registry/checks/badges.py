@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from registry.checks.kinds import BARRED_LISTS, DBS_LEVELS, KIND_NAMES, VERIFICATION_METHODS, CheckKind
-from registry.checks.models import Check
+from registry.checks.models import Check, CqcLocation, cqc_location_url
 from registry.formatting import long_date
 from registry.providers.models import Provider
 
@@ -46,11 +46,38 @@ BADGE_LABELS = {code: badge.label for code, badge in SEARCH_BADGES.items()}
 
 
 @dataclass(frozen=True)
+class CqcRating:
+    """A location's current overall CQC rating as the last sync read it; ``rating`` None is 'Not yet rated'."""
+
+    location_id: str
+    rating: str | None
+    rating_date: date | None
+
+    @property
+    def label(self) -> str:
+        return self.rating or "Not yet rated"
+
+    @property
+    def url(self) -> str:
+        return cqc_location_url(self.location_id)
+
+
+def cqc_rating_for(location: CqcLocation | None, registration_id: str | None) -> CqcRating | None:
+    """The rating to show beside a CQC check naming ``registration_id``: only from a sync that found it registered."""
+    if location is None or not registration_id or location.location_id != registration_id:
+        return None
+    if not location.is_registered:
+        return None
+    return CqcRating(location.location_id, location.overall_rating, location.rating_date)
+
+
+@dataclass(frozen=True)
 class Badge:
     kind: str
     text: str  # e.g. "Enhanced DBS with adults' barred list, Update Service status checked on 12 March 2026"
     codes: tuple[str, ...]  # search badge codes it earns
     check: Check
+    cqc: CqcRating | None = None  # a CQC check's live registration and rating (issue 20)
 
 
 def current_checks(provider: Provider, today: date) -> list[Check]:
@@ -91,7 +118,12 @@ def badge_for(check: Check) -> Badge:
         text = f"First aid: {d.get('course', 'certificate')}, {how} on {when}"
     else:
         text = f"{KIND_NAMES[check.kind]}: {how} on {when}"
-    return Badge(check.kind, text, badge_codes(check.kind, d, check.verification_method), check)
+    cqc = None
+    if check.kind == CheckKind.CQC:
+        cqc = cqc_rating_for(check.provider.cqc_location, d.get("registration_id"))
+        if cqc is not None and check.provider.cqc_location.synced_at is not None:
+            text += f"; registered with the CQC as of {long_date(check.provider.cqc_location.synced_at)}"
+    return Badge(check.kind, text, badge_codes(check.kind, d, check.verification_method), check, cqc)
 
 
 def badges(provider: Provider, today: date) -> list[Badge]:
