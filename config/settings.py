@@ -225,7 +225,10 @@ class Config:
     CQC_MAX_RETRY_AFTER_SECONDS = _env_int("CQC_MAX_RETRY_AFTER_SECONDS", 60)
     CQC_MAX_BODY_BYTES = _env_int("CQC_MAX_BODY_BYTES", 1024 * 1024)
     CQC_PAGE_SIZE = _env_int("CQC_PAGE_SIZE", 500)  # changes per page
-    CQC_FULL_REFRESH_DAYS = _env_int("CQC_FULL_REFRESH_DAYS", 7)  # ask again at least this often, changed or not
+    CQC_FULL_REFRESH_DAYS = _env_int("CQC_FULL_REFRESH_DAYS", 7)
+    CQC_CHANGES_OVERLAP_MINUTES = _env_int(
+        "CQC_CHANGES_OVERLAP_MINUTES", 60
+    )  # each night re-reads the last hour  # ask again at least this often, changed or not
 
     # How long an approval lasts for kinds without their own end date (days from the decision).
     CHECK_VALIDITY_DAYS = {

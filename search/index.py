@@ -662,8 +662,8 @@ def _hit(stored: dict, today: int, **scores) -> SearchHit:
     slug, name, outcode, service_names = display[:4]
     cqc = display[4] if len(display) > 4 else None  # documents written before CQC ratings were stored have four
     if cqc is not None:
-        location_id, rating, rated_on = cqc
-        cqc = (location_id, rating or None, date.fromordinal(rated_on) if rated_on else None)
+        location_id, cqc_rating, rated_on = cqc
+        cqc = (location_id, cqc_rating or None, date.fromordinal(rated_on) if rated_on else None)
     shown = [(code, label) for code, label in service_names if code in valid]
     return SearchHit(
         id=int(id_),

@@ -202,14 +202,15 @@ def apply_location(row: CqcLocation, record: LocationRecord, now: datetime, toda
                 "report_date": record.rating_date.isoformat() if record.rating_date else None,
             },
         )
-        if record.overall_rating in RATING_CONCERNS and before_rating[0] != record.overall_rating:
-            raise_concern(
-                provider,
-                None,
-                f"CQC sync: location {row.location_id} is now rated {record.overall_rating} overall "
-                f"(report {long_date(record.rating_date) if record.rating_date else 'date not given'}). "
-                "The profile and search show the rating; look at the report and decide whether to act.",
-            )
+    # An Inadequate rating puts an officer on it, on the first sync too (the officer who approved the check may not have seen it).
+    if record.overall_rating in RATING_CONCERNS and before_rating[0] != record.overall_rating:
+        raise_concern(
+            provider,
+            None,
+            f"CQC sync: location {row.location_id} is now rated {record.overall_rating} overall "
+            f"(report {long_date(record.rating_date) if record.rating_date else 'date not given'}). "
+            "The profile and search show the rating; look at the report and decide whether to act.",
+        )
     db.session.flush()
     return result
 
@@ -252,17 +253,21 @@ def run_sync(client: CqcClient, now: datetime, today: date) -> SyncReport:
     feed_error: CqcError | None = None
     if mark is None:
         mark_due((), now, refresh_before=now)  # the first sync asks about every location
-        db.session.add(CqcSyncMark(id=1, changes_until=now))
+        db.session.add(CqcSyncMark(id=1, changes_until=now.replace(microsecond=0)))
     else:
+        # Whole seconds, as the API takes them; each window starts a little before the last one ended,
+        # so a change CQC published late is still read (asking about a location twice costs one call).
+        until = now.replace(microsecond=0)
+        overlap = timedelta(minutes=current_app.config["CQC_CHANGES_OVERLAP_MINUTES"])
         try:
-            changed = list(client.changed_locations(mark.changes_until, now))
+            changed = list(client.changed_locations(mark.changes_until - overlap, until))
         except CqcError as error:
             feed_error = error
             changed = []
         report.changes = len(changed)
         mark_due(changed, now, refresh_before)
         if feed_error is None:
-            mark.changes_until = now
+            mark.changes_until = until
     db.session.commit()
     report.tracked = db.session.query(CqcLocation).count()
     for row_id in due_locations():

@@ -111,7 +111,9 @@ class Register:
         """Add or replace a location (as CQC's register changing); the changes feed lists it from ``changed_at``."""
         with self.lock:
             self.locations[location["locationId"]] = location
-            self.changed_at[location["locationId"]] = changed_at or datetime.now(timezone.utc)
+            # The feed's timestamps are whole seconds, as the API's parameters are.
+            at = (changed_at or datetime.now(timezone.utc)).replace(microsecond=0)
+            self.changed_at[location["locationId"]] = at
 
     def location(self, location_id: str) -> dict | None:
         with self.lock:
