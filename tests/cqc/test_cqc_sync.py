@@ -240,6 +240,11 @@ def test_without_cqc_api_url_the_sync_is_off_and_nothing_changes(app, database_u
     from tests.conftest import make_app
 
     off = make_app(database_url, tmp_path, CQC_API_URL=None)
-    assert run_job(off, SYNC) == "CQC sync is off (CQC_API_URL is not set)"
+    try:
+        assert run_job(off, SYNC) == "CQC sync is off (CQC_API_URL is not set)"
+    finally:
+        with off.app_context():
+            db.session.remove()
+            db.engine.dispose()
     assert listed_org in search_slugs(client)
     assert search_slugs(client)[listed_org]["cqc"] is None
