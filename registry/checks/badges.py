@@ -94,7 +94,8 @@ def badge_codes(kind: str, details: dict, verification_method: str | None) -> tu
     return tuple(badge.code for badge in _BADGES_BY_KIND.get(kind, ()) if badge.earned_by(details, verification_method))
 
 
-def badge_for(check: Check) -> Badge:
+def badge_for(check: Check, live_cqc: bool = False) -> Badge:
+    """The badge for a current check; ``live_cqc`` adds a CQC check's synced registration and rating (one query)."""
     d = check.details or {}
     how = VERIFICATION_METHODS.get(check.verification_method or "", "checked")
     when = long_date(check.decided_at)
@@ -119,18 +120,21 @@ def badge_for(check: Check) -> Badge:
     else:
         text = f"{KIND_NAMES[check.kind]}: {how} on {when}"
     cqc = None
-    if check.kind == CheckKind.CQC:
+    if live_cqc and check.kind == CheckKind.CQC:
         cqc = cqc_rating_for(check.provider.cqc_location, d.get("registration_id"))
         if cqc is not None and check.provider.cqc_location.synced_at is not None:
             text += f"; registered with the CQC as of {long_date(check.provider.cqc_location.synced_at)}"
     return Badge(check.kind, text, badge_codes(check.kind, d, check.verification_method), check, cqc)
 
 
-def badges(provider: Provider, today: date) -> list[Badge]:
-    """Badges for the public: none while suspended, when the checks do not vouch for anyone."""
+def badges(provider: Provider, today: date, live_cqc: bool = False) -> list[Badge]:
+    """Badges for the public: none while suspended, when the checks do not vouch for anyone.
+
+    ``live_cqc``: the profile page's CQC badge also says what the nightly sync read (rating, date, link).
+    """
     if provider.suspended_at is not None:
         return []
-    return [badge_for(check) for check in current_checks(provider, today)]
+    return [badge_for(check, live_cqc) for check in current_checks(provider, today)]
 
 
 def search_badge_codes(provider: Provider, today: date) -> dict[str, date]:
