@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
+CQC_STANDIN_PORT ?= 5081
 export FLASK_APP := wsgi:app
 
 .PHONY: run test lint bench clean browser
@@ -23,8 +24,12 @@ run: $(VENV)/.installed
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo seed --if-empty
 	$(BIN)/flask search rebuild
-	@# The worker (email, expiry, retention, search catch-up) runs beside the web server and stops with it.
-	$(BIN)/flask worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; $(BIN)/flask run --port $(PORT)
+	@# The CQC API stand-in and the worker (email, expiry, retention, CQC sync, search catch-up) run beside
+	@# the web server and stop with it. Set CQC_API_URL and CQC_API_KEY to sync with the real CQC API instead.
+	$(BIN)/python -m registry.standins.cqc --demo --port $(CQC_STANDIN_PORT) & standin=$$!; \
+	  export CQC_API_URL="$${CQC_API_URL:-http://127.0.0.1:$(CQC_STANDIN_PORT)/public/v1}" CQC_API_KEY="$${CQC_API_KEY:-standin-key}"; \
+	  sleep 1; $(BIN)/flask worker & worker=$$!; \
+	  trap 'kill $$worker $$standin 2>/dev/null' EXIT INT TERM; $(BIN)/flask run --port $(PORT)
 
 test: $(VENV)/.installed-test browser lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -36,6 +36,15 @@ def _env_int(name: str, default: int) -> int:
     return value
 
 
+def _env_time_of_day(name: str, default: str) -> str:
+    """A UTC time of day from the environment, "HH:MM"."""
+    raw = os.environ.get(name, default).strip()
+    hour, _, minute = raw.partition(":")
+    if not (hour.isdigit() and minute.isdigit() and int(hour) < 24 and int(minute) < 60 and len(minute) == 2):
+        raise ConfigurationError(f"{name} must be a time of day such as 02:00, not {raw!r}.")
+    return f"{int(hour):02d}:{minute}"
+
+
 class Config:
     """Defaults shared by every environment."""
 
@@ -207,6 +216,22 @@ class Config:
         ).split(",")
         if p.strip()
     ]
+    # CQC registration and ratings, re-asked nightly (README "CQC registration and ratings").
+    # Without CQC_API_URL the sync is off and the registry works from officers' checks alone.
+    CQC_API_URL = os.environ.get("CQC_API_URL")  # e.g. https://api.service.cqc.org.uk/public/v1
+    CQC_API_KEY = os.environ.get("CQC_API_KEY")  # the Ocp-Apim-Subscription-Key
+    CQC_USER_AGENT = os.environ.get("CQC_USER_AGENT", "TrustedCareRegistry/1.0 (care registry; CQC sync)")
+    CQC_SYNC_AT = _env_time_of_day("CQC_SYNC_AT", "02:00")  # UTC time of day the nightly sync starts
+    CQC_TIMEOUT_SECONDS = float(os.environ.get("CQC_TIMEOUT_SECONDS", "10"))
+    CQC_MAX_ATTEMPTS = _env_int("CQC_MAX_ATTEMPTS", 4)  # tries per call when the API answers 429
+    CQC_MAX_RETRY_AFTER_SECONDS = _env_int("CQC_MAX_RETRY_AFTER_SECONDS", 60)
+    CQC_MAX_BODY_BYTES = _env_int("CQC_MAX_BODY_BYTES", 1024 * 1024)
+    CQC_PAGE_SIZE = _env_int("CQC_PAGE_SIZE", 500)  # changes per page
+    CQC_FULL_REFRESH_DAYS = _env_int("CQC_FULL_REFRESH_DAYS", 7)
+    CQC_CHANGES_OVERLAP_MINUTES = _env_int(
+        "CQC_CHANGES_OVERLAP_MINUTES", 60
+    )  # each night re-reads the last hour  # ask again at least this often, changed or not
+
     # How long an approval lasts for kinds without their own end date (days from the decision).
     CHECK_VALIDITY_DAYS = {
         "identity": 5 * 365,
@@ -312,6 +337,12 @@ def check_production(config: dict) -> None:
             "AUDIT_KEYED_SINCE must be 'all' or the id of the first keyed audit event in production: "
             "without it, a log rewritten wholly in the old unkeyed scheme would verify whenever the "
             "checkpoint is missing."
+        )
+    cqc_url = config.get("CQC_API_URL")
+    if cqc_url and (urlsplit(cqc_url).scheme != "https" or not config.get("CQC_API_KEY")):
+        raise ConfigurationError(
+            "CQC_API_URL must be an https:// address and CQC_API_KEY its subscription key in production "
+            "(leave CQC_API_URL unset to turn the CQC sync off)."
         )
 
 

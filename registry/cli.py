@@ -18,6 +18,7 @@ search_cli = AppGroup("search", help="The search index.")
 checks_cli = AppGroup("checks", help="Background checks.")
 documents_cli = AppGroup("documents", help="Check documents.")
 mail_cli = AppGroup("mail", help="Outgoing email.")
+cqc_cli = AppGroup("cqc", help="CQC registrations and ratings.")
 
 
 def _as_of(value: str | None):
@@ -284,10 +285,40 @@ def worker_command(once: bool) -> None:
     if once:
         for job in JOBS:
             summary = run_job(app, job)
-            click.echo(f"{job.name}: {summary if summary is not None else 'skipped (another worker is running it)'}")
+            click.echo(
+                f"{job.name}: {summary if summary is not None else 'skipped (not due, or another worker is running it)'}"
+            )
         return
-    click.echo("Worker running: " + ", ".join(f"{job.name} every {job.every_seconds}s" for job in JOBS))
+    click.echo(
+        "Worker running: "
+        + ", ".join(
+            f"{job.name} nightly at {app.config[job.daily_at_setting]} UTC"
+            if job.daily_at_setting
+            else f"{job.name} every {job.every_seconds}s"
+            for job in JOBS
+        )
+    )
     run_worker(app)
+
+
+@cqc_cli.command("sync")
+@with_appcontext
+def cqc_sync_command() -> None:
+    """Ask the CQC API about every due location now (the worker does this nightly at CQC_SYNC_AT)."""
+    from registry.cqc.client import CqcError
+    from registry.cqc.services import client_from_config, run_sync
+    from registry.models import today, utcnow
+
+    client = client_from_config()
+    if client is None:
+        raise click.ClickException("CQC sync is off: set CQC_API_URL (and CQC_API_KEY).")
+    try:
+        report = run_sync(client, utcnow(), today())
+    except CqcError as error:
+        raise click.ClickException(str(error)) from None
+    finally:
+        client.close()
+    click.echo(f"CQC sync: {report.tracked} locations tracked; {report.summary()}")
 
 
 @mail_cli.command("send")
@@ -307,4 +338,5 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(checks_cli)
     app.cli.add_command(documents_cli)
     app.cli.add_command(mail_cli)
+    app.cli.add_command(cqc_cli)
     app.cli.add_command(worker_command)

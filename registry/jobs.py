@@ -2,8 +2,9 @@
 
 One worker process per node runs every job on its own interval: lapsing
 checks and sending reminders, deleting scans past the retention period,
-pruning the search outbox, delivering email, verifying the audit log, and
-catching this node's search index up. Any number of workers may run at once: a job that must
+pruning the search outbox, delivering email, verifying the audit log,
+syncing CQC registrations and ratings nightly, and catching this node's
+search index up. Any number of workers may run at once: a job that must
 run once for the whole registry takes a lock first (a PostgreSQL advisory
 lock, or a file lock beside a SQLite database) and is skipped by whoever
 does not get it. Each job records when it last succeeded, which officers
@@ -20,7 +21,7 @@ import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import Flask, current_app
 from sqlalchemy import String, select, text
@@ -52,6 +53,15 @@ class Job:
     run: Callable[[Flask], str]  # returns a one-line summary
     once_per_registry: bool = True  # False: every node runs it (its own search index)
     title: str = ""
+    # A nightly job: the setting naming its UTC time of day ("02:00"). It runs once
+    # after that time each day (a worker started later runs it at once, a failed
+    # run is tried again every ``every_seconds``), whichever worker gets there first.
+    daily_at_setting: str | None = None
+
+    @property
+    def period_seconds(self) -> int:
+        """How often it should succeed: a day for a nightly job, else its interval."""
+        return 24 * 3600 if self.daily_at_setting else self.every_seconds
 
 
 def _expire_checks(app: Flask) -> str:
@@ -111,6 +121,18 @@ def _verify_audit_log(app: Flask) -> str:
     return f"ok, {result.count} events"
 
 
+def _sync_cqc(app: Flask) -> str:
+    from registry.cqc.services import client_from_config, run_sync
+
+    client = client_from_config()
+    if client is None:
+        return "CQC sync is off (CQC_API_URL is not set)"
+    try:
+        return run_sync(client, utcnow(), today()).summary()
+    finally:
+        client.close()
+
+
 JOBS = (
     Job("mail", 10, _deliver_mail, title="Email delivery"),
     Job("search", 10, _catch_up_search, once_per_registry=False, title="Search index catch-up"),
@@ -119,7 +141,22 @@ JOBS = (
     Job("outbox-prune", 24 * 3600, _prune_search_outbox, title="Search outbox pruning"),
     Job("mail-purge", 24 * 3600, _purge_sent_mail, title="Sent email retention purge"),
     Job("audit-verify", 24 * 3600, _verify_audit_log, title="Audit log verification"),
+    Job("cqc-sync", 15 * 60, _sync_cqc, title="CQC registration and rating sync", daily_at_setting="CQC_SYNC_AT"),
 )
+
+
+def scheduled_time(at: str, now: datetime) -> datetime:
+    """The latest moment at or before ``now`` whose UTC time of day is ``at`` ("HH:MM")."""
+    hour, _, minute = at.partition(":")
+    moment = now.replace(hour=int(hour), minute=int(minute or 0), second=0, microsecond=0)
+    return moment if moment <= now else moment - timedelta(days=1)
+
+
+def _daily_due(app: Flask, job: Job, now: datetime) -> bool:
+    """Whether a nightly job has not yet succeeded since its last scheduled time."""
+    run = db.session.get(JobRun, job.name)
+    last = None if run is None else run.last_success_at
+    return last is None or last < scheduled_time(app.config[job.daily_at_setting], now)
 
 
 @contextmanager
@@ -152,13 +189,18 @@ def _registry_lock(app: Flask, name: str) -> Iterator[bool]:
         os.close(fd)
 
 
-def run_job(app: Flask, job: Job) -> str | None:
-    """Run one job now unless another worker holds it; returns its summary, or None if skipped."""
+def run_job(app: Flask, job: Job, now: datetime | None = None) -> str | None:
+    """Run one job now unless another worker holds it (or a nightly one is not due); its summary, or None if skipped."""
     with app.app_context():
         lock = _registry_lock(app, job.name) if job.once_per_registry else _always()
         with lock as held:
             if not held:
                 return None
+            if job.daily_at_setting is not None:
+                due = _daily_due(app, job, now or utcnow())
+                db.session.rollback()
+                if not due:
+                    return None
             _note(job.name, last_started_at=utcnow())
             try:
                 summary = job.run(app)
@@ -221,7 +263,7 @@ def job_status(session) -> list[dict]:
                 "last_success_at": last,
                 "last_error": None if run is None else run.last_error,
                 "last_summary": None if run is None else run.last_summary,
-                "fresh": last is not None and (now - last).total_seconds() <= job.every_seconds * grace + 60,
+                "fresh": last is not None and (now - last).total_seconds() <= job.period_seconds * grace + 60,
             }
         )
     return status

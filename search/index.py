@@ -659,7 +659,11 @@ def _hit(stored: dict, today: int, **scores) -> SearchHit:
     display = stored.get("display")
     if display is None:  # written before display values were stored
         return SearchHit(id=int(id_), **scores)
-    slug, name, outcode, service_names = display
+    slug, name, outcode, service_names = display[:4]
+    cqc = display[4] if len(display) > 4 else None  # documents written before CQC ratings were stored have four
+    if cqc is not None:
+        location_id, cqc_rating, rated_on = cqc
+        cqc = (location_id, cqc_rating or None, date.fromordinal(rated_on) if rated_on else None)
     shown = [(code, label) for code, label in service_names if code in valid]
     return SearchHit(
         id=int(id_),
@@ -675,6 +679,7 @@ def _hit(stored: dict, today: int, **scores) -> SearchHit:
         review_count=int(reviews),
         languages=tuple(languages),
         badges=tuple(code for code, until in badges if until >= today),
+        cqc=cqc,
         **scores,
     )
 

@@ -56,6 +56,12 @@ class ProviderDocument:
     # Words a recipient may type for the languages and communication support
     # ("Urdu", "BSL", "sign language"): searched with the service names.
     language_names: tuple[str, ...] = ()
+    # The CQC location's current overall rating, shown on the results card:
+    # ``cqc_location_id`` set means a sync found it registered; ``cqc_rating``
+    # None then says CQC has not rated it yet; the date is the report's.
+    cqc_location_id: str | None = None
+    cqc_rating: str | None = None
+    cqc_rating_date: date | None = None
 
 
 @dataclass(frozen=True)
@@ -116,6 +122,8 @@ class SearchHit:
     review_count: int = 0
     languages: tuple[str, ...] = ()
     badges: tuple[str, ...] = ()
+    # (location id, overall rating or None for not yet rated, report date or None); None: no live CQC record.
+    cqc: tuple[str, str | None, date | None] | None = None
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ REGISTRY = Path(__file__).resolve().parent.parent / "registry"
 
 # Bottom first.
 LAYERS: list[set[str]] = [
-    {"extensions", "formatting", "money"},
+    {"extensions", "formatting", "money", "standins"},  # standins: stand-in servers for outside services
     {"models", "aftercommit", "auth", "errors", "forms", "links", "paging", "security", "storage", "uploads"},
     {"mail", "api", "audit"},  # api: the JSON blueprint and its error shape, which features register on
     {"accounts"},
@@ -26,6 +26,7 @@ LAYERS: list[set[str]] = [
     {"searching"},
     {"safeguarding", "openreferral", "admin", "legal"},
     {"datarights"},  # export and erasure: reads and anonymises every feature's records of one person
+    {"cqc"},  # the nightly CQC sync: revokes checks and raises concerns
     {"jobs"},
     {"main"},
     {"pages"},  # pages that compose several features

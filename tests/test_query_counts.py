@@ -185,8 +185,8 @@ def test_the_public_profile(app, world, count_queries, make_user):
         add_reviews(app, world, n - (counts and SIZES[0] or 0), make_user)
         counts.append(queries_for(client, count_queries, f"/providers/{world['slug']}"))
     # Provider with its account, services and languages; checks; the services' requirements (the listing
-    # rule is asked at read time); rating; reviews; council lists.
-    _bounded(counts, 6)
+    # rule is asked at read time); rating; reviews; council lists; the CQC location the nightly sync read.
+    _bounded(counts, 7)
 
 
 def test_the_provider_dashboard(app, world, count_queries):

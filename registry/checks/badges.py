@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from registry.checks.kinds import BARRED_LISTS, DBS_LEVELS, KIND_NAMES, VERIFICATION_METHODS, CheckKind
-from registry.checks.models import Check
+from registry.checks.models import Check, CqcLocation, cqc_location_url
 from registry.formatting import long_date
 from registry.providers.models import Provider
 
@@ -46,11 +46,38 @@ BADGE_LABELS = {code: badge.label for code, badge in SEARCH_BADGES.items()}
 
 
 @dataclass(frozen=True)
+class CqcRating:
+    """A location's current overall CQC rating as the last sync read it; ``rating`` None is 'Not yet rated'."""
+
+    location_id: str
+    rating: str | None
+    rating_date: date | None
+
+    @property
+    def label(self) -> str:
+        return self.rating or "Not yet rated"
+
+    @property
+    def url(self) -> str:
+        return cqc_location_url(self.location_id)
+
+
+def cqc_rating_for(location: CqcLocation | None, registration_id: str | None) -> CqcRating | None:
+    """The rating to show beside a CQC check naming ``registration_id``: only from a sync that found it registered."""
+    if location is None or not registration_id or location.location_id != registration_id:
+        return None
+    if not location.is_registered:
+        return None
+    return CqcRating(location.location_id, location.overall_rating, location.rating_date)
+
+
+@dataclass(frozen=True)
 class Badge:
     kind: str
     text: str  # e.g. "Enhanced DBS with adults' barred list, Update Service status checked on 12 March 2026"
     codes: tuple[str, ...]  # search badge codes it earns
     check: Check
+    cqc: CqcRating | None = None  # a CQC check's live registration and rating (issue 20)
 
 
 def current_checks(provider: Provider, today: date) -> list[Check]:
@@ -67,7 +94,8 @@ def badge_codes(kind: str, details: dict, verification_method: str | None) -> tu
     return tuple(badge.code for badge in _BADGES_BY_KIND.get(kind, ()) if badge.earned_by(details, verification_method))
 
 
-def badge_for(check: Check) -> Badge:
+def badge_for(check: Check, live_cqc: bool = False) -> Badge:
+    """The badge for a current check; ``live_cqc`` adds a CQC check's synced registration and rating (one query)."""
     d = check.details or {}
     how = VERIFICATION_METHODS.get(check.verification_method or "", "checked")
     when = long_date(check.decided_at)
@@ -91,14 +119,22 @@ def badge_for(check: Check) -> Badge:
         text = f"First aid: {d.get('course', 'certificate')}, {how} on {when}"
     else:
         text = f"{KIND_NAMES[check.kind]}: {how} on {when}"
-    return Badge(check.kind, text, badge_codes(check.kind, d, check.verification_method), check)
+    cqc = None
+    if live_cqc and check.kind == CheckKind.CQC:
+        cqc = cqc_rating_for(check.provider.cqc_location, d.get("registration_id"))
+        if cqc is not None and check.provider.cqc_location.synced_at is not None:
+            text += f"; registered with the CQC as of {long_date(check.provider.cqc_location.synced_at)}"
+    return Badge(check.kind, text, badge_codes(check.kind, d, check.verification_method), check, cqc)
 
 
-def badges(provider: Provider, today: date) -> list[Badge]:
-    """Badges for the public: none while suspended, when the checks do not vouch for anyone."""
+def badges(provider: Provider, today: date, live_cqc: bool = False) -> list[Badge]:
+    """Badges for the public: none while suspended, when the checks do not vouch for anyone.
+
+    ``live_cqc``: the profile page's CQC badge also says what the nightly sync read (rating, date, link).
+    """
     if provider.suspended_at is not None:
         return []
-    return [badge_for(check) for check in current_checks(provider, today)]
+    return [badge_for(check, live_cqc) for check in current_checks(provider, today)]
 
 
 def search_badge_codes(provider: Provider, today: date) -> dict[str, date]:

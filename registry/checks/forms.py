@@ -173,8 +173,9 @@ class QualificationForm(CheckForm):
 
 class CqcForm(CheckForm):
     registration_id = StringField(
-        "CQC provider or location ID",
-        description="On your CQC registration certificate or the CQC website, for example 1-101234567.",
+        "CQC location ID",
+        description="The location's ID on your CQC registration certificate or its page on the CQC website, "
+        "for example 1-101234567. The registry checks its registration and rating with the CQC every night.",
         filters=[single_line],
         validators=[
             InputRequired("Enter the CQC ID."),

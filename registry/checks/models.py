@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, Date, ForeignKey, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from registry.checks.kinds import KIND_NAMES, KIND_PHRASES, STATUS_LABELS, CheckKind, CheckStatus
 from registry.extensions import db
@@ -95,3 +95,60 @@ class Check(db.Model):
 
     def __repr__(self) -> str:
         return f"<Check {self.id} {self.kind} {self.status}>"
+
+
+CQC_REGISTERED = "Registered"
+CQC_DEREGISTERED = "Deregistered"
+CQC_RATINGS = ("Outstanding", "Good", "Requires improvement", "Inadequate")
+
+
+class CqcLocation(db.Model):
+    """What the CQC's register said, at the last successful sync, about the location a provider's CQC check names.
+
+    One row per provider: the location id of its newest approved CQC check.
+    ``registration_status`` is None until the first answer; ``overall_rating``
+    None with a status means CQC has not rated it yet. ``due_since`` marks a
+    location to ask about (new, named in CQC's changes feed, or not asked for
+    a while); it is cleared only by an answer, so a failed ask is asked again
+    and never taken as one.
+    """
+
+    __tablename__ = "cqc_locations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id", ondelete="CASCADE"), unique=True)
+    location_id: Mapped[str] = mapped_column(String(20), index=True)
+    name: Mapped[str | None] = mapped_column(String(200))
+    registration_status: Mapped[str | None] = mapped_column(String(20))
+    registration_date: Mapped[date | None] = mapped_column(Date)
+    deregistration_date: Mapped[date | None] = mapped_column(Date)
+    overall_rating: Mapped[str | None] = mapped_column(String(30))
+    rating_date: Mapped[date | None] = mapped_column(Date)  # the overall rating's report date
+    synced_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # the last answer
+    due_since: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+    last_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_error: Mapped[str | None] = mapped_column(String(300))
+
+    provider: Mapped[Provider] = relationship(backref=backref("cqc_location", uselist=False, passive_deletes=True))
+
+    @property
+    def is_registered(self) -> bool:
+        return self.registration_status == CQC_REGISTERED
+
+    @property
+    def cqc_url(self) -> str:
+        return cqc_location_url(self.location_id)
+
+
+def cqc_location_url(location_id: str) -> str:
+    """The location's page on the CQC website."""
+    return f"https://www.cqc.org.uk/location/{location_id}"
+
+
+class CqcSyncMark(db.Model):
+    """How far CQC's changes feed has been read: the next sync asks for changes from ``changes_until`` on."""
+
+    __tablename__ = "cqc_sync_marks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)  # always 1
+    changes_until: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -108,7 +108,7 @@ def public_profile(slug: str):
         "providers/public_profile.html",
         provider=provider,
         listed=bool(listed),
-        badges=badges(provider, day),
+        badges=badges(provider, day, live_cqc=True),
         council_approvals=approvals([provider.id], day).get(provider.id, []),
         rating=rating,
         reviews=reviews,

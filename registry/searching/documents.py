@@ -19,9 +19,9 @@ from sqlalchemy import String, select, type_coerce
 from sqlalchemy.orm import Session
 
 from registry.checks.badges import badge_codes_until
-from registry.checks.kinds import CheckStatus
+from registry.checks.kinds import CheckKind, CheckStatus
 from registry.checks.listing import listing_ends, with_identity
-from registry.checks.models import Check
+from registry.checks.models import CQC_REGISTERED, Check, CqcLocation
 from registry.models import today
 from registry.providers.models import Provider, ProviderLanguage, ProviderService, ServiceRequirement, ServiceType
 from registry.providers.vocabulary import LANGUAGES, ProfileStatus, ProviderKind
@@ -149,6 +149,14 @@ def _documents(
         .order_by(Check.provider_id, Check.id)
     ):
         checks[row.provider_id].append(row)
+    cqc = {
+        row.provider_id: row
+        for row in execute(
+            select(
+                CqcLocation.provider_id, CqcLocation.location_id, CqcLocation.overall_rating, CqcLocation.rating_date
+            ).where(among(CqcLocation.provider_id), CqcLocation.registration_status == CQC_REGISTERED)
+        )
+    }
     ratings = {
         row.provider_id: (row.score, row.review_count)
         for row in execute(
@@ -167,6 +175,7 @@ def _documents(
                 checks[profile.id],
                 ratings.get(profile.id, (None, 0)),
                 requirements,
+                cqc.get(profile.id),
             )
     return documents
 
@@ -178,12 +187,15 @@ def build_document(
     current_checks: list,
     rating: tuple[float | None, int],
     requirements: Requirements,
+    cqc_location=None,
 ) -> ProviderDocument | None:
     """The provider as search sees it, or None when it is not listed for anything.
 
     ``profile`` has the provider's columns; ``listed_services`` its listed
     services (``id``, ``slug``, ``name``) in display order; ``current_checks``
-    its approved checks still valid today, in id order.
+    its approved checks still valid today, in id order; ``cqc_location`` the
+    provider's CQC location row (``location_id``, ``overall_rating``,
+    ``rating_date``) when a sync found it registered.
     """
     if profile.status != ProfileStatus.LISTED or not listed_services or not profile.outcode:
         return None
@@ -198,6 +210,16 @@ def build_document(
         return None
     # A suspended provider's checks vouch for no one (its status is not listed either).
     badges = {} if profile.suspended_at is not None else badge_codes_until(current_checks)
+    # The rating shows only beside the current CQC check it is about (as on the profile).
+    cqc_check = next((c for c in reversed(current_checks) if c.kind == CheckKind.CQC), None)
+    shown_cqc = (
+        cqc_location
+        if cqc_location is not None
+        and cqc_check is not None
+        and profile.suspended_at is None
+        and (cqc_check.details or {}).get("registration_id") == cqc_location.location_id
+        else None
+    )
     latitude, longitude = outcode_centroids()[profile.outcode]
     return ProviderDocument(
         id=profile.id,
@@ -222,4 +244,7 @@ def build_document(
         badges=tuple(badges),
         listed_until=tuple(ends[s.slug] for s in listed),
         badges_until=tuple(badges.values()),
+        cqc_location_id=shown_cqc.location_id if shown_cqc else None,
+        cqc_rating=shown_cqc.overall_rating if shown_cqc else None,
+        cqc_rating_date=shown_cqc.rating_date if shown_cqc else None,
     )

@@ -17,7 +17,7 @@ from flask_sqlalchemy.session import Session
 from sqlalchemy import event, inspect, select
 
 from registry.aftercommit import after_commit
-from registry.checks.models import Check
+from registry.checks.models import Check, CqcLocation
 from registry.models import utcnow
 from registry.providers.models import Provider, ProviderLanguage, ProviderService, ServiceRequirement, ServiceType
 from registry.reviews.models import ProviderRating
@@ -30,7 +30,9 @@ _PENDING = "search_outbox_providers"
 _IGNORED_PROVIDER_COLUMNS = frozenset({"updated_at", "submitted_at", "user"})
 
 
-_PROVIDER_PARTS = (ProviderService, ProviderLanguage, Check, ProviderRating)
+_PROVIDER_PARTS = (ProviderService, ProviderLanguage, Check, ProviderRating, CqcLocation)
+# CQC location columns search never reads: a night's sync that only notes its ask writes no row.
+_IGNORED_CQC_COLUMNS = frozenset({"synced_at", "due_since", "last_attempt_at", "last_error", "provider"})
 
 
 def _changed(obj, ignore: frozenset[str] = frozenset()) -> bool:
@@ -48,6 +50,9 @@ def _affected(session) -> list:
     for obj in session.dirty:
         if isinstance(obj, Provider) and _changed(obj, _IGNORED_PROVIDER_COLUMNS):
             found.append(obj)
+        elif isinstance(obj, CqcLocation):
+            if _changed(obj, _IGNORED_CQC_COLUMNS):
+                found.append(obj)
         elif isinstance(obj, _PROVIDER_PARTS) and _changed(obj):
             found.append(obj)
         elif isinstance(obj, ServiceType) and _changed(obj, frozenset({"requirements"})):

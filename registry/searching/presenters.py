@@ -14,6 +14,7 @@ from sqlalchemy import bindparam, select
 
 from registry.checks.badges import search_badge_codes
 from registry.checks.listing import listed_now_clause, listed_services_now
+from registry.checks.models import cqc_location_url
 from registry.councils.services import council_shortlist
 from registry.extensions import db
 from registry.models import today
@@ -99,6 +100,14 @@ def _row(hit: SearchHit) -> dict:
         "badges": list(hit.badges),
         "languages": list(hit.languages),
         "language_names": [LANGUAGES.get(code, code) for code in hit.languages],
+        "cqc": None
+        if hit.cqc is None
+        else {
+            "location_id": hit.cqc[0],
+            "rating": hit.cqc[1],
+            "rating_date": hit.cqc[2],
+            "url": cqc_location_url(hit.cqc[0]),
+        },
     }
 
 

@@ -175,6 +175,19 @@ class RateSchema(Schema):
     max_pounds = fields.Decimal(as_string=True, allow_none=True)
 
 
+class CqcRatingSchema(Schema):
+    location_id = fields.String(metadata={"description": "The CQC location id, e.g. 1-101234567."})
+    rating = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "The current overall rating: Outstanding, Good, Requires improvement or Inadequate; "
+            "null when the CQC has not rated the location yet."
+        },
+    )
+    rating_date = fields.Date(allow_none=True, metadata={"description": "The date of the rating's report."})
+    url = fields.String(metadata={"description": "The location's page on the CQC website."})
+
+
 class CouncilApprovalSchema(Schema):
     council = fields.String()
     service = fields.String(attribute="service_slug")
@@ -196,6 +209,15 @@ class SearchResultSchema(Schema):
     rating = fields.Nested(RatingSchema)
     badges = fields.List(fields.String())
     languages = fields.List(fields.String())
+    cqc = fields.Nested(
+        CqcRatingSchema,
+        allow_none=True,
+        metadata={
+            "description": "The CQC registration and current overall rating as the registry's nightly sync read them "
+            "(null without a live CQC record). Contains public sector information licensed under the Open "
+            "Government Licence v3.0."
+        },
+    )
     council_approvals = fields.List(
         fields.Nested(CouncilApprovalSchema),
         metadata={"description": "Present with council_list: the lists the provider is on, with the agreed rate."},
@@ -243,6 +265,14 @@ def _result(row: dict) -> dict:
         "rating": {"score": None if rating["score"] is None else float(rating["score"]), "count": int(rating["count"])},
         "badges": [str(b) for b in row["badges"]],
         "languages": [str(code) for code in row["languages"]],
+        "cqc": None
+        if row.get("cqc") is None
+        else {
+            "location_id": row["cqc"]["location_id"],
+            "rating": row["cqc"]["rating"],
+            "rating_date": row["cqc"]["rating_date"].isoformat() if row["cqc"]["rating_date"] else None,
+            "url": row["cqc"]["url"],
+        },
     }
     if "council_approvals" in row:
         result["council_approvals"] = [
