@@ -116,6 +116,7 @@ def check_status(
         )
     except urllib3.exceptions.HTTPError as error:
         raise TransportError(f"could not reach the Update Service: {type(error).__name__}") from None
+    complete = False
     try:
         if response.status >= 500:
             raise TransportError(f"the Update Service answered HTTP {response.status}")
@@ -131,8 +132,12 @@ def check_status(
                     raise TransportError("the answer took too long")
         except urllib3.exceptions.HTTPError as error:
             raise TransportError(f"the answer was cut off: {type(error).__name__}") from None
+        complete = True
     finally:
-        response.release_conn()
+        if complete:
+            response.release_conn()
+        else:  # never hand a connection with an unread (huge or late) answer back to the pool
+            response.close()
     return parse_answer(bytes(body))
 
 

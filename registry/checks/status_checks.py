@@ -320,22 +320,23 @@ def officer_tasks(limit: int = 50) -> list[Check]:
     )
 
 
-def history(check: Check) -> list:
+def history(check: Check) -> list[dict]:
     """Every status check of ``check`` and every consent change, newest first (from the audit log)."""
+    import json
+
     from registry.audit.models import AuditEvent
 
-    return list(
-        db.session.scalars(
-            select(AuditEvent)
-            .where(
-                AuditEvent.subject_type == "Check",
-                AuditEvent.subject_id == str(check.id),
-                AuditEvent.action.like("check.status%"),
-            )
-            .order_by(AuditEvent.id.desc())
-            .limit(50)
+    events = db.session.scalars(
+        select(AuditEvent)
+        .where(
+            AuditEvent.subject_type == "Check",
+            AuditEvent.subject_id == str(check.id),
+            AuditEvent.action.like("check.status%"),
         )
+        .order_by(AuditEvent.id.desc())
+        .limit(50)
     )
+    return [{"at": e.created_at, "action": e.action, **json.loads(e.details or "{}")} for e in events]
 
 
 @dataclass
