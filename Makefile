@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
+DBS_STANDIN_PORT ?= 8301
+DBS_STATUS_CHECK_URL ?= http://127.0.0.1:$(DBS_STANDIN_PORT)
 export FLASK_APP := wsgi:app
 
 .PHONY: run test lint bench clean browser
@@ -23,8 +25,12 @@ run: $(VENV)/.installed
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo seed --if-empty
 	$(BIN)/flask search rebuild
-	@# The worker (email, expiry, retention, search catch-up) runs beside the web server and stops with it.
-	$(BIN)/flask worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; $(BIN)/flask run --port $(PORT)
+	@# The worker (email, expiry, retention, search catch-up, DBS status checks) and the DBS Update Service
+	@# stand-in run beside the web server and stop with it. Production points DBS_STATUS_CHECK_URL at the DBS.
+	$(BIN)/python -m registry.standins.dbs --port $(DBS_STANDIN_PORT) & standin=$$!; \
+	DBS_STATUS_CHECK_URL=$(DBS_STATUS_CHECK_URL) $(BIN)/flask worker & worker=$$!; \
+	trap 'kill $$worker $$standin 2>/dev/null' EXIT INT TERM; \
+	DBS_STATUS_CHECK_URL=$(DBS_STATUS_CHECK_URL) $(BIN)/flask run --port $(PORT)
 
 test: $(VENV)/.installed-test browser lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -311,6 +311,29 @@ def deal_with_issue(check: Check, officer: User, note: str) -> None:
     db.session.flush()
 
 
+def automatically_checked_on(slugs: list[str], day: date) -> dict[str, datetime]:
+    """For search cards: each of these providers whose current DBS certificate the registry status-checks
+    itself, with the last time a status check said it is current (one query for the page)."""
+    from registry.providers.models import Provider
+
+    if not slugs:
+        return {}
+    rows = db.session.execute(
+        select(Provider.slug, Check.status_checked_at)
+        .join(Check, Check.provider_id == Provider.id)
+        .where(
+            Provider.slug.in_(slugs),
+            Check.kind == CheckKind.DBS,
+            Check.status == CheckStatus.APPROVED,
+            Check.valid_until >= day,
+            Check.status_checked_at.is_not(None),
+            Check.status_checked_by_id.is_(None),
+        )
+        .order_by(Check.id)
+    )
+    return {slug: checked_at for slug, checked_at in rows}
+
+
 def officer_tasks(limit: int = 50) -> list[Check]:
     """Checks a status check put an officer on, oldest first."""
     return list(

@@ -103,8 +103,10 @@ def test_blank_no_new_info_keeps_a_certificate_current_and_says_so_on_the_profil
     request = dbs_server.requests_seen[-1]
     assert request.startswith(f"/crsc/api/status/{_certificate('2')}?dateOfBirth=01%2F05%2F1980&surname=O%27Brien")
     assert "hasAgreedTermsAndConditions=true" in request and "organisationName=Trusted+Care+Registry" in request
-    profile = app.test_client().get(f"/providers/{slug}")
-    assert f"DBS Update Service: checked automatically on {today().day} " in profile.get_data(as_text=True)
+    checked = f"DBS Update Service: checked automatically on {today().day} "
+    assert checked in app.test_client().get(f"/providers/{slug}").get_data(as_text=True)
+    card = app.test_client().get("/search?postcode=LS6+2AA").get_data(as_text=True)
+    assert "Pat 2" in card and checked in card
 
 
 def test_non_blank_counts_only_once_an_officer_assessed_the_original(app, listed):
