@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
 CQC_STANDIN_PORT ?= 5081
+DBS_STANDIN_PORT ?= 8301
+DBS_STATUS_CHECK_URL ?= http://127.0.0.1:$(DBS_STANDIN_PORT)
 export FLASK_APP := wsgi:app
 
 .PHONY: run test lint bench clean browser
@@ -24,12 +26,15 @@ run: $(VENV)/.installed
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo seed --if-empty
 	$(BIN)/flask search rebuild
-	@# The CQC API stand-in and the worker (email, expiry, retention, CQC sync, search catch-up) run beside
-	@# the web server and stop with it. Set CQC_API_URL and CQC_API_KEY to sync with the real CQC API instead.
-	$(BIN)/python -m registry.standins.cqc --demo --port $(CQC_STANDIN_PORT) & standin=$$!; \
-	  export CQC_API_URL="$${CQC_API_URL:-http://127.0.0.1:$(CQC_STANDIN_PORT)/public/v1}" CQC_API_KEY="$${CQC_API_KEY:-standin-key}"; \
+	@# The CQC API and DBS Update Service stand-ins and the worker (email, expiry, retention, CQC sync, DBS status
+	@# checks, search catch-up) run beside the web server and stop with it. Production points CQC_API_URL (with
+	@# CQC_API_KEY) and DBS_STATUS_CHECK_URL at the real services instead.
+	$(BIN)/python -m registry.standins.cqc --demo --port $(CQC_STANDIN_PORT) & cqc=$$!; \
+	  $(BIN)/python -m registry.standins.dbs --port $(DBS_STANDIN_PORT) & dbs=$$!; \
+	  export CQC_API_URL="$${CQC_API_URL:-http://127.0.0.1:$(CQC_STANDIN_PORT)/public/v1}" CQC_API_KEY="$${CQC_API_KEY:-standin-key}" \
+	    DBS_STATUS_CHECK_URL="$(DBS_STATUS_CHECK_URL)"; \
 	  sleep 1; $(BIN)/flask worker & worker=$$!; \
-	  trap 'kill $$worker $$standin 2>/dev/null' EXIT INT TERM; $(BIN)/flask run --port $(PORT)
+	  trap 'kill $$worker $$cqc $$dbs 2>/dev/null' EXIT INT TERM; $(BIN)/flask run --port $(PORT)
 
 test: $(VENV)/.installed-test browser lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -183,6 +183,29 @@ class Config:
     CHECK_REMINDER_DAYS = _env_int("CHECK_REMINDER_DAYS", 30)
     DOCUMENT_RETENTION_DAYS = _env_int("DOCUMENT_RETENTION_DAYS", 180)
     REVIEW_TARGET_DAYS = _env_int("REVIEW_TARGET_DAYS", 5)
+    # DBS Update Service status checks (DESIGN.md, trust model 9). Unset URL: status checks are off and
+    # the registry works as before. The live service is https://secure.crbonline.gov.uk (no key).
+    DBS_STATUS_CHECK_URL = os.environ.get("DBS_STATUS_CHECK_URL") or None
+    # Each consented certificate is re-checked this often, spread over the period.
+    DBS_STATUS_CHECK_DAYS = _env_int("DBS_STATUS_CHECK_DAYS", 30)
+    # A status check saying "no new information" keeps the certificate current this long (two rounds,
+    # so one failed round does not delist anyone).
+    DBS_STATUS_CHECK_VALID_DAYS = _env_int("DBS_STATUS_CHECK_VALID_DAYS", 60)
+    # After "no match" (often a lapsed subscription) the check lapses this many days later unless a later check succeeds.
+    DBS_NO_MATCH_GRACE_DAYS = _env_int("DBS_NO_MATCH_GRACE_DAYS", 14)
+    # The worker's rate: at most this many status checks a minute, registry-wide.
+    DBS_STATUS_CHECKS_PER_MINUTE = _env_int("DBS_STATUS_CHECKS_PER_MINUTE", 20)
+    # After a failed attempt a certificate waits this long, doubling on each failure (at most a day).
+    DBS_STATUS_CHECK_RETRY_MINUTES = _env_int("DBS_STATUS_CHECK_RETRY_MINUTES", 15)
+    DBS_STATUS_CHECK_TIMEOUT_SECONDS = float(os.environ.get("DBS_STATUS_CHECK_TIMEOUT_SECONDS", "10"))
+    # OpenSSL cipher string for the connection; the live service needs an old security level:
+    # "DEFAULT:@SECLEVEL=1". Empty: Python's defaults.
+    DBS_STATUS_CHECK_TLS_CIPHERS = os.environ.get("DBS_STATUS_CHECK_TLS_CIPHERS", "")
+    # Who asks, as the DBS terms require: the organisation, and the person for automatic checks
+    # (an officer's own name for the checks they run).
+    DBS_STATUS_CHECK_ORGANISATION = os.environ.get("DBS_STATUS_CHECK_ORGANISATION", "Trusted Care Registry")
+    DBS_STATUS_CHECK_EMPLOYEE_FORENAME = os.environ.get("DBS_STATUS_CHECK_EMPLOYEE_FORENAME", "Registry")
+    DBS_STATUS_CHECK_EMPLOYEE_SURNAME = os.environ.get("DBS_STATUS_CHECK_EMPLOYEE_SURNAME", "Safeguarding")
     # Reviews: the score out of 10 is a Bayesian average pulled towards PRIOR_MEAN
     # as if PRIOR_WEIGHT reviews of that score had already been given.
     REVIEW_PRIOR_MEAN = float(os.environ.get("REVIEW_PRIOR_MEAN", "7.0"))

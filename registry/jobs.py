@@ -72,6 +72,14 @@ def _expire_checks(app: Flask) -> str:
     return f"{report.lapsed} checks lapsed, {report.reminded} reminders"
 
 
+def _dbs_status_checks(app: Flask) -> str:
+    from registry.checks import status_checks
+
+    if not status_checks.enabled():
+        return "status checks are off (DBS_STATUS_CHECK_URL is not set)"
+    return status_checks.run_due().summary()
+
+
 def _purge_documents(app: Flask) -> str:
     from registry.checks.services import purge_documents
 
@@ -137,6 +145,8 @@ JOBS = (
     Job("mail", 10, _deliver_mail, title="Email delivery"),
     Job("search", 10, _catch_up_search, once_per_registry=False, title="Search index catch-up"),
     Job("expiry", 3600, _expire_checks, title="Check expiry and reminders"),
+    # Every minute, at most DBS_STATUS_CHECKS_PER_MINUTE certificates: the rate limit.
+    Job("dbs-status", 60, _dbs_status_checks, title="DBS Update Service status checks"),
     Job("retention", 6 * 3600, _purge_documents, title="Document retention purge"),
     Job("outbox-prune", 24 * 3600, _prune_search_outbox, title="Search outbox pruning"),
     Job("mail-purge", 24 * 3600, _purge_sent_mail, title="Sent email retention purge"),

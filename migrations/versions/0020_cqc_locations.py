@@ -1,7 +1,7 @@
 """cqc locations: what CQC's register says about each provider's location, and how far its changes feed was read
 
 Revision ID: 0020
-Revises: 0017
+Revises: 0019
 Create Date: 2026-12-09 10:00:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0020"
-down_revision = "0017"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 

@@ -94,6 +94,11 @@ def badge_codes(kind: str, details: dict, verification_method: str | None) -> tu
     return tuple(badge.code for badge in _BADGES_BY_KIND.get(kind, ()) if badge.earned_by(details, verification_method))
 
 
+def automatic_update_service_text(checked_at) -> str:
+    """What a profile and a search card say of a certificate the registry status-checks itself."""
+    return f"DBS Update Service: checked automatically on {long_date(checked_at)}"
+
+
 def badge_for(check: Check, live_cqc: bool = False) -> Badge:
     """The badge for a current check; ``live_cqc`` adds a CQC check's synced registration and rating (one query)."""
     d = check.details or {}
@@ -103,8 +108,10 @@ def badge_for(check: Check, live_cqc: bool = False) -> Badge:
         what = f"{DBS_LEVELS.get(d.get('level'), 'A')} DBS"
         if d.get("barred_lists") not in (None, "none"):
             what += f" with {BARRED_LISTS[d['barred_lists']]}"
-        if check.verification_method == "update_service":
-            text = f"{what}, Update Service status checked on {when}"
+        if check.status_checked_at is not None and check.status_checked_by_id is None:
+            text = f"{what}; {automatic_update_service_text(check.status_checked_at)}"
+        elif check.verification_method == "update_service":
+            text = f"{what}, Update Service status checked on {long_date(check.status_checked_at or check.decided_at)}"
         else:
             text = f"{what}, {how} on {when}"
     elif check.kind == CheckKind.INSURANCE:

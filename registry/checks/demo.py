@@ -5,12 +5,14 @@ from __future__ import annotations
 import random
 from datetime import date, datetime, time, timedelta, timezone
 
+from flask import current_app
+
 from registry import audit
 from registry.accounts.models import User
-from registry.checks import services
+from registry.checks import services, status_checks
 from registry.checks.kinds import REQUIREMENT_KIND, CheckKind, CheckStatus
 from registry.checks.listing import recompute_listing, requirements_for
-from registry.checks.models import Check
+from registry.checks.models import Check, StatusCheckConsent
 from registry.extensions import db
 from registry.providers.models import Provider
 from registry.storage import document_store, new_key
@@ -51,7 +53,7 @@ def demo_pdf(title: str) -> bytes:
 
 def _details(kind: str, rng: random.Random, today: date) -> dict:
     if kind == CheckKind.DBS:
-        return {
+        details = {
             "level": "enhanced",
             "barred_lists": "both",
             "certificate_number": f"{rng.randrange(10**11, 10**12):012d}",
@@ -59,6 +61,10 @@ def _details(kind: str, rng: random.Random, today: date) -> dict:
             "update_service": rng.random() < 0.6,
             "update_service_id": f"C{rng.randint(1000000, 9999999)}",
         }
+        if details["update_service"]:
+            # The DBS stand-in (registry/standins/dbs.py) answers "blank, no new information" to a 2.
+            details["certificate_number"] = "2" + details["certificate_number"][1:]
+        return details
     if kind == CheckKind.INSURANCE:
         return {
             "insurer": rng.choice(["Aviva", "Hiscox", "AXA", "Zurich"]),
@@ -143,6 +149,8 @@ def _approved(
     _backdate(check, decided_on, when)
     db.session.add(check)
     db.session.flush()
+    if use_update_service:
+        _status_checked(check, provider, decided_on, today)
     audit.record(
         f"check.{CheckStatus.APPROVED}",
         check,
@@ -157,6 +165,37 @@ def _approved(
         },
     )
     return check
+
+
+def _status_checked(check: Check, provider: Provider, decided_on: date, today: date) -> None:
+    """The provider consented to automatic status checks at approval; the last one was in the past month."""
+    config = current_app.config
+    rng = random.Random(f"{provider.slug}-status-checks")  # its own stream: the seed's other draws stay as they were
+    now = datetime.now(timezone.utc)
+    surname = provider.display_name.split()[-1].upper()
+    consent = StatusCheckConsent(
+        check=check,
+        given_at=check.decided_at,
+        given_by_id=provider.user_id,
+        wording=status_checks.consent_wording(check),
+        surname=surname,
+        date_of_birth=date(1960, 1, 1) + timedelta(days=rng.randint(0, 12000)),
+        next_due_at=now + timedelta(days=config["DBS_STATUS_CHECK_DAYS"]) * rng.random(),
+    )
+    db.session.add(consent)
+    checked_at = now - timedelta(days=rng.randint(0, config["DBS_STATUS_CHECK_DAYS"] - 1), hours=rng.randint(0, 12))
+    if checked_at.date() >= decided_on:
+        check.status_checked_at = checked_at
+        check.valid_until = max(
+            check.valid_until, checked_at.date() + timedelta(days=config["DBS_STATUS_CHECK_VALID_DAYS"])
+        )
+        audit.record(
+            "check.status_checked",
+            check,
+            actor_id=None,
+            provider_id=provider.id,
+            details={"automatic": True, "outcome": "current"},
+        )
 
 
 def _pick_state(rng: random.Random) -> str:

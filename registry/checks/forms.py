@@ -292,6 +292,10 @@ class ApproveForm(FlaskForm):
         choices=[("", "Not used")] + list(UPDATE_SERVICE_RESULTS.items()),
         validators=[Optional()],
     )
+    certificate_assessed = BooleanField(
+        "I have assessed the original certificate",
+        description="Tick only if you read the original DBS certificate yourself. A certificate that is not blank counts only then.",
+    )
     valid_until = DateField(
         "Valid until",
         description="Proposed from the document's dates and the registry's re-check interval, the latest this kind of check allows; choose an earlier date if the document says so.",
@@ -328,3 +332,42 @@ class RevokeForm(FlaskForm):
         ],
     )
     version = IntegerField(validators=[Optional()])
+
+
+class StatusCheckForm(FlaskForm):
+    """An officer's status check now: with the consented details, or details typed for this check only."""
+
+    surname = StringField(
+        "Surname as printed on the certificate (optional)",
+        description="Leave blank to use what the provider consented to. Typed details are used for this check only, never kept.",
+        filters=[single_line],
+        validators=[Optional(), at_most(60)],
+    )
+    date_of_birth = DateField("Date of birth (optional)", validators=[Optional()])
+
+
+class ConsentForm(FlaskForm):
+    surname = StringField(
+        "Surname, exactly as printed on your DBS certificate",
+        filters=[single_line],
+        validators=[InputRequired("Enter your surname as printed on the certificate."), at_most(60)],
+        render_kw={"autocomplete": "family-name"},
+    )
+    date_of_birth = DateField(
+        "Date of birth",
+        description=DATE_HINT,
+        validators=[InputRequired("Enter your date of birth as a date."), not_in_future],
+        render_kw={"autocomplete": "bday"},
+    )
+    agree = BooleanField(
+        "I agree to the status checks as described above",
+        validators=[InputRequired("Tick to agree, or leave this page.")],
+    )
+
+
+class IssueForm(FlaskForm):
+    note = TextAreaField(
+        "What you did (for the record)",
+        filters=[multi_line],
+        validators=[InputRequired("Say what you did."), at_most(2000)],
+    )

@@ -48,12 +48,24 @@ class Check(db.Model):
     appeal_note: Mapped[str | None] = mapped_column(Text)
     appealed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     excluded_officer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # who must not decide the appeal
+    # DBS Update Service status checks (registry/checks/status_checks.py). Never what the certificate
+    # disclosed: only when a status check last said it is current, and by whom (None: automatically).
+    status_checked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    status_checked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # What the last status check left to deal with: "new_information" or "needs_assessment" (an
+    # officer task), or "no_match" (the provider is told; the check lapses after a grace period).
+    status_check_issue: Mapped[str | None] = mapped_column(String(30), index=True)
+    no_match_since: Mapped[date | None] = mapped_column(Date)
+    # An officer assessed the original certificate (needed for a non-blank one to count).
+    certificate_assessed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    certificate_assessed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}
 
     provider: Mapped[Provider] = relationship(back_populates="checks")
     decided_by = relationship("User", foreign_keys=[decided_by_id])
+    status_consent: Mapped[StatusCheckConsent | None] = relationship(back_populates="check", uselist=False)
 
     @property
     def kind_name(self) -> str:
@@ -152,3 +164,34 @@ class CqcSyncMark(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)  # always 1
     changes_until: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class StatusCheckConsent(db.Model):
+    """A provider's consent to ongoing DBS Update Service status checks of one certificate.
+
+    The surname (as printed on the certificate) and date of birth are kept
+    only while the consent stands: withdrawing it deletes them. The row
+    stays, with the wording agreed and when, as the record of the consent.
+    """
+
+    __tablename__ = "dbs_status_consents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    check_id: Mapped[int] = mapped_column(ForeignKey("checks.id", ondelete="CASCADE"), unique=True)
+    given_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    given_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    wording: Mapped[str] = mapped_column(Text)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    surname: Mapped[str | None] = mapped_column(String(60))
+    date_of_birth: Mapped[date | None] = mapped_column(Date)
+    # The worker's schedule: when the next status check is due, and how the last attempts went.
+    next_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    last_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_error: Mapped[str | None] = mapped_column(String(200))
+
+    check: Mapped[Check] = relationship(back_populates="status_consent")
+
+    @property
+    def stands(self) -> bool:
+        return self.withdrawn_at is None

@@ -27,7 +27,7 @@ from registry.checks.kinds import (
     latest_valid_until,
 )
 from registry.checks.listing import recompute_listing
-from registry.checks.models import Check
+from registry.checks.models import Check, StatusCheckConsent
 from registry.extensions import db
 from registry.formatting import long_date
 from registry.mail import send_email
@@ -48,17 +48,32 @@ class AlreadyDecided(CheckError):
     pass
 
 
-def proposed_valid_until(kind: str, details: dict, decided_on: date) -> date | None:
-    """What the officer's form proposes: the latest the kind allows (registry/checks/kinds.py)."""
+def proposed_valid_until(kind: str, details: dict, decided_on: date, status_checked: bool = False) -> date | None:
+    """What the officer's form proposes: the latest the kind allows (registry/checks/kinds.py).
+
+    ``status_checked``: a DBS Update Service status check said "no new
+    information", so a certificate of any age may be approved until the
+    status check's own validity (``DBS_STATUS_CHECK_VALID_DAYS``), or its
+    issue date plus the re-check interval if that is later.
+    """
     config = current_app.config
-    return latest_valid_until(kind, details, decided_on, config["DBS_RECHECK_DAYS"], config["CHECK_VALIDITY_DAYS"])
+    latest = latest_valid_until(kind, details, decided_on, config["DBS_RECHECK_DAYS"], config["CHECK_VALIDITY_DAYS"])
+    if kind == CheckKind.DBS and status_checked:
+        by_status_check = decided_on + timedelta(days=config["DBS_STATUS_CHECK_VALID_DAYS"])
+        latest = max(latest, by_status_check) if latest else by_status_check
+    return latest
 
 
-def valid_until_too_late(kind: str, latest: date) -> str:
+def valid_until_too_late(kind: str, latest: date, today: date | None = None) -> str:
     """Why a valid-until date is refused, in the officer's words."""
     if kind == CheckKind.INSURANCE:
         return f"Insurance cannot be valid after the policy ends on {long_date(latest)}."
     if kind == CheckKind.DBS:
+        if latest <= (today or utcnow().date()):
+            return (
+                f"This certificate needed re-checking by {long_date(latest)}: approve it on a DBS Update Service "
+                "status check that says no new information, or ask the provider for a new certificate."
+            )
         return f"A DBS check must be re-checked by {long_date(latest)} (its issue date plus the registry's re-check interval): choose that date or an earlier one."
     return f"A {KIND_PHRASES[kind]} can be approved until {long_date(latest)} at the latest: choose that date or an earlier one."
 
@@ -123,8 +138,13 @@ def approve(
     valid_until: date,
     update_service_result: str | None = None,
     today: date | None = None,
+    certificate_assessed: bool = False,
 ) -> Check:
-    """Approve a check, recording how it was verified."""
+    """Approve a check, recording how it was verified.
+
+    ``certificate_assessed``: the officer assessed the original DBS
+    certificate (a non-blank certificate's status checks count only then).
+    """
     today = today or utcnow().date()
     _lock_for_decision(check, officer)
     if method not in VERIFICATION_METHODS:
@@ -138,11 +158,27 @@ def approve(
             raise CheckError(
                 f"A status check with “{UPDATE_SERVICE_RESULTS[update_service_result]}” cannot be approved: reject it or ask for a new certificate."
             )
+        if check.status_check_issue == "new_information":
+            raise CheckError("The last status check said there is new information: ask for a new certificate.")
+    if check.status_check_issue == "needs_assessment" and not certificate_assessed:
+        raise CheckError(
+            "The Update Service says this certificate is not blank: assess the original certificate and tick that you did."
+        )
     if valid_until <= today:
         raise CheckError("The valid-until date must be in the future.")
-    latest = proposed_valid_until(check.kind, check.details or {}, today)
+    status_checked = method == "update_service" and update_service_result in APPROVABLE_UPDATE_SERVICE_RESULTS
+    latest = proposed_valid_until(check.kind, check.details or {}, today, status_checked=status_checked)
     if latest is not None and valid_until > latest:
-        raise CheckError(valid_until_too_late(check.kind, latest))
+        raise CheckError(valid_until_too_late(check.kind, latest, today))
+    if certificate_assessed and check.kind == CheckKind.DBS:
+        check.certificate_assessed_at, check.certificate_assessed_by_id = utcnow(), officer.id
+        if check.status_check_issue == "needs_assessment":
+            check.status_check_issue = None
+    if status_checked:
+        if check.status_checked_at is None or check.status_checked_at.date() < today:
+            check.status_checked_at, check.status_checked_by_id = utcnow(), officer.id  # recorded by hand
+        if check.status_check_issue == "no_match":
+            check.status_check_issue, check.no_match_since = None, None
     _record_decision(
         check,
         officer,
@@ -351,7 +387,13 @@ def expire(as_of: date) -> ExpiryReport:
     lapsing = list(
         db.session.scalars(
             select(Check).where(
-                Check.status == CheckStatus.APPROVED, Check.valid_until <= horizon, Check.reminder_sent_at.is_(None)
+                Check.status == CheckStatus.APPROVED,
+                Check.valid_until <= horizon,
+                Check.reminder_sent_at.is_(None),
+                # A certificate under consented status checks renews itself; its provider is told if one fails.
+                ~select(StatusCheckConsent.id)
+                .where(StatusCheckConsent.check_id == Check.id, StatusCheckConsent.withdrawn_at.is_(None))
+                .exists(),
             )
         )
     )

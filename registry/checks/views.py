@@ -9,8 +9,20 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from registry.accounts.models import Role
 from registry.auth import role_required
-from registry.checks import bp, services
-from registry.checks.forms import FORMS, AppealForm, ApproveForm, ReasonForm, RevokeForm, describe, preset_for
+from registry.checks import bp, services, status_checks
+from registry.checks.dbs_status import StatusCheckError
+from registry.checks.forms import (
+    FORMS,
+    AppealForm,
+    ApproveForm,
+    ConsentForm,
+    IssueForm,
+    ReasonForm,
+    RevokeForm,
+    StatusCheckForm,
+    describe,
+    preset_for,
+)
 from registry.checks.kinds import KIND_NAMES, KIND_PHRASES, REQUIREMENT_KIND, CheckStatus
 from registry.checks.listing import requirements_for
 from registry.checks.models import Check
@@ -174,6 +186,8 @@ def officer_queue():
         kinds=KIND_NAMES,
         now=utcnow(),
         target_days=current_app.config["REVIEW_TARGET_DAYS"],
+        status_tasks=status_checks.officer_tasks(),
+        outcome_labels=status_checks.OUTCOME_LABELS,
     )
 
 
@@ -186,7 +200,14 @@ def review(check_id: int):
 
 def _approve_form(check: Check, **kwargs) -> ApproveForm:
     """The approve form, knowing the latest valid-until date this check's kind allows."""
-    latest = services.proposed_valid_until(check.kind, check.details or {}, today()) if check.awaits_decision else None
+    # The form allows what the most favourable method allows; the service holds each method to its own date.
+    latest = (
+        services.proposed_valid_until(
+            check.kind, check.details or {}, today(), status_checked=bool((check.details or {}).get("update_service"))
+        )
+        if check.awaits_decision
+        else None
+    )
     too_late = services.valid_until_too_late(check.kind, latest) if latest else ""
     return ApproveForm(latest=latest, too_late=too_late, **kwargs)
 
@@ -212,6 +233,11 @@ def _review_page(
         approve_form=approve_form,
         reason_form=reason_form,
         revoke_form=revoke_form,
+        status_form=StatusCheckForm(formdata=None),
+        issue_form=IssueForm(formdata=None),
+        status_checks_on=status_checks.enabled(),
+        status_history=status_checks.history(check) if check.kind == "dbs" else [],
+        outcome_labels=status_checks.OUTCOME_LABELS,
     ), status
 
 
@@ -237,7 +263,12 @@ def approve(check_id: int):
     return _decide(
         check,
         lambda: services.approve(
-            check, current_user, form.method.data, form.valid_until.data, form.update_service_result.data or None
+            check,
+            current_user,
+            form.method.data,
+            form.valid_until.data,
+            form.update_service_result.data or None,
+            certificate_assessed=bool(form.certificate_assessed.data),
         ),
         form,
         "approved",
@@ -303,3 +334,89 @@ def _decide(check: Check, decision, form, done: str):
         return redirect(url_for("checks.review", check_id=check.id))
     flash(f"The {check.kind_phrase} is {done}.", "success")
     return redirect(url_for("checks.officer_queue"))
+
+
+# -- DBS Update Service status checks ------------------------------------------
+
+
+@bp.post("/officer/checks/<int:check_id>/status-check")
+@role_required(*OFFICERS)
+def run_status_check(check_id: int):
+    """An officer asks the Update Service now; the answer applies as an automatic one would, and is audited."""
+    check = db.session.get(Check, check_id) or abort(404)
+    form = StatusCheckForm()
+    if check.kind != "dbs" or not form.validate_on_submit():
+        flash("Enter a surname and a date of birth, or neither.", "error")
+        return redirect(url_for("checks.review", check_id=check.id))
+    try:
+        outcome = status_checks.run_status_check(check, current_user, form.surname.data, form.date_of_birth.data)
+    except StatusCheckError as error:
+        db.session.commit()  # the failed attempt stays on the record
+        flash(f"No answer from the Update Service: {error}. Nothing was changed.", "error")
+    else:
+        db.session.commit()
+        flash(f"Status check: {status_checks.OUTCOME_LABELS[outcome]}.", "success")
+    return redirect(url_for("checks.review", check_id=check.id))
+
+
+@bp.post("/officer/checks/<int:check_id>/status-issue")
+@role_required(*OFFICERS)
+def deal_with_status_issue(check_id: int):
+    check = db.session.get(Check, check_id) or abort(404)
+    form = IssueForm()
+    if not form.validate_on_submit():
+        flash("Say what you did.", "error")
+        return redirect(url_for("checks.review", check_id=check.id))
+    try:
+        status_checks.deal_with_issue(check, current_user, form.note.data)
+    except status_checks.ConsentError as error:
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash("Recorded. The task is closed.", "success")
+    return redirect(url_for("checks.review", check_id=check.id))
+
+
+@bp.route("/dashboard/checks/<int:check_id>/status-checks", methods=["GET", "POST"])
+@keeps_typed_text
+@role_required(Role.PROVIDER)
+def status_consent(check_id: int):
+    """The provider gives (or sees, or withdraws) consent to ongoing status checks of one certificate."""
+    check = _own_check(check_id)
+    form = ConsentForm()
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                status_checks.give_consent(check, current_user, form.surname.data, form.date_of_birth.data)
+            except status_checks.ConsentError as error:
+                db.session.rollback()
+                form.form_errors.append(str(error))
+            else:
+                db.session.commit()
+                flash("Thank you. We will check your certificate on the DBS Update Service automatically.", "success")
+                return redirect(url_for("checks.status_consent", check_id=check.id))
+        status = 422
+    return render_template(
+        "checks/status_consent.html",
+        check=check,
+        form=form,
+        consent=check.status_consent,
+        wording=status_checks.consent_wording(check),
+        can_consent=status_checks.can_consent(check),
+        status_checks_on=status_checks.enabled(),
+    ), status
+
+
+@bp.post("/dashboard/checks/<int:check_id>/status-checks/withdraw")
+@role_required(Role.PROVIDER)
+def withdraw_status_consent(check_id: int):
+    check = _own_check(check_id)
+    if check.status_consent is not None and check.status_consent.stands:
+        status_checks.withdraw_consent(check.status_consent, current_user)
+        db.session.commit()
+        flash(
+            "Your consent is withdrawn: we have deleted your surname and date of birth and stopped the checks.",
+            "success",
+        )
+    return redirect(url_for("checks.status_consent", check_id=check.id))

@@ -6,6 +6,8 @@ from flask import render_template, request
 from flask_login import current_user
 from marshmallow import ValidationError
 
+from registry.checks.status_checks import automatically_checked_on
+from registry.models import today
 from registry.searching import bp
 from registry.searching.presenters import find
 from registry.searching.schemas import BADGES, DEFAULT_RADIUS_MILES, args_to_dict, flatten_errors, search_args_schema
@@ -26,6 +28,10 @@ def search_page():
             errors = flatten_errors(error.messages)
         else:
             page = find(parsed)
+            # The Update Service badge says when the registry last status-checked the certificate itself.
+            with_update_service = [r["slug"] for r in page["results"] if "dbs-update-service" in r["badges"]]
+            for slug, checked_at in automatically_checked_on(with_update_service, today()).items():
+                next(r for r in page["results"] if r["slug"] == slug)["dbs_checked_automatically"] = checked_at
     status = 400 if errors else 200
     return (
         render_template(
