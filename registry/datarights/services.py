@@ -30,6 +30,7 @@ from registry.accounts.models import AccountDevice, Passkey, RecoveryCode, Role,
 from registry.accounts.services import AccountError, deactivate_account, end_all_sessions
 from registry.aftercommit import after_commit
 from registry.checks.models import Check
+from registry.checks.status_checks import withdraw_consent
 from registry.councils.models import FrameworkEntry
 from registry.extensions import db
 from registry.families.models import AUTHORITY_LABELS, CONSENT_HOW, RELATIONSHIP_LABELS, CaredForPerson, ShortlistEntry
@@ -186,6 +187,7 @@ def _check(check: Check) -> dict[str, Any]:
         "revoked_at": _when(check.revoked_at),
         "revocation_reason": check.revocation_reason,
         "appeal": check.appeal_note,
+        "status_check_consent": _consent(check.status_consent),
         "document": {
             "name": check.document_name,
             "type": check.document_type,
@@ -194,6 +196,19 @@ def _check(check: Check) -> dict[str, Any]:
             "download": public_url_for("checks.document", check_id=check.id) if check.document_key else None,
             "deleted_at": _when(check.document_deleted_at),
         },
+    }
+
+
+def _consent(consent) -> dict[str, Any] | None:
+    """Consent to DBS Update Service status checks: what was agreed, when, and what it keeps while it stands."""
+    if consent is None:
+        return None
+    return {
+        "wording": consent.wording,
+        "given_at": _when(consent.given_at),
+        "withdrawn_at": _when(consent.withdrawn_at),
+        "surname": consent.surname,
+        "date_of_birth": _when(consent.date_of_birth),
     }
 
 
@@ -503,6 +518,8 @@ def _erase_provider(provider: Provider, now: datetime) -> int:
     provider.gender = provider.cqc_provider_id = provider.website = provider.phone = provider.contact_email = None
     keys = []
     for check in provider.checks:
+        if check.status_consent is not None:  # the surname and date of birth kept for DBS status checks go
+            withdraw_consent(check.status_consent, None, now, why="the provider's account was erased")
         if check.document_key:
             keys.append(check.document_key)
             check.document_key = None

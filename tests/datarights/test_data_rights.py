@@ -17,6 +17,7 @@ from sqlalchemy import select
 from registry.accounts.models import User
 from registry.accounts.services import find_user_by_email
 from registry.audit.models import AuditEvent
+from registry.checks.status_checks import give_consent
 from registry.extensions import db
 from registry.mail import OutgoingEmail, outbox_messages, send_email
 from registry.models import utcnow
@@ -229,6 +230,8 @@ def test_a_provider_exports_then_erases_itself_and_leaves_every_public_surface(a
         dbs = next(c for c in kim.checks if c.kind == "dbs")
         dbs.document_key, dbs.document_name, dbs.document_type = key, "kim-lewis-dbs.pdf", "application/pdf"
         dbs_id = dbs.id
+        # Consent to automatic DBS status checks keeps the surname as printed and the date of birth.
+        give_consent(dbs, kim.user, "Lewis-Quartermaine", date(1980, 2, 3))
         db.session.commit()
     assert slug in [r["slug"] for r in app.test_client().get("/api/v1/search?postcode=LS6+2AA").get_json()["results"]]
     email = make_user("recipient", email="rosa.q@example.com", name="Rosa Quintero")
@@ -246,6 +249,8 @@ def test_a_provider_exports_then_erases_itself_and_leaves_every_public_surface(a
     assert data["reviews_received"][0]["title"] == "Kind and reliable"
     assert data["enquiries_received"][0]["with"] == "Rosa Quintero"
     assert "rosa.q@example.com" not in json.dumps(data)
+    assert dbs_export["status_check_consent"]["surname"] == "Lewis-Quartermaine"
+    assert dbs_export["status_check_consent"]["date_of_birth"] == "1980-02-03"
 
     closed = provider.post("/account/close", data=_close_form(provider, PASSWORD))
     assert closed.status_code == 200
@@ -260,7 +265,15 @@ def test_a_provider_exports_then_erases_itself_and_leaves_every_public_surface(a
     for client in (provider, other_browser):
         assert client.get("/dashboard").status_code == 302
 
-    terms = ["Kim Lewis", "kim@example.com", "0113 496 0000", "LS6 2AA", "ceri@example.com", "Yes, happily."]
+    terms = [
+        "Kim Lewis",
+        "kim@example.com",
+        "0113 496 0000",
+        "LS6 2AA",
+        "ceri@example.com",
+        "Yes, happily.",
+        "Lewis-Quartermaine",
+    ]
     assert _found_in_database(app, terms) == []
     assert _found_in_outbox(app, terms) == []
     assert _found_in_documents(app, terms) == []
@@ -270,6 +283,8 @@ def test_a_provider_exports_then_erases_itself_and_leaves_every_public_surface(a
         # The decision and the structured fields stay for the retention period.
         assert check.status == "approved" and check.details["certificate_number"] == "001234567890"
         assert check.document_key is None and check.document_deleted_at is not None
+        consent = check.status_consent
+        assert consent.withdrawn_at is not None and consent.surname is None and consent.date_of_birth is None
         assert (
             db.session.scalar(
                 select(User.active).where(User.id == get_by_slug(f"former-provider-{provider_id}").user_id)
