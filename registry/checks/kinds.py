@@ -79,6 +79,8 @@ VERIFICATION_METHODS = {
     "video": "original seen by video call",
     "update_service": "DBS Update Service status checked",
 }
+# How a DBS certificate may be verified: its security features cannot be judged over video.
+DBS_VERIFICATION_METHODS = ("in_person", "update_service")
 UPDATE_SERVICE_RESULTS = {
     "no_new_information": "No new information",
     "new_information": "New information",

@@ -17,8 +17,10 @@ from sqlalchemy.orm.exc import StaleDataError
 from registry import audit
 from registry.accounts.models import User
 from registry.aftercommit import after_commit, after_rollback
+from registry.audit.models import AuditEvent
 from registry.checks.kinds import (
     APPROVABLE_UPDATE_SERVICE_RESULTS,
+    DBS_VERIFICATION_METHODS,
     KIND_PHRASES,
     UPDATE_SERVICE_RESULTS,
     VERIFICATION_METHODS,
@@ -149,6 +151,14 @@ def approve(
     _lock_for_decision(check, officer)
     if method not in VERIFICATION_METHODS:
         raise CheckError("Say how you verified the check.")
+    if check.kind == CheckKind.DBS:
+        if method not in DBS_VERIFICATION_METHODS:
+            raise CheckError(
+                "A DBS certificate is approved only when its original is seen in person or an Update Service "
+                "status check confirms it: a video call cannot show the certificate's security features."
+            )
+        if check.document_key and not _document_viewed_by(check, officer):
+            raise CheckError("Open the uploaded certificate and compare it with the details entered before approving.")
     if method == "update_service":
         if check.kind != CheckKind.DBS:
             raise CheckError("The Update Service only covers DBS checks.")
@@ -308,6 +318,23 @@ def appeal(check: Check, provider: Provider, note: str) -> Check:
         details={"kind": check.kind, "note": check.appeal_note},
     )
     return check
+
+
+def _document_viewed_by(check: Check, officer: User) -> bool:
+    """Whether ``officer`` opened this check's document (the audit log records every view)."""
+    return (
+        db.session.scalar(
+            select(AuditEvent.id)
+            .where(
+                AuditEvent.action == "document.viewed",
+                AuditEvent.subject_type == "Check",
+                AuditEvent.subject_id == str(check.id),
+                AuditEvent.actor_id == officer.id,
+            )
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def record_document_view(check: Check, officer: User) -> None:

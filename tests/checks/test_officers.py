@@ -36,6 +36,8 @@ def _provider_status(app, slug):
 
 
 def _approve(officer, check_id, method="in_person", valid_until=None, **extra):
+    # An officer opens the uploaded document before deciding (a DBS approval needs it).
+    assert officer.get(f"/checks/{check_id}/document").status_code == 200
     with_version = officer.get(f"/officer/checks/{check_id}")
     version = with_version.get_data(as_text=True).split('name="version" value="')[1].split('"')[0]
     data = {

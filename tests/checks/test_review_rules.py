@@ -163,9 +163,11 @@ def test_emails_name_the_check_as_people_write_it(app, provider_client, officer_
     client, _ = provider_client
     add_check(client)
     [check_id] = _ids(app)
-    officer_client().post(
+    officer = officer_client()
+    assert officer.get(f"/checks/{check_id}/document").status_code == 200
+    officer.post(
         f"/officer/checks/{check_id}/approve",
-        data={"method": "video", "valid_until": "2027-03-01", "version": _version(app, check_id)},
+        data={"method": "in_person", "valid_until": "2027-03-01", "version": _version(app, check_id)},
     )
     mail = outbox_messages(app)[-1]
     assert mail["Subject"] == "Your DBS check is approved"
@@ -298,3 +300,44 @@ def test_the_dashboard_tells_a_provider_about_deleted_scans_and_suspension(
     dashboard = client.get("/dashboard").get_data(as_text=True)
     assert "under the retention policy; the details are kept" in dashboard
     assert 'badge-bad">suspended</span>' in dashboard and "not listed yet" not in dashboard
+
+
+def test_a_dbs_certificate_is_approved_only_in_person_or_by_status_check_and_only_once_opened(
+    app, provider_client, officer_client
+):
+    """Video cannot show a certificate's security features; and nobody approves a scan they have not looked at."""
+    client, _ = provider_client
+    add_check(client)
+    [check_id] = _ids(app)
+    officer = officer_client()
+
+    def approve(method):
+        return officer.post(
+            f"/officer/checks/{check_id}/approve",
+            data={"method": method, "valid_until": "2027-03-01", "version": _version(app, check_id)},
+        )
+
+    unopened = approve("in_person")
+    assert unopened.status_code == 422 and "Open the uploaded certificate" in unopened.get_data(as_text=True)
+    assert officer.get(f"/checks/{check_id}/document").status_code == 200
+    by_video = approve("video")
+    assert by_video.status_code == 422 and "a video call cannot show" in by_video.get_data(as_text=True)
+    with app.app_context():
+        check = db.session.get(Check, check_id)
+        assert check.status == "pending" and check.valid_until is None
+    assert approve("in_person").status_code == 302  # the positive control: opened, and seen in person
+    with app.app_context():
+        assert db.session.get(Check, check_id).status == "approved"
+
+
+def test_another_officers_view_of_the_document_does_not_count(app, provider_client, officer_client):
+    client, _ = provider_client
+    add_check(client)
+    [check_id] = _ids(app)
+    assert officer_client("first@council.example").get(f"/checks/{check_id}/document").status_code == 200
+    second = officer_client("second@council.example")
+    refused = second.post(
+        f"/officer/checks/{check_id}/approve",
+        data={"method": "in_person", "valid_until": "2027-03-01", "version": _version(app, check_id)},
+    )
+    assert refused.status_code == 422 and "Open the uploaded certificate" in refused.get_data(as_text=True)

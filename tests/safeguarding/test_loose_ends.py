@@ -268,6 +268,7 @@ def test_an_approval_cannot_outlast_what_its_kind_allows(app, make_provider, mak
         check_id = db.session.scalar(select(Check.id))
     latest = date(2026, 2, 1) + timedelta(days=app.config["DBS_RECHECK_DAYS"])
     officer = signed_in(app, make_user("officer"))
+    assert officer.get(f"/checks/{check_id}/document").status_code == 200  # opened before deciding
     url, action = f"/officer/checks/{check_id}", f"/officer/checks/{check_id}/approve"
     assert form_fields(officer.get(url).get_data(as_text=True), action).count(("valid_until", latest.isoformat())) == 1
     too_late = _post_form(
