@@ -251,6 +251,29 @@ def signed_in(app, email: str, **kwargs):
     return client
 
 
+# A page each role may open and no other role may (the proof a client is signed in as that role).
+ROLE_PAGE = {
+    "recipient": "/people",
+    "provider": "/dashboard",
+    "officer": "/officer/queue",
+    "admin": "/admin/services",
+    "commissioner": "/council",
+}
+
+
+def assert_signed_in_as(client, email: str, role: str) -> None:
+    """``client`` is signed in as ``email``, whose role is ``role``: the account page names that
+    account, and the role's own page opens (an anonymous client would be sent to sign in; another role, refused)."""
+    account = client.get("/account/")
+    assert account.status_code == 200, f"not signed in as {email}: /account/ answered {account.status_code}"
+    assert f"Signed in as {email}." in account.get_data(as_text=True), f"the account page is not {email}'s"
+    own_page = client.get(ROLE_PAGE[role])
+    assert own_page.status_code == 200, f"{email} cannot open {ROLE_PAGE[role]} ({own_page.status_code})"
+    for other, path in ROLE_PAGE.items():
+        if other != role and not (role == "admin" and other == "officer"):  # admins do officers' work too
+            assert client.get(path).status_code == 403, f"{email} ({role}) opened {other}'s page {path}"
+
+
 class AuthActions:
     def __init__(self, client):
         self.client = client
