@@ -421,6 +421,62 @@ def approve_checks(
         db.session.commit()
 
 
+def free_port() -> int:
+    """A local port free now; choose it where it is used (per test), never once at import."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory):
+    """A Redis for the tests that need a real one (the rate limiter's shared store).
+
+    ``TEST_REDIS_URL`` names one to use; otherwise the tests start their own
+    ``redis-server`` (no disk, a free port) and stop it at the end. Without
+    either, those tests fail saying what to install: never skipped, never a
+    silent fall-back to memory.
+    """
+    import shutil
+    import subprocess
+    import time
+
+    if os.environ.get("TEST_REDIS_URL"):
+        yield os.environ["TEST_REDIS_URL"]
+        return
+    server = shutil.which("redis-server")
+    if server is None:
+        pytest.fail("These tests need Redis: install redis-server (make test does, as root) or set TEST_REDIS_URL.")
+    import redis
+
+    port = free_port()
+    workdir = tmp_path_factory.mktemp("redis")
+    proc = subprocess.Popen(
+        [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(workdir)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    connection = redis.Redis.from_url(url, socket_connect_timeout=1)
+    try:
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                if connection.ping():
+                    break
+            except redis.ConnectionError:
+                assert proc.poll() is None, f"redis-server stopped at once (exit {proc.returncode})"
+                assert time.monotonic() < deadline, "redis-server did not answer within 15 s"
+                time.sleep(0.05)
+        yield url
+    finally:
+        connection.close()
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
 class Clock:
     """The time the sign-in rules read (``registry.models.utcnow`` as looked up at each call), moved by a test."""
 
