@@ -188,6 +188,29 @@ def test_a_decided_scan_is_kept_for_the_retention_period_and_deleted_a_second_la
     assert gone.status == "approved" and gone.details  # the decision and the fields stay
 
 
+def test_an_orphan_file_is_spared_for_an_hour_and_removed_a_second_later(app, make_provider):
+    """An upload whose check row is still being committed is not an orphan: the purge spares a file younger than an hour."""
+    import os
+
+    from registry.checks.services import purge_documents
+    from tests.checks.conftest import PDF, stored_files
+
+    folder = os.path.join(app.config["DOCUMENTS_DIR"], "checks")
+    os.makedirs(folder, exist_ok=True)
+    orphan = os.path.join(folder, "orphan-from-a-crash")
+    with open(orphan, "wb") as handle:
+        handle.write(PDF)
+    os.utime(orphan, (T0.timestamp(), T0.timestamp()))
+    with app.app_context():
+        assert purge_documents(T0 + timedelta(hours=1)).orphans == 0  # at the edge: spared
+        db.session.commit()
+    assert os.path.exists(orphan)
+    with app.app_context():
+        assert purge_documents(T0 + timedelta(hours=1, seconds=1)).orphans == 1
+        db.session.commit()
+    assert not os.path.exists(orphan) and stored_files(app) == []
+
+
 # -- password hashing -----------------------------------------------------
 
 
