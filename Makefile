@@ -8,7 +8,7 @@ DBS_STANDIN_PORT ?= 8301
 DBS_STATUS_CHECK_URL ?= http://127.0.0.1:$(DBS_STANDIN_PORT)
 export FLASK_APP := wsgi:app
 
-.PHONY: run test lint bench clean browser
+.PHONY: run test lint bench clean browser redis
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,7 +36,8 @@ run: $(VENV)/.installed
 	  sleep 1; $(BIN)/flask worker & worker=$$!; \
 	  trap 'kill $$worker $$cqc $$dbs 2>/dev/null' EXIT INT TERM; $(BIN)/flask run --port $(PORT)
 
-test: $(VENV)/.installed-test browser lint
+# The tests start their own redis-server (a free port, no disk) unless TEST_REDIS_URL names one.
+test: $(VENV)/.installed-test browser redis lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Conventions made mechanical: lint, import order and formatting (ruff, configured in pyproject.toml).
@@ -51,6 +52,15 @@ browser:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
 	  else \
 	    echo "The browser tests need chromium and chromium-driver: sudo apt-get install chromium chromium-driver"; exit 1; \
+	  fi; }
+
+# The rate-limit tests need a real Redis: Debian's redis-server, installed when missing (as root), or TEST_REDIS_URL.
+redis:
+	@[ -n "$$TEST_REDIS_URL" ] || command -v redis-server >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; \
+	  else \
+	    echo "The rate-limit tests need Redis: sudo apt-get install redis-server, or set TEST_REDIS_URL=redis://host:port/db"; exit 1; \
 	  fi; }
 
 # The HTTP load benchmark drives gunicorn with Debian's wrk; install it when missing (as root).

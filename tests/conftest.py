@@ -251,6 +251,29 @@ def signed_in(app, email: str, **kwargs):
     return client
 
 
+# A page each role may open and no other role may (the proof a client is signed in as that role).
+ROLE_PAGE = {
+    "recipient": "/people",
+    "provider": "/dashboard",
+    "officer": "/officer/queue",
+    "admin": "/admin/services",
+    "commissioner": "/council",
+}
+
+
+def assert_signed_in_as(client, email: str, role: str) -> None:
+    """``client`` is signed in as ``email``, whose role is ``role``: the account page names that
+    account, and the role's own page opens (an anonymous client would be sent to sign in; another role, refused)."""
+    account = client.get("/account/")
+    assert account.status_code == 200, f"not signed in as {email}: /account/ answered {account.status_code}"
+    assert f"Signed in as {email}." in account.get_data(as_text=True), f"the account page is not {email}'s"
+    own_page = client.get(ROLE_PAGE[role])
+    assert own_page.status_code == 200, f"{email} cannot open {ROLE_PAGE[role]} ({own_page.status_code})"
+    for other, path in ROLE_PAGE.items():
+        if other != role and not (role == "admin" and other == "officer"):  # admins do officers' work too
+            assert client.get(path).status_code == 403, f"{email} ({role}) opened {other}'s page {path}"
+
+
 class AuthActions:
     def __init__(self, client):
         self.client = client
@@ -396,6 +419,62 @@ def approve_checks(
         db.session.flush()
         recompute_listing(provider, today())
         db.session.commit()
+
+
+def free_port() -> int:
+    """A local port free now; choose it where it is used (per test), never once at import."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory):
+    """A Redis for the tests that need a real one (the rate limiter's shared store).
+
+    ``TEST_REDIS_URL`` names one to use; otherwise the tests start their own
+    ``redis-server`` (no disk, a free port) and stop it at the end. Without
+    either, those tests fail saying what to install: never skipped, never a
+    silent fall-back to memory.
+    """
+    import shutil
+    import subprocess
+    import time
+
+    if os.environ.get("TEST_REDIS_URL"):
+        yield os.environ["TEST_REDIS_URL"]
+        return
+    server = shutil.which("redis-server")
+    if server is None:
+        pytest.fail("These tests need Redis: install redis-server (make test does, as root) or set TEST_REDIS_URL.")
+    import redis
+
+    port = free_port()
+    workdir = tmp_path_factory.mktemp("redis")
+    proc = subprocess.Popen(
+        [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(workdir)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    connection = redis.Redis.from_url(url, socket_connect_timeout=1)
+    try:
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                if connection.ping():
+                    break
+            except redis.ConnectionError:
+                assert proc.poll() is None, f"redis-server stopped at once (exit {proc.returncode})"
+                assert time.monotonic() < deadline, "redis-server did not answer within 15 s"
+                time.sleep(0.05)
+        yield url
+    finally:
+        connection.close()
+        proc.terminate()
+        proc.wait(timeout=10)
 
 
 class Clock:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.conftest import approve_checks, sign_in
+from tests.conftest import approve_checks, assert_signed_in_as, sign_in
 
 GARBAGE = {
     "page": "-1",
@@ -26,8 +26,17 @@ def _visitor(app, make_user, make_provider, role):
     client = app.test_client()
     email = "garbage-provider@example.com" if role == "provider" else (make_user(role) if role else None)
     if email:
-        sign_in(client, email)
-    return client, slug
+        assert sign_in(client, email).status_code == 302, f"signing in as {role} was refused"
+        assert_signed_in_as(client, email, role)
+    else:
+        assert client.get("/account/").status_code == 302  # anonymous: sent to sign in
+    return client, slug, email
+
+
+def _still_the_same_visitor(client, email, role):
+    """Garbage must not have signed the visitor out (the rest of the run would have been anonymous)."""
+    if email:
+        assert_signed_in_as(client, email, role)
 
 
 def _urls(app, slug):
@@ -46,8 +55,11 @@ def _urls(app, slug):
 
 @pytest.mark.parametrize("role", [None, "recipient", "provider", "officer", "admin"])
 def test_no_get_route_answers_garbage_with_a_500(app, make_user, make_provider, role):
-    client, slug = _visitor(app, make_user, make_provider, role)
-    for url in _urls(app, slug):
+    client, slug, email = _visitor(app, make_user, make_provider, role)
+    urls = list(_urls(app, slug))
+    # Every page the app has, not a handful: a rule the builder skipped (or none at all) would pass silently.
+    assert len(urls) > 60, len(urls)
+    for url in urls:
         for query in ({}, GARBAGE):
             response = client.get(url, query_string=query)
             if url in ("/healthz", "/readyz") and response.status_code == 503:
@@ -55,6 +67,7 @@ def test_no_get_route_answers_garbage_with_a_500(app, make_user, make_provider, 
                 assert response.get_json()["status"] == "unavailable"
                 continue
             assert response.status_code < 500, (role, url, query, response.status_code)
+    _still_the_same_visitor(client, email, role)
 
 
 def _post_urls(app, slug):
@@ -109,9 +122,10 @@ POST_GARBAGE = {
 
 @pytest.mark.parametrize("role", [None, "recipient", "provider", "officer", "admin"])
 def test_no_post_route_answers_garbage_with_a_500(app, make_user, make_provider, role):
-    client, slug = _visitor(app, make_user, make_provider, role)
+    client, slug, email = _visitor(app, make_user, make_provider, role)
     urls = [url for url in _post_urls(app, slug) if not url.endswith("/sign-out")]
     assert len(urls) > 15
     for url in urls:
         response = client.post(url, data=POST_GARBAGE)
         assert response.status_code < 500, (role, url, response.status_code)
+    _still_the_same_visitor(client, email, role)

@@ -276,7 +276,8 @@ def silent_endpoint() -> Iterator[str]:
     thread.start()
     yield f"http://127.0.0.1:{listener.getsockname()[1]}"
     stop.set()
-    thread.join()
+    thread.join(timeout=10)
+    assert not thread.is_alive()
     for connection in held:
         connection.close()
     listener.close()

@@ -77,6 +77,9 @@ def sign_in_as(browser, base: str, email: str) -> None:
         fill(browser, "code", next_second_factor_code(email))
         browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
     wait_for_text(browser, "Sign out")
+    # Signed in as this account, not still as the one before (or as nobody).
+    browser.get(base + "/account/")
+    wait_for_text(browser, f"Signed in as {email}.")
 
 
 def press(browser, *keys) -> None:

@@ -24,3 +24,16 @@ def wait_for_text(browser, text: str) -> None:
     WebDriverWait(browser, 10, ignored_exceptions=(WebDriverException,)).until(
         EC.text_to_be_present_in_element((By.TAG_NAME, "body"), text)
     )
+
+
+def submit_and_wait(browser, button, text: str) -> None:
+    """Click ``button`` and wait for the *next* page to show ``text``.
+
+    The old page must go first: when it already shows ``text`` (a search
+    answering the same heading again), waiting for the text alone would pass
+    before the form was even sent.
+    """
+    old_page = browser.find_element(By.TAG_NAME, "html")
+    button.click()
+    WebDriverWait(browser, 10).until(EC.staleness_of(old_page))
+    wait_for_text(browser, text)

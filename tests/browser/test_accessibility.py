@@ -3,37 +3,71 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 import pytest
 from selenium.webdriver.common.by import By
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from registry.checks.models import Check
 from registry.extensions import db
 from tests.browser.a11y import axe_violations, horizontal_overflow, sign_in_as, submit_emptied
 from tests.checks.conftest import add_check
-from tests.conftest import ENQUIRY_DETAILS, PASSWORD, approve_checks, sign_in
+from tests.conftest import ENQUIRY_DETAILS, approve_checks, assert_signed_in_as, sign_in
+
+
+def _http_error_titles() -> set[str]:
+    """The titles of the registry's error pages: its own 403, 404 and 500, and every other HTTP error's name."""
+    from werkzeug.exceptions import default_exceptions
+
+    return {"Page not found", "Something went wrong", "You cannot open this page"} | {
+        error.name for error in default_exceptions.values()
+    }
+
+
+ERROR_TITLES = _http_error_titles()
+
+
+def _as(app, email: str, role: str):
+    """A client signed in as ``email`` through the real forms, proved to be that account in that role."""
+    client = app.test_client()
+    assert sign_in(client, email).status_code == 302, f"signing in as {email} was refused"
+    assert_signed_in_as(client, email, role)
+    return client
+
+
+def _moved_to(response, path_prefix: str) -> str:
+    """A form that worked answers 302 to ``path_prefix``...; returns where."""
+    assert response.status_code == 302, response.status_code
+    location = urlsplit(response.headers["Location"]).path
+    assert location.startswith(path_prefix), location
+    return location
 
 
 @pytest.fixture
 def registry_world(app, make_provider, make_user):
-    """A listed provider with an enquiry, a provider waiting on a DBS check, a recipient and an officer."""
+    """A listed provider with an enquiry, a provider waiting on a DBS check, a recipient and an officer.
+
+    Every step checks that it worked: a step that silently failed would leave
+    a page empty or an error page, and axe would pass it.
+    """
+    from registry.providers.models import ServiceType
+    from registry.reviews.models import Engagement, Enquiry
+    from registry.safeguarding.models import Concern, Suspension
+
     listed = make_provider("pa", name="Nia Morgan", email="nia@example.com", base_postcode="LS6 2AA")
     approve_checks(app, listed)
     make_provider("pa", name="Pat Ahmed", email="pat@example.com")
     make_user("recipient", email="rosa@example.com", name="Rosa Jones")
     make_user("officer", email="olu@example.com", name="Olu Officer")
-    provider = app.test_client()
-    provider.post("/account/sign-in", data={"email": "pat@example.com", "password": PASSWORD})
+    provider = _as(app, "pat@example.com", "provider")
     assert add_check(provider).status_code == 302
-    recipient = app.test_client()
-    recipient.post("/account/sign-in", data={"email": "rosa@example.com", "password": PASSWORD})
+    recipient = _as(app, "rosa@example.com", "recipient")
     sent = recipient.post(
         f"/providers/{listed}/enquire",
         data={"service": "companionship", **ENQUIRY_DETAILS, "message": "Could you visit my dad?"},
     )
-    assert sent.status_code == 302
-    enquiry_id = int(sent.headers["Location"].rsplit("/", 1)[1])
+    enquiry_id = int(_moved_to(sent, "/enquiries/").rsplit("/", 1)[1])
     # A second provider starts supporting after a second enquiry, so the recipient can review (the review form).
     other = make_provider("pa", name="Kim Lewis", email="kim@example.com")
     approve_checks(app, other)
@@ -41,9 +75,9 @@ def registry_world(app, make_provider, make_user):
         f"/providers/{other}/enquire",
         data={"service": "companionship", **ENQUIRY_DETAILS, "message": "Could you help on Fridays?"},
     )
-    kim = app.test_client()
-    kim.post("/account/sign-in", data={"email": "kim@example.com", "password": PASSWORD})
-    kim.post(accepted.headers["Location"] + "/start")
+    kim_enquiry = _moved_to(accepted, "/enquiries/")
+    kim = _as(app, "kim@example.com", "provider")
+    _moved_to(kim.post(kim_enquiry + "/start"), kim_enquiry)
     make_user("admin", email="ada@example.com", name="Ada Admin")
     # Rosa arranges care for her father and has saved a provider.
     from tests.families.conftest import DAD
@@ -53,18 +87,19 @@ def registry_world(app, make_provider, make_user):
     # A provider suspended by another officer, appealing; a concern about the listed provider.
     suspended = make_provider("pa", name="Sam Taylor", email="sam@example.com")
     make_user("officer", email="oscar@example.com", name="Oscar Officer")
-    oscar = app.test_client()
-    sign_in(oscar, "oscar@example.com")
-    oscar.post(f"/officer/providers/{suspended}/suspend", data={"reason": "Under investigation."})
-    sam = app.test_client()
-    sam.post("/account/sign-in", data={"email": "sam@example.com", "password": PASSWORD})
+    oscar = _as(app, "oscar@example.com", "officer")
+    assert (
+        oscar.post(f"/officer/providers/{suspended}/suspend", data={"reason": "Under investigation."}).status_code
+        == 302
+    )
+    sam = _as(app, "sam@example.com", "provider")
     assert sam.post("/dashboard/suspension", data={"reasons": "Nothing happened."}).status_code == 302
-    recipient.post(f"/providers/{listed}/concern", data={"text": "The carer seemed rushed and cross."})
+    concern = recipient.post(f"/providers/{listed}/concern", data={"text": "The carer seemed rushed and cross."})
+    assert concern.status_code == 302
     not_yet = make_provider("pa", name="Lee Chan", email="lee@example.com")
-    oscar.post(f"/officer/providers/{not_yet}/suspend", data={"reason": "Under investigation."})
-    from registry.providers.models import ServiceType
-    from registry.reviews.models import Engagement
-    from registry.safeguarding.models import Concern
+    assert (
+        oscar.post(f"/officer/providers/{not_yet}/suspend", data={"reason": "Under investigation."}).status_code == 302
+    )
 
     with app.app_context():
         check_id = db.session.scalar(select(Check.id).where(Check.status == "pending"))
@@ -72,20 +107,24 @@ def registry_world(app, make_provider, make_user):
         service_id = db.session.scalar(select(ServiceType.id).limit(1))
         approved_id = db.session.scalar(select(Check.id).where(Check.status == "approved").limit(1))
         concern_id = db.session.scalar(select(Concern.id))
+        assert None not in (check_id, engagement_id, service_id, approved_id, concern_id)
+        assert db.session.scalar(select(func.count()).select_from(Enquiry)) == 2
+        suspensions = db.session.scalars(select(Suspension)).all()
+        assert len(suspensions) == 2 and sum(s.appealed_at is not None for s in suspensions) == 1
     # A review held as possibly the provider's own, for the officers' section that lists them.
     bea = make_provider("pa", name="Bea Shah", email="bea@beacare.co.uk")
     approve_checks(app, bea)
     make_user("recipient", email="sam@beacare.co.uk", name="Sam Shah")
-    sam_recipient = app.test_client()
-    sam_recipient.post("/account/sign-in", data={"email": "sam@beacare.co.uk", "password": PASSWORD})
+    sam_recipient = _as(app, "sam@beacare.co.uk", "recipient")
     asked = sam_recipient.post(
         f"/providers/{bea}/enquire", data={"service": "companionship", **ENQUIRY_DETAILS, "message": "Hello"}
     )
-    bea_provider = app.test_client()
-    bea_provider.post("/account/sign-in", data={"email": "bea@beacare.co.uk", "password": PASSWORD})
-    bea_provider.post(asked.headers["Location"] + "/start")
+    bea_enquiry = _moved_to(asked, "/enquiries/")
+    bea_provider = _as(app, "bea@beacare.co.uk", "provider")
+    _moved_to(bea_provider.post(bea_enquiry + "/start"), bea_enquiry)
     with app.app_context():
         bea_engagement = db.session.scalar(select(Engagement.id).order_by(Engagement.id.desc()))
+        assert bea_engagement != engagement_id
     held = sam_recipient.post(
         f"/engagements/{bea_engagement}/review",
         data={
@@ -99,10 +138,12 @@ def registry_world(app, make_provider, make_user):
         },
     )
     assert held.status_code == 302
+    assert "Best carer" in oscar.get("/officer/concerns").get_data(as_text=True)  # held for the officers
     with app.app_context():
         from registry.families.models import CaredForPerson
 
         person_id = db.session.scalar(select(CaredForPerson.id))
+        assert person_id is not None
     return {
         "person_id": person_id,
         "listed": listed,
@@ -116,6 +157,17 @@ def registry_world(app, make_provider, make_user):
     }
 
 
+def open_page(browser, base: str, path: str, expect_error: bool = False) -> None:
+    """Open ``path`` and make sure it is that page: not an error page, not a redirect to signing in."""
+    browser.get(base + path)
+    title = browser.title.split(" · ")[0].removeprefix("Error: ")
+    if expect_error:
+        assert title in ERROR_TITLES, (path, browser.title)
+        return
+    assert title not in ERROR_TITLES, (path, browser.title)
+    assert urlsplit(browser.current_url).path == urlsplit(path).path, (path, browser.current_url)
+
+
 def test_no_page_type_has_an_axe_violation(page, registry_world):
     browser, base = page
     listed, check_id = registry_world["listed"], registry_world["check_id"]
@@ -123,11 +175,11 @@ def test_no_page_type_has_an_axe_violation(page, registry_world):
 
     def audit(label: str, path: str | None = None) -> None:
         if path is not None:
-            browser.get(base + path)
+            open_page(browser, base, path, expect_error=label == "not found")
         found[label] = axe_violations(browser)
 
     def audit_failed_submit(label: str, path: str, form: str = "main form[novalidate]") -> None:
-        browser.get(base + path)
+        open_page(browser, base, path)
         submit_emptied(browser, form)
         assert browser.title.startswith("Error: "), label
         audit(label + " after a failed submit")
@@ -224,7 +276,7 @@ def test_pages_reflow_at_320_css_pixels_without_sideways_scrolling(page, registr
         too_wide: dict[str, int] = {}
 
         def measure(label: str, path: str) -> None:
-            browser.get(base + path)
+            open_page(browser, base, path)
             assert browser.execute_script("return document.documentElement.clientWidth") <= 320
             if overflow := horizontal_overflow(browser):
                 too_wide[label] = overflow

@@ -3,7 +3,9 @@
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
+from sqlalchemy import select
 
+from registry.extensions import db
 from tests.browser.pages import fill, wait_for_text
 from tests.conftest import PASSWORD, approve_checks
 
@@ -15,6 +17,8 @@ def sign_in_as(browser, base, email):
     fill(browser, "password", PASSWORD)
     browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
     wait_for_text(browser, "Sign out")
+    browser.get(base + "/account/")
+    wait_for_text(browser, f"Signed in as {email}.")  # this account, not the one before
 
 
 @pytest.mark.parametrize("app_config", [{"WTF_CSRF_ENABLED": True}])
@@ -64,3 +68,15 @@ def test_enquiry_acceptance_review_and_concern_in_a_browser(page, app, make_prov
     fill(browser, "text", "The carer left Dad alone at night.")
     browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
     wait_for_text(browser, "A safeguarding officer will look at your concern.")
+    with app.app_context():
+        from registry.reviews.models import Review
+        from registry.safeguarding.models import Concern
+
+        [review] = db.session.scalars(select(Review)).all()
+        assert (review.title, review.author.email, review.provider.slug) == (
+            "Kind and reliable",
+            "rosa@example.com",
+            slug,
+        )
+        [concern] = db.session.scalars(select(Concern)).all()
+        assert concern.provider.slug == slug and "alone at night" in concern.body

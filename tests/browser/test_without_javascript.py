@@ -7,10 +7,15 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
+from sqlalchemy import select
 
+from registry.accounts.services import find_user_by_email
+from registry.checks.models import Check
+from registry.extensions import db
+from registry.reviews.models import Enquiry
 from tests.browser.a11y import sign_in_as
 from tests.browser.conftest import CHROMEDRIVER, CHROMIUM
-from tests.browser.pages import fill, wait_for_text
+from tests.browser.pages import fill, submit_and_wait, wait_for_text
 from tests.checks.conftest import PDF
 from tests.conftest import PASSWORD, approve_checks
 
@@ -64,8 +69,11 @@ def test_search_profile_sign_in_and_enquiry_without_javascript(nojs, app, make_p
     wait_for_text(browser, "covers LS6 1AA")
     browser.find_element(By.CSS_SELECTOR, "details summary").click()  # "More filters" opens without script
     Select(browser.find_element(By.NAME, "sort")).select_by_value("distance")
-    browser.find_element(By.CSS_SELECTOR, ".search-form button[type=submit]").click()
-    wait_for_text(browser, "covers LS6 1AA")
+    submit_and_wait(
+        browser, browser.find_element(By.CSS_SELECTOR, ".search-form button[type=submit]"), "covers LS6 1AA"
+    )
+    assert "sort=distance" in browser.current_url  # the filters were sent, as a plain form
+    assert [a.text for a in browser.find_elements(By.CSS_SELECTOR, ".result h3 a")] == ["Nia Morgan"]
     browser.find_element(By.LINK_TEXT, "Nia Morgan").click()
     wait_for_text(browser, "Checked by a safeguarding officer")
 
@@ -82,6 +90,10 @@ def test_search_profile_sign_in_and_enquiry_without_javascript(nojs, app, make_p
     fill(browser, "hours_per_week", "4")
     browser.find_element(By.CSS_SELECTOR, "main form[novalidate] button").click()
     wait_for_text(browser, "Your enquiry is sent.")
+    with app.app_context():
+        [enquiry] = db.session.scalars(select(Enquiry)).all()
+        assert enquiry.recipient.email == "rosa@example.com" and enquiry.provider.slug == slug
+        assert enquiry.hours_per_week == 4 and enquiry.district == "LS6"
 
 
 def test_join_add_a_check_and_an_officer_approves_it_without_javascript(nojs, app, make_provider, make_user, tmp_path):
@@ -100,6 +112,8 @@ def test_join_add_a_check_and_an_officer_approves_it_without_javascript(nojs, ap
     fill(browser, "confirm", PASSWORD)
     browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
     wait_for_text(browser, "We have sent an email to rosa@example.com")
+    with app.app_context():
+        assert find_user_by_email("rosa@example.com").role == "recipient"
 
     sign_in_as(browser, base, "pat@example.com")
     browser.get(base + "/dashboard/checks/new?kind=dbs")
@@ -112,6 +126,10 @@ def test_join_add_a_check_and_an_officer_approves_it_without_javascript(nojs, ap
     browser.find_element(By.NAME, "document").send_keys(str(scan))
     browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
     wait_for_text(browser, "is waiting for an officer to review it")
+    with app.app_context():
+        [check] = db.session.scalars(select(Check)).all()
+        assert (check.kind, check.status, check.details["certificate_number"]) == ("dbs", "pending", "001234567890")
+        assert check.document_key is not None  # the scan was uploaded
 
     sign_in_as(browser, base, "olu@example.com")
     browser.get(base + "/officer/queue")
@@ -119,3 +137,6 @@ def test_join_add_a_check_and_an_officer_approves_it_without_javascript(nojs, ap
     browser.find_element(By.CSS_SELECTOR, "input[name=method][value=in_person]").click()
     browser.find_element(By.CSS_SELECTOR, "form[action$='/approve'] button").click()
     wait_for_text(browser, "is approved")
+    with app.app_context():
+        check = db.session.scalars(select(Check)).one()
+        assert check.status == "approved" and check.decided_by.email == "olu@example.com"

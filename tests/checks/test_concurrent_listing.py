@@ -75,6 +75,7 @@ def test_simultaneous_approvals_of_a_providers_last_checks_list_it(app, make_pro
         thread.start()
     for thread in threads:
         thread.join(timeout=30)
+        assert not thread.is_alive(), "an approval was still waiting after 30 s"
     assert errors == []
     with app.app_context():
         provider = get_by_slug(slug)

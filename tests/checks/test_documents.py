@@ -9,6 +9,7 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from registry import audit
 from registry.checks import services
@@ -137,7 +138,7 @@ def test_a_database_failure_after_the_upload_leaves_no_file(app, make_provider):
         from registry.accounts.models import User
 
         db.session.add(User(email=provider.user.email, password_hash="x", name="Dup", role="recipient"))
-        with pytest.raises(Exception):
+        with pytest.raises(IntegrityError, match="(?i)unique"):
             db.session.commit()
         db.session.rollback()
     assert stored_files(app) == [] and check_count(app) == 0

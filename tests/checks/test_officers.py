@@ -185,25 +185,29 @@ def test_concurrent_decisions_in_two_sessions_let_exactly_one_commit(app, provid
     [check_id] = _check_ids(app)
     officer_emails = [make_user("officer"), make_user("officer")]
     barrier = threading.Barrier(2)
-    outcomes = []
+    outcomes = {}
 
     def decide(email, approve):
+        decision = "approved" if approve else "rejected"
         with app.app_context():
             from registry.accounts.services import find_user_by_email
 
             officer = find_user_by_email(email)
             check = db.session.get(Check, check_id)
-            barrier.wait()  # both have read the pending check
+            barrier.wait(timeout=10)  # both have read the pending check
             try:
                 if approve:
                     services.approve(check, officer, "in_person", date.today() + timedelta(days=30))
                 else:
                     services.reject(check, officer, "No.")
                 db.session.commit()
-                outcomes.append("won")
-            except Exception as error:  # AlreadyDecided, or the database's own refusal
+                outcomes[decision] = "won"
+            except services.AlreadyDecided:  # the loser, however late it saw the other (version column included)
                 db.session.rollback()
-                outcomes.append(type(error).__name__)
+                outcomes[decision] = "already decided"
+            except Exception as error:  # anything else is a crash, and fails the test below
+                db.session.rollback()
+                outcomes[decision] = f"crashed: {error!r}"
             finally:
                 db.session.remove()
 
@@ -214,11 +218,15 @@ def test_concurrent_decisions_in_two_sessions_let_exactly_one_commit(app, provid
     for t in threads:
         t.start()
     for t in threads:
-        t.join()
-    assert sorted(outcomes).count("won") == 1, outcomes
-    assert _status(app, check_id) in ("approved", "rejected")
+        t.join(timeout=30)
+        assert not t.is_alive(), "a decision was still waiting after 30 s"
+    [winner] = [decision for decision, outcome in outcomes.items() if outcome == "won"]
+    assert sorted(outcomes.values()) == ["already decided", "won"], outcomes
+    assert _status(app, check_id) == winner
     with app.app_context():
-        assert len([e for e in audit.events_for() if e.action.startswith("check.")]) == 1
+        assert [e.action for e in audit.events_for() if e.action.startswith("check.")] == [
+            {"approved": "check.approved", "rejected": "check.rejected"}[winner]
+        ]
 
 
 def test_a_rejection_can_be_appealed_once_and_goes_to_a_different_officer(app, provider_client, officer_client):

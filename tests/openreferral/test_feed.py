@@ -27,6 +27,7 @@ def harvest(client, endpoint: str, per_page: int = 2, **params) -> list[dict]:
     """Every item of a paged endpoint, following the pages as a harvester would."""
     items, page = [], 1
     while True:
+        assert page <= 1000, "the feed never said it was on its last page"
         response = client.get(f"/openreferral/{endpoint}", query_string={"page": page, "per_page": per_page, **params})
         assert response.status_code == 200, response.get_json()
         body = response.get_json()

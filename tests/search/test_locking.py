@@ -62,21 +62,46 @@ def test_locked_index_raises_within_the_timeout_and_changes_nothing(index, lock_
     assert ids(index.search(query_at(sort="distance"))) == [1, 2]
 
 
-def test_zero_timeout_fails_at_once(index, lock_holder):
-    started = time.monotonic()
+@pytest.fixture
+def lock_waits(monkeypatch):
+    """Each pause the index's lock takes while waiting (an event, not a reading of the clock)."""
+    import search.index
+
+    waits = threading.Event()
+    pauses = []
+    real_sleep = time.sleep
+
+    def pause(seconds):
+        pauses.append(seconds)
+        waits.set()
+        real_sleep(seconds)
+
+    monkeypatch.setattr(search.index.time, "sleep", pause)
+    return waits, pauses
+
+
+def test_zero_timeout_fails_at_once(index, lock_holder, lock_waits):
+    _, pauses = lock_waits
     with pytest.raises(IndexLocked):
         index.apply(deletes=[1], timeout=0)
-    assert time.monotonic() - started < 0.25
+    assert pauses == []  # it never waited
+    assert index.ids() == {1, 2}
 
 
-def test_apply_succeeds_once_the_lock_is_released(index, lock_holder):
-    def release_soon():
-        time.sleep(0.3)
+def test_apply_succeeds_once_the_lock_is_released(index, lock_holder, lock_waits):
+    waiting, pauses = lock_waits
+
+    def release_once_it_waits():
+        assert waiting.wait(timeout=10)  # the apply below is waiting for the lock
         lock_holder.stdin.write("\n")
         lock_holder.stdin.flush()
 
-    threading.Thread(target=release_soon).start()
-    index.apply(upserts=[make_doc(3)], deletes=[1], timeout=5)
+    releaser = threading.Thread(target=release_once_it_waits)
+    releaser.start()
+    index.apply(upserts=[make_doc(3)], deletes=[1], timeout=30)
+    releaser.join(timeout=10)
+    assert not releaser.is_alive()
+    assert pauses  # it did wait, then wrote
     assert index.ids() == {2, 3}
 
 
@@ -109,18 +134,23 @@ def test_rebuild_swaps_generations_while_searches_keep_answering(tmp_path):
         finally:
             worker.close()
 
+    def wait_for_answers(count: int) -> None:
+        deadline = time.monotonic() + 30
+        while len(seen) < count:
+            assert not errors, errors
+            assert time.monotonic() < deadline, f"the searcher gave {len(seen)} answers in 30 s, not {count}"
+            time.sleep(0.01)
+
     thread = threading.Thread(target=searcher_thread)
     thread.start()
     try:
-        while len(seen) < 5:
-            time.sleep(0.01)
+        wait_for_answers(5)
         index.rebuild(new)
-        count = len(seen)
-        while len(seen) < count + 5:
-            time.sleep(0.01)
+        wait_for_answers(len(seen) + 5)
     finally:
         stop.set()
-        thread.join()
+        thread.join(timeout=30)
+    assert not thread.is_alive()
     assert errors == []
     old_ids, new_ids = frozenset(range(1, 51)), frozenset(range(101, 181))
     # Every answer is one whole generation, never a mix or an empty gap, and

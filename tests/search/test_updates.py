@@ -106,7 +106,8 @@ def test_threads_share_one_index(index):
     for t in threads:
         t.start()
     for t in threads:
-        t.join()
+        t.join(timeout=60)
+        assert not t.is_alive(), "a search thread was still running after 60 s"
     assert errors == []
     assert len(want) == 80  # Leeds and Bradford (8 miles), not Manchester (36)
 
@@ -131,6 +132,7 @@ def test_searches_from_short_lived_threads_leave_no_files_open(index):
     for _ in range(200):
         thread = threading.Thread(target=search_once)
         thread.start()
-        thread.join()
+        thread.join(timeout=30)
+        assert not thread.is_alive()
     assert _open_descriptors() - before <= 2
     index.close()

@@ -4,7 +4,6 @@ import pytest
 
 from registry.extensions import limiter
 
-REDIS = "redis://127.0.0.1:6379/0"
 # Flask-Limiter keeps the first prefix it is given for the whole run, so it is fixed, not random.
 PREFIX = "test-security"
 LIMITED = {"RATELIMIT_ENABLED": True, "SIGN_IN_RATE_LIMIT": "3 per minute", "SIGN_IN_EMAIL_RATE_LIMIT": "1000 per hour"}
@@ -80,23 +79,41 @@ def restore_limiter():
 
 
 @pytest.fixture
-def clean_redis():
+def app_config(request):
+    """Direct ``parametrize("app_config", [{...}])`` as everywhere; ``["redis"]`` with ``indirect=True``: limits
+    kept in the test run's real Redis (its address is known only once the session has started it)."""
+    param = getattr(request, "param", {})
+    if param == "redis":
+        return {
+            **LIMITED,
+            "RATELIMIT_STORAGE_URI": request.getfixturevalue("redis_url"),
+            "RATELIMIT_KEY_PREFIX": PREFIX,
+        }
+    return param
+
+
+@pytest.fixture
+def clean_redis(redis_url):
     """Forget this suite's counters in the real Redis (they outlive the test, and the
     test runs once per database backend)."""
     import redis
 
-    connection = redis.Redis.from_url(REDIS)
+    connection = redis.Redis.from_url(redis_url)
     for key in connection.scan_iter(match=f"*{PREFIX}*"):
         connection.delete(key)
     yield
     connection.close()
 
 
-@pytest.mark.parametrize("app_config", [{**LIMITED, "RATELIMIT_STORAGE_URI": REDIS, "RATELIMIT_KEY_PREFIX": PREFIX}])
-def test_limits_are_kept_in_the_real_redis(clean_redis, client, restore_limiter):
+@pytest.mark.parametrize("app_config", ["redis"], indirect=True)
+def test_limits_are_kept_in_the_real_redis(clean_redis, redis_url, client, restore_limiter):
     statuses = [_attempt(client).status_code for _ in range(4)]
     assert statuses == [422, 422, 422, 429]
     assert type(limiter.storage).__name__ == "RedisStorage" and limiter.storage.check()
+    import redis
+
+    with redis.Redis.from_url(redis_url) as connection:  # the counters are in that Redis, not in memory
+        assert any(connection.scan_iter(match=f"*{PREFIX}*"))
 
 
 @pytest.mark.parametrize("app_config", [{**LIMITED, "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:1/0"}])

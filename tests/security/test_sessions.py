@@ -72,11 +72,21 @@ def test_a_stolen_cookie_replayed_with_a_forged_x_forwarded_for_is_refused(app, 
     email = make_user("recipient")
     victim = _device(app, email, REMOTE_ADDR="198.51.100.7", HTTP_USER_AGENT="Firefox")
     assert _signed_in(victim)
-    thief = app.test_client()
-    thief.environ_base.update(REMOTE_ADDR="203.0.113.66", HTTP_USER_AGENT="Firefox")
-    thief.set_cookie("session", victim.get_cookie("session", domain="registry.test").value, domain="registry.test")
-    response = thief.get("/account/", headers={"X-Forwarded-For": "198.51.100.7"})
-    assert response.status_code == 302  # sent to sign in
+    cookie = victim.get_cookie("session", domain="registry.test").value
+
+    def replayed_from(address):
+        copy = app.test_client()
+        copy.environ_base.update(REMOTE_ADDR=address, HTTP_USER_AGENT="Firefox")
+        copy.set_cookie("session", cookie, domain="registry.test")
+        return copy
+
+    # Positive control: the copied cookie, replayed from the victim's own address and browser, is a session.
+    twin = replayed_from("198.51.100.7").get("/account/")
+    assert twin.status_code == 200 and f"Signed in as {email}." in twin.get_data(as_text=True)
+    # From elsewhere it is refused, whatever X-Forwarded-For claims.
+    response = replayed_from("203.0.113.66").get("/account/", headers={"X-Forwarded-For": "198.51.100.7"})
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/account/sign-in")
 
 
 def _password_hash(app, email):
