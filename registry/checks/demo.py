@@ -143,7 +143,9 @@ def _approved(
     )
     decided_on = _decided_on(check, when, today)
     check.status, check.decided_by_id = CheckStatus.APPROVED, officer.id
-    check.verification_method = "update_service" if use_update_service else rng.choice(["in_person", "video"])
+    method = "update_service" if use_update_service else rng.choice(["in_person", "video"])
+    # A DBS certificate is never verified by video (its security features do not show).
+    check.verification_method = "in_person" if kind == CheckKind.DBS and method == "video" else method
     check.update_service_result = "no_new_information" if use_update_service else None
     check.valid_until = services.proposed_valid_until(kind, details, decided_on)
     _backdate(check, decided_on, when)

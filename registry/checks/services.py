@@ -466,7 +466,9 @@ def purge_documents(as_of: datetime) -> PurgeReport:
     """
     cutoff = as_of - timedelta(days=current_app.config["DOCUMENT_RETENTION_DAYS"])
     store = document_store()
+    # A check waiting for more information has had an officer's look (decided_at): its scan's clock runs too.
     decided = (
+        CheckStatus.INFO_REQUESTED,
         CheckStatus.APPROVED,
         CheckStatus.REJECTED,
         CheckStatus.LAPSED,

@@ -114,6 +114,25 @@ def test_purge_deletes_old_scans_keeps_the_record_and_tells_officers(app, runner
     assert officer.get(f"/checks/{check_id}/document").status_code == 410
 
 
+def test_a_scan_waiting_for_more_information_is_purged_on_the_same_clock(app, runner, provider_client, officer_client):
+    client, _ = provider_client
+    add_check(client)
+    check_id = _only_check(app).id
+    asked = officer_client().post(
+        f"/officer/checks/{check_id}/request-info", data={"reason": "Please send page 2.", "version": 1}
+    )
+    assert asked.status_code == 302 and _only_check(app).status == "info_requested"
+    edge = (date.today() + timedelta(days=app.config["DOCUMENT_RETENTION_DAYS"] - 1)).isoformat()
+    assert runner.invoke(args=["documents", "purge", "--as-of", edge]).output.startswith("0 documents")
+    assert len(stored_files(app)) == 1
+    later = (date.today() + timedelta(days=app.config["DOCUMENT_RETENTION_DAYS"] + 1)).isoformat()
+    assert runner.invoke(args=["documents", "purge", "--as-of", later]).output.startswith("1 documents deleted")
+    assert stored_files(app) == []
+    with app.app_context():
+        check = db.session.get(Check, check_id)
+        assert check.status == "info_requested" and check.document_key is None and check.document_deleted_at
+
+
 def test_purge_removes_orphan_files_but_not_fresh_uploads(app, runner, provider_client):
     client, _ = provider_client
     add_check(client)

@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from registry import audit
+from registry.accounts.services import find_user_by_email
 from registry.checks import services
 from registry.checks.models import Check
 from registry.extensions import db
@@ -184,6 +185,10 @@ def test_concurrent_decisions_in_two_sessions_let_exactly_one_commit(app, provid
     add_check(client)
     [check_id] = _check_ids(app)
     officer_emails = [make_user("officer"), make_user("officer")]
+    with app.app_context():
+        # The approving officer has opened the certificate, as a DBS approval needs.
+        services.record_document_view(db.session.get(Check, check_id), find_user_by_email(officer_emails[0]))
+        db.session.commit()
     barrier = threading.Barrier(2)
     outcomes = {}
 
