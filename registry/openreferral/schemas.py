@@ -104,6 +104,10 @@ class PageArgs(Schema):
         return data
 
 
+def _refuse(message: str):
+    raise ValidationError(message)
+
+
 def _at_most_twenty_words(value: str) -> None:
     if len(value.split()) > MAX_WORDS:
         raise ValidationError(f"Use at most {MAX_WORDS} words.")
@@ -156,8 +160,8 @@ class ServiceArgs(PageArgs, _Modified):
         metadata={"description": "The same as `search` (the name earlier Open Referral UK versions used)."},
     )
     day = fields.String(
-        validate=validate.OneOf(
-            sorted(DAY_NAMES, key=len), error="Give a day: MO, TU, WE, TH, FR, SA or SU (or its name in English)."
+        validate=lambda value: (
+            value.upper() in DAY_NAMES or _refuse("Give a day: MO, TU, WE, TH, FR, SA or SU (or its name in English).")
         ),
         metadata={
             "description": "Only services whose provider works some part of this day (MO to SU).",

@@ -16,11 +16,11 @@ from datetime import date, datetime, time, timedelta, timezone
 from sqlalchemy import and_, exists, func, or_, select, tuple_
 from sqlalchemy.orm import joinedload, selectinload
 
+from registry import models
 from registry.checks.kinds import CheckKind, CheckStatus
 from registry.checks.listing import listed_now_among, listed_now_clause, listed_services_now
 from registry.checks.models import Check
 from registry.extensions import db
-from registry.models import utcnow
 from registry.openreferral import ids
 from registry.openreferral.models import FeedChange
 from registry.providers.models import Provider, ProviderService, ServiceType
@@ -397,7 +397,7 @@ def feed_version(today: date) -> tuple[tuple, datetime]:
     ]
     midnight = datetime.combine(today, time(), tzinfo=timezone.utc)
     latest = max([midnight, *moments])
-    return (tuple(str(v) for v in row), today.isoformat()), min(latest, utcnow())
+    return (tuple(str(v) for v in row), today.isoformat()), min(latest, models.utcnow())
 
 
 def get_organization(provider_id: int, today: date) -> Provider | None:

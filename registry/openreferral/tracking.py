@@ -24,12 +24,13 @@ from sqlalchemy import event, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, attributes
 
+from registry import models
 from registry.accounts.models import User
 from registry.checks.listing import listed_now_clause
 from registry.checks.models import Check
 from registry.councils.models import FrameworkEntry
 from registry.extensions import db
-from registry.models import today, utcnow
+from registry.models import today
 from registry.openreferral.models import FeedChange
 from registry.providers.models import Provider, ProviderLanguage, ProviderService, ServiceRequirement, ServiceType
 from registry.reviews.models import Review
@@ -116,7 +117,7 @@ def _stamp(session: Session, flush_context) -> None:
             .where(among(ProviderService.provider_id, ProviderService.service_type_id), listed_now_clause(today()))
         ).all()
     )
-    now = utcnow()
+    now = models.utcnow()
     rows = [
         {"provider_id": p, "service_type_id": t, "changed_at": now, "listed_ever": (p, t) in listed}
         for p, t in sorted(pairs)

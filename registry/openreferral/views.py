@@ -15,9 +15,10 @@ from marshmallow import ValidationError
 from werkzeug.exceptions import MethodNotAllowed
 from werkzeug.http import http_date
 
+from registry import models
 from registry.api import api_error
 from registry.api.http import FEED_MAX_AGE
-from registry.models import today, utcnow
+from registry.models import today
 from registry.openreferral import bp, ids, presenters, schemas, services
 from registry.openreferral.services import METRES_PER_MILE, ServiceFilter
 from registry.searching.schemas import flatten_errors
@@ -160,7 +161,7 @@ def _every_feed_response(response):
         response.headers["Access-Control-Expose-Headers"] = "ETag, Last-Modified, Link, Date"
         if isinstance(request.routing_exception, MethodNotAllowed) and "Allow" not in response.headers:
             response.headers["Allow"] = ", ".join(sorted(request.routing_exception.valid_methods or ()))
-        response.headers.setdefault("Date", http_date(utcnow()))
+        response.headers.setdefault("Date", http_date(models.utcnow()))
         response.headers.setdefault("Access-Control-Allow-Headers", "Accept, If-None-Match, If-Modified-Since")
     return response
 
@@ -332,7 +333,7 @@ def deletion_list():
     if error:
         return error
     days = deletions_retention_days()
-    horizon = utcnow() - timedelta(days=days)
+    horizon = models.utcnow() - timedelta(days=days)
     since = args.get("modified_after")
     if since is not None and since < horizon:
         return api_error(
