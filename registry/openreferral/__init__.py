@@ -3,6 +3,8 @@
 Read-only, anonymous, and limited to what recipients can already see: only
 providers listed for a service appear, and only for the services they are
 listed for; every location is a postcode district's centre, never an address.
+The feed's own table (``feed_changes``) is written by the session hooks in
+``tracking.py``, in the transaction of the change it records, never by a request.
 """
 
 from __future__ import annotations
@@ -13,3 +15,5 @@ from registry.api.http import open_for_cross_origin_reads
 
 bp = Blueprint("openreferral", __name__)
 open_for_cross_origin_reads(bp)
+
+from registry.openreferral import models, tracking  # noqa: E402, F401  (the table, and the hooks that keep it)

@@ -23,7 +23,7 @@ from registry.checks.kinds import KIND_NAMES, CheckKind
 from registry.formatting import long_date
 from registry.money import to_pounds
 from registry.openreferral import ids
-from registry.openreferral.services import check_kind_key, listed_services_of
+from registry.openreferral.services import check_kind_key, listed_services_of, service_last_modified
 from registry.providers.models import Provider, ProviderService, ServiceType
 from registry.providers.vocabulary import DAY_LABELS, DAYS, HUMAN_LANGUAGES, LANGUAGES, PART_LABELS, PARTS, ProviderKind
 from search.geo import outcode_centroids
@@ -173,12 +173,6 @@ def _check_attribute(link_id: str, badge: Badge) -> dict:
     }
 
 
-def _last_modified(provider: Provider, current: list[Badge]) -> str | None:
-    moments = [provider.updated_at] + [b.check.decided_at for b in current if b.check.decided_at]
-    moments = [m for m in moments if m is not None]
-    return _iso(max(moments)) if moments else None
-
-
 def service_summary(row: ProviderService, today: date, current: list[Badge] | None = None) -> dict:
     """The one-to-one fields of a service and its organization (``service_list.json``)."""
     provider, service_type = row.provider, row.service_type
@@ -194,7 +188,7 @@ def service_summary(row: ProviderService, today: date, current: list[Badge] | No
             "status": "active",
             "accreditations": "; ".join(b.text for b in current) or None,
             "assured_date": max(verified).date().isoformat() if verified else None,
-            "last_modified": _last_modified(provider, current),
+            "last_modified": _iso(service_last_modified(row, today)),
             "organization": organization_summary(provider),
         }
     )

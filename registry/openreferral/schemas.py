@@ -7,7 +7,9 @@ schemas, which stay the authority on the shape.
 
 from __future__ import annotations
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate, validates
+from datetime import datetime, timezone
+
+from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate, validates
 
 from search.geo import PostcodeError, locate
 
@@ -18,37 +20,158 @@ MAX_PROXIMITY_METRES = 1_000_000
 UUID_EXAMPLE = "7c6e0002-0000-8001-8000-000000000001"
 
 
+MAX_WORDS = 20
+DAY_NAMES = {
+    **{code: i for i, code in enumerate(("MO", "TU", "WE", "TH", "FR", "SA", "SU"))},
+    **{day.upper(): i for i, day in enumerate(("mon", "tue", "wed", "thu", "fri", "sat", "sun"))},
+    **{
+        day.upper(): i
+        for i, day in enumerate(("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"))
+    },
+}
+
+# Open Referral UK parameters the registry's data cannot answer: refused with the reason, never ignored.
+UNSUPPORTED = {
+    "start_time": "Not supported: a provider's schedule gives the days and parts of the day (morning, afternoon, "
+    "evening, overnight) it works, not times. Use `day`.",
+    "end_time": "Not supported: a provider's schedule gives the days and parts of the day it works, not times. Use `day`.",
+    "minimum_age": "Not supported: the registry does not record the ages a service is for.",
+    "maximum_age": "Not supported: the registry does not record the ages a service is for.",
+    "minimal": "Not supported: page through the list (with `modified_after` to get only what changed) instead.",
+    "full_service": "Not supported here: /organizations/{id} gives an organization with its full services.",
+    "top_only": "Not supported: the registry's taxonomies are flat (no term has a parent).",
+    "parent_id": "Not supported: the registry's taxonomies are flat (no term has a parent).",
+}
+
+
+def _moment(value: str) -> datetime:
+    """An ISO 8601 date-time (a date alone is its midnight; no offset means UTC)."""
+    text = value.strip()
+    if len(text) < 10 or not text[:4].isdigit():
+        raise ValueError
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+
+
+class Moment(fields.Field):
+    default_error_messages = {
+        "invalid": "Give a date and time in ISO 8601, such as 2026-03-12T09:30:00Z (a date alone means its midnight, UTC)."
+    }
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        try:
+            return _moment(str(value))
+        except (ValueError, TypeError, OverflowError):
+            raise self.make_error("invalid") from None
+
+
 class PageArgs(Schema):
+    error_messages = {"unknown": "This feed has no such parameter."}
+
     class Meta:
-        unknown = EXCLUDE  # the profile's other filters are accepted and ignored
+        unknown = RAISE  # a filter the feed does not know is refused, never silently ignored
 
     page = fields.Integer(
         load_default=1,
         validate=validate.Range(min=1, max=MAX_PAGE, error=f"Choose a page from 1 to {MAX_PAGE:,}."),
-        metadata={"description": "Page number, from 1."},
+        metadata={"description": 'Page number, from 1. Follow the `Link: rel="next"` header instead to page by key.'},
     )
     per_page = fields.Integer(
         load_default=DEFAULT_PER_PAGE,
         validate=validate.Range(min=1, max=MAX_PER_PAGE, error=f"Choose from 1 to {MAX_PER_PAGE} per page."),
         metadata={"description": f"Items per page (default {DEFAULT_PER_PAGE}, at most {MAX_PER_PAGE})."},
     )
+    cursor = fields.String(
+        validate=validate.Length(max=400, error="Not a cursor this feed gave out."),
+        metadata={
+            "description": "Where the next page starts: the opaque value in the previous response's "
+            '`Link: <...>; rel="next"` header. Pages by key, so nothing is skipped or repeated while the data changes.'
+        },
+    )
+    format = fields.String(
+        validate=validate.OneOf(["json"], error="Only `json` is offered."),
+        metadata={"description": "Only `json`."},
+    )
 
     @pre_load
-    def drop_blanks(self, data, **kwargs):
-        # "?page=&search=" from a form means "not given".
-        return {key: value for key, value in data.items() if value not in ("", None)}
+    def tidy(self, data, **kwargs):
+        # "?page=&search=" from a form means "not given"; " LS6 2AA " means "LS6 2AA".
+        data = {key: value.strip() if isinstance(value, str) else value for key, value in data.items()}
+        data = {key: value for key, value in data.items() if value not in ("", None)}
+        refused = {key: [UNSUPPORTED[key]] for key in data if key in UNSUPPORTED}
+        if refused:
+            raise ValidationError(refused)
+        return data
 
 
-class ServiceArgs(PageArgs):
-    search = fields.String(
-        validate=validate.Length(max=200, error="Use at most 200 characters."),
+def _refuse(message: str):
+    raise ValidationError(message)
+
+
+def _at_most_twenty_words(value: str) -> None:
+    if len(value.split()) > MAX_WORDS:
+        raise ValidationError(f"Use at most {MAX_WORDS} words.")
+
+
+class _Modified(Schema):
+    modified_after = Moment(
         metadata={
-            "description": "Free text: every word must appear in the provider's name or description or the service's name."
+            "description": "Only what changed at or after this moment (ISO 8601 date-time; no offset means UTC). "
+            "Pair it with /openreferral/deletions to keep a copy in sync.",
+            "example": "2026-03-12T09:30:00Z",
+        }
+    )
+
+
+class OrganizationArgs(PageArgs, _Modified):
+    pass
+
+
+class TaxonomyArgs(PageArgs):
+    pass
+
+
+class TaxonomyTermArgs(PageArgs):
+    taxonomy_id = fields.String(
+        metadata={
+            "description": "Only the terms of this taxonomy.",
+            "example": "7c6e0005-0000-8000-8000-000000000001",
+        }
+    )
+    search = fields.String(
+        validate=[validate.Length(max=200, error="Use at most 200 characters."), _at_most_twenty_words],
+        metadata={"description": "Free text: every word must appear in the term's name, description or code."},
+    )
+
+
+class DeletionArgs(PageArgs, _Modified):
+    pass
+
+
+class ServiceArgs(PageArgs, _Modified):
+    search = fields.String(
+        validate=[validate.Length(max=200, error="Use at most 200 characters."), _at_most_twenty_words],
+        metadata={
+            "description": "Free text, at most 20 words: every word must appear in the provider's name or description or the service's name."
         },
     )
     text = fields.String(
-        validate=validate.Length(max=200, error="Use at most 200 characters."),
+        validate=[validate.Length(max=200, error="Use at most 200 characters."), _at_most_twenty_words],
         metadata={"description": "The same as `search` (the name earlier Open Referral UK versions used)."},
+    )
+    day = fields.String(
+        validate=lambda value: (
+            value.upper() in DAY_NAMES or _refuse("Give a day: MO, TU, WE, TH, FR, SA or SU (or its name in English).")
+        ),
+        metadata={
+            "description": "Only services whose provider works some part of this day (MO to SU).",
+            "example": "MO",
+        },
+    )
+    full = fields.Boolean(
+        metadata={
+            "description": "`true`: each service with everything /services/{id} gives (schedules, languages, checks...)."
+        }
     )
     taxonomy_term_id = fields.String(
         metadata={
@@ -281,3 +404,27 @@ class FeedInfoSchema(_Strict):
     version = fields.String(metadata={"description": "HSDS version of this API.", "example": "3.0"})
     profile = fields.String(metadata={"description": "The HSDS profile this feed follows."})
     openapi_url = fields.String(metadata={"description": "The OpenAPI document describing this feed."})
+
+
+class ServiceFullPageSchema(PageSchema):
+    contents = fields.List(fields.Nested(ServiceSchema))
+
+
+class DeletionSchema(_Strict):
+    id = fields.String(metadata={"format": "uuid", "description": "The id the item had in the feed."})
+    type = fields.String(
+        metadata={
+            "description": "`service`, `service_at_location` or `organization`: which list the id was in.",
+            "example": "service",
+        }
+    )
+    deleted_at = fields.String(
+        metadata={
+            "format": "date-time",
+            "description": "When it left the feed (or the latest change we know of since then).",
+        }
+    )
+
+
+class DeletionPageSchema(PageSchema):
+    contents = fields.List(fields.Nested(DeletionSchema))

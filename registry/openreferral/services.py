@@ -11,16 +11,18 @@ nothing here writes.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import exists, func, or_, select, tuple_
+from sqlalchemy import and_, exists, func, or_, select, tuple_
 from sqlalchemy.orm import joinedload, selectinload
 
+from registry import models
 from registry.checks.kinds import CheckKind, CheckStatus
-from registry.checks.listing import listed_now_clause, listed_services_now
+from registry.checks.listing import listed_now_among, listed_now_clause, listed_services_now
 from registry.checks.models import Check
 from registry.extensions import db
 from registry.openreferral import ids
+from registry.openreferral.models import FeedChange
 from registry.providers.models import Provider, ProviderService, ServiceType
 from search.geo import Place, distance_miles, outcode_centroids
 
@@ -45,6 +47,8 @@ class ServiceFilter:
     organization_provider_id: int | None = None
     place: Place | None = None
     proximity_miles: float | None = None
+    modified_after: datetime | None = None
+    availability_mask: int | None = None  # from ``day``: any part of that day
 
 
 def _listed_rows(today: date):
@@ -89,7 +93,74 @@ def _filtered(filters: ServiceFilter, today: date):
         query = query.where(_current_check(kind, today))
     if filters.organization_provider_id is not None:
         query = query.where(ProviderService.provider_id == filters.organization_provider_id)
+    if filters.availability_mask is not None:
+        query = query.where(Provider.availability.op("&")(filters.availability_mask) != 0)
+    if filters.modified_after is not None:
+        query = query.where(_changed_since(filters.modified_after, today, ProviderService))
     return query
+
+
+# When a service last changed. A write stamps feed_changes (tracking.py); a
+# check lapses with no write at all, at the midnight (UTC, like today()) after
+# its valid_until, so that moment is worked out from the date. The provider's
+# updated_at and each check's decision and revocation times count too, for
+# writes made with bulk UPDATEs that the session hooks never see.
+
+
+def lapse_moment(valid_until: date) -> datetime:
+    return datetime.combine(valid_until + timedelta(days=1), time(), tzinfo=timezone.utc)
+
+
+def _first_lapse_day(moment: datetime) -> date:
+    """The earliest valid_until whose lapse moment is at or after ``moment``."""
+    moment = moment.astimezone(timezone.utc)
+    return moment.date() if moment.time() != time() else moment.date() - timedelta(days=1)
+
+
+def _changed_since(moment: datetime, today: date, pair):
+    """SQL: the pair (``pair``'s provider_id and service_type_id, joined to Provider) changed at or after ``moment``."""
+    return or_(
+        exists().where(
+            FeedChange.provider_id == pair.provider_id,
+            FeedChange.service_type_id == pair.service_type_id,
+            FeedChange.changed_at >= moment,
+        ),
+        Provider.updated_at >= moment,
+        exists().where(
+            Check.provider_id == Provider.id,
+            or_(
+                Check.decided_at >= moment,
+                Check.revoked_at >= moment,
+                and_(
+                    Check.status == CheckStatus.APPROVED,
+                    Check.valid_until >= _first_lapse_day(moment),
+                    Check.valid_until < today,
+                ),
+            ),
+        ),
+    )
+
+
+def last_change(provider: Provider, changed_at: datetime | None, today: date) -> datetime:
+    """The same moment as ``_changed_since`` tests, for a loaded provider (its checks loaded)."""
+    moments = [changed_at, provider.updated_at]
+    for check in provider.checks:
+        moments += [check.decided_at, check.revoked_at]
+        if check.status == CheckStatus.APPROVED and check.valid_until is not None and check.valid_until < today:
+            moments.append(lapse_moment(check.valid_until))
+    return max(m for m in moments if m is not None)
+
+
+def changed_at_of(row: ProviderService) -> datetime | None:
+    """The feed_changes stamp of a service (set on the rows :func:`load_services` returns)."""
+    if not hasattr(row, "_feed_changed_at"):
+        change = db.session.get(FeedChange, (row.provider_id, row.service_type_id))
+        row._feed_changed_at = change.changed_at if change else None
+    return row._feed_changed_at
+
+
+def service_last_modified(row: ProviderService, today: date) -> datetime:
+    return last_change(row.provider, changed_at_of(row), today)
 
 
 def _districts_within(place: Place, miles: float) -> dict[str, float]:
@@ -102,23 +173,32 @@ def _districts_within(place: Place, miles: float) -> dict[str, float]:
     return found
 
 
-def service_keys(filters: ServiceFilter, page: int, per_page: int, today: date) -> tuple[list[tuple[int, int]], int]:
-    """One page of ``(provider_id, service_type_id)`` keys, and how many match in all.
+def service_keys(
+    filters: ServiceFilter, per_page: int, today: date, page: int = 1, after: tuple | None = None
+) -> tuple[list[tuple[int, int]], int, tuple | None]:
+    """One page of ``(provider_id, service_type_id)`` keys, how many match in all, and the next page's key.
 
-    Without a postcode the order is by provider, then service type, so paging
-    through a changing database stays predictable; with a postcode it is by
-    distance first. A postcode alone keeps providers whose travel radius
-    reaches it; ``proximity`` also limits the distance between district centres.
+    Without a postcode the order is by provider, then service type; with a
+    postcode by distance first. ``after`` (a key from the last page) pages by
+    key rather than by position, so a harvester neither skips nor repeats a
+    service while others join or leave the feed. A postcode alone keeps
+    providers whose travel radius reaches it; ``proximity`` also limits the
+    distance between district centres. The next key is None on the last page.
     """
     query = _filtered(filters, today)
     if filters.place is None:
         total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-        keys = db.session.execute(
-            query.order_by(ProviderService.provider_id, ProviderService.service_type_id)
-            .limit(per_page)
-            .offset((page - 1) * per_page)
-        ).all()
-        return [tuple(k) for k in keys], total
+        ordered = query.order_by(ProviderService.provider_id, ProviderService.service_type_id)
+        if after is not None:
+            ordered = ordered.where(
+                tuple_(ProviderService.provider_id, ProviderService.service_type_id) > tuple_(*after)
+            )
+        else:
+            ordered = ordered.offset((page - 1) * per_page)
+        keys = [tuple(k) for k in db.session.execute(ordered.limit(per_page + 1)).all()]
+        more = len(keys) > per_page
+        keys = keys[:per_page]
+        return keys, total, (keys[-1] if more and keys else None)
     reach = MAX_TRAVEL_MILES if filters.proximity_miles is None else min(MAX_TRAVEL_MILES, filters.proximity_miles)
     districts = _districts_within(filters.place, reach)
     rows = db.session.execute(
@@ -129,8 +209,13 @@ def service_keys(filters: ServiceFilter, page: int, per_page: int, today: date) 
         for provider_id, type_id, outcode, radius in rows
         if radius is not None and districts[outcode] <= radius
     )
-    chunk = matches[(page - 1) * per_page : page * per_page]
-    return [(provider_id, type_id) for _, provider_id, type_id in chunk], len(matches)
+    if after is not None:
+        following = [m for m in matches if m > tuple(after)]
+    else:
+        following = matches[(page - 1) * per_page :]
+    chunk = following[:per_page]
+    more = len(following) > per_page
+    return [(provider_id, type_id) for _, provider_id, type_id in chunk], len(matches), (chunk[-1] if more else None)
 
 
 def load_services(keys: list[tuple[int, int]]) -> list[ProviderService]:
@@ -152,6 +237,14 @@ def load_services(keys: list[tuple[int, int]]) -> list[ProviderService]:
         .all()
     )
     by_key = {(row.provider_id, row.service_type_id): row for row in rows}
+    stamps = {
+        (c.provider_id, c.service_type_id): c.changed_at
+        for c in db.session.scalars(
+            select(FeedChange).where(tuple_(FeedChange.provider_id, FeedChange.service_type_id).in_(keys))
+        )
+    }
+    for key, row in by_key.items():
+        row._feed_changed_at = stamps.get(key)
     return [by_key[key] for key in keys if key in by_key]
 
 
@@ -166,24 +259,145 @@ def get_service(provider_id: int, service_type_id: int, today: date) -> Provider
     return found[0] if found else None
 
 
-def _listed_providers(today: date):
-    """Providers listed for at least one service on ``today``."""
-    return select(Provider.id).where(
-        exists(
-            select(ProviderService.provider_id).where(
-                ProviderService.provider_id == Provider.id, listed_now_clause(today)
+def _listed_providers(today: date, modified_after: datetime | None = None):
+    """Providers listed for at least one service on ``today`` (one of them changed since ``modified_after``)."""
+    listed_service = select(ProviderService.provider_id).where(
+        ProviderService.provider_id == Provider.id, listed_now_clause(today)
+    )
+    query = select(Provider.id).where(exists(listed_service))
+    if modified_after is not None:
+        query = query.where(exists(listed_service.where(_changed_since(modified_after, today, ProviderService))))
+    return query
+
+
+def organization_page(
+    per_page: int, today: date, page: int = 1, after: tuple | None = None, modified_after: datetime | None = None
+) -> tuple[list[Provider], int, tuple | None]:
+    """Providers listed for at least one service on ``today``, by id; paged as :func:`service_keys`."""
+    query = _listed_providers(today, modified_after)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    ordered = query.order_by(Provider.id)
+    ordered = ordered.where(Provider.id > after[0]) if after is not None else ordered.offset((page - 1) * per_page)
+    ids_ = list(db.session.scalars(ordered.limit(per_page + 1)))
+    more = len(ids_) > per_page
+    ids_ = ids_[:per_page]
+    providers = {p.id: p for p in db.session.scalars(select(Provider).where(Provider.id.in_(ids_)))} if ids_ else {}
+    return [providers[i] for i in ids_], total, ((ids_[-1],) if more and ids_ else None)
+
+
+@dataclass(frozen=True)
+class Deletion:
+    key: tuple[int, int, int]  # provider, service type (0: the organization), kind rank
+    type: str  # "service", "service_at_location" or "organization"
+    id: str
+    deleted_at: datetime
+
+
+def deletions(since: datetime, today: date) -> list[Deletion]:
+    """Everything the feed published that is gone now, withdrawn at or after ``since``, in key order.
+
+    A service is withdrawn when it stops being listed (a revoked, rejected or
+    lapsed check, a suspension, a closed account, the service taken off the
+    profile) and only if it was ever listed. Its service_at_location goes
+    with it, and its organization when no service of the provider is left.
+    ``deleted_at`` is the latest change we know of, at or after the
+    withdrawal itself. Returning a service that was already gone when the
+    client last looked is harmless; missing one never happens.
+    """
+    listed_pair = (
+        select(ProviderService.provider_id)
+        .join(Provider, Provider.id == ProviderService.provider_id)
+        .where(
+            ProviderService.provider_id == FeedChange.provider_id,
+            ProviderService.service_type_id == FeedChange.service_type_id,
+            listed_now_clause(today),
+        )
+        .correlate(FeedChange)
+    )
+    changed = or_(
+        FeedChange.changed_at >= since,
+        Provider.updated_at >= since,
+        exists().where(
+            Check.provider_id == FeedChange.provider_id,
+            or_(
+                Check.decided_at >= since,
+                Check.revoked_at >= since,
+                and_(
+                    Check.status == CheckStatus.APPROVED,
+                    Check.valid_until >= _first_lapse_day(since),
+                    Check.valid_until < today,
+                ),
+            ),
+        ),
+    )
+    rows = db.session.execute(
+        select(FeedChange.provider_id, FeedChange.service_type_id, FeedChange.changed_at)
+        .outerjoin(Provider, Provider.id == FeedChange.provider_id)
+        .where(FeedChange.listed_ever.is_(True), ~exists(listed_pair), changed)
+        .order_by(FeedChange.provider_id, FeedChange.service_type_id)
+    ).all()
+    if not rows:
+        return []
+    provider_ids = sorted({r.provider_id for r in rows})
+    providers = {
+        p.id: p
+        for p in db.session.scalars(
+            select(Provider).where(Provider.id.in_(provider_ids)).options(selectinload(Provider.checks))
+        )
+    }
+    still_listed = listed_now_among(provider_ids, today)
+    found: list[Deletion] = []
+    org_moment: dict[int, datetime] = {}
+    for provider_id, type_id, changed_at in rows:
+        provider = providers.get(provider_id)
+        moment = last_change(provider, changed_at, today) if provider is not None else changed_at
+        if moment < since:
+            continue
+        found.append(Deletion((provider_id, type_id, 0), "service", ids.service_id(provider_id, type_id), moment))
+        found.append(
+            Deletion(
+                (provider_id, type_id, 1),
+                "service_at_location",
+                ids.service_at_location_id(provider_id, type_id),
+                moment,
             )
         )
-    )
+        if provider_id not in still_listed:
+            org_moment[provider_id] = max(moment, org_moment.get(provider_id, moment))
+    for provider_id, moment in org_moment.items():
+        found.append(Deletion((provider_id, 0, 2), "organization", ids.organization_id(provider_id), moment))
+    return sorted(found, key=lambda d: d.key)
 
 
-def organization_page(page: int, per_page: int, today: date) -> tuple[list[Provider], int]:
-    """Providers listed for at least one service on ``today``, by id."""
-    query = _listed_providers(today)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    ids_ = list(db.session.scalars(query.order_by(Provider.id).limit(per_page).offset((page - 1) * per_page)))
-    providers = {p.id: p for p in db.session.scalars(select(Provider).where(Provider.id.in_(ids_)))} if ids_ else {}
-    return [providers[i] for i in ids_], total
+def feed_version(today: date) -> tuple[tuple, datetime]:
+    """A cheap fingerprint of everything the feed reads, and the latest moment anything changed.
+
+    Asked before a page is built, so a conditional GET is answered without
+    building it. Counts catch rows added or removed; the count of current
+    checks catches a lapse at midnight and a valid_until edited in bulk.
+    """
+    current = and_(Check.status == CheckStatus.APPROVED, Check.valid_until >= today)
+    row = db.session.execute(
+        select(
+            select(func.count()).select_from(FeedChange).scalar_subquery(),
+            select(func.max(FeedChange.changed_at)).scalar_subquery(),
+            select(func.count(Provider.id)).scalar_subquery(),
+            select(func.max(Provider.updated_at)).scalar_subquery(),
+            select(func.count(Check.id)).scalar_subquery(),
+            select(func.max(Check.decided_at)).scalar_subquery(),
+            select(func.max(Check.revoked_at)).scalar_subquery(),
+            select(func.count(Check.id)).where(current).scalar_subquery(),
+            select(func.count(ServiceType.id)).scalar_subquery(),
+        )
+    ).one()
+    moments = [
+        m.replace(tzinfo=timezone.utc) if isinstance(m, datetime) and m.tzinfo is None else m
+        for m in (row[1], row[3], row[5], row[6])
+        if isinstance(m, datetime)
+    ]
+    midnight = datetime.combine(today, time(), tzinfo=timezone.utc)
+    latest = max([midnight, *moments])
+    return (tuple(str(v) for v in row), today.isoformat()), min(latest, models.utcnow())
 
 
 def get_organization(provider_id: int, today: date) -> Provider | None:

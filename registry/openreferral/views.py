@@ -2,53 +2,177 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import functools
+import hashlib
+import json
 import math
+from datetime import timedelta
 
-from flask import request, url_for
+from flask import current_app, jsonify, redirect, request, url_for
 from marshmallow import ValidationError
+from werkzeug.exceptions import MethodNotAllowed
+from werkzeug.http import http_date
 
+from registry import models
 from registry.api import api_error
-from registry.api.http import cacheable_json
+from registry.api.http import FEED_MAX_AGE
 from registry.models import today
 from registry.openreferral import bp, ids, presenters, schemas, services
 from registry.openreferral.services import METRES_PER_MILE, ServiceFilter
 from registry.searching.schemas import flatten_errors
 from search.geo import locate
 
+DEFAULT_DELETIONS_RETENTION_DAYS = 90
+
+
+def _invalid(errors: dict):
+    return api_error(400, "invalid_parameters", "Some parameters are not valid.", errors)
+
 
 def _args(schema):
     """Parse the query string, or an error response."""
     try:
-        return schema.load(request.args.to_dict()), None
+        args = schema.load(request.args.to_dict())
     except ValidationError as error:
-        return None, api_error(
-            400, "invalid_parameters", "Some parameters are not valid.", flatten_errors(error.messages)
-        )
+        return None, _invalid(flatten_errors(error.messages))
+    if "cursor" in args:
+        if request.args.get("page", "").strip():
+            return None, _invalid({"cursor": ["Give either `page` or `cursor`, not both."]})
+        decoded = _decode_cursor(args["cursor"])
+        if decoded is None:
+            return None, _invalid(
+                {"cursor": ['Not a cursor this feed gave out: follow the Link header\'s rel="next".']}
+            )
+        args["page"], args["after"] = decoded
+    else:
+        args["after"] = None
+    return args, None
 
 
-def _page(contents: list, total: int, page: int, per_page: int) -> dict:
-    total_pages = math.ceil(total / per_page)
-    return {
+# Paging. A page number is an offset and slips when services join or leave the
+# feed between requests; a cursor carries the last key of the page before, so
+# the next page starts after it whatever changed. Every page's Link header
+# gives the next page as a cursor.
+
+
+def _encode_cursor(page: int, key: tuple) -> str:
+    raw = json.dumps([page, list(key)], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(text: str) -> tuple[int, tuple] | None:
+    try:
+        page, key = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
+    except (ValueError, TypeError, binascii.Error):
+        return None
+    if not (isinstance(page, int) and 1 < page <= schemas.MAX_PAGE and isinstance(key, list) and 1 <= len(key) <= 3):
+        return None
+    if not all(isinstance(k, int | float) and not isinstance(k, bool) for k in key):
+        return None
+    return page, tuple(key)
+
+
+def _link(**changes) -> str:
+    params = {k: v for k, v in request.args.items() if k not in ("page", "cursor") and v.strip()}
+    params.update(changes)
+    return url_for(request.endpoint, _external=True, **(request.view_args or {}), **params)
+
+
+def _paged(schema, contents: list, total: int, args: dict, next_key: tuple | None):
+    page, per_page = args["page"], args["per_page"]
+    body = {
         "total_items": total,
-        "total_pages": total_pages,
+        "total_pages": math.ceil(total / per_page),
         "page_number": page,
         "size": len(contents),
         "first_page": page == 1,
-        "last_page": page >= total_pages,
+        "last_page": next_key is None,
         "empty": not contents,
         "contents": contents,
     }
+    response = jsonify(schema.dump(body))
+    links = [f'<{_link()}>; rel="first"']
+    if next_key is not None:
+        links.append(f'<{_link(cursor=_encode_cursor(page + 1, next_key))}>; rel="next"')
+    response.headers["Link"] = ", ".join(links)
+    return response
 
 
 def _not_found(what: str, value: str):
     return api_error(404, f"{what}_not_found", f"No {what.replace('_', ' ')} has the id “{value[:60]}”.")
 
 
+def _decode_canonical(entity: str, value: str):
+    """``(keys, None)``; ``(None, redirect)`` for another spelling of an id; ``(None, None)`` for none."""
+    decoded = ids.decode(entity, value)
+    if decoded is None:
+        return None, None
+    canonical = ids.encode(entity, *decoded)
+    if value != canonical:
+        # One URL per record: /services/{ID}, /services/urn:uuid:id ... point at the lower-case form.
+        target = url_for(request.endpoint, _external=True, **{**request.view_args, _id_arg(): canonical})
+        return None, redirect(target, 308)
+    return decoded, None
+
+
+def _id_arg() -> str:
+    return next(iter(request.view_args))
+
+
+# Conditional requests, answered before any page is built: the validators come
+# from a fingerprint of the tables the feed reads (services.feed_version), not
+# from the body.
+
+
+def conditional(view):
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        version, last_modified = services.feed_version(today())
+        digest = hashlib.sha256(repr((version, request.full_path)).encode()).hexdigest()[:32]
+        etag = f'W/"{digest}"'
+        last_modified = last_modified.replace(microsecond=0)
+        fresh = False
+        if request.if_none_match:
+            fresh = request.if_none_match.contains_weak(digest)
+        elif request.if_modified_since is not None:
+            fresh = last_modified <= request.if_modified_since
+        if fresh:
+            response = current_app.response_class(status=304)
+        else:
+            response = current_app.make_response(view(*args, **kwargs))
+            if response.status_code != 200:
+                return response
+        response.headers["ETag"] = etag
+        response.last_modified = last_modified
+        response.cache_control.public = True
+        response.cache_control.max_age = FEED_MAX_AGE
+        return response
+
+    return wrapper
+
+
+@bp.after_app_request
+def _every_feed_response(response):
+    """CORS on every answer under /openreferral (errors, 404s and 405s too), Allow on a 405, and the server's Date."""
+    if request.path == "/openreferral" or request.path.startswith("/openreferral/"):
+        response.headers["Access-Control-Allow-Origin"] = "*"
+        response.headers["Access-Control-Expose-Headers"] = "ETag, Last-Modified, Link, Date"
+        if isinstance(request.routing_exception, MethodNotAllowed) and "Allow" not in response.headers:
+            response.headers["Allow"] = ", ".join(sorted(request.routing_exception.valid_methods or ()))
+        response.headers.setdefault("Date", http_date(models.utcnow()))
+        response.headers.setdefault("Access-Control-Allow-Headers", "Accept, If-None-Match, If-Modified-Since")
+    return response
+
+
 def _service_filter(args: dict) -> tuple[ServiceFilter | None, dict]:
     """The filters, or ``(None, field errors)`` for ids that are not this feed's."""
     filters, errors = ServiceFilter(), {}
     text = " ".join(v for v in (args.get("search"), args.get("text")) if v)
-    filters.words = text.lower().split()[:20]
+    filters.words = text.lower().split()
+    if len(filters.words) > schemas.MAX_WORDS:
+        errors["text"] = [f"Use at most {schemas.MAX_WORDS} words in `search` and `text` together."]
     if "taxonomy_term_id" in args:
         term = services.resolve_term(args["taxonomy_term_id"])
         if term is None:
@@ -75,21 +199,30 @@ def _service_filter(args: dict) -> tuple[ServiceFilter | None, dict]:
         if filters.place is None:
             errors["proximity"] = ["Give a postcode to measure the distance from."]
         filters.proximity_miles = args["proximity"] / METRES_PER_MILE
+    if "day" in args:
+        from registry.providers.vocabulary import PARTS, availability_bit
+
+        day = schemas.DAY_NAMES[args["day"].upper()]
+        filters.availability_mask = sum(availability_bit(day, part) for part in range(len(PARTS)))
+    filters.modified_after = args.get("modified_after")
     return (None if errors else filters), errors
 
 
 def _services_page(args: dict):
     filters, errors = _service_filter(args)
     if errors:
-        return None, None, api_error(400, "invalid_parameters", "Some parameters are not valid.", errors)
-    keys, total = services.service_keys(filters, args["page"], args["per_page"], today())
-    return services.load_services(keys), total, None
+        return None, None, None, _invalid(errors)
+    keys, total, next_key = services.service_keys(
+        filters, args["per_page"], today(), page=args["page"], after=args["after"]
+    )
+    return services.load_services(keys), total, next_key, None
 
 
 @bp.get("/")
+@conditional
 def feed_info():
     """What this feed is: its HSDS version, profile and OpenAPI document."""
-    return cacheable_json(
+    return jsonify(
         schemas.FeedInfoSchema().dump(
             {
                 "version": presenters.HSDS_VERSION,
@@ -101,91 +234,145 @@ def feed_info():
 
 
 @bp.get("/services")
+@conditional
 def service_list():
     args, error = _args(schemas.ServiceArgs())
     if error:
         return error
-    rows, total, error = _services_page(args)
+    rows, total, next_key, error = _services_page(args)
     if error:
         return error
     day = today()
+    if args.get("full"):
+        contents = [presenters.service_full(row, day) for row in rows]
+        return _paged(schemas.ServiceFullPageSchema(), contents, total, args, next_key)
     contents = [presenters.service_summary(row, day) for row in rows]
-    return cacheable_json(schemas.ServicePageSchema().dump(_page(contents, total, args["page"], args["per_page"])))
+    return _paged(schemas.ServicePageSchema(), contents, total, args, next_key)
 
 
 @bp.get("/services/<service_id>")
+@conditional
 def service_detail(service_id: str):
-    decoded = ids.decode("service", service_id)
+    decoded, moved = _decode_canonical("service", service_id)
+    if moved:
+        return moved
     day = today()
     row = services.get_service(decoded[1], decoded[0], day) if decoded else None
     if row is None:
         return _not_found("service", service_id)
-    return cacheable_json(schemas.ServiceSchema().dump(presenters.service_full(row, day)))
+    return jsonify(schemas.ServiceSchema().dump(presenters.service_full(row, day)))
 
 
 @bp.get("/service_at_locations")
+@conditional
 def service_at_location_list():
     args, error = _args(schemas.ServiceArgs())
     if error:
         return error
-    rows, total, error = _services_page(args)
+    if args.get("full"):
+        return _invalid({"full": ["Not offered here: /service_at_locations/{id} gives one in full."]})
+    rows, total, next_key, error = _services_page(args)
     if error:
         return error
     day = today()
     # Every listed provider has a postcode (the profile cannot be submitted
     # without one), so each service has exactly one location.
     contents = [item for item in (presenters.service_at_location_summary(row, day) for row in rows) if item]
-    return cacheable_json(
-        schemas.ServiceAtLocationPageSchema().dump(_page(contents, total, args["page"], args["per_page"]))
-    )
+    return _paged(schemas.ServiceAtLocationPageSchema(), contents, total, args, next_key)
 
 
 @bp.get("/service_at_locations/<item_id>")
+@conditional
 def service_at_location_detail(item_id: str):
-    decoded = ids.decode("service_at_location", item_id)
+    decoded, moved = _decode_canonical("service_at_location", item_id)
+    if moved:
+        return moved
     day = today()
     row = services.get_service(decoded[1], decoded[0], day) if decoded else None
     data = presenters.service_at_location_full(row, day) if row else None
     if data is None:
         return _not_found("service_at_location", item_id)
-    return cacheable_json(schemas.ServiceAtLocationSchema().dump(data))
+    return jsonify(schemas.ServiceAtLocationSchema().dump(data))
 
 
 @bp.get("/organizations")
+@conditional
 def organization_list():
-    args, error = _args(schemas.PageArgs())
+    args, error = _args(schemas.OrganizationArgs())
     if error:
         return error
-    providers, total = services.organization_page(args["page"], args["per_page"], today())
+    providers, total, next_key = services.organization_page(
+        args["per_page"], today(), page=args["page"], after=args["after"], modified_after=args.get("modified_after")
+    )
     contents = [presenters.organization_summary(p) for p in providers]
-    return cacheable_json(schemas.OrganizationPageSchema().dump(_page(contents, total, args["page"], args["per_page"])))
+    return _paged(schemas.OrganizationPageSchema(), contents, total, args, next_key)
 
 
 @bp.get("/organizations/<organization_id>")
+@conditional
 def organization_detail(organization_id: str):
-    decoded = ids.decode("organization", organization_id)
+    decoded, moved = _decode_canonical("organization", organization_id)
+    if moved:
+        return moved
     day = today()
     provider = services.get_organization(decoded[1], day) if decoded else None
     if provider is None:
         return _not_found("organization", organization_id)
-    return cacheable_json(schemas.OrganizationSchema().dump(presenters.organization_full(provider, day)))
+    return jsonify(schemas.OrganizationSchema().dump(presenters.organization_full(provider, day)))
+
+
+def deletions_retention_days() -> int:
+    return int(current_app.config.get("OPENREFERRAL_DELETIONS_RETENTION_DAYS", DEFAULT_DELETIONS_RETENTION_DAYS))
+
+
+@bp.get("/deletions")
+@conditional
+def deletion_list():
+    """What left the feed at or after ``modified_after``: apply these, and the changed items, to stay in sync."""
+    args, error = _args(schemas.DeletionArgs())
+    if error:
+        return error
+    days = deletions_retention_days()
+    horizon = models.utcnow() - timedelta(days=days)
+    since = args.get("modified_after")
+    if since is not None and since < horizon:
+        return api_error(
+            410,
+            "full_harvest_needed",
+            f"Deletions are kept for {days} days: harvest the whole feed again, then sync from the time you started.",
+            {"modified_after": [f"Give a moment in the last {days} days."]},
+        )
+    everything = services.deletions(max(since or horizon, horizon), today())
+    after = args["after"]
+    if after is not None:
+        following = [d for d in everything if d.key > tuple(after)]
+    else:
+        following = everything[(args["page"] - 1) * args["per_page"] :]
+    chunk = following[: args["per_page"]]
+    next_key = chunk[-1].key if len(following) > args["per_page"] else None
+    contents = [{"id": d.id, "type": d.type, "deleted_at": presenters._iso(d.deleted_at)} for d in chunk]
+    return _paged(schemas.DeletionPageSchema(), contents, len(everything), args, next_key)
 
 
 @bp.get("/taxonomies")
+@conditional
 def taxonomy_list():
-    args, error = _args(schemas.PageArgs())
+    args, error = _args(schemas.TaxonomyArgs())
     if error:
         return error
     everything = [presenters.taxonomy(number) for number in sorted(presenters.TAXONOMIES)]
-    return cacheable_json(schemas.TaxonomyPageSchema().dump(_paged_list(everything, args)))
+    return _paged_list(schemas.TaxonomyPageSchema(), everything, args)
 
 
 @bp.get("/taxonomies/<taxonomy_id>")
+@conditional
 def taxonomy_detail(taxonomy_id: str):
-    decoded = ids.decode("taxonomy", taxonomy_id)
+    decoded, moved = _decode_canonical("taxonomy", taxonomy_id)
+    if moved:
+        return moved
     if decoded is None or decoded[0] != 0 or decoded[1] not in presenters.TAXONOMIES:
         return _not_found("taxonomy", taxonomy_id)
-    return cacheable_json(schemas.TaxonomySchema().dump(presenters.taxonomy(decoded[1])))
+    return jsonify(schemas.TaxonomySchema().dump(presenters.taxonomy(decoded[1])))
 
 
 def _all_terms() -> list[dict]:
@@ -194,28 +381,42 @@ def _all_terms() -> list[dict]:
     ]
 
 
-def _paged_list(everything: list, args: dict) -> dict:
-    page, per_page = args["page"], args["per_page"]
-    return _page(everything[(page - 1) * per_page : page * per_page], len(everything), page, per_page)
+def _paged_list(schema, everything: list, args: dict):
+    """A short list that fits in memory, paged by position (``after`` holds a position)."""
+    start = int(args["after"][0]) if args["after"] is not None else (args["page"] - 1) * args["per_page"]
+    chunk = everything[start : start + args["per_page"]]
+    end = start + len(chunk)
+    return _paged(schema, chunk, len(everything), args, (end,) if end < len(everything) else None)
 
 
 @bp.get("/taxonomy_terms")
+@conditional
 def taxonomy_term_list():
-    args, error = _args(schemas.PageArgs())
+    args, error = _args(schemas.TaxonomyTermArgs())
     if error:
         return error
-    return cacheable_json(schemas.TaxonomyTermPageSchema().dump(_paged_list(_all_terms(), args)))
+    terms = _all_terms()
+    if "taxonomy_id" in args:
+        decoded = ids.decode("taxonomy", args["taxonomy_id"])
+        if decoded is None or decoded[0] != 0 or decoded[1] not in presenters.TAXONOMIES:
+            return _invalid({"taxonomy_id": ["Not a taxonomy of this feed (see /openreferral/taxonomies)."]})
+        terms = [t for t in terms if t["taxonomy_id"] == ids.taxonomy_id(decoded[1])]
+    for word in args.get("search", "").lower().split():
+        terms = [t for t in terms if word in f"{t['name']} {t['description']} {t['code']}".lower()]
+    return _paged_list(schemas.TaxonomyTermPageSchema(), terms, args)
 
 
 @bp.get("/taxonomy_terms/<term_id>")
+@conditional
 def taxonomy_term_detail(term_id: str):
-    term = services.resolve_term(term_id)
+    decoded, moved = _decode_canonical("taxonomy_term", term_id)
+    if moved:
+        return moved
+    term = services.resolve_term(term_id) if decoded else None
     if term is not None and term[0] == ids.SERVICE_TYPES_TAXONOMY:
         service_type = services.get_service_type(term[1])
         if service_type is not None:
-            return cacheable_json(schemas.TaxonomyTermSchema().dump(presenters.service_type_term(service_type)))
+            return jsonify(schemas.TaxonomyTermSchema().dump(presenters.service_type_term(service_type)))
     elif term is not None:
-        return cacheable_json(
-            schemas.TaxonomyTermSchema().dump(presenters.check_term(services.check_kind_for_key(term[1])))
-        )
+        return jsonify(schemas.TaxonomyTermSchema().dump(presenters.check_term(services.check_kind_for_key(term[1]))))
     return _not_found("taxonomy_term", term_id)

@@ -225,6 +225,9 @@ def _feed_get(
 def _add_feed_paths(spec: APISpec) -> None:
     page = _query(feed.PageArgs())
     filters = _query(feed.ServiceArgs())
+    organizations = _query(feed.OrganizationArgs())
+    terms = _query(feed.TaxonomyTermArgs())
+    deletions = _query(feed.DeletionArgs())
     spec.path(
         path="/openreferral/",
         operations=_feed_get(
@@ -273,7 +276,24 @@ def _add_feed_paths(spec: APISpec) -> None:
     )
     spec.path(
         path="/openreferral/organizations",
-        operations=_feed_get("Providers listed for at least one service, paged", "", page, "HsdsOrganizationPage"),
+        operations=_feed_get(
+            "Providers listed for at least one service, paged",
+            "With `modified_after`: those with a listed service that changed at or after it.",
+            organizations,
+            "HsdsOrganizationPage",
+        ),
+    )
+    spec.path(
+        path="/openreferral/deletions",
+        operations=_feed_get(
+            "What left the feed (for keeping a copy in sync)",
+            "Services, service-at-locations and organizations withdrawn at or after `modified_after` "
+            "(a check revoked or lapsed, a suspension, a closed account, a service taken off a profile), kept for "
+            "OPENREFERRAL_DELETIONS_RETENTION_DAYS (90) days; an older `modified_after` gets 410 "
+            "`full_harvest_needed`. Delete these from your copy, then apply the lists with the same `modified_after`.",
+            deletions,
+            "HsdsDeletionPage",
+        ),
     )
     spec.path(
         path="/openreferral/organizations/{id}",
@@ -303,7 +323,7 @@ def _add_feed_paths(spec: APISpec) -> None:
     )
     spec.path(
         path="/openreferral/taxonomy_terms",
-        operations=_feed_get("Every term of both taxonomies, paged", "", page, "HsdsTaxonomyTermPage"),
+        operations=_feed_get("Every term of both taxonomies, paged", "", terms, "HsdsTaxonomyTermPage"),
     )
     spec.path(
         path="/openreferral/taxonomy_terms/{id}",
@@ -328,6 +348,8 @@ SCHEMAS: list[type[Schema]] = [
     feed.ServiceAtLocationPageSchema,
     feed.ServiceAtLocationSchema,
     feed.OrganizationPageSchema,
+    feed.DeletionPageSchema,
+    feed.ServiceFullPageSchema,
     feed.OrganizationSchema,
     feed.TaxonomyPageSchema,
     feed.TaxonomySchema,

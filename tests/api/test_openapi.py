@@ -19,6 +19,7 @@ OPERATIONS = {
     ("get", "/openreferral/service_at_locations"),
     ("get", "/openreferral/service_at_locations/{id}"),
     ("get", "/openreferral/organizations"),
+    ("get", "/openreferral/deletions"),
     ("get", "/openreferral/organizations/{id}"),
     ("get", "/openreferral/taxonomies"),
     ("get", "/openreferral/taxonomies/{id}"),
