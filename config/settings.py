@@ -124,6 +124,8 @@ class Config:
     MAIL_MAX_ATTEMPTS = _env_int("MAIL_MAX_ATTEMPTS", 12)  # then the email is marked failed and shown to officers
     # Stored copies of sent (or given-up) email are deleted this long after sending (the privacy notice says so).
     MAIL_RETENTION_DAYS = _env_int("MAIL_RETENTION_DAYS", 30)
+    # The Open Referral feed reports a withdrawn service at /openreferral/deletions for this long.
+    OPENREFERRAL_DELETIONS_RETENTION_DAYS = _env_int("OPENREFERRAL_DELETIONS_RETENTION_DAYS", 90)
     # /readyz: a job is stale once its last success is older than this many intervals (plus a minute).
     WORKER_STALE_FACTOR = float(os.environ.get("WORKER_STALE_FACTOR", "3"))
     # /readyz: not ready when a change has waited this long without reaching this node's index.

@@ -1,7 +1,7 @@
 """feed_changes: when each service the Open Referral feed could publish last changed
 
 Revision ID: 0021
-Revises: 0017 (the lead re-chains this onto 0018 at merge)
+Revises: 0020
 Create Date: 2026-12-10 10:00:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0021"
-down_revision = "0017"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 

@@ -24,8 +24,6 @@ from registry.openreferral.services import METRES_PER_MILE, ServiceFilter
 from registry.searching.schemas import flatten_errors
 from search.geo import locate
 
-DEFAULT_DELETIONS_RETENTION_DAYS = 90
-
 
 def _invalid(errors: dict):
     return api_error(400, "invalid_parameters", "Some parameters are not valid.", errors)
@@ -322,7 +320,7 @@ def organization_detail(organization_id: str):
 
 
 def deletions_retention_days() -> int:
-    return int(current_app.config.get("OPENREFERRAL_DELETIONS_RETENTION_DAYS", DEFAULT_DELETIONS_RETENTION_DAYS))
+    return current_app.config["OPENREFERRAL_DELETIONS_RETENTION_DAYS"]
 
 
 @bp.get("/deletions")
