@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from sqlalchemy import ColumnElement, Integer, and_, cast, exists, false, or_, select
 from sqlalchemy.orm import aliased
@@ -145,6 +146,7 @@ def _meets_clause(code: str, today: date) -> ColumnElement[bool]:
     return exists().where(*conditions).correlate_except(check)
 
 
+@lru_cache(maxsize=8)
 def listed_now_clause(today: date) -> ColumnElement[bool]:
     """SQL: the ``ProviderService`` row, joined to its ``Provider``, is listed on ``today``.
 
@@ -152,6 +154,9 @@ def listed_now_clause(today: date) -> ColumnElement[bool]:
     providers: the stored flag and status, no suspension, an open account,
     and every requirement of the service for the provider's kind (identity
     always) met by an approved check still valid today.
+
+    Built once per day (or per bound parameter) and reused: building it is
+    most of its cost, and it runs on every search page and feed request.
     """
     requirement = aliased(ServiceRequirement)
     # An unknown code meets nothing (as satisfies() says), so a service asking for one is not listed.
