@@ -23,6 +23,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Reg
 from registry.checks.kinds import DBS_LEVELS, UPDATE_SERVICE_RESULTS, VERIFICATION_METHODS, CheckKind
 from registry.formatting import long_date
 from registry.forms import at_most, multi_line, single_line
+from registry.models import today
 
 
 def _text(label: str, max_length: int = 120, required: bool = True, **kwargs) -> StringField:
@@ -40,12 +41,12 @@ def _date(label: str) -> DateField:
 
 
 def not_in_future(form, field):
-    if field.data and field.data > date.today():
+    if field.data and field.data > today():
         raise ValidationError("This date cannot be in the future.")
 
 
 def not_in_past(form, field):
-    if field.data and field.data < date.today():
+    if field.data and field.data < today():
         raise ValidationError("This date has already passed: upload a current policy.")
 
 

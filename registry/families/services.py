@@ -75,7 +75,7 @@ def _check(data: PersonInput) -> tuple[str, list[ServiceType]]:
         raise FamilyError("Say whether they agreed or you hold legal authority to arrange their care.")
     if data.authority_date is None:
         raise FamilyError("Enter the date they agreed, or the date the power or order was made.")
-    if data.authority_date > date.today():
+    if data.authority_date > today():
         raise FamilyError("The date cannot be in the future.")
     if data.authority == Authority.CONSENT:
         if not data.consent_given_by.strip() or len(data.consent_given_by.strip()) > MAX_GIVEN_BY:

@@ -10,7 +10,7 @@ by its provider and a review held back as a safeguarding concern.
 from __future__ import annotations
 
 import random
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import exists, select
 
@@ -133,7 +133,7 @@ def _examples(provider: Provider, recipients: list[User], reviews: list[Review])
             provider_id=provider.id,
             service_type_id=listed[0].id,
             district=provider.outcode,
-            start_date=date.today() + timedelta(days=28),
+            start_date=today() + timedelta(days=28),
             times=weekday_mornings,
             hours_per_week=5,
         )

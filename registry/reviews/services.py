@@ -133,7 +133,7 @@ def send_enquiry(recipient: User, provider: Provider, request: EnquiryRequest) -
         raise ReviewError("Choose one of the services this provider is listed for.")
     person = _person(recipient, request.person_id)
     district = _district(request.district if request.district.strip() or person is None else person.district)
-    if request.start_date is not None and request.start_date < date.today():
+    if request.start_date is not None and request.start_date < today():
         raise ReviewError("The start date cannot be in the past. Leave it empty to start as soon as possible.")
     times = _times(request.times)
     if not isinstance(request.hours_per_week, int) or not 1 <= request.hours_per_week <= MAX_HOURS:

@@ -44,6 +44,10 @@ PREFIX = "/public/v1"
 RATINGS = ("Outstanding", "Good", "Requires improvement", "Inadequate")
 
 
+def _utc_today() -> date:
+    return datetime.now(timezone.utc).date()
+
+
 def demo_location(location_id: str) -> dict | None:
     """A believable location for any ``1-<digits>`` id, the same every time (the ``--demo`` register).
 
@@ -64,7 +68,7 @@ def demo_location(location_id: str) -> dict | None:
     }
     if demo_is_deregistered(location_id):
         location["registrationStatus"] = "Deregistered"
-        location["deregistrationDate"] = (date.today() - timedelta(days=1 + seed % 20)).isoformat()
+        location["deregistrationDate"] = (_utc_today() - timedelta(days=1 + seed % 20)).isoformat()
         return location
     roll = (seed >> 8) % 40
     if roll < 5:
@@ -72,7 +76,7 @@ def demo_location(location_id: str) -> dict | None:
     rating = (
         "Outstanding" if roll < 9 else "Good" if roll < 32 else "Requires improvement" if roll < 38 else "Inadequate"
     )
-    report = date.today() - timedelta(days=30 + (seed >> 16) % 900)
+    report = _utc_today() - timedelta(days=30 + (seed >> 16) % 900)
     location["currentRatings"] = {
         "overall": {"rating": rating, "reportDate": report.isoformat(), "reportLinkId": f"demo-{seed % 10**8}"},
         "reportDate": report.isoformat(),
@@ -150,7 +154,7 @@ def location(
         "registrationDate": registered_on,
     }
     if status == "Deregistered":
-        body["deregistrationDate"] = deregistered_on or date.today().isoformat()
+        body["deregistrationDate"] = deregistered_on or _utc_today().isoformat()
     if rating is not None:
         body["currentRatings"] = {
             "overall": {"rating": rating, "reportDate": report_date, "reportLinkId": "standin"},

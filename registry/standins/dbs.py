@@ -28,7 +28,7 @@ import argparse
 import re
 import threading
 import time
-from datetime import date, timedelta
+from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 from xml.sax.saxutils import escape
@@ -58,7 +58,7 @@ def result_xml(status: str, surname: str) -> str:
             "<statusCheckResult><statusCheckResultType>SUCCESS</statusCheckResultType>"
             "<status>NO_MATCH_FOUND</status></statusCheckResult>"
         )
-    printed = (date.today() - timedelta(days=400)).isoformat()
+    printed = (datetime.now(timezone.utc).date() - timedelta(days=400)).isoformat()
     return (
         "<statusCheckResult>\n  <statusCheckResultType>SUCCESS</statusCheckResultType>\n"
         f"  <status>{status}</status>\n  <forename>TAYLOR</forename>\n  <surname>{escape(surname.upper())}</surname>\n"
