@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import time
+
 from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
+from sqlalchemy import select
+
+from registry.audit.models import AuditEvent
+from registry.extensions import db
 
 
 def fill(browser, name: str, value: str) -> None:
@@ -37,3 +43,14 @@ def submit_and_wait(browser, button, text: str) -> None:
     button.click()
     WebDriverWait(browser, 10).until(EC.staleness_of(old_page))
     wait_for_text(browser, text)
+
+
+def wait_for_document_view(app, seconds: float = 15) -> None:
+    """Wait until an officer's download of a check document has reached the registry (its audit event)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        with app.app_context():
+            if db.session.scalar(select(AuditEvent.id).where(AuditEvent.action == "document.viewed")) is not None:
+                return
+        assert time.monotonic() < deadline, "the officer's download of the certificate never reached the registry"
+        time.sleep(0.1)
