@@ -32,7 +32,7 @@ import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, datetime, timezone
 from functools import partial
 from pathlib import Path
 
@@ -694,9 +694,14 @@ def _availability_mask(day: int | None, part: int | None) -> int:
     return 0
 
 
+def utc_today() -> date:
+    """Today in UTC: the registry's one clock (``registry.models.today``), which this package may not import."""
+    return datetime.now(timezone.utc).date()
+
+
 def _day(q: SearchQuery) -> int:
     """The query's date as a day number, compared with what listings and badges hold."""
-    return (q.today or date.today()).toordinal()
+    return (q.today or utc_today()).toordinal()
 
 
 def _facets(columns: Columns, rows: np.ndarray, today: int) -> dict[str, dict[str, int]]:

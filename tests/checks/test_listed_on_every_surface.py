@@ -255,3 +255,44 @@ def test_closing_a_provider_account_takes_it_off_every_surface_and_out_of_the_in
                 SearchOutboxEntry.provider_id == provider_id, SearchOutboxEntry.id > last_row
             )
         )
+
+
+@pytest.fixture
+def local_day_not_utc_day():
+    """Run the app in a time zone whose date differs from UTC's now (as 00:30 BST does from 23:30 UTC)."""
+    import os
+    import time
+    from datetime import date, datetime, timezone
+
+    before = os.environ.get("TZ")
+    # UTC+14 is a day ahead from 10:00 UTC; UTC-12 a day behind until 12:00 UTC.
+    os.environ["TZ"] = "Etc/GMT-14" if datetime.now(timezone.utc).hour >= 10 else "Etc/GMT+12"
+    time.tzset()
+    try:
+        assert date.today() != datetime.now(timezone.utc).date()  # the setup proves itself
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("TZ", None)
+        else:
+            os.environ["TZ"] = before
+        time.tzset()
+
+
+@pytest.mark.parametrize("last_day, listed", [(0, True), (-1, False)], ids=["valid until today", "ended yesterday"])
+def test_every_surface_reads_the_utc_day_whatever_the_server_time_zone(
+    app, family_and_provider, local_day_not_utc_day, last_day, listed
+):
+    from datetime import datetime, timezone
+
+    slug, provider_id, service_type_id, recipient = family_and_provider
+    utc_day = datetime.now(timezone.utc).date()  # worked out here, not by the clock under test
+    with app.app_context():
+        db.session.execute(
+            update(Check)
+            .where(Check.provider_id == provider_id, Check.kind == "dbs")
+            .values(valid_until=utc_day + timedelta(days=last_day))
+        )
+        db.session.commit()
+    seen = _surfaces(recipient, app.test_client(), slug, provider_id, service_type_id)
+    assert all(seen.values()) if listed else not any(seen.values()), seen
