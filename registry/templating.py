@@ -40,9 +40,15 @@ def modify_query(**changes) -> str:
 @pass_context
 def page_has_errors(context) -> bool:
     """Whether a form on this page was refused, so its title starts with "Error: " (GOV.UK pattern)."""
-    return any(isinstance(value, FlaskForm) and value.errors for value in context.values()) or bool(
-        context.get("errors")
-    )
+    forms = [value for value in context.values() if isinstance(value, FlaskForm)]
+    forms += [
+        form
+        for value in context.values()
+        if isinstance(value, dict)
+        for form in value.values()
+        if isinstance(form, FlaskForm)
+    ]
+    return any(form.errors for form in forms) or bool(context.get("errors"))
 
 
 def init_app(app: Flask) -> None:
