@@ -121,6 +121,17 @@ def _times(slots: list[str]) -> int:
     return mask
 
 
+def open_enquiry(recipient: User, provider: Provider) -> Enquiry | None:
+    """The recipient's conversation with ``provider`` that is still going on, if any: there is at most one."""
+    return db.session.scalar(
+        select(Enquiry).where(
+            Enquiry.recipient_id == recipient.id,
+            Enquiry.provider_id == provider.id,
+            Enquiry.status.in_(IN_CONVERSATION),
+        )
+    )
+
+
 def send_enquiry(recipient: User, provider: Provider, request: EnquiryRequest) -> Enquiry:
     """A recipient asks a listed provider for help with one of its listed services."""
     if recipient.role != Role.RECIPIENT:
@@ -144,14 +155,7 @@ def send_enquiry(recipient: User, provider: Provider, request: EnquiryRequest) -
     _check_message(request.message)
     # One conversation per provider keeps a provider's inbox free of repeats.
     already_open_message = "You already have an open enquiry with this provider: carry on the conversation there."
-    already_open = db.session.scalar(
-        select(Enquiry.id).where(
-            Enquiry.recipient_id == recipient.id,
-            Enquiry.provider_id == provider.id,
-            Enquiry.status.in_(IN_CONVERSATION),
-        )
-    )
-    if already_open is not None:
+    if open_enquiry(recipient, provider) is not None:
         raise ReviewError(already_open_message)
     enquiry = Enquiry(
         recipient=recipient,
