@@ -23,7 +23,7 @@ from registry.providers.vocabulary import (
     SPOKEN_LANGUAGES,
     availability_text,
 )
-from registry.reviews.models import DIMENSIONS, ENQUIRY_STATUS_LABELS
+from registry.reviews.models import DIMENSIONS, ENQUIRY_STATUS_LABELS, SUPPORTED_FOR
 
 
 def modify_query(**changes) -> str:
@@ -72,6 +72,7 @@ def init_app(app: Flask) -> None:
         AUTHORITY_LABELS=AUTHORITY_LABELS,
         CONSENT_HOW=CONSENT_HOW,
         WRITTEN_BY=WRITTEN_BY,
+        SUPPORTED_FOR=SUPPORTED_FOR,
         modify_query=modify_query,
         page_has_errors=page_has_errors,
     )
