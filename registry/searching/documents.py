@@ -19,6 +19,7 @@ from sqlalchemy import String, select, type_coerce
 from sqlalchemy.orm import Session
 
 from registry.checks.badges import badge_codes_until
+from registry.checks.claims import claim_for
 from registry.checks.kinds import CheckKind, CheckStatus
 from registry.checks.listing import listing_ends, with_identity
 from registry.checks.models import CQC_REGISTERED, Check, CqcLocation
@@ -220,6 +221,22 @@ def build_document(
         and (cqc_check.details or {}).get("registration_id") == cqc_location.location_id
         else None
     )
+    # What was checked for each listed service, in the profile's words (short form): each claim holds as long
+    # as its service's listing does, so the card drops both together when a check lapses.
+    claims = tuple(
+        claim.short if claim is not None else ""
+        for claim in (
+            claim_for(
+                profile.display_name,
+                profile.kind,
+                s.slug,
+                s.name,
+                requirements.codes(s.id, profile.kind),
+                current_checks,
+            )
+            for s in listed
+        )
+    )
     latitude, longitude = outcode_centroids()[profile.outcode]
     return ProviderDocument(
         id=profile.id,
@@ -247,4 +264,5 @@ def build_document(
         cqc_location_id=shown_cqc.location_id if shown_cqc else None,
         cqc_rating=shown_cqc.overall_rating if shown_cqc else None,
         cqc_rating_date=shown_cqc.rating_date if shown_cqc else None,
+        service_claims=claims,
     )
