@@ -198,7 +198,7 @@ class CouncilApprovalSchema(Schema):
         return str(to_pounds(approval.rate_pence))
 
 
-class ServiceClaimSchema(Schema):
+class CardClaimSchema(Schema):
     service = fields.String(metadata={"description": "The service's slug."})
     text = fields.String(
         metadata={
@@ -219,7 +219,7 @@ class SearchResultSchema(Schema):
     hourly_rate = fields.Nested(RateSchema)
     rating = fields.Nested(RatingSchema)
     badges = fields.List(fields.String())
-    service_claims = fields.List(fields.Nested(ServiceClaimSchema))
+    service_claims = fields.List(fields.Nested(CardClaimSchema))
     languages = fields.List(fields.String())
     cqc = fields.Nested(
         CqcRatingSchema,
