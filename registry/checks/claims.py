@@ -29,8 +29,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
-from registry.checks.kinds import KIND_NAMES, REQUIREMENTS, CheckKind, satisfies
+from registry.checks.kinds import KIND_NAMES, REQUIREMENTS, CheckKind
 from registry.checks.listing import listed_services_now, requirements_for
 from registry.providers.models import Provider, ServiceType
 from registry.providers.vocabulary import ProviderKind
@@ -196,20 +197,23 @@ def claim_for(
     service never shows words its checks no longer back.
     """
     organisation = provider_kind == ProviderKind.ORGANISATION
-    met = []
+    met, meanings = [], []
     for code in requirement_codes:
         requirement = REQUIREMENTS.get(code)
         if requirement is None:
             return None  # an unknown code meets nothing (as satisfies() says)
-        meeting = [
-            c
-            for c in current_checks
-            if c.kind == requirement.kind and satisfies(code, requirement.kind, c.details or {})
-        ]
-        if not meeting:
+        check = None  # of the checks meeting it (satisfies(): its kind, and enough), the one valid longest
+        for c in current_checks:
+            if (
+                c.kind == requirement.kind
+                and (check is None or (c.valid_until or date.max) >= (check.valid_until or date.max))
+                and requirement.accepts(c.details or {})
+            ):
+                check = c
+        if check is None:
             return None
-        check = max(meeting, key=lambda c: c.valid_until or date.max)
         meaning = meaning_of(requirement.kind)
+        meanings.append(meaning)
         value = None
         if requirement.at_least is not None:
             field, _minimum = requirement.at_least
@@ -222,7 +226,6 @@ def claim_for(
         elif meaning.of_a_person:
             whose = ORGANISATION_BACKGROUND
         met.append(MetRequirement(code, requirement.name, value, whose, meaning.background is not False, check))
-    meanings = [meaning_of(REQUIREMENTS[code].kind) for code in requirement_codes]
     not_needed = []
     if all(m.background is False for m in meanings):
         not_needed.append("background check")
@@ -317,6 +320,7 @@ def _short_whose(met: MetRequirement) -> str | None:
     return ORGANISATION_BACKGROUND_SHORT if met.whose == ORGANISATION_BACKGROUND else met.whose
 
 
+@lru_cache(maxsize=1024)  # a few dozen names, asked for each service of each provider in a rebuild
 def _mid_sentence(name: str) -> str:
     """A name as it reads inside a sentence: "Meal delivery" -> "meal delivery", "DBS check" stays."""
     if len(name) > 1 and name[0].isupper() and not name[1].isupper():

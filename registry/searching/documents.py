@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from datetime import date
 
 from sqlalchemy import String, select, type_coerce
@@ -223,20 +224,13 @@ def build_document(
     )
     # What was checked for each listed service, in the profile's words (short form): each claim holds as long
     # as its service's listing does, so the card drops both together when a check lapses.
-    claims = tuple(
-        claim.short if claim is not None else ""
-        for claim in (
-            claim_for(
-                profile.display_name,
-                profile.kind,
-                s.slug,
-                s.name,
-                requirements.codes(s.id, profile.kind),
-                current_checks,
-            )
-            for s in listed
-        )
-    )
+    claims, claim_by_codes = [], {}
+    for s in listed:
+        codes = requirements.codes(s.id, profile.kind)
+        if codes not in claim_by_codes:  # services asking the same checks differ only in their name
+            claim_by_codes[codes] = claim_for(profile.display_name, profile.kind, s.slug, s.name, codes, current_checks)
+        claim = claim_by_codes[codes]
+        claims.append("" if claim is None else replace(claim, service_slug=s.slug, service_name=s.name).short)
     latitude, longitude = outcode_centroids()[profile.outcode]
     return ProviderDocument(
         id=profile.id,
@@ -264,5 +258,5 @@ def build_document(
         cqc_location_id=shown_cqc.location_id if shown_cqc else None,
         cqc_rating=shown_cqc.overall_rating if shown_cqc else None,
         cqc_rating_date=shown_cqc.rating_date if shown_cqc else None,
-        service_claims=claims,
+        service_claims=tuple(claims),
     )
