@@ -351,3 +351,18 @@ def rechecks_in_words(config: Mapping) -> str:
         return "Each check counts only until its date runs out, and must then be shown again."
     parts.append("every other check counts only until its date runs out, and must then be shown again")
     return _sentence(", ".join(parts[:-1]) + " and " + parts[-1])
+
+
+ORGANISATION_BACKGROUND_NOTE = (
+    "An organisation's background check is its own: one person's, not a check of each worker who visits. "
+    "Ask who will visit you and how they were checked."
+)
+
+
+def background_note(provider_kind: str, check_kinds) -> str | None:
+    """What to say beside an organisation's badges when one is (or may be) a background check; None otherwise."""
+    if provider_kind != ProviderKind.ORGANISATION:
+        return None
+    if any(meaning_of(kind).background is not False for kind in check_kinds):
+        return ORGANISATION_BACKGROUND_NOTE
+    return None

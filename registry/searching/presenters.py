@@ -13,8 +13,8 @@ from typing import NamedTuple
 
 from sqlalchemy import bindparam, select
 
-from registry.checks.badges import search_badge_codes
-from registry.checks.claims import service_claims
+from registry.checks.badges import SEARCH_BADGES, search_badge_codes
+from registry.checks.claims import background_note, service_claims
 from registry.checks.listing import listed_now_clause, listed_services_now
 from registry.checks.models import cqc_location_url
 from registry.councils.services import council_shortlist
@@ -111,6 +111,8 @@ def _row(hit: SearchHit, listed_now: set[str] | None = None) -> dict:
         "badges": list(hit.badges),
         # What was checked for each listed service, as the index holds it (no query per card).
         "service_claims": [{"service": slug, "text": claim} for slug, _name, claim in shown if claim],
+        # Beside an organisation's background-check badge: whose check it is (never each worker's).
+        "background_note": background_note(hit.kind, [SEARCH_BADGES[b].kind for b in hit.badges if b in SEARCH_BADGES]),
         "languages": list(hit.languages),
         "language_names": [LANGUAGES.get(code, code) for code in hit.languages],
         "cqc": None

@@ -19,7 +19,7 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import select, update
 
-from registry.checks.claims import KIND_MEANINGS, claim_for, meaning_of
+from registry.checks.claims import KIND_MEANINGS, ORGANISATION_BACKGROUND_NOTE, claim_for, meaning_of
 from registry.checks.kinds import REQUIREMENTS, CheckKind, satisfies
 from registry.checks.listing import with_identity
 from registry.checks.models import Check
@@ -143,6 +143,7 @@ def test_a_meal_delivery_provider_says_no_background_check_is_needed(app, client
         "checked; no background check or registration with a care regulator is needed for meal delivery." in card
     )
     assert "DBS" not in card
+    assert ORGANISATION_BACKGROUND_NOTE not in card and ORGANISATION_BACKGROUND_NOTE not in profile
     claims = client.get(f"/api/v1/providers/{meal_service}").get_json()["service_claims"]
     assert [(c["service"], c["not_needed"]) for c in claims] == [
         ("meal-delivery", ["background check", "registration with a care regulator"])
@@ -167,8 +168,11 @@ def test_an_agency_s_dbs_check_reads_as_its_own_not_each_worker_s(app, client, a
         "own enhanced DBS with the adults' barred list, and ask to see it." in profile
     )
     assert "Kirkstall Care's own" not in profile
+    # Beside the badges too, whatever service a family searched for.
+    assert ORGANISATION_BACKGROUND_NOTE in profile
     card = card_of(client, agency, "personal-care")
     assert "enhanced DBS with the adults' barred list (the organisation's own, not each worker's)" in card
+    assert "Enhanced DBS" in card and ORGANISATION_BACKGROUND_NOTE in card
     assert "no background check" not in card
     detail = client.get(f"/api/v1/providers/{agency}").get_json()
     (claim,) = detail["service_claims"]
@@ -188,7 +192,7 @@ def test_a_personal_assistant_s_dbs_check_reads_as_their_own(app, client, assist
         "Personal care: proof of identity, enhanced DBS with the adults' barred list (Ceri Morgan's own), right to work "
         "in the UK and public liability insurance checked." in card
     )
-    assert "organisation" not in card
+    assert "organisation" not in card and "Enhanced DBS" in card  # the badge, without the organisation's note
     # A PA is never told "no registration with a care regulator" (that is asked of organisations only).
     assert "No background check is needed for meal delivery." in profile
     assert "care regulator" not in profile
