@@ -665,6 +665,8 @@ def _hit(stored: dict, today: int, **scores) -> SearchHit:
         location_id, cqc_rating, rated_on = cqc
         cqc = (location_id, cqc_rating or None, date.fromordinal(rated_on) if rated_on else None)
     shown = [(code, label) for code, label in service_names if code in valid]
+    # Documents written before service claims were stored have five values.
+    claims = [claim for code, claim in display[5] if code in valid] if len(display) > 5 else []
     return SearchHit(
         id=int(id_),
         slug=slug,
@@ -680,6 +682,7 @@ def _hit(stored: dict, today: int, **scores) -> SearchHit:
         languages=tuple(languages),
         badges=tuple(code for code, until in badges if until >= today),
         cqc=cqc,
+        service_claims=tuple(claims),
         **scores,
     )
 

@@ -198,6 +198,17 @@ class CouncilApprovalSchema(Schema):
         return str(to_pounds(approval.rate_pence))
 
 
+class CardClaimSchema(Schema):
+    service = fields.String(metadata={"description": "The service's slug."})
+    text = fields.String(
+        metadata={
+            "description": "What was checked for this service, whose a background check is, and what the service "
+            'does not need, e.g. "Meal delivery: proof of identity, food hygiene rating of 3 or more (rating 5) and '
+            'public liability insurance checked; no background check is needed for meal delivery."'
+        }
+    )
+
+
 class SearchResultSchema(Schema):
     slug = fields.String()
     name = fields.String()
@@ -208,6 +219,7 @@ class SearchResultSchema(Schema):
     hourly_rate = fields.Nested(RateSchema)
     rating = fields.Nested(RatingSchema)
     badges = fields.List(fields.String())
+    service_claims = fields.List(fields.Nested(CardClaimSchema))
     languages = fields.List(fields.String())
     cqc = fields.Nested(
         CqcRatingSchema,
@@ -264,6 +276,7 @@ def _result(row: dict) -> dict:
         "hourly_rate": {"min_pounds": _pounds(rate["min_pounds"]), "max_pounds": _pounds(rate["max_pounds"])},
         "rating": {"score": None if rating["score"] is None else float(rating["score"]), "count": int(rating["count"])},
         "badges": [str(b) for b in row["badges"]],
+        "service_claims": [{"service": str(c["service"]), "text": str(c["text"])} for c in row["service_claims"]],
         "languages": [str(code) for code in row["languages"]],
         "cqc": None
         if row.get("cqc") is None
