@@ -109,6 +109,8 @@ def public_profile(slug: str):
         "providers/public_profile.html",
         provider=provider,
         listed=bool(listed),
+        listed_services=listed,
+        sees_every_service=is_owner or staff,
         badges=badges(provider, day, live_cqc=True),
         claims=service_claims(provider, day, listed),
         background_note=background_note(provider.kind, [c.kind for c in provider.checks if c.is_current(day)]),

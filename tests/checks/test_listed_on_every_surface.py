@@ -296,3 +296,15 @@ def test_every_surface_reads_the_utc_day_whatever_the_server_time_zone(
         db.session.commit()
     seen = _surfaces(recipient, app.test_client(), slug, provider_id, service_type_id)
     assert all(seen.values()) if listed else not any(seen.values()), seen
+
+
+def test_the_profile_names_only_the_services_listed_today(app, make_provider):
+    slug = make_provider("pa", name="Mair Jones", services=["companionship", "meal-delivery"])
+    # Meal delivery needs no background check; companionship needs an enhanced DBS, which she has not got.
+    approve_checks(app, slug, kinds=("identity", "right_to_work", "insurance", "food_hygiene"))
+    page = app.test_client().get(f"/providers/{slug}").text
+    services = page.split("<h2>Services</h2>", 1)[1].split("</section>", 1)[0]
+    assert "<li>Meal delivery</li>" in services and "Companionship" not in services
+    approve_checks(app, slug, kinds=("dbs",))  # the positive control: with it, both are listed
+    services = app.test_client().get(f"/providers/{slug}").text.split("<h2>Services</h2>", 1)[1].split("</section>")[0]
+    assert "<li>Companionship</li>" in services and "<li>Meal delivery</li>" in services
