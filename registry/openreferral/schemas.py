@@ -89,7 +89,7 @@ class PageArgs(Schema):
         },
     )
     format = fields.String(
-        validate=validate.OneOf(["json"], error="Only `json` is offered."),
+        validate=validate.OneOf(["json"], error="Only `json` is offered here (`ndjson`: on /services)."),
         metadata={"description": "Only `json`."},
     )
 
@@ -148,7 +148,21 @@ class DeletionArgs(PageArgs, _Modified):
     pass
 
 
+# With format=ndjson the whole feed comes in one response, in key order: paging and distance do not apply.
+NOT_WITH_NDJSON = ("page", "per_page", "cursor", "postcode", "proximity")
+
+
 class ServiceArgs(PageArgs, _Modified):
+    format = fields.String(
+        validate=validate.OneOf(["json", "ndjson"], error="Choose `json` or `ndjson`."),
+        metadata={
+            "description": "`json` (the default): one page in the profile's envelope. `ndjson`: every matching service "
+            "in one streamed response (`application/x-ndjson`), one full service (as /services/{id} gives it) per line, "
+            "in id order, read at one consistent moment; with the other filters and `modified_after`, but without "
+            "`page`, `per_page`, `cursor`, `postcode` or `proximity`.",
+            "example": "ndjson",
+        },
+    )
     search = fields.String(
         validate=[validate.Length(max=200, error="Use at most 200 characters."), _at_most_twenty_words],
         metadata={
@@ -215,6 +229,15 @@ class ServiceArgs(PageArgs, _Modified):
             locate(value)
         except PostcodeError as error:
             raise ValidationError(str(error)) from None
+
+
+class ServiceAtLocationArgs(ServiceArgs):
+    """As ``ServiceArgs``, but one page of json only: /service_at_locations/{id} gives one in full."""
+
+    format = PageArgs._declared_fields["format"]
+
+    class Meta:
+        exclude = ("full",)
 
 
 # Responses. Field names and meanings are HSDS 3.0's; see presenters.py.

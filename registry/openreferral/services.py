@@ -10,11 +10,13 @@ nothing here writes.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 
 from sqlalchemy import and_, exists, func, or_, select, tuple_
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from registry import models
 from registry.checks.kinds import CheckKind, CheckStatus
@@ -218,12 +220,13 @@ def service_keys(
     return [(provider_id, type_id) for _, provider_id, type_id in chunk], len(matches), (chunk[-1] if more else None)
 
 
-def load_services(keys: list[tuple[int, int]]) -> list[ProviderService]:
+def load_services(keys: list[tuple[int, int]], session: Session | None = None) -> list[ProviderService]:
     """The ProviderService rows for ``keys``, in that order, with what the feed shows."""
     if not keys:
         return []
+    session = session or db.session
     rows = (
-        db.session.scalars(
+        session.scalars(
             select(ProviderService)
             .where(tuple_(ProviderService.provider_id, ProviderService.service_type_id).in_(keys))
             .options(
@@ -239,13 +242,60 @@ def load_services(keys: list[tuple[int, int]]) -> list[ProviderService]:
     by_key = {(row.provider_id, row.service_type_id): row for row in rows}
     stamps = {
         (c.provider_id, c.service_type_id): c.changed_at
-        for c in db.session.scalars(
+        for c in session.scalars(
             select(FeedChange).where(tuple_(FeedChange.provider_id, FeedChange.service_type_id).in_(keys))
         )
     }
     for key, row in by_key.items():
         row._feed_changed_at = stamps.get(key)
     return [by_key[key] for key in keys if key in by_key]
+
+
+# The whole feed at once (format=ndjson). One read-only transaction at
+# REPEATABLE READ on PostgreSQL, so every batch sees the database as it was when
+# the export began; batches by key (each query finished before the next), so
+# memory stays the same whatever the size and nothing repeats. SQLite has no
+# such snapshot across statements (its reads take no lock between batches, so
+# writers are never held up): a service revoked mid-export is simply not in a
+# later batch.
+
+
+@contextmanager
+def snapshot_session() -> Iterator[Session]:
+    """A session of its own for a long read, at one consistent snapshot where the database offers one."""
+    with db.engine.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+        with Session(bind=connection) as session:
+            yield session
+
+
+def export_services(
+    filters: ServiceFilter, today: date, batch: int, session: Session
+) -> Iterator[list[ProviderService]]:
+    """Every service matching ``filters`` (not ``place``: the export is in key order), ``batch`` at a time.
+
+    Each batch is forgotten by ``session`` once the caller has had it, so a
+    100,000-provider export holds one batch in memory, never the list.
+    """
+    query = (
+        _filtered(filters, today).order_by(ProviderService.provider_id, ProviderService.service_type_id).limit(batch)
+    )
+    after = None
+    while True:
+        following = (
+            query
+            if after is None
+            else query.where(tuple_(ProviderService.provider_id, ProviderService.service_type_id) > tuple_(*after))
+        )
+        keys = [tuple(k) for k in session.execute(following).all()]
+        if not keys:
+            return
+        yield load_services(keys, session)
+        session.expunge_all()
+        if len(keys) < batch:
+            return
+        after = keys[-1]
 
 
 def get_service(provider_id: int, service_type_id: int, today: date) -> ProviderService | None:

@@ -10,7 +10,7 @@ import json
 import math
 from datetime import timedelta
 
-from flask import current_app, jsonify, redirect, request, url_for
+from flask import current_app, jsonify, redirect, request, stream_with_context, url_for
 from marshmallow import ValidationError
 from werkzeug.exceptions import MethodNotAllowed
 from werkzeug.http import http_date
@@ -237,6 +237,8 @@ def service_list():
     args, error = _args(schemas.ServiceArgs())
     if error:
         return error
+    if args.get("format") == "ndjson":
+        return _export(args)
     rows, total, next_key, error = _services_page(args)
     if error:
         return error
@@ -246,6 +248,32 @@ def service_list():
         return _paged(schemas.ServiceFullPageSchema(), contents, total, args, next_key)
     contents = [presenters.service_summary(row, day) for row in rows]
     return _paged(schemas.ServicePageSchema(), contents, total, args, next_key)
+
+
+NDJSON = "application/x-ndjson"
+
+
+def _export(args: dict):
+    """Every matching service, one full service a line, streamed: the response is sent while it is read."""
+    refused = {
+        name: ["Not with format=ndjson: the export is every matching service, in id order, in one response."]
+        for name in schemas.NOT_WITH_NDJSON
+        if request.args.get(name, "").strip()
+    }
+    if refused:
+        return _invalid(refused)
+    filters, errors = _service_filter(args)
+    if errors:
+        return _invalid(errors)
+    day, batch = today(), current_app.config["OPENREFERRAL_EXPORT_BATCH"]
+    dumps, schema = current_app.json.dumps, schemas.ServiceSchema()
+
+    def lines():
+        with services.snapshot_session() as session:
+            for rows in services.export_services(filters, day, batch, session):
+                yield "".join(dumps(schema.dump(presenters.service_full(row, day))) + "\n" for row in rows)
+
+    return current_app.response_class(stream_with_context(lines()), mimetype=NDJSON)
 
 
 @bp.get("/services/<service_id>")
@@ -264,11 +292,9 @@ def service_detail(service_id: str):
 @bp.get("/service_at_locations")
 @conditional
 def service_at_location_list():
-    args, error = _args(schemas.ServiceArgs())
+    args, error = _args(schemas.ServiceAtLocationArgs())
     if error:
         return error
-    if args.get("full"):
-        return _invalid({"full": ["Not offered here: /service_at_locations/{id} gives one in full."]})
     rows, total, next_key, error = _services_page(args)
     if error:
         return error

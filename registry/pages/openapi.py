@@ -225,6 +225,7 @@ def _feed_get(
 def _add_feed_paths(spec: APISpec) -> None:
     page = _query(feed.PageArgs())
     filters = _query(feed.ServiceArgs())
+    at_locations = _query(feed.ServiceAtLocationArgs())
     organizations = _query(feed.OrganizationArgs())
     terms = _query(feed.TaxonomyTermArgs())
     deletions = _query(feed.DeletionArgs())
@@ -234,16 +235,22 @@ def _add_feed_paths(spec: APISpec) -> None:
             "About this feed", "The HSDS version, the profile and where this document is.", [], "HsdsFeedInfo"
         ),
     )
-    spec.path(
-        path="/openreferral/services",
-        operations=_feed_get(
-            "Listed services, paged",
-            "One service per provider and service type it is listed for, with its organization and its checks "
-            "(`accreditations`, `assured_date`). Without `postcode`, ordered by provider then service type.",
-            filters,
-            "HsdsServicePage",
-        ),
+    services = _feed_get(
+        "Listed services, paged (or all at once as NDJSON)",
+        "One service per provider and service type it is listed for, with its organization and its checks "
+        "(`accreditations`, `assured_date`). Without `postcode`, ordered by provider then service type. "
+        "`format=ndjson`: the whole feed (what the other filters keep) in one streamed response, one full "
+        "service per line, in that order, read at one consistent moment on PostgreSQL.",
+        filters,
+        "HsdsServicePage",
     )
+    services["get"]["responses"]["200"]["content"]["application/x-ndjson"] = {
+        "schema": {
+            "type": "string",
+            "description": "With `format=ndjson`: one `HsdsService` JSON object per line, each ending in a newline.",
+        }
+    }
+    spec.path(path="/openreferral/services", operations=services)
     spec.path(
         path="/openreferral/services/{id}",
         operations=_feed_get(
@@ -259,8 +266,8 @@ def _add_feed_paths(spec: APISpec) -> None:
         path="/openreferral/service_at_locations",
         operations=_feed_get(
             "Services at their locations, paged",
-            "The same services and filters as `/services`, each with its location.",
-            filters,
+            "The same services and filters as `/services`, each with its location (json pages only, no `full`).",
+            at_locations,
             "HsdsServiceAtLocationPage",
         ),
     )
