@@ -126,7 +126,8 @@ class Config:
     MAIL_RETENTION_DAYS = _env_int("MAIL_RETENTION_DAYS", 30)
     # The Open Referral feed reports a withdrawn service at /openreferral/deletions for this long.
     OPENREFERRAL_DELETIONS_RETENTION_DAYS = _env_int("OPENREFERRAL_DELETIONS_RETENTION_DAYS", 90)
-    # /openreferral/services?format=ndjson reads and sends this many services at a time (its memory is one batch).
+    # /openreferral/services?format=ndjson reads and sends the services of this many providers at a time
+    # (its memory is one such batch, whatever the size of the feed).
     OPENREFERRAL_EXPORT_BATCH = _env_int("OPENREFERRAL_EXPORT_BATCH", 500)
     # /readyz: a job is stale once its last success is older than this many intervals (plus a minute).
     WORKER_STALE_FACTOR = float(os.environ.get("WORKER_STALE_FACTOR", "3"))
