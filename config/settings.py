@@ -146,6 +146,13 @@ class Config:
     # How many reverse proxies (load balancer, TLS terminator) stand in front of
     # the app: their X-Forwarded-For / -Proto entries are believed, no others.
     TRUSTED_PROXY_COUNT = _env_int("TRUSTED_PROXY_COUNT", 0)
+    # Anonymous reads, per client address, counted in units: a request is one unit per 100 items it asks for
+    # (per_page; at least one), so a page of 1,000 weighs ten. The JSON API and the Open Referral feed are
+    # counted apart; a client past its share gets 429 with Retry-After, and nobody else notices.
+    API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "300 per minute")
+    OPENREFERRAL_RATE_LIMIT = os.environ.get("OPENREFERRAL_RATE_LIMIT", "600 per minute")
+    # The whole feed as one ndjson response (minutes of a worker): per client address, besides the feed's limit.
+    OPENREFERRAL_EXPORT_RATE_LIMIT = os.environ.get("OPENREFERRAL_EXPORT_RATE_LIMIT", "6 per hour")
     SIGN_IN_RATE_LIMIT = os.environ.get("SIGN_IN_RATE_LIMIT", "10 per minute")
     # Failed sign-ins on one account from one client address: that pair alone is stopped.
     SIGN_IN_ACCOUNT_ADDRESS_RATE_LIMIT = os.environ.get("SIGN_IN_ACCOUNT_ADDRESS_RATE_LIMIT", "10 per hour")

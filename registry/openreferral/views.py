@@ -17,7 +17,8 @@ from werkzeug.http import http_date
 
 from registry import models
 from registry.api import api_error
-from registry.api.http import FEED_MAX_AGE
+from registry.api.http import EXPOSED_HEADERS, FEED_MAX_AGE
+from registry.extensions import limiter
 from registry.models import today
 from registry.openreferral import bp, ids, presenters, schemas, services
 from registry.openreferral.services import METRES_PER_MILE, ServiceFilter
@@ -156,7 +157,7 @@ def _every_feed_response(response):
     """CORS on every answer under /openreferral (errors, 404s and 405s too), Allow on a 405, and the server's Date."""
     if request.path == "/openreferral" or request.path.startswith("/openreferral/"):
         response.headers["Access-Control-Allow-Origin"] = "*"
-        response.headers["Access-Control-Expose-Headers"] = "ETag, Last-Modified, Link, Date"
+        response.headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
         if isinstance(request.routing_exception, MethodNotAllowed) and "Allow" not in response.headers:
             response.headers["Allow"] = ", ".join(sorted(request.routing_exception.valid_methods or ()))
         response.headers.setdefault("Date", http_date(models.utcnow()))
@@ -231,7 +232,18 @@ def feed_info():
     )
 
 
+def _export_limit() -> str:
+    return current_app.config["OPENREFERRAL_EXPORT_RATE_LIMIT"]
+
+
 @bp.get("/services")
+# The whole feed at once costs minutes of a worker: counted on its own, on top of the feed's limit.
+@limiter.limit(
+    _export_limit,
+    exempt_when=lambda: request.args.get("format", "").strip() != "ndjson",
+    override_defaults=False,
+    scope="openreferral-export",
+)
 @conditional
 def service_list():
     args, error = _args(schemas.ServiceArgs())
