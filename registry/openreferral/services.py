@@ -116,7 +116,8 @@ def lapse_moment(valid_until: date) -> datetime:
 def _first_lapse_day(moment: datetime) -> date:
     """The earliest valid_until whose lapse moment is at or after ``moment``."""
     moment = moment.astimezone(timezone.utc)
-    return moment.date() if moment.time() != time() else moment.date() - timedelta(days=1)
+    day = moment.date()
+    return day if moment.time() != time() or day == date.min else day - timedelta(days=1)
 
 
 def _changed_since(moment: datetime, today: date, pair):
