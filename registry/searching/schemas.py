@@ -9,7 +9,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, pre
 from registry.checks.badges import SEARCH_BADGES
 from registry.money import to_pounds
 from registry.providers.vocabulary import DAYS, GENDERS, LANGUAGES, PARTS, ProviderKind
-from search.geo import PostcodeError, locate
+from search.geo import POSTCODE_PATTERN, PostcodeError, locate
 
 MAX_RADIUS_MILES = 50
 DEFAULT_RADIUS_MILES = 10
@@ -34,7 +34,14 @@ class SearchArgsSchema(Schema):
         unknown = EXCLUDE  # links from elsewhere may carry tracking parameters
 
     postcode = fields.String(
-        required=True, validate=validate.Length(max=10), metadata={"description": "Full postcode or district"}
+        required=True,
+        validate=validate.Length(max=10),
+        metadata={
+            "description": "Full postcode or district, in any case and spacing, whose district the registry knows "
+            "(an unknown one is a 400 naming it).",
+            "pattern": POSTCODE_PATTERN,
+            "x-known-values": "postcode districts in the registry's table (search/data/uk-outcodes.csv)",
+        },
     )
     radius = fields.Float(
         load_default=DEFAULT_RADIUS_MILES,
