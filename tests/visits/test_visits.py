@@ -260,3 +260,28 @@ def test_the_visit_page_records_a_visit_without_javascript_in_one_form(app, mond
     with app.app_context():
         record = db.session.scalar(select(VisitRecord))
         assert (record.arrived, record.departed) == (time(9), time(10))
+
+
+def test_nothing_about_the_visits_reaches_the_public_profile_the_api_or_the_open_data_feed(app, mondays, client):
+    recipient, provider, eid = mondays
+    _kim_came(provider, eid, arrived="09:07", left="10:03")
+    answer = {"confirm-says": "late", "confirm-note": "Came at seven past"}
+    assert recipient.post(f"/care/{eid}/visits/{VISIT}/confirm", data=answer).status_code == 302
+    with app.app_context():
+        slug = db.session.get(Engagement, eid).provider.slug
+    public = [
+        client.get(f"/providers/{slug}"),
+        client.get(f"/api/v1/providers/{slug}"),
+        client.get("/openreferral/services"),
+        client.get("/openreferral/service_at_locations"),
+    ]
+    assert all(response.status_code == 200 for response in public)
+    for response in public:
+        text = response.get_data(as_text=True)
+        # The agreed rate (the profile's own is £18-£22), the recorded times and the visit's words are not there.
+        for private in ("16.50", "1650", "09:07", "10:03", "Came at seven past"):
+            assert private not in text, (response.request.path, private)
+    # Positive control: the parties' own timesheet has them.
+    sheet = recipient.get(f"/care/{eid}/timesheet/2026-03").get_data(as_text=True)
+    assert "£16.50 an hour" in sheet and "09:07" in sheet
+    assert "Came at seven past" in recipient.get(f"/care/{eid}/visits/{VISIT}").get_data(as_text=True)
