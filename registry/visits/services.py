@@ -638,3 +638,74 @@ def timesheet_csv(sheet: Timesheet) -> str:
         ]
     )
     return out.getvalue()
+
+
+# -- data rights -----------------------------------------------------------
+
+
+def export_engagement(engagement: Engagement) -> dict:
+    """What one engagement's agreements, ending and visit records hold, for a party's data export."""
+    ending = ending_of(engagement)
+    records = db.session.scalars(
+        select(VisitRecord)
+        .where(VisitRecord.engagement_id == engagement.id)
+        .order_by(VisitRecord.visit_date, VisitRecord.planned_start)
+    )
+    return {
+        "agreements": [
+            {
+                "service": a.service_type.name,
+                "visits": describe_slots(a),
+                "price": describe_price(a),
+                "paid_by": FUNDING_LABELS[a.funding],
+                "starts_on": a.starts_on.isoformat(),
+                "status": str(a.status),
+                "proposed_by": a.proposed_by.name,
+            }
+            for a in reversed(agreements(engagement))
+        ],
+        "ended": None
+        if ending is None
+        else {"last_day": ending.last_day.isoformat(), "reason": ending.reason, "by": ending.ended_by.name},
+        "visits": [
+            {
+                "date": r.visit_date.isoformat(),
+                "planned": f"{local_time(r.planned_start)}-{local_time(r.planned_end)}",
+                "provider_says": None if r.provider_says is None else str(r.provider_says),
+                "arrived": local_time(r.arrived) or None,
+                "left": local_time(r.departed) or None,
+                "could_not_come_because": COULD_NOT_COME_REASONS.get(r.reason) if r.reason else None,
+                "provider_note": r.provider_note,
+                "person_says": None if r.recipient_says is None else str(r.recipient_says),
+                "person_note": r.recipient_note,
+            }
+            for r in records
+        ],
+    }
+
+
+ERASED_REASON = "The reason was erased with the account of the person who gave it."
+
+
+def forget_words_of(user: User) -> int:
+    """Erasure: the notes and ending reasons the person wrote go; what was agreed and what happened stay.
+
+    The other party keeps its timesheets (a council may audit them), so the
+    records stay; only the person's own free text is removed. Returns how many
+    texts were erased.
+    """
+    erased = 0
+    for record in db.session.scalars(
+        select(VisitRecord).where((VisitRecord.provider_by_id == user.id) | (VisitRecord.recipient_by_id == user.id))
+    ):
+        if record.provider_by_id == user.id and record.provider_note:
+            record.provider_note = None
+            erased += 1
+        if record.recipient_by_id == user.id and record.recipient_note:
+            record.recipient_note = None
+            erased += 1
+    for ending in db.session.scalars(select(EngagementEnd).where(EngagementEnd.ended_by_id == user.id)):
+        ending.reason = ERASED_REASON
+        erased += 1
+    db.session.flush()
+    return erased
