@@ -26,7 +26,7 @@ from registry.formatting import CsvWriter, money
 from registry.models import today as utc_today
 from registry.models import utcnow
 from registry.providers.models import Provider, ServiceType
-from registry.reviews.models import Engagement
+from registry.reviews.models import Engagement, Enquiry
 from registry.visits.models import (
     COULD_NOT_COME_REASONS,
     FUNDING_LABELS,
@@ -80,7 +80,11 @@ def _require_side(user: User, engagement: Engagement, wanted: str | None = None)
 
 def engagements_of(user: User) -> list[Engagement]:
     """The engagements the account is a party to, newest first."""
-    query = select(Engagement).options(joinedload(Engagement.provider), joinedload(Engagement.recipient))
+    query = select(Engagement).options(
+        joinedload(Engagement.provider),
+        joinedload(Engagement.recipient),
+        joinedload(Engagement.enquiry).joinedload(Enquiry.person),
+    )
     provider = db.session.scalar(select(Provider).where(Provider.user_id == user.id))
     if provider is not None:
         query = query.where(Engagement.provider_id == provider.id)
