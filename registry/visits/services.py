@@ -45,6 +45,7 @@ MAX_RATE_PENCE = 100_000  # £1,000 an hour or a visit: anything above is a typi
 MAX_REASON = 1000
 MAX_NOTE = 500
 MAX_ONE_OFFS = 60
+MAX_DAYS_AHEAD = 2 * 366  # an agreement, a one-off visit or an ending at most about two years ahead
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _ONE_OFF = re.compile(r"^\s*(\d{4}-\d{2}-\d{2})\s+(\d{1,2}:\d{2})\s*(?:-|–|to)\s*(\d{1,2}:\d{2})\s*$")
 
@@ -151,6 +152,8 @@ def _slots(data: AgreementInput) -> list[dict]:
         if day is None:
             raise VisitError(f"One-off visit line {number}: write a date and times like 2026-12-24 09:00-11:00.")
         begins, ends = _slot(match.group(2), match.group(3), f"line {number}")
+        if day > utc_today() + timedelta(days=MAX_DAYS_AHEAD):
+            raise VisitError(f"One-off visit line {number} is more than two years ahead.")
         if data.starts_on and day < data.starts_on:
             raise VisitError(f"One-off visit line {number} is before the agreement starts.")
         if (day, begins) in seen:
@@ -218,6 +221,8 @@ def propose_agreement(engagement: Engagement, user: User, data: AgreementInput) 
         raise VisitError("Say how the support is paid for.")
     if data.starts_on is None:
         raise VisitError("Enter the date this starts from.")
+    if data.starts_on > today + timedelta(days=MAX_DAYS_AHEAD):
+        raise VisitError("The start date can be at most two years ahead.")
     if agreed(engagement):
         if data.starts_on < today:
             raise VisitError("A change starts today or later: visits already past keep what was agreed for them.")
@@ -271,6 +276,8 @@ def end_engagement(engagement: Engagement, user: User, last_day: date | None, re
         raise VisitError("Enter the last day of support.")
     if last_day < utc_today():
         raise VisitError("The last day is today or later: visits already past stay as they were.")
+    if last_day > utc_today() + timedelta(days=MAX_DAYS_AHEAD):
+        raise VisitError("The last day can be at most two years ahead.")
     reason = (reason or "").strip()
     if not reason:
         raise VisitError("Say why the support is ending.")

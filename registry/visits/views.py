@@ -19,6 +19,9 @@ from registry.visits import bp, services
 from registry.visits.forms import AgreementForm, CameForm, ConfirmForm, CouldNotComeForm, EndForm
 from registry.visits.models import AGREEMENT_STATUS_LABELS, FUNDING_LABELS, Agreement
 
+# Dates a page may ask about: far enough for any real care, near enough that a week or a month on never overflows.
+EARLIEST, LATEST = date(2000, 1, 1), date(2200, 12, 31)
+
 
 def _engagement(engagement_id: int) -> tuple[Engagement, str]:
     engagement = db.session.get(Engagement, engagement_id)
@@ -30,9 +33,12 @@ def _engagement(engagement_id: int) -> tuple[Engagement, str]:
 
 def _day(text: str) -> date:
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         abort(404)
+    if not EARLIEST <= day <= LATEST:
+        abort(404)
+    return day
 
 
 def _clock(text: str) -> time:
@@ -44,9 +50,12 @@ def _clock(text: str) -> time:
 
 def _month(text: str) -> date:
     try:
-        return date.fromisoformat(f"{text}-01")
+        month = date.fromisoformat(f"{text}-01")
     except ValueError:
         abort(404)
+    if not EARLIEST <= month <= LATEST:
+        abort(404)
+    return month
 
 
 @bp.get("/care")
@@ -66,6 +75,9 @@ def engagement(engagement_id: int):
             start = date.fromisoformat(request.args["from"])
         except ValueError:
             flash("Showing this week: write the date like 2026-12-07.", "error")
+        if not EARLIEST <= start <= LATEST:
+            start = today() - timedelta(days=today().weekday())
+            flash("Showing this week: choose a date from 2000 to 2200.", "error")
     return render_template(
         "visits/engagement.html",
         engagement=item,

@@ -104,6 +104,9 @@ def test_a_change_cannot_start_before_today(app, care, clock):
         ({"price_basis": ""}, {0: ("09:00", "10:00")}, "Say whether the price is by the hour or by the visit."),
         ({"starts_on": "soon"}, {0: ("09:00", "10:00")}, "Not a valid date value"),
         ({"starts_on": "2024-01-01"}, {0: ("09:00", "10:00")}, "The start date can be at most a year ago."),
+        ({"starts_on": "9999-12-31"}, {0: ("09:00", "10:00")}, "The start date can be at most two years ahead."),
+        ({"one_offs": "9999-12-31 09:00-10:00"}, {}, "One-off visit line 1 is more than two years ahead."),
+        ({"one_offs": "2026-03-17 09:00-10:00"}, {}, "One-off visit line 1 is before the agreement starts."),
     ],
 )
 def test_a_bad_agreement_form_says_what_is_wrong_and_stores_nothing(app, care, clock, overrides, slots, message):
@@ -169,6 +172,7 @@ def test_ending_is_recorded_with_its_reason_and_no_visits_are_planned_after_the_
         ({"last_day": "", "reason": "Moving away."}, "Enter the last day"),
         ({"last_day": "2026-03-01", "reason": "Moving away."}, "The last day is today or later"),
         ({"last_day": "2026-03-10", "reason": "x" * 1001}, "Use at most 1,000 characters."),
+        ({"last_day": "9999-12-31", "reason": "Moving away."}, "The last day can be at most two years ahead."),
     ],
 )
 def test_a_bad_ending_says_what_is_wrong_and_stores_nothing(app, care, clock, data, message):

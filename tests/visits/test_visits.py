@@ -242,6 +242,11 @@ def test_a_visit_not_in_the_plan_is_not_found(app, mondays):
     assert provider.get(f"/care/{eid}/visits/2026-03-03/0900").status_code == 404
     assert provider.post(f"/care/{eid}/visits/2026-03-02/1000/came", data={}).status_code == 404
     assert provider.get(f"/care/{eid}/visits/2026-13-02/0900").status_code == 404
+    assert provider.get(f"/care/{eid}/visits/9999-12-31/0900").status_code == 404
+    assert provider.get(f"/care/{eid}/timesheet/9999-12").status_code == 404
+    assert provider.get(f"/care/{eid}/visits/2026-03-02/2500").status_code == 404
+    far = provider.get(f"/care/{eid}?from=9999-12-31")
+    assert far.status_code == 200 and "choose a date from 2000 to 2200" in far.get_data(as_text=True)
 
 
 def test_the_visit_page_records_a_visit_without_javascript_in_one_form(app, mondays):
