@@ -8,6 +8,10 @@ import re
 from datetime import date
 from decimal import Decimal
 
+from sqlalchemy import select
+
+from registry.accounts.models import User
+from registry.extensions import db
 from tests.visits.conftest import agree, set_today
 
 
@@ -85,3 +89,15 @@ def test_a_month_with_nothing_agreed_has_an_empty_timesheet(app, care):
     assert _page_totals(page) == ("0 visits", "0.00", "0.00")
     assert recipient.get(f"/care/{eid}/timesheet/2026-13").status_code == 404
     assert recipient.get(f"/care/{eid}/timesheet/march").status_code == 404
+
+
+def test_a_name_that_starts_like_a_formula_is_text_in_the_timesheet_csv(app, care, clock):
+    recipient, provider, eid = care
+    with app.app_context():
+        db.session.scalar(select(User).where(User.email == "rosa@example.com")).name = "=HYPERLINK(1)"
+        db.session.commit()
+    set_today(clock, date(2026, 3, 2))
+    agree(provider, recipient, eid, date(2026, 3, 2), {0: ("09:00", "10:00")})
+    _day(clock, provider, recipient, eid, date(2026, 3, 2), _came("09:00", "10:00"), "kept")
+    rows = list(csv.reader(io.StringIO(recipient.get(f"/care/{eid}/timesheet/2026-03.csv").get_data(as_text=True))))
+    assert rows[1][rows[0].index("Confirmed by")] == "'=HYPERLINK(1)"
