@@ -195,6 +195,9 @@ class Config:
     CHECK_REMINDER_DAYS = _env_int("CHECK_REMINDER_DAYS", 30)
     DOCUMENT_RETENTION_DAYS = _env_int("DOCUMENT_RETENTION_DAYS", 180)
     REVIEW_TARGET_DAYS = _env_int("REVIEW_TARGET_DAYS", 5)
+    # The person supported (or whoever arranges their care) confirms a visit, or says late or missed, within
+    # this many days of it; the provider records it within the same window. Later, it stays unconfirmed.
+    VISIT_CONFIRM_DAYS = _env_int("VISIT_CONFIRM_DAYS", 7)
     # DBS Update Service status checks (DESIGN.md, trust model 9). Unset URL: status checks are off and
     # the registry works as before. The live service is https://secure.crbonline.gov.uk (no key).
     DBS_STATUS_CHECK_URL = os.environ.get("DBS_STATUS_CHECK_URL") or None

@@ -136,6 +136,7 @@ def _import_models() -> None:
     import registry.safeguarding.models  # noqa: F401
     import registry.safeguarding.services  # noqa: F401  (turns held reviews into concerns)
     import registry.searching.models  # noqa: F401
+    import registry.visits.models  # noqa: F401
 
 
 def register_blueprints(app: Flask) -> None:
@@ -163,6 +164,7 @@ def register_blueprints(app: Flask) -> None:
     import registry.safeguarding.views  # noqa: F401
     import registry.searching.api  # noqa: F401
     import registry.searching.views  # noqa: F401
+    import registry.visits.views  # noqa: F401
     from registry.accounts import bp as accounts_bp
     from registry.admin import bp as admin_bp
     from registry.api import bp as api_bp
@@ -179,6 +181,7 @@ def register_blueprints(app: Flask) -> None:
     from registry.safeguarding import bp as safeguarding_bp
     from registry.safeguarding import concerns_bp, suspension_bp
     from registry.searching import bp as searching_bp
+    from registry.visits import bp as visits_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(legal_bp)
@@ -197,6 +200,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(councils_bp)
     app.register_blueprint(families_bp)
     app.register_blueprint(datarights_bp, url_prefix="/account")
+    app.register_blueprint(visits_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -34,6 +34,7 @@ LAYERS: list[set[str]] = [
     {"checks"},
     {"families"},  # people a recipient arranges care for, and the shortlist
     {"reviews"},
+    {"visits"},  # agreed support, visits and timesheets of an engagement (links to it from reviews use url_for only)
     {"councils"},
     {"searching"},
     {"safeguarding", "openreferral", "admin", "legal"},

@@ -54,6 +54,7 @@ from registry.reviews.scoring import recompute_rating
 from registry.safeguarding.models import Concern, Suspension
 from registry.safeguarding.services import CLOSING_OUTCOMES
 from registry.storage import document_store
+from registry.visits.services import export_engagement, forget_words_of
 
 FORMER_USER = "A former user"
 FORMER_PROVIDER = "A former provider"
@@ -299,7 +300,7 @@ def export_data(user: User) -> dict[str, Any]:
             for e in session.scalars(select(Enquiry).where(Enquiry.provider_id == provider.id).order_by(Enquiry.id))
         ]
         data["engagements"] = [
-            {"with": e.recipient.name, "confirmed_at": _when(e.confirmed_at)}
+            {"with": e.recipient.name, "confirmed_at": _when(e.confirmed_at), **export_engagement(e)}
             for e in session.scalars(
                 select(Engagement).where(Engagement.provider_id == provider.id).order_by(Engagement.id)
             )
@@ -347,7 +348,7 @@ def export_data(user: User) -> dict[str, Any]:
             for e in session.scalars(select(Enquiry).where(Enquiry.recipient_id == user.id).order_by(Enquiry.id))
         ]
         data["engagements"] = [
-            {"with": e.provider.display_name, "confirmed_at": _when(e.confirmed_at)}
+            {"with": e.provider.display_name, "confirmed_at": _when(e.confirmed_at), **export_engagement(e)}
             for e in session.scalars(
                 select(Engagement).where(Engagement.recipient_id == user.id).order_by(Engagement.id)
             )
@@ -459,6 +460,8 @@ def erase_account(
         ).rowcount
         or 0
     )
+    # Their notes on visits and their reasons for ending go; the visits and what was agreed stay (timesheets).
+    forget_words_of(user)
     for enquiry in session.scalars(select(Enquiry).where(Enquiry.recipient_id == user.id)):
         enquiry.district = enquiry.start_date = enquiry.times = enquiry.hours_per_week = enquiry.when_needed = None
         report.enquiries += 1

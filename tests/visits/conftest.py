@@ -1,0 +1,57 @@
+"""Fixtures for the visit tests: an engagement (a listed PA, Kim, supporting Rosa) on a clock the test sets."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+import pytest
+from sqlalchemy import func, select
+
+from registry.extensions import db
+from registry.visits.models import Agreement, EngagementEnd, VisitRecord
+from tests.reviews.conftest import engaged, listed  # noqa: F401  (the same engagement the review tests use)
+
+WEEKLY = {
+    "service": "companionship",
+    "price_basis": "hourly",
+    "rate": "16.50",
+    "funding": "direct-payment",
+    "one_offs": "",
+}
+
+
+def set_today(clock, day: date, hour: int = 12) -> None:
+    """Move the registry's one clock so that today (UTC) is ``day``."""
+    clock.offset = datetime(day.year, day.month, day.day, hour, tzinfo=timezone.utc) - clock._real()
+
+
+def agreement_form(first_day: date, slots: dict[int, tuple[str, str]], **overrides) -> dict:
+    """The agreement form's fields: ``slots`` maps a weekday (Monday 0) to its start and end."""
+    data = {**WEEKLY, "starts_on": first_day.isoformat()}
+    for day, (start, end) in slots.items():
+        data[f"start_{day}"], data[f"end_{day}"] = start, end
+    data.update(overrides)
+    return data
+
+
+def agree(proposer, answerer, engagement_id: int, first_day: date, slots, **overrides) -> None:
+    """One side proposes through the form, the other accepts through the engagement page's button."""
+    response = proposer.post(f"/care/{engagement_id}/agreement", data=agreement_form(first_day, slots, **overrides))
+    assert response.status_code == 302, response.get_data(as_text=True)
+    page = answerer.get(f"/care/{engagement_id}").get_data(as_text=True)
+    agreement_id = int(page.split(f"/care/{engagement_id}/agreement/")[1].split("/")[0])
+    assert answerer.post(f"/care/{engagement_id}/agreement/{agreement_id}/accept").status_code == 302
+
+
+def counts(app) -> tuple[int, int, int]:
+    """Rows of agreements, endings and visit records: what a refused form must leave unchanged."""
+    with app.app_context():
+        return tuple(
+            db.session.scalar(select(func.count()).select_from(m)) for m in (Agreement, EngagementEnd, VisitRecord)
+        )
+
+
+@pytest.fixture
+def care(request):
+    """(recipient client, provider client, engagement id)."""
+    return request.getfixturevalue("engaged")
