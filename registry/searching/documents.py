@@ -46,6 +46,7 @@ _PROFILE = (
     _plain(Provider.kind),
     Provider.about,
     Provider.outcode,
+    _plain(Provider.nation),
     Provider.travel_radius_miles,
     Provider.rate_min_pence,
     Provider.rate_max_pence,
@@ -203,7 +204,7 @@ def build_document(
     for service in listed_services:
         codes = requirements.codes(service.id, profile.kind)
         if codes not in by_codes:  # most services ask the same checks; work each answer out once
-            by_codes[codes] = listing_ends(list(codes), current_checks)
+            by_codes[codes] = listing_ends(list(codes), current_checks, profile.nation)
         ends[service.slug] = by_codes[codes]
     listed = [s for s in listed_services if ends[s.slug] is not None]  # lapsed since the last expiry run
     if not listed:
