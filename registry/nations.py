@@ -84,7 +84,10 @@ _DISTRICT = re.compile(r"^([A-Z]{1,2})[0-9][A-Z0-9]?$")
 
 def nation_of(outcode: str | None) -> Nation | None:
     """The nation of a postcode district ("EH1", "TD15"), or None for none (no district, a Crown Dependency, garbage)."""
-    district = re.sub(r"\s+", "", outcode or "").upper()
+    district = re.sub(r"\s+", "", outcode or "")
+    if not district.isascii():  # "ß1".upper() is "SS1": only ASCII letters make a district
+        return None
+    district = district.upper()
     match = _DISTRICT.match(district)
     if not match:
         return None
