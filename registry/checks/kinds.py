@@ -363,9 +363,7 @@ def requirement_name(code: str, nation: str | None) -> str:
     if wanted is None:
         return code
     criterion = wanted.criterion(nation)
-    if criterion is None:
-        return f"{wanted.name}: add your postcode first, as it depends on your nation"
-    return criterion.name
+    return wanted.name if criterion is None else criterion.name
 
 
 def satisfies(requirement: str, kind: str, details: dict, nation: str | None) -> bool:

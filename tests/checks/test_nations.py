@@ -222,11 +222,19 @@ def test_an_organisation_needs_its_own_nations_regulator(app, make_provider, pos
 
 
 def test_a_provider_with_no_nation_is_listed_only_for_what_needs_no_nations_scheme(app, make_provider):
-    slug = make_provider("pa", name="Jersey Cook", services=["personal-care", "meal-delivery"], base_postcode="JE2 3AB")
-    approve_checks(app, slug, kinds=(*EVERYWHERE, "food_hygiene"))
+    slug = make_provider(
+        "pa",
+        name="Jersey Cook",
+        email="jersey@example.com",
+        services=["personal-care", "meal-delivery"],
+        base_postcode="JE2 3AB",
+    )
+    approve_checks(app, slug, kinds=(*EVERYWHERE, "food_hygiene", "dbs"))
     with app.app_context():
         assert get_by_slug(slug).nation is None
     assert _listed(app, slug) == ["meal-delivery"]
+    dashboard = signed_in(app, "jersey@example.com").get("/dashboard").get_data(as_text=True)
+    assert "only for providers in England, Scotland, Wales and Northern Ireland" in dashboard
 
 
 def test_the_dashboard_asks_each_nation_for_its_own_scheme(app, make_provider):
