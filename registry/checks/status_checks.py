@@ -123,7 +123,10 @@ def give_consent(check: Check, user: User, surname: str, date_of_birth: date, no
     """
     now = now or utcnow()
     if not can_consent(check):
-        raise ConsentError("Status checks are only for a DBS certificate on the Update Service that is in use.")
+        raise ConsentError(
+            "Status checks are only for a DBS certificate on the Update Service that is in use, "
+            "held by a provider in England or Wales."
+        )
     surname = surname.strip()
     if not surname:
         raise ConsentError("Enter your surname as printed on the certificate.")

@@ -426,7 +426,6 @@ def status_consent(check_id: int):
         wording=status_checks.consent_wording(check),
         can_consent=status_checks.can_consent(check),
         status_checks_on=status_checks.enabled(),
-        verification_note=VERIFICATION_NOTES.get(check.kind, ""),
     ), status
 
 

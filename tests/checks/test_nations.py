@@ -504,3 +504,30 @@ def test_the_demos_providers_carry_their_own_nations_checks(app):
             if listed_services_now(provider, today()):
                 seen.add(provider.nation)
         assert seen == {Nation.SCOTLAND, Nation.WALES, Nation.NORTHERN_IRELAND}
+
+
+def test_the_dbs_update_service_is_offered_only_in_england_and_wales(app, make_provider, make_user):
+    from datetime import date
+
+    from registry.accounts.services import find_user_by_email
+    from registry.checks import status_checks
+
+    cardiff = make_provider("pa", name="Cardiff Carer", email="cardiff@example.com", base_postcode="CF10 1AA")
+    glasgow = make_provider("pa", name="Glasgow Carer", email="glasgow@example.com", base_postcode="G1 1AA")
+    for slug in (cardiff, glasgow):
+        approve_checks(app, slug, kinds=("dbs",))  # on the Update Service (CHECK_DETAILS)
+    with app.app_context():
+        [welsh] = get_by_slug(cardiff).checks
+        [scottish] = get_by_slug(glasgow).checks
+        assert status_checks.can_consent(welsh)  # positive control
+        assert not status_checks.can_consent(scottish)
+        with pytest.raises(status_checks.ConsentError, match="England or Wales"):
+            status_checks.give_consent(scottish, find_user_by_email("glasgow@example.com"), "SMITH", date(1970, 1, 1))
+        db.session.rollback()
+        assert get_by_slug(glasgow).checks[0].status_consent is None
+    assert "Update Service status checks" in signed_in(app, "cardiff@example.com").get("/dashboard").get_data(
+        as_text=True
+    )
+    assert "Update Service status checks" not in signed_in(app, "glasgow@example.com").get("/dashboard").get_data(
+        as_text=True
+    )
