@@ -25,10 +25,10 @@ class SearchBadge:
 # The one table of search badge codes: the codes a check earns, the search
 # parameter's choices and the labels on the page all derive from it. Each
 # nation's scheme has its own code, so a search card says what was checked
-# (a Scottish provider's card says "PVG scheme member", never "Enhanced DBS"),
-# and one check earns as many codes wherever it is held: enhanced DBS, PVG
-# membership and an enhanced AccessNI check each earn one, a regulator's
-# registration one.
+# (a Scottish provider's card says "PVG scheme member", never "Enhanced DBS").
+# An enhanced background check earns one code in every nation (enhanced DBS,
+# PVG membership, enhanced AccessNI; the DBS Update Service one more), a
+# regulator's registration one, so best match's verification counts compare.
 SEARCH_BADGES: dict[str, SearchBadge] = {
     b.code: b
     for b in (
@@ -146,7 +146,7 @@ def badge_for(check: Check, live_cqc: bool = False) -> Badge:
         text = f"{what}, {how} on {when}"
     elif check.kind in REGULATOR_NAMES:
         number = d.get("registration_id", "")
-        text = f"{REGULATOR_NAMES[check.kind]}{f' ({number})' if number else ''}, confirmed on {when}"
+        text = f"{REGULATOR_NAMES[check.kind]}{f' ({number})' if number else ''}, {how} on {when}"
     elif check.kind == CheckKind.INSURANCE:
         text = f"Public liability insurance, £{int(d.get('cover_pounds', 0)):,} cover, valid until {long_date(check.valid_until)}"
     elif check.kind == CheckKind.CQC:

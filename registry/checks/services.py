@@ -159,6 +159,13 @@ def approve(
     if check.kind != CheckKind.DBS and method not in verification_methods_for(check.kind):
         allowed = "; ".join(VERIFICATION_METHODS[m] for m in verification_methods_for(check.kind))
         raise CheckError(f"How a {check.kind_phrase} may be verified: {allowed}.")
+    if (
+        check.kind in (CheckKind.PVG, CheckKind.ACCESSNI)
+        and check.document_key
+        and not _document_viewed_by(check, officer)
+    ):
+        # The other nations' background checks, as a DBS certificate below.
+        raise CheckError("Open the uploaded document and compare it with the details entered before approving.")
     if check.kind == CheckKind.DBS:
         if method not in DBS_VERIFICATION_METHODS:
             raise CheckError(

@@ -359,6 +359,12 @@ def test_the_officer_review_of_a_pvg_says_what_the_scheme_needs_and_refuses_a_vi
     page = officer.get(f"/officer/checks/{check_id}").get_data(as_text=True)
     assert "scheme record" in page and "Disclosure Scotland" in page and "The provider is in Scotland" in page
     assert "Update Service result" not in page and 'value="video"' not in page
+    unopened = officer.post(
+        f"/officer/checks/{check_id}/approve",
+        data={"method": "in_person", "valid_until": (today() + timedelta(days=200)).isoformat(), "version": version},
+    )
+    assert unopened.status_code == 422 and "Open the uploaded document" in unopened.get_data(as_text=True)
+    assert officer.get(f"/checks/{check_id}/document").status_code == 200
     refused = officer.post(
         f"/officer/checks/{check_id}/approve",
         data={"method": "video", "valid_until": (today() + timedelta(days=200)).isoformat(), "version": version},
