@@ -537,3 +537,39 @@ def test_the_dbs_update_service_is_offered_only_in_england_and_wales(app, make_p
     assert "Update Service status checks" not in signed_in(app, "glasgow@example.com").get("/dashboard").get_data(
         as_text=True
     )
+
+
+def test_the_migration_backfills_each_providers_nation_from_its_district(tmp_path):
+    import sqlalchemy as sa
+    from flask_migrate import upgrade
+
+    from tests.conftest import make_app
+    from tests.reviews.test_enquiry_details import _row
+
+    app = make_app("sqlite:///" + str(tmp_path / "before.sqlite3"), tmp_path)
+    with app.app_context():
+        upgrade(revision="0021")
+        meta = sa.MetaData()
+        meta.reflect(db.engine)
+        t = meta.tables
+        districts = {1: "G1", 2: "TD15", 3: "CH5", 4: "BT1", 5: "LS6", 6: "JE2", 7: None}
+        with db.engine.begin() as conn:
+            for n, outcode in districts.items():
+                conn.execute(t["users"].insert(), _row(t["users"], id=n, email=f"u{n}@example.com", role="provider"))
+                conn.execute(
+                    t["providers"].insert(),
+                    _row(t["providers"], id=n, user_id=n, slug=f"p{n}", kind="pa", outcode=outcode),
+                )
+        upgrade()
+        stored = dict(db.session.execute(sa.text("SELECT id, nation FROM providers")).all())
+        assert stored == {
+            1: "scotland",
+            2: "england",
+            3: "wales",
+            4: "northern_ireland",
+            5: "england",
+            6: None,
+            7: None,
+        }
+        db.session.remove()
+        db.engine.dispose()
