@@ -167,6 +167,8 @@ def _approved(
     method = "update_service" if use_update_service else rng.choice(["in_person", "video"])
     # A background check is never verified by video (its security features do not show): each kind's own methods.
     check.verification_method = method if method in verification_methods_for(kind) else "in_person"
+    if kind in (CheckKind.CARE_INSPECTORATE, CheckKind.CIW, CheckKind.RQIA):
+        check.verification_method = "public_register"  # as an officer would: on the regulator's register
     check.update_service_result = "no_new_information" if use_update_service else None
     check.valid_until = services.proposed_valid_until(kind, details, decided_on)
     _backdate(check, decided_on, when)

@@ -506,6 +506,11 @@ def test_the_demos_providers_carry_their_own_nations_checks(app):
             ):
                 assert regulator[provider.nation] in kinds, (provider.slug, kinds)
             assert not kinds & never, (provider.slug, kinds)
+            assert all(
+                c.verification_method == "public_register"
+                for c in provider.checks
+                if c.kind == regulator[provider.nation]
+            )
             assert provider.cqc_provider_id is None
             if listed_services_now(provider, today()):
                 seen.add(provider.nation)
