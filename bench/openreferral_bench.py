@@ -91,6 +91,9 @@ def populate(app, n: int, seed: int = SEED) -> int:
 
     rng = random.Random(seed)
     names, _, _, weights = district_weights()
+    # Not in the Crown Dependencies (JE, GY, IM): no nation's checks apply there, so nobody there is listed.
+    weights = np.where([nation_of(name) is None for name in names], 0.0, weights)
+    weights = weights / weights.sum()
     districts = np.random.default_rng(seed).choice(len(names), size=n, p=weights)
     now = datetime.now(timezone.utc)
     valid_until = date.today() + timedelta(days=365)
