@@ -32,7 +32,7 @@ run: $(VENV)/.installed
 	$(BIN)/python -m registry.standins.cqc --demo --port $(CQC_STANDIN_PORT) & cqc=$$!; \
 	  $(BIN)/python -m registry.standins.dbs --port $(DBS_STANDIN_PORT) & dbs=$$!; \
 	  export CQC_API_URL="$${CQC_API_URL:-http://127.0.0.1:$(CQC_STANDIN_PORT)/public/v1}" CQC_API_KEY="$${CQC_API_KEY:-standin-key}" \
-	    DBS_STATUS_CHECK_URL="$(DBS_STATUS_CHECK_URL)"; \
+	    DBS_STATUS_CHECK_URL="$(DBS_STATUS_CHECK_URL)" PUBLIC_URL="$${PUBLIC_URL:-http://127.0.0.1:$(PORT)}"; \
 	  sleep 1; $(BIN)/flask worker & worker=$$!; \
 	  trap 'kill $$worker $$cqc $$dbs 2>/dev/null' EXIT INT TERM; $(BIN)/flask run --port $(PORT)
 

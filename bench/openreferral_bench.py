@@ -10,7 +10,9 @@ like real supply, as in bench/search_bench.py) with 1 to 4 listed services,
 four approved checks and one or two languages each, then, through the WSGI
 app in-process (no network), pages through every service as a harvester
 would, and then does it again sending each page's ETag back (the nightly
-run when nothing changed: every page a 304). Prints JSON.
+run when nothing changed: every page a 304); then reads the whole feed as
+one streamed ``format=ndjson`` export, with the process's peak RSS during
+the export alone (Linux: the high-water mark is reset just before it). Prints JSON.
 """
 
 from __future__ import annotations
@@ -225,10 +227,143 @@ def harvest(client, per_page: int, etags: list[str] | None = None) -> dict:
     }
 
 
+def _rss_mb(field: str) -> float | None:
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith(field + ":"):
+                    return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return None
+
+
+def _reset_peak_rss() -> bool:
+    """Start the peak-RSS (VmHWM) count again from the current RSS (Linux 4.0 and later)."""
+    try:
+        with open("/proc/self/clear_refs", "w", encoding="ascii") as handle:
+            handle.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def export(client, gzip: bool = False) -> dict:
+    """Read /openreferral/services?format=ndjson as a client would, keeping only counts."""
+    headers = {"Accept-Encoding": "gzip"} if gzip else {}
+    rss_before = _rss_mb("VmRSS")
+    peak_reset = _reset_peak_rss()
+    started = time.perf_counter()
+    response = client.get("/openreferral/services", query_string={"format": "ndjson"}, headers=headers, buffered=False)
+    first_byte, lines, sent, tail = None, 0, 0, b""
+    for chunk in response.iter_encoded():
+        if first_byte is None and chunk:
+            first_byte = time.perf_counter() - started
+        sent += len(chunk)
+        if not gzip:
+            lines += chunk.count(b"\n")
+            tail = chunk[-1:] or tail
+    response.close()
+    seconds = time.perf_counter() - started
+    return {
+        "status": response.status_code,
+        "content_encoding": response.headers.get("Content-Encoding", "identity"),
+        "lines": lines if not gzip else None,
+        "seconds": round(seconds, 1),
+        "first_byte_ms": round((first_byte or 0) * 1000, 1),
+        "megabytes_sent": round(sent / 1e6, 1),
+        "rss_mb_before": rss_before,
+        "peak_rss_mb_during": _rss_mb("VmHWM") if peak_reset else None,
+    }
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * (len(ordered) - 1)))] if ordered else float("nan")
+
+
+def _probe(base: str, stop, timings: list[float], every: float = 0.2) -> None:
+    """GET /healthz every ``every`` seconds until ``stop`` is set, keeping each latency."""
+    import urllib.request
+
+    while not stop.is_set():
+        t0 = time.perf_counter()
+        urllib.request.urlopen(base + "/healthz", timeout=30).read()
+        timings.append(time.perf_counter() - t0)
+        stop.wait(every)
+
+
+def _harvest_over_http(base: str, per_page: int) -> dict:
+    """One client paging through the feed as fast as it can, following Link rel="next", asking for gzip."""
+    import re
+    import urllib.request
+
+    url, pages, sent, statuses = f"{base}/openreferral/services?per_page={per_page}", 0, 0, {}
+    started = time.perf_counter()
+    while url:
+        request = urllib.request.Request(url, headers={"Accept-Encoding": "gzip"})
+        with urllib.request.urlopen(request, timeout=120) as response:
+            sent += len(response.read())
+            statuses[response.status] = statuses.get(response.status, 0) + 1
+            found = re.search(r'<([^>]+)>; rel="next"', response.headers.get("Link", ""))
+        url, pages = (found.group(1) if found else None), pages + 1
+    return {
+        "pages": pages,
+        "seconds": round(time.perf_counter() - started, 1),
+        "megabytes_received": round(sent / 1e6, 1),
+    }
+
+
+def healthz_under_harvest(app, folder: str, per_page: int) -> dict:
+    """/healthz latency on gunicorn (deploy/gunicorn.conf.py) alone, then while one client harvests at full speed."""
+    import threading
+
+    from bench.http_load import serving
+
+    env = {
+        **os.environ,
+        "REGISTRY_ENV": "testing",  # rate limits off: the harvester is not slowed, the worst case for /healthz
+        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+        "SEARCH_INDEX_DIR": os.path.join(folder, "index"),
+        "MAIL_OUTBOX_DIR": os.path.join(folder, "outbox"),
+        "DOCUMENTS_DIR": os.path.join(folder, "documents"),
+        "REGISTRY_INSTANCE_PATH": os.path.join(folder, "instance"),
+    }
+    with serving(env, Path(folder)) as base:
+        idle: list[float] = []
+        stop = threading.Event()
+        probe = threading.Thread(target=_probe, args=(base, stop, idle))
+        probe.start()
+        time.sleep(10)
+        stop.set()
+        probe.join()
+        busy: list[float] = []
+        stop = threading.Event()
+        probe = threading.Thread(target=_probe, args=(base, stop, busy))
+        probe.start()
+        harvest_result = _harvest_over_http(base, per_page)
+        stop.set()
+        probe.join()
+
+    def summary(values):
+        return {
+            "probes": len(values),
+            "p50_ms": round(_percentile(values, 0.5) * 1000, 1),
+            "p95_ms": round(_percentile(values, 0.95) * 1000, 1),
+            "max_ms": round(max(values) * 1000, 1),
+        }
+
+    return {"healthz_idle": summary(idle), "healthz_during_harvest": summary(busy), "harvest_over_http": harvest_result}
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--providers", type=int, default=10_000)
     parser.add_argument("--per-page", type=int, default=1000)
+    parser.add_argument("--only-export", action="store_true", help="skip the paged harvests")
+    parser.add_argument(
+        "--serve", action="store_true", help="also /healthz latency on gunicorn while one client harvests"
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as folder:
         app = _build_app(os.environ.get("DATABASE_URL"), folder)
@@ -237,9 +372,14 @@ def main(argv: list[str] | None = None) -> dict:
         build = time.perf_counter() - t0
         client = app.test_client()
         # Each request gets its own app context and session, as in production.
-        full = harvest(client, args.per_page)
-        again = harvest(client, args.per_page, etags=full["etags"])
+        if args.only_export:
+            full = again = {"items": services}
+        else:
+            full = harvest(client, args.per_page)
+            again = harvest(client, args.per_page, etags=full["etags"])
         assert full["items"] == services, (full["items"], services)
+        ndjson = export(client)
+        assert ndjson["lines"] == services, (ndjson["lines"], services)
         result = {
             "providers": args.providers,
             "listed_services": services,
@@ -248,7 +388,16 @@ def main(argv: list[str] | None = None) -> dict:
             "populate_seconds": round(build, 1),
             "full_harvest": {k: v for k, v in full.items() if k != "etags"},
             "conditional_harvest": {k: v for k, v in again.items() if k != "etags"},
+            "ndjson_export": ndjson,
         }
+        if not args.only_export:
+            result["cost_of_304_as_share_of_200"] = {
+                "whole_harvest": round(again["seconds"] / full["seconds"], 2),
+                "page_p50": round(again["page_ms_p50"] / full["page_ms_p50"], 3),
+            }
+        if args.serve:
+            result.update(healthz_under_harvest(app, folder, args.per_page))
+        result["load_average_after"] = os.getloadavg()
     print(json.dumps(result, indent=2))
     return result
 

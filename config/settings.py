@@ -126,6 +126,9 @@ class Config:
     MAIL_RETENTION_DAYS = _env_int("MAIL_RETENTION_DAYS", 30)
     # The Open Referral feed reports a withdrawn service at /openreferral/deletions for this long.
     OPENREFERRAL_DELETIONS_RETENTION_DAYS = _env_int("OPENREFERRAL_DELETIONS_RETENTION_DAYS", 90)
+    # /openreferral/services?format=ndjson reads and sends the services of this many providers at a time
+    # (its memory is one such batch, whatever the size of the feed).
+    OPENREFERRAL_EXPORT_BATCH = _env_int("OPENREFERRAL_EXPORT_BATCH", 500)
     # /readyz: a job is stale once its last success is older than this many intervals (plus a minute).
     WORKER_STALE_FACTOR = float(os.environ.get("WORKER_STALE_FACTOR", "3"))
     # /readyz: not ready when a change has waited this long without reaching this node's index.
@@ -143,6 +146,13 @@ class Config:
     # How many reverse proxies (load balancer, TLS terminator) stand in front of
     # the app: their X-Forwarded-For / -Proto entries are believed, no others.
     TRUSTED_PROXY_COUNT = _env_int("TRUSTED_PROXY_COUNT", 0)
+    # Anonymous reads, per client address, counted in units: a request is one unit per 100 items it asks for
+    # (per_page; at least one), so a page of 1,000 weighs ten. The JSON API and the Open Referral feed are
+    # counted apart; a client past its share gets 429 with Retry-After, and nobody else notices.
+    API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "300 per minute")
+    OPENREFERRAL_RATE_LIMIT = os.environ.get("OPENREFERRAL_RATE_LIMIT", "600 per minute")
+    # The whole feed as one ndjson response (minutes of a worker): per client address, besides the feed's limit.
+    OPENREFERRAL_EXPORT_RATE_LIMIT = os.environ.get("OPENREFERRAL_EXPORT_RATE_LIMIT", "6 per hour")
     SIGN_IN_RATE_LIMIT = os.environ.get("SIGN_IN_RATE_LIMIT", "10 per minute")
     # Failed sign-ins on one account from one client address: that pair alone is stopped.
     SIGN_IN_ACCOUNT_ADDRESS_RATE_LIMIT = os.environ.get("SIGN_IN_ACCOUNT_ADDRESS_RATE_LIMIT", "10 per hour")

@@ -99,10 +99,11 @@ def _apply_embedded_defaults(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from registry import mail, security, storage
+    from registry import compression, mail, security, storage
     from registry.extensions import csrf, db, limiter, login_manager, migrate
     from registry.searching import services as searching_services
 
+    compression.init_app(app)  # first, so its after-request function runs after every other one
     db.init_app(app)
     migrate.init_app(
         app,

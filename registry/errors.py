@@ -28,6 +28,13 @@ def _code_name(error: HTTPException) -> str:
 
 def handle_http_error(error: HTTPException):
     if wants_json():
+        if error.code == 429:
+            # Flask-Limiter's description is the limit itself ("600 per 1 minute"); Retry-After goes on after.
+            message = (
+                f"Too many requests from your address (at most {error.description}). "
+                "Wait the number of seconds in the Retry-After header, then carry on."
+            )
+            return jsonify(error={"code": "rate_limited", "message": message}), 429
         response = jsonify(error={"code": _code_name(error), "message": error.description})
         return response, error.code
     template = f"errors/{error.code}.html" if error.code in (403, 404, 500) else "errors/generic.html"

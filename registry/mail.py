@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import smtplib
 import uuid
 from datetime import datetime, timedelta, timezone
@@ -32,6 +33,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from registry.aftercommit import after_commit
 from registry.extensions import db
 from registry.forms import single_line
+from registry.links import public_url_for
 from registry.models import UtcDateTime, utcnow
 
 log = logging.getLogger(__name__)
@@ -63,15 +65,20 @@ def init_app(app: Flask) -> None:
     os.makedirs(app.config["MAIL_OUTBOX_DIR"], exist_ok=True)
 
 
-def send_email(to: str, subject: str, body: str) -> OutgoingEmail | None:
-    """Queue an email to ``to`` in the current transaction; delivered after the commit.
+def send_email(to: str, template: str, **context) -> OutgoingEmail | None:
+    """Queue the email ``templates/emails/<template>.txt`` to ``to`` in the current transaction.
 
-    ``body`` is plain text (paragraphs split by blank lines); the HTML part
-    is rendered from the same text by ``templates/emails/message.html``.
+    Every email is a template (as warehouse's and indico's are): its first
+    line is the subject, the rest the plain-text body, paragraphs split by
+    blank lines. The HTML part is rendered from the same text by
+    ``templates/emails/message.html``; ``public_url_for`` is available to
+    the template, so a link never comes from the request's Host. Delivered
+    after the commit.
     """
     config = current_app.config
     if config.get("MAIL_SUPPRESS"):
         return None
+    subject, body = render_email(template, **context)
     domain = config["MAIL_SENDER"].rsplit("@", 1)[-1].strip("> ") or "trustedcare.example"
     # Subjects quote stored text (review titles, provider names): a line break
     # there would make EmailMessage refuse the header.
@@ -90,6 +97,18 @@ def send_email(to: str, subject: str, body: str) -> OutgoingEmail | None:
         app = current_app._get_current_object()
         after_commit(db.session, lambda: deliver_pending(app), key="mail-delivery")
     return email
+
+
+def render_email(template: str, **context) -> tuple[str, str]:
+    """The subject and plain-text body of ``templates/emails/<template>.txt`` with ``context``."""
+    text = current_app.jinja_env.get_template(f"emails/{template}.txt").render(public_url_for=public_url_for, **context)
+    subject, _, body = text.strip().partition("\n")
+    # Templates keep their {% if %} lines readable; the email never shows the blank lines they leave.
+    body = _EXTRA_BLANK_LINES.sub("\n\n", "\n".join(line.rstrip() for line in body.strip().splitlines()))
+    return subject.strip(), body
+
+
+_EXTRA_BLANK_LINES = re.compile(r"\n{3,}")
 
 
 def build_message(email: OutgoingEmail, sender: str) -> EmailMessage:

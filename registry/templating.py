@@ -24,7 +24,7 @@ from registry.providers.vocabulary import (
     SPOKEN_LANGUAGES,
     availability_text,
 )
-from registry.reviews.models import DIMENSIONS, ENQUIRY_STATUS_LABELS
+from registry.reviews.models import DIMENSIONS, ENQUIRY_STATUS_LABELS, SUPPORTED_FOR
 
 
 def modify_query(**changes) -> str:
@@ -41,9 +41,15 @@ def modify_query(**changes) -> str:
 @pass_context
 def page_has_errors(context) -> bool:
     """Whether a form on this page was refused, so its title starts with "Error: " (GOV.UK pattern)."""
-    return any(isinstance(value, FlaskForm) and value.errors for value in context.values()) or bool(
-        context.get("errors")
-    )
+    forms = [value for value in context.values() if isinstance(value, FlaskForm)]
+    forms += [
+        form
+        for value in context.values()
+        if isinstance(value, dict)
+        for form in value.values()
+        if isinstance(form, FlaskForm)
+    ]
+    return any(form.errors for form in forms) or bool(context.get("errors"))
 
 
 def init_app(app: Flask) -> None:
@@ -68,6 +74,7 @@ def init_app(app: Flask) -> None:
         AUTHORITY_LABELS=AUTHORITY_LABELS,
         CONSENT_HOW=CONSENT_HOW,
         WRITTEN_BY=WRITTEN_BY,
+        SUPPORTED_FOR=SUPPORTED_FOR,
         modify_query=modify_query,
         page_has_errors=page_has_errors,
     )

@@ -25,6 +25,24 @@ _FULL_RE = re.compile(rf"^({_OUTWARD})({_INWARD})$")
 _DISTRICT_RE = re.compile(rf"^{_OUTWARD}$")
 
 
+def _spaced(*parts: str) -> str:
+    return "".join(rf"{part}\s*" for part in parts)
+
+
+# What :func:`normalise_postcode` accepts, as one regular expression that JSON
+# Schema (ECMA-262) and Python read alike, for API documents: a district, or a
+# full postcode, in any case, with whitespace anywhere. Whether the district
+# is one we know is a question for the data (UnknownPostcode), not the shape.
+POSTCODE_PATTERN = (
+    r"^\s*"
+    + _spaced("[A-Za-z]")
+    + f"(?:{_spaced('[A-Za-z]')})?"
+    + _spaced("[0-9]")
+    + f"(?:{_spaced('[A-Za-z0-9]')})?"
+    + f"(?:{_spaced('[0-9]', '[A-Za-z]', '[A-Za-z]')})?$"
+)
+
+
 class PostcodeError(ValueError):
     """The text is not a UK postcode we can place on the map."""
 
@@ -53,7 +71,9 @@ def normalise_postcode(text: str) -> tuple[str, str]:
     Accepts any case and spacing ("sw1a1aa", " SW1A  1AA ", "ls1").
     Raises :class:`InvalidPostcode` for anything else.
     """
-    compact = re.sub(r"\s+", "", text or "").upper()
+    compact = re.sub(r"\s+", "", text or "")
+    # ASCII first: "ſ".upper() is "S", and the documented pattern has no such letters.
+    compact = compact.upper() if compact.isascii() else ""
     full = _FULL_RE.match(compact)
     if full:
         outward, inward = full.groups()

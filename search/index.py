@@ -32,7 +32,7 @@ import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, datetime, timezone
 from functools import partial
 from pathlib import Path
 
@@ -665,6 +665,8 @@ def _hit(stored: dict, today: int, **scores) -> SearchHit:
         location_id, cqc_rating, rated_on = cqc
         cqc = (location_id, cqc_rating or None, date.fromordinal(rated_on) if rated_on else None)
     shown = [(code, label) for code, label in service_names if code in valid]
+    # Documents written before service claims were stored have five values.
+    claims = [claim for code, claim in display[5] if code in valid] if len(display) > 5 else []
     return SearchHit(
         id=int(id_),
         slug=slug,
@@ -680,6 +682,7 @@ def _hit(stored: dict, today: int, **scores) -> SearchHit:
         languages=tuple(languages),
         badges=tuple(code for code, until in badges if until >= today),
         cqc=cqc,
+        service_claims=tuple(claims),
         **scores,
     )
 
@@ -694,9 +697,14 @@ def _availability_mask(day: int | None, part: int | None) -> int:
     return 0
 
 
+def utc_today() -> date:
+    """Today in UTC: the registry's one clock (``registry.models.today``), which this package may not import."""
+    return datetime.now(timezone.utc).date()
+
+
 def _day(q: SearchQuery) -> int:
     """The query's date as a day number, compared with what listings and badges hold."""
-    return (q.today or date.today()).toordinal()
+    return (q.today or utc_today()).toordinal()
 
 
 def _facets(columns: Columns, rows: np.ndarray, today: int) -> dict[str, dict[str, int]]:

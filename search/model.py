@@ -62,6 +62,9 @@ class ProviderDocument:
     cqc_location_id: str | None = None
     cqc_rating: str | None = None
     cqc_rating_date: date | None = None
+    # A sentence per listed service (aligned with ``listed_services``) saying what was checked for it;
+    # shown on the results card while that service is listed on the query's date.
+    service_claims: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -124,6 +127,8 @@ class SearchHit:
     badges: tuple[str, ...] = ()
     # (location id, overall rating or None for not yet rated, report date or None); None: no live CQC record.
     cqc: tuple[str, str | None, date | None] | None = None
+    # What was checked for each of ``services`` (aligned with it); empty for documents written before claims.
+    service_claims: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

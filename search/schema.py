@@ -187,15 +187,24 @@ def _offer_text(doc: ProviderDocument) -> str:
 
 
 def display(doc: ProviderDocument) -> tuple:
-    """``(slug, name, outcode, ((service slug, service name), ...), cqc)`` for the results page.
+    """``(slug, name, outcode, ((service slug, service name), ...), cqc, ((service slug, claim), ...))`` for the
+    results page.
 
     ``cqc`` is ``(location id, rating or "", report date's day number or 0)``,
-    or None. Documents written before it was added have four values.
+    or None. Documents written before it was added have four values, and
+    before service claims were added, five.
     """
     cqc = None
     if doc.cqc_location_id:
         cqc = (doc.cqc_location_id, doc.cqc_rating or "", doc.cqc_rating_date.toordinal() if doc.cqc_rating_date else 0)
-    return (doc.slug, doc.name, doc.outcode, tuple(zip(doc.listed_services, doc.service_names)), cqc)
+    return (
+        doc.slug,
+        doc.name,
+        doc.outcode,
+        tuple(zip(doc.listed_services, doc.service_names)),
+        cqc,
+        tuple(zip(doc.listed_services, doc.service_claims)),
+    )
 
 
 def query_terms(text: str) -> list[str]:

@@ -15,7 +15,19 @@ REGISTRY = Path(__file__).resolve().parent.parent / "registry"
 # Bottom first.
 LAYERS: list[set[str]] = [
     {"extensions", "formatting", "money", "nations", "standins"},  # standins: stand-in servers, import nothing
-    {"models", "aftercommit", "auth", "errors", "forms", "links", "paging", "security", "storage", "uploads"},
+    {
+        "models",
+        "aftercommit",
+        "auth",
+        "compression",
+        "errors",
+        "forms",
+        "links",
+        "paging",
+        "security",
+        "storage",
+        "uploads",
+    },
     {"mail", "api", "audit"},  # api: the JSON blueprint and its error shape, which features register on
     {"accounts"},
     {"providers"},

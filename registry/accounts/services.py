@@ -174,24 +174,11 @@ def send_verification(user: User) -> None:
     token = _verification_serializer().dumps({"id": user.id, "email": user.email})
     link = public_url_for("accounts.verify_email", token=token)
     days = current_app.config["VERIFY_EMAIL_MAX_AGE"] // 86400
-    send_email(
-        user.email,
-        "Confirm your email for the Trusted Care Registry",
-        f"Hello {user.name},\n\nOpen this link within {days} days to confirm this is your email address:\n\n{link}\n\n"
-        "Then sign in. Until you confirm it you cannot contact providers, review them or report a concern.\n\n"
-        "If you did not create an account, ignore this email.\n",
-    )
+    send_email(user.email, "accounts/verify_email", name=user.name, link=link, days=days)
 
 
 def _tell_already_registered(user: User) -> None:
-    link = public_url_for("accounts.forgot_password")
-    send_email(
-        user.email,
-        "You already have a Trusted Care Registry account",
-        f"Hello {user.name},\n\nSomeone (perhaps you) tried to create an account with this email address, "
-        "which already has one. Nothing has changed.\n\n"
-        f"If it was you, sign in, or choose a new password here:\n\n{link}\n\nIf it was not you, ignore this email.\n",
-    )
+    send_email(user.email, "accounts/already_registered", name=user.name)
 
 
 def verify_email(token: str) -> User:
@@ -333,12 +320,7 @@ def _email_reset_link(email: str) -> None:
         return
     link = public_url_for("accounts.reset_password", token=make_reset_token(user))
     minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
-    send_email(
-        user.email,
-        "Reset your Trusted Care Registry password",
-        f"Hello {user.name},\n\nUse this link within {minutes} minutes to choose a new password:\n\n"
-        f"{link}\n\nThe link works once. If you did not ask for it, you can ignore this email.\n",
-    )
+    send_email(user.email, "accounts/reset_password", name=user.name, link=link, minutes=minutes)
 
 
 def user_for_reset_token(token: str) -> User:

@@ -126,12 +126,14 @@ def create_staff_account(admin: User, email: str, name: str, role: str, council:
     )
     link = public_url_for("accounts.reset_password", token=accounts.make_reset_token(user))
     hours = max(1, current_app.config["PASSWORD_RESET_MAX_AGE"] // 3600)
-    what = f"a commissioner for {council.name}" if council else "a safeguarding officer"
     send_email(
         user.email,
-        "Your Trusted Care Registry account",
-        f"Hello {user.name},\n\n{admin.name} has made you an account as {what}. Choose your password here:\n\n{link}\n\n"
-        f"The link works for {hours} {'hour' if hours == 1 else 'hours'}. After that, use 'Forgotten your password?' on the sign-in page.\n\nTrusted Care Registry",
+        "admin/staff_account_created",
+        name=user.name,
+        admin_name=admin.name,
+        council_name=council.name if council else None,
+        link=link,
+        hours=hours,
     )
     return user
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify
 
-from registry.api.http import open_for_cross_origin_reads
+from registry.api.http import limit_reads, open_for_cross_origin_reads
 
 bp = Blueprint("api", __name__)
-open_for_cross_origin_reads(bp)  # public, read-only data: any site may GET it
+open_for_cross_origin_reads(bp)
+limit_reads(bp, "API_RATE_LIMIT")  # public, read-only data: any site may GET it
 
 
 def api_error(status: int, code: str, message: str, fields: dict | None = None):

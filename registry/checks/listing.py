@@ -104,6 +104,26 @@ def listing_ends(requirements: list[str], current: Sequence, nation: str | None)
     return min(ends)
 
 
+def services_resting_on(check: Check, today: date) -> list[ServiceType]:
+    """The provider's services that ``check`` keeps listed: it meets one of their requirements and no other check would.
+
+    What a reminder, a lapse or a revocation tells the provider will leave
+    (or has left) search. The check's own state does not matter, so the
+    answer is the same before and after it stops counting.
+    """
+    provider = check.provider
+    others = [c for c in provider.checks if c.id != check.id and c.is_current(today)]
+    resting = []
+    for row in sorted(provider.services, key=lambda r: (r.service_type.position, r.service_type.name)):
+        codes = requirements_for(provider, row.service_type)
+        if (
+            any(satisfies(code, check.kind, check.details or {}, provider.nation) for code in codes)
+            and listing_ends(codes, others, provider.nation) is None
+        ):
+            resting.append(row.service_type)
+    return resting
+
+
 def listed_services_now(provider: Provider, today: date) -> list[ServiceType]:
     """The services ``provider`` is listed for on ``today``, asked again of its checks as loaded.
 

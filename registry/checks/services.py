@@ -33,9 +33,9 @@ from registry.checks.kinds import (
 )
 from registry.checks.listing import recompute_listing
 from registry.checks.models import Check, StatusCheckConsent
+from registry.checks.notices import tell_provider
 from registry.extensions import db
 from registry.formatting import long_date
-from registry.mail import send_email
 from registry.models import utcnow
 from registry.paging import PER_PAGE, Page, paginate
 from registry.providers.models import Provider
@@ -214,11 +214,7 @@ def approve(
         update_service_result=update_service_result if method == "update_service" else None,
         valid_until=valid_until,
     )
-    _notify(
-        check,
-        f"Your {check.kind_phrase} is approved",
-        f"An officer has approved your {check.kind_phrase}. It is valid until {long_date(valid_until)}.",
-    )
+    tell_provider(check, "checks/approved", today, valid_until=long_date(valid_until))
     return check
 
 
@@ -227,13 +223,9 @@ def reject(check: Check, officer: User, reason: str, today: date | None = None) 
     if not reason.strip():
         raise CheckError("Give a reason the provider will see.")
     _lock_for_decision(check, officer)
-    _record_decision(check, officer, CheckStatus.REJECTED, reason, today or utcnow().date())
-    can_appeal = " You can appeal once from your dashboard." if check.can_appeal else ""
-    _notify(
-        check,
-        f"Your {check.kind_phrase} was not approved",
-        f"Reason: {reason}\n\nYou can add a new one from your dashboard.{can_appeal}",
-    )
+    day = today or utcnow().date()
+    _record_decision(check, officer, CheckStatus.REJECTED, reason, day)
+    tell_provider(check, "checks/rejected", day, reason=reason, can_appeal=check.can_appeal)
     return check
 
 
@@ -242,12 +234,9 @@ def request_information(check: Check, officer: User, reason: str, today: date | 
     if not reason.strip():
         raise CheckError("Say what information you need.")
     _lock_for_decision(check, officer)
-    _record_decision(check, officer, CheckStatus.INFO_REQUESTED, reason, today or utcnow().date())
-    _notify(
-        check,
-        f"We need more information about your {check.kind_phrase}",
-        f"{reason}\n\nPlease add an updated check from your dashboard.",
-    )
+    day = today or utcnow().date()
+    _record_decision(check, officer, CheckStatus.INFO_REQUESTED, reason, day)
+    tell_provider(check, "checks/info_requested", day, reason=reason)
     return check
 
 
@@ -275,13 +264,9 @@ def revoke(check: Check, officer: User, reason: str, today: date | None = None) 
         provider_id=check.provider_id,
         details={"kind": check.kind, "reason": reason.strip()},
     )
-    recompute_listing(check.provider, today or utcnow().date())
-    _notify(
-        check,
-        f"The approval of your {check.kind_phrase} is revoked",
-        f"A safeguarding officer has revoked the approval of your {check.kind_phrase}.\nReason: {reason.strip()}\n\n"
-        "Services that need it are no longer listed until you add a new one from your dashboard. Your other services are not affected.",
-    )
+    day = today or utcnow().date()
+    recompute_listing(check.provider, day)
+    tell_provider(check, "checks/revoked", day, reason=reason.strip())
     return check
 
 
@@ -301,11 +286,6 @@ def _record_decision(check: Check, officer: User, status: str, reason: str | Non
     # decision in flight, so the listing below is computed from checks that
     # include it (tests/checks/test_concurrent_listing.py).
     recompute_listing(check.provider, today)
-
-
-def _notify(check: Check, subject: str, body: str) -> None:
-    provider = check.provider
-    send_email(provider.user.email, subject, f"Hello {provider.display_name},\n\n{body}\n\nTrusted Care Registry")
 
 
 def appeal(check: Check, provider: Provider, note: str) -> Check:
@@ -418,11 +398,7 @@ def expire(as_of: date) -> ExpiryReport:
         )
         recompute_listing(check.provider, as_of)
         if _renewed(check) is None:  # nothing to tell a provider whose newer check already covers it
-            _notify(
-                check,
-                f"Your {check.kind_phrase} has lapsed",
-                f"It was valid until {long_date(check.valid_until)}. Services that need it are no longer listed until you add a new one.",
-            )
+            tell_provider(check, "checks/lapsed", as_of, valid_until=long_date(check.valid_until))
         lapsed += 1
     reminded = 0
     horizon = as_of + timedelta(days=current_app.config["CHECK_REMINDER_DAYS"])
@@ -442,11 +418,7 @@ def expire(as_of: date) -> ExpiryReport:
     for check in lapsing:
         check.reminder_sent_at = utcnow()  # also when renewed, so it is never considered again
         if _renewed(check) is None:
-            _notify(
-                check,
-                f"Your {check.kind_phrase} lapses on {long_date(check.valid_until)}",
-                "Add a new one from your dashboard before then to stay listed.",
-            )
+            tell_provider(check, "checks/lapsing", as_of, valid_until=long_date(check.valid_until))
             reminded += 1
     db.session.flush()
     return ExpiryReport(lapsed, reminded)

@@ -29,9 +29,9 @@ from registry.checks.dbs_status import ClientSettings, StatusCheckError, Transpo
 from registry.checks.kinds import CheckKind, CheckStatus, kind_offered
 from registry.checks.listing import recompute_listing
 from registry.checks.models import Check, StatusCheckConsent
+from registry.checks.notices import tell_provider
 from registry.extensions import db
 from registry.formatting import long_date
-from registry.mail import send_email
 from registry.models import utcnow
 
 log = logging.getLogger(__name__)
@@ -264,15 +264,8 @@ def apply_answer(check: Check, status: str, officer: User | None, now: datetime)
         if approved:
             check.valid_until = min(check.valid_until, ends)
         if first and approved:
-            _notify(
-                check,
-                "We could not confirm your DBS certificate on the Update Service",
-                "The DBS Update Service could not match your certificate with the surname and date of birth you "
-                "gave us. This is not a finding against you: most often the yearly Update Service subscription "
-                "has lapsed, or the surname differs from the one printed on the certificate.\n\n"
-                f"Please renew your subscription or check your details from your dashboard. If a later status "
-                f"check succeeds nothing changes; otherwise the services that need this check leave search on "
-                f"{long_date(ends + timedelta(days=1))}.",
+            tell_provider(
+                check, "checks/status_no_match", today, check_id=check.id, leaves_on=long_date(ends + timedelta(days=1))
             )
     else:  # new_information, or needs_assessment: the check stops counting at once
         check.status_check_issue = code
@@ -291,17 +284,12 @@ def apply_answer(check: Check, status: str, officer: User | None, now: datetime)
             )
             if check.status_consent is not None:
                 withdraw_consent(check.status_consent, None, now, why="the certificate no longer counts")
-            _notify(check, f"Your {check.kind_phrase} no longer counts", reason)
+            tell_provider(check, "checks/status_no_longer_counts", today, reason=reason)
     db.session.flush()
     if approved:
         # In this transaction: the services that need the check delist with the answer that caused it.
         recompute_listing(check.provider, today)
     return code
-
-
-def _notify(check: Check, subject: str, body: str) -> None:
-    provider = check.provider
-    send_email(provider.user.email, subject, f"Hello {provider.display_name},\n\n{body}\n\nTrusted Care Registry")
 
 
 def deal_with_issue(check: Check, officer: User, note: str) -> None:

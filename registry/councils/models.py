@@ -8,6 +8,7 @@ provider stays hidden whatever lists it is on.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from enum import StrEnum
 
@@ -55,7 +56,14 @@ class Council(db.Model):
 
     @property
     def outcodes(self) -> list[str]:
-        return [d.outcode for d in self.districts]
+        """The area's postcode districts in the order people read them: LS1, LS2, ... LS10, not LS1, LS10, LS11."""
+        return sorted((d.outcode for d in self.districts), key=district_order)
+
+
+def district_order(outcode: str) -> tuple[str, int, str]:
+    """Sort key for a postcode district: its area letters, then its number as a number (LS2 < LS10, EC1A < EC2)."""
+    match = re.match(r"([A-Z]+)(\d+)(.*)", outcode)
+    return (match[1], int(match[2]), match[3]) if match else (outcode, 0, "")
 
 
 class CouncilDistrict(db.Model):

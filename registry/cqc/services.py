@@ -26,10 +26,10 @@ from registry import audit
 from registry.checks.kinds import CheckKind, CheckStatus
 from registry.checks.listing import recompute_listing
 from registry.checks.models import CQC_DEREGISTERED, Check, CqcLocation, CqcSyncMark
+from registry.checks.notices import tell_provider
 from registry.cqc.client import CqcClient, CqcError, LocationRecord
 from registry.extensions import db
 from registry.formatting import long_date
-from registry.mail import send_email
 from registry.safeguarding.services import raise_concern
 
 RATING_CONCERNS = ("Inadequate",)  # a rating that puts an officer on it (the listing does not change)
@@ -180,13 +180,7 @@ def apply_location(row: CqcLocation, record: LocationRecord, now: datetime, toda
             "that need one are no longer listed. Find out whether the provider still carries out regulated "
             "activity, and whether it registered again under a new location.",
         )
-        send_email(
-            provider.user.email,
-            "Your CQC registration no longer counts",
-            f"Hello {provider.display_name},\n\n{reason}\n\nServices that need a CQC registration are no longer "
-            "listed. If you are registered under another location, add a new CQC registration check from your "
-            "dashboard.\n\nTrusted Care Registry",
-        )
+        tell_provider(check, "cqc/deregistered", today, reason=reason)
         result.deregistered = True
     if (record.overall_rating, record.rating_date) != before_rating and was_registered is not None:
         result.rating_changed = True

@@ -6,6 +6,7 @@ from flask import current_app, jsonify, render_template
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from registry.checks.claims import kinds_explained, rechecks_in_words
 from registry.extensions import db
 from registry.main import bp
 from registry.providers.services import all_service_types
@@ -13,7 +14,9 @@ from registry.providers.services import all_service_types
 
 @bp.get("/")
 def index():
-    return render_template("main/index.html", service_types=all_service_types())
+    return render_template(
+        "main/index.html", service_types=all_service_types(), rechecks=rechecks_in_words(current_app.config)
+    )
 
 
 @bp.get("/healthz")
@@ -41,4 +44,6 @@ def how_it_works():
         "main/scores.html",
         prior_mean=current_app.config["REVIEW_PRIOR_MEAN"],
         prior_weight=current_app.config["REVIEW_PRIOR_WEIGHT"],
+        kinds=kinds_explained(current_app.config),
+        rechecks=rechecks_in_words(current_app.config),
     )

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from registry.api.http import open_for_cross_origin_reads
+from registry.api.http import limit_reads, open_for_cross_origin_reads
 
 bp = Blueprint("openreferral", __name__)
 open_for_cross_origin_reads(bp)
+limit_reads(bp, "OPENREFERRAL_RATE_LIMIT")
 
 from registry.openreferral import models, tracking  # noqa: E402, F401  (the table, and the hooks that keep it)

@@ -8,10 +8,11 @@ schemas, which stay the authority on the shape.
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from decimal import Decimal, InvalidOperation
 
 from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate, validates
 
-from search.geo import PostcodeError, locate
+from search.geo import POSTCODE_PATTERN, PostcodeError, locate
 
 DEFAULT_PER_PAGE = 50
 MAX_PER_PAGE = 1000
@@ -29,6 +30,12 @@ DAY_NAMES = {
         for i, day in enumerate(("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"))
     },
 }
+
+# The day names above, in any case, as one JSON Schema (ECMA-262) pattern for the OpenAPI document.
+DAY_PATTERN = r"^\s*(?:" + "|".join("".join(f"[{c.upper()}{c.lower()}]" for c in name) for name in DAY_NAMES) + r")\s*$"
+# Values a harvester can only take from this feed (ids of its own records, districts in its table): the
+# document names them so that a client, or a contract test, knows a well-formed stranger is a 400.
+KNOWN_IDS = "ids this feed gives out (an unknown one is a 400 naming the parameter)"
 
 # Open Referral UK parameters the registry's data cannot answer: refused with the reason, never ignored.
 UNSUPPORTED = {
@@ -50,10 +57,19 @@ def _moment(value: str) -> datetime:
     if len(text) < 10 or not text[:4].isdigit():
         raise ValueError
     moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=timezone.utc)
+    try:
+        return moment.astimezone(timezone.utc)
+    except (
+        OverflowError
+    ):  # 0001-01-01T00:00+01:00 is before the first moment Python can hold in UTC; 9999 after the last
+        return (datetime.min if moment.year == 1 else datetime.max).replace(tzinfo=timezone.utc)
 
 
 class Moment(fields.Field):
+    """An ISO 8601 moment: documented as RFC 3339 ``date-time`` or a ``date``."""
+
     default_error_messages = {
         "invalid": "Give a date and time in ISO 8601, such as 2026-03-12T09:30:00Z (a date alone means its midnight, UTC)."
     }
@@ -65,18 +81,34 @@ class Moment(fields.Field):
             raise self.make_error("invalid") from None
 
 
+class WholeNumber(fields.Integer):
+    """An integer as JSON Schema counts one: ``10``, ``10.0`` and ``1e1`` are all ten; ``10.5`` is not."""
+
+    def _validated(self, value):
+        if isinstance(value, str):
+            text = value.strip()
+            try:
+                number = Decimal(text) if len(text) <= 20 else None
+            except InvalidOperation:
+                number = None
+            if number is None or not number.is_finite() or number != number.to_integral_value():
+                raise self.make_error("invalid")
+            value = int(number)
+        return super()._validated(value)
+
+
 class PageArgs(Schema):
     error_messages = {"unknown": "This feed has no such parameter."}
 
     class Meta:
         unknown = RAISE  # a filter the feed does not know is refused, never silently ignored
 
-    page = fields.Integer(
+    page = WholeNumber(
         load_default=1,
         validate=validate.Range(min=1, max=MAX_PAGE, error=f"Choose a page from 1 to {MAX_PAGE:,}."),
         metadata={"description": 'Page number, from 1. Follow the `Link: rel="next"` header instead to page by key.'},
     )
-    per_page = fields.Integer(
+    per_page = WholeNumber(
         load_default=DEFAULT_PER_PAGE,
         validate=validate.Range(min=1, max=MAX_PER_PAGE, error=f"Choose from 1 to {MAX_PER_PAGE} per page."),
         metadata={"description": f"Items per page (default {DEFAULT_PER_PAGE}, at most {MAX_PER_PAGE})."},
@@ -85,11 +117,16 @@ class PageArgs(Schema):
         validate=validate.Length(max=400, error="Not a cursor this feed gave out."),
         metadata={
             "description": "Where the next page starts: the opaque value in the previous response's "
-            '`Link: <...>; rel="next"` header. Pages by key, so nothing is skipped or repeated while the data changes.'
+            '`Link: <...>; rel="next"` header (only such values work: anything else is a 400). Pages by key, so '
+            "nothing is skipped or repeated while the data changes. Not with `page`.",
+            "pattern": r"^[A-Za-z0-9_-]+$",
+            # Machine-readable for clients and the contract test: values come from the server, and what excludes what.
+            "x-issued-by": 'Link rel="next"',
+            "x-excludes": {"*": ["page"]},
         },
     )
     format = fields.String(
-        validate=validate.OneOf(["json"], error="Only `json` is offered."),
+        validate=validate.OneOf(["json"], error="Only `json` is offered here (`ndjson`: on /services)."),
         metadata={"description": "Only `json`."},
     )
 
@@ -116,9 +153,11 @@ def _at_most_twenty_words(value: str) -> None:
 class _Modified(Schema):
     modified_after = Moment(
         metadata={
-            "description": "Only what changed at or after this moment (ISO 8601 date-time; no offset means UTC). "
-            "Pair it with /openreferral/deletions to keep a copy in sync.",
+            "description": "Only what changed at or after this moment (ISO 8601 date-time; no offset means UTC; "
+            "a date alone is its midnight). Pair it with /openreferral/deletions to keep a copy in sync.",
             "example": "2026-03-12T09:30:00Z",
+            "type": "string",
+            "anyOf": [{"format": "date-time"}, {"format": "date"}],
         }
     )
 
@@ -136,6 +175,8 @@ class TaxonomyTermArgs(PageArgs):
         metadata={
             "description": "Only the terms of this taxonomy.",
             "example": "7c6e0005-0000-8000-8000-000000000001",
+            "format": "uuid",
+            "x-known-values": KNOWN_IDS,
         }
     )
     search = fields.String(
@@ -145,10 +186,33 @@ class TaxonomyTermArgs(PageArgs):
 
 
 class DeletionArgs(PageArgs, _Modified):
-    pass
+    modified_after = Moment(
+        metadata={
+            **_Modified._declared_fields["modified_after"].metadata,
+            "description": "Only what left the feed at or after this moment (ISO 8601; no offset means UTC). It must "
+            "be within the retention period (OPENREFERRAL_DELETIONS_RETENTION_DAYS, 90 days): an older one is a 410 "
+            "`full_harvest_needed`.",
+            "x-known-values": "moments within the retention period (older: 410 full_harvest_needed)",
+        }
+    )
+
+
+# With format=ndjson the whole feed comes in one response, in key order: paging and distance do not apply.
+NOT_WITH_NDJSON = ("page", "per_page", "cursor", "postcode", "proximity")
 
 
 class ServiceArgs(PageArgs, _Modified):
+    format = fields.String(
+        validate=validate.OneOf(["json", "ndjson"], error="Choose `json` or `ndjson`."),
+        metadata={
+            "description": "`json` (the default): one page in the profile's envelope. `ndjson`: every matching service "
+            "in one streamed response (`application/x-ndjson`), one full service (as /services/{id} gives it) per line, "
+            "in id order, read at one consistent moment; with the other filters and `modified_after`, but without "
+            "`page`, `per_page`, `cursor`, `postcode` or `proximity`.",
+            "example": "ndjson",
+            "x-excludes": {"ndjson": list(NOT_WITH_NDJSON)},
+        },
+    )
     search = fields.String(
         validate=[validate.Length(max=200, error="Use at most 200 characters."), _at_most_twenty_words],
         metadata={
@@ -161,11 +225,14 @@ class ServiceArgs(PageArgs, _Modified):
     )
     day = fields.String(
         validate=lambda value: (
-            value.upper() in DAY_NAMES or _refuse("Give a day: MO, TU, WE, TH, FR, SA or SU (or its name in English).")
+            (value.isascii() and value.upper() in DAY_NAMES)
+            or _refuse("Give a day: MO, TU, WE, TH, FR, SA or SU (or its name in English).")
         ),
         metadata={
-            "description": "Only services whose provider works some part of this day (MO to SU).",
+            "description": "Only services whose provider works some part of this day: MO to SU, or the day's "
+            "English name or first three letters, in any case.",
             "example": "MO",
+            "pattern": DAY_PATTERN,
         },
     )
     full = fields.Boolean(
@@ -177,26 +244,34 @@ class ServiceArgs(PageArgs, _Modified):
         metadata={
             "description": "Only services carrying this term: a service type, or a check kind (the provider holds a current check of it).",
             "example": "7c6e0006-0000-8001-8000-000000000001",
+            "format": "uuid",
+            "x-known-values": KNOWN_IDS,
         },
     )
     taxonomy_id = fields.String(
         metadata={
             "description": "Only services carrying a term of this taxonomy.",
             "example": "7c6e0005-0000-8000-8000-000000000001",
+            "format": "uuid",
+            "x-known-values": KNOWN_IDS,
         },
     )
     organization_id = fields.String(
         metadata={
             "description": "Only this organization's services.",
             "example": "7c6e0001-0000-8000-8000-000000000001",
+            "format": "uuid",
+            "x-known-values": KNOWN_IDS,
         }
     )
     postcode = fields.String(
-        validate=validate.Length(max=10, error="A postcode has at most 8 characters."),
         metadata={
-            "description": "A full UK postcode or district. Alone: services whose provider travels that far. "
+            "description": "A full UK postcode or district, in any case and spacing, whose district the registry knows "
+            "(an unknown one is a 400 naming it). Alone: services whose provider travels that far. "
             "With `proximity`: also within that many metres of the district's centre. Sorted nearest first.",
             "example": "LS6 2AA",
+            "pattern": POSTCODE_PATTERN,
+            "x-known-values": "postcode districts in the registry's table (search/data/uk-outcodes.csv)",
         },
     )
     proximity = fields.Float(
@@ -206,7 +281,10 @@ class ServiceArgs(PageArgs, _Modified):
             max=MAX_PROXIMITY_METRES,
             error=f"Choose a distance above 0 and up to {MAX_PROXIMITY_METRES:,} metres.",
         ),
-        metadata={"description": "Metres from the centre of `postcode`'s district (needs `postcode`)."},
+        metadata={
+            "description": "Metres from the centre of `postcode`'s district (needs `postcode`).",
+            "x-requires": ["postcode"],
+        },
     )
 
     @validates("postcode")
@@ -215,6 +293,15 @@ class ServiceArgs(PageArgs, _Modified):
             locate(value)
         except PostcodeError as error:
             raise ValidationError(str(error)) from None
+
+
+class ServiceAtLocationArgs(ServiceArgs):
+    """As ``ServiceArgs``, but one page of json only: /service_at_locations/{id} gives one in full."""
+
+    format = PageArgs._declared_fields["format"]
+
+    class Meta:
+        exclude = ("full",)
 
 
 # Responses. Field names and meanings are HSDS 3.0's; see presenters.py.

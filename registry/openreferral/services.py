@@ -10,11 +10,13 @@ nothing here writes.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 
 from sqlalchemy import and_, exists, func, or_, select, tuple_
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from registry import models
 from registry.checks.kinds import CheckKind, CheckStatus
@@ -131,7 +133,8 @@ def lapse_moment(valid_until: date) -> datetime:
 def _first_lapse_day(moment: datetime) -> date:
     """The earliest valid_until whose lapse moment is at or after ``moment``."""
     moment = moment.astimezone(timezone.utc)
-    return moment.date() if moment.time() != time() else moment.date() - timedelta(days=1)
+    day = moment.date()
+    return day if moment.time() != time() or day == date.min else day - timedelta(days=1)
 
 
 def _changed_since(moment: datetime, today: date, pair):
@@ -235,12 +238,13 @@ def service_keys(
     return [(provider_id, type_id) for _, provider_id, type_id in chunk], len(matches), (chunk[-1] if more else None)
 
 
-def load_services(keys: list[tuple[int, int]]) -> list[ProviderService]:
+def load_services(keys: list[tuple[int, int]], session: Session | None = None) -> list[ProviderService]:
     """The ProviderService rows for ``keys``, in that order, with what the feed shows."""
     if not keys:
         return []
+    session = session or db.session
     rows = (
-        db.session.scalars(
+        session.scalars(
             select(ProviderService)
             .where(tuple_(ProviderService.provider_id, ProviderService.service_type_id).in_(keys))
             .options(
@@ -256,13 +260,62 @@ def load_services(keys: list[tuple[int, int]]) -> list[ProviderService]:
     by_key = {(row.provider_id, row.service_type_id): row for row in rows}
     stamps = {
         (c.provider_id, c.service_type_id): c.changed_at
-        for c in db.session.scalars(
+        for c in session.scalars(
             select(FeedChange).where(tuple_(FeedChange.provider_id, FeedChange.service_type_id).in_(keys))
         )
     }
     for key, row in by_key.items():
         row._feed_changed_at = stamps.get(key)
     return [by_key[key] for key in keys if key in by_key]
+
+
+# The whole feed at once (format=ndjson). One read-only transaction at
+# REPEATABLE READ on PostgreSQL, so every batch sees the database as it was when
+# the export began; batches by key (each query finished before the next), so
+# memory stays the same whatever the size and nothing repeats. SQLite has no
+# such snapshot across statements (its reads take no lock between batches, so
+# writers are never held up): a service revoked mid-export is simply not in a
+# later batch.
+
+
+@contextmanager
+def snapshot_session() -> Iterator[Session]:
+    """A session of its own for a long read, at one consistent snapshot where the database offers one."""
+    with db.engine.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+        with Session(bind=connection) as session:
+            yield session
+
+
+def export_services(
+    filters: ServiceFilter, today: date, batch: int, session: Session
+) -> Iterator[list[ProviderService]]:
+    """Every service matching ``filters`` (not ``place``: the export is in key order), a window of providers at a time.
+
+    Each window is the next ``batch`` provider ids (a walk along the primary
+    key), so each query weighs the rule for that many providers only, never
+    for all the rest (ordering what is left of the whole table, batch after
+    batch, made a keyset walk quadratic on SQLite). Each batch is forgotten by
+    ``session`` once the caller has had it: the export holds one batch in
+    memory, never the list.
+    """
+    query = _filtered(filters, today).order_by(ProviderService.provider_id, ProviderService.service_type_id)
+    low = 0
+    while True:
+        high = session.scalar(
+            select(Provider.id).where(Provider.id > low).order_by(Provider.id).offset(batch - 1).limit(1)
+        )
+        window = query.where(ProviderService.provider_id > low)
+        if high is not None:
+            window = window.where(ProviderService.provider_id <= high)
+        keys = [tuple(k) for k in session.execute(window).all()]
+        if keys:
+            yield load_services(keys, session)
+            session.expunge_all()
+        if high is None:
+            return
+        low = high
 
 
 def get_service(provider_id: int, service_type_id: int, today: date) -> ProviderService | None:

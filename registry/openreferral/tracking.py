@@ -9,6 +9,13 @@ also records whether each pair is listed after the flush: listing can only
 begin with a write (time only ever ends it, when a check lapses), so
 ``listed_ever`` is true for every service the feed has ever published.
 
+A change is visible to others only once its transaction commits, which can
+be well after the flush (a long command, a slow request): a client that
+synced in between would see neither the change nor, later, a stamp older
+than its sync. So just before the commit the stamps of this transaction are
+set again, to the commit's moment (``_restamp``). Clients still overlap
+their syncs by a few minutes (README), for clocks that differ between nodes.
+
 Lapses need no write: the feed works out the moment a check lapsed from its
 ``valid_until`` (see services.py). Bulk ``UPDATE`` statements bypass these
 hooks; the feed's ``last_modified`` also takes the provider's own
@@ -20,7 +27,7 @@ from __future__ import annotations
 
 from itertools import chain
 
-from sqlalchemy import event, or_, select
+from sqlalchemy import event, or_, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, attributes
 
@@ -36,6 +43,7 @@ from registry.providers.models import Provider, ProviderLanguage, ProviderServic
 from registry.reviews.models import Review
 
 _KEY = "openreferral_touched"
+_STAMPED = "openreferral_stamped"  # pairs stamped in this transaction, stamped again at its commit
 # Rows that belong to one provider and change what the feed says about it (or may, later: ratings, councils).
 _OF_A_PROVIDER = (Check, ProviderService, ProviderLanguage, Review, FrameworkEntry)
 
@@ -122,6 +130,7 @@ def _stamp(session: Session, flush_context) -> None:
         {"provider_id": p, "service_type_id": t, "changed_at": now, "listed_ever": (p, t) in listed}
         for p, t in sorted(pairs)
     ]
+    session.info.setdefault(_STAMPED, set()).update(pairs)
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     table = FeedChange.__table__
     statement = dialect.insert(table).values(rows)
@@ -136,10 +145,26 @@ def _stamp(session: Session, flush_context) -> None:
     )
 
 
+def _restamp(session: Session) -> None:
+    """Just before the commit: this transaction's stamps move to now, the moment its changes become visible."""
+    session.flush()  # what is still pending is stamped (now) by this flush, not by the commit's own after us
+    pairs = session.info.pop(_STAMPED, None)
+    if not pairs:
+        return
+    table = FeedChange.__table__
+    session.connection().execute(
+        table.update()
+        .where(tuple_(table.c.provider_id, table.c.service_type_id).in_(sorted(pairs)))
+        .values(changed_at=models.utcnow())
+    )
+
+
 def _forget(session: Session, *args) -> None:
     session.info.pop(_KEY, None)
+    session.info.pop(_STAMPED, None)
 
 
 event.listen(db.session, "before_flush", _note)
 event.listen(db.session, "after_flush", _stamp)
+event.listen(db.session, "before_commit", _restamp)
 event.listen(db.session, "after_rollback", _forget)

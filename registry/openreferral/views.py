@@ -10,14 +10,15 @@ import json
 import math
 from datetime import timedelta
 
-from flask import current_app, jsonify, redirect, request, url_for
+from flask import current_app, jsonify, redirect, request, stream_with_context, url_for
 from marshmallow import ValidationError
 from werkzeug.exceptions import MethodNotAllowed
 from werkzeug.http import http_date
 
 from registry import models
 from registry.api import api_error
-from registry.api.http import FEED_MAX_AGE
+from registry.api.http import EXPOSED_HEADERS, FEED_MAX_AGE
+from registry.extensions import limiter
 from registry.models import today
 from registry.openreferral import bp, ids, presenters, schemas, services
 from registry.openreferral.services import METRES_PER_MILE, ServiceFilter
@@ -156,7 +157,7 @@ def _every_feed_response(response):
     """CORS on every answer under /openreferral (errors, 404s and 405s too), Allow on a 405, and the server's Date."""
     if request.path == "/openreferral" or request.path.startswith("/openreferral/"):
         response.headers["Access-Control-Allow-Origin"] = "*"
-        response.headers["Access-Control-Expose-Headers"] = "ETag, Last-Modified, Link, Date"
+        response.headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
         if isinstance(request.routing_exception, MethodNotAllowed) and "Allow" not in response.headers:
             response.headers["Allow"] = ", ".join(sorted(request.routing_exception.valid_methods or ()))
         response.headers.setdefault("Date", http_date(models.utcnow()))
@@ -231,12 +232,25 @@ def feed_info():
     )
 
 
+def _export_limit() -> str:
+    return current_app.config["OPENREFERRAL_EXPORT_RATE_LIMIT"]
+
+
 @bp.get("/services")
+# The whole feed at once costs minutes of a worker: counted on its own, on top of the feed's limit.
+@limiter.limit(
+    _export_limit,
+    exempt_when=lambda: request.args.get("format", "").strip() != "ndjson",
+    override_defaults=False,
+    scope="openreferral-export",
+)
 @conditional
 def service_list():
     args, error = _args(schemas.ServiceArgs())
     if error:
         return error
+    if args.get("format") == "ndjson":
+        return _export(args)
     rows, total, next_key, error = _services_page(args)
     if error:
         return error
@@ -246,6 +260,34 @@ def service_list():
         return _paged(schemas.ServiceFullPageSchema(), contents, total, args, next_key)
     contents = [presenters.service_summary(row, day) for row in rows]
     return _paged(schemas.ServicePageSchema(), contents, total, args, next_key)
+
+
+NDJSON = "application/x-ndjson"
+
+
+def _export(args: dict):
+    """Every matching service, one full service a line, streamed: the response is sent while it is read."""
+    refused = {
+        name: ["Not with format=ndjson: the export is every matching service, in id order, in one response."]
+        for name in schemas.NOT_WITH_NDJSON
+        if request.args.get(name, "").strip()
+    }
+    if refused:
+        return _invalid(refused)
+    filters, errors = _service_filter(args)
+    if errors:
+        return _invalid(errors)
+    day, batch = today(), current_app.config["OPENREFERRAL_EXPORT_BATCH"]
+    dumps = current_app.json.dumps
+
+    def lines():
+        # The presenter's dicts are already ServiceSchema's shape (the export test compares each line with
+        # the paged full=true list, which goes through the schema); skipping the dump halves the export's time.
+        with services.snapshot_session() as session:
+            for rows in services.export_services(filters, day, batch, session):
+                yield "".join(dumps(presenters.service_full(row, day)) + "\n" for row in rows)
+
+    return current_app.response_class(stream_with_context(lines()), mimetype=NDJSON)
 
 
 @bp.get("/services/<service_id>")
@@ -264,11 +306,9 @@ def service_detail(service_id: str):
 @bp.get("/service_at_locations")
 @conditional
 def service_at_location_list():
-    args, error = _args(schemas.ServiceArgs())
+    args, error = _args(schemas.ServiceAtLocationArgs())
     if error:
         return error
-    if args.get("full"):
-        return _invalid({"full": ["Not offered here: /service_at_locations/{id} gives one in full."]})
     rows, total, next_key, error = _services_page(args)
     if error:
         return error

@@ -8,6 +8,7 @@ dump with, so the document cannot drift from the code; served at
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -17,6 +18,7 @@ from marshmallow import Schema, fields, validate
 
 from registry.api import bp
 from registry.api.http import cacheable_json
+from registry.models import today
 from registry.openreferral import schemas as feed
 from registry.pages.provider_api import ProviderSchema
 from registry.reviews.api import PageArgs as ReviewPageArgs
@@ -225,6 +227,7 @@ def _feed_get(
 def _add_feed_paths(spec: APISpec) -> None:
     page = _query(feed.PageArgs())
     filters = _query(feed.ServiceArgs())
+    at_locations = _query(feed.ServiceAtLocationArgs())
     organizations = _query(feed.OrganizationArgs())
     terms = _query(feed.TaxonomyTermArgs())
     deletions = _query(feed.DeletionArgs())
@@ -234,16 +237,29 @@ def _add_feed_paths(spec: APISpec) -> None:
             "About this feed", "The HSDS version, the profile and where this document is.", [], "HsdsFeedInfo"
         ),
     )
-    spec.path(
-        path="/openreferral/services",
-        operations=_feed_get(
-            "Listed services, paged",
-            "One service per provider and service type it is listed for, with its organization and its checks "
-            "(`accreditations`, `assured_date`). Without `postcode`, ordered by provider then service type.",
-            filters,
-            "HsdsServicePage",
-        ),
+    services = _feed_get(
+        "Listed services, paged (or all at once as NDJSON)",
+        "One service per provider and service type it is listed for, with its organization and its checks "
+        "(`accreditations`, `assured_date`). Without `postcode`, ordered by provider then service type. "
+        "`format=ndjson`: the whole feed (what the other filters keep) in one streamed response, one full "
+        "service per line, in that order, read at one consistent moment on PostgreSQL.",
+        filters,
+        "HsdsServicePage",
     )
+    # full=true: each item is the whole service (HsdsServiceFullPage); without, its summary.
+    services["get"]["responses"]["200"]["content"]["application/json"]["schema"] = {
+        "anyOf": [
+            {"$ref": "#/components/schemas/HsdsServicePage"},
+            {"$ref": "#/components/schemas/HsdsServiceFullPage"},
+        ]
+    }
+    services["get"]["responses"]["200"]["content"]["application/x-ndjson"] = {
+        "schema": {
+            "type": "string",
+            "description": "With `format=ndjson`: one `HsdsService` JSON object per line, each ending in a newline.",
+        }
+    }
+    spec.path(path="/openreferral/services", operations=services)
     spec.path(
         path="/openreferral/services/{id}",
         operations=_feed_get(
@@ -259,8 +275,8 @@ def _add_feed_paths(spec: APISpec) -> None:
         path="/openreferral/service_at_locations",
         operations=_feed_get(
             "Services at their locations, paged",
-            "The same services and filters as `/services`, each with its location.",
-            filters,
+            "The same services and filters as `/services`, each with its location (json pages only, no `full`).",
+            at_locations,
             "HsdsServiceAtLocationPage",
         ),
     )
@@ -283,18 +299,22 @@ def _add_feed_paths(spec: APISpec) -> None:
             "HsdsOrganizationPage",
         ),
     )
-    spec.path(
-        path="/openreferral/deletions",
-        operations=_feed_get(
-            "What left the feed (for keeping a copy in sync)",
-            "Services, service-at-locations and organizations withdrawn at or after `modified_after` "
-            "(a check revoked or lapsed, a suspension, a closed account, a service taken off a profile), kept for "
-            "OPENREFERRAL_DELETIONS_RETENTION_DAYS (90) days; an older `modified_after` gets 410 "
-            "`full_harvest_needed`. Delete these from your copy, then apply the lists with the same `modified_after`.",
-            deletions,
-            "HsdsDeletionPage",
-        ),
+    deletions_get = _feed_get(
+        "What left the feed (for keeping a copy in sync)",
+        "Services, service-at-locations and organizations withdrawn at or after `modified_after` "
+        "(a check revoked or lapsed, a suspension, a closed account, a service taken off a profile), kept for "
+        "OPENREFERRAL_DELETIONS_RETENTION_DAYS (90) days; an older `modified_after` gets 410 "
+        "`full_harvest_needed`. Delete these from your copy, then apply the lists with the same `modified_after`.",
+        deletions,
+        "HsdsDeletionPage",
     )
+    deletions_get["get"]["responses"]["410"] = _error(
+        "`modified_after` is older than the retention period: harvest the whole feed again.",
+        "full_harvest_needed",
+        "Deletions are kept for 90 days: harvest the whole feed again, then sync from the time you started.",
+        {"modified_after": ["Give a moment in the last 90 days."]},
+    )
+    spec.path(path="/openreferral/deletions", operations=deletions_get)
     spec.path(
         path="/openreferral/organizations/{id}",
         operations=_feed_get(
@@ -371,12 +391,35 @@ def _plain(value: Any) -> Any:
     return json.loads(json.dumps(value, default=lambda o: float(o) if isinstance(o, Decimal) else str(o)))
 
 
+RATE_LIMITED = {
+    "description": "Too many requests from this client address (`rate_limited`): wait `Retry-After` seconds. "
+    "Limits are per address and counted in units, one per 100 items asked for (`per_page`), at least one a request; "
+    "every answer says where the client stands in `X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset`.",
+    "headers": {"Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer"}}},
+    "content": {
+        "application/json": {
+            "schema": {"$ref": "#/components/schemas/Error"},
+            "example": {
+                "error": {
+                    "code": "rate_limited",
+                    "message": "Too many requests from your address (at most 600 per 1 minute). Wait the number of "
+                    "seconds in the Retry-After header, then carry on.",
+                }
+            },
+        }
+    },
+}
+
+
 def _tidy_query_parameters(document: dict) -> None:
     # A query string cannot carry null: an empty value means "not given", so
     # the parameters are documented without the null marshmallow allows.
-    for operations in document["paths"].values():
+    for path, operations in document["paths"].items():
         for operation in operations.values():
+            operation["responses"].setdefault("429", RATE_LIMITED)
             for parameter in operation.get("parameters", []):
+                if path.startswith("/openreferral/") and parameter["in"] == "query":
+                    parameter["allowEmptyValue"] = True  # "?page=&per_page=50": the feed reads "" as not given
                 schema = parameter.get("schema", {})
                 if isinstance(schema.get("type"), list):
                     kinds = [t for t in schema["type"] if t != "null"]
@@ -420,6 +463,10 @@ def build_document(service_slugs: list[str]) -> dict:
     _add_feed_paths(spec)
     document = _plain(spec.to_dict())
     _tidy_query_parameters(document)
+    # A moment inside the deletions' retention period, as an example a client can send today.
+    for parameter in document["paths"]["/openreferral/deletions"]["get"]["parameters"]:
+        if parameter["name"] == "modified_after":
+            parameter["schema"]["example"] = (today() - timedelta(days=1)).isoformat() + "T00:00:00Z"
     # The service taxonomy is data (admins edit it), so its slugs are listed as they are now.
     for parameter in document["paths"]["/api/v1/search"]["get"]["parameters"]:
         if parameter["name"] == "service":

@@ -8,6 +8,7 @@ from flask_login import current_user
 from registry.accounts.models import Role
 from registry.auth import role_required
 from registry.checks.badges import badges
+from registry.checks.claims import background_note, service_claims
 from registry.checks.forms import AppealForm
 from registry.checks.listing import listed_services_now, requirement_states
 from registry.councils.services import approvals
@@ -108,7 +109,11 @@ def public_profile(slug: str):
         "providers/public_profile.html",
         provider=provider,
         listed=bool(listed),
+        listed_services=listed,
+        sees_every_service=is_owner or staff,
         badges=badges(provider, day, live_cqc=True),
+        claims=service_claims(provider, day, listed),
+        background_note=background_note(provider.kind, [c.kind for c in provider.checks if c.is_current(day)]),
         council_approvals=approvals([provider.id], day).get(provider.id, []),
         rating=rating,
         reviews=reviews,

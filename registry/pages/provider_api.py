@@ -6,6 +6,7 @@ from marshmallow import Schema, fields
 
 from registry.api import api_error, bp
 from registry.checks.badges import badges
+from registry.checks.claims import service_claims
 from registry.checks.listing import listed_services_now
 from registry.models import today
 from registry.money import to_pounds
@@ -24,6 +25,37 @@ class ApprovedCheckSchema(Schema):
     verified_on = fields.Date(allow_none=True)
     valid_until = fields.Date()
     summary = fields.String()
+
+
+class MetRequirementSchema(Schema):
+    requirement = fields.String(metadata={"description": "The requirement code, e.g. dbs_enhanced_adults."})
+    name = fields.String(metadata={"description": "The requirement in words."})
+    value = fields.String(
+        allow_none=True, metadata={"description": "What the check shows where a figure is required, e.g. rating 5."}
+    )
+    whose = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "Whose check it is, for a check about a person: the named person's own, or an "
+            "organisation's own (one person's, never a check of each worker it sends)."
+        },
+    )
+
+
+class ServiceClaimSchema(Schema):
+    """What was verified for one listed service, in the words the profile and the search card use."""
+
+    service = fields.String(metadata={"description": "The service's slug."})
+    name = fields.String()
+    text = fields.String(metadata={"description": "The whole claim in words, as the profile shows it."})
+    short = fields.String(metadata={"description": "The search card's sentence."})
+    checked = fields.List(fields.Nested(MetRequirementSchema))
+    not_needed = fields.List(
+        fields.String(), metadata={"description": "What this service does not ask for, e.g. background check."}
+    )
+    ask = fields.String(
+        allow_none=True, metadata={"description": "What to ask an organisation whose background check is its own."}
+    )
 
 
 class ServiceSchema(Schema):
@@ -45,6 +77,12 @@ class ProviderSchema(Schema):
     services = fields.List(fields.Nested(ServiceSchema))
     listed_services = fields.List(fields.String())
     approved_checks = fields.List(fields.Nested(ApprovedCheckSchema))
+    service_claims = fields.List(
+        fields.Nested(ServiceClaimSchema),
+        metadata={
+            "description": "For each listed service: what was verified, whose the checks are, what is not needed."
+        },
+    )
 
 
 def provider_payload(provider, listed: list) -> dict:
@@ -81,6 +119,20 @@ def provider_payload(provider, listed: list) -> dict:
         "services": [{"slug": t.slug, "name": t.name} for t in provider.service_types],
         "listed_services": [t.slug for t in listed],
         "approved_checks": approved,
+        "service_claims": [
+            {
+                "service": claim.service_slug,
+                "name": claim.service_name,
+                "text": claim.text,
+                "short": claim.short,
+                "checked": [
+                    {"requirement": m.code, "name": m.name, "value": m.value, "whose": m.whose} for m in claim.met
+                ],
+                "not_needed": list(claim.not_needed),
+                "ask": claim.ask,
+            }
+            for claim in service_claims(provider, today(), listed)
+        ],
     }
 
 

@@ -15,7 +15,7 @@ from registry.accounts.models import User
 from registry.extensions import db
 from registry.families import services
 from registry.families.models import ShortlistEntry
-from registry.models import utcnow
+from registry.models import today, utcnow
 from registry.providers.models import Provider, ProviderService, ServiceType
 from registry.providers.vocabulary import ProfileStatus, availability_mask
 from registry.reviews.models import Enquiry, EnquiryMessage, EnquiryStatus
@@ -66,7 +66,7 @@ def seed_family(account: User) -> None:
     if services.people_of(account):
         return
     account.home_postcode = account.home_postcode or "LS7 3AA"
-    dad = services.save_person(account, services.PersonInput(**DAD, authority_date=date.today() - timedelta(days=20)))
+    dad = services.save_person(account, services.PersonInput(**DAD, authority_date=today() - timedelta(days=20)))
     mum = services.save_person(account, services.PersonInput(**MUM, authority_date=date(2024, 3, 14)))
     used: set[int] = set()
     for person, service, status, times, hours, message, answer in (
@@ -99,7 +99,7 @@ def seed_family(account: User) -> None:
             provider_id=provider.id,
             service_type_id=service_type.id,
             district=person.district,
-            start_date=date.today() + timedelta(days=14),
+            start_date=today() + timedelta(days=14),
             times=availability_mask(times),
             hours_per_week=hours,
             person_id=person.id,

@@ -12,7 +12,7 @@ from registry.families.services import people_of
 from registry.forms import MultiCheckboxField, WholeNumberField, at_most, multi_line, single_line
 from registry.models import today
 from registry.providers.vocabulary import DAY_LABELS, DAYS, PART_LABELS, PARTS
-from registry.reviews.models import DIMENSIONS
+from registry.reviews.models import DIMENSIONS, SUPPORTED_FOR
 from registry.reviews.services import MAX_BODY, MAX_HOURS, MAX_MESSAGE, MAX_TITLE, MAX_WHEN
 
 STARS = [(str(n), str(n)) for n in range(1, 6)]
@@ -140,13 +140,7 @@ class ReviewForm(FlaskForm):
     )
     supported_for = SelectField(
         "How long have you been supported? (optional)",
-        choices=[
-            ("", "Prefer not to say"),
-            ("under-3-months", "Under 3 months"),
-            ("3-12-months", "3 to 12 months"),
-            ("1-3-years", "1 to 3 years"),
-            ("over-3-years", "Over 3 years"),
-        ],
+        choices=[("", "Prefer not to say"), *((code, label.capitalize()) for code, label in SUPPORTED_FOR.items())],
         validators=[Optional()],
     )
     is_concern = BooleanField(

@@ -12,6 +12,14 @@ from registry.extensions import db
 from registry.families.models import Relationship
 from registry.models import StrEnumColumn, UtcDateTime, utcnow
 
+# How long the reviewer has been supported: the form's choices and what a published review says.
+SUPPORTED_FOR = {
+    "under-3-months": "under 3 months",
+    "3-12-months": "3 to 12 months",
+    "1-3-years": "1 to 3 years",
+    "over-3-years": "over 3 years",
+}
+
 DIMENSIONS = {
     "reliability": "Reliability and punctuality",
     "quality": "Quality of care",

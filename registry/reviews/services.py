@@ -121,6 +121,17 @@ def _times(slots: list[str]) -> int:
     return mask
 
 
+def open_enquiry(recipient: User, provider: Provider) -> Enquiry | None:
+    """The recipient's conversation with ``provider`` that is still going on, if any: there is at most one."""
+    return db.session.scalar(
+        select(Enquiry).where(
+            Enquiry.recipient_id == recipient.id,
+            Enquiry.provider_id == provider.id,
+            Enquiry.status.in_(IN_CONVERSATION),
+        )
+    )
+
+
 def send_enquiry(recipient: User, provider: Provider, request: EnquiryRequest) -> Enquiry:
     """A recipient asks a listed provider for help with one of its listed services."""
     if recipient.role != Role.RECIPIENT:
@@ -144,14 +155,7 @@ def send_enquiry(recipient: User, provider: Provider, request: EnquiryRequest) -
     _check_message(request.message)
     # One conversation per provider keeps a provider's inbox free of repeats.
     already_open_message = "You already have an open enquiry with this provider: carry on the conversation there."
-    already_open = db.session.scalar(
-        select(Enquiry.id).where(
-            Enquiry.recipient_id == recipient.id,
-            Enquiry.provider_id == provider.id,
-            Enquiry.status.in_(IN_CONVERSATION),
-        )
-    )
-    if already_open is not None:
+    if open_enquiry(recipient, provider) is not None:
         raise ReviewError(already_open_message)
     enquiry = Enquiry(
         recipient=recipient,
@@ -170,12 +174,16 @@ def send_enquiry(recipient: User, provider: Provider, request: EnquiryRequest) -
     # Two posts at the same moment both pass the check above; the partial unique
     # index (uq_enquiries_one_open) lets only one commit, and the other gets the same message.
     _flush_once(already_open_message)
-    for_whom = f" for {person.name} ({WRITTEN_BY[person.relationship]} arranges their care)" if person else ""
     _tell(
         provider.user,
-        f"New enquiry from {recipient.name}",
-        f"{recipient.name} asks{for_whom} about {service_type.name.lower()}.\n\n{enquiry_summary(enquiry)}\n\n{request.message.strip()}",
+        "reviews/new_enquiry",
         enquiry,
+        recipient_name=recipient.name,
+        person_name=person.name if person else None,
+        arranged_by=WRITTEN_BY[person.relationship] if person else None,
+        service=service_type.name.lower(),
+        summary=enquiry_summary(enquiry),
+        message=request.message.strip(),
     )
     return enquiry
 
@@ -196,9 +204,8 @@ def enquiry_summary(enquiry: Enquiry) -> str:
     return "\n".join(lines)
 
 
-def _tell(user: User, subject: str, body: str, enquiry: Enquiry) -> None:
-    link = public_url_for("reviews.enquiry", enquiry_id=enquiry.id)
-    send_email(user.email, subject, f"Hello {user.name},\n\n{body}\n\nReply here: {link}\n\nTrusted Care Registry")
+def _tell(user: User, template: str, enquiry: Enquiry, **context) -> None:
+    send_email(user.email, template, name=user.name, enquiry_id=enquiry.id, **context)
 
 
 def can_see_enquiry(user: User, enquiry: Enquiry) -> bool:
@@ -215,7 +222,7 @@ def reply(enquiry: Enquiry, author: User, body: str) -> EnquiryMessage:
     db.session.add(message)
     db.session.flush()
     other = enquiry.provider.user if author.id == enquiry.recipient_id else enquiry.recipient
-    _tell(other, f"New message from {author.name}", body, enquiry)
+    _tell(other, "reviews/new_message", enquiry, author_name=author.name, message=body.strip())
     return message
 
 
@@ -268,12 +275,14 @@ def answer_enquiry(enquiry: Enquiry, provider_user: User, answer: str) -> Engage
         )
         db.session.add(engagement)
     _flush_once("This enquiry has already been answered.")
-    name = enquiry.provider.display_name
     _tell(
         enquiry.recipient,
-        f"{name} {'has started supporting you' if status == EnquiryStatus.STARTED else status + ' your enquiry'}",
-        f"{name} {news}.",
+        "reviews/enquiry_answered",
         enquiry,
+        provider_name=enquiry.provider.display_name,
+        started=status == EnquiryStatus.STARTED,
+        status=status,
+        news=news,
     )
     return engagement
 
@@ -311,12 +320,7 @@ def invite(provider: Provider, email: str) -> Invitation:
     token = _invitation_serializer().dumps(invitation.id)
     days = current_app.config["INVITATION_MAX_AGE_DAYS"]
     link = public_url_for("reviews.accept_invitation", token=token)
-    send_email(
-        invitation.email,
-        f"{provider.display_name} invites you to review their care",
-        f"Hello,\n\n{provider.display_name} says they support you and invites you to review them on the Trusted Care Registry.\n\n"
-        f"Sign in or create a free account, then open this link within {days} days:\n\n{link}\n\nIt works once.\n",
-    )
+    send_email(invitation.email, "reviews/invitation", provider_name=provider.display_name, link=link, days=days)
     return invitation
 
 
@@ -443,11 +447,13 @@ def write_review(engagement: Engagement, author: User, data: ReviewInput, device
     recompute_rating(engagement.provider)
     if review.status == ReviewStatus.PUBLISHED:
         provider = engagement.provider
-        link = public_url_for("providers.public_profile", slug=provider.slug, _anchor="reviews")
         send_email(
             provider.user.email,
-            f"New review: {review.title}",
-            f"Hello {provider.display_name},\n\n{author.name} has reviewed your care. You can publish one response to it:\n\n{link}\n\nTrusted Care Registry",
+            "reviews/new_review",
+            name=provider.display_name,
+            author_name=author.name,
+            title=review.title,
+            slug=provider.slug,
         )
     return review
 
@@ -570,11 +576,14 @@ def decide_flagged(review: Review, officer: User, publish: bool, reason: str) ->
         details={"reason": reason.strip(), "flags": review.flag_reasons or []},
     )
     recompute_rating(review.provider)
-    verdict = "published it" if publish else f"removed it. Reason: {reason.strip()}"
     send_email(
         review.author.email,
-        f"Your review of {review.provider.display_name}",
-        f"Hello {review.author.name},\n\nA safeguarding officer checked your review “{review.title}” and {verdict}\n\nTrusted Care Registry",
+        "reviews/held_review_decided",
+        name=review.author.name,
+        provider_name=review.provider.display_name,
+        title=review.title,
+        published=publish,
+        reason=reason.strip(),
     )
 
 
@@ -653,19 +662,22 @@ def decide_report(report: ReviewReport, officer: User, remove: bool, reason: str
         details={"reason": reason, "report": report.id},
     )
     recompute_rating(review.provider)
-    verdict = "removed it" if remove else "decided it stays published"
     send_email(
         review.provider.user.email,
-        f"Your report about “{review.title}”",
-        f"Hello {review.provider.display_name},\n\nA safeguarding officer looked at the review you reported and {verdict}.\n"
-        f"Reason: {reason.strip()}\n\nTrusted Care Registry",
+        "reviews/report_decided",
+        name=review.provider.display_name,
+        title=review.title,
+        removed=remove,
+        reason=reason.strip(),
     )
     if remove:
         send_email(
             review.author.email,
-            "Your review has been removed",
-            f"Hello {review.author.name},\n\nA safeguarding officer removed your review “{review.title}” of {review.provider.display_name}.\n"
-            f"Reason: {reason.strip()}\n\nTrusted Care Registry",
+            "reviews/review_removed",
+            name=review.author.name,
+            title=review.title,
+            provider_name=review.provider.display_name,
+            reason=reason.strip(),
         )
 
 

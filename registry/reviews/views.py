@@ -77,6 +77,7 @@ def enquire(slug: str):
         message="Your enquiry is sent. You will get an email when they reply.",
         done=lambda enquiry: url_for("reviews.enquiry", enquiry_id=enquiry.id),
         provider=provider,
+        open_enquiry=services.open_enquiry(current_user, provider),
     )
 
 

@@ -19,7 +19,6 @@ from registry.checks.models import Check
 from registry.checks.services import waiting_for
 from registry.extensions import db
 from registry.formatting import long_date
-from registry.links import public_url_for
 from registry.mail import send_email
 from registry.models import utcnow
 from registry.providers.models import Provider
@@ -38,14 +37,14 @@ class SafeguardingError(Exception):
 # -- suspension --------------------------------------------------------------
 
 
-def _tell_officers(subject: str, body: str, link: str, except_id: int | None = None) -> None:
+def _tell_officers(template: str, except_id: int | None = None, **context) -> None:
     """Email every active officer (through the outbox): a pointer to the work, never its private details."""
     officers = db.session.scalars(
         select(User).where(User.role == Role.OFFICER, User.active.is_(True)).order_by(User.id)
     )
     for officer in officers:
         if officer.id != except_id:
-            send_email(officer.email, subject, f"Hello {officer.name},\n\n{body}\n\n{link}\n\nTrusted Care Registry")
+            send_email(officer.email, template, name=officer.name, **context)
 
 
 def current_suspension(provider: Provider) -> Suspension | None:
@@ -70,12 +69,7 @@ def suspend(provider: Provider, officer: User, reason: str, today: date | None =
         "provider.suspended", provider, actor_id=officer.id, provider_id=provider.id, details={"reason": reason}
     )
     recompute_listing(provider, today or utcnow().date())
-    send_email(
-        provider.user.email,
-        "Your listing is suspended",
-        f"Hello {provider.display_name},\n\nA safeguarding officer has suspended your listing.\nReason: {reason}\n\n"
-        f"You can appeal once, with your reasons; a different officer decides:\n{public_url_for('suspension.appeal')}\n\nTrusted Care Registry",
-    )
+    send_email(provider.user.email, "safeguarding/suspended", name=provider.display_name, reason=reason)
     return suspension
 
 
@@ -91,11 +85,7 @@ def reinstate(provider: Provider, officer: User, note: str, today: date | None =
     audit.record("provider.reinstated", provider, actor_id=officer.id, provider_id=provider.id, details={"note": note})
     recompute_listing(provider, today or utcnow().date())
     if notify:
-        send_email(
-            provider.user.email,
-            "Your listing is reinstated",
-            f"Hello {provider.display_name},\n\nYour listing has been reinstated.\n\nTrusted Care Registry",
-        )
+        send_email(provider.user.email, "safeguarding/reinstated", name=provider.display_name)
 
 
 def appeal_suspension(provider: Provider, user: User, reasons: str) -> Suspension:
@@ -127,10 +117,10 @@ def appeal_suspension(provider: Provider, user: User, reasons: str) -> Suspensio
         details={"reasons": reasons.strip()},
     )
     _tell_officers(
-        f"Suspension appeal from {provider.display_name}",
-        f"{provider.display_name} has appealed its suspension. An officer other than the one who suspended it must decide.",
-        public_url_for("safeguarding.provider", slug=provider.slug),
+        "safeguarding/appeal_to_decide",
         except_id=suspension.suspended_by_id,
+        provider_name=provider.display_name,
+        slug=provider.slug,
     )
     return suspension
 
@@ -160,16 +150,12 @@ def decide_appeal(suspension: Suspension, officer: User, allow: bool, reason: st
     )
     if allow:
         reinstate(provider, officer, f"Appeal allowed: {reason.strip()}", today=today, notify=False)
-    outcome = (
-        "Your appeal is allowed and your listing is reinstated."
-        if allow
-        else "Your appeal is not allowed: your listing stays suspended."
-    )
     send_email(
         provider.user.email,
-        "The outcome of your suspension appeal",
-        f"Hello {provider.display_name},\n\nA safeguarding officer who did not suspend you has decided your appeal.\n"
-        f"{outcome}\nReason: {reason.strip()}\n\nTrusted Care Registry",
+        "safeguarding/appeal_decided",
+        name=provider.display_name,
+        allowed=allow,
+        reason=reason.strip(),
     )
 
 
@@ -205,25 +191,11 @@ def raise_concern(provider: Provider, raised_by: User | None, body: str, review:
         provider_id=provider.id,
         details={"review": review.id if review else None},
     )
-    link = public_url_for("safeguarding.concern", concern_id=concern.id)
-    if review is not None:
-        _tell_officers(
-            f"A review of {provider.display_name} is held for you",
-            "A review was held back because it may describe harm. Read it and decide.",
-            link,
-        )
-    else:
-        _tell_officers(
-            f"New safeguarding concern about {provider.display_name}",
-            "Someone has raised a safeguarding concern. Read it and decide.",
-            link,
-        )
+    template = "safeguarding/review_held" if review is not None else "safeguarding/new_concern"
+    _tell_officers(template, provider_name=provider.display_name, concern_id=concern.id)
     if raised_by is not None:
         send_email(
-            raised_by.email,
-            "We have received your concern",
-            f"Hello {raised_by.name},\n\nThank you. A safeguarding officer will look at your concern about {provider.display_name}.\n"
-            "If someone is in immediate danger, call 999.\n\nTrusted Care Registry",
+            raised_by.email, "safeguarding/concern_received", name=raised_by.name, provider_name=provider.display_name
         )
     return concern
 
@@ -276,12 +248,11 @@ def update_concern(
         person = concern.raised_by
         send_email(
             person.email,
-            "Your concern has been closed",
-            f"Hello {person.name},\n\nThank you for telling us about your concern about {concern.provider.display_name}, "
-            f"which you raised on {long_date(concern.created_at)}. A safeguarding officer has now closed it.\n\n"
-            f"{CLOSING_OUTCOMES[closed_outcome]}\n\n"
-            "We cannot share more than this, to protect the privacy of everyone involved. If you are still worried, "
-            "you can raise a new concern from the provider's page. If someone is in immediate danger, call 999.\n\nTrusted Care Registry",
+            "safeguarding/concern_closed",
+            name=person.name,
+            provider_name=concern.provider.display_name,
+            raised_on=long_date(concern.created_at),
+            outcome=CLOSING_OUTCOMES[closed_outcome],
         )
     return True
 

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from datetime import date
 
 from sqlalchemy import String, select, type_coerce
 from sqlalchemy.orm import Session
 
 from registry.checks.badges import badge_codes_until
+from registry.checks.claims import claim_for
 from registry.checks.kinds import CheckKind, CheckStatus
 from registry.checks.listing import listing_ends, with_identity
 from registry.checks.models import CQC_REGISTERED, Check, CqcLocation
@@ -221,6 +223,17 @@ def build_document(
         and (cqc_check.details or {}).get("registration_id") == cqc_location.location_id
         else None
     )
+    # What was checked for each listed service, in the profile's words (short form): each claim holds as long
+    # as its service's listing does, so the card drops both together when a check lapses.
+    claims, claim_by_codes = [], {}
+    for s in listed:
+        codes = requirements.codes(s.id, profile.kind)
+        if codes not in claim_by_codes:  # services asking the same checks differ only in their name
+            claim_by_codes[codes] = claim_for(
+                profile.display_name, profile.kind, s.slug, s.name, codes, current_checks, nation=profile.nation
+            )
+        claim = claim_by_codes[codes]
+        claims.append("" if claim is None else replace(claim, service_slug=s.slug, service_name=s.name).short)
     latitude, longitude = outcode_centroids()[profile.outcode]
     return ProviderDocument(
         id=profile.id,
@@ -248,4 +261,5 @@ def build_document(
         cqc_location_id=shown_cqc.location_id if shown_cqc else None,
         cqc_rating=shown_cqc.overall_rating if shown_cqc else None,
         cqc_rating_date=shown_cqc.rating_date if shown_cqc else None,
+        service_claims=tuple(claims),
     )

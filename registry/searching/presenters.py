@@ -8,11 +8,13 @@ providers with the database (:func:`confirmed_listed`), and nothing else is read
 
 from __future__ import annotations
 
+import itertools
 from typing import NamedTuple
 
 from sqlalchemy import bindparam, select
 
-from registry.checks.badges import search_badge_codes
+from registry.checks.badges import SEARCH_BADGES, search_badge_codes
+from registry.checks.claims import background_note, service_claims
 from registry.checks.listing import listed_now_clause, listed_services_now
 from registry.checks.models import cqc_location_url
 from registry.councils.services import council_shortlist
@@ -48,8 +50,9 @@ _LISTED_SERVICES = (
 )
 
 
-def confirmed_listed(ids: list[int], services: tuple[str, ...] | list[str]) -> set[int]:
-    """Of ``ids``, those the database says are listed now for every service in ``services`` (any, when none).
+def confirmed_listed(ids: list[int], services: tuple[str, ...] | list[str]) -> dict[int, set[str]]:
+    """Of ``ids``, those the database says are listed now for every service in ``services`` (any, when none),
+    each with the slugs of every service it is listed for now.
 
     One query asking the listing rule of each hit at read time
     (:func:`registry.checks.listing.listed_now_clause`): stored listing, no
@@ -57,14 +60,15 @@ def confirmed_listed(ids: list[int], services: tuple[str, ...] | list[str]) -> s
     today as the database holds it now. The index can lag the database (a
     locked index, a crash before the catch-up, another node's change not yet
     applied, a check corrected in the database); a hit that fails this is
-    dropped rather than shown.
+    dropped rather than shown; a service (and what was checked for it) the
+    database no longer lists is dropped from its card.
     """
     if not ids:
-        return set()
+        return {}
     listed: dict[int, set[str]] = {}
     for provider_id, slug in _listed_services(ids):
         listed.setdefault(provider_id, set()).add(slug)
-    return {provider_id for provider_id, slugs in listed.items() if all(s in slugs for s in services)}
+    return {provider_id: slugs for provider_id, slugs in listed.items() if all(s in slugs for s in services)}
 
 
 def _listed_services(ids: list[int]) -> list[tuple[int, str]]:
@@ -82,15 +86,22 @@ def _listed_services(ids: list[int]) -> list[tuple[int, str]]:
         return connection.execute(_LISTED_SERVICES, {"ids": ids, "day": today()}).all()
 
 
-def _row(hit: SearchHit) -> dict:
+def _row(hit: SearchHit, listed_now: set[str] | None = None) -> dict:
+    """A card from what the index holds; ``listed_now``: the service slugs the database lists today, the
+    only ones shown (the index can be behind a lapse or a correction)."""
+    shown = [
+        (slug, name, claim)
+        for slug, name, claim in itertools.zip_longest(hit.services, hit.service_names, hit.service_claims)
+        if listed_now is None or slug in listed_now
+    ]
     return {
         "slug": hit.slug,
         "name": hit.name,
         "kind": hit.kind,
         "district": hit.outcode,
         "distance_miles": round(hit.distance_miles, 1),
-        "services": list(hit.services),
-        "service_names": list(hit.service_names),
+        "services": [slug for slug, _name, _claim in shown],
+        "service_names": [name for _slug, name, _claim in shown],
         "hourly_rate": {"min_pounds": to_pounds(hit.rate_min_pence), "max_pounds": to_pounds(hit.rate_max_pence)},
         "rates": Rates(hit.rate_min_pence, hit.rate_max_pence),
         "rating": {
@@ -98,6 +109,10 @@ def _row(hit: SearchHit) -> dict:
             "count": hit.review_count,
         },
         "badges": list(hit.badges),
+        # What was checked for each listed service, as the index holds it (no query per card).
+        "service_claims": [{"service": slug, "text": claim} for slug, _name, claim in shown if claim],
+        # Beside an organisation's background-check badge: whose check it is (never each worker's).
+        "background_note": background_note(hit.kind, [SEARCH_BADGES[b].kind for b in hit.badges if b in SEARCH_BADGES]),
         "languages": list(hit.languages),
         "language_names": [LANGUAGES.get(code, code) for code in hit.languages],
         "cqc": None
@@ -134,6 +149,7 @@ def _row_from_database(hit: SearchHit, day) -> dict:
             review_count=rating.review_count if rating else 0,
             languages=tuple(provider.languages),
             badges=tuple(search_badge_codes(provider, day)),
+            service_claims=tuple(claim.short for claim in service_claims(provider, day, listed)),
         )
     )
 
@@ -152,7 +168,7 @@ def present(
     for hit in result.hits:
         if hit.id not in confirmed:
             continue
-        row = _row(hit) if hit.slug is not None else _row_from_database(hit, day)
+        row = _row(hit, confirmed[hit.id]) if hit.slug is not None else _row_from_database(hit, day)
         if council_approvals is not None:
             row["council_approvals"] = council_approvals.get(hit.id, [])
         rows.append(row)

@@ -9,7 +9,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, pre
 from registry.checks.badges import SEARCH_BADGES
 from registry.money import to_pounds
 from registry.providers.vocabulary import DAYS, GENDERS, LANGUAGES, PARTS, ProviderKind
-from search.geo import PostcodeError, locate
+from search.geo import POSTCODE_PATTERN, PostcodeError, locate
 
 MAX_RADIUS_MILES = 50
 DEFAULT_RADIUS_MILES = 10
@@ -34,7 +34,14 @@ class SearchArgsSchema(Schema):
         unknown = EXCLUDE  # links from elsewhere may carry tracking parameters
 
     postcode = fields.String(
-        required=True, validate=validate.Length(max=10), metadata={"description": "Full postcode or district"}
+        required=True,
+        validate=validate.Length(max=10),
+        metadata={
+            "description": "Full postcode or district, in any case and spacing, whose district the registry knows "
+            "(an unknown one is a 400 naming it).",
+            "pattern": POSTCODE_PATTERN,
+            "x-known-values": "postcode districts in the registry's table (search/data/uk-outcodes.csv)",
+        },
     )
     radius = fields.Float(
         load_default=DEFAULT_RADIUS_MILES,
@@ -198,6 +205,17 @@ class CouncilApprovalSchema(Schema):
         return str(to_pounds(approval.rate_pence))
 
 
+class CardClaimSchema(Schema):
+    service = fields.String(metadata={"description": "The service's slug."})
+    text = fields.String(
+        metadata={
+            "description": "What was checked for this service, whose a background check is, and what the service "
+            'does not need, e.g. "Meal delivery: proof of identity, food hygiene rating of 3 or more (rating 5) and '
+            'public liability insurance checked; no background check is needed for meal delivery."'
+        }
+    )
+
+
 class SearchResultSchema(Schema):
     slug = fields.String()
     name = fields.String()
@@ -208,6 +226,7 @@ class SearchResultSchema(Schema):
     hourly_rate = fields.Nested(RateSchema)
     rating = fields.Nested(RatingSchema)
     badges = fields.List(fields.String())
+    service_claims = fields.List(fields.Nested(CardClaimSchema))
     languages = fields.List(fields.String())
     cqc = fields.Nested(
         CqcRatingSchema,
@@ -264,6 +283,7 @@ def _result(row: dict) -> dict:
         "hourly_rate": {"min_pounds": _pounds(rate["min_pounds"]), "max_pounds": _pounds(rate["max_pounds"])},
         "rating": {"score": None if rating["score"] is None else float(rating["score"]), "count": int(rating["count"])},
         "badges": [str(b) for b in row["badges"]],
+        "service_claims": [{"service": str(c["service"]), "text": str(c["text"])} for c in row["service_claims"]],
         "languages": [str(code) for code in row["languages"]],
         "cqc": None
         if row.get("cqc") is None

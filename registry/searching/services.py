@@ -31,7 +31,7 @@ from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.orm import Session
 
 from registry.extensions import db
-from registry.models import utcnow
+from registry.models import today, utcnow
 from registry.providers.models import Provider
 from registry.providers.vocabulary import DAYS, PARTS, ProfileStatus
 from registry.searching.documents import listed_provider_ids, provider_documents
@@ -250,6 +250,9 @@ def run_search(args: dict, only_ids: frozenset[int] | None = None) -> SearchResu
         sort=args["sort"],
         page=args["page"],
         per_page=20,
+        # The registry's one UTC clock decides which listings and badges hold, as it does for the database's
+        # confirmation of each hit (the library would otherwise use the process's local date).
+        today=today(),
         only_ids=only_ids,
     )
     return search_index().search(query)

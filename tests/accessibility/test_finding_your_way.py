@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from html.parser import HTMLParser
 
 import pytest
 from sqlalchemy import select
@@ -84,3 +85,48 @@ def test_the_officer_reaches_the_certificate_then_the_decision(app, provider_cli
     assert "a DBS certificate can be approved only once you have opened it" in page
     # No embedded PDF viewer, which would take the keyboard focus when it loads.
     assert "<iframe" not in page
+
+
+class _Elements(HTMLParser):
+    """Every element's attributes by id, and the error summary's link targets."""
+
+    def __init__(self):
+        super().__init__()
+        self.by_id: dict[str, dict] = {}
+        self.summary_links: list[str] = []
+        self._in_summary = 0
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if "id" in attrs:
+            self.by_id[attrs["id"]] = {"tag": tag, **attrs}
+        if tag == "div" and "error-summary" in (attrs.get("class") or ""):
+            self._in_summary = 1
+        elif self._in_summary and tag == "a":
+            self.summary_links.append(attrs["href"])
+
+    def handle_endtag(self, tag):
+        if tag == "div" and self._in_summary:
+            self._in_summary = 0
+
+
+def test_a_refused_search_links_each_error_to_its_field_and_ties_them_together(client, listed):
+    response = client.get("/search?postcode=nowhere&max_rate=lots&badge=made-up&council_list=1")
+    assert response.status_code == 400
+    page = _Elements()
+    page.feed(response.get_data(as_text=True))
+    targets = [link.removeprefix("#") for link in page.summary_links]
+    assert {"postcode", "max_rate", "badge-0"} <= set(targets), targets
+    for target in targets:  # every link lands on a field that says it is invalid and names its error
+        field = page.by_id[target]
+        assert field["tag"] in ("input", "select") and field.get("aria-invalid") == "true", field
+        described = field.get("aria-describedby", "").split()
+        assert any(page.by_id.get(i, {}).get("class") == "error" for i in described) or target == "badge-0", field
+    assert page.by_id["badge-error"]["class"] == "error"
+    # The council-list hint is read with its checkbox, errors or not.
+    assert "council_list-hint" in page.by_id["council_list"]["aria-describedby"].split()
+
+
+def test_a_search_without_errors_marks_nothing_invalid(client, listed):
+    text = client.get("/search?postcode=LS6+1AA").get_data(as_text=True)
+    assert "aria-invalid" not in text and "error-summary" not in text

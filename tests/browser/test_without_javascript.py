@@ -74,8 +74,15 @@ def test_search_profile_sign_in_and_enquiry_without_javascript(nojs, app, make_p
     )
     assert "sort=distance" in browser.current_url  # the filters were sent, as a plain form
     assert [a.text for a in browser.find_elements(By.CSS_SELECTOR, ".result h3 a")] == ["Nia Morgan"]
+    # What was checked for the service searched for, and whose the background check is, on the card itself.
+    assert [li.text for li in browser.find_elements(By.CSS_SELECTOR, ".result .claims li")] == [
+        "Companionship: proof of identity, enhanced DBS with the adults' barred list (Nia Morgan's own), right to "
+        "work in the UK and public liability insurance checked."
+    ]
     browser.find_element(By.LINK_TEXT, "Nia Morgan").click()
     wait_for_text(browser, "Checked by a safeguarding officer")
+    checked = browser.find_element(By.ID, "what-was-checked").text
+    assert "Enhanced DBS with the adults' barred list (Nia Morgan's own)." in checked
 
     profile = browser.current_url
     sign_in_as(browser, base, "rosa@example.com")

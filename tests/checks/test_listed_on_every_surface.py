@@ -273,3 +273,56 @@ def test_closing_a_provider_account_takes_it_off_every_surface_and_out_of_the_in
                 SearchOutboxEntry.provider_id == provider_id, SearchOutboxEntry.id > last_row
             )
         )
+
+
+@pytest.fixture
+def local_day_not_utc_day():
+    """Run the app in a time zone whose date differs from UTC's now (as 00:30 BST does from 23:30 UTC)."""
+    import os
+    import time
+    from datetime import date, datetime, timezone
+
+    before = os.environ.get("TZ")
+    # UTC+14 is a day ahead from 10:00 UTC; UTC-12 a day behind until 12:00 UTC.
+    os.environ["TZ"] = "Etc/GMT-14" if datetime.now(timezone.utc).hour >= 10 else "Etc/GMT+12"
+    time.tzset()
+    try:
+        assert date.today() != datetime.now(timezone.utc).date()  # the setup proves itself
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("TZ", None)
+        else:
+            os.environ["TZ"] = before
+        time.tzset()
+
+
+@pytest.mark.parametrize("last_day, listed", [(0, True), (-1, False)], ids=["valid until today", "ended yesterday"])
+def test_every_surface_reads_the_utc_day_whatever_the_server_time_zone(
+    app, family_and_provider, local_day_not_utc_day, last_day, listed
+):
+    from datetime import datetime, timezone
+
+    slug, provider_id, service_type_id, recipient = family_and_provider
+    utc_day = datetime.now(timezone.utc).date()  # worked out here, not by the clock under test
+    with app.app_context():
+        db.session.execute(
+            update(Check)
+            .where(Check.provider_id == provider_id, Check.kind == "dbs")
+            .values(valid_until=utc_day + timedelta(days=last_day))
+        )
+        db.session.commit()
+    seen = _surfaces(recipient, app.test_client(), slug, provider_id, service_type_id)
+    assert all(seen.values()) if listed else not any(seen.values()), seen
+
+
+def test_the_profile_names_only_the_services_listed_today(app, make_provider):
+    slug = make_provider("pa", name="Mair Jones", services=["companionship", "meal-delivery"])
+    # Meal delivery needs no background check; companionship needs an enhanced DBS, which she has not got.
+    approve_checks(app, slug, kinds=("identity", "right_to_work", "insurance", "food_hygiene"))
+    page = app.test_client().get(f"/providers/{slug}").text
+    services = page.split("<h2>Services</h2>", 1)[1].split("</section>", 1)[0]
+    assert "<li>Meal delivery</li>" in services and "Companionship" not in services
+    approve_checks(app, slug, kinds=("dbs",))  # the positive control: with it, both are listed
+    services = app.test_client().get(f"/providers/{slug}").text.split("<h2>Services</h2>", 1)[1].split("</section>")[0]
+    assert "<li>Companionship</li>" in services and "<li>Meal delivery</li>" in services

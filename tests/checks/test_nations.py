@@ -578,3 +578,26 @@ def test_the_migration_backfills_each_providers_nation_from_its_district(tmp_pat
         }
         db.session.remove()
         db.engine.dispose()
+
+
+def test_what_verified_means_names_each_nations_scheme(app, make_provider):
+    """The claim for a service (issue 20, item 4) names the check that met each requirement in the provider's nation."""
+    from registry.checks.claims import service_claims
+
+    glasgow = make_provider("pa", name="Ailsa Brown", services=["personal-care"], base_postcode="G1 1AA")
+    belfast = make_provider("organisation", name="Lagan Care", services=["personal-care"], base_postcode="BT1 1AA")
+    approve_checks(app, glasgow, kinds=EVERYWHERE)
+    _give(app, glasgow, "pvg", workforce="both")
+    approve_checks(app, belfast, kinds=("identity",))
+    _give(app, belfast, "accessni")
+    _give(app, belfast, "rqia", method="public_register")
+    with app.app_context():
+        [scottish] = service_claims(get_by_slug(glasgow), today())
+        assert "PVG scheme membership for work with protected adults (Ailsa Brown's own)." in scottish.lines
+        assert "DBS" not in scottish.text and "no background check" not in scottish.text
+        [northern_irish] = service_claims(get_by_slug(belfast), today())
+        assert any(
+            line.startswith("Enhanced AccessNI check with the adults' barred list") for line in northern_irish.lines
+        )
+        assert "Registration with RQIA." in northern_irish.lines and "CQC" not in northern_irish.text
+        assert "enhanced AccessNI check" in northern_irish.ask

@@ -17,7 +17,7 @@ from registry.models import today
 from registry.providers.services import get_by_slug
 from tests.conftest import PASSWORD, approve_checks
 
-LEEDS = ["LS1", "LS2", "LS3", "LS4", "LS5", "LS6", "LS7"]
+LEEDS = ["LS1", "LS2", "LS3", "LS4", "LS5", "LS6", "LS7", "LS10", "LS11"]  # in reading order, as coverage lists them
 
 
 @pytest.fixture
@@ -94,6 +94,8 @@ def test_bad_dates_come_back_next_to_the_field_and_save_nothing(app, client, aut
     )
     assert response.status_code == 422
     assert "The end date must be after the start date." in response.get_data(as_text=True)
+    title = response.get_data(as_text=True).split("<title>", 1)[1].split("</title>", 1)[0]
+    assert title.startswith("Error: ") and "Error: Error" not in title
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Framework)) == 0
     assert _actions(app) == before
@@ -119,6 +121,8 @@ def test_declining_needs_a_reason_and_only_the_councils_own_commissioners_decide
     auth.sign_in(leeds)
     response = client.post(f"/council/entries/{entry_id}", data={"decision": "decline", "reason": ""})
     assert response.status_code == 422 and "Give a reason the provider will see." in response.get_data(as_text=True)
+    title = response.get_data(as_text=True).split("<title>", 1)[1].split("</title>", 1)[0]
+    assert title.startswith("Error: ") and "Error: Error" not in title
     with app.app_context():
         assert db.session.get(FrameworkEntry, entry_id).status == "applied"
 
@@ -240,6 +244,7 @@ def test_coverage_shows_providers_gaps_and_rates_and_exports_csv(app, client, au
     lines = csv_response.get_data(as_text=True).splitlines()
     assert lines[0] == "district,service,listed_providers,lowest_rate_pounds,highest_rate_pounds"
     assert "LS6,Personal care,2,15.00,29.00" in lines
+    assert list(dict.fromkeys(line.split(",")[0] for line in lines[1:])) == LEEDS
     assert "LS6,Nursing,0,," in lines  # a gap
 
 

@@ -55,3 +55,29 @@ def test_distance_to_itself_is_zero_and_symmetric():
     assert distance_miles(a.latitude, a.longitude, b.latitude, b.longitude) == pytest.approx(
         distance_miles(b.latitude, b.longitude, a.latitude, a.longitude)
     )
+
+
+def test_the_documented_postcode_pattern_accepts_exactly_what_the_registry_accepts():
+    """The OpenAPI document's ``pattern`` for postcodes and normalise_postcode agree on every string."""
+    import re
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from search.geo import POSTCODE_PATTERN
+
+    shaped = st.from_regex(POSTCODE_PATTERN)
+    nearly = st.text(alphabet=st.sampled_from("AaLlSsWwſ0169 \t\n\u00a0-"), max_size=10)
+
+    @given(text=st.one_of(shaped, nearly, st.text(max_size=12)))
+    @settings(max_examples=400, derandomize=True, database=None, deadline=None)
+    def agree(text):
+        try:
+            normalise_postcode(text)
+            accepted = True
+        except InvalidPostcode:
+            accepted = False
+        assert accepted == bool(re.search(POSTCODE_PATTERN, text)), repr(text)
+
+    agree()
+    assert re.search(POSTCODE_PATTERN, " sw1a  1aa ") and not re.search(POSTCODE_PATTERN, "ſw1")

@@ -26,7 +26,10 @@ def listed(app, make_provider):
         ("services", "minimum_age", "18"),
         ("service_at_locations", "maximum_age", "65"),
         ("services", "minimal", "true"),
-        ("services", "format", "ndjson"),
+        ("services", "format", "xml"),
+        ("organizations", "format", "ndjson"),
+        ("service_at_locations", "format", "ndjson"),
+        ("service_at_locations", "full", "true"),
         ("services", "day", "someday"),
         ("services", "modified_after", "yesterday"),
         ("services", "modified_after", "2026-13-45T00:00:00Z"),
@@ -38,6 +41,9 @@ def listed(app, make_provider):
         ("taxonomy_terms", "top_only", "true"),
         ("taxonomy_terms", "taxonomy_id", "nonsense"),
         ("services", "cursor", "not-a-cursor"),
+        ("services", "per_page", "10.5"),
+        ("services", "per_page", "Infinity"),
+        ("services", "day", "ſu"),  # "ſ".upper() is "S": only the documented ASCII names count
         ("services", "text", " ".join(["word"] * 21)),
     ],
 )
@@ -59,6 +65,10 @@ def test_what_the_data_supports_is_answered(client, listed):
     full = client.get("/openreferral/services", query_string={"full": "true"}).get_json()["contents"]
     assert all(item["attributes"] and item["schedules"] for item in full)
     assert count(modified_after="2000-01-01") == 2
+    # The ends of the calendar are moments too (they once overflowed into a 500).
+    assert count(modified_after="0001-01-01") == 2 and count(modified_after="0001-01-01T00:00:00+18:00") == 2
+    assert count(modified_after="9999-12-31T23:59:59-18:00") == 0
+    assert count(per_page="1e1") == 2 and count(per_page="10.0") == 2  # integers as JSON Schema counts them
     terms = client.get(
         "/openreferral/taxonomy_terms",
         query_string={"taxonomy_id": ids.taxonomy_id(ids.CHECKS_TAXONOMY), "per_page": 100},

@@ -196,3 +196,41 @@ def test_a_retention_period_bounds_the_deletions(app, client, people, clock):
     assert {d["type"] for d in gone.values()} == {"service", "service_at_location", "organization"}
     clock.advance(days=40)
     assert harvest(client, "deletions") == {}
+
+
+def elsewhere(work):
+    """Run ``work`` on another thread: a client whose requests cannot share this test's app context and session."""
+    import threading
+
+    result = {}
+    thread = threading.Thread(target=lambda: result.update(value=work()))
+    thread.start()
+    thread.join()
+    assert "value" in result, "the other client failed (see the thread's exception above)"
+    return result["value"]
+
+
+def test_a_change_committed_after_a_client_synced_is_in_its_next_sync(app, client, people, officer, clock):
+    """The stamp is the commit's moment, not the flush's: a sync in between cannot see the change, the next one does."""
+    from registry.checks.services import revoke
+
+    since = server_time(client)
+    copy = harvest(client)
+    clock.advance(seconds=2)
+    with app.app_context():
+        revoke(_check(people["Ben Bold"], "dbs"), _user(officer), "New information from the DBS.")
+        db.session.flush()  # written, but not committed: nobody else sees it yet
+        clock.advance(seconds=5)
+
+        def council_syncs():  # meanwhile a council syncs, and still sees Ben
+            middle = server_time(client)
+            sync(client, copy, since)
+            return middle
+
+        middle = elsewhere(council_syncs)
+        assert any(item["name"].endswith("Ben Bold") for item in copy.values())
+        clock.advance(seconds=5)
+        db.session.commit()
+    sync(client, copy, middle)  # the next sync starts from the Date of the one in the middle
+    assert copy == harvest(client)
+    assert not any(item["name"].endswith("Ben Bold") for item in copy.values())

@@ -74,7 +74,7 @@ def _emails(app) -> list[OutgoingEmail]:
 
 def test_an_email_for_a_rolled_back_change_is_never_sent(app):
     with app.test_request_context():
-        send_email("someone@example.com", "About a change", "Hello,\n\nThis change was never saved.")
+        send_email("someone@example.com", "safeguarding/reinstated", name="Someone")
         db.session.rollback()
     assert _emails(app) == [] and outbox_messages(app) == []
 
@@ -137,7 +137,7 @@ def test_a_dead_mail_server_loses_nothing_and_slows_no_request(app, client, make
 @pytest.mark.parametrize("app_config", ["smtp"], indirect=True)
 def test_an_email_is_given_up_after_its_last_attempt_and_shown_as_failed(app, make_user):
     with app.test_request_context():
-        send_email("someone@example.com", "Hello", "Body")
+        send_email("someone@example.com", "safeguarding/reinstated", name="Someone")
         db.session.commit()
     app.config["MAIL_MAX_ATTEMPTS"] = 2
     later = utcnow()

@@ -66,6 +66,7 @@ def test_the_form_starts_with_the_accounts_own_district(app, listed, make_user):
 
 def test_accepting_is_not_starting_only_a_start_allows_a_review(app, listed, make_user):
     recipient = signed_in(app, make_user("recipient", email="rosa@example.com", name="Rosa"))
+    assert "Carry on that conversation" not in recipient.get(f"/providers/{listed}/enquire").text
     sent = _enquire_through_the_form(
         recipient, listed, district="LS6", times=["tue-afternoon"], hours_per_week="4", message="Hello"
     )
@@ -84,6 +85,9 @@ def test_accepting_is_not_starting_only_a_start_allows_a_review(app, listed, mak
         recipient, listed, district="LS6", times=["wed-morning"], hours_per_week="2", message="And Wednesdays?"
     )
     assert again.status_code == 422 and "already have an open enquiry" in again.get_data(as_text=True)
+    # ... and both the refusal and the form itself link to the conversation that is going on.
+    assert f'href="{enquiry_url.removeprefix("http://localhost")}">Carry on that conversation' in again.text
+    assert ">Carry on that conversation</a>" in recipient.get(f"/providers/{listed}/enquire").text
 
     provider.post(enquiry_url + "/start")
     assert "Kim Lewis has started supporting you" == outbox_messages(app)[-1]["Subject"]

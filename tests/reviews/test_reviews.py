@@ -27,7 +27,7 @@ def test_enquire_accept_review_and_the_score_changes_on_the_profile_and_in_searc
     recipient, _, engagement_id = engaged
     assert any("New enquiry from Rosa" in m["Subject"] for m in outbox_messages(app))
     assert "No reviews yet" in app.test_client().get(f"/providers/{listed}").get_data(as_text=True)
-    response = recipient.post(f"/engagements/{engagement_id}/review", data=GOOD)
+    response = recipient.post(f"/engagements/{engagement_id}/review", data={**GOOD, "supported_for": "1-3-years"})
     assert response.status_code == 302
     page = app.test_client().get(f"/providers/{listed}").get_data(as_text=True)
     # (5 × 7 + 9.2) / 6 = 7.37
@@ -35,6 +35,7 @@ def test_enquire_accept_review_and_the_score_changes_on_the_profile_and_in_searc
         "7.4/10</strong> from 1 verified review" in page
         and "Verified engagement" in page
         and "Kind and reliable" in page
+        and "· supported for 1 to 3 years</p>" in page
     )
     hit = app.test_client().get("/api/v1/search", query_string={"postcode": "LS6"}).get_json()["results"][0]
     assert hit["rating"] == {"score": 7.4, "count": 1}

@@ -116,6 +116,11 @@ def test_officers_are_emailed_when_a_concern_or_a_held_review_arrives(app, liste
     recipient, _, engagement_id = engaged
     recipient.post(f"/engagements/{engagement_id}/review", data={**GOOD, "is_concern": "y"})
     assert [m["Subject"] for m in _mail_to(app, active)][-1] == "A review of Kim Lewis is held for you"
+    # The officer's list names each concern in its link and quotes the start of what it says.
+    listing = signed_in(app, active).get("/officer/concerns").text
+    assert f'href="/officer/concerns/{concern_id}">Concern about Kim Lewis</a>' in listing
+    assert ">Held review about Kim Lewis</a>" in listing and "The carer left my neighbour alone at night." in listing
+    assert ">Open</a>" not in listing
 
 
 # -- closing a concern ------------------------------------------------------------

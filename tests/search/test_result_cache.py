@@ -70,13 +70,7 @@ def test_a_cached_result_does_not_outlive_midnight(index, monkeypatch):
     import search.index
 
     clock = {"today": TODAY}
-
-    class Clock(date):
-        @classmethod
-        def today(cls):
-            return clock["today"]
-
-    monkeypatch.setattr(search.index, "date", Clock)
+    monkeypatch.setattr(search.index, "utc_today", lambda: clock["today"])
     index.rebuild([make_doc(1, listed_until=(TODAY,)), make_doc(2, "LS2")])
     assert ids(index.search(query_at(sort="distance"))) == [1, 2]
     clock["today"] = TODAY + timedelta(days=1)  # no write to the index in between

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 
 from registry.checks.badges import search_badge_codes
+from registry.checks.claims import service_claims
 from registry.checks.listing import listed_until, recompute_listing
 from registry.checks.models import Check
 from registry.extensions import db
@@ -58,6 +59,8 @@ def document_from_models(provider: Provider) -> ProviderDocument | None:
         badges=tuple(badges),
         listed_until=tuple(ends[t.slug] for t in listed),
         badges_until=tuple(badges.values()),
+        # What was checked per listed service, from the models (the bulk rows must say the same words).
+        service_claims=tuple(claim.short for claim in service_claims(provider, day, listed)),
     )
 
 
