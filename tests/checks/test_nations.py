@@ -358,6 +358,7 @@ def test_the_officer_review_of_a_pvg_says_what_the_scheme_needs_and_refuses_a_vi
     officer = signed_in(app, make_user("officer"))
     page = officer.get(f"/officer/checks/{check_id}").get_data(as_text=True)
     assert "scheme record" in page and "Disclosure Scotland" in page and "The provider is in Scotland" in page
+    assert "a PVG scheme membership can be approved only once you have opened its document" in page
     assert "Update Service result" not in page and 'value="video"' not in page
     unopened = officer.post(
         f"/officer/checks/{check_id}/approve",
