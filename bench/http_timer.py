@@ -19,6 +19,7 @@ from sqlalchemy import insert, select
 
 from registry import create_app
 from registry.extensions import db
+from registry.nations import nation_of
 from search.geo import outcode_centroids
 
 BATCH = 5000
@@ -26,19 +27,40 @@ BATCH = 5000
 # search endpoint's database check agrees with the index.
 APPROVED_CHECKS = {
     "identity": {"document_type": "passport"},
-    "dbs": {
-        "level": "enhanced",
-        "barred_lists": "both",
-        "certificate_number": "001234567890",
-        "issue_date": "2026-01-12",
-        "update_service": True,
-        "update_service_id": "C1234567",
-    },
     "right_to_work": {"document_type": "british_passport"},
     "insurance": {"insurer": "Aviva", "policy_number": "PL-55512", "cover_pounds": 5000000, "end_date": "2030-06-30"},
-    "cqc": {"registration_id": "1-101234567"},
     "food_hygiene": {"rating": 5, "inspected_on": "2026-03-01", "local_authority": "Leeds"},
 }
+_DBS = {
+    "level": "enhanced",
+    "barred_lists": "both",
+    "certificate_number": "001234567890",
+    "issue_date": "2026-01-12",
+    "update_service": True,
+    "update_service_id": "C1234567",
+}
+# And the background check and regulator of each provider's nation (README, "Each nation's checks").
+NATION_CHECKS = {
+    "england": {"dbs": _DBS, "cqc": {"registration_id": "1-101234567"}},
+    "wales": {"dbs": _DBS, "ciw": {"registration_id": "SIN-00001234-ABCD"}},
+    "scotland": {
+        "pvg": {"membership_number": "1234567890123456", "workforce": "both", "scheme_record_date": "2026-01-12"},
+        "care_inspectorate": {"registration_id": "CS2003001234"},
+    },
+    "northern_ireland": {
+        "accessni": {
+            "level": "enhanced",
+            "barred_lists": "both",
+            "certificate_number": "001234567890",
+            "issue_date": "2026-01-12",
+        },
+        "rqia": {"registration_id": "11045"},
+    },
+}
+
+
+def _checks_of(outcode: str) -> dict[str, dict]:
+    return {**APPROVED_CHECKS, **NATION_CHECKS.get(nation_of(outcode), {})}
 
 
 def _postcode_by_point() -> dict[tuple[float, float], str]:
@@ -85,6 +107,7 @@ def _load_providers(app, docs, services) -> None:
                         "about": d.about,
                         "base_postcode": d.outcode,
                         "outcode": d.outcode,
+                        "nation": nation_of(d.outcode),
                         "travel_radius_miles": int(d.travel_radius_miles),
                         "rate_min_pence": d.rate_min_pence,
                         "rate_max_pence": d.rate_max_pence,
@@ -123,7 +146,7 @@ def _load_providers(app, docs, services) -> None:
                         "version": 1,
                     }
                     for d in chunk
-                    for kind, details in APPROVED_CHECKS.items()
+                    for kind, details in _checks_of(d.outcode).items()
                 ],
             )
             db.session.execute(

@@ -35,16 +35,29 @@ if str(ROOT) not in sys.path:
 import numpy as np  # noqa: E402
 
 from bench.search_bench import WORDS, district_weights  # noqa: E402
+from registry.nations import nation_of  # noqa: E402
 
 SEED = 20260412
 CHUNK = 5000
 LANGUAGE_CODES = ["en", "bsl", "pl", "ur", "pa", "bn", "gu", "ar", "so", "ro", "cy"]
 CHECKS = [
     ("identity", {"document_type": "passport"}),
-    ("dbs", {"level": "enhanced", "barred_lists": "adults", "issue_date": "2026-01-12", "update_service": True}),
     ("right_to_work", {"document_type": "british_passport"}),
     ("insurance", {"insurer": "Aviva", "cover_pounds": 5000000, "end_date": "2027-06-30"}),
 ]
+# The background check of each provider's nation (README, "Each nation's checks"): four checks each, as before.
+BACKGROUND = {
+    "england": (
+        "dbs",
+        {"level": "enhanced", "barred_lists": "adults", "issue_date": "2026-01-12", "update_service": True},
+    ),
+    "wales": (
+        "dbs",
+        {"level": "enhanced", "barred_lists": "adults", "issue_date": "2026-01-12", "update_service": True},
+    ),
+    "scotland": ("pvg", {"workforce": "adults", "scheme_record_date": "2026-01-12"}),
+    "northern_ireland": ("accessni", {"level": "enhanced", "barred_lists": "adults", "issue_date": "2026-01-12"}),
+}
 
 
 def _build_app(database_url: str | None, folder: str):
@@ -80,6 +93,9 @@ def populate(app, n: int, seed: int = SEED) -> int:
 
     rng = random.Random(seed)
     names, _, _, weights = district_weights()
+    # Not in the Crown Dependencies (JE, GY, IM): no nation's checks apply there, so nobody there is listed.
+    weights = np.where([nation_of(name) is None for name in names], 0.0, weights)
+    weights = weights / weights.sum()
     districts = np.random.default_rng(seed).choice(len(names), size=n, p=weights)
     now = datetime.now(timezone.utc)
     valid_until = date.today() + timedelta(days=365)
@@ -121,6 +137,7 @@ def populate(app, n: int, seed: int = SEED) -> int:
                         "about": " ".join(rng.choices(WORDS, k=25)),
                         "base_postcode": outcode,
                         "outcode": outcode,
+                        "nation": nation_of(outcode),
                         "travel_radius_miles": rng.choice([3, 5, 8, 10, 15, 20]),
                         "rate_min_pence": rng.randrange(1200, 3000, 50),
                         "rate_max_pence": 3000,
@@ -133,7 +150,8 @@ def populate(app, n: int, seed: int = SEED) -> int:
                 )
                 for type_id in sorted(rng.sample(type_ids, rng.choice([1, 1, 2, 2, 3, 4]))):
                     services.append({"provider_id": pid, "service_type_id": type_id, "listed": True})
-                for kind, details in CHECKS:
+                background = [BACKGROUND[nation_of(outcode)]] if nation_of(outcode) in BACKGROUND else []
+                for kind, details in CHECKS + background:
                     checks.append(
                         {
                             "provider_id": pid,

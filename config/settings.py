@@ -276,6 +276,10 @@ class Config:
         "right_to_work": 365,
         "qualification": 5 * 365,
         "cqc": 365,
+        # Other nations' care regulators: confirmed on their public registers, not synced (yet).
+        "care_inspectorate": 365,
+        "ciw": 365,
+        "rqia": 365,
         "food_hygiene": 2 * 365,
         "first_aid": 3 * 365,
         "reference": 3 * 365,

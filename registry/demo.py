@@ -32,6 +32,7 @@ from registry.accounts.models import Role, User
 from registry.checks.demo import seed_checks
 from registry.extensions import db
 from registry.models import today
+from registry.nations import Nation, nation_of
 from registry.providers import services as providers
 from registry.providers.models import Provider
 from registry.providers.vocabulary import DAYS, PARTS, ProfileStatus, ProviderKind, availability_mask
@@ -198,7 +199,7 @@ AREA_WEIGHTS = {
     "EH": 4,
     "NG": 4,
     "LE": 4,
-    "BT": 3,
+    "BT": 8,  # Belfast and Northern Ireland: AccessNI and RQIA
     "CV": 3,
     "BD": 3,
     "HU": 2,
@@ -400,7 +401,8 @@ def _weighted_outcodes(rng: random.Random) -> list[str]:
     weighted = []
     for area, weight in AREA_WEIGHTS.items():
         weighted += by_area.get(area, []) * weight
-    everywhere = sorted(outcode_centroids())
+    # Not the Crown Dependencies (JE, GY, IM): no UK nation's checks apply there (registry/nations.py).
+    everywhere = sorted(o for o in outcode_centroids() if nation_of(o) is not None)
     weighted += everywhere  # a thin spread over the whole country too
     rng.shuffle(weighted)
     return weighted
@@ -550,7 +552,7 @@ def seed(plans: list[ProviderPlan] | None = None, progress: Callable[[int], None
                 contact_email=p.email,
                 gender=p.gender,
                 years_experience=p.years,
-                cqc_provider_id=p.cqc,
+                cqc_provider_id=p.cqc if nation_of(p.outcode) == Nation.ENGLAND else None,  # the CQC is England's
                 website=f"https://{providers.slugify(p.name)}.example" if p.kind != ProviderKind.PA else None,
             ),
         )

@@ -11,6 +11,7 @@ from jinja2 import pass_context
 from registry.checks.badges import BADGE_LABELS
 from registry.families.models import AUTHORITY_LABELS, CONSENT_HOW, RELATIONSHIP_LABELS, WRITTEN_BY
 from registry.formatting import long_date, money, rate_range
+from registry.nations import NATION_NAMES
 from registry.providers.vocabulary import (
     COMMUNICATION_SUPPORT,
     DAY_LABELS,
@@ -66,6 +67,7 @@ def init_app(app: Flask) -> None:
         PARTS=PARTS,
         PART_LABELS=PART_LABELS,
         BADGE_LABELS=BADGE_LABELS,
+        NATION_NAMES=NATION_NAMES,
         DIMENSIONS=DIMENSIONS,
         ENQUIRY_STATUS_LABELS=ENQUIRY_STATUS_LABELS,
         RELATIONSHIP_LABELS=RELATIONSHIP_LABELS,

@@ -14,7 +14,7 @@ REGISTRY = Path(__file__).resolve().parent.parent / "registry"
 
 # Bottom first.
 LAYERS: list[set[str]] = [
-    {"extensions", "formatting", "money", "standins"},  # standins: stand-in servers, import nothing
+    {"extensions", "formatting", "money", "nations", "standins"},  # standins: stand-in servers, import nothing
     {
         "models",
         "aftercommit",

@@ -23,14 +23,26 @@ class SearchBadge:
 
 
 # The one table of search badge codes: the codes a check earns, the search
-# parameter's choices and the labels on the page all derive from it.
+# parameter's choices and the labels on the page all derive from it. Each
+# nation's scheme has its own code, so a search card says what was checked
+# (a Scottish provider's card says "PVG scheme member", never "Enhanced DBS").
+# An enhanced background check earns one code in every nation (enhanced DBS,
+# PVG membership, enhanced AccessNI; the DBS Update Service one more), a
+# regulator's registration one, so best match's verification counts compare.
 SEARCH_BADGES: dict[str, SearchBadge] = {
     b.code: b
     for b in (
         SearchBadge("enhanced-dbs", "Enhanced DBS", CheckKind.DBS, lambda d, how: d.get("level") == "enhanced"),
         SearchBadge("dbs-update-service", "DBS Update Service", CheckKind.DBS, lambda d, how: how == "update_service"),
+        SearchBadge("pvg-member", "PVG scheme member", CheckKind.PVG),
+        SearchBadge(
+            "enhanced-accessni", "Enhanced AccessNI", CheckKind.ACCESSNI, lambda d, how: d.get("level") == "enhanced"
+        ),
         SearchBadge("insurance", "Insured", CheckKind.INSURANCE),
         SearchBadge("cqc-registered", "CQC registered", CheckKind.CQC),
+        SearchBadge("care-inspectorate", "Registered with the Care Inspectorate", CheckKind.CARE_INSPECTORATE),
+        SearchBadge("ciw-registered", "Registered with Care Inspectorate Wales", CheckKind.CIW),
+        SearchBadge("rqia-registered", "Registered with RQIA", CheckKind.RQIA),
         SearchBadge(
             "food-hygiene-5", "Food hygiene 5", CheckKind.FOOD_HYGIENE, lambda d, how: int(d.get("rating", 0)) == 5
         ),
@@ -43,6 +55,16 @@ _BADGES_BY_KIND: dict[str, tuple[SearchBadge, ...]] = {
     for kind in {b.kind for b in SEARCH_BADGES.values()}
 }
 BADGE_LABELS = {code: badge.label for code, badge in SEARCH_BADGES.items()}
+
+
+# How a badge names the workforce a PVG membership covers: "PVG scheme member (adults)".
+PVG_WORKFORCES_SHORT = {"adults": "adults", "children": "children", "both": "adults and children"}
+# The other nations' regulators, as a badge says it (England's CQC has its own, live, badge below).
+REGULATOR_NAMES = {
+    CheckKind.CARE_INSPECTORATE: "Registered with the Care Inspectorate",
+    CheckKind.CIW: "Registered with Care Inspectorate Wales",
+    CheckKind.RQIA: "Registered with RQIA",
+}
 
 
 @dataclass(frozen=True)
@@ -114,6 +136,17 @@ def badge_for(check: Check, live_cqc: bool = False) -> Badge:
             text = f"{what}, Update Service status checked on {long_date(check.status_checked_at or check.decided_at)}"
         else:
             text = f"{what}, {how} on {when}"
+    elif check.kind == CheckKind.PVG:
+        whom = PVG_WORKFORCES_SHORT.get(d.get("workforce"), "")
+        text = f"PVG scheme member{f' ({whom})' if whom else ''}, Disclosure Scotland scheme record {how} on {when}"
+    elif check.kind == CheckKind.ACCESSNI:
+        what = f"AccessNI {DBS_LEVELS.get(d.get('level'), '').lower() or 'background'} check"
+        if d.get("barred_lists") not in (None, "none"):
+            what += f" with {BARRED_LISTS[d['barred_lists']]}"
+        text = f"{what}, {how} on {when}"
+    elif check.kind in REGULATOR_NAMES:
+        number = d.get("registration_id", "")
+        text = f"{REGULATOR_NAMES[check.kind]}{f' ({number})' if number else ''}, {how} on {when}"
     elif check.kind == CheckKind.INSURANCE:
         text = f"Public liability insurance, £{int(d.get('cover_pounds', 0)):,} cover, valid until {long_date(check.valid_until)}"
     elif check.kind == CheckKind.CQC:

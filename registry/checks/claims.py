@@ -69,6 +69,22 @@ KIND_MEANINGS: dict[str, KindMeaning] = {
         "A criminal record check from the Disclosure and Barring Service, on one named person. An enhanced check "
         "with a barred list also says whether that person is barred from working with adults or children.",
     ),
+    CheckKind.PVG: KindMeaning(
+        True,
+        True,
+        False,
+        "Membership of the Protecting Vulnerable Groups scheme, Scotland's background check from Disclosure "
+        "Scotland, for one named person: they are not barred from regulated work with the workforce it names "
+        "(protected adults, children or both), and Disclosure Scotland keeps their record under review.",
+    ),
+    CheckKind.ACCESSNI: KindMeaning(
+        True,
+        True,
+        False,
+        "A criminal record check from AccessNI, Northern Ireland's disclosure service, on one named person. An "
+        "enhanced check with a barred list also says whether that person is barred from working with adults or "
+        "children.",
+    ),
     CheckKind.RIGHT_TO_WORK: KindMeaning(
         True, False, False, "The person may work in the UK (a British or Irish passport, or a Home Office share code)."
     ),
@@ -87,6 +103,25 @@ KIND_MEANINGS: dict[str, KindMeaning] = {
         False,
         True,
         "The organisation is registered with the Care Quality Commission, which inspects care in England.",
+    ),
+    CheckKind.CARE_INSPECTORATE: KindMeaning(
+        False,
+        False,
+        True,
+        "The organisation is registered with the Care Inspectorate, which inspects care services in Scotland.",
+    ),
+    CheckKind.CIW: KindMeaning(
+        False,
+        False,
+        True,
+        "The organisation is registered with Care Inspectorate Wales, which inspects care services in Wales.",
+    ),
+    CheckKind.RQIA: KindMeaning(
+        False,
+        False,
+        True,
+        "The organisation is registered with the Regulation and Quality Improvement Authority, which inspects "
+        "care services in Northern Ireland.",
     ),
     CheckKind.FOOD_HYGIENE: KindMeaning(
         False,
@@ -185,13 +220,16 @@ def claim_for(
     service_name: str,
     requirement_codes: Sequence[str],
     current_checks: Sequence,
+    *,
+    nation: str | None,
 ) -> ServiceClaim | None:
     """What was verified for one service, or None when a requirement is unmet (the service is not listed).
 
     ``requirement_codes`` are the service's codes for this kind of provider
     (identity always among them, as :func:`registry.checks.listing.requirements_for`
     gives them); ``current_checks`` the provider's approved checks valid
-    today. Each requirement is named with the check meeting it that stays
+    today; ``nation`` the provider's, whose scheme meets each requirement
+    (:meth:`registry.checks.kinds.Requirement.criterion`). Each requirement is named with the check meeting it that stays
     valid longest: the claim then holds exactly as long as the listing does
     (:func:`registry.checks.listing.listing_ends`), so a search card showing a
     service never shows words its checks no longer back.
@@ -200,8 +238,10 @@ def claim_for(
     met, meanings = [], []
     for code in requirement_codes:
         requirement = REQUIREMENTS.get(code)
+        # What meets it in the provider's nation; an unknown code, or none there, meets nothing (as satisfies() says).
+        requirement = requirement.criterion(nation) if requirement is not None else None
         if requirement is None:
-            return None  # an unknown code meets nothing (as satisfies() says)
+            return None
         check = None  # of the checks meeting it (satisfies(): its kind, and enough), the one valid longest
         for c in current_checks:
             if (
@@ -259,6 +299,7 @@ def service_claims(provider: Provider, today: date, listed: list[ServiceType] | 
             service.name,
             requirements_for(provider, service),
             current,
+            nation=provider.nation,
         )
         if claim is not None:
             claims.append(claim)
@@ -295,6 +336,9 @@ def how_often_redone(kind: str, config: Mapping) -> str:
             f"as the registry's automatic status check, every {_days(config['DBS_STATUS_CHECK_DAYS'])}, says "
             "there is no new information. New information stops it counting at once."
         )
+    if kind in (CheckKind.PVG, CheckKind.ACCESSNI):
+        dated = "scheme record's date" if kind == CheckKind.PVG else "issue date"
+        return f"Counts for {_days(config['DBS_RECHECK_DAYS'])} from its {dated}, then must be shown again."
     if kind == CheckKind.CQC and config.get("CQC_API_URL"):
         return (
             "The registration and rating are read from the CQC's public register every night; a registration "

@@ -10,7 +10,7 @@ from flask import current_app
 from registry import audit
 from registry.accounts.models import User
 from registry.checks import services, status_checks
-from registry.checks.kinds import REQUIREMENT_KIND, CheckKind, CheckStatus
+from registry.checks.kinds import CheckKind, CheckStatus, requirement_kind, verification_methods_for
 from registry.checks.listing import recompute_listing, requirements_for
 from registry.checks.models import Check, StatusCheckConsent
 from registry.extensions import db
@@ -65,6 +65,25 @@ def _details(kind: str, rng: random.Random, today: date) -> dict:
             # The DBS stand-in (registry/standins/dbs.py) answers "blank, no new information" to a 2.
             details["certificate_number"] = "2" + details["certificate_number"][1:]
         return details
+    if kind == CheckKind.PVG:
+        return {
+            "membership_number": f"{rng.randrange(10**15, 10**16):016d}",
+            "workforce": "both",
+            "scheme_record_date": (today - timedelta(days=rng.randint(30, 700))).isoformat(),
+        }
+    if kind == CheckKind.ACCESSNI:
+        return {
+            "level": "enhanced",
+            "barred_lists": "both",
+            "certificate_number": f"{rng.randrange(10**11, 10**12):012d}",
+            "issue_date": (today - timedelta(days=rng.randint(30, 700))).isoformat(),
+        }
+    if kind == CheckKind.CARE_INSPECTORATE:
+        return {"registration_id": f"CS{rng.randint(2003000000, 2025999999)}"}
+    if kind == CheckKind.CIW:
+        return {"registration_id": f"SIN-{rng.randint(1, 99999999):08d}-{rng.choice(['ABCD', 'WXYZ', 'CYMR'])}"}
+    if kind == CheckKind.RQIA:
+        return {"registration_id": str(rng.randint(10000, 99999))}
     if kind == CheckKind.INSURANCE:
         return {
             "insurer": rng.choice(["Aviva", "Hiscox", "AXA", "Zurich"]),
@@ -94,8 +113,9 @@ def _details(kind: str, rng: random.Random, today: date) -> dict:
 def _decided_on(check, when: random.Random, today: date) -> date:
     """A believable decision date: weeks or months ago, never before a DBS certificate was issued."""
     days_ago = when.randint(3, 240)
-    if check.kind == CheckKind.DBS:
-        issued = date.fromisoformat(check.details["issue_date"])
+    dated = {CheckKind.DBS: "issue_date", CheckKind.ACCESSNI: "issue_date", CheckKind.PVG: "scheme_record_date"}
+    if check.kind in dated:
+        issued = date.fromisoformat(check.details[dated[check.kind]])
         days_ago = min(days_ago, max((today - issued).days - 7, 1))
     return today - timedelta(days=days_ago)
 
@@ -112,8 +132,9 @@ def _needed_kinds(provider: Provider) -> list[str]:
     kinds = []
     for row in provider.services:
         for code in requirements_for(provider, row.service_type):
-            if REQUIREMENT_KIND[code] not in kinds:
-                kinds.append(REQUIREMENT_KIND[code])
+            kind = requirement_kind(code, provider.nation)  # each nation's own scheme and regulator
+            if kind is not None and kind not in kinds:
+                kinds.append(kind)
     return kinds
 
 
@@ -144,8 +165,10 @@ def _approved(
     decided_on = _decided_on(check, when, today)
     check.status, check.decided_by_id = CheckStatus.APPROVED, officer.id
     method = "update_service" if use_update_service else rng.choice(["in_person", "video"])
-    # A DBS certificate is never verified by video (its security features do not show).
-    check.verification_method = "in_person" if kind == CheckKind.DBS and method == "video" else method
+    # A background check is never verified by video (its security features do not show): each kind's own methods.
+    check.verification_method = method if method in verification_methods_for(kind) else "in_person"
+    if kind in (CheckKind.CARE_INSPECTORATE, CheckKind.CIW, CheckKind.RQIA):
+        check.verification_method = "public_register"  # as an officer would: on the regulator's register
     check.update_service_result = "no_new_information" if use_update_service else None
     check.valid_until = services.proposed_valid_until(kind, details, decided_on)
     _backdate(check, decided_on, when)

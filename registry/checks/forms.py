@@ -20,7 +20,7 @@ from wtforms import (
 from wtforms.fields.core import UnboundField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
-from registry.checks.kinds import DBS_LEVELS, UPDATE_SERVICE_RESULTS, VERIFICATION_METHODS, CheckKind
+from registry.checks.kinds import DBS_LEVELS, PVG_WORKFORCES, UPDATE_SERVICE_RESULTS, VERIFICATION_METHODS, CheckKind
 from registry.formatting import long_date
 from registry.forms import at_most, multi_line, single_line
 from registry.models import today
@@ -126,6 +126,104 @@ class DbsForm(CheckForm):
             raise ValidationError("Enter the subscription ID, or untick the Update Service.")
 
 
+class PvgForm(CheckForm):
+    """Scotland: membership of the Protecting Vulnerable Groups scheme (Disclosure Scotland). It has no levels."""
+
+    membership_number = StringField(
+        "PVG scheme membership number",
+        description="16 digits, on your scheme record or scheme membership statement from Disclosure Scotland, "
+        "for example 1234 5678 9012 3456.",
+        filters=[lambda v: v.replace(" ", "").replace("-", "") if isinstance(v, str) else v],
+        validators=[
+            InputRequired("Enter the PVG scheme membership number."),
+            Regexp(r"^\d{16}$", message="A PVG scheme membership number has exactly 16 digits."),
+        ],
+    )
+    workforce = SelectField(
+        "Regulated work with",
+        description="The workforce your membership covers, as your scheme record says.",
+        choices=[(code, words[0].upper() + words[1:]) for code, words in PVG_WORKFORCES.items()],
+    )
+    scheme_record_date = DateField(
+        "Date of the scheme record",
+        description=DATE_HINT,
+        validators=[InputRequired("Enter the date of the scheme record as a date."), not_in_future],
+    )
+
+
+class AccessNiForm(CheckForm):
+    """Northern Ireland: an AccessNI check, with levels and barred lists like a DBS check."""
+
+    level = SelectField(
+        "Level",
+        description="Printed on the certificate.",
+        choices=list(DBS_LEVELS.items()),
+    )
+    barred_lists = SelectField(
+        "Barred lists checked",
+        choices=[("none", "None"), ("adults", "Adults"), ("children", "Children"), ("both", "Adults and children")],
+    )
+    certificate_number = StringField(
+        "Certificate number",
+        description="As printed on the AccessNI certificate.",
+        filters=[lambda v: v.replace(" ", "").upper() if isinstance(v, str) else v],
+        validators=[
+            InputRequired("Enter the certificate number."),
+            Regexp(r"^[A-Z0-9]{6,20}$", message="Enter the certificate number as printed: 6 to 20 letters and digits."),
+        ],
+    )
+    issue_date = DateField(
+        "Issue date",
+        description=DATE_HINT,
+        validators=[InputRequired("Enter the issue date as a date."), not_in_future],
+    )
+
+    def validate_barred_lists(self, field):
+        if field.data != "none" and self.level.data != "enhanced":
+            raise ValidationError("Only enhanced checks include the barred lists.")
+
+
+def _registration(label: str, description: str, pattern: str, example: str) -> StringField:
+    return StringField(
+        label,
+        description=description,
+        filters=[lambda v: v.strip().upper() if isinstance(v, str) else v],
+        validators=[
+            InputRequired(f"Enter the {label[0].lower()}{label[1:]}."),
+            Regexp(pattern, message=f"Enter it as printed on your registration certificate, for example {example}."),
+        ],
+    )
+
+
+class CareInspectorateForm(CheckForm):
+    registration_id = _registration(
+        "Care Inspectorate service number",
+        "On your certificate of registration and your service's page on careinspectorate.com, "
+        "for example CS2003001234.",
+        r"^CS\d{10}$",
+        "CS2003001234",
+    )
+
+
+class CiwForm(CheckForm):
+    registration_id = _registration(
+        "Care Inspectorate Wales service ID",
+        "On your certificate of registration and your service's page on careinspectorate.wales, "
+        "for example SIN-00001234-ABCD.",
+        r"^[A-Z0-9][A-Z0-9-]{3,29}$",
+        "SIN-00001234-ABCD",
+    )
+
+
+class RqiaForm(CheckForm):
+    registration_id = _registration(
+        "RQIA service ID",
+        "On your certificate of registration and your service's page on rqia.org.uk, for example 11045.",
+        r"^[A-Z0-9][A-Z0-9-]{3,29}$",
+        "11045",
+    )
+
+
 class RightToWorkForm(CheckForm):
     document_type = SelectField(
         "Evidence",
@@ -215,10 +313,15 @@ class ReferenceForm(CheckForm):
 FORMS: dict[str, type[CheckForm]] = {
     CheckKind.IDENTITY: IdentityForm,
     CheckKind.DBS: DbsForm,
+    CheckKind.PVG: PvgForm,
+    CheckKind.ACCESSNI: AccessNiForm,
     CheckKind.RIGHT_TO_WORK: RightToWorkForm,
     CheckKind.INSURANCE: InsuranceForm,
     CheckKind.QUALIFICATION: QualificationForm,
     CheckKind.CQC: CqcForm,
+    CheckKind.CARE_INSPECTORATE: CareInspectorateForm,
+    CheckKind.CIW: CiwForm,
+    CheckKind.RQIA: RqiaForm,
     CheckKind.FOOD_HYGIENE: FoodHygieneForm,
     CheckKind.FIRST_AID: FirstAidForm,
     CheckKind.REFERENCE: ReferenceForm,
@@ -226,24 +329,30 @@ FORMS: dict[str, type[CheckForm]] = {
 
 
 # What a form starts with when the provider follows "Add it" beside a requirement on
-# the dashboard: the level and barred list that requirement asks for, not the
-# first choice in the list (a basic DBS), which could never meet it.
-REQUIREMENT_PRESETS: dict[str, dict[str, str]] = {
-    "dbs_enhanced_adults": {"level": "enhanced", "barred_lists": "adults"},
-    "dbs_enhanced_children": {"level": "enhanced", "barred_lists": "children"},
+# the dashboard: the level and barred list (or PVG workforce) that requirement asks for,
+# not the first choice in the list (a basic DBS), which could never meet it.
+REQUIREMENT_PRESETS: dict[tuple[str, str], dict[str, str]] = {
+    ("dbs_enhanced_adults", CheckKind.DBS): {"level": "enhanced", "barred_lists": "adults"},
+    ("dbs_enhanced_children", CheckKind.DBS): {"level": "enhanced", "barred_lists": "children"},
+    ("dbs_enhanced_adults", CheckKind.ACCESSNI): {"level": "enhanced", "barred_lists": "adults"},
+    ("dbs_enhanced_children", CheckKind.ACCESSNI): {"level": "enhanced", "barred_lists": "children"},
+    ("dbs_enhanced_adults", CheckKind.PVG): {"workforce": "adults"},
+    ("dbs_enhanced_children", CheckKind.PVG): {"workforce": "children"},
 }
 
 
-def preset_for(requirement: str, needed: set[str]) -> dict[str, str]:
-    """The starting values for a check added towards ``requirement``.
+def preset_for(requirement: str, kind: str, needed: set[str]) -> dict[str, str]:
+    """The starting values for a check of ``kind`` added towards ``requirement``.
 
     ``needed`` is every requirement code the provider's services ask for: a
-    provider who needs both barred lists starts with "Adults and children",
-    so one certificate meets both.
+    provider who needs both barred lists starts with "Adults and children"
+    (or PVG membership for both workforces), so one check meets both.
     """
-    preset = dict(REQUIREMENT_PRESETS.get(requirement, {}))
-    if preset.get("barred_lists") and {"dbs_enhanced_adults", "dbs_enhanced_children"} <= needed:
-        preset["barred_lists"] = "both"
+    preset = dict(REQUIREMENT_PRESETS.get((requirement, kind), {}))
+    if {"dbs_enhanced_adults", "dbs_enhanced_children"} <= needed:
+        for field in ("barred_lists", "workforce"):
+            if preset.get(field):
+                preset[field] = "both"
     return preset
 
 
@@ -285,8 +394,9 @@ class AppealForm(FlaskForm):
 class ApproveForm(FlaskForm):
     method = RadioField(
         "How did you verify it?",
-        choices=list(VERIFICATION_METHODS.items()),
+        choices=list(VERIFICATION_METHODS.items()),  # narrowed by the view to the kind's own methods
         validators=[InputRequired("Say how you verified the check.")],
+        validate_choice=False,  # the service refuses another kind's method, and says why
     )
     update_service_result = SelectField(
         "Update Service result",

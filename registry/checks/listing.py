@@ -29,7 +29,15 @@ from sqlalchemy.orm import aliased
 
 from registry.accounts.models import User
 from registry.accounts.services import account_deactivated
-from registry.checks.kinds import REQUIREMENT_KIND, REQUIREMENT_NAMES, REQUIREMENTS, CheckStatus, satisfies
+from registry.checks.kinds import (
+    EVERY_NATION,
+    REQUIREMENTS,
+    CheckStatus,
+    Criterion,
+    requirement_kind,
+    requirement_name,
+    satisfies,
+)
 from registry.checks.models import Check
 from registry.extensions import db
 from registry.models import today as current_day
@@ -61,7 +69,7 @@ def with_identity(codes: list[str]) -> list[str]:
 def meets(provider: Provider, requirement: str, today: date) -> Check | None:
     """The approved, current check meeting ``requirement``, if any."""
     for check in provider.checks:
-        if check.is_current(today) and satisfies(requirement, check.kind, check.details or {}):
+        if check.is_current(today) and satisfies(requirement, check.kind, check.details or {}, provider.nation):
             return check
     return None
 
@@ -73,19 +81,23 @@ def listed_until(provider: Provider, service_type: ServiceType, today: date) -> 
     takes effect at midnight even if no job runs. None when a requirement is
     not met today (the service is not listed at all).
     """
-    return listing_ends(requirements_for(provider, service_type), [c for c in provider.checks if c.is_current(today)])
+    return listing_ends(
+        requirements_for(provider, service_type),
+        [c for c in provider.checks if c.is_current(today)],
+        provider.nation,
+    )
 
 
-def listing_ends(requirements: list[str], current: Sequence) -> date | None:
-    """The last day ``current`` checks meet every requirement code; None when one is unmet.
+def listing_ends(requirements: list[str], current: Sequence, nation: str | None) -> date | None:
+    """The last day ``current`` checks meet every requirement code in ``nation``; None when one is unmet.
 
     ``current`` holds anything with a check's ``kind``, ``details`` and
     ``valid_until`` (models, or rows read in bulk for the search index).
     """
     ends = []
     for code in requirements:
-        kind = REQUIREMENT_KIND.get(code)  # only checks of the kind a requirement names can meet it
-        meeting = [c.valid_until for c in current if c.kind == kind and satisfies(code, kind, c.details or {})]
+        kind = requirement_kind(code, nation)  # only checks of the kind a requirement names there can meet it
+        meeting = [c.valid_until for c in current if c.kind == kind and satisfies(code, kind, c.details or {}, nation)]
         if not meeting:
             return None
         ends.append(max(meeting))
@@ -105,8 +117,8 @@ def services_resting_on(check: Check, today: date) -> list[ServiceType]:
     for row in sorted(provider.services, key=lambda r: (r.service_type.position, r.service_type.name)):
         codes = requirements_for(provider, row.service_type)
         if (
-            any(satisfies(code, check.kind, check.details or {}) for code in codes)
-            and listing_ends(codes, others) is None
+            any(satisfies(code, check.kind, check.details or {}, provider.nation) for code in codes)
+            and listing_ends(codes, others, provider.nation) is None
         ):
             resting.append(row.service_type)
     return resting
@@ -148,19 +160,30 @@ def why_provider_cannot_act(provider: Provider, today: date) -> str | None:
 
 
 def _meets_clause(code: str, today: date) -> ColumnElement[bool]:
-    """SQL: the provider of the row in hand has an approved, current check meeting requirement ``code``."""
-    requirement = REQUIREMENTS[code]
+    """SQL: the provider of the row in hand has an approved, current check meeting requirement ``code``.
+
+    What meets it depends on the provider's nation: one branch per criterion,
+    each asking for its nations (as :meth:`Requirement.criterion` does).
+    """
+    branches = []
+    for nations, criterion in REQUIREMENTS[code].criteria:
+        met = _criterion_clause(criterion, today)
+        branches.append(met if nations is EVERY_NATION else and_(Provider.nation.in_(sorted(nations)), met))
+    return or_(false(), *branches)
+
+
+def _criterion_clause(criterion: Criterion, today: date) -> ColumnElement[bool]:
     check = aliased(Check)
     conditions = [
         check.provider_id == Provider.id,
-        check.kind == requirement.kind,
+        check.kind == criterion.kind,
         check.status == CheckStatus.APPROVED,
         check.valid_until >= today,
     ]
-    for field, values in requirement.one_of:
+    for field, values in criterion.one_of:
         conditions.append(check.details[field].as_string().in_(sorted(values)))
-    if requirement.at_least is not None:
-        field, minimum = requirement.at_least
+    if criterion.at_least is not None:
+        field, minimum = criterion.at_least
         conditions.append(cast(check.details[field].as_string(), Integer) >= minimum)
     # Correlated to the provider of the outermost row however deeply it is nested (see listed_now_clause).
     return exists().where(*conditions).correlate_except(check)
@@ -240,7 +263,8 @@ def requirement_states(
     """For the dashboard: each requirement of a service and the best check towards it."""
     states = []
     for code in requirements_for(provider, service_type):
-        kind = REQUIREMENT_KIND[code]
+        kind = requirement_kind(code, provider.nation)
+        name = requirement_name(code, provider.nation)
         current = meets(provider, code, today)
         if current is not None:
             state = "lapsing" if (current.valid_until - today).days <= lapsing_days else "approved"
@@ -250,7 +274,7 @@ def requirement_states(
             )
             if state == "lapsing" and renewal_waiting:
                 state = "renewal_pending"
-            states.append(RequirementState(code, REQUIREMENT_NAMES[code], kind, state, current))
+            states.append(RequirementState(code, name, kind, state, current))
             continue
         latest = next(
             (c for c in reversed(provider.checks) if c.kind == kind and c.status != CheckStatus.SUPERSEDED), None
@@ -258,7 +282,7 @@ def requirement_states(
         state = "missing" if latest is None else latest.status
         if state == CheckStatus.APPROVED:  # approved but does not meet this requirement (e.g. basic DBS)
             state = "missing"
-        states.append(RequirementState(code, REQUIREMENT_NAMES[code], kind, state, latest))
+        states.append(RequirementState(code, name, kind, state, latest))
     return states
 
 

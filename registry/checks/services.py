@@ -26,7 +26,10 @@ from registry.checks.kinds import (
     VERIFICATION_METHODS,
     CheckKind,
     CheckStatus,
+    kind_offered,
     latest_valid_until,
+    verification_methods_for,
+    wrong_nation_message,
 )
 from registry.checks.listing import recompute_listing
 from registry.checks.models import Check, StatusCheckConsent
@@ -89,6 +92,8 @@ def submit_check(
     transaction later rolls back, the file is deleted again (and ``flask
     documents purge`` removes any orphan a crash leaves behind).
     """
+    if not kind_offered(kind, provider.nation):
+        raise CheckError(wrong_nation_message(kind, provider.nation))
     if replaces is not None and replaces.provider_id != provider.id:
         raise CheckError("That check belongs to someone else.")
     if replaces is not None and replaces.kind != kind:
@@ -151,6 +156,16 @@ def approve(
     _lock_for_decision(check, officer)
     if method not in VERIFICATION_METHODS:
         raise CheckError("Say how you verified the check.")
+    if check.kind != CheckKind.DBS and method not in verification_methods_for(check.kind):
+        allowed = "; ".join(VERIFICATION_METHODS[m] for m in verification_methods_for(check.kind))
+        raise CheckError(f"How a {check.kind_phrase} may be verified: {allowed}.")
+    if (
+        check.kind in (CheckKind.PVG, CheckKind.ACCESSNI)
+        and check.document_key
+        and not _document_viewed_by(check, officer)
+    ):
+        # The other nations' background checks, as a DBS certificate below.
+        raise CheckError("Open the uploaded document and compare it with the details entered before approving.")
     if check.kind == CheckKind.DBS:
         if method not in DBS_VERIFICATION_METHODS:
             raise CheckError(

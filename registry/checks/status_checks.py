@@ -26,7 +26,7 @@ from sqlalchemy import select
 from registry import audit
 from registry.accounts.models import User
 from registry.checks.dbs_status import ClientSettings, StatusCheckError, TransportError, check_status
-from registry.checks.kinds import CheckKind, CheckStatus
+from registry.checks.kinds import CheckKind, CheckStatus, kind_offered
 from registry.checks.listing import recompute_listing
 from registry.checks.models import Check, StatusCheckConsent
 from registry.checks.notices import tell_provider
@@ -95,9 +95,14 @@ def _settings() -> ClientSettings:
 
 
 def can_consent(check: Check) -> bool:
-    """A DBS certificate on the Update Service, still in use (waiting for an officer or approved)."""
+    """A DBS certificate on the Update Service, still in use (waiting for an officer or approved).
+
+    Only where the DBS is the nation's scheme (England and Wales): the Update
+    Service is not offered to providers in Scotland or Northern Ireland.
+    """
     return (
         check.kind == CheckKind.DBS
+        and kind_offered(CheckKind.DBS, check.provider.nation)
         and bool((check.details or {}).get("update_service"))
         and check.status in (CheckStatus.PENDING, CheckStatus.INFO_REQUESTED, CheckStatus.APPROVED)
     )
@@ -118,7 +123,10 @@ def give_consent(check: Check, user: User, surname: str, date_of_birth: date, no
     """
     now = now or utcnow()
     if not can_consent(check):
-        raise ConsentError("Status checks are only for a DBS certificate on the Update Service that is in use.")
+        raise ConsentError(
+            "Status checks are only for a DBS certificate on the Update Service that is in use, "
+            "held by a provider in England or Wales."
+        )
     surname = surname.strip()
     if not surname:
         raise ConsentError("Enter your surname as printed on the certificate.")

@@ -23,7 +23,18 @@ from registry.checks.forms import (
     describe,
     preset_for,
 )
-from registry.checks.kinds import KIND_NAMES, KIND_PHRASES, REQUIREMENT_KIND, CheckStatus
+from registry.checks.kinds import (
+    KIND_NAMES,
+    KIND_PHRASES,
+    VERIFICATION_METHODS,
+    VERIFICATION_NOTES,
+    CheckStatus,
+    kind_offered,
+    kinds_for,
+    requirement_kind,
+    verification_methods_for,
+    wrong_nation_message,
+)
 from registry.checks.listing import requirements_for
 from registry.checks.models import Check
 from registry.errors import handle_http_error
@@ -43,10 +54,10 @@ DOCUMENT_POLICY = "sandbox; default-src 'none'"
 
 def _preset(provider, kind: str, requirement: str) -> dict[str, str]:
     """The add-check form's starting values for ``requirement``, if it is one ``kind`` can meet."""
-    if REQUIREMENT_KIND.get(requirement) != kind:
+    if requirement_kind(requirement, provider.nation) != kind:
         return {}
     needed = {code for row in provider.services for code in requirements_for(provider, row.service_type)}
-    return preset_for(requirement, needed)
+    return preset_for(requirement, kind, needed)
 
 
 def _own_check(check_id: int) -> Check:
@@ -68,7 +79,14 @@ def add_check():
     provider = current_user.provider or abort(404)
     kind = request.args.get("kind", "")
     if kind not in FORMS:
-        return render_template("checks/choose_kind.html", kinds=KIND_NAMES)
+        return render_template("checks/choose_kind.html", kinds={k: KIND_NAMES[k] for k in kinds_for(provider.nation)})
+    if not kind_offered(kind, provider.nation):
+        # Another nation's scheme: said plainly, nothing stored (the service refuses it too).
+        return render_template(
+            "checks/choose_kind.html",
+            kinds={k: KIND_NAMES[k] for k in kinds_for(provider.nation)},
+            errors=[wrong_nation_message(kind, provider.nation)],
+        ), 422
     replaces = _own_check(int(request.args["replaces"])) if request.args.get("replaces", "").isdigit() else None
     # Followed from a requirement on the dashboard: start with what that requirement asks for
     # (what was posted still wins).
@@ -209,7 +227,9 @@ def _approve_form(check: Check, **kwargs) -> ApproveForm:
         else None
     )
     too_late = services.valid_until_too_late(check.kind, latest) if latest else ""
-    return ApproveForm(latest=latest, too_late=too_late, **kwargs)
+    form = ApproveForm(latest=latest, too_late=too_late, **kwargs)
+    form.method.choices = [(m, VERIFICATION_METHODS[m]) for m in verification_methods_for(check.kind)]
+    return form
 
 
 def _review_page(
@@ -236,6 +256,7 @@ def _review_page(
         status_form=StatusCheckForm(formdata=None),
         issue_form=IssueForm(formdata=None),
         status_checks_on=status_checks.enabled(),
+        verification_note=VERIFICATION_NOTES.get(check.kind, ""),
         status_history=status_checks.history(check) if check.kind == "dbs" else [],
         outcome_labels=status_checks.OUTCOME_LABELS,
     ), status

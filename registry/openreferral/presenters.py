@@ -49,10 +49,17 @@ CHECK_DESCRIPTIONS = {
     CheckKind.IDENTITY: "Identity document checked by a safeguarding officer.",
     CheckKind.DBS: "Disclosure and Barring Service certificate: level, barred lists checked, and how it was verified "
     "(original seen, or a DBS Update Service status check).",
+    CheckKind.PVG: "Membership of the Protecting Vulnerable Groups scheme (Disclosure Scotland), Scotland's "
+    "background check: the workforce it covers (adults, children or both), verified on the scheme record.",
+    CheckKind.ACCESSNI: "AccessNI certificate, Northern Ireland's background check: level, barred lists checked, "
+    "original seen.",
     CheckKind.RIGHT_TO_WORK: "Right to work in the UK checked.",
     CheckKind.INSURANCE: "Public liability insurance: insurer, cover and policy end date checked.",
     CheckKind.QUALIFICATION: "A care qualification checked against the certificate.",
-    CheckKind.CQC: "Registration with the Care Quality Commission confirmed.",
+    CheckKind.CQC: "Registration with the Care Quality Commission (England) confirmed.",
+    CheckKind.CARE_INSPECTORATE: "Registration with the Care Inspectorate (Scotland) confirmed.",
+    CheckKind.CIW: "Registration with Care Inspectorate Wales confirmed.",
+    CheckKind.RQIA: "Registration with the Regulation and Quality Improvement Authority (Northern Ireland) confirmed.",
     CheckKind.FOOD_HYGIENE: "Food hygiene rating from the local authority checked.",
     CheckKind.FIRST_AID: "First aid certificate checked.",
     CheckKind.REFERENCE: "A reference checked.",

@@ -34,8 +34,25 @@ METRES_PER_MILE = 1609.344
 MAX_TRAVEL_MILES = 50
 
 # The check kinds, in a fixed order: a check kind's taxonomy term key is its
-# position here plus one, so ids stay stable when kinds are added at the end.
-CHECK_KINDS: tuple[str, ...] = tuple(CheckKind)
+# position here plus one, so ids stay stable when kinds are added at the end
+# (here, whatever their place in CheckKind, which orders the badges).
+CHECK_KINDS: tuple[str, ...] = (
+    CheckKind.IDENTITY,
+    CheckKind.DBS,
+    CheckKind.RIGHT_TO_WORK,
+    CheckKind.INSURANCE,
+    CheckKind.QUALIFICATION,
+    CheckKind.CQC,
+    CheckKind.FOOD_HYGIENE,
+    CheckKind.FIRST_AID,
+    CheckKind.REFERENCE,
+    # The other nations' schemes and regulators (issue 20).
+    CheckKind.PVG,
+    CheckKind.ACCESSNI,
+    CheckKind.CARE_INSPECTORATE,
+    CheckKind.CIW,
+    CheckKind.RQIA,
+)
 
 
 @dataclass

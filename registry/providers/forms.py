@@ -97,7 +97,8 @@ class ProfileForm(FlaskForm):
     # Organisations only.
     cqc_provider_id = StringField(
         "CQC provider ID (optional)",
-        description="If you are registered with the CQC, for example 1-101234567.",
+        description="If you are registered with the CQC (England's care regulator), for example 1-101234567. "
+        "In Scotland, Wales or Northern Ireland, add your regulator's registration as a check instead.",
         filters=[single_line],
         validators=[Optional(), Regexp(r"^1-\d{9,11}$", message="A CQC provider ID looks like 1-101234567.")],
     )

@@ -6,10 +6,11 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from registry.extensions import db
 from registry.models import StrEnumColumn, UtcDateTime, utcnow
+from registry.nations import Nation, nation_of
 from registry.providers.vocabulary import (
     LANGUAGES,
     ProfileStatus,
@@ -69,6 +70,8 @@ class Provider(db.Model):
     # Private: only the district (outcode) is ever shown publicly.
     base_postcode: Mapped[str | None] = mapped_column(String(8))
     outcode: Mapped[str | None] = mapped_column(String(4), index=True)
+    # Which nation's checks and regulator apply (registry/nations.py): set with the outcode, never typed.
+    nation: Mapped[Nation | None] = mapped_column(StrEnumColumn(Nation, 20), index=True)
     travel_radius_miles: Mapped[int | None]
     rate_min_pence: Mapped[int | None]
     rate_max_pence: Mapped[int | None]
@@ -96,6 +99,12 @@ class Provider(db.Model):
     language_rows: Mapped[list[ProviderLanguage]] = relationship(
         back_populates="provider", cascade="all, delete-orphan"
     )
+
+    @validates("outcode")
+    def _set_nation(self, key: str, outcode: str | None) -> str | None:
+        """The nation follows the postcode district whenever it is saved."""
+        self.nation = nation_of(outcode)
+        return outcode
 
     @property
     def is_draft(self) -> bool:

@@ -48,6 +48,7 @@ _PROFILE = (
     _plain(Provider.kind),
     Provider.about,
     Provider.outcode,
+    _plain(Provider.nation),
     Provider.travel_radius_miles,
     Provider.rate_min_pence,
     Provider.rate_max_pence,
@@ -205,7 +206,7 @@ def build_document(
     for service in listed_services:
         codes = requirements.codes(service.id, profile.kind)
         if codes not in by_codes:  # most services ask the same checks; work each answer out once
-            by_codes[codes] = listing_ends(list(codes), current_checks)
+            by_codes[codes] = listing_ends(list(codes), current_checks, profile.nation)
         ends[service.slug] = by_codes[codes]
     listed = [s for s in listed_services if ends[s.slug] is not None]  # lapsed since the last expiry run
     if not listed:
@@ -228,7 +229,9 @@ def build_document(
     for s in listed:
         codes = requirements.codes(s.id, profile.kind)
         if codes not in claim_by_codes:  # services asking the same checks differ only in their name
-            claim_by_codes[codes] = claim_for(profile.display_name, profile.kind, s.slug, s.name, codes, current_checks)
+            claim_by_codes[codes] = claim_for(
+                profile.display_name, profile.kind, s.slug, s.name, codes, current_checks, nation=profile.nation
+            )
         claim = claim_by_codes[codes]
         claims.append("" if claim is None else replace(claim, service_slug=s.slug, service_name=s.name).short)
     latitude, longitude = outcode_centroids()[profile.outcode]

@@ -8,9 +8,10 @@ from html.parser import HTMLParser
 import pytest
 from sqlalchemy import select
 
-from registry.checks.kinds import KIND_NAMES
+from registry.checks.kinds import KIND_NAMES, kinds_for
 from registry.checks.models import Check
 from registry.extensions import db
+from registry.nations import Nation
 from tests.checks.conftest import add_check
 from tests.reviews.conftest import engaged, listed, signed_in  # noqa: F401 (fixtures)
 
@@ -77,7 +78,7 @@ def officer_page(app, make_user, make_provider):
     return signed_in(app, make_user("officer")).get(f"/officer/checks/{check_id}").get_data(as_text=True)
 
 
-def test_every_field_on_every_form_has_a_name(app, client, engaged, officer_page, listed):  # noqa: F811
+def test_every_field_on_every_form_has_a_name(app, client, engaged, officer_page, listed, make_provider):  # noqa: F811
     recipient, provider, engagement_id = engaged
     pages = {
         path: client.get(path)
@@ -94,9 +95,23 @@ def test_every_field_on_every_form_has_a_name(app, client, engaged, officer_page
     ):
         pages[path] = recipient.get(path)
     for path in ["/dashboard", "/dashboard/profile", "/enquiries", f"/providers/{listed}"] + [
-        f"/dashboard/checks/new?kind={kind}" for kind in KIND_NAMES
+        f"/dashboard/checks/new?kind={kind}" for kind in kinds_for(Nation.ENGLAND)
     ]:
         pages["provider " + path] = provider.get(path)
+    # The other nations' checks, each asked of a provider there (registry/nations.py).
+    for nation, postcode in (
+        (Nation.SCOTLAND, "G1 1AA"),
+        (Nation.WALES, "CF10 1AA"),
+        (Nation.NORTHERN_IRELAND, "BT1 1AA"),
+    ):
+        email = f"{nation}@example.com"
+        make_provider("pa", name=f"Provider in {nation}", email=email, base_postcode=postcode)
+        there = signed_in(app, email)
+        for kind in set(kinds_for(nation)) - set(kinds_for(Nation.ENGLAND)):
+            pages[f"{nation} provider /dashboard/checks/new?kind={kind}"] = there.get(
+                f"/dashboard/checks/new?kind={kind}"
+            )
+    assert {kind for path in pages for kind in KIND_NAMES if path.endswith(f"kind={kind}")} == set(KIND_NAMES)
     found = {path: unnamed_controls(response.get_data(as_text=True)) for path, response in pages.items()}
     found["officer review"] = unnamed_controls(officer_page)
     assert {path: controls for path, controls in found.items() if controls} == {}

@@ -286,8 +286,8 @@ def test_every_claim_names_only_checks_the_provider_holds(app):
         for service, provider_kind in itertools.product(service_types, ProviderKind):
             codes = with_identity(service.requirements_for(provider_kind))
             for held in _check_sets(day):
-                claim = claim_for("Pat Jones", provider_kind, service.slug, service.name, codes, held)
-                meets_all = all(any(satisfies(code, c.kind, c.details) for c in held) for code in codes)
+                claim = claim_for("Pat Jones", provider_kind, service.slug, service.name, codes, held, nation="england")
+                meets_all = all(any(satisfies(code, c.kind, c.details, "england") for c in held) for code in codes)
                 assert (claim is not None) == meets_all, (service.slug, provider_kind, [c.kind for c in held])
                 if claim is None:
                     continue
@@ -301,7 +301,7 @@ def _assert_backed(claim, codes, held, provider_kind, service) -> None:
     # Each requirement named is one of the service's, met by a check the provider holds, in the service's order.
     assert [m.code for m in claim.met] == list(codes), where
     for met in claim.met:
-        assert met.check in held and satisfies(met.code, met.check.kind, met.check.details), where
+        assert met.check in held and satisfies(met.code, met.check.kind, met.check.details, "england"), where
     # Words name a kind of check only when one of that kind is among those the claim relies on.
     relied_on = {m.check.kind for m in claim.met}
     words = " ".join([claim.short, claim.text]).lower()
@@ -309,7 +309,7 @@ def _assert_backed(claim, codes, held, provider_kind, service) -> None:
         if kind not in relied_on:
             assert marker not in words, (where, kind, words)
     # "No background check is needed" only where the service asks for none.
-    needs_background = any(meaning_of(REQUIREMENTS[c].kind).background is not False for c in codes)
+    needs_background = any(meaning_of(REQUIREMENTS[c].criterion("england").kind).background is not False for c in codes)
     assert ("no background check" in words) == (not needs_background), where
     if needs_background:
         for met in claim.met:
@@ -327,14 +327,23 @@ def test_a_kind_the_claims_do_not_know_is_never_read_as_no_background_check(monk
     """A requirement whose kind has no meaning yet (say another nation's scheme) keeps "no background check" off."""
     from registry.checks import kinds
 
-    scheme = kinds.Requirement("some_new_scheme", "Membership of a new scheme", "new_scheme")
+    scheme = kinds.Requirement(
+        "some_new_scheme",
+        "Membership of a new scheme",
+        ((kinds.EVERY_NATION, kinds.Criterion("new_scheme", "Membership of a new scheme")),),
+    )
     monkeypatch.setitem(kinds.REQUIREMENTS, "some_new_scheme", scheme)
     held = [_check("identity", date.max), SimpleNamespace(kind="new_scheme", details={}, valid_until=date.max)]
-    pa = claim_for("Pat Jones", "pa", "x", "Companionship", ["identity", "some_new_scheme"], held)
+    pa = claim_for("Pat Jones", "pa", "x", "Companionship", ["identity", "some_new_scheme"], held, nation="england")
     assert "no background check" not in pa.short.lower()
     assert pa.met[1].whose == "Pat Jones's own"
-    organisation = claim_for("Kind Hands", "organisation", "x", "Companionship", ["identity", "some_new_scheme"], held)
+    organisation = claim_for(
+        "Kind Hands", "organisation", "x", "Companionship", ["identity", "some_new_scheme"], held, nation="england"
+    )
     assert "not a check of each worker" in organisation.met[1].whose
     assert "no background check" not in organisation.text.lower() and organisation.ask is not None
     # The positive control: without it the same service says a background check is not needed.
-    assert "no background check" in claim_for("Pat Jones", "pa", "x", "Companionship", ["identity"], held).short
+    assert (
+        "no background check"
+        in claim_for("Pat Jones", "pa", "x", "Companionship", ["identity"], held, nation="england").short
+    )

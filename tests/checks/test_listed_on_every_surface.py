@@ -25,6 +25,7 @@ from registry.models import today, utcnow
 from registry.openreferral import ids
 from registry.providers.models import Provider, ProviderService
 from registry.providers.services import get_by_slug
+from tests.checks.test_nations import NATION_DETAILS
 from tests.conftest import CHECK_DETAILS, ENQUIRY_DETAILS, approve_checks, signed_in
 
 PHONE = "0113 496 0123"
@@ -166,17 +167,23 @@ def test_a_provider_listed_again_in_the_database_is_not_shown_before_an_officer_
 # -- the two forms of the rule agree ----------------------------------------------------------------------------------
 
 KINDS = ("identity", "dbs", "right_to_work", "insurance", "food_hygiene", "cqc")
+# Each nation's own schemes and regulators, held by providers anywhere (an English DBS in Glasgow included).
+NATION_KINDS = ("pvg", "accessni", "care_inspectorate", "ciw", "rqia")
 SERVICES = ("personal-care", "companionship", "meal-delivery", "help-at-home")
+# England, Wales (CH5 across the border from Chester), Scotland, England again (TD15), Northern Ireland, none (Jersey).
+POSTCODES = ("LS6 2AA", "CF10 1AA", "CH5 1AA", "G1 1AA", "TD15 1AA", "BT1 1AA", "JE2 3AB")
 
 
 def _random_checks(rng: random.Random) -> list[Check]:
     checks = []
-    for kind in KINDS:
+    for kind in KINDS + NATION_KINDS:
         for _ in range(rng.choice((0, 1, 1, 1, 2))):
-            details = dict(CHECK_DETAILS[kind])
-            if kind == "dbs":
+            details = dict(CHECK_DETAILS.get(kind) or NATION_DETAILS[kind])
+            if kind in ("dbs", "accessni"):
                 details["level"] = rng.choice(("basic", "standard", "enhanced", "enhanced", "enhanced"))
                 details["barred_lists"] = rng.choice(("none", "adults", "children", "both", "both"))
+            if kind == "pvg":
+                details["workforce"] = rng.choice(("adults", "children", "both"))
             if kind == "food_hygiene":
                 details["rating"] = rng.choice((1, 2, 3, 4, 5, "4"))
             checks.append(
@@ -192,7 +199,8 @@ def _random_checks(rng: random.Random) -> list[Check]:
 
 
 def test_the_rule_over_loaded_checks_and_the_rule_in_sql_agree(app, make_provider):
-    """An oracle for each other: 60 providers with random checks, kinds, states and dates, asked both ways."""
+    """An oracle for each other: 140 providers in every nation with random checks, kinds, states and dates,
+    asked both ways."""
     from registry.checks.listing import listed_now_clause, recompute_listing
 
     rng = random.Random(2026)
@@ -201,8 +209,9 @@ def test_the_rule_over_loaded_checks_and_the_rule_in_sql_agree(app, make_provide
             rng.choice(("pa", "organisation")),
             name=f"Random {n}",
             services=rng.sample(SERVICES, rng.choice((1, 2, 3))),
+            base_postcode=POSTCODES[n % len(POSTCODES)],
         )
-        for n in range(60)
+        for n in range(140)
     ]
     with app.app_context():
         providers = [get_by_slug(slug) for slug in slugs]
@@ -233,6 +242,15 @@ def test_the_rule_over_loaded_checks_and_the_rule_in_sql_agree(app, make_provide
             ).all()
         )
         assert in_python and stored - in_python
+        # And in every nation: listed somewhere in each, so each nation's branch of the rule was asked.
+        nation_of_id = {p.id: p.nation for p in providers}
+        assert {nation_of_id[provider_id] for provider_id, _ in in_python} >= {
+            "england",
+            "wales",
+            "scotland",
+            "northern_ireland",
+            None,
+        }
         assert listed_now_among([p.id for p in providers], day) == {provider_id for provider_id, _ in in_python}
 
 

@@ -48,6 +48,24 @@ SERVICES = ["personal-care", "companionship", "meal-preparation", "cleaning", "m
 LANGS = ["en", "bsl", "pl", "ur"]
 WORDS = ["alpha", "gamma", "delta", "sigma"]  # in names only: "Gamma Care Services"
 PROVIDERS = 150
+# Two borders, where a district's nation decides which checks count (DESIGN.md, trust model 10): Chester
+# (CH1-CH4, England) and Deeside, Flint and Mold (CH5-CH7, Wales); Berwick-upon-Tweed (TD15, England) and
+# the Scottish Borders (TD5, TD11, TD12); and Belfast (BT). Providers there are seeded after the rest.
+BORDER_DISTRICTS = ["CH1", "CH2", "CH3", "CH4", "CH5", "CH6", "CH7", "TD15", "TD5", "TD11", "TD12", "BT1", "BT7", "BT9"]
+BORDER_PROVIDERS = 70
+# The other nations' checks, as a provider there would hold them.
+NATION_CHECKS = {
+    "pvg": {"membership_number": "1234567890123456", "workforce": "adults", "scheme_record_date": "2026-01-12"},
+    "accessni": {
+        "level": "enhanced",
+        "barred_lists": "both",
+        "certificate_number": "0012345678",
+        "issue_date": "2026-01-12",
+    },
+    "care_inspectorate": {"registration_id": "CS2003001234"},
+    "ciw": {"registration_id": "SIN-00001234-ABCD"},
+    "rqia": {"registration_id": "11045"},
+}
 SLOTS = [f"{d}-{p}" for d in DAYS for p in PARTS]
 
 
@@ -66,21 +84,45 @@ def _miles(a: tuple[float, float], b: tuple[float, float]) -> float:
     return 2 * 3958.7613 * math.asin(math.sqrt(min(1.0, h)))
 
 
-def _meets(code: str, check: dict) -> bool:
-    """What each requirement asks, in DESIGN.md's words (trust model 2)."""
+def _nation(outcode: str) -> str | None:
+    """The nation of a district, from the Royal Mail areas as the README lists them (not the app's table)."""
+    area = "".join(ch for ch in outcode[:2] if ch.isalpha())
+    number = int("".join(ch for ch in outcode[len(area) :] if ch.isdigit()) or 0)
+    if area == "BT":
+        return "northern_ireland"
+    if area in ("JE", "GY", "IM"):
+        return None
+    if area in ("CF", "LD", "LL", "NP", "SA") or (area == "CH" and 5 <= number <= 8) or (area == "SY" and number >= 15):
+        return "wales"
+    if area == "TD" and number == 15:
+        return "england"
+    if area in ("AB", "DD", "DG", "EH", "FK", "G", "HS", "IV", "KA", "KW", "KY", "ML", "PA", "PH", "TD", "ZE"):
+        return "scotland"
+    return "england"
+
+
+def _meets(code: str, check: dict, nation: str | None) -> bool:
+    """What each requirement asks, in DESIGN.md's words (trust models 2 and 10): each nation's own scheme."""
     d = check["details"]
+    kind = check["kind"]
+    background = {"england": "dbs", "wales": "dbs", "scotland": "pvg", "northern_ireland": "accessni"}.get(nation)
+    regulator = {"england": "cqc", "wales": "ciw", "scotland": "care_inspectorate", "northern_ireland": "rqia"}
+
+    def enhanced_with(barred: str) -> bool:
+        if kind != background:
+            return False
+        if kind == "pvg":  # no levels: the workforce the membership covers
+            return d.get("workforce") in (barred, "both")
+        return d.get("level") == "enhanced" and d.get("barred_lists") in (barred, "both")
+
     wanted = {
-        "identity": check["kind"] == "identity",
-        "dbs_basic": check["kind"] == "dbs",
-        "dbs_enhanced_adults": check["kind"] == "dbs"
-        and d.get("level") == "enhanced"
-        and d.get("barred_lists") in ("adults", "both"),
-        "dbs_enhanced_children": check["kind"] == "dbs"
-        and d.get("level") == "enhanced"
-        and d.get("barred_lists") in ("children", "both"),
+        "identity": kind == "identity",
+        "dbs_basic": background is not None and kind == background,
+        "dbs_enhanced_adults": enhanced_with("adults"),
+        "dbs_enhanced_children": enhanced_with("children"),
         "right_to_work": check["kind"] == "right_to_work",
         "public_liability_insurance": check["kind"] == "insurance",
-        "cqc_registration": check["kind"] == "cqc",
+        "cqc_registration": nation in regulator and kind == regulator[nation],
         "food_hygiene": check["kind"] == "food_hygiene" and int(d.get("rating", 0)) >= 3,
         "qualification": check["kind"] == "qualification",
     }
@@ -97,7 +139,9 @@ def _badges(current: list[dict]) -> int:
         d = check["details"]
         if kind == "dbs":
             count += (d.get("level") == "enhanced") + (check["verification_method"] == "update_service")
-        elif kind in ("insurance", "cqc", "first_aid"):
+        elif kind == "accessni":
+            count += d.get("level") == "enhanced"
+        elif kind in ("insurance", "cqc", "first_aid", "pvg", "care_inspectorate", "ciw", "rqia"):
             count += 1
         elif kind == "food_hygiene":
             count += int(d.get("rating", 0)) == 5
@@ -162,7 +206,7 @@ def _world(app) -> list[dict]:
                     codes = {"identity"} | {
                         code for code, kind in requirements.get(service_type_id, []) if kind in (None, p.kind)
                     }
-                    if all(any(_meets(code, c) for c in current) for code in codes):
+                    if all(any(_meets(code, c, _nation(p.outcode)) for c in current) for code in codes):
                         listed.add(slug)
             score, reviews = ratings.get(p.id, (None, 0))
             world.append(
@@ -172,6 +216,7 @@ def _world(app) -> list[dict]:
                     "name": p.display_name.lower(),
                     "kind": p.kind,
                     "place": centroids[p.outcode],
+                    "outcode": p.outcode,
                     "travel": p.travel_radius_miles,
                     "rate": p.rate_min_pence,
                     "gender": p.gender,
@@ -306,7 +351,52 @@ def _seed(app, rng: random.Random) -> None:
                 recompute_listing(provider, day)
             if provider.checks and rng.random() < 0.1:
                 provider.checks[rng.randrange(len(provider.checks))].status = "revoked"
+        _seed_borders(random.Random(1707), day)
         db.session.commit()
+
+
+def _seed_borders(rng: random.Random, day) -> None:
+    """Providers either side of two borders and in Belfast, holding any nation's checks (an English DBS in
+    Mold included), so the nation of each district decides who is listed."""
+    every_kind = [*CHECK_DETAILS, *NATION_CHECKS]
+    for n in range(BORDER_PROVIDERS):
+        kind = rng.choice(["pa", "organisation"])
+        name = f"{rng.choice(WORDS).title()} Care Services"
+        user = sign_up(f"border{n}@example.com", PASSWORD, name, kind)
+        user.email_verified_at = utcnow()
+        providers.update_profile(
+            user.provider,
+            complete_profile_data(
+                display_name=name,
+                base_postcode=rng.choice(BORDER_DISTRICTS),
+                travel_radius_miles=rng.choice([5, 10, 20, 30]),
+                services=rng.sample(SERVICES, rng.randint(1, 3)),
+                rate_min_pence=rng.choice([1500, 1800, 2100]),
+                rate_max_pence=2400,
+                languages=["en"],
+                availability=1,
+            ),
+        )
+        providers.submit_profile(user.provider)
+        provider = user.provider
+        for check_kind in [k for k in every_kind if rng.random() < 0.85]:
+            details = dict(CHECK_DETAILS.get(check_kind) or NATION_CHECKS[check_kind])
+            if check_kind == "pvg":
+                details["workforce"] = rng.choice(["adults", "children", "both"])
+            if check_kind in ("dbs", "accessni") and rng.random() < 0.2:
+                details.update(level="basic", barred_lists="none")
+            provider.checks.append(
+                Check(
+                    kind=check_kind,
+                    status="approved",
+                    details=details,
+                    decided_at=utcnow(),
+                    verification_method="in_person",
+                    valid_until=day + timedelta(days=rng.choice([-1, 0, 400, 400, 400])),
+                )
+            )
+        db.session.flush()
+        recompute_listing(provider, day - timedelta(days=40))
 
 
 @pytest.fixture
@@ -358,6 +448,42 @@ def test_random_queries_return_exactly_what_the_rules_allow_in_the_documented_or
     assert multi_page >= 20  # many queries span pages, so paging and the order across pages are tested
 
 
+def test_queries_either_side_of_a_border_return_what_each_nations_rules_allow(app, client, world):
+    rng = random.Random(1314)
+    for _ in range(40):
+        params = {
+            "postcode": rng.choice(BORDER_DISTRICTS),
+            "radius": rng.choice([5, 10, 25]),
+            "sort": rng.choice(["best", "distance"]),
+        }
+        if rng.random() < 0.5:
+            params["service"] = rng.sample(SERVICES, 1)
+        expected = _expected(world, params)
+        got, page = [], 1
+        while True:
+            body = client.get("/api/v1/search", query_string={**params, "page": page}).get_json()
+            assert body["total"] == len(expected), params
+            got += [r["slug"] for r in body["results"]]
+            if page >= body["pages"]:
+                break
+            page += 1
+        assert got == expected, params
+    # Not vacuous: either side of each border someone is listed, and someone holding checks is not.
+    border_ids = _border_ids(app)
+    nations = {(_nation(p["outcode"]), bool(p["listed"])) for p in world if p["id"] in border_ids}
+    for nation in ("england", "wales", "scotland", "northern_ireland"):
+        assert {(nation, True), (nation, False)} <= nations, nation
+
+
+def _border_ids(app) -> set[int]:
+    with app.app_context():
+        return set(
+            db.session.connection()
+            .execute(text("SELECT p.id FROM providers p JOIN users u ON u.id = p.user_id WHERE u.email LIKE 'border%'"))
+            .scalars()
+        )
+
+
 def test_the_oracle_world_is_not_vacuous(app, world):
     """The stale flags and every filter matter: some providers are listed, some not, for reasons the flags miss."""
     listed = [p for p in world if p["listed"]]
@@ -369,6 +495,6 @@ def test_the_oracle_world_is_not_vacuous(app, world):
             )
         }
     assert len(stored - {p["id"] for p in listed}) >= 10  # listed by the stored flags, not by the rule today
-    assert 45 <= len(listed) < PROVIDERS
+    assert 45 <= len(listed) < PROVIDERS + BORDER_PROVIDERS
     assert {min(p["badges"], 3) for p in listed} >= {1, 2, 3}
     assert any(p["rating"] is None for p in listed) and any(p["reviews"] >= 12 for p in listed)
