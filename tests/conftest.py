@@ -82,6 +82,18 @@ def database_url(request, tmp_path_factory):
     return url
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _listing_clause_built_afresh():
+    """Each test session builds the listing rule's SQL anew (it is cached per day in the process).
+
+    One session per process makes this a no-op; a mutation run (``make mutation``) starts a session per mutant
+    in a process forked after the clean run, which would otherwise reuse the clause built from unchanged code.
+    """
+    from registry.checks.listing import listed_now_clause
+
+    listed_now_clause.cache_clear()
+
+
 def _empty_tables() -> None:
     """Delete every row, then put the seeded taxonomy back.
 
