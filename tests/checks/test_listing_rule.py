@@ -265,3 +265,31 @@ def test_a_draft_a_suspension_or_a_closed_account_lists_nothing(app, make_provid
         assert provider.status == status
         assert listing.listed_services_now(provider, today()) == []
         assert listing.listed_now_among([provider.id], today()) == set()
+
+
+def test_a_provider_is_told_exactly_why_it_cannot_yet_speak_for_the_registry(app, make_provider):
+    """Inviting reviews, messaging people, applying to a council's list: what a provider reads when refused."""
+    ready = make_provider("pa", name="Ready", services=["companionship"])
+    unconfirmed = make_provider("pa", name="Unconfirmed", services=["companionship"], email_verified=False)
+    suspended = make_provider("pa", name="Suspended", services=["companionship"])
+    unlisted = make_provider("pa", name="Unlisted", services=["companionship"])
+    with app.app_context():
+        for slug in (ready, unconfirmed, suspended):
+            _give_checks(get_by_slug(slug), PA_HOME)
+        _give_checks(get_by_slug(unlisted), _without(PA_HOME, "dbs"))
+        get_by_slug(suspended).suspended_at = utcnow()
+        get_by_slug(unconfirmed).suspended_at = utcnow()  # the email comes first
+        for slug in (ready, unconfirmed, suspended, unlisted):
+            db.session.flush()
+            listing.recompute_listing(get_by_slug(slug), today())
+        db.session.commit()
+        reasons = {
+            slug: listing.why_provider_cannot_act(get_by_slug(slug), today())
+            for slug in (ready, unconfirmed, suspended, unlisted)
+        }
+    assert reasons == {
+        ready: None,
+        unconfirmed: "Confirm your email address first: open the link we emailed you when you joined.",
+        suspended: "Your account is suspended, so you cannot do this until it is reinstated.",
+        unlisted: "You can do this once you are listed: your dashboard shows which checks are still needed.",
+    }
