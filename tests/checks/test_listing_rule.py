@@ -293,3 +293,66 @@ def test_a_provider_is_told_exactly_why_it_cannot_yet_speak_for_the_registry(app
         suspended: "Your account is suspended, so you cannot do this until it is reinstated.",
         unlisted: "You can do this once you are listed: your dashboard shows which checks are still needed.",
     }
+
+
+def _states(app, slug, checks, lapsing_days=30):
+    with app.app_context():
+        provider = get_by_slug(slug)
+        _give_checks(provider, checks)
+        db.session.flush()
+        service_type = provider.services[0].service_type
+        states = listing.requirement_states(provider, service_type, today(), lapsing_days)
+        by_code = {s.code: (s.name, s.kind, s.state) for s in states}
+        kinds_of_checks = {s.code: (s.check.kind, s.check.status) if s.check else None for s in states}
+        db.session.rollback()
+    return by_code, kinds_of_checks
+
+
+def test_the_dashboard_says_where_each_requirement_stands(app, make_provider):
+    slug = make_provider("pa", name="Dashboard", services=["companionship"])
+    by_code, checks = _states(
+        app,
+        slug,
+        [
+            ("identity", None, 31),  # one day more than the reminder window: approved
+            ("dbs", DBS_BASIC, 365),  # approved, but not the enhanced check this service needs
+            ("right_to_work", None, 365, "pending"),
+            ("insurance", None, 30),  # inside the window, with a renewal waiting for an officer
+            ("insurance", None, 365, "pending"),
+        ],
+    )
+    assert by_code == {
+        "identity": ("Proof of identity", "identity", "approved"),
+        "dbs_enhanced_adults": ("Enhanced DBS with the adults' barred list", "dbs", "missing"),
+        "right_to_work": ("Right to work in the UK", "right_to_work", "pending"),
+        "public_liability_insurance": ("Public liability insurance", "insurance", "renewal_pending"),
+    }
+    assert checks["dbs_enhanced_adults"] == ("dbs", "approved") and checks["identity"] == ("identity", "approved")
+    assert checks["public_liability_insurance"] == ("insurance", "approved")  # the current one, until its end
+
+
+def test_the_dashboard_says_lapsing_rejected_lapsed_or_missing(app, make_provider):
+    slug = make_provider("pa", name="Dashboard Two", services=["companionship"])
+    by_code, checks = _states(
+        app,
+        slug,
+        [
+            ("identity", None, 30),  # the last day of the reminder window: lapsing, nothing new sent yet
+            ("right_to_work", None, 365, "pending"),  # a waiting check of another kind is no renewal of it
+            ("dbs", DBS_ADULTS, -1, "lapsed"),
+            ("insurance", None, 365, "rejected"),
+            ("insurance", None, 365, "superseded"),  # replaced before a decision: the rejection still stands
+        ],
+    )
+    assert {code: state for code, (_, _, state) in by_code.items()} == {
+        "identity": "lapsing",
+        "dbs_enhanced_adults": "lapsed",
+        "right_to_work": "pending",
+        "public_liability_insurance": "rejected",
+    }
+    assert checks["public_liability_insurance"] == ("insurance", "rejected")
+    by_code, checks = _states(app, make_provider("pa", name="Nothing Yet", services=["companionship"]), [])
+    assert {code: state for code, (_, _, state) in by_code.items()} == dict.fromkeys(
+        ("identity", "dbs_enhanced_adults", "right_to_work", "public_liability_insurance"), "missing"
+    )
+    assert set(checks.values()) == {None}
