@@ -20,6 +20,7 @@ from registry.providers.services import get_by_slug
 from registry.reviews import services
 from registry.reviews.models import Engagement, ProviderRating, Review
 from registry.reviews.scoring import recompute_rating
+from tests.conftest import approve_checks
 
 # Three people's ratings: reliability, quality, kindness, communication, value.
 RATINGS = [(5, 5, 5, 4, 4), (3, 4, 4, 4, 3), (2, 3, 3, 4, 3)]
@@ -127,3 +128,14 @@ def test_a_held_review_leaves_the_score_and_the_last_one_leaves_no_score(app, li
         db.session.commit()
     assert _api_rating(app, listed) == {"score": None, "count": 0}
     assert "No reviews yet." in app.test_client().get(f"/providers/{listed}").text
+
+
+def test_each_provider_is_scored_on_its_own_reviews_only(app, listed, make_provider, make_user):
+    other = make_provider("pa", name="Other Provider")
+    approve_checks(app, other)
+    _review(app, listed, make_user(), RATINGS[0])
+    _review(app, other, make_user(), RATINGS[2])
+    _review(app, other, make_user(), RATINGS[2])
+    assert _api_rating(app, listed) == {"score": round(_documented_score(RATINGS[:1]), 1), "count": 1}
+    assert _api_rating(app, other) == {"score": round(_documented_score([RATINGS[2]] * 2), 1), "count": 2}
+    assert "Reliability and punctuality: 2.0/5" in app.test_client().get(f"/providers/{other}").text
