@@ -18,6 +18,8 @@ from registry import audit
 from registry.extensions import db
 from registry.models import utcnow
 from tests.test_audit import _record, _rewrite_from, _verify, tampering
+from tests.test_audit_keyed_since import _bucket, _s3_app, s3  # noqa: F401 (a fixture)
+from tests.test_storage import moto_s3_endpoint  # noqa: F401 (a fixture)
 
 
 def _checkpoint(app) -> dict:
@@ -213,3 +215,64 @@ def test_events_for_a_provider_newest_first_up_to_the_limit(app):
         assert (event.action, event.subject_type, event.provider_id) == ("check.approved", "User", 7)
         assert json.loads(event.details) == {"n": 0, "note": "ок"}
         assert event.details == '{"n":0,"note":"ок"}'  # canonical: sorted keys, no spaces, UTF-8 kept
+
+
+# -- the checkpoint in S3 (moto's standalone server, as tests/test_audit_keyed_since.py uses it) ---------------
+
+
+def _disagrees(where: str, count: int) -> str:
+    return f" (the chain of {count} events is intact but disagrees with the checkpoint {where}, left as it was)\n"
+
+
+def test_an_unreachable_bucket_is_named_with_s3s_own_error_code(app, runner, s3, moto_s3_endpoint):  # noqa: F811
+    _s3_app(app, moto_s3_endpoint, "no-such-bucket")
+    _record(app, 1)
+    result = _verify(runner)
+    where = "s3://no-such-bucket/audit/checkpoint.json"
+    assert result.exit_code == 1
+    assert result.output == f"broken: the checkpoint {where} cannot be read (NoSuchBucket)" + _disagrees(where, 1)
+
+
+@pytest.mark.parametrize(
+    "body, reason",
+    [(b"{not json", "cannot be read ("), (b'{"head_id": 3}', "is not a checkpoint this command wrote")],
+)
+def test_an_s3_checkpoint_this_command_did_not_write_is_refused_and_left_alone(
+    app,
+    runner,
+    s3,  # noqa: F811
+    moto_s3_endpoint,  # noqa: F811
+    body,
+    reason,
+):
+    bucket = _bucket(s3, locked=False)
+    _s3_app(app, moto_s3_endpoint, bucket)
+    s3.put_object(Bucket=bucket, Key="audit/checkpoint.json", Body=body)
+    _record(app, 2)
+    result = _verify(runner)
+    assert result.exit_code == 1
+    assert result.output.startswith(f"broken: the checkpoint s3://{bucket}/audit/checkpoint.json {reason}")
+    assert s3.get_object(Bucket=bucket, Key="audit/checkpoint.json")["Body"].read() == body
+
+
+def test_a_checkpoint_written_to_s3_is_json_the_next_verify_reads(app, runner, s3, moto_s3_endpoint):  # noqa: F811
+    bucket = _bucket(s3, locked=False)
+    _s3_app(app, moto_s3_endpoint, bucket)
+    ids = _record(app, 2)
+    assert _verify(runner).exit_code == 0
+    stored = s3.get_object(Bucket=bucket, Key="audit/checkpoint.json")
+    assert stored["ContentType"] == "application/json"
+    assert json.loads(stored["Body"].read())["head_id"] == ids[-1]
+    assert _verify(runner).output.startswith("ok 2 events")
+
+
+@pytest.mark.parametrize("location", ["s3://only-a-bucket", "s3:///audit/checkpoint.json"])
+def test_an_s3_address_without_a_bucket_or_a_key_is_refused(app, runner, location):
+    app.config["AUDIT_CHECKPOINT"] = location
+    _record(app, 1)
+    result = _verify(runner)
+    assert result.exit_code == 1
+    assert result.output == (
+        f"broken: AUDIT_CHECKPOINT {location!r} must name a bucket and a key: s3://bucket/audit-checkpoint.json"
+        + _disagrees(location, 0)
+    )
