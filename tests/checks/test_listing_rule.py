@@ -337,7 +337,8 @@ def test_the_dashboard_says_lapsing_rejected_lapsed_or_missing(app, make_provide
         app,
         slug,
         [
-            ("identity", None, 30),  # the last day of the reminder window: lapsing, nothing new sent yet
+            ("identity", None, 365, "pending"),  # older than the approval: not a renewal of it
+            ("identity", None, 30),  # the last day of the reminder window: lapsing, nothing new sent since
             ("right_to_work", None, 365, "pending"),  # a waiting check of another kind is no renewal of it
             ("dbs", DBS_ADULTS, -1, "lapsed"),
             ("insurance", None, 365, "rejected"),
