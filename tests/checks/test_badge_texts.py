@@ -107,6 +107,7 @@ def test_each_kind_of_check_reads_as_what_was_checked_how_and_when(app, make_pro
             "Public liability insurance, £0 cover, valid until 31 January 2027",  # never more than recorded
         ),
         (_check("cqc", details={}), "CQC registration  confirmed on 12 March 2026"),
+        (_check("food_hygiene", details={"rating": 4}), "Food hygiene rating 4 (, inspected recently)"),
         (
             _check("food_hygiene", details={"rating": 4, "local_authority": "York"}),
             "Food hygiene rating 4 (York, inspected recently)",
@@ -129,6 +130,7 @@ def test_each_kind_of_check_reads_as_what_was_checked_how_and_when(app, make_pro
         "insurance",
         "insurance-no-cover",
         "cqc-no-id",
+        "food-hygiene-no-authority",
         "food-hygiene",
         "qualification",
         "first-aid",
