@@ -182,6 +182,10 @@ def test_a_provider_is_listed_on_its_pages_only_while_a_service_is(app, make_pro
         assert (get_by_slug(listed).status, get_by_slug(unlisted).status) == ("listed", "submitted")
         assert listing.is_listed_now(get_by_slug(listed), today()) is True
         assert listing.is_listed_now(get_by_slug(unlisted), today()) is False
+        # Asked about some providers, the SQL answers for those only.
+        listed_id, unlisted_id = get_by_slug(listed).id, get_by_slug(unlisted).id
+        assert listing.listed_now_among([listed_id, unlisted_id], today()) == {listed_id}
+        assert listing.listed_now_among([unlisted_id], today()) == set()
     client = app.test_client()
     assert client.get(f"/api/v1/providers/{listed}").status_code == 200
     assert client.get(f"/api/v1/providers/{unlisted}").status_code == 404
