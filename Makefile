@@ -8,7 +8,7 @@ DBS_STANDIN_PORT ?= 8301
 DBS_STATUS_CHECK_URL ?= http://127.0.0.1:$(DBS_STANDIN_PORT)
 export FLASK_APP := wsgi:app
 
-.PHONY: run test lint bench clean browser redis
+.PHONY: run test lint bench clean browser redis mutation
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,21 @@ run: $(VENV)/.installed
 # The tests start their own redis-server (a free port, no disk) unless TEST_REDIS_URL names one.
 test: $(VENV)/.installed-test browser redis lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+$(VENV)/.installed-mutation: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test,mutation]'
+	touch $(VENV)/.installed $(VENV)/.installed-test $@
+
+# Mutation testing of the trust-model modules (listing, kinds, badges, scoring, audit), not part of `make test`:
+# mutmut changes them one small edit at a time in a copy (mutants/) and runs, on SQLite, the tests in
+# [tool.mutmut] that call the changed function; then the share of changes the tests noticed, per module.
+# Every run starts afresh. MUTATION_PROCS sets how many mutants are tested at once (default: the cores).
+MUTATION_PROCS ?= $(shell nproc)
+mutation: $(VENV)/.installed-mutation
+	rm -rf mutants
+	env -u TEST_DATABASE_URL -u PYTHONPATH TEST_SQLITE_TEMPLATE=$(CURDIR)/mutants/migrated.sqlite3 \
+	  $(BIN)/mutmut run --max-children $(MUTATION_PROCS)
+	$(BIN)/python tools/mutation_score.py
 
 # Conventions made mechanical: lint, import order and formatting (ruff, configured in pyproject.toml).
 lint: $(VENV)/.installed-test
@@ -75,4 +90,4 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/http_load.py --providers 10000
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) instance .pytest_cache mutants

@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import re
+import shutil
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -59,8 +60,15 @@ def reset_postgres_schema(url: str) -> None:
 @pytest.fixture(scope="session", params=_database_params())
 def database_url(request, tmp_path_factory):
     """A database migrated to head, once per test session and backend."""
+    # TEST_SQLITE_TEMPLATE (set by `make mutation`, which starts a test session per mutant): the first session
+    # migrates and saves the database file there, later sessions copy it instead of migrating again.
+    template = os.environ.get("TEST_SQLITE_TEMPLATE") if request.param == "sqlite" else None
     if request.param == "sqlite":
-        url = "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite3")
+        path = tmp_path_factory.mktemp("db") / "test.sqlite3"
+        url = "sqlite:///" + str(path)
+        if template and os.path.exists(template):
+            shutil.copyfile(template, path)
+            return url
     else:
         url = os.environ["TEST_DATABASE_URL"]
         reset_postgres_schema(url)
@@ -68,7 +76,22 @@ def database_url(request, tmp_path_factory):
     with app.app_context():
         upgrade()
         db.engine.dispose()
+    if template:
+        shutil.copyfile(path, f"{template}.{os.getpid()}.tmp")
+        os.replace(f"{template}.{os.getpid()}.tmp", template)
     return url
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _listing_clause_built_afresh():
+    """Each test session builds the listing rule's SQL anew (it is cached per day in the process).
+
+    One session per process makes this a no-op; a mutation run (``make mutation``) starts a session per mutant
+    in a process forked after the clean run, which would otherwise reuse the clause built from unchanged code.
+    """
+    from registry.checks.listing import listed_now_clause
+
+    listed_now_clause.cache_clear()
 
 
 def _empty_tables() -> None:

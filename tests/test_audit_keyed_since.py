@@ -140,7 +140,7 @@ def test_a_bucket_without_object_lock_still_keeps_the_checkpoint(app, runner, s3
     assert _verify(runner).exit_code == 0
     head = s3.head_object(Bucket=bucket, Key="audit/checkpoint.json")
     assert "ObjectLockMode" not in head
-    assert _verify(runner).output.startswith("ok 2 events")
+    assert "ok 2 events" in _verify(runner).output.splitlines()  # moto logs from its own thread may come first
 
 
 def test_an_unreachable_checkpoint_bucket_fails_the_verify(app, runner, s3, moto_s3_endpoint):  # noqa: F811
