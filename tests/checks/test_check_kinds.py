@@ -48,18 +48,47 @@ from registry.models import today
     ],
 )
 def test_a_check_meets_only_the_requirements_the_trust_model_says(requirement, kind, details, meets):
-    assert satisfies(requirement, kind, details) is meets
+    assert satisfies(requirement, kind, details, "england") is meets
+
+
+# The same requirement codes in the other nations: their own schemes meet them, England's do not (issue 20, part 3).
+@pytest.mark.parametrize(
+    "requirement, kind, details, nation, meets",
+    [
+        ("dbs_enhanced_adults", "pvg", {"workforce": "adults"}, "scotland", True),
+        ("dbs_enhanced_adults", "pvg", {"workforce": "both"}, "scotland", True),
+        ("dbs_enhanced_adults", "pvg", {"workforce": "children"}, "scotland", False),
+        ("dbs_enhanced_adults", "dbs", {"level": "enhanced", "barred_lists": "both"}, "scotland", False),
+        ("dbs_enhanced_adults", "pvg", {"workforce": "adults"}, "england", False),
+        ("dbs_enhanced_adults", "dbs", {"level": "enhanced", "barred_lists": "adults"}, "wales", True),
+        ("dbs_enhanced_adults", "accessni", {"level": "enhanced", "barred_lists": "adults"}, "northern_ireland", True),
+        ("dbs_enhanced_adults", "accessni", {"level": "standard", "barred_lists": "adults"}, "northern_ireland", False),
+        ("dbs_enhanced_adults", "dbs", {"level": "enhanced", "barred_lists": "both"}, "northern_ireland", False),
+        ("cqc_registration", "care_inspectorate", {}, "scotland", True),
+        ("cqc_registration", "cqc", {}, "scotland", False),
+        ("cqc_registration", "ciw", {}, "wales", True),
+        ("cqc_registration", "cqc", {}, "wales", False),
+        ("cqc_registration", "rqia", {}, "northern_ireland", True),
+        ("cqc_registration", "ciw", {}, "england", False),
+        ("identity", "identity", {}, "scotland", True),
+    ],
+)
+def test_each_nation_s_own_scheme_meets_the_requirement(requirement, kind, details, nation, meets):
+    assert satisfies(requirement, kind, details, nation) is meets
 
 
 def test_each_requirement_reads_as_providers_are_asked_for_it():
     assert REQUIREMENT_NAMES == {
         "identity": "Proof of identity",
-        "dbs_basic": "A DBS check (any level)",
-        "dbs_enhanced_adults": "Enhanced DBS with the adults' barred list",
-        "dbs_enhanced_children": "Enhanced DBS with the children's barred list",
+        "dbs_basic": "A criminal record check, any level (DBS; PVG in Scotland; AccessNI in Northern Ireland)",
+        "dbs_enhanced_adults": "Enhanced background check with the adults' barred list "
+        "(DBS; PVG for adults in Scotland; AccessNI in Northern Ireland)",
+        "dbs_enhanced_children": "Enhanced background check with the children's barred list "
+        "(DBS; PVG for children in Scotland; AccessNI in Northern Ireland)",
         "right_to_work": "Right to work in the UK",
         "public_liability_insurance": "Public liability insurance",
-        "cqc_registration": "CQC registration",
+        "cqc_registration": "Registration with the nation's care regulator "
+        "(CQC; Care Inspectorate in Scotland; Care Inspectorate Wales; RQIA in Northern Ireland)",
         "food_hygiene": "Food hygiene rating of 3 or more",
         "qualification": "A relevant professional qualification",
     }
