@@ -84,16 +84,21 @@ class IdentityForm(CheckForm):
     )
 
 
-class DbsForm(CheckForm):
-    level = SelectField(
-        "Level",
-        description="Printed on the certificate, under the certificate number.",
-        choices=list(DBS_LEVELS.items()),
-    )
+class _LevelAndBarredLists(CheckForm):
+    """A criminal record certificate's level and the barred lists it checked: DBS and AccessNI print the same."""
+
+    level = SelectField("Level", description="Printed on the certificate.", choices=list(DBS_LEVELS.items()))
     barred_lists = SelectField(
         "Barred lists checked",
         choices=[("none", "None"), ("adults", "Adults"), ("children", "Children"), ("both", "Adults and children")],
     )
+
+    def validate_barred_lists(self, field):
+        if field.data != "none" and self.level.data != "enhanced":
+            raise ValidationError("Only enhanced checks include the barred lists.")
+
+
+class DbsForm(_LevelAndBarredLists):
     certificate_number = StringField(
         "Certificate number",
         description="12 digits, printed at the top right of the certificate, for example 001234567890.",
@@ -116,10 +121,6 @@ class DbsForm(CheckForm):
         filters=[single_line],
         validators=[at_most(20)],
     )
-
-    def validate_barred_lists(self, field):
-        if field.data != "none" and self.level.data != "enhanced":
-            raise ValidationError("Only enhanced checks include the barred lists.")
 
     def validate_update_service_id(self, field):
         if self.update_service.data and not field.data:
@@ -151,18 +152,9 @@ class PvgForm(CheckForm):
     )
 
 
-class AccessNiForm(CheckForm):
+class AccessNiForm(_LevelAndBarredLists):
     """Northern Ireland: an AccessNI check, with levels and barred lists like a DBS check."""
 
-    level = SelectField(
-        "Level",
-        description="Printed on the certificate.",
-        choices=list(DBS_LEVELS.items()),
-    )
-    barred_lists = SelectField(
-        "Barred lists checked",
-        choices=[("none", "None"), ("adults", "Adults"), ("children", "Children"), ("both", "Adults and children")],
-    )
     certificate_number = StringField(
         "Certificate number",
         description="As printed on the AccessNI certificate.",
@@ -177,10 +169,6 @@ class AccessNiForm(CheckForm):
         description=DATE_HINT,
         validators=[InputRequired("Enter the issue date as a date."), not_in_future],
     )
-
-    def validate_barred_lists(self, field):
-        if field.data != "none" and self.level.data != "enhanced":
-            raise ValidationError("Only enhanced checks include the barred lists.")
 
 
 def _registration(label: str, description: str, pattern: str, example: str) -> StringField:
