@@ -36,8 +36,11 @@ def _text(label: str, max_length: int = 120, required: bool = True, **kwargs) ->
 DATE_HINT = "Day, month and year, as shown on the document. Type it or choose it from the calendar."
 
 
-def _date(label: str) -> DateField:
-    return DateField(label, description=DATE_HINT, validators=[InputRequired(f"Enter the {label.lower()} as a date.")])
+def _date(label: str, *rules) -> DateField:
+    """A required date from a document, with the hint, a message naming it, and ``rules`` (not_in_future ...)."""
+    return DateField(
+        label, description=DATE_HINT, validators=[InputRequired(f"Enter the {label.lower()} as a date."), *rules]
+    )
 
 
 def not_in_future(form, field):
@@ -108,11 +111,7 @@ class DbsForm(_LevelAndBarredLists):
             Regexp(r"^\d{12}$", message="A DBS certificate number has exactly 12 digits."),
         ],
     )
-    issue_date = DateField(
-        "Issue date",
-        description=DATE_HINT,
-        validators=[InputRequired("Enter the issue date as a date."), not_in_future],
-    )
+    issue_date = _date("Issue date", not_in_future)
     update_service = BooleanField("Subscribed to the DBS Update Service")
     # No Optional(): it would stop the check below from running on an empty value.
     update_service_id = StringField(
@@ -145,11 +144,7 @@ class PvgForm(CheckForm):
         description="The workforce your membership covers, as your scheme record says.",
         choices=[(code, words[0].upper() + words[1:]) for code, words in PVG_WORKFORCES.items()],
     )
-    scheme_record_date = DateField(
-        "Date of the scheme record",
-        description=DATE_HINT,
-        validators=[InputRequired("Enter the date of the scheme record as a date."), not_in_future],
-    )
+    scheme_record_date = _date("Date of the scheme record", not_in_future)
 
 
 class AccessNiForm(_LevelAndBarredLists):
@@ -164,11 +159,7 @@ class AccessNiForm(_LevelAndBarredLists):
             Regexp(r"^[A-Z0-9]{6,20}$", message="Enter the certificate number as printed: 6 to 20 letters and digits."),
         ],
     )
-    issue_date = DateField(
-        "Issue date",
-        description=DATE_HINT,
-        validators=[InputRequired("Enter the issue date as a date."), not_in_future],
-    )
+    issue_date = _date("Issue date", not_in_future)
 
 
 def _registration(label: str, description: str, pattern: str, example: str) -> StringField:
@@ -241,21 +232,13 @@ class InsuranceForm(CheckForm):
             NumberRange(min=1, max=100_000_000, message="Enter the cover in pounds."),
         ],
     )
-    end_date = DateField(
-        "Policy end date",
-        description=DATE_HINT,
-        validators=[InputRequired("Enter the policy end date as a date."), not_in_past],
-    )
+    end_date = _date("Policy end date", not_in_past)
 
 
 class QualificationForm(CheckForm):
     title = _text("Qualification")
     awarding_body = _text("Awarding body")
-    awarded_on = DateField(
-        "Date awarded",
-        description=DATE_HINT,
-        validators=[InputRequired("Enter the date awarded as a date."), not_in_future],
-    )
+    awarded_on = _date("Date awarded", not_in_future)
 
 
 class CqcForm(CheckForm):
@@ -276,21 +259,13 @@ class FoodHygieneForm(CheckForm):
         "Rating (0 to 5)",
         validators=[InputRequired("Enter the rating."), NumberRange(min=0, max=5, message="Ratings go from 0 to 5.")],
     )
-    inspected_on = DateField(
-        "Inspection date",
-        description=DATE_HINT,
-        validators=[InputRequired("Enter the inspection date as a date."), not_in_future],
-    )
+    inspected_on = _date("Inspection date", not_in_future)
     local_authority = _text("Local authority")
 
 
 class FirstAidForm(CheckForm):
     course = _text("Course")
-    completed_on = DateField(
-        "Date completed",
-        description=DATE_HINT,
-        validators=[InputRequired("Enter the date completed as a date."), not_in_future],
-    )
+    completed_on = _date("Date completed", not_in_future)
 
 
 class ReferenceForm(CheckForm):
