@@ -11,6 +11,7 @@ from typing import Any
 from flask import Flask
 
 from config.settings import CONFIGS, DEFAULT_SECRET_KEY, ConfigurationError, check_production, public_host
+from registry.unitofwork import Registry
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -22,7 +23,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     env = (config or {}).get("REGISTRY_ENV") or os.environ.get("REGISTRY_ENV") or _default_env()
     if env not in CONFIGS:
         raise ConfigurationError(f"REGISTRY_ENV must be one of {', '.join(CONFIGS)}, not {env!r}.")
-    app = Flask(
+    app = Registry(
         __name__,
         instance_path=os.environ.get("REGISTRY_INSTANCE_PATH") or None,
         instance_relative_config=True,
@@ -204,9 +205,10 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_errorhandlers(app: Flask) -> None:
-    from registry.errors import init_app
+    from registry import errors, unitofwork
 
-    init_app(app)
+    errors.init_app(app)
+    unitofwork.init_app(app)
 
 
 def register_commands(app: Flask) -> None:

@@ -5,11 +5,10 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from flask import flash, redirect, render_template
 from wtforms import IntegerField, SelectMultipleField, widgets
 from wtforms.validators import Length, ValidationError
 
-from registry.extensions import csrf, db
+from registry.extensions import csrf
 from search.geo import PostcodeError, locate
 
 # C0 and C1 control characters, DEL, the Unicode line and paragraph separators,
@@ -141,29 +140,3 @@ class WholeNumberField(IntegerField):
             super().process_formdata(valuelist)
         except ValueError:
             raise ValueError(self.not_a_number) from None
-
-
-def render_form(form, template: str, *, save, refusals, done, message=None, **context):
-    """A form page's whole round trip, the same for every form.
-
-    On a valid submit, ``save()`` runs the service. If the service refuses
-    (raises one of ``refusals``), the transaction is rolled back, so nothing
-    is half-written, and the form is shown again with the reason above it
-    (422). Otherwise it commits, flashes ``message`` and redirects to
-    ``done``; both may be callables taking what ``save`` returned. A first
-    visit or invalid input renders ``template`` with ``form`` and
-    ``context`` (200, or 422 when the form has errors).
-    """
-    if form.validate_on_submit():
-        try:
-            saved = save()
-        except refusals as error:
-            db.session.rollback()
-            form.form_errors.append(str(error))
-        else:
-            db.session.commit()
-            if message:
-                flash(message(saved) if callable(message) else message, "success")
-            return redirect(done(saved) if callable(done) else done)
-    status = 422 if form.errors or form.form_errors else 200
-    return render_template(template, form=form, **context), status

@@ -28,7 +28,7 @@ LAYERS: list[set[str]] = [
         "storage",
         "uploads",
     },
-    {"mail", "api", "audit"},  # api: the JSON blueprint and its error shape, which features register on
+    {"mail", "api", "audit", "unitofwork"},  # unitofwork: a request's one commit, and the refusal every feature raises; api: the JSON blueprint and its error shape, which features register on
     {"accounts"},
     {"providers"},
     {"checks"},

@@ -43,6 +43,7 @@ from webauthn.helpers.structs import (
 from registry import audit, models
 from registry.accounts.models import Passkey, RecoveryCode, TotpFactor, User
 from registry.extensions import db
+from registry.unitofwork import Refusal
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +55,7 @@ TOTP_VALID_WINDOW = 1
 _SIX_DIGITS = re.compile(r"\d{6}")
 
 
-class SecondFactorError(Exception):
+class SecondFactorError(Refusal):
     """A second-factor rule was broken; the message is safe to show."""
 
 

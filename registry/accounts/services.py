@@ -23,13 +23,14 @@ from registry.extensions import db
 from registry.links import public_url_for
 from registry.mail import send_email
 from registry.models import utcnow
+from registry.unitofwork import Refusal
 
 log = logging.getLogger(__name__)
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 128
 
 
-class AccountError(Exception):
+class AccountError(Refusal):
     """A rule about accounts was broken; the message is safe to show."""
 
 

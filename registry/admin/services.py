@@ -19,9 +19,10 @@ from registry.links import public_url_for
 from registry.mail import send_email
 from registry.models import today
 from registry.providers.models import Provider, ProviderService, ServiceRequirement, ServiceType
+from registry.unitofwork import Refusal
 
 
-class TaxonomyError(Exception):
+class TaxonomyError(Refusal):
     """A taxonomy rule was broken; the message is safe to show."""
 
 
@@ -77,7 +78,7 @@ def _requirements_changed(service: ServiceType) -> None:
 STAFF_ROLES = {Role.OFFICER: "Safeguarding officer", COMMISSIONER: "Commissioner"}
 
 
-class StaffError(Exception):
+class StaffError(Refusal):
     """A staff-account rule was broken; the message is safe to show."""
 
 

@@ -12,8 +12,9 @@ from registry.admin.forms import ServiceForm, StaffAccountForm, applies_to
 from registry.auth import role_required
 from registry.councils.models import Council
 from registry.extensions import db
-from registry.forms import keeps_typed_text, render_form
+from registry.forms import keeps_typed_text
 from registry.providers.models import ServiceType
+from registry.unitofwork import render_form
 
 
 @bp.get("/services")
@@ -72,7 +73,6 @@ def staff_accounts():
         form,
         "admin/accounts.html",
         save=save,
-        refusals=services.StaffError,
         done=url_for("admin.staff_accounts"),
         message=lambda user: f"Account made for {user.email}. They have been emailed a link to choose their password.",
         accounts=services.staff_accounts(),

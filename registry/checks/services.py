@@ -40,12 +40,13 @@ from registry.models import utcnow
 from registry.paging import PER_PAGE, Page, paginate
 from registry.providers.models import Provider
 from registry.storage import document_store, new_key
+from registry.unitofwork import Refusal
 from registry.uploads import CheckedUpload
 
 REPLACEABLE = (CheckStatus.PENDING, CheckStatus.INFO_REQUESTED)
 
 
-class CheckError(Exception):
+class CheckError(Refusal):
     """A check rule was broken; the message is safe to show."""
 
 

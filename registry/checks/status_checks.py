@@ -33,6 +33,7 @@ from registry.checks.notices import tell_provider
 from registry.extensions import db
 from registry.formatting import long_date
 from registry.models import utcnow
+from registry.unitofwork import Refusal
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +77,7 @@ class StatusChecksOff(StatusCheckError):
     """DBS_STATUS_CHECK_URL is not set."""
 
 
-class ConsentError(Exception):
+class ConsentError(Refusal):
     """A consent rule was broken; the message is safe to show."""
 
 

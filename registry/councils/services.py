@@ -33,10 +33,11 @@ from registry.models import utcnow
 from registry.money import to_pounds
 from registry.providers.models import Provider, ProviderService, ServiceType
 from registry.providers.services import slugify
+from registry.unitofwork import Refusal
 from search.geo import distance_miles, locate, outcode_centroids
 
 
-class CouncilError(Exception):
+class CouncilError(Refusal):
     """A council rule was broken; the message is safe to show."""
 
 

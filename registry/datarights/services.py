@@ -54,6 +54,7 @@ from registry.reviews.scoring import recompute_rating
 from registry.safeguarding.models import Concern, Suspension
 from registry.safeguarding.services import CLOSING_OUTCOMES
 from registry.storage import document_store
+from registry.unitofwork import Refusal
 from registry.visits.services import export_engagement, forget_words_of
 
 FORMER_USER = "A former user"
@@ -63,7 +64,7 @@ ERASED_DOMAIN = "erased.invalid"  # RFC 2606: can never deliver, so no mail leav
 SELF_SERVICE_ROLES = (Role.RECIPIENT, Role.PROVIDER)
 
 
-class DataRightsError(Exception):
+class DataRightsError(Refusal):
     """The request cannot be carried out; the message is safe to show."""
 
 

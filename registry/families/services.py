@@ -23,13 +23,14 @@ from registry.families.models import (
 from registry.models import today
 from registry.providers.models import Provider, ServiceType
 from registry.providers.vocabulary import LANGUAGES
+from registry.unitofwork import Refusal
 from search.geo import PostcodeError, locate
 
 MAX_NAME = 80
 MAX_GIVEN_BY = 120
 
 
-class FamilyError(Exception):
+class FamilyError(Refusal):
     """A rule was broken; the message is safe to show."""
 
 

@@ -15,12 +15,13 @@ from registry.extensions import db
 from registry.models import today, utcnow
 from registry.providers.models import Provider, ProviderLanguage, ProviderService, ServiceType
 from registry.providers.vocabulary import ProfileStatus, ProviderKind
+from registry.unitofwork import Refusal
 from search.geo import locate
 
 MIN_ABOUT_LENGTH = 40
 
 
-class ProfileError(Exception):
+class ProfileError(Refusal):
     """A profile rule was broken; the message is safe to show."""
 
 

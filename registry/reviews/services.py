@@ -40,6 +40,7 @@ from registry.reviews.models import (
     ReviewStatus,
 )
 from registry.reviews.scoring import recompute_rating
+from registry.unitofwork import Refusal
 from search.geo import PostcodeError, locate
 
 MAX_TITLE = 120
@@ -56,7 +57,7 @@ MAX_RESPONSE = 2000
 review_held = Namespace().signal("review-held")
 
 
-class ReviewError(Exception):
+class ReviewError(Refusal):
     """A rule was broken; the message is safe to show."""
 
 

@@ -11,13 +11,14 @@ from registry.accounts.models import Role
 from registry.auth import role_required, signed_in_key, verified_email_required
 from registry.checks.listing import is_listed_now
 from registry.extensions import db, limiter
-from registry.forms import keeps_typed_text, render_form
+from registry.forms import keeps_typed_text
 from registry.models import today
 from registry.paging import page_number, paginate
 from registry.providers.services import get_by_slug, is_publicly_visible
 from registry.reviews import bp, services
 from registry.reviews.forms import EnquiryForm, InvitationForm, MessageForm, ReviewForm, TextForm, enquiry_form_for
 from registry.reviews.models import Engagement, Enquiry, Review, ReviewStatus
+from registry.unitofwork import render_form
 
 
 def _enquiry_limit() -> str:
@@ -73,7 +74,6 @@ def enquire(slug: str):
         form,
         "reviews/enquire.html",
         save=lambda: services.send_enquiry(current_user, provider, _enquiry_request(form)),
-        refusals=services.ReviewError,
         message="Your enquiry is sent. You will get an email when they reply.",
         done=lambda enquiry: url_for("reviews.enquiry", enquiry_id=enquiry.id),
         provider=provider,
@@ -134,7 +134,6 @@ def enquiry(enquiry_id: int):
         form,
         "reviews/enquiry.html",
         save=lambda: services.reply(item, current_user, form.body.data),
-        refusals=services.ReviewError,
         done=url_for("reviews.enquiry", enquiry_id=item.id),
         enquiry=item,
         can_answer=services.can_answer(current_user, item),

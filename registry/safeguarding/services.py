@@ -25,12 +25,13 @@ from registry.providers.models import Provider
 from registry.reviews.models import ReportStatus, Review, ReviewReport, ReviewStatus
 from registry.reviews.services import review_held
 from registry.safeguarding.models import AppealStatus, Concern, ConcernStatus, Suspension
+from registry.unitofwork import Refusal
 
 MAX_CONCERN = 5000
 MAX_APPEAL = 2000
 
 
-class SafeguardingError(Exception):
+class SafeguardingError(Refusal):
     """A safeguarding rule was broken; the message is safe to show."""
 
 

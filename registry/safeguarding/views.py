@@ -26,7 +26,7 @@ from registry.accounts.models import Role
 from registry.auth import role_required, signed_in_key, verified_email_required
 from registry.extensions import db, limiter
 from registry.formatting import CsvWriter
-from registry.forms import keeps_typed_text, render_form
+from registry.forms import keeps_typed_text
 from registry.models import utcnow
 from registry.paging import page_number, paginate
 from registry.providers.services import get_by_slug, is_publicly_visible
@@ -44,6 +44,7 @@ from registry.safeguarding.forms import (
 )
 from registry.safeguarding.models import Concern, ConcernStatus
 from registry.safeguarding.schemas import AuditFilterSchema
+from registry.unitofwork import render_form
 
 OFFICERS = (Role.OFFICER, Role.ADMIN)
 
@@ -80,7 +81,6 @@ def report_concern(slug: str):
         "concerns/report.html",
         provider=provider,
         save=lambda: services.raise_concern(provider, current_user, form.text.data),
-        refusals=services.SafeguardingError,
         done=url_for("providers.public_profile", slug=slug),
         message="Thank you. A safeguarding officer will look at your concern. If someone is in immediate danger, call 999.",
     )
@@ -181,7 +181,6 @@ def appeal():
         provider=provider,
         suspension=suspension,
         save=lambda: services.appeal_suspension(provider, current_user, form.reasons.data),
-        refusals=services.SafeguardingError,
         done=url_for("suspension.appeal"),
         message="Your appeal is sent. An officer who did not suspend you will decide it, and you will be told by email.",
     )
@@ -251,7 +250,6 @@ def concern(concern_id: int):
         save=lambda: services.update_concern(
             item, current_user, form.status.data, form.outcome.data or "", form.closed_outcome.data or None
         ),
-        refusals=services.SafeguardingError,
         done=url_for("safeguarding.concern", concern_id=item.id),
         message=lambda changed: "The concern is updated." if changed else "Nothing was changed.",
     )

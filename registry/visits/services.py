@@ -27,6 +27,7 @@ from registry.models import today as utc_today
 from registry.models import utcnow
 from registry.providers.models import Provider, ServiceType
 from registry.reviews.models import Engagement, Enquiry
+from registry.unitofwork import Refusal
 from registry.visits.models import (
     COULD_NOT_COME_REASONS,
     FUNDING_LABELS,
@@ -50,7 +51,7 @@ DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
 _ONE_OFF = re.compile(r"^\s*(\d{4}-\d{2}-\d{2})\s+(\d{1,2}:\d{2})\s*(?:-|–|to)\s*(\d{1,2}:\d{2})\s*$")
 
 
-class VisitError(Exception):
+class VisitError(Refusal):
     """A rule was broken; the message is safe to show."""
 
 

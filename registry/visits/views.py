@@ -12,9 +12,10 @@ from flask import abort, flash, make_response, redirect, render_template, reques
 from flask_login import current_user, login_required
 
 from registry.extensions import db
-from registry.forms import keeps_typed_text, render_form
+from registry.forms import keeps_typed_text
 from registry.models import today
 from registry.reviews.models import Engagement
+from registry.unitofwork import render_form
 from registry.visits import bp, services
 from registry.visits.forms import AgreementForm, CameForm, ConfirmForm, CouldNotComeForm, EndForm
 from registry.visits.models import AGREEMENT_STATUS_LABELS, FUNDING_LABELS, Agreement
@@ -109,7 +110,6 @@ def propose(engagement_id: int):
         form,
         "visits/agreement.html",
         save=lambda: services.propose_agreement(item, current_user, form.to_input()),
-        refusals=services.VisitError,
         message="Proposed. The other side accepts or declines it on this page.",
         done=url_for("visits.engagement", engagement_id=item.id),
         engagement=item,
@@ -146,7 +146,6 @@ def end(engagement_id: int):
         form,
         "visits/end.html",
         save=lambda: services.end_engagement(item, current_user, form.last_day.data, form.reason.data),
-        refusals=services.VisitError,
         message="The engagement ends on the day you gave. The reason is kept with it.",
         done=url_for("visits.engagement", engagement_id=item.id),
         engagement=item,
