@@ -19,6 +19,7 @@ page with its reason.
 from __future__ import annotations
 
 from flask import Flask, flash, g, jsonify, redirect, render_template
+from sqlalchemy.exc import DBAPIError
 
 from registry.errors import wants_json
 from registry.extensions import db
@@ -36,7 +37,10 @@ def keep_nothing() -> None:
 def finish(response):
     """Commit the request's work if its view succeeded, roll it back if not; returns ``response``."""
     if response.status_code >= 400 or g.pop("keep_nothing", False):
-        db.session.rollback()
+        try:
+            db.session.rollback()
+        except DBAPIError:
+            pass  # the connection is gone (a 503 page says so): nothing was written
     else:
         db.session.commit()
     return response

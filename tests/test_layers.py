@@ -28,7 +28,12 @@ LAYERS: list[set[str]] = [
         "storage",
         "uploads",
     },
-    {"mail", "api", "audit", "unitofwork"},  # unitofwork: a request's one commit, and the refusal every feature raises; api: the JSON blueprint and its error shape, which features register on
+    {
+        "mail",
+        "api",
+        "audit",
+        "unitofwork",
+    },  # unitofwork: a request's one commit, and the refusal every feature raises; api: the JSON blueprint and its error shape, which features register on
     {"accounts"},
     {"providers"},
     {"checks"},
@@ -87,3 +92,50 @@ def test_no_unit_imports_one_at_or_above_its_layer():
             if imported in LAYER_OF and LAYER_OF[imported] >= LAYER_OF[unit]:
                 upward.append(f"{path.relative_to(REGISTRY.parent)} ({unit}) imports {imported}")
     assert upward == []
+
+
+ROUTE_DECORATORS = {"route", "get", "post", "put", "patch", "delete"}
+
+
+def _is_view_module(tree: ast.Module) -> bool:
+    """A module that declares a URL: some function is decorated with ``<blueprint>.route/get/post/…(…)``."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef):
+            for decorator in node.decorator_list:
+                if (
+                    isinstance(decorator, ast.Call)
+                    and isinstance(decorator.func, ast.Attribute)
+                    and decorator.func.attr in ROUTE_DECORATORS
+                ):
+                    return True
+    return False
+
+
+def _transaction_calls(tree: ast.Module) -> list[int]:
+    return [
+        node.lineno
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in ("commit", "rollback")
+    ]
+
+
+def test_views_never_commit_or_roll_back():
+    """The request is the unit of work (registry/unitofwork.py): a view that commits could keep half a refusal."""
+    views, offenders = [], []
+    for path in sorted(REGISTRY.rglob("*.py")):
+        tree = ast.parse(path.read_text(), str(path))
+        if not _is_view_module(tree):
+            continue
+        views.append(path)
+        offenders += [f"{path.relative_to(REGISTRY.parent)}:{line}" for line in _transaction_calls(tree)]
+    assert len(views) >= 20, "the view modules were not found: the test would prove nothing"
+    assert offenders == []
+
+
+def test_the_check_finds_a_commit_in_a_view():
+    """The check above is not blind: a view that commits is caught."""
+    tree = ast.parse("@bp.post('/x')\ndef x():\n    services.do()\n    db.session.commit()\n    return redirect('/')\n")
+    assert _is_view_module(tree)
+    assert _transaction_calls(tree) == [4]

@@ -9,7 +9,7 @@ from webauthn.helpers import base64url_to_bytes, bytes_to_base64url
 from registry.accounts import bp, staff_session
 from registry.accounts import second_factor as factors
 from registry.accounts.forms import EnrolAuthenticatorForm, SecondFactorForm
-from registry.extensions import db, limiter
+from registry.extensions import limiter
 from registry.forms import keeps_typed_text
 
 ENROL_SECRET = "totp_enrol_secret"
@@ -83,9 +83,7 @@ def second_factor():
     if form.validate_on_submit():
         code = form.code.data
         if factors.verify_totp(user, code) or factors.use_recovery_code(user, code):
-            db.session.commit()
             return redirect(_signed_in(user))
-        db.session.rollback()
         form.code.errors.append("That code is not right, or has been used already. Codes work once.")
     status = 422 if form.errors else 200
     return render_template(
@@ -115,11 +113,9 @@ def enrol_second_factor():
         try:
             factors.enrol_totp(user, secret, form.code.data)
         except factors.SecondFactorError as error:
-            db.session.rollback()
             form.code.errors.append(str(error))
         else:
             codes = factors.new_recovery_codes(user)
-            db.session.commit()
             session.pop(ENROL_SECRET, None)
             return redirect(_signed_in(user, codes))
     uri = factors.totp_uri(user, secret)
@@ -174,10 +170,8 @@ def register_passkey():
     try:
         factors.register_passkey(user, body["credential"], base64url_to_bytes(challenge), str(body.get("name") or ""))
     except factors.SecondFactorError as error:
-        db.session.rollback()
         return _json_refusal(str(error))
     codes = factors.new_recovery_codes(user)
-    db.session.commit()
     return jsonify(redirect=_signed_in(user, codes))
 
 
@@ -203,7 +197,5 @@ def verify_passkey():
     if not challenge or not isinstance(body.get("credential"), dict):
         return _json_refusal("Start again: press the button to use your passkey.")
     if not factors.verify_passkey(user, body["credential"], base64url_to_bytes(challenge)):
-        db.session.rollback()
         return _json_refusal("That passkey was not accepted. Try again, or use a code.")
-    db.session.commit()
     return jsonify(redirect=_signed_in(user))

@@ -16,8 +16,9 @@ from registry.accounts.forms import (
 )
 from registry.accounts.models import Role
 from registry.auth import safe_next_url
-from registry.extensions import db, limiter
+from registry.extensions import limiter
 from registry.forms import keeps_typed_text
+from registry.unitofwork import refused
 
 
 def _sign_in_limit() -> str:
@@ -100,7 +101,6 @@ def sign_in():
         if user is not None:
             device_id = devices.device_id_from_request() or devices.new_device_id()
             devices.remember_device(user, device_id)
-            db.session.commit()  # the device, and a rehashed password if any
             if user.needs_second_factor:
                 # Staff: the password opens only the second-factor step, never a
                 # session, and "keep me signed in" does not apply to them.
@@ -126,7 +126,6 @@ def sign_out():
         # Signing out also ends the account's sessions on every other device
         # and every "keep me signed in" cookie, e.g. one left on a shared computer.
         services.end_all_sessions(current_user)
-        db.session.commit()
     logout_user()
     staff_session.forget()
     flash("You have signed out.", "info")
@@ -140,7 +139,6 @@ def account():
     form = AccountForm(obj=current_user)
     if form.validate_on_submit():
         services.update_account(current_user, form.name.data, form.home_postcode.data)
-        db.session.commit()
         flash("Your details are saved.", "success")
         return redirect(url_for("accounts.account"))
     status = 422 if form.errors else 200
@@ -160,7 +158,6 @@ def change_password():
         except services.WeakPassword as error:
             form.new_password.errors.append(str(error))
         else:
-            db.session.commit()
             # Every session has just ended; sign this device in again under the
             # new epoch, keeping its "keep me signed in" cookie if it had one.
             remembered = (
@@ -183,7 +180,6 @@ def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         services.request_password_reset(form.email.data)
-        db.session.commit()
         flash("If an account uses that email, we have sent it a link to reset the password.", "info")
         return redirect(url_for("accounts.sign_in"))
     status = 422 if form.errors else 200
@@ -196,9 +192,8 @@ def verify_email(token: str):
     try:
         services.verify_email(token)
     except services.InvalidVerificationLink as error:
-        flash(str(error), "error")
+        refused(error)
         return redirect(url_for("accounts.account" if current_user.is_authenticated else "accounts.sign_in"))
-    db.session.commit()
     flash("Thank you: your email address is confirmed.", "success")
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
@@ -211,7 +206,6 @@ def verify_email(token: str):
 def resend_verification():
     if not current_user.email_verified:
         services.send_verification(current_user)
-        db.session.commit()
     flash(f"We have sent a new confirmation link to {current_user.email}.", "info")
     return redirect(safe_next_url(request.form.get("next")) or url_for("accounts.account"))
 
@@ -231,7 +225,6 @@ def reset_password(token: str):
         except services.WeakPassword as error:
             form.new_password.errors.append(str(error))
         else:
-            db.session.commit()
             flash("Your password has been reset. Please sign in.", "success")
             return redirect(url_for("accounts.sign_in"))
     status = 422 if form.errors else 200

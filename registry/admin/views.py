@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, render_template, request, url_for
 from flask_login import current_user
 
 from registry.accounts import second_factor
@@ -14,7 +14,7 @@ from registry.councils.models import Council
 from registry.extensions import db
 from registry.forms import keeps_typed_text
 from registry.providers.models import ServiceType
-from registry.unitofwork import render_form
+from registry.unitofwork import act, render_form
 
 
 @bp.get("/services")
@@ -32,19 +32,16 @@ def edit_service(service_id: int):
     if request.method == "GET":
         for field in form.requirement_fields():
             field.data = applies_to(service, field.name.removeprefix("req_"))
-    if form.validate_on_submit():
-        try:
-            changed = services.update_service(
-                service, form.name.data, form.description.data, form.requirements(), current_user
-            )
-        except services.TaxonomyError as error:
-            flash(str(error), "error")
-        else:
-            db.session.commit()
-            flash("Service saved." if changed else "Nothing changed.", "success")
-            return redirect(url_for("admin.service_list"))
-    status = 422 if form.errors else 200
-    return render_template("admin/edit_service.html", form=form, service=service), status
+    return render_form(
+        form,
+        "admin/edit_service.html",
+        save=lambda: services.update_service(
+            service, form.name.data, form.description.data, form.requirements(), current_user
+        ),
+        done=url_for("admin.service_list"),
+        message=lambda changed: "Service saved." if changed else "Nothing changed.",
+        service=service,
+    )
 
 
 def _staff_form(**kwargs) -> StaffAccountForm:
@@ -86,34 +83,21 @@ def staff_accounts():
 def reset_second_factor(user_id: int):
     """A colleague lost their phone or key: remove their factors; they enrol again at their next sign-in."""
     user = db.session.get(User, user_id) or abort(404)
-    try:
-        second_factor.reset_second_factors(user, current_user)
-    except second_factor.SecondFactorError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash(
-            f"{user.email}'s second factors and recovery codes are removed and they are signed out everywhere. "
-            "They will set up a new second factor when they next sign in.",
-            "success",
-        )
-    return redirect(url_for("admin.staff_accounts"))
+    return act(
+        lambda: second_factor.reset_second_factors(user, current_user),
+        done=url_for("admin.staff_accounts"),
+        message=f"{user.email}'s second factors and recovery codes are removed and they are signed out everywhere. "
+        "They will set up a new second factor when they next sign in.",
+    )
 
 
 @bp.post("/accounts/<int:user_id>/deactivate")
 @role_required(Role.ADMIN)
 def deactivate_account(user_id: int):
     user = db.session.get(User, user_id) or abort(404)
-    try:
-        services.deactivate_staff_account(current_user, user)
-    except services.StaffError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash(
-            f"{user.email} is deactivated: signed out everywhere and unable to sign in. Their past actions stay on the record under their name.",
-            "success",
-        )
-    return redirect(url_for("admin.staff_accounts"))
+    return act(
+        lambda: services.deactivate_staff_account(current_user, user),
+        done=url_for("admin.staff_accounts"),
+        message=f"{user.email} is deactivated: signed out everywhere and unable to sign in. "
+        "Their past actions stay on the record under their name.",
+    )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from registry.accounts.models import Role
@@ -44,6 +43,7 @@ from registry.models import today, utcnow
 from registry.paging import page_number
 from registry.security import accepts_upload
 from registry.storage import StorageError, document_store
+from registry.unitofwork import act, refused
 from registry.uploads import UploadError, check_upload
 from registry.uploads import _size as describe_size
 
@@ -95,15 +95,12 @@ def add_check():
         try:
             upload = check_upload(request.files.get("document"), current_app.config["MAX_UPLOAD_BYTES"])
             services.submit_check(provider, kind, form.details(), upload, replaces=replaces)
-            db.session.commit()
         except UploadError as error:
             form.document.errors = [str(error)]
         except StorageError as error:
-            db.session.rollback()
             form.form_errors.append(f"We could not store your document: {error} Please try again later.")
         except services.CheckError as error:
-            db.session.rollback()
-            form.form_errors.append(str(error))
+            refused(error, form)
         else:
             flash(f"Thank you. Your {KIND_PHRASES[kind]} is waiting for an officer to review it.", "success")
             return redirect(url_for("providers.dashboard"))
@@ -147,14 +144,11 @@ def appeal(check_id: int):
     if not form.validate_on_submit():
         flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
         return redirect(url_for("providers.dashboard"))
-    try:
-        services.appeal(check, current_user.provider, form.note.data)
-    except services.CheckError as error:
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash("Your appeal is sent. A different officer will look at it.", "success")
-    return redirect(url_for("providers.dashboard"))
+    return act(
+        lambda: services.appeal(check, current_user.provider, form.note.data),
+        done=url_for("providers.dashboard"),
+        message="Your appeal is sent. A different officer will look at it.",
+    )
 
 
 @bp.get("/checks/<int:check_id>/document")
@@ -172,7 +166,6 @@ def document(check_id: int):
         abort(503, str(error))
     if current_user.role in OFFICERS:
         services.record_document_view(check, current_user)
-        db.session.commit()
     extension = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}[check.document_type]
     response = Response(chunks, mimetype=check.document_type)
     # Always a download, never a page of ours: whatever a document holds runs in no browser tab on
@@ -291,6 +284,7 @@ def approve(check_id: int):
             form.update_service_result.data or None,
             certificate_assessed=bool(form.certificate_assessed.data),
         ),
+        "approve_form",
         form,
         "approved",
     )
@@ -309,6 +303,7 @@ def reject_or_ask(check_id: int, action: str):
     return _decide(
         check,
         lambda: decide(check, current_user, form.reason.data),
+        "reason_form",
         form,
         "rejected" if action == "reject" else "sent back for more information",
     )
@@ -327,32 +322,22 @@ def revoke(check_id: int):
     return _decide(
         check,
         lambda: services.revoke(check, current_user, form.reason.data),
+        "revoke_form",
         form,
         "no longer approved: the services that need it have left search",
     )
 
 
-def _decide(check: Check, decision, form, done: str):
+def _decide(check: Check, decision, form_name: str, form, done: str):
+    """An officer's decision: a refusal goes above the form that was posted; a check decided meanwhile, back to it."""
     try:
         decision()
-        db.session.commit()
     except services.AlreadyDecided as error:
-        db.session.rollback()
-        flash(str(error), "error")
+        refused(error)
         return redirect(url_for("checks.review", check_id=check.id))
     except services.CheckError as error:
-        db.session.rollback()
-        form.form_errors.append(str(error))
-        if isinstance(form, ApproveForm):
-            return _review_page(check, approve_form=form, status=422)
-        if isinstance(form, RevokeForm):
-            return _review_page(check, revoke_form=form, status=422)
-        return _review_page(check, reason_form=form, status=422)
-    except SQLAlchemyError:
-        # Another officer's decision committed between our read and our write.
-        db.session.rollback()
-        flash("This check was already decided by another officer.", "error")
-        return redirect(url_for("checks.review", check_id=check.id))
+        refused(error, form)
+        return _review_page(check, status=422, **{form_name: form})
     flash(f"The {check.kind_phrase} is {done}.", "success")
     return redirect(url_for("checks.officer_queue"))
 
@@ -371,11 +356,9 @@ def run_status_check(check_id: int):
         return redirect(url_for("checks.review", check_id=check.id))
     try:
         outcome = status_checks.run_status_check(check, current_user, form.surname.data, form.date_of_birth.data)
-    except StatusCheckError as error:
-        db.session.commit()  # the failed attempt stays on the record
+    except StatusCheckError as error:  # not a refusal: the failed attempt stays on the record
         flash(f"No answer from the Update Service: {error}. Nothing was changed.", "error")
     else:
-        db.session.commit()
         flash(f"Status check: {status_checks.OUTCOME_LABELS[outcome]}.", "success")
     return redirect(url_for("checks.review", check_id=check.id))
 
@@ -388,14 +371,11 @@ def deal_with_status_issue(check_id: int):
     if not form.validate_on_submit():
         flash("Say what you did.", "error")
         return redirect(url_for("checks.review", check_id=check.id))
-    try:
-        status_checks.deal_with_issue(check, current_user, form.note.data)
-    except status_checks.ConsentError as error:
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash("Recorded. The task is closed.", "success")
-    return redirect(url_for("checks.review", check_id=check.id))
+    return act(
+        lambda: status_checks.deal_with_issue(check, current_user, form.note.data),
+        done=url_for("checks.review", check_id=check.id),
+        message="Recorded. The task is closed.",
+    )
 
 
 @bp.route("/dashboard/checks/<int:check_id>/status-checks", methods=["GET", "POST"])
@@ -411,10 +391,8 @@ def status_consent(check_id: int):
             try:
                 status_checks.give_consent(check, current_user, form.surname.data, form.date_of_birth.data)
             except status_checks.ConsentError as error:
-                db.session.rollback()
-                form.form_errors.append(str(error))
+                refused(error, form)
             else:
-                db.session.commit()
                 flash("Thank you. We will check your certificate on the DBS Update Service automatically.", "success")
                 return redirect(url_for("checks.status_consent", check_id=check.id))
         status = 422
@@ -435,7 +413,6 @@ def withdraw_status_consent(check_id: int):
     check = _own_check(check_id)
     if check.status_consent is not None and check.status_consent.stands:
         status_checks.withdraw_consent(check.status_consent, current_user)
-        db.session.commit()
         flash(
             "Your consent is withdrawn: we have deleted your surname and date of birth and stopped the checks.",
             "success",

@@ -17,6 +17,7 @@ from registry.models import today
 from registry.money import to_pence
 from registry.providers.models import Provider, ServiceType
 from registry.providers.services import all_service_types
+from registry.unitofwork import keep_nothing
 
 
 def _council():
@@ -55,7 +56,6 @@ def create_framework():
     framework = services.create_framework(
         _council(), current_user, form.name.data, form.starts_on.data, form.ends_on.data, form.description.data or ""
     )
-    db.session.commit()
     flash(f"“{framework.name}” is published.", "success")
     return redirect(url_for("councils.framework", framework_id=framework.id))
 
@@ -98,12 +98,11 @@ def add_provider(framework_id: int):
             try:
                 services.add_provider(framework, current_user, provider, service_type, to_pence(form.rate.data))
             except services.CouncilError as error:
+                keep_nothing()
                 form.provider.errors.append(str(error))
             else:
-                db.session.commit()
                 flash(f"{provider.display_name} is on the list for {service_type.name.lower()}.", "success")
                 return redirect(url_for("councils.framework", framework_id=framework.id))
-        db.session.rollback()
     return _render_framework(framework, form, 422)
 
 
@@ -126,9 +125,8 @@ def decide(entry_id: int):
                     form.reason.data or "",
                 )
         except services.CouncilError as error:
-            db.session.rollback()
+            keep_nothing()
             return _render_framework(framework, status=422, errors={entry.id: [str(error)]})
-        db.session.commit()
         flash("Saved.", "success")
         return redirect(url_for("councils.framework", framework_id=framework.id))
     return _render_framework(
@@ -210,10 +208,9 @@ def apply(framework_id: int):
                 today(),
             )
         except services.CouncilError as error:
-            db.session.rollback()
+            keep_nothing()
             form.service.errors.append(str(error))
         else:
-            db.session.commit()
             flash(
                 f"Applied to {framework.council.name}'s “{framework.name}”. You will see the outcome here.", "success"
             )

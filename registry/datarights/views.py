@@ -10,9 +10,9 @@ from flask_login import current_user, login_required, logout_user
 from registry.accounts.services import password_matches
 from registry.datarights import bp, services
 from registry.datarights.forms import EraseForm
-from registry.extensions import db
 from registry.forms import keeps_typed_text
 from registry.models import utcnow
+from registry.unitofwork import keep_nothing
 
 
 def _own_account():
@@ -54,9 +54,9 @@ def close_account():
             try:
                 services.erase_account(user, actor=user, reviews=form.reviews.data, how="account page")
             except services.DataRightsError as error:
+                keep_nothing()
                 form.password.errors.append(str(error))
             else:
-                db.session.commit()
                 logout_user()
                 return render_template("datarights/closed.html", kept=services.KEPT_AFTER_ERASURE)
     status = 422 if form.errors else 200

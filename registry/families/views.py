@@ -15,6 +15,7 @@ from registry.forms import keeps_typed_text
 from registry.providers.models import ServiceType
 from registry.providers.services import get_by_slug
 from registry.providers.vocabulary import COMMUNICATION_SUPPORT, SPOKEN_LANGUAGES
+from registry.unitofwork import act, refused
 
 
 def _person_form(person: CaredForPerson | None) -> PersonForm:
@@ -71,10 +72,8 @@ def _person_page(item: CaredForPerson | None):
         try:
             saved = services.save_person(current_user, _person_input(form), item)
         except services.FamilyError as error:
-            db.session.rollback()
-            form.form_errors.append(str(error))
+            refused(error, form)
         else:
-            db.session.commit()
             flash(
                 f"{saved.name} is saved. Enquiries you make for them tell providers their district and needs.",
                 "success",
@@ -90,7 +89,6 @@ def delete_person(person_id: int):
     item = services.person_of(current_user, person_id) or abort(404)
     name = item.name
     services.delete_person(current_user, item)
-    db.session.commit()
     flash(f"{name} and their details are deleted. Past enquiries stay, without their details.", "success")
     return redirect(url_for("families.people"))
 
@@ -111,20 +109,17 @@ def save(slug: str, action: str | None = None):
     """Save or remove a provider, then go back to the page the button was on (works without JavaScript)."""
     provider = get_by_slug(slug) or abort(404)
     back = safe_next_url(request.form.get("next")) or url_for("families.shortlist")
-    try:
-        if action == "remove":
-            services.unshortlist(current_user, provider)
-        else:
-            services.shortlist(current_user, provider)
-    except services.FamilyError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-        return redirect(back)
-    db.session.commit()
-    flash(
-        f"{provider.display_name} is {'removed from' if action == 'remove' else 'saved to'} your shortlist.", "success"
+    if action == "remove":
+        return act(
+            lambda: services.unshortlist(current_user, provider),
+            done=back,
+            message=f"{provider.display_name} is removed from your shortlist.",
+        )
+    return act(
+        lambda: services.shortlist(current_user, provider),
+        done=back,
+        message=f"{provider.display_name} is saved to your shortlist.",
     )
-    return redirect(back)
 
 
 @bp.app_context_processor

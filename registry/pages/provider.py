@@ -23,6 +23,7 @@ from registry.providers.vocabulary import availability_mask
 from registry.reviews.forms import InvitationForm, enquiry_form_for
 from registry.reviews.models import ProviderRating
 from registry.reviews.services import engagement_to_review, provider_review_summary, published_reviews
+from registry.unitofwork import act
 
 REVIEWS_PER_PAGE = 10
 
@@ -64,7 +65,6 @@ def edit_profile():
         _fill_form(form, provider)
     if form.validate_on_submit():
         services.update_profile(provider, _profile_data(form))
-        db.session.commit()
         flash("Your profile is saved.", "success")
         return redirect(url_for("providers.dashboard"))
     status = 422 if form.errors else 200
@@ -75,14 +75,11 @@ def edit_profile():
 @role_required(Role.PROVIDER)
 def submit_profile():
     provider = _own_provider()
-    try:
-        services.submit_profile(provider)
-    except services.ProfileIncomplete as error:
-        flash(f"{error} See the list below.", "error")
-    else:
-        db.session.commit()
-        flash("Your profile is submitted. Add your checks so an officer can verify them.", "success")
-    return redirect(url_for("providers.dashboard"))
+    return act(
+        lambda: services.submit_profile(provider),
+        done=url_for("providers.dashboard"),
+        message="Your profile is submitted. Add your checks so an officer can verify them.",
+    )
 
 
 @bp.get("/providers/<slug>")

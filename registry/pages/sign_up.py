@@ -10,7 +10,7 @@ from registry.accounts import services as accounts
 from registry.accounts.forms import SignUpForm
 from registry.accounts.models import Role, User
 from registry.accounts.views import home_for, sign_up_limit
-from registry.extensions import db, limiter
+from registry.extensions import limiter
 from registry.forms import keeps_typed_text
 from registry.providers.services import create_draft_profile
 
@@ -42,7 +42,6 @@ def sign_up_page():
         except accounts.WeakPassword as error:
             form.password.errors.append(str(error))
         else:
-            db.session.commit()
             # The same answer whether the email was new or already had an
             # account (its owner got an email saying so): sign-up does not
             # tell anyone which emails are registered.

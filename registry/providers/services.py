@@ -189,7 +189,7 @@ def submit_profile(provider: Provider) -> Provider:
     """Move a complete draft to submitted, ready for its checks to be reviewed."""
     missing = missing_items(provider)
     if missing:
-        raise ProfileIncomplete("Your profile is not complete yet.")
+        raise ProfileIncomplete("Your profile is not complete yet. See the list below.")
     if provider.status == ProfileStatus.DRAFT:
         provider.status = ProfileStatus.SUBMITTED
         provider.submitted_at = utcnow()

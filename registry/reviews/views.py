@@ -18,7 +18,7 @@ from registry.providers.services import get_by_slug, is_publicly_visible
 from registry.reviews import bp, services
 from registry.reviews.forms import EnquiryForm, InvitationForm, MessageForm, ReviewForm, TextForm, enquiry_form_for
 from registry.reviews.models import Engagement, Enquiry, Review, ReviewStatus
-from registry.unitofwork import render_form
+from registry.unitofwork import act, refused, render_form
 
 
 def _enquiry_limit() -> str:
@@ -27,12 +27,6 @@ def _enquiry_limit() -> str:
 
 def _errors(form) -> str:
     return " ".join(e for errors in form.errors.values() for e in errors)
-
-
-def _service_error(error: Exception, back: str):
-    db.session.rollback()
-    flash(str(error), "error")
-    return redirect(back)
 
 
 # -- enquiries -------------------------------------------------------------
@@ -153,13 +147,11 @@ def answer(enquiry_id: int, answer: str):
     item = db.session.get(Enquiry, enquiry_id)
     if item is None or not services.can_see_enquiry(current_user, item):
         abort(404)
-    try:
-        services.answer_enquiry(item, current_user, answer)
-    except services.ReviewError as error:
-        return _service_error(error, url_for("reviews.enquiry", enquiry_id=enquiry_id))
-    db.session.commit()
-    flash(ANSWERED[answer], "success")
-    return redirect(url_for("reviews.enquiry", enquiry_id=enquiry_id))
+    return act(
+        lambda: services.answer_enquiry(item, current_user, answer),
+        done=url_for("reviews.enquiry", enquiry_id=enquiry_id),
+        message=ANSWERED[answer],
+    )
 
 
 @bp.post("/dashboard/invitations")
@@ -169,13 +161,11 @@ def invite():
     if not form.validate_on_submit():
         flash(_errors(form), "error")
         return redirect(url_for("reviews.enquiries"))
-    try:
-        services.invite(current_user.provider, form.email.data)
-    except services.ReviewError as error:
-        return _service_error(error, url_for("reviews.enquiries"))
-    db.session.commit()
-    flash(f"Invitation sent to {form.email.data}.", "success")
-    return redirect(url_for("reviews.enquiries"))
+    return act(
+        lambda: services.invite(current_user.provider, form.email.data),
+        done=url_for("reviews.enquiries"),
+        message=f"Invitation sent to {form.email.data}.",
+    )
 
 
 @bp.route("/invitations/<token>", methods=["GET", "POST"])
@@ -191,8 +181,8 @@ def accept_invitation(token: str):
         try:
             engagement = services.accept_invitation(token, current_user)
         except services.ReviewError as error:
-            return _service_error(error, url_for("main.index"))
-        db.session.commit()
+            refused(error)
+            return redirect(url_for("main.index"))
         flash("Thank you. You can now review their care.", "success")
         return redirect(url_for("reviews.write_review", engagement_id=engagement.id))
     return render_template("reviews/invitation.html", invitation=invitation, token=token)
@@ -227,10 +217,8 @@ def write_review(engagement_id: int):
                 engagement, current_user, _review_input(form), device_id=device_id_from_request()
             )
         except services.ReviewError as error:
-            db.session.rollback()
-            form.form_errors.append(str(error))
+            refused(error, form)
         else:
-            db.session.commit()
             if review.is_held:
                 flash(
                     "Thank you. Your review mentions something a safeguarding officer should read, so it is with them and not published yet. They may contact you.",
@@ -262,16 +250,14 @@ def provider_action(review_id: int, action: str):
     if not form.validate_on_submit():
         flash(_errors(form), "error")
         return redirect(back)
-    try:
-        if action == "respond":
-            services.respond(review, current_user, form.text.data)
-        else:
-            services.report_review(review, current_user, form.text.data)
-    except services.ReviewError as error:
-        return _service_error(error, back)
-    db.session.commit()
-    flash(
-        "Your response is published." if action == "respond" else "Thank you. An officer will look at this review.",
-        "success",
+    if action == "respond":
+        return act(
+            lambda: services.respond(review, current_user, form.text.data),
+            done=back,
+            message="Your response is published.",
+        )
+    return act(
+        lambda: services.report_review(review, current_user, form.text.data),
+        done=back,
+        message="Thank you. An officer will look at this review.",
     )
-    return redirect(back)

@@ -23,7 +23,7 @@ from registry.mail import send_email
 from registry.models import utcnow
 from registry.providers.models import Provider
 from registry.reviews.models import ReportStatus, Review, ReviewReport, ReviewStatus
-from registry.reviews.services import review_held
+from registry.reviews.services import release_review, review_held
 from registry.safeguarding.models import AppealStatus, Concern, ConcernStatus, Suspension
 from registry.unitofwork import Refusal
 
@@ -356,3 +356,10 @@ def pending_appeals() -> list[Suspension]:
             .order_by(Suspension.appealed_at)
         )
     )
+
+
+def release_held_review(concern: Concern, officer: User, note: str) -> None:
+    """Publish the review a concern holds (after reading it, the officer found it safe to show)."""
+    if concern.review is None:
+        raise SafeguardingError("This concern has no held review.")
+    release_review(concern.review, officer, note)

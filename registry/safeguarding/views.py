@@ -18,7 +18,7 @@ from flask import (
 )
 from flask_login import current_user, login_required
 from marshmallow import ValidationError
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import joinedload
 
 from registry import audit
@@ -44,19 +44,13 @@ from registry.safeguarding.forms import (
 )
 from registry.safeguarding.models import Concern, ConcernStatus
 from registry.safeguarding.schemas import AuditFilterSchema
-from registry.unitofwork import render_form
+from registry.unitofwork import act, refused, render_form
 
 OFFICERS = (Role.OFFICER, Role.ADMIN)
 
 
 def _errors(form) -> str:
     return " ".join(e for errors in form.errors.values() for e in errors)
-
-
-def _refused(error: Exception, back: str):
-    db.session.rollback()
-    flash(str(error), "error")
-    return redirect(back)
 
 
 # -- raising a concern (anyone signed in) --------------------------------------
@@ -122,10 +116,8 @@ def decide_appeal(slug: str):
         try:
             services.decide_appeal(suspension, current_user, form.decision.data == "allow", form.reason.data)
         except services.SafeguardingError as error:
-            db.session.rollback()
-            form.form_errors.append(str(error))
+            refused(error, form)
         else:
-            db.session.commit()
             flash(
                 "The appeal is allowed and the provider reinstated."
                 if form.decision.data == "allow"
@@ -144,23 +136,18 @@ def suspend_or_reinstate(slug: str, action: str):
     if not form.validate_on_submit():
         flash(_errors(form), "error")
         return redirect(url_for("safeguarding.provider", slug=slug)), 303
-    try:
-        if action == "suspend":
-            services.suspend(provider, current_user, form.reason.data)
-        else:
-            services.reinstate(provider, current_user, form.note.data or "")
-    except services.SafeguardingError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash(
-            "The provider is suspended and no longer appears in search."
-            if action == "suspend"
-            else "The provider is reinstated.",
-            "success",
+    back = url_for("safeguarding.provider", slug=slug)
+    if action == "suspend":
+        return act(
+            lambda: services.suspend(provider, current_user, form.reason.data),
+            done=back,
+            message="The provider is suspended and no longer appears in search.",
         )
-    return redirect(url_for("safeguarding.provider", slug=slug))
+    return act(
+        lambda: services.reinstate(provider, current_user, form.note.data or ""),
+        done=back,
+        message="The provider is reinstated.",
+    )
 
 
 # -- a provider's own suspension ---------------------------------------------------
@@ -264,23 +251,17 @@ def concern_action(concern_id: int, action: str):
     if not form.validate_on_submit():
         flash(_errors(form), "error")
         return redirect(back)
-    try:
-        if action == "suspend":
-            services.suspend_from_concern(item, current_user, form.text.data)
-        elif item.review is not None:
-            reviews.release_review(item.review, current_user, form.text.data)
-        else:
-            raise services.SafeguardingError("This concern has no held review.")
-    except (services.SafeguardingError, reviews.ReviewError) as error:
-        return _refused(error, back)
-    db.session.commit()
-    flash(
-        "The provider is suspended and no longer appears in search."
-        if action == "suspend"
-        else "The review is published.",
-        "success",
+    if action == "suspend":
+        return act(
+            lambda: services.suspend_from_concern(item, current_user, form.text.data),
+            done=back,
+            message="The provider is suspended and no longer appears in search.",
+        )
+    return act(
+        lambda: services.release_held_review(item, current_user, form.text.data),
+        done=back,
+        message="The review is published.",
     )
-    return redirect(back)
 
 
 @bp.post("/review-reports/<int:report_id>/<any(keep, remove):decision>")
@@ -292,13 +273,11 @@ def decide_report(report_id: int, decision: str):
     if not form.validate_on_submit():
         flash(_errors(form), "error")
         return redirect(back)
-    try:
-        reviews.decide_report(report, current_user, decision == "remove", form.text.data)
-    except reviews.ReviewError as error:
-        return _refused(error, back)
-    db.session.commit()
-    flash("The review is removed." if decision == "remove" else "The review stays.", "success")
-    return redirect(back)
+    return act(
+        lambda: reviews.decide_report(report, current_user, decision == "remove", form.text.data),
+        done=back,
+        message="The review is removed." if decision == "remove" else "The review stays.",
+    )
 
 
 @bp.post("/flagged-reviews/<int:review_id>/<any(publish, remove):decision>")
@@ -311,13 +290,11 @@ def decide_flagged(review_id: int, decision: str):
     if not form.validate_on_submit():
         flash(_errors(form), "error")
         return redirect(back)
-    try:
-        reviews.decide_flagged(review, current_user, decision == "publish", form.text.data)
-    except reviews.ReviewError as error:
-        return _refused(error, back)
-    db.session.commit()
-    flash("The review is published." if decision == "publish" else "The review is removed.", "success")
-    return redirect(back)
+    return act(
+        lambda: reviews.decide_flagged(review, current_user, decision == "publish", form.text.data),
+        done=back,
+        message="The review is published." if decision == "publish" else "The review is removed.",
+    )
 
 
 # -- the audit log ---------------------------------------------------------------
@@ -367,7 +344,6 @@ def audit_export():
     if errors:
         abort(400)
     rows = audit_search.export_events(filters, officer_id=current_user.id)
-    db.session.commit()
 
     def lines():
         buffer = io.StringIO()
@@ -402,9 +378,9 @@ def officer_workload():
         if "officer_workload" not in g:
             try:
                 g.officer_workload = services.workload(current_user)
-            except SQLAlchemyError:
-                # An error page (the database may be down) still renders without the counts.
-                db.session.rollback()
+            except DBAPIError:
+                # An error page (the database may be down) still renders without the counts; the request's
+                # unit of work rolls back.
                 g.officer_workload = None
         return g.officer_workload
 

@@ -15,7 +15,7 @@ from registry.extensions import db
 from registry.forms import keeps_typed_text
 from registry.models import today
 from registry.reviews.models import Engagement
-from registry.unitofwork import render_form
+from registry.unitofwork import act, refused, render_form
 from registry.visits import bp, services
 from registry.visits.forms import AgreementForm, CameForm, ConfirmForm, CouldNotComeForm, EndForm
 from registry.visits.models import AGREEMENT_STATUS_LABELS, FUNDING_LABELS, Agreement
@@ -125,15 +125,11 @@ def answer(engagement_id: int, agreement_id: int, answer: str):
     if agreement is None or agreement.engagement_id != item.id:
         abort(404)
     back = url_for("visits.engagement", engagement_id=item.id)
-    try:
-        services.answer_agreement(agreement, current_user, answer == "accept")
-    except services.VisitError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-        return redirect(back)
-    db.session.commit()
-    flash("Agreed: visits follow it from its start date." if answer == "accept" else "Declined.", "success")
-    return redirect(back)
+    return act(
+        lambda: services.answer_agreement(agreement, current_user, answer == "accept"),
+        done=back,
+        message="Agreed: visits follow it from its start date." if answer == "accept" else "Declined.",
+    )
 
 
 @bp.route("/care/<int:engagement_id>/end", methods=["GET", "POST"])
@@ -221,10 +217,8 @@ def record(engagement_id: int, day: str, start: str, action: str):
                     item, current_user, the_day, the_start, came=False, reason=form.reason.data, note=form.note.data
                 )
         except services.VisitError as error:
-            db.session.rollback()
-            form.form_errors.append(str(error))
+            refused(error, form)
         else:
-            db.session.commit()
             flash("Recorded.", "success")
             return redirect(url_for("visits.engagement", engagement_id=item.id, **{"from": the_day.isoformat()}))
     found = services.find_visit(item, the_day, the_start)
