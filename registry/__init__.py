@@ -121,13 +121,49 @@ def register_extensions(app: Flask) -> None:
     searching_services.init_app(app)
     security.init_app(app)
     _import_models()
+    connect_receivers()
+
+
+def connect_receivers() -> None:
+    """Who hears what, in one place: the session hooks that keep stores in step with the database, and the
+    signals one feature sends for another's rule to answer. Connecting twice (a second app) changes nothing."""
+    from flask_sqlalchemy.session import Session
+    from sqlalchemy import event
+
+    from registry import aftercommit
+    from registry.accounts.services import account_deactivated
+    from registry.checks import listing
+    from registry.families.services import person_removed
+    from registry.openreferral import tracking
+    from registry.providers.services import profile_changed
+    from registry.reviews.services import keep_enquiries_without_the_person, review_held
+    from registry.safeguarding.services import held_review_becomes_a_concern
+    from registry.searching import outbox
+
+    session_hooks = [
+        ("before_flush", outbox.collect),  # which providers' search documents a flush changes...
+        ("after_flush_postexec", outbox.write_rows),  # ...written to the search outbox in the same transaction
+        ("after_rollback", outbox.forget),
+        ("before_flush", tracking.note_changes),  # the Open Referral feed's last_modified per service
+        ("after_flush", tracking.stamp),
+        ("before_commit", tracking.restamp),
+        ("after_rollback", tracking.forget),
+        ("after_commit", aftercommit.run_queued),  # email, search and file work, only once committed
+        ("after_rollback", aftercommit.drop_queued),
+    ]
+    for name, hook in session_hooks:
+        if not event.contains(Session, name, hook):
+            event.listen(Session, name, hook)
+    profile_changed.connect(listing.relist_changed_profile)  # a profile edit can list or delist its services
+    account_deactivated.connect(listing.delist_closed_account)  # a closed account's provider leaves every surface
+    person_removed.connect(keep_enquiries_without_the_person)  # past enquiries stay, without the person
+    review_held.connect(held_review_becomes_a_concern)  # a review held for safeguarding opens a concern
 
 
 def _import_models() -> None:
     """Make every table known to SQLAlchemy (and so to Alembic's autogenerate)."""
     import registry.accounts.models  # noqa: F401
     import registry.audit.models  # noqa: F401
-    import registry.checks.listing  # noqa: F401  (re-lists a provider whenever its profile changes)
     import registry.checks.models  # noqa: F401
     import registry.families.models  # noqa: F401
     import registry.jobs  # noqa: F401
@@ -135,7 +171,6 @@ def _import_models() -> None:
     import registry.providers.models  # noqa: F401
     import registry.reviews.models  # noqa: F401
     import registry.safeguarding.models  # noqa: F401
-    import registry.safeguarding.services  # noqa: F401  (turns held reviews into concerns)
     import registry.searching.models  # noqa: F401
     import registry.visits.models  # noqa: F401
 

@@ -11,9 +11,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from flask_sqlalchemy.session import Session
-from sqlalchemy import event
-
 log = logging.getLogger(__name__)
 _KEY = "after_commit"
 _ROLLBACK_KEY = "after_rollback"
@@ -41,13 +38,11 @@ def _run(callbacks, when: str) -> None:
             log.exception("%s task %r failed", when, callback)
 
 
-@event.listens_for(Session, "after_commit")
-def _run_queued(session) -> None:
+def run_queued(session) -> None:
     session.info.pop(_ROLLBACK_KEY, None)
     _run(session.info.pop(_KEY, {}).values(), "after-commit")
 
 
-@event.listens_for(Session, "after_rollback")
-def _drop_queued(session) -> None:
+def drop_queued(session) -> None:
     session.info.pop(_KEY, None)
     _run(session.info.pop(_ROLLBACK_KEY, []), "after-rollback")

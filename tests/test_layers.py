@@ -139,3 +139,38 @@ def test_the_check_finds_a_commit_in_a_view():
     tree = ast.parse("@bp.post('/x')\ndef x():\n    services.do()\n    db.session.commit()\n    return redirect('/')\n")
     assert _is_view_module(tree)
     assert _transaction_calls(tree) == [4]
+
+
+APP_FACTORY = REGISTRY / "__init__.py"
+
+
+def _connections(tree: ast.Module) -> list[int]:
+    """Lines that connect a receiver: ``@signal.connect``, ``signal.connect(fn)``, ``event.listen(s)(…)``."""
+    lines = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef):
+            lines += [d.lineno for d in node.decorator_list if isinstance(d, ast.Attribute) and d.attr == "connect"]
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            if node.func.attr == "connect" and node.args:  # engine.connect() takes none
+                lines.append(node.lineno)
+            if node.func.attr in ("listen", "listens_for") and isinstance(node.func.value, ast.Name):
+                if node.func.value.id == "event":
+                    lines.append(node.lineno)
+    return lines
+
+
+def test_only_the_app_factory_connects_receivers():
+    """Signal receivers and session hooks are wired visibly where the app is made, not by importing a module."""
+    offenders = []
+    for path in sorted(REGISTRY.rglob("*.py")):
+        if path == APP_FACTORY:
+            continue
+        tree = ast.parse(path.read_text(), str(path))
+        offenders += [f"{path.relative_to(REGISTRY.parent)}:{line}" for line in _connections(tree)]
+    assert offenders == []
+    assert len(_connections(ast.parse(APP_FACTORY.read_text()))) >= 4, "the factory wires the receivers"
+
+
+def test_the_check_finds_a_receiver_connected_on_import():
+    tree = ast.parse("@profile_changed.connect\ndef relist(p):\n    pass\n\nevent.listen(Session, 'after_commit', f)\n")
+    assert _connections(tree) == [1, 5]

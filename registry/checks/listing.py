@@ -28,7 +28,6 @@ from sqlalchemy import ColumnElement, Integer, and_, cast, exists, false, or_, s
 from sqlalchemy.orm import aliased
 
 from registry.accounts.models import User
-from registry.accounts.services import account_deactivated
 from registry.checks.kinds import (
     EVERY_NATION,
     REQUIREMENTS,
@@ -42,7 +41,6 @@ from registry.checks.models import Check
 from registry.extensions import db
 from registry.models import today as current_day
 from registry.providers.models import Provider, ProviderService, ServiceRequirement, ServiceType
-from registry.providers.services import profile_changed
 from registry.providers.vocabulary import ProfileStatus
 
 
@@ -286,13 +284,11 @@ def requirement_states(
     return states
 
 
-@profile_changed.connect
-def _relist_changed_profile(provider: Provider, today: date) -> None:
+def relist_changed_profile(provider: Provider, today: date) -> None:
     recompute_listing(provider, today)
 
 
-@account_deactivated.connect
-def _delist_closed_account(user: User) -> None:
+def delist_closed_account(user: User) -> None:
     if user.provider is not None:
         recompute_listing(user.provider, current_day())
         db.session.flush()

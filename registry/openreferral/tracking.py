@@ -13,7 +13,7 @@ A change is visible to others only once its transaction commits, which can
 be well after the flush (a long command, a slow request): a client that
 synced in between would see neither the change nor, later, a stamp older
 than its sync. So just before the commit the stamps of this transaction are
-set again, to the commit's moment (``_restamp``). Clients still overlap
+set again, to the commit's moment (``restamp``). Clients still overlap
 their syncs by a few minutes (README), for clocks that differ between nodes.
 
 Lapses need no write: the feed works out the moment a check lapsed from its
@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from itertools import chain
 
-from sqlalchemy import event, or_, select, tuple_
+from sqlalchemy import or_, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, attributes
 
@@ -36,7 +36,6 @@ from registry.accounts.models import User
 from registry.checks.listing import listed_now_clause
 from registry.checks.models import Check
 from registry.councils.models import FrameworkEntry
-from registry.extensions import db
 from registry.models import today
 from registry.openreferral.models import FeedChange
 from registry.providers.models import Provider, ProviderLanguage, ProviderService, ServiceRequirement, ServiceType
@@ -52,7 +51,7 @@ def _changed(session: Session, obj) -> bool:
     return obj in session.new or obj in session.deleted or session.is_modified(obj, include_collections=False)
 
 
-def _note(session: Session, flush_context, instances) -> None:
+def note_changes(session: Session, flush_context, instances) -> None:
     touched = session.info.setdefault(_KEY, {"providers": [], "types": []})
     with session.no_autoflush:
         for obj in chain(session.new, session.dirty, session.deleted):
@@ -89,7 +88,7 @@ def _type_id_of(item) -> int | None:
     return getattr(item, "service_type_id", None)
 
 
-def _stamp(session: Session, flush_context) -> None:
+def stamp(session: Session, flush_context) -> None:
     touched = session.info.pop(_KEY, None)
     if not touched:
         return
@@ -145,7 +144,7 @@ def _stamp(session: Session, flush_context) -> None:
     )
 
 
-def _restamp(session: Session) -> None:
+def restamp(session: Session) -> None:
     """Just before the commit: this transaction's stamps move to now, the moment its changes become visible."""
     session.flush()  # what is still pending is stamped (now) by this flush, not by the commit's own after us
     pairs = session.info.pop(_STAMPED, None)
@@ -159,12 +158,6 @@ def _restamp(session: Session) -> None:
     )
 
 
-def _forget(session: Session, *args) -> None:
+def forget(session: Session, *args) -> None:
     session.info.pop(_KEY, None)
     session.info.pop(_STAMPED, None)
-
-
-event.listen(db.session, "before_flush", _note)
-event.listen(db.session, "after_flush", _stamp)
-event.listen(db.session, "before_commit", _restamp)
-event.listen(db.session, "after_rollback", _forget)

@@ -19,7 +19,7 @@ from registry.accounts.services import email_domain, mailbox
 from registry.checks.listing import listed_services_now, why_provider_cannot_act
 from registry.extensions import db
 from registry.families.models import WRITTEN_BY, CaredForPerson
-from registry.families.services import person_of, person_removed
+from registry.families.services import person_of
 from registry.formatting import long_date
 from registry.links import public_url_for
 from registry.mail import send_email
@@ -753,8 +753,7 @@ def provider_review_summary(provider: Provider) -> ProviderReviewSummary:
     return ProviderReviewSummary(open_enquiries, published_reviews(provider, limit=3), unanswered or 0)
 
 
-@person_removed.connect
-def _keep_enquiries_without_the_person(person: CaredForPerson) -> None:
+def keep_enquiries_without_the_person(person: CaredForPerson) -> None:
     """A deleted person's past enquiries stay, saying only that they were for someone else."""
     # Said here as well as by the foreign key: SQLite does not enforce ON DELETE by default.
     db.session.execute(

@@ -23,7 +23,7 @@ from registry.mail import send_email
 from registry.models import utcnow
 from registry.providers.models import Provider
 from registry.reviews.models import ReportStatus, Review, ReviewReport, ReviewStatus
-from registry.reviews.services import release_review, review_held
+from registry.reviews.services import release_review
 from registry.safeguarding.models import AppealStatus, Concern, ConcernStatus, Suspension
 from registry.unitofwork import Refusal
 
@@ -201,8 +201,7 @@ def raise_concern(provider: Provider, raised_by: User | None, body: str, review:
     return concern
 
 
-@review_held.connect
-def _held_review_becomes_a_concern(review: Review, author: User, why: str) -> None:
+def held_review_becomes_a_concern(review: Review, author: User, why: str) -> None:
     raise_concern(review.provider, author, f"Held review “{review.title}”: {why}\n\n{review.body}", review=review)
 
 

@@ -13,8 +13,7 @@ row. After the commit the app applies the rows (:mod:`registry.searching.service
 from __future__ import annotations
 
 from flask import current_app, has_app_context
-from flask_sqlalchemy.session import Session
-from sqlalchemy import event, inspect, select
+from sqlalchemy import inspect, select
 
 from registry.aftercommit import after_commit
 from registry.checks.models import Check, CqcLocation
@@ -62,13 +61,11 @@ def _affected(session) -> list:
     return found
 
 
-@event.listens_for(Session, "before_flush")
-def _collect(session, _flush_context, _instances) -> None:
+def collect(session, _flush_context, _instances) -> None:
     session.info.setdefault(_PENDING, []).extend(_affected(session))
 
 
-@event.listens_for(Session, "after_flush_postexec")
-def _write_rows(session, _flush_context) -> None:
+def write_rows(session, _flush_context) -> None:
     affected = session.info.pop(_PENDING, None)
     if not affected:
         return
@@ -104,6 +101,5 @@ def _write_rows(session, _flush_context) -> None:
         after_commit(session, lambda: sync_after_commit(app), key="search-sync")
 
 
-@event.listens_for(Session, "after_rollback")
-def _forget(session) -> None:
+def forget(session) -> None:
     session.info.pop(_PENDING, None)
