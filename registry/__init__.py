@@ -176,42 +176,39 @@ def _import_models() -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    # Views are imported here, not by their packages, so models and services
-    # can import each other's packages without pulling in every route.
-    import registry.accounts.factor_views  # noqa: F401
-    import registry.accounts.views  # noqa: F401
-    import registry.admin.views  # noqa: F401
-    import registry.checks.views  # noqa: F401
+    """Each feature's URL table (its blueprint.py) and the blueprints it fills.
+
+    A blueprint's URL prefix is set where the blueprint is made (its package's
+    __init__.py), nowhere else. Views are imported by the tables, not by their
+    packages, so models and services can import each other's packages without
+    pulling in every route.
+    """
+    import registry.accounts.blueprint  # noqa: F401
+    import registry.admin.blueprint  # noqa: F401
+    import registry.checks.blueprint  # noqa: F401
+    import registry.composed.blueprint  # noqa: F401
+    import registry.councils.blueprint  # noqa: F401
     import registry.councils.cli  # noqa: F401
-    import registry.councils.views  # noqa: F401
-    import registry.datarights.views  # noqa: F401
-    import registry.families.views  # noqa: F401
-    import registry.legal.views  # noqa: F401
-    import registry.main.views  # noqa: F401
-    import registry.openreferral.views  # noqa: F401
-    import registry.pages.api_docs  # noqa: F401
-    import registry.pages.openapi  # noqa: F401
-    import registry.pages.provider  # noqa: F401
-    import registry.pages.provider_api  # noqa: F401
-    import registry.pages.sign_up  # noqa: F401
-    import registry.pages.staff_home  # noqa: F401
-    import registry.reviews.api  # noqa: F401
-    import registry.reviews.views  # noqa: F401
-    import registry.safeguarding.views  # noqa: F401
-    import registry.searching.api  # noqa: F401
-    import registry.searching.views  # noqa: F401
-    import registry.visits.views  # noqa: F401
+    import registry.datarights.blueprint  # noqa: F401
+    import registry.families.blueprint  # noqa: F401
+    import registry.legal.blueprint  # noqa: F401
+    import registry.main.blueprint  # noqa: F401
+    import registry.openreferral.blueprint  # noqa: F401
+    import registry.reviews.blueprint  # noqa: F401
+    import registry.safeguarding.blueprint  # noqa: F401
+    import registry.searching.blueprint  # noqa: F401
+    import registry.visits.blueprint  # noqa: F401
     from registry.accounts import bp as accounts_bp
     from registry.admin import bp as admin_bp
     from registry.api import bp as api_bp
     from registry.checks import bp as checks_bp
+    from registry.composed.blueprint import api_docs_bp
     from registry.councils import bp as councils_bp
     from registry.datarights import bp as datarights_bp
     from registry.families import bp as families_bp
     from registry.legal import bp as legal_bp
     from registry.main import bp as main_bp
     from registry.openreferral import bp as openreferral_bp
-    from registry.pages.api_docs import bp as api_docs_bp
     from registry.providers import bp as providers_bp
     from registry.reviews import bp as reviews_bp
     from registry.safeguarding import bp as safeguarding_bp
@@ -219,24 +216,27 @@ def register_blueprints(app: Flask) -> None:
     from registry.searching import bp as searching_bp
     from registry.visits import bp as visits_bp
 
-    app.register_blueprint(main_bp)
-    app.register_blueprint(legal_bp)
-    app.register_blueprint(accounts_bp, url_prefix="/account")
-    app.register_blueprint(providers_bp)
-    app.register_blueprint(searching_bp)
-    app.register_blueprint(checks_bp)
-    app.register_blueprint(reviews_bp)
-    app.register_blueprint(safeguarding_bp)
-    app.register_blueprint(concerns_bp)
-    app.register_blueprint(suspension_bp)
-    app.register_blueprint(api_bp, url_prefix="/api/v1")
-    app.register_blueprint(api_docs_bp)
-    app.register_blueprint(openreferral_bp, url_prefix="/openreferral")
-    app.register_blueprint(admin_bp, url_prefix="/admin")
-    app.register_blueprint(councils_bp)
-    app.register_blueprint(families_bp)
-    app.register_blueprint(datarights_bp, url_prefix="/account")
-    app.register_blueprint(visits_bp)
+    for blueprint in (
+        main_bp,
+        legal_bp,
+        accounts_bp,
+        providers_bp,
+        searching_bp,
+        checks_bp,
+        reviews_bp,
+        safeguarding_bp,
+        concerns_bp,
+        suspension_bp,
+        api_bp,
+        api_docs_bp,
+        openreferral_bp,
+        admin_bp,
+        councils_bp,
+        families_bp,
+        datarights_bp,
+        visits_bp,
+    ):
+        app.register_blueprint(blueprint)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -371,7 +371,7 @@ def make_provider(app):
         email_verified: bool = True,
         **profile,
     ):
-        from registry.pages.sign_up import sign_up
+        from registry.composed.sign_up import sign_up
         from registry.providers import services as providers
 
         counter["n"] += 1

@@ -47,7 +47,7 @@ LAYERS: list[set[str]] = [
     {"cqc"},  # the nightly CQC sync: revokes checks and raises concerns
     {"jobs"},
     {"main"},
-    {"pages"},  # pages that compose several features
+    {"composed"},  # views that compose several features (dashboard, profile, sign-up, staff home, OpenAPI)
     {"templating", "demo"},
     {"cli"},
     {"__init__"},  # the app factory
@@ -95,20 +95,52 @@ def test_no_unit_imports_one_at_or_above_its_layer():
 
 
 ROUTE_DECORATORS = {"route", "get", "post", "put", "patch", "delete"}
+URL_TABLES = sorted(REGISTRY.glob("*/blueprint.py"))
 
 
-def _is_view_module(tree: ast.Module) -> bool:
-    """A module that declares a URL: some function is decorated with ``<blueprint>.route/get/post/…(…)``."""
+def _view_modules() -> set[Path]:
+    """The modules whose functions the URL tables route to (``view_func=<module>.<function>``)."""
+    modules = set()
+    for table in URL_TABLES:
+        tree = ast.parse(table.read_text(), str(table))
+        imported = {
+            alias.asname or alias.name: f"{node.module}.{alias.name}"
+            for node in tree.body
+            if isinstance(node, ast.ImportFrom) and node.module
+            for alias in node.names
+        }
+        for node in ast.walk(tree):
+            if isinstance(node, ast.keyword) and node.arg == "view_func" and isinstance(node.value, ast.Attribute):
+                dotted = imported[node.value.value.id]
+                modules.add(REGISTRY.parent.joinpath(*dotted.split(".")).with_suffix(".py"))
+    return modules
+
+
+def _routes_declared(tree: ast.Module) -> list[int]:
+    """Lines that declare a URL: ``@<blueprint>.route/get/post/…(…)`` or ``….add_url_rule(…)``."""
+    lines = []
     for node in ast.walk(tree):
         if isinstance(node, ast.FunctionDef):
-            for decorator in node.decorator_list:
-                if (
-                    isinstance(decorator, ast.Call)
-                    and isinstance(decorator.func, ast.Attribute)
-                    and decorator.func.attr in ROUTE_DECORATORS
-                ):
-                    return True
-    return False
+            lines += [
+                d.lineno
+                for d in node.decorator_list
+                if isinstance(d, ast.Call) and isinstance(d.func, ast.Attribute) and d.func.attr in ROUTE_DECORATORS
+            ]
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "add_url_rule":
+            lines.append(node.lineno)
+    return lines
+
+
+def test_every_url_is_declared_in_its_feature_url_table():
+    """One place per URL: each feature's blueprint.py; no view module declares a route of its own."""
+    elsewhere = []
+    for path in sorted(REGISTRY.rglob("*.py")):
+        if path in URL_TABLES or "standins" in path.parts:  # the stand-ins are separate servers
+            continue
+        tree = ast.parse(path.read_text(), str(path))
+        elsewhere += [f"{path.relative_to(REGISTRY.parent)}:{line}" for line in _routes_declared(tree)]
+    assert elsewhere == []
+    assert sum(len(_routes_declared(ast.parse(t.read_text()))) for t in URL_TABLES) >= 100
 
 
 def _transaction_calls(tree: ast.Module) -> list[int]:
@@ -123,21 +155,19 @@ def _transaction_calls(tree: ast.Module) -> list[int]:
 
 def test_views_never_commit_or_roll_back():
     """The request is the unit of work (registry/unitofwork.py): a view that commits could keep half a refusal."""
-    views, offenders = [], []
-    for path in sorted(REGISTRY.rglob("*.py")):
-        tree = ast.parse(path.read_text(), str(path))
-        if not _is_view_module(tree):
-            continue
-        views.append(path)
-        offenders += [f"{path.relative_to(REGISTRY.parent)}:{line}" for line in _transaction_calls(tree)]
+    views = _view_modules()
     assert len(views) >= 20, "the view modules were not found: the test would prove nothing"
+    offenders = []
+    for path in sorted(views):
+        tree = ast.parse(path.read_text(), str(path))
+        offenders += [f"{path.relative_to(REGISTRY.parent)}:{line}" for line in _transaction_calls(tree)]
     assert offenders == []
 
 
-def test_the_check_finds_a_commit_in_a_view():
-    """The check above is not blind: a view that commits is caught."""
+def test_the_checks_find_a_route_and_a_commit_in_a_view():
+    """The checks above are not blind: a view that declares its own URL and commits is caught."""
     tree = ast.parse("@bp.post('/x')\ndef x():\n    services.do()\n    db.session.commit()\n    return redirect('/')\n")
-    assert _is_view_module(tree)
+    assert _routes_declared(tree) == [1]
     assert _transaction_calls(tree) == [4]
 
 

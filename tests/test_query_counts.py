@@ -11,9 +11,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from registry.composed.provider import REVIEWS_PER_PAGE as PROFILE_REVIEWS
 from registry.extensions import db
 from registry.models import utcnow
-from registry.pages.provider import REVIEWS_PER_PAGE as PROFILE_REVIEWS
 from registry.paging import PER_PAGE
 from tests.conftest import approve_checks, signed_in
 

@@ -2,4 +2,4 @@
 
 from flask import Blueprint
 
-bp = Blueprint("accounts", __name__)
+bp = Blueprint("accounts", __name__, url_prefix="/account")

@@ -6,8 +6,8 @@ from flask import current_app, jsonify, redirect, render_template, request, sess
 from flask_limiter.util import get_remote_address
 from webauthn.helpers import base64url_to_bytes, bytes_to_base64url
 
-from registry.accounts import bp, staff_session
 from registry.accounts import second_factor as factors
+from registry.accounts import staff_session
 from registry.accounts.forms import EnrolAuthenticatorForm, SecondFactorForm
 from registry.extensions import limiter
 from registry.forms import keeps_typed_text
@@ -69,7 +69,6 @@ def _start_again():
     return redirect(url_for("accounts.sign_in"))
 
 
-@bp.route("/second-factor", methods=["GET", "POST"])
 @keeps_typed_text
 @_limited
 def second_factor():
@@ -95,7 +94,6 @@ def second_factor():
     ), status
 
 
-@bp.route("/second-factor/enrol", methods=["GET", "POST"])
 @keeps_typed_text
 @_limited
 def enrol_second_factor():
@@ -130,7 +128,6 @@ def enrol_second_factor():
     ), status
 
 
-@bp.get("/second-factor/recovery-codes")
 def recovery_codes():
     """The recovery codes just made, shown this once."""
     shown = session.pop(NEW_CODES, None)
@@ -146,7 +143,6 @@ def _json_refusal(message: str, status: int = 400):
     return jsonify(error={"code": "second_factor_refused", "message": message}), status
 
 
-@bp.post("/second-factor/passkey/registration-options")
 @_limited
 def passkey_registration_options():
     user = staff_session.pending_user()
@@ -157,7 +153,6 @@ def passkey_registration_options():
     return current_app.response_class(options, mimetype="application/json")
 
 
-@bp.post("/second-factor/passkey/register")
 @_limited
 def register_passkey():
     user = staff_session.pending_user()
@@ -175,7 +170,6 @@ def register_passkey():
     return jsonify(redirect=_signed_in(user, codes))
 
 
-@bp.post("/second-factor/passkey/options")
 @_limited
 def passkey_options():
     user = staff_session.pending_user()
@@ -186,7 +180,6 @@ def passkey_options():
     return current_app.response_class(options, mimetype="application/json")
 
 
-@bp.post("/second-factor/passkey/verify")
 @_limited
 def verify_passkey():
     user = staff_session.pending_user()

@@ -146,7 +146,7 @@ def create_user(
 
 
 def sign_up(email: str, password: str, name: str, role: Role) -> User | None:
-    """Self-registration of a recipient or provider account (registry/pages/sign_up.py adds a provider's draft profile).
+    """Self-registration of a recipient or provider account (registry/composed/sign_up.py adds a provider's draft profile).
 
     Returns the new, unverified account after emailing it a confirmation
     link. If the email already has an account, nothing is created: its owner

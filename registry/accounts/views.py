@@ -6,7 +6,7 @@ from flask import current_app, flash, redirect, render_template, request, sessio
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
-from registry.accounts import bp, devices, services, staff_session
+from registry.accounts import devices, services, staff_session
 from registry.accounts.forms import (
     AccountForm,
     ChangePasswordForm,
@@ -81,7 +81,6 @@ def home_for(user) -> str:
     return url_for("main.index")
 
 
-@bp.route("/sign-in", methods=["GET", "POST"])
 @keeps_typed_text
 @limiter.limit(_sign_in_limit, methods=["POST"])
 @limiter.limit(_sign_in_account_address_limit, key_func=_account_address_key, methods=["POST"], deduct_when=_failed)
@@ -120,7 +119,6 @@ def sign_in():
     return render_template("accounts/sign_in.html", form=form), status
 
 
-@bp.post("/sign-out")
 def sign_out():
     if current_user.is_authenticated:
         # Signing out also ends the account's sessions on every other device
@@ -132,7 +130,6 @@ def sign_out():
     return redirect(url_for("main.index"))
 
 
-@bp.route("/", methods=["GET", "POST"])
 @keeps_typed_text
 @login_required
 def account():
@@ -145,7 +142,6 @@ def account():
     return render_template("accounts/account.html", form=form), status
 
 
-@bp.route("/password", methods=["GET", "POST"])
 @keeps_typed_text
 @login_required
 def change_password():
@@ -171,7 +167,6 @@ def change_password():
     return render_template("accounts/change_password.html", form=form), status
 
 
-@bp.route("/forgot-password", methods=["GET", "POST"])
 @keeps_typed_text
 @limiter.limit(_reset_limit, methods=["POST"])
 # Counted whether or not the email has an account, so the limit itself tells nothing.
@@ -186,7 +181,6 @@ def forgot_password():
     return render_template("accounts/forgot_password.html", form=form), status
 
 
-@bp.get("/verify/<token>")
 def verify_email(token: str):
     """The link in the confirmation email; it confirms the address but does not sign in."""
     try:
@@ -200,7 +194,6 @@ def verify_email(token: str):
     return redirect(url_for("accounts.sign_in"))
 
 
-@bp.post("/verify")
 @login_required
 @limiter.limit(sign_up_limit)
 def resend_verification():
@@ -210,7 +203,6 @@ def resend_verification():
     return redirect(safe_next_url(request.form.get("next")) or url_for("accounts.account"))
 
 
-@bp.route("/reset/<token>", methods=["GET", "POST"])
 @keeps_typed_text
 def reset_password(token: str):
     try:
@@ -229,6 +221,3 @@ def reset_password(token: str):
             return redirect(url_for("accounts.sign_in"))
     status = 422 if form.errors else 200
     return render_template("accounts/reset_password.html", form=form), status
-
-
-bp.before_app_request(staff_session.enforce_staff_session)

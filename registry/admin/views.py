@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from registry.accounts import second_factor
 from registry.accounts.models import Role, User
-from registry.admin import bp, services
+from registry.admin import services
 from registry.admin.forms import ServiceForm, StaffAccountForm, applies_to
 from registry.auth import role_required
 from registry.councils.models import Council
@@ -17,13 +17,11 @@ from registry.providers.models import ServiceType
 from registry.unitofwork import act, render_form
 
 
-@bp.get("/services")
 @role_required(Role.ADMIN)
 def service_list():
     return render_template("admin/services.html", services=services.service_types(), labels=services.REQUIREMENTS)
 
 
-@bp.route("/services/<int:service_id>", methods=["GET", "POST"])
 @keeps_typed_text
 @role_required(Role.ADMIN)
 def edit_service(service_id: int):
@@ -51,7 +49,6 @@ def _staff_form(**kwargs) -> StaffAccountForm:
     return form
 
 
-@bp.route("/accounts", methods=["GET", "POST"])
 @keeps_typed_text
 @role_required(Role.ADMIN)
 def staff_accounts():
@@ -78,7 +75,6 @@ def staff_accounts():
     )
 
 
-@bp.post("/accounts/<int:user_id>/reset-second-factor")
 @role_required(Role.ADMIN)
 def reset_second_factor(user_id: int):
     """A colleague lost their phone or key: remove their factors; they enrol again at their next sign-in."""
@@ -91,7 +87,6 @@ def reset_second_factor(user_id: int):
     )
 
 
-@bp.post("/accounts/<int:user_id>/deactivate")
 @role_required(Role.ADMIN)
 def deactivate_account(user_id: int):
     user = db.session.get(User, user_id) or abort(404)

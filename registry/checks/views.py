@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from werkzeug.exceptions import RequestEntityTooLarge
 
 from registry.accounts.models import Role
 from registry.auth import role_required
-from registry.checks import bp, services, status_checks
+from registry.checks import services, status_checks
 from registry.checks.dbs_status import StatusCheckError
 from registry.checks.forms import (
     FORMS,
@@ -71,7 +70,6 @@ def _own_check(check_id: int) -> Check:
 # -- providers -------------------------------------------------------------
 
 
-@bp.route("/dashboard/checks/new", methods=["GET", "POST"])
 @keeps_typed_text
 @accepts_upload
 @role_required(Role.PROVIDER)
@@ -115,7 +113,6 @@ def add_check():
     ), status
 
 
-@bp.errorhandler(RequestEntityTooLarge)
 def upload_too_large(error):
     """A request far over the limit is refused before it is read: say so beside the file field."""
     kind = request.args.get("kind", "")
@@ -136,7 +133,6 @@ def upload_too_large(error):
     ), 413
 
 
-@bp.post("/dashboard/checks/<int:check_id>/appeal")
 @role_required(Role.PROVIDER)
 def appeal(check_id: int):
     check = _own_check(check_id)
@@ -151,7 +147,6 @@ def appeal(check_id: int):
     )
 
 
-@bp.get("/checks/<int:check_id>/document")
 @role_required(Role.PROVIDER, *OFFICERS)
 def document(check_id: int):
     """Stream a check's document, as an attachment, to its provider or an officer; never shown inline."""
@@ -182,7 +177,6 @@ def document(check_id: int):
 # -- officers --------------------------------------------------------------
 
 
-@bp.get("/officer/queue")
 @role_required(*OFFICERS)
 def officer_queue():
     kind = request.args.get("kind") or None
@@ -202,7 +196,6 @@ def officer_queue():
     )
 
 
-@bp.get("/officer/checks/<int:check_id>")
 @role_required(*OFFICERS)
 def review(check_id: int):
     check = db.session.get(Check, check_id) or abort(404)
@@ -265,7 +258,6 @@ def _stale(check: Check, version: int | None) -> bool:
     return False
 
 
-@bp.post("/officer/checks/<int:check_id>/approve")
 @role_required(*OFFICERS)
 def approve(check_id: int):
     check = db.session.get(Check, check_id) or abort(404)
@@ -290,7 +282,6 @@ def approve(check_id: int):
     )
 
 
-@bp.post("/officer/checks/<int:check_id>/<any(reject, 'request-info'):action>")
 @role_required(*OFFICERS)
 def reject_or_ask(check_id: int, action: str):
     check = db.session.get(Check, check_id) or abort(404)
@@ -309,7 +300,6 @@ def reject_or_ask(check_id: int, action: str):
     )
 
 
-@bp.post("/officer/checks/<int:check_id>/revoke")
 @role_required(*OFFICERS)
 def revoke(check_id: int):
     check = db.session.get(Check, check_id) or abort(404)
@@ -345,7 +335,6 @@ def _decide(check: Check, decision, form_name: str, form, done: str):
 # -- DBS Update Service status checks ------------------------------------------
 
 
-@bp.post("/officer/checks/<int:check_id>/status-check")
 @role_required(*OFFICERS)
 def run_status_check(check_id: int):
     """An officer asks the Update Service now; the answer applies as an automatic one would, and is audited."""
@@ -363,7 +352,6 @@ def run_status_check(check_id: int):
     return redirect(url_for("checks.review", check_id=check.id))
 
 
-@bp.post("/officer/checks/<int:check_id>/status-issue")
 @role_required(*OFFICERS)
 def deal_with_status_issue(check_id: int):
     check = db.session.get(Check, check_id) or abort(404)
@@ -378,7 +366,6 @@ def deal_with_status_issue(check_id: int):
     )
 
 
-@bp.route("/dashboard/checks/<int:check_id>/status-checks", methods=["GET", "POST"])
 @keeps_typed_text
 @role_required(Role.PROVIDER)
 def status_consent(check_id: int):
@@ -407,7 +394,6 @@ def status_consent(check_id: int):
     ), status
 
 
-@bp.post("/dashboard/checks/<int:check_id>/status-checks/withdraw")
 @role_required(Role.PROVIDER)
 def withdraw_status_consent(check_id: int):
     check = _own_check(check_id)

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from registry.accounts.models import Role
 from registry.auth import role_required
-from registry.councils import bp, services
+from registry.councils import services
 from registry.councils.forms import AddProviderForm, ApplyForm, DecisionForm, FrameworkForm
 from registry.councils.models import COMMISSIONER, EntryStatus, Framework, FrameworkEntry
 from registry.extensions import db
@@ -40,13 +40,11 @@ def _render_home(form: FrameworkForm, status: int = 200):
     return render_template("councils/home.html", council=council, form=form, day=today()), status
 
 
-@bp.get("/council")
 @role_required(COMMISSIONER)
 def home():
     return _render_home(FrameworkForm())
 
 
-@bp.post("/council/frameworks")
 @keeps_typed_text
 @role_required(COMMISSIONER)
 def create_framework():
@@ -75,13 +73,11 @@ def _render_framework(
     ), status
 
 
-@bp.get("/council/frameworks/<int:framework_id>")
 @role_required(COMMISSIONER)
 def framework(framework_id: int):
     return _render_framework(_framework(framework_id))
 
 
-@bp.post("/council/frameworks/<int:framework_id>/providers")
 @keeps_typed_text
 @role_required(COMMISSIONER)
 def add_provider(framework_id: int):
@@ -106,7 +102,6 @@ def add_provider(framework_id: int):
     return _render_framework(framework, form, 422)
 
 
-@bp.post("/council/entries/<int:entry_id>")
 @role_required(COMMISSIONER)
 def decide(entry_id: int):
     entry = db.session.get(FrameworkEntry, entry_id) or abort(404)
@@ -134,7 +129,6 @@ def decide(entry_id: int):
     )
 
 
-@bp.get("/council/coverage")
 @role_required(COMMISSIONER)
 def coverage():
     council = _council()
@@ -144,7 +138,6 @@ def coverage():
     )
 
 
-@bp.get("/council/coverage.csv")
 @role_required(COMMISSIONER)
 def coverage_csv():
     council = _council()
@@ -182,13 +175,11 @@ def _render_provider(provider: Provider, forms: dict | None = None, status: int 
     ), status
 
 
-@bp.get("/dashboard/approved-lists")
 @role_required(Role.PROVIDER)
 def provider_lists():
     return _render_provider(_own_provider())
 
 
-@bp.post("/dashboard/approved-lists/<int:framework_id>")
 @keeps_typed_text
 @role_required(Role.PROVIDER)
 def apply(framework_id: int):

@@ -2,4 +2,4 @@
 
 from flask import Blueprint
 
-bp = Blueprint("datarights", __name__)
+bp = Blueprint("datarights", __name__, url_prefix="/account")

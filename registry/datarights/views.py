@@ -8,7 +8,7 @@ from flask import Response, abort, render_template
 from flask_login import current_user, login_required, logout_user
 
 from registry.accounts.services import password_matches
-from registry.datarights import bp, services
+from registry.datarights import services
 from registry.datarights.forms import EraseForm
 from registry.forms import keeps_typed_text
 from registry.models import utcnow
@@ -21,14 +21,12 @@ def _own_account():
     return current_user._get_current_object()
 
 
-@bp.get("/my-data")
 @login_required
 def my_data():
     user = _own_account()
     return render_template("datarights/my_data.html", data=services.export_data(user))
 
 
-@bp.get("/my-data.json")
 @login_required
 def my_data_json():
     user = _own_account()
@@ -41,7 +39,6 @@ def my_data_json():
     )
 
 
-@bp.route("/close", methods=["GET", "POST"])
 @keeps_typed_text
 @login_required
 def close_account():

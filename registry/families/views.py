@@ -8,7 +8,7 @@ from flask_login import current_user
 from registry.accounts.models import Role
 from registry.auth import role_required, safe_next_url
 from registry.extensions import db
-from registry.families import bp, services
+from registry.families import services
 from registry.families.forms import PersonForm
 from registry.families.models import CaredForPerson
 from registry.forms import keeps_typed_text
@@ -45,20 +45,17 @@ def _person_input(form: PersonForm) -> services.PersonInput:
     )
 
 
-@bp.get("/people")
 @role_required(Role.RECIPIENT)
 def people():
     return render_template("families/people.html", people=services.people_of(current_user))
 
 
-@bp.route("/people/new", methods=["GET", "POST"])
 @keeps_typed_text
 @role_required(Role.RECIPIENT)
 def add_person():
     return _person_page(None)
 
 
-@bp.route("/people/<int:person_id>", methods=["GET", "POST"])
 @keeps_typed_text
 @role_required(Role.RECIPIENT)
 def person(person_id: int):
@@ -83,7 +80,6 @@ def _person_page(item: CaredForPerson | None):
     return render_template("families/person.html", form=form, person=item), status
 
 
-@bp.post("/people/<int:person_id>/delete")
 @role_required(Role.RECIPIENT)
 def delete_person(person_id: int):
     item = services.person_of(current_user, person_id) or abort(404)
@@ -96,14 +92,11 @@ def delete_person(person_id: int):
 # -- shortlist -------------------------------------------------------------
 
 
-@bp.get("/shortlist")
 @role_required(Role.RECIPIENT)
 def shortlist():
     return render_template("families/shortlist.html", entries=services.shortlist_entries(current_user))
 
 
-@bp.post("/shortlist/<slug>")
-@bp.post("/shortlist/<slug>/<any(remove):action>")
 @role_required(Role.RECIPIENT)
 def save(slug: str, action: str | None = None):
     """Save or remove a provider, then go back to the page the button was on (works without JavaScript)."""
@@ -122,7 +115,6 @@ def save(slug: str, action: str | None = None):
     )
 
 
-@bp.app_context_processor
 def family_helpers():
     """``can_shortlist``: whether the signed-in account saves providers (a recipient's);
     ``shortlisted()``: the slugs it has saved, one query per page."""

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from flask import current_app, render_template
 
-from registry.legal import bp
 from registry.legal.services import days, essential_cookies, retention_schedule
 
 
-@bp.get("/privacy")
 def privacy():
     return render_template(
         "legal/privacy.html",
@@ -18,16 +16,13 @@ def privacy():
     )
 
 
-@bp.get("/cookies")
 def cookies():
     return render_template("legal/cookies.html", cookies=essential_cookies(current_app.config))
 
 
-@bp.get("/accessibility")
 def accessibility():
     return render_template("legal/accessibility.html", contact_email=current_app.config["CONTACT_EMAIL"])
 
 
-@bp.get("/help")
 def help_and_contact():
     return render_template("legal/help.html", contact_email=current_app.config["CONTACT_EMAIL"])

@@ -8,18 +8,15 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from registry.checks.claims import kinds_explained, rechecks_in_words
 from registry.extensions import db
-from registry.main import bp
 from registry.providers.services import all_service_types
 
 
-@bp.get("/")
 def index():
     return render_template(
         "main/index.html", service_types=all_service_types(), rechecks=rechecks_in_words(current_app.config)
     )
 
 
-@bp.get("/healthz")
 def healthz():
     try:
         db.session.execute(text("SELECT 1"))
@@ -28,7 +25,6 @@ def healthz():
     return jsonify(status="ok", database="ok")
 
 
-@bp.get("/readyz")
 def readyz():
     """Ready to serve: database readable, this node's index answering and caught up, the worker alive."""
     from registry.main.readiness import readiness
@@ -37,7 +33,6 @@ def readyz():
     return jsonify(report), 200 if report["status"] == "ready" else 503
 
 
-@bp.get("/how-it-works")
 def how_it_works():
     return render_template(
         "main/scores.html",

@@ -13,7 +13,7 @@ from flask import Blueprint
 
 from registry.api.http import limit_reads, open_for_cross_origin_reads
 
-bp = Blueprint("openreferral", __name__)
+bp = Blueprint("openreferral", __name__, url_prefix="/openreferral")
 open_for_cross_origin_reads(bp)
 limit_reads(bp, "OPENREFERRAL_RATE_LIMIT")
 

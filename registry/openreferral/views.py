@@ -20,7 +20,7 @@ from registry.api import api_error
 from registry.api.http import EXPOSED_HEADERS, FEED_MAX_AGE
 from registry.extensions import limiter
 from registry.models import today
-from registry.openreferral import bp, ids, presenters, schemas, services
+from registry.openreferral import ids, presenters, schemas, services
 from registry.openreferral.services import METRES_PER_MILE, ServiceFilter
 from registry.searching.schemas import flatten_errors
 from search.geo import locate
@@ -152,7 +152,6 @@ def conditional(view):
     return wrapper
 
 
-@bp.after_app_request
 def _every_feed_response(response):
     """CORS on every answer under /openreferral (errors, 404s and 405s too), Allow on a 405, and the server's Date."""
     if request.path == "/openreferral" or request.path.startswith("/openreferral/"):
@@ -217,7 +216,6 @@ def _services_page(args: dict):
     return services.load_services(keys), total, next_key, None
 
 
-@bp.get("/")
 @conditional
 def feed_info():
     """What this feed is: its HSDS version, profile and OpenAPI document."""
@@ -236,7 +234,6 @@ def _export_limit() -> str:
     return current_app.config["OPENREFERRAL_EXPORT_RATE_LIMIT"]
 
 
-@bp.get("/services")
 # The whole feed at once costs minutes of a worker: counted on its own, on top of the feed's limit.
 @limiter.limit(
     _export_limit,
@@ -290,7 +287,6 @@ def _export(args: dict):
     return current_app.response_class(stream_with_context(lines()), mimetype=NDJSON)
 
 
-@bp.get("/services/<service_id>")
 @conditional
 def service_detail(service_id: str):
     decoded, moved = _decode_canonical("service", service_id)
@@ -303,7 +299,6 @@ def service_detail(service_id: str):
     return jsonify(schemas.ServiceSchema().dump(presenters.service_full(row, day)))
 
 
-@bp.get("/service_at_locations")
 @conditional
 def service_at_location_list():
     args, error = _args(schemas.ServiceAtLocationArgs())
@@ -319,7 +314,6 @@ def service_at_location_list():
     return _paged(schemas.ServiceAtLocationPageSchema(), contents, total, args, next_key)
 
 
-@bp.get("/service_at_locations/<item_id>")
 @conditional
 def service_at_location_detail(item_id: str):
     decoded, moved = _decode_canonical("service_at_location", item_id)
@@ -333,7 +327,6 @@ def service_at_location_detail(item_id: str):
     return jsonify(schemas.ServiceAtLocationSchema().dump(data))
 
 
-@bp.get("/organizations")
 @conditional
 def organization_list():
     args, error = _args(schemas.OrganizationArgs())
@@ -346,7 +339,6 @@ def organization_list():
     return _paged(schemas.OrganizationPageSchema(), contents, total, args, next_key)
 
 
-@bp.get("/organizations/<organization_id>")
 @conditional
 def organization_detail(organization_id: str):
     decoded, moved = _decode_canonical("organization", organization_id)
@@ -363,7 +355,6 @@ def deletions_retention_days() -> int:
     return current_app.config["OPENREFERRAL_DELETIONS_RETENTION_DAYS"]
 
 
-@bp.get("/deletions")
 @conditional
 def deletion_list():
     """What left the feed at or after ``modified_after``: apply these, and the changed items, to stay in sync."""
@@ -392,7 +383,6 @@ def deletion_list():
     return _paged(schemas.DeletionPageSchema(), contents, len(everything), args, next_key)
 
 
-@bp.get("/taxonomies")
 @conditional
 def taxonomy_list():
     args, error = _args(schemas.TaxonomyArgs())
@@ -402,7 +392,6 @@ def taxonomy_list():
     return _paged_list(schemas.TaxonomyPageSchema(), everything, args)
 
 
-@bp.get("/taxonomies/<taxonomy_id>")
 @conditional
 def taxonomy_detail(taxonomy_id: str):
     decoded, moved = _decode_canonical("taxonomy", taxonomy_id)
@@ -427,7 +416,6 @@ def _paged_list(schema, everything: list, args: dict):
     return _paged(schema, chunk, len(everything), args, (end,) if end < len(everything) else None)
 
 
-@bp.get("/taxonomy_terms")
 @conditional
 def taxonomy_term_list():
     args, error = _args(schemas.TaxonomyTermArgs())
@@ -444,7 +432,6 @@ def taxonomy_term_list():
     return _paged_list(schemas.TaxonomyTermPageSchema(), terms, args)
 
 
-@bp.get("/taxonomy_terms/<term_id>")
 @conditional
 def taxonomy_term_detail(term_id: str):
     decoded, moved = _decode_canonical("taxonomy_term", term_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import request
 from marshmallow import Schema, ValidationError, fields, validate
 
-from registry.api import api_error, bp
+from registry.api import api_error
 from registry.checks.listing import is_listed_now
 from registry.models import today
 from registry.providers.services import get_by_slug, is_publicly_visible
@@ -42,7 +42,6 @@ class ReviewSchema(Schema):
     response = fields.String(allow_none=True)
 
 
-@bp.get("/providers/<slug>/reviews")
 def provider_reviews(slug: str):
     provider = get_by_slug(slug)
     if provider is None or not is_publicly_visible(provider):

@@ -15,7 +15,7 @@ from registry.forms import keeps_typed_text
 from registry.models import today
 from registry.paging import page_number, paginate
 from registry.providers.services import get_by_slug, is_publicly_visible
-from registry.reviews import bp, services
+from registry.reviews import services
 from registry.reviews.forms import EnquiryForm, InvitationForm, MessageForm, ReviewForm, TextForm, enquiry_form_for
 from registry.reviews.models import Engagement, Enquiry, Review, ReviewStatus
 from registry.unitofwork import act, refused, render_form
@@ -55,7 +55,6 @@ def _enquiry_request(form: EnquiryForm) -> services.EnquiryRequest:
     )
 
 
-@bp.route("/providers/<slug>/enquire", methods=["GET", "POST"])
 @keeps_typed_text
 @role_required(Role.RECIPIENT)
 @limiter.limit(_enquiry_limit, key_func=signed_in_key, methods=["POST"])
@@ -75,7 +74,6 @@ def enquire(slug: str):
     )
 
 
-@bp.get("/enquiries")
 @login_required
 def enquiries():
     # Each row shows the other party and the service: load them with the page, not one by one.
@@ -116,7 +114,6 @@ def enquiries():
     )
 
 
-@bp.route("/enquiries/<int:enquiry_id>", methods=["GET", "POST"])
 @keeps_typed_text
 @login_required
 def enquiry(enquiry_id: int):
@@ -141,7 +138,6 @@ ANSWERED = {
 }
 
 
-@bp.post("/enquiries/<int:enquiry_id>/<any(accept, start, decline):answer>")
 @role_required(Role.PROVIDER)
 def answer(enquiry_id: int, answer: str):
     item = db.session.get(Enquiry, enquiry_id)
@@ -154,7 +150,6 @@ def answer(enquiry_id: int, answer: str):
     )
 
 
-@bp.post("/dashboard/invitations")
 @role_required(Role.PROVIDER)
 def invite():
     form = InvitationForm()
@@ -168,7 +163,6 @@ def invite():
     )
 
 
-@bp.route("/invitations/<token>", methods=["GET", "POST"])
 @role_required(Role.RECIPIENT)
 @verified_email_required
 def accept_invitation(token: str):
@@ -197,7 +191,6 @@ def _review_input(form: ReviewForm) -> services.ReviewInput:
     )
 
 
-@bp.route("/engagements/<int:engagement_id>/review", methods=["GET", "POST"])
 @keeps_typed_text
 @role_required(Role.RECIPIENT)
 @verified_email_required
@@ -239,7 +232,6 @@ def write_review(engagement_id: int):
     ), status
 
 
-@bp.post("/reviews/<int:review_id>/<any(respond, report):action>")
 @role_required(Role.PROVIDER)
 def provider_action(review_id: int, action: str):
     review = db.session.get(Review, review_id)

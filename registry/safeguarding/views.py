@@ -33,7 +33,7 @@ from registry.providers.services import get_by_slug, is_publicly_visible
 from registry.reviews import services as reviews
 from registry.reviews.forms import TextForm
 from registry.reviews.models import DIMENSIONS, ReportStatus, Review, ReviewReport
-from registry.safeguarding import audit_search, bp, concerns_bp, services, suspension_bp
+from registry.safeguarding import audit_search, services
 from registry.safeguarding.forms import (
     AppealDecisionForm,
     ConcernForm,
@@ -60,7 +60,6 @@ def _concern_limit() -> str:
     return current_app.config["CONCERN_RATE_LIMIT"]
 
 
-@concerns_bp.route("/providers/<slug>/concern", methods=["GET", "POST"])
 @keeps_typed_text
 @login_required
 @limiter.limit(_concern_limit, key_func=signed_in_key, methods=["POST"])
@@ -83,7 +82,6 @@ def report_concern(slug: str):
 # -- the provider's record: suspension and reinstatement ------------------------
 
 
-@bp.get("/providers/<slug>")
 @role_required(*OFFICERS)
 def provider(slug: str):
     provider = get_by_slug(slug) or abort(404)
@@ -103,7 +101,6 @@ def _provider_page(provider, decision_form: AppealDecisionForm | None = None, st
     ), status
 
 
-@bp.post("/providers/<slug>/appeal")
 @role_required(*OFFICERS)
 def decide_appeal(slug: str):
     provider = get_by_slug(slug) or abort(404)
@@ -128,7 +125,6 @@ def decide_appeal(slug: str):
     return _provider_page(provider, decision_form=form, status=422)
 
 
-@bp.post("/providers/<slug>/<any(suspend, reinstate):action>")
 @role_required(*OFFICERS)
 def suspend_or_reinstate(slug: str, action: str):
     provider = get_by_slug(slug) or abort(404)
@@ -153,7 +149,6 @@ def suspend_or_reinstate(slug: str, action: str):
 # -- a provider's own suspension ---------------------------------------------------
 
 
-@suspension_bp.route("/suspension", methods=["GET", "POST"])
 @keeps_typed_text
 @role_required(Role.PROVIDER)
 def appeal():
@@ -176,7 +171,6 @@ def appeal():
 # -- concerns and reported reviews -------------------------------------------------
 
 
-@bp.get("/concerns")
 @role_required(*OFFICERS)
 def concern_queue():
     concerns = paginate(
@@ -210,7 +204,6 @@ def concern_queue():
     )
 
 
-@bp.route("/concerns/<int:concern_id>", methods=["GET", "POST"])
 @keeps_typed_text
 @role_required(*OFFICERS)
 def concern(concern_id: int):
@@ -242,7 +235,6 @@ def concern(concern_id: int):
     )
 
 
-@bp.post("/concerns/<int:concern_id>/<any(suspend, release):action>")
 @role_required(*OFFICERS)
 def concern_action(concern_id: int, action: str):
     item = db.session.get(Concern, concern_id) or abort(404)
@@ -264,7 +256,6 @@ def concern_action(concern_id: int, action: str):
     )
 
 
-@bp.post("/review-reports/<int:report_id>/<any(keep, remove):decision>")
 @role_required(*OFFICERS)
 def decide_report(report_id: int, decision: str):
     report = db.session.get(ReviewReport, report_id) or abort(404)
@@ -280,7 +271,6 @@ def decide_report(report_id: int, decision: str):
     )
 
 
-@bp.post("/flagged-reviews/<int:review_id>/<any(publish, remove):decision>")
 @role_required(*OFFICERS)
 def decide_flagged(review_id: int, decision: str):
     """Publish or remove a review held as possibly the provider's own."""
@@ -323,7 +313,6 @@ def _audit_filters() -> tuple[audit_search.EventFilters | None, dict, dict[str, 
     return filters, raw, {}
 
 
-@bp.get("/audit")
 @role_required(*OFFICERS)
 def audit_log():
     filters, raw, errors = _audit_filters()
@@ -336,7 +325,6 @@ def audit_log():
     ), 400 if errors else 200
 
 
-@bp.get("/audit.csv")
 @role_required(*OFFICERS)
 def audit_export():
     """Every event the filters match, as CSV; the export itself goes on the record first."""
@@ -368,7 +356,6 @@ def audit_export():
 # -- on every page: what waits for the officer -------------------------------------
 
 
-@bp.app_context_processor
 def officer_workload():
     """``officer_workload()`` for the page header: one query, only on pages that show it, only for staff."""
 

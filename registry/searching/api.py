@@ -5,13 +5,12 @@ from __future__ import annotations
 from flask import request
 from marshmallow import ValidationError
 
-from registry.api import api_error, bp
+from registry.api import api_error
 from registry.searching.presenters import find
 from registry.searching.schemas import args_to_dict, flatten_errors, search_args_schema, search_response
 from registry.searching.services import searchable_services
 
 
-@bp.get("/search")
 def search():
     """Listed providers covering a postcode; same parameters as the search page."""
     schema = search_args_schema(frozenset(t.slug for t in searchable_services()))

@@ -8,13 +8,11 @@ from marshmallow import ValidationError
 
 from registry.checks.status_checks import automatically_checked_on
 from registry.models import today
-from registry.searching import bp
 from registry.searching.presenters import find
 from registry.searching.schemas import BADGES, DEFAULT_RADIUS_MILES, args_to_dict, flatten_errors, search_args_schema
 from registry.searching.services import searchable_services
 
 
-@bp.get("/search")
 def search_page():
     service_types = searchable_services()  # this process's copy: no query per search
     args = args_to_dict(request.args)

@@ -16,7 +16,7 @@ from registry.forms import keeps_typed_text
 from registry.models import today
 from registry.reviews.models import Engagement
 from registry.unitofwork import act, refused, render_form
-from registry.visits import bp, services
+from registry.visits import services
 from registry.visits.forms import AgreementForm, CameForm, ConfirmForm, CouldNotComeForm, EndForm
 from registry.visits.models import AGREEMENT_STATUS_LABELS, FUNDING_LABELS, Agreement
 
@@ -59,13 +59,11 @@ def _month(text: str) -> date:
     return month
 
 
-@bp.get("/care")
 @login_required
 def engagements():
     return render_template("visits/engagements.html", engagements=services.engagements_of(current_user))
 
 
-@bp.get("/care/<int:engagement_id>")
 @login_required
 def engagement(engagement_id: int):
     """What was agreed, any proposal waiting, the visits of a fortnight (from ?from=YYYY-MM-DD), how it ended."""
@@ -99,7 +97,6 @@ def engagement(engagement_id: int):
     )
 
 
-@bp.route("/care/<int:engagement_id>/agreement", methods=["GET", "POST"])
 @keeps_typed_text
 @login_required
 def propose(engagement_id: int):
@@ -117,7 +114,6 @@ def propose(engagement_id: int):
     )
 
 
-@bp.post("/care/<int:engagement_id>/agreement/<int:agreement_id>/<any(accept, decline):answer>")
 @login_required
 def answer(engagement_id: int, agreement_id: int, answer: str):
     item, _ = _engagement(engagement_id)
@@ -132,7 +128,6 @@ def answer(engagement_id: int, agreement_id: int, answer: str):
     )
 
 
-@bp.route("/care/<int:engagement_id>/end", methods=["GET", "POST"])
 @keeps_typed_text
 @login_required
 def end(engagement_id: int):
@@ -170,7 +165,6 @@ def _visit_page(item, who, visit, status=200, **forms):
     ), status
 
 
-@bp.get("/care/<int:engagement_id>/visits/<day>/<start>")
 @login_required
 def visit(engagement_id: int, day: str, start: str):
     item, who = _engagement(engagement_id)
@@ -181,7 +175,6 @@ def visit(engagement_id: int, day: str, start: str):
     return _visit_page(item, who, found)
 
 
-@bp.post("/care/<int:engagement_id>/visits/<day>/<start>/<any(came, away, confirm):action>")
 @keeps_typed_text
 @login_required
 def record(engagement_id: int, day: str, start: str, action: str):
@@ -225,7 +218,6 @@ def record(engagement_id: int, day: str, start: str, action: str):
     return _visit_page(item, who, found, 422, **{name: form})
 
 
-@bp.get("/care/<int:engagement_id>/timesheet/<month>")
 @login_required
 def timesheet(engagement_id: int, month: str):
     item, who = _engagement(engagement_id)
@@ -245,7 +237,6 @@ def timesheet(engagement_id: int, month: str):
     )
 
 
-@bp.get("/care/<int:engagement_id>/timesheet/<month>.csv")
 @login_required
 def timesheet_csv(engagement_id: int, month: str):
     item, _ = _engagement(engagement_id)

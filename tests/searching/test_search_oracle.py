@@ -33,9 +33,9 @@ from sqlalchemy import text
 
 from registry.checks.listing import recompute_listing
 from registry.checks.models import Check
+from registry.composed.sign_up import sign_up
 from registry.extensions import db
 from registry.models import today, utcnow
-from registry.pages.sign_up import sign_up
 from registry.providers import services as providers
 from registry.providers.vocabulary import DAYS, PARTS, availability_mask
 from registry.reviews.models import ProviderRating

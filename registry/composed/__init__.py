@@ -1,4 +1,4 @@
-"""Pages that compose several features.
+"""Views that compose several features.
 
 The provider dashboard and public profile, the provider's JSON payload,
 sign-up (an account and, for a provider, its draft profile), the staff home

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, render_template
-
-bp = Blueprint("api_docs", __name__)
+from flask import render_template
 
 
 def _type_of(schema: dict) -> str:
@@ -97,10 +95,9 @@ def _schemas(document: dict) -> list[dict]:
     ]
 
 
-@bp.get("/api/docs")
 def api_docs():
     """Every operation, parameter, response and schema of /api/v1/openapi.json, readable without JavaScript."""
-    from registry.pages.openapi import build_document
+    from registry.composed.openapi import build_document
     from registry.providers.services import all_service_types
 
     document = build_document([t.slug for t in all_service_types()])

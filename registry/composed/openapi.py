@@ -16,11 +16,10 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import Schema, fields, validate
 
-from registry.api import bp
 from registry.api.http import cacheable_json
+from registry.composed.provider_api import ProviderSchema
 from registry.models import today
 from registry.openreferral import schemas as feed
-from registry.pages.provider_api import ProviderSchema
 from registry.reviews.api import PageArgs as ReviewPageArgs
 from registry.reviews.api import ReviewSchema
 from registry.searching.schemas import SearchArgsSchema, SearchResponseSchema
@@ -477,7 +476,6 @@ def build_document(service_slugs: list[str]) -> dict:
     return document
 
 
-@bp.get("/openapi.json")
 def openapi_document():
     """This API's OpenAPI 3.1 document."""
     from registry.providers.services import all_service_types

@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from registry.accounts import bp
 from registry.accounts import services as accounts
 from registry.accounts.forms import SignUpForm
 from registry.accounts.models import Role, User
@@ -29,7 +28,6 @@ def sign_up(email: str, password: str, name: str, account_type: str) -> User | N
     return user
 
 
-@bp.route("/sign-up", methods=["GET", "POST"], endpoint="sign_up")
 @keeps_typed_text
 @limiter.limit(sign_up_limit, methods=["POST"])
 def sign_up_page():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields
 
-from registry.api import api_error, bp
+from registry.api import api_error
 from registry.checks.badges import badges
 from registry.checks.claims import service_claims
 from registry.checks.listing import listed_services_now
@@ -136,7 +136,6 @@ def provider_payload(provider, listed: list) -> dict:
     }
 
 
-@bp.get("/providers/<slug>")
 def provider_detail(slug: str):
     provider = services.get_by_slug(slug)
     if provider is None or not services.is_publicly_visible(provider):

@@ -11,12 +11,10 @@ from registry.checks.services import queue_counts
 from registry.extensions import db
 from registry.jobs import job_status
 from registry.mail import mail_backlog
-from registry.main import bp
 from registry.models import utcnow
 from registry.safeguarding.services import concern_counts, workload
 
 
-@bp.get("/staff")
 @role_required(Role.OFFICER, Role.ADMIN)
 def staff_home():
     target = current_app.config["REVIEW_TARGET_DAYS"]

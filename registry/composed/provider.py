@@ -17,7 +17,7 @@ from registry.forms import keeps_typed_text
 from registry.models import today
 from registry.money import to_pence, to_pounds
 from registry.paging import Page, page_number
-from registry.providers import bp, services
+from registry.providers import services
 from registry.providers.forms import ProfileForm
 from registry.providers.vocabulary import availability_mask
 from registry.reviews.forms import InvitationForm, enquiry_form_for
@@ -35,7 +35,6 @@ def _own_provider():
     return provider
 
 
-@bp.get("/dashboard")
 @role_required(Role.PROVIDER)
 def dashboard():
     provider = _own_provider()
@@ -54,7 +53,6 @@ def dashboard():
     )
 
 
-@bp.route("/dashboard/profile", methods=["GET", "POST"])
 @keeps_typed_text
 @role_required(Role.PROVIDER)
 def edit_profile():
@@ -71,7 +69,6 @@ def edit_profile():
     return render_template("providers/edit_profile.html", form=form, provider=provider), status
 
 
-@bp.post("/dashboard/submit")
 @role_required(Role.PROVIDER)
 def submit_profile():
     provider = _own_provider()
@@ -82,7 +79,6 @@ def submit_profile():
     )
 
 
-@bp.get("/providers/<slug>")
 def public_profile(slug: str):
     provider = services.get_by_slug(slug, whole_profile=True)
     is_owner = current_user.is_authenticated and provider is not None and provider.user_id == current_user.id

@@ -1,0 +1,14 @@
+"""Every URL of registry/main/, in one table: on the blueprint main (no prefix).
+
+A prefix is set where its blueprint is made, nowhere else; rules below are relative to it.
+"""
+
+from __future__ import annotations
+
+from registry.main import bp, views
+
+# -- views.py
+bp.add_url_rule("/", view_func=views.index)
+bp.add_url_rule("/healthz", view_func=views.healthz)
+bp.add_url_rule("/readyz", view_func=views.readyz)
+bp.add_url_rule("/how-it-works", view_func=views.how_it_works)
