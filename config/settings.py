@@ -287,7 +287,13 @@ class Config:
 
 
 class DevelopmentConfig(Config):
-    """Embedded defaults: runs with nothing installed but Python."""
+    """Embedded defaults: runs with nothing installed but Python (``make run``, the demo).
+
+    Development here means "on your own machine", not "debugging": the demo
+    shows the same error pages, headers and compression as production, so
+    what people try is what they get. ``FLASK_DEBUG=1 make run`` turns on
+    Flask's debugger and reloader when you want them.
+    """
 
     DEBUG = False
     PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000")

@@ -6,9 +6,8 @@ from flask import request
 from marshmallow import ValidationError
 
 from registry.api import api_error
-from registry.searching.presenters import find
 from registry.searching.schemas import args_to_dict, flatten_errors, search_args_schema, search_response
-from registry.searching.services import searchable_services
+from registry.searching.services import search_providers, searchable_services
 
 
 def search():
@@ -20,4 +19,4 @@ def search():
         return api_error(
             400, "invalid_parameters", "Some search parameters are not valid.", flatten_errors(error.messages)
         )
-    return search_response(find(args))
+    return search_response(search_providers(args))

@@ -17,14 +17,12 @@ from registry.checks.badges import SEARCH_BADGES, search_badge_codes
 from registry.checks.claims import background_note, service_claims
 from registry.checks.listing import listed_now_clause, listed_services_now
 from registry.checks.models import cqc_location_url
-from registry.councils.services import council_shortlist
 from registry.extensions import db
 from registry.models import today
 from registry.money import to_pounds
 from registry.providers.models import Provider, ProviderService, ServiceType
 from registry.providers.vocabulary import LANGUAGES
 from registry.reviews.models import ProviderRating
-from registry.searching.services import run_search
 from search import SearchHit, SearchResult
 
 
@@ -173,17 +171,3 @@ def present(
             row["council_approvals"] = council_approvals.get(hit.id, [])
         rows.append(row)
     return {"results": rows, "total": result.total, "page": result.page, "pages": result.pages, "facets": result.facets}
-
-
-def find(args: dict) -> dict:
-    """One page of results for parsed search arguments: the page and the API both come here.
-
-    With ``council_list`` the search is limited to the approved lists of the
-    council covering the postcode (``council`` in the result says which, or
-    None when no council has lists there yet).
-    """
-    if not args.get("council_list"):
-        return {**present(run_search(args), args["service"]), "council": None}
-    shortlist = council_shortlist(args["postcode"], args["service"], today())
-    page = present(run_search(args, only_ids=frozenset(shortlist.approvals)), args["service"], shortlist.approvals)
-    return {**page, "council": shortlist.council}

@@ -30,10 +30,12 @@ from flask import Flask, current_app
 from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.orm import Session
 
+from registry.councils.services import council_shortlist
 from registry.extensions import db
 from registry.models import today, utcnow
 from registry.providers.models import Provider
 from registry.providers.vocabulary import DAYS, PARTS, ProfileStatus
+from registry.searching import presenters
 from registry.searching.documents import listed_provider_ids, provider_documents
 from registry.searching.models import SearchOutboxEntry
 from registry.searching.taxonomy import TAXONOMY_CHANGED, ServiceTypeEntry
@@ -256,3 +258,19 @@ def run_search(args: dict, only_ids: frozenset[int] | None = None) -> SearchResu
         only_ids=only_ids,
     )
     return search_index().search(query)
+
+
+def search_providers(args: dict) -> dict:
+    """One page of results for parsed search arguments: the page and the API both come here.
+
+    With ``council_list`` the search is limited to the approved lists of the
+    council covering the postcode (``council`` in the result says which, or
+    None when no council has lists there yet).
+    """
+    if not args.get("council_list"):
+        return {**presenters.present(run_search(args), args["service"]), "council": None}
+    shortlist = council_shortlist(args["postcode"], args["service"], today())
+    page = presenters.present(
+        run_search(args, only_ids=frozenset(shortlist.approvals)), args["service"], shortlist.approvals
+    )
+    return {**page, "council": shortlist.council}

@@ -8,9 +8,8 @@ from marshmallow import ValidationError
 
 from registry.checks.status_checks import automatically_checked_on
 from registry.models import today
-from registry.searching.presenters import find
 from registry.searching.schemas import BADGES, DEFAULT_RADIUS_MILES, args_to_dict, flatten_errors, search_args_schema
-from registry.searching.services import searchable_services
+from registry.searching.services import search_providers, searchable_services
 
 
 def search_page():
@@ -25,7 +24,7 @@ def search_page():
         except ValidationError as error:
             errors = flatten_errors(error.messages)
         else:
-            page = find(parsed)
+            page = search_providers(parsed)
             # The Update Service badge says when the registry last status-checked the certificate itself.
             with_update_service = [r["slug"] for r in page["results"] if "dbs-update-service" in r["badges"]]
             for slug, checked_at in automatically_checked_on(with_update_service, today()).items():
