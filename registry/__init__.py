@@ -136,7 +136,8 @@ def connect_receivers() -> None:
     from registry.families.services import person_removed
     from registry.openreferral import tracking
     from registry.providers.services import profile_changed
-    from registry.reviews.services import keep_enquiries_without_the_person, review_held
+    from registry.reviews.enquiries import keep_enquiries_without_the_person
+    from registry.reviews.services import review_held
     from registry.safeguarding.services import held_review_becomes_a_concern
     from registry.searching import outbox
 

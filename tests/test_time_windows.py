@@ -85,21 +85,21 @@ def test_an_email_confirmation_link_works_for_seven_days_and_not_a_second_more(a
 
 def test_a_review_invitation_works_for_fourteen_days_and_not_a_second_more(app, make_provider, link_clock):
     from registry.providers.services import get_by_slug
-    from registry.reviews import services
+    from registry.reviews import enquiries, services
     from tests.conftest import approve_checks
 
     assert app.config["INVITATION_MAX_AGE_DAYS"] == Config.INVITATION_MAX_AGE_DAYS == 14
     slug = make_provider("pa", name="Kim Lewis")
     approve_checks(app, slug)
     with app.test_request_context():
-        invitation = services.invite(get_by_slug(slug), "rosa@example.com")
+        invitation = enquiries.invite(get_by_slug(slug), "rosa@example.com")
         db.session.commit()
-        token = services._invitation_serializer().dumps(invitation.id)
+        token = enquiries._invitation_serializer().dumps(invitation.id)
         link_clock(14 * 86400)
-        assert services.invitation_for(token).id == invitation.id  # at the edge: still works
+        assert enquiries.invitation_for(token).id == invitation.id  # at the edge: still works
         link_clock(14 * 86400 + 1)
         with pytest.raises(services.ReviewError, match="expired"):
-            services.invitation_for(token)
+            enquiries.invitation_for(token)
 
 
 # -- reviews --------------------------------------------------------------

@@ -15,6 +15,7 @@ from registry.forms import keeps_typed_text
 from registry.models import today
 from registry.paging import page_number, paginate
 from registry.providers.services import get_by_slug, is_publicly_visible
+from registry.reviews import enquiries as enquiry_services
 from registry.reviews import services
 from registry.reviews.forms import EnquiryForm, InvitationForm, MessageForm, ReviewForm, TextForm, enquiry_form_for
 from registry.reviews.models import Engagement, Enquiry, Review, ReviewStatus
@@ -42,8 +43,8 @@ def _listed_provider(slug: str):
     return provider
 
 
-def _enquiry_request(form: EnquiryForm) -> services.EnquiryRequest:
-    return services.EnquiryRequest(
+def _enquiry_request(form: EnquiryForm) -> enquiry_services.EnquiryRequest:
+    return enquiry_services.EnquiryRequest(
         service=form.service.data,
         district=form.district.data or "",
         person_id=form.person.data or None,
@@ -66,11 +67,11 @@ def enquire(slug: str):
     return render_form(
         form,
         "reviews/enquire.html",
-        save=lambda: services.send_enquiry(current_user, provider, _enquiry_request(form)),
+        save=lambda: enquiry_services.send_enquiry(current_user, provider, _enquiry_request(form)),
         message="Your enquiry is sent. You will get an email when they reply.",
         done=lambda enquiry: url_for("reviews.enquiry", enquiry_id=enquiry.id),
         provider=provider,
-        open_enquiry=services.open_enquiry(current_user, provider),
+        open_enquiry=enquiry_services.open_enquiry(current_user, provider),
     )
 
 
@@ -118,16 +119,16 @@ def enquiries():
 @login_required
 def enquiry(enquiry_id: int):
     item = db.session.get(Enquiry, enquiry_id)
-    if item is None or not services.can_see_enquiry(current_user, item):
+    if item is None or not enquiry_services.can_see_enquiry(current_user, item):
         abort(404)
     form = MessageForm()
     return render_form(
         form,
         "reviews/enquiry.html",
-        save=lambda: services.reply(item, current_user, form.body.data),
+        save=lambda: enquiry_services.reply(item, current_user, form.body.data),
         done=url_for("reviews.enquiry", enquiry_id=item.id),
         enquiry=item,
-        can_answer=services.can_answer(current_user, item),
+        can_answer=enquiry_services.can_answer(current_user, item),
     )
 
 
@@ -141,10 +142,10 @@ ANSWERED = {
 @role_required(Role.PROVIDER)
 def answer(enquiry_id: int, answer: str):
     item = db.session.get(Enquiry, enquiry_id)
-    if item is None or not services.can_see_enquiry(current_user, item):
+    if item is None or not enquiry_services.can_see_enquiry(current_user, item):
         abort(404)
     return act(
-        lambda: services.answer_enquiry(item, current_user, answer),
+        lambda: enquiry_services.answer_enquiry(item, current_user, answer),
         done=url_for("reviews.enquiry", enquiry_id=enquiry_id),
         message=ANSWERED[answer],
     )
@@ -157,7 +158,7 @@ def invite():
         flash(_errors(form), "error")
         return redirect(url_for("reviews.enquiries"))
     return act(
-        lambda: services.invite(current_user.provider, form.email.data),
+        lambda: enquiry_services.invite(current_user.provider, form.email.data),
         done=url_for("reviews.enquiries"),
         message=f"Invitation sent to {form.email.data}.",
     )
@@ -167,13 +168,13 @@ def invite():
 @verified_email_required
 def accept_invitation(token: str):
     try:
-        invitation = services.invitation_for(token)
+        invitation = enquiry_services.invitation_for(token)
     except services.ReviewError as error:
         flash(str(error), "error")
         return redirect(url_for("main.index"))
     if request.method == "POST":
         try:
-            engagement = services.accept_invitation(token, current_user)
+            engagement = enquiry_services.accept_invitation(token, current_user)
         except services.ReviewError as error:
             refused(error)
             return redirect(url_for("main.index"))

@@ -103,7 +103,7 @@ def _engage(app, slug: str, recipient_email: str):
 
 def test_a_family_member_exports_then_erases_themselves(app, make_provider, make_user):
     from registry.families.services import PersonInput, save_person
-    from registry.reviews.services import EnquiryRequest, send_enquiry
+    from registry.reviews.enquiries import EnquiryRequest, send_enquiry
     from registry.safeguarding.services import raise_concern
 
     slug = make_provider("pa", name="Kim Lewis", email="kim@example.com")

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from registry.accounts.models import User
 from registry.extensions import db
 from registry.providers.services import get_by_slug
-from registry.reviews import services
+from registry.reviews import enquiries
 from registry.reviews.models import Enquiry, EnquiryMessage
 from tests.conftest import ENQUIRY_DETAILS
 from tests.reviews.conftest import signed_in
@@ -70,10 +70,10 @@ def test_the_loser_of_two_simultaneous_enquiries_gets_the_normal_message(app, li
     responses = []
     with app.app_context():
         recipient = db.session.scalar(select(User).where(User.email == email))
-        first = services.send_enquiry(
+        first = enquiries.send_enquiry(
             recipient,
             get_by_slug(listed),
-            services.EnquiryRequest(
+            enquiries.EnquiryRequest(
                 service="companionship",
                 district="LS6",
                 times=["mon-morning"],
