@@ -15,5 +15,8 @@ bp.add_url_rule("/council/frameworks/<int:framework_id>/providers", view_func=vi
 bp.add_url_rule("/council/entries/<int:entry_id>", view_func=views.decide, methods=["POST"])
 bp.add_url_rule("/council/coverage", view_func=views.coverage)
 bp.add_url_rule("/council/coverage.csv", view_func=views.coverage_csv)
+bp.add_url_rule("/council/orders", view_func=views.orders)
+bp.add_url_rule("/council/orders.csv", view_func=views.orders_csv)
 bp.add_url_rule("/dashboard/approved-lists", view_func=views.provider_lists)
 bp.add_url_rule("/dashboard/approved-lists/<int:framework_id>", view_func=views.apply, methods=["POST"])
+bp.add_url_rule("/providers/<slug>/order", view_func=views.order, methods=["GET", "POST"])

@@ -5,10 +5,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, DecimalField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import DateField, DecimalField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
+from registry.councils.calloffs import ORDER_FUNDING
 from registry.forms import at_most, multi_line, single_line
+from registry.reviews.forms import EnquiryForm, enquiry_form_for
 
 RATE = [
     InputRequired("Enter the hourly rate in pounds, for example 24.50."),
@@ -69,3 +71,22 @@ class DecisionForm(FlaskForm):
 class ApplyForm(FlaskForm):
     service = SelectField("Service", validators=[InputRequired("Choose a service.")])
     rate = DecimalField("Your proposed hourly rate (£)", places=2, validators=RATE)
+
+
+class OrderForm(EnquiryForm):
+    """An enquiry that orders at an approved list's agreed rate: the same questions, and how it is paid for."""
+
+    funding = RadioField(
+        "How will the support be paid for?",
+        choices=list(ORDER_FUNDING.items()),
+        validate_choice=False,  # the service refuses anything else with a clearer message
+        validators=[InputRequired("Say how the support will be paid for.")],
+    )
+
+
+def order_form_for(provider, user, entries) -> OrderForm:
+    """The order form, offering only the services the provider is on an approved list for today."""
+    form = enquiry_form_for(provider, user, form_class=OrderForm)
+    on_a_list = {e.service_type.slug for e in entries}
+    form.service.choices = [(slug, name) for slug, name in form.service.choices if slug in on_a_list]
+    return form

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from registry.accounts.models import Role
 from registry.extensions import db
 from registry.models import StrEnumColumn, UtcDateTime, utcnow
+from registry.visits.models import FundingRoute
 
 # A commissioner belongs to exactly one council through the commissioners table.
 COMMISSIONER = Role.COMMISSIONER
@@ -133,3 +134,35 @@ class FrameworkEntry(db.Model):
     @property
     def status_label(self) -> str:
         return ENTRY_STATUS_LABELS[self.status]
+
+
+class CallOff(db.Model):
+    """An order from a council's approved list, at the rate agreed for the list (a call-off).
+
+    It copies what it was placed on (council, provider, service, rate), so the
+    commissioner's figures stay true after the entry is removed or the account
+    is closed; the conversation it opened or joined carries the details.
+    """
+
+    __tablename__ = "call_offs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int | None] = mapped_column(ForeignKey("framework_entries.id", ondelete="SET NULL"), index=True)
+    council_id: Mapped[int] = mapped_column(ForeignKey("councils.id"), index=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id", ondelete="CASCADE"), index=True)
+    service_type_id: Mapped[int] = mapped_column(ForeignKey("service_types.id"))
+    recipient_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("cared_for_people.id", ondelete="SET NULL"))
+    enquiry_id: Mapped[int | None] = mapped_column(ForeignKey("enquiries.id", ondelete="SET NULL"), index=True)
+    district: Mapped[str] = mapped_column(String(4))
+    hours_per_week: Mapped[int]
+    starts_on: Mapped[date] = mapped_column(Date)
+    rate_pence: Mapped[int]  # the list's agreed hourly rate when the order was placed
+    funding: Mapped[FundingRoute] = mapped_column(StrEnumColumn(FundingRoute, 20))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    council: Mapped[Council] = relationship()
+    entry: Mapped[FrameworkEntry | None] = relationship()
+    provider = relationship("Provider")
+    service_type = relationship("ServiceType")
+    enquiry = relationship("Enquiry")

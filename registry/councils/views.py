@@ -1,23 +1,29 @@
-"""Commissioner pages (approved lists, coverage) and the provider's applications. Thin: rules live in services."""
+"""Commissioner pages (approved lists, coverage, orders), the provider's applications and ordering from a list.
+
+Thin: rules live in services."""
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, render_template, url_for
+from datetime import timedelta
+
+from flask import Response, abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from registry.accounts.models import Role
-from registry.auth import role_required
-from registry.councils import services
-from registry.councils.forms import AddProviderForm, ApplyForm, DecisionForm, FrameworkForm
+from registry.auth import role_required, signed_in_key, verified_email_required
+from registry.checks.listing import is_listed_now
+from registry.councils import calloffs, services
+from registry.councils.forms import AddProviderForm, ApplyForm, DecisionForm, FrameworkForm, order_form_for
 from registry.councils.models import COMMISSIONER, EntryStatus, Framework, FrameworkEntry
-from registry.extensions import db
+from registry.extensions import db, limiter
 from registry.forms import keeps_typed_text
 from registry.models import today
 from registry.money import to_pence
 from registry.providers.models import Provider, ServiceType
-from registry.providers.services import all_service_types
-from registry.unitofwork import keep_nothing
+from registry.providers.services import all_service_types, get_by_slug, is_publicly_visible
+from registry.reviews.enquiries import open_enquiry
+from registry.unitofwork import keep_nothing, render_form
 
 
 def _council():
@@ -207,3 +213,70 @@ def apply(framework_id: int):
             )
             return redirect(url_for("councils.provider_lists"))
     return _render_provider(provider, {framework.id: form}, 422)
+
+
+# -- recipients: ordering from an approved list at the agreed rate ------------------
+
+
+def _enquiry_limit() -> str:
+    return current_app.config["ENQUIRY_RATE_LIMIT"]
+
+
+@keeps_typed_text
+@role_required(Role.RECIPIENT)
+@limiter.limit(_enquiry_limit, key_func=signed_in_key, methods=["POST"])
+@verified_email_required
+def order(slug: str):
+    """Order from a provider on an approved list, in one step from its profile: the enquiry form and the funding."""
+    provider = get_by_slug(slug)
+    if provider is None or not is_publicly_visible(provider):
+        abort(404)
+    if not is_listed_now(provider, today()):
+        abort(make_response(render_template("providers/not_listed.html", provider=provider), 404))
+    entries = calloffs.orderable(provider)
+    form = order_form_for(provider, current_user, entries)
+    return render_form(
+        form,
+        "councils/order.html",
+        save=lambda: calloffs.place_call_off(current_user, provider, form.to_request(), form.funding.data),
+        done=lambda placed: url_for("reviews.enquiry", enquiry_id=placed.enquiry_id),
+        message="Your order is sent at the agreed rate. You will get an email when they reply.",
+        provider=provider,
+        entries=entries,
+        open_enquiry=open_enquiry(current_user, provider),
+    )
+
+
+# -- commissioners: orders placed on the council's lists -----------------------------
+
+
+def _month() -> tuple:
+    try:
+        return calloffs.month_bounds(request.args.get("month", ""))
+    except ValueError:
+        abort(400, "Give the month as YYYY-MM, for example 2027-01.")
+
+
+@role_required(COMMISSIONER)
+def orders():
+    council = _council()
+    first, last = _month()
+    return render_template(
+        "councils/orders.html",
+        council=council,
+        rows=calloffs.orders_in_month(council, first, last),
+        first=first,
+        previous=calloffs.previous_month(first),
+        following=last + timedelta(days=1),
+    )
+
+
+@role_required(COMMISSIONER)
+def orders_csv():
+    council = _council()
+    first, last = _month()
+    return Response(
+        calloffs.orders_csv(calloffs.orders_in_month(council, first, last)),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{council.slug}-orders-{first:%Y-%m}.csv"'},
+    )

@@ -23,7 +23,7 @@ from registry.formatting import long_date
 from registry.links import public_url_for
 from registry.mail import send_email
 from registry.models import today, utcnow
-from registry.providers.models import Provider
+from registry.providers.models import Provider, ServiceType
 from registry.providers.vocabulary import availability_mask, availability_text
 from registry.reviews.models import (
     IN_CONVERSATION,
@@ -95,8 +95,19 @@ def open_enquiry(recipient: User, provider: Provider) -> Enquiry | None:
     )
 
 
-def send_enquiry(recipient: User, provider: Provider, request: EnquiryRequest) -> Enquiry:
-    """A recipient asks a listed provider for help with one of its listed services."""
+@dataclass
+class CheckedRequest:
+    """An enquiry request that passed every rule, in the form it is stored."""
+
+    service_type: ServiceType
+    person: CaredForPerson | None
+    district: str
+    times: int
+    when_needed: str
+
+
+def check_request(recipient: User, provider: Provider, request: EnquiryRequest) -> CheckedRequest:
+    """The rules every request to a provider meets, whether it opens a conversation or joins one."""
     if recipient.role != Role.RECIPIENT:
         raise ReviewError("Only people looking for care can send enquiries.")
     listed = listed_services_now(provider, today())
@@ -116,6 +127,13 @@ def send_enquiry(recipient: User, provider: Provider, request: EnquiryRequest) -
     if len(when_needed) > MAX_WHEN:
         raise ReviewError(f"Say anything else about timing in at most {MAX_WHEN} characters.")
     _check_message(request.message)
+    return CheckedRequest(service_type, person, district, times, when_needed)
+
+
+def send_enquiry(recipient: User, provider: Provider, request: EnquiryRequest) -> Enquiry:
+    """A recipient asks a listed provider for help with one of its listed services."""
+    checked = check_request(recipient, provider, request)
+    service_type, person = checked.service_type, checked.person
     # One conversation per provider keeps a provider's inbox free of repeats.
     already_open_message = "You already have an open enquiry with this provider: carry on the conversation there."
     if open_enquiry(recipient, provider) is not None:
@@ -124,11 +142,11 @@ def send_enquiry(recipient: User, provider: Provider, request: EnquiryRequest) -
         recipient=recipient,
         provider=provider,
         service_type=service_type,
-        district=district,
+        district=checked.district,
         start_date=request.start_date,
-        times=times,
+        times=checked.times,
         hours_per_week=request.hours_per_week,
-        when_needed=when_needed or None,
+        when_needed=checked.when_needed or None,
         person=person,
         arranged_by=person.relationship if person else None,
     )

@@ -12,6 +12,7 @@ from registry.families.services import people_of
 from registry.forms import MultiCheckboxField, WholeNumberField, at_most, multi_line, single_line
 from registry.models import today
 from registry.providers.vocabulary import DAY_LABELS, DAYS, PART_LABELS, PARTS
+from registry.reviews.enquiries import EnquiryRequest
 from registry.reviews.models import DIMENSIONS, SUPPORTED_FOR
 from registry.reviews.services import MAX_BODY, MAX_HOURS, MAX_MESSAGE, MAX_TITLE, MAX_WHEN
 
@@ -74,8 +75,22 @@ class EnquiryForm(FlaskForm):
         ],
     )
 
+    def to_request(self) -> EnquiryRequest:
+        return EnquiryRequest(
+            service=self.service.data,
+            district=self.district.data or "",
+            person_id=self.person.data or None,
+            hours_per_week=self.hours_per_week.data,
+            message=self.message.data,
+            times=self.times.data or [],
+            start_date=self.start_date.data,
+            when_needed=self.when_needed.data or "",
+        )
 
-def enquiry_form_for(provider, user, blank: bool = False, for_person: str | None = None) -> EnquiryForm:
+
+def enquiry_form_for(
+    provider, user, blank: bool = False, for_person: str | None = None, form_class: type[EnquiryForm] = EnquiryForm
+) -> EnquiryForm:
     """The enquiry form offering the provider's listed services and the people the account arranges care for.
 
     The district starts as the account's own, or, ``for_person`` (an id from
@@ -83,7 +98,7 @@ def enquiry_form_for(provider, user, blank: bool = False, for_person: str | None
     needs the provider is listed for. ``blank`` ignores any posted data (the
     form shown on a profile page).
     """
-    form = EnquiryForm(formdata=None) if blank else EnquiryForm()
+    form = form_class(formdata=None) if blank else form_class()
     listed = listed_services_now(provider, today())
     form.service.choices = [(t.slug, t.name) for t in listed]
     people = people_of(user) if getattr(user, "role", None) == Role.RECIPIENT else []

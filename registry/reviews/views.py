@@ -17,7 +17,7 @@ from registry.paging import page_number, paginate
 from registry.providers.services import get_by_slug, is_publicly_visible
 from registry.reviews import enquiries as enquiry_services
 from registry.reviews import services
-from registry.reviews.forms import EnquiryForm, InvitationForm, MessageForm, ReviewForm, TextForm, enquiry_form_for
+from registry.reviews.forms import InvitationForm, MessageForm, ReviewForm, TextForm, enquiry_form_for
 from registry.reviews.models import Engagement, Enquiry, Review, ReviewStatus
 from registry.unitofwork import act, refused, render_form
 
@@ -43,19 +43,6 @@ def _listed_provider(slug: str):
     return provider
 
 
-def _enquiry_request(form: EnquiryForm) -> enquiry_services.EnquiryRequest:
-    return enquiry_services.EnquiryRequest(
-        service=form.service.data,
-        district=form.district.data or "",
-        person_id=form.person.data or None,
-        hours_per_week=form.hours_per_week.data,
-        message=form.message.data,
-        times=form.times.data or [],
-        start_date=form.start_date.data,
-        when_needed=form.when_needed.data or "",
-    )
-
-
 @keeps_typed_text
 @role_required(Role.RECIPIENT)
 @limiter.limit(_enquiry_limit, key_func=signed_in_key, methods=["POST"])
@@ -67,7 +54,7 @@ def enquire(slug: str):
     return render_form(
         form,
         "reviews/enquire.html",
-        save=lambda: enquiry_services.send_enquiry(current_user, provider, _enquiry_request(form)),
+        save=lambda: enquiry_services.send_enquiry(current_user, provider, form.to_request()),
         message="Your enquiry is sent. You will get an email when they reply.",
         done=lambda enquiry: url_for("reviews.enquiry", enquiry_id=enquiry.id),
         provider=provider,
