@@ -133,6 +133,7 @@ def connect_receivers() -> None:
     from registry import aftercommit
     from registry.accounts.services import account_deactivated
     from registry.checks import listing
+    from registry.councils import calloffs
     from registry.families.services import person_removed
     from registry.openreferral import tracking
     from registry.providers.services import profile_changed
@@ -158,6 +159,7 @@ def connect_receivers() -> None:
     profile_changed.connect(listing.relist_changed_profile)  # a profile edit can list or delist its services
     account_deactivated.connect(listing.delist_closed_account)  # a closed account's provider leaves every surface
     person_removed.connect(keep_enquiries_without_the_person)  # past enquiries stay, without the person
+    person_removed.connect(calloffs.forget_person)  # and orders placed for them, in the council's figures
     review_held.connect(held_review_becomes_a_concern)  # a review held for safeguarding opens a concern
 
 

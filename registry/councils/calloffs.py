@@ -14,7 +14,7 @@ import io
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, select, update
 from sqlalchemy.orm import selectinload
 
 from registry.accounts.models import User
@@ -141,6 +141,45 @@ def order_terms(order: CallOff, council: str, framework: str, service: str) -> s
         f"{order.hours_per_week} hours a week from {long_date(order.starts_on)}, at the agreed rate of "
         f"{money(order.rate_pence)} an hour, paid by {ORDER_FUNDING[order.funding].lower()}."
     )
+
+
+def forget_person(person) -> None:
+    """A deleted person's orders stay in the council's figures, no longer saying who they were for."""
+    db.session.execute(
+        update(CallOff)
+        .where(CallOff.person_id == person.id)
+        .values(person_id=None)
+        .execution_options(synchronize_session="fetch")
+    )
+
+
+def forget_recipient(user: User) -> int:
+    """An erased account's orders stay in the council's figures (hours, rate, district), unlinked from them."""
+    result = db.session.execute(
+        update(CallOff)
+        .where(CallOff.recipient_id == user.id)
+        .values(recipient_id=None, person_id=None)
+        .execution_options(synchronize_session="fetch")
+    )
+    return result.rowcount or 0
+
+
+def export_orders(user: User) -> list[dict]:
+    """The account's own orders, for its data export."""
+    return [
+        {
+            "council": order.council.name,
+            "provider": order.provider.display_name,
+            "service": order.service_type.name,
+            "district": order.district,
+            "hours_per_week": order.hours_per_week,
+            "starts_on": order.starts_on.isoformat(),
+            "rate_per_hour": money(order.rate_pence),
+            "paid_by": ORDER_FUNDING[order.funding],
+            "placed_at": order.created_at.isoformat(),
+        }
+        for order in db.session.scalars(select(CallOff).where(CallOff.recipient_id == user.id).order_by(CallOff.id))
+    ]
 
 
 # -- what commissioners see ---------------------------------------------------------

@@ -31,6 +31,7 @@ from registry.accounts.services import AccountError, deactivate_account, end_all
 from registry.aftercommit import after_commit
 from registry.checks.models import Check
 from registry.checks.status_checks import withdraw_consent
+from registry.councils.calloffs import export_orders, forget_recipient
 from registry.councils.models import FrameworkEntry
 from registry.extensions import db
 from registry.families.models import AUTHORITY_LABELS, CONSENT_HOW, RELATIONSHIP_LABELS, CaredForPerson, ShortlistEntry
@@ -358,6 +359,7 @@ def export_data(user: User) -> dict[str, Any]:
             _review(r, own=True)
             for r in session.scalars(select(Review).where(Review.author_id == user.id).order_by(Review.id))
         ]
+        data["orders_from_approved_lists"] = export_orders(user)
         data["invitations_accepted"] = [
             {"from": i.provider.display_name, "used_at": _when(i.used_at)}
             for i in session.scalars(select(Invitation).where(Invitation.used_by_id == user.id).order_by(Invitation.id))
@@ -447,6 +449,7 @@ def erase_account(
     for model in (AccountDevice, TotpFactor, Passkey, RecoveryCode):
         session.execute(delete(model).where(model.user_id == user.id))
 
+    forget_recipient(user)  # their orders stay in the council's figures, unlinked from them
     for person in people:
         delete_person(user, person)  # person_removed: their enquiries keep nothing of them
     report.people = len(people)

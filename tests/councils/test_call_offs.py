@@ -175,3 +175,24 @@ def test_month_bounds():
     assert calloffs.month_bounds("2027-02") == (date(2027, 2, 1), date(2027, 2, 28))
     with pytest.raises(ValueError):
         calloffs.month_bounds("2027-2")
+
+
+def test_orders_are_in_the_data_export_and_outlive_an_erased_account_unlinked(app, on_a_list, make_user):
+    from registry.accounts.services import find_user_by_email
+    from registry.datarights.services import erase_account, export_data
+
+    slug, _ = on_a_list
+    rosa = signed_in(app, make_user("recipient", email="rosa@example.com", name="Rosa"))
+    rosa.post(f"/providers/{slug}/order", data={**ORDER, "funding": "health-budget"})
+    with app.app_context():
+        user = find_user_by_email("rosa@example.com")
+        (exported,) = export_data(user)["orders_from_approved_lists"]
+        assert (exported["provider"], exported["rate_per_hour"], exported["paid_by"]) == (
+            "Kim Lewis",
+            "£18.75",
+            "Personal health budget",
+        )
+        erase_account(user, actor=user, how="test")
+        db.session.commit()
+        order = db.session.scalar(select(CallOff))
+        assert (order.recipient_id, order.person_id, order.hours_per_week, order.rate_pence) == (None, None, 6, 1875)
