@@ -648,4 +648,30 @@ def _seed_council(password_hash: str) -> str:
             councils.apply(framework, provider, personal_care, rate, day)
         else:
             councils.add_provider(framework, user, provider, personal_care, rate)
-    return f"Commissioner: {COMMISSIONER_EMAIL} / {DEMO_PASSWORD} (Leeds City Council, {len(listed) - 1} providers on its list, 1 applying)"
+    orders = _seed_call_offs(listed[1:4])
+    return (
+        f"Commissioner: {COMMISSIONER_EMAIL} / {DEMO_PASSWORD} (Leeds City Council, {len(listed) - 1} providers on "
+        f"its list, 1 applying, {orders} orders at /council/orders)"
+    )
+
+
+def _seed_call_offs(providers: list[Provider]) -> int:
+    """Leeds recipients order from the approved list at the agreed rate, so the commissioner has figures to see."""
+    from registry.councils import calloffs
+    from registry.reviews.enquiries import EnquiryRequest
+
+    buyers = db.session.scalars(
+        select(User).where(User.email.in_([f"recipient{n}@{DEMO_DOMAIN}" for n in (1, 6, 11)])).order_by(User.id)
+    ).all()
+    placed = 0
+    for n, (buyer, provider) in enumerate(zip(buyers, providers, strict=False)):
+        request = EnquiryRequest(
+            service="personal-care",
+            district="LS6",
+            hours_per_week=(6, 10, 14)[n % 3],
+            message="Ordering from the council's list: mornings suit best.",
+            times=["mon-morning", "wed-morning", "fri-morning"],
+        )
+        calloffs.place_call_off(buyer, provider, request, ("direct-payment", "council-list", "health-budget")[n % 3])
+        placed += 1
+    return placed
