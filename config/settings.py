@@ -198,6 +198,10 @@ class Config:
     # The person supported (or whoever arranges their care) confirms a visit, or says late or missed, within
     # this many days of it; the provider records it within the same window. Later, it stays unconfirmed.
     VISIT_CONFIRM_DAYS = _env_int("VISIT_CONFIRM_DAYS", 7)
+    # "Raise a concern about missed visits" appears once the person's side has this many visits missed, not come to
+    # or disputed within the window (days, ending today).
+    MISSED_VISITS_CONCERN_MIN = _env_int("MISSED_VISITS_CONCERN_MIN", 2)
+    MISSED_VISITS_WINDOW_DAYS = _env_int("MISSED_VISITS_WINDOW_DAYS", 28)
     # DBS Update Service status checks (DESIGN.md, trust model 9). Unset URL: status checks are off and
     # the registry works as before. The live service is https://secure.crbonline.gov.uk (no key).
     DBS_STATUS_CHECK_URL = os.environ.get("DBS_STATUS_CHECK_URL") or None

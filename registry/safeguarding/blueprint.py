@@ -9,6 +9,7 @@ from registry.safeguarding import bp, concerns_bp, suspension_bp, views
 
 # -- views.py
 concerns_bp.add_url_rule("/providers/<slug>/concern", view_func=views.report_concern, methods=["GET", "POST"])
+concerns_bp.add_url_rule("/care/<int:engagement_id>/concern", view_func=views.missed_visits_concern, methods=["POST"])
 bp.add_url_rule("/providers/<slug>", view_func=views.provider)
 bp.add_url_rule("/providers/<slug>/appeal", view_func=views.decide_appeal, methods=["POST"])
 bp.add_url_rule(

@@ -25,6 +25,16 @@ class ConcernForm(FlaskForm):
     )
 
 
+class MissedVisitsForm(FlaskForm):
+    """One step from the visits page: the missed visits go to officers, listed; a note is optional."""
+
+    note = TextAreaField(
+        "Anything else officers should know? (optional)",
+        filters=[multi_line],
+        validators=[Optional(), at_most(MAX_CONCERN)],
+    )
+
+
 class ConcernUpdateForm(FlaskForm):
     # Choices are keeping the status and the moves the concern can still make; the service explains a refused one.
     status = SelectField(

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from flask import current_app
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
@@ -26,6 +27,7 @@ from registry.reviews.models import ReportStatus, Review, ReviewReport, ReviewSt
 from registry.reviews.services import release_review
 from registry.safeguarding.models import AppealStatus, Concern, ConcernStatus, Suspension
 from registry.unitofwork import Refusal
+from registry.visits.services import STATUS_LABELS, missed_pattern
 
 MAX_CONCERN = 5000
 MAX_APPEAL = 2000
@@ -199,6 +201,27 @@ def raise_concern(provider: Provider, raised_by: User | None, body: str, review:
             raised_by.email, "safeguarding/concern_received", name=raised_by.name, provider_name=provider.display_name
         )
     return concern
+
+
+def raise_missed_visits_concern(engagement, user: User, note: str = "") -> Concern:
+    """The person's side raises the visits not kept in the window as one concern, listed for the officer."""
+    config = current_app.config
+    missed = missed_pattern(engagement, user)
+    if len(missed) < config["MISSED_VISITS_CONCERN_MIN"]:
+        raise SafeguardingError(
+            f"There are fewer than {config['MISSED_VISITS_CONCERN_MIN']} missed or disputed visits in the last "
+            f"{config['MISSED_VISITS_WINDOW_DAYS']} days. You can still report a concern from their profile."
+        )
+    if len(note) > MAX_CONCERN:
+        raise SafeguardingError(f"Say anything else in at most {MAX_CONCERN:,} characters.")
+    lines = [f"- {long_date(v.day)}, {v.start:%H:%M} to {v.end:%H:%M}: {STATUS_LABELS[v.status]}" for v in missed]
+    body = (
+        f"Visits not kept, reported by the person's side ({len(missed)} in the last "
+        f"{config['MISSED_VISITS_WINDOW_DAYS']} days, from the visit records):\n" + "\n".join(lines)
+    )
+    if note.strip():
+        body += f"\n\n{note.strip()}"
+    return raise_concern(engagement.provider, user, body)
 
 
 def held_review_becomes_a_concern(review: Review, author: User, why: str) -> None:

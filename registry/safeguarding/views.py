@@ -32,12 +32,13 @@ from registry.paging import page_number, paginate
 from registry.providers.services import get_by_slug, is_publicly_visible
 from registry.reviews import services as reviews
 from registry.reviews.forms import TextForm
-from registry.reviews.models import DIMENSIONS, ReportStatus, Review, ReviewReport
+from registry.reviews.models import DIMENSIONS, Engagement, ReportStatus, Review, ReviewReport
 from registry.safeguarding import audit_search, services
 from registry.safeguarding.forms import (
     AppealDecisionForm,
     ConcernForm,
     ConcernUpdateForm,
+    MissedVisitsForm,
     ReinstateForm,
     SuspendForm,
     SuspensionAppealForm,
@@ -45,6 +46,7 @@ from registry.safeguarding.forms import (
 from registry.safeguarding.models import Concern, ConcernStatus
 from registry.safeguarding.schemas import AuditFilterSchema
 from registry.unitofwork import act, refused, render_form
+from registry.visits import services as visits
 
 OFFICERS = (Role.OFFICER, Role.ADMIN)
 
@@ -76,6 +78,25 @@ def report_concern(slug: str):
         save=lambda: services.raise_concern(provider, current_user, form.text.data),
         done=url_for("providers.public_profile", slug=slug),
         message="Thank you. A safeguarding officer will look at your concern. If someone is in immediate danger, call 999.",
+    )
+
+
+@login_required
+@limiter.limit(_concern_limit, key_func=signed_in_key, methods=["POST"])
+def missed_visits_concern(engagement_id: int):
+    """The person's side raises the visits not kept lately as a concern, in one step from the visits page."""
+    engagement = db.session.get(Engagement, engagement_id)
+    if engagement is None or visits.side(current_user, engagement) != "recipient":
+        abort(404)
+    back = url_for("visits.engagement", engagement_id=engagement.id)
+    form = MissedVisitsForm()
+    if not form.validate_on_submit():
+        flash(_errors(form), "error")
+        return redirect(back)
+    return act(
+        lambda: services.raise_missed_visits_concern(engagement, current_user, form.note.data or ""),
+        done=back,
+        message="Thank you. A safeguarding officer will look at the missed visits. If someone is in immediate danger, call 999.",
     )
 
 

@@ -425,6 +425,18 @@ def planned_visits(engagement: Engagement, first: date, last: date) -> list[Visi
     return sorted(visits, key=lambda v: (v.day, v.start))
 
 
+# Visits that did not happen as agreed: missed (the person's side says so), the provider could not come, or disputed.
+NOT_KEPT = ("missed", "cancelled", "disputed")
+
+
+def missed_pattern(engagement: Engagement, user: User) -> list[Visit]:
+    """The person's side's view: visits in the window (``MISSED_VISITS_WINDOW_DAYS``, ending today) not kept."""
+    _require_side(user, engagement, "recipient")
+    last = utc_today()
+    first = last - timedelta(days=current_app.config["MISSED_VISITS_WINDOW_DAYS"] - 1)
+    return [visit for visit in planned_visits(engagement, first, last) if visit.status in NOT_KEPT]
+
+
 def find_visit(engagement: Engagement, day: date, start: time) -> Visit:
     for visit in planned_visits(engagement, day, day):
         if visit.start == start:

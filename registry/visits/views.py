@@ -94,6 +94,7 @@ def engagement(engagement_id: int):
         AGREEMENT_STATUS_LABELS=AGREEMENT_STATUS_LABELS,
         STATUS_LABELS=services.STATUS_LABELS,
         month=today().strftime("%Y-%m"),
+        missed=services.missed_pattern(item, current_user) if who == "recipient" else [],
     )
 
 
