@@ -50,9 +50,7 @@ def _messages(value) -> list[str]:
 
 
 class QueryParser(FlaskParser):
-    """webargs' Flask parser, raising :class:`QueryError` (a 400) where it would abort with a 422."""
-
-    DEFAULT_VALIDATION_STATUS = 400
+    """webargs' Flask parser, raising :class:`QueryError` (answered with a 400) where it would abort with a 422."""
 
     def handle_error(self, error: ValidationError, req, schema: Schema, *, error_status_code, error_headers):
         # webargs files the messages under the location they came from ({"query": {...}}).
