@@ -244,9 +244,11 @@ def register_blueprints(app: Flask) -> None:
 
 def register_errorhandlers(app: Flask) -> None:
     from registry import errors, unitofwork
+    from registry.api import query
 
     errors.init_app(app)
     unitofwork.init_app(app)
+    query.init_app(app)  # a bad query string: 400 invalid_parameters for JSON clients
 
 
 def register_commands(app: Flask) -> None:

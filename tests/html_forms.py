@@ -77,3 +77,33 @@ def as_post_data(fields: list[tuple[str, str]]) -> dict[str, list[str]]:
     for name, value in fields:
         data.setdefault(name, []).append(value)
     return data
+
+
+class _Page(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.by_id: dict[str, dict] = {}
+        self.summary_links: list[str] = []
+        self._summary_depth = 0
+
+    def handle_starttag(self, tag, attrs):
+        a = {name: value or "" for name, value in attrs}
+        if "id" in a:
+            self.by_id[a["id"]] = {"tag": tag, **a}
+        if self._summary_depth:
+            self._summary_depth += tag == "div"
+            if tag == "a":
+                self.summary_links.append(a.get("href", ""))
+        elif tag == "div" and "error-summary" in a.get("class", "").split():
+            self._summary_depth = 1
+
+    def handle_endtag(self, tag):
+        if tag == "div" and self._summary_depth:
+            self._summary_depth -= 1
+
+
+def error_summary(html: str) -> tuple[list[str], dict[str, dict]]:
+    """The ids the page's error summary links to, and every element with an id (its tag and attributes)."""
+    page = _Page()
+    page.feed(html)
+    return [link.removeprefix("#") for link in page.summary_links], page.by_id

@@ -11,43 +11,36 @@ import math
 from datetime import timedelta
 
 from flask import current_app, jsonify, redirect, request, stream_with_context, url_for
-from marshmallow import ValidationError
 from werkzeug.exceptions import MethodNotAllowed
 from werkzeug.http import http_date
 
 from registry import models
 from registry.api import api_error
 from registry.api.http import EXPOSED_HEADERS, FEED_MAX_AGE
+from registry.api.query import QueryError, invalid_parameters, use_args
 from registry.extensions import limiter
 from registry.models import today
 from registry.openreferral import ids, presenters, schemas, services
 from registry.openreferral.services import METRES_PER_MILE, ServiceFilter
-from registry.searching.schemas import flatten_errors
 from search.geo import locate
 
 
 def _invalid(errors: dict):
-    return api_error(400, "invalid_parameters", "Some parameters are not valid.", errors)
+    return invalid_parameters(errors)
 
 
-def _args(schema):
-    """Parse the query string, or an error response."""
-    try:
-        args = schema.load(request.args.to_dict())
-    except ValidationError as error:
-        return None, _invalid(flatten_errors(error.messages))
-    if "cursor" in args:
-        if request.args.get("page", "").strip():
-            return None, _invalid({"cursor": ["Give either `page` or `cursor`, not both."]})
-        decoded = _decode_cursor(args["cursor"])
-        if decoded is None:
-            return None, _invalid(
-                {"cursor": ['Not a cursor this feed gave out: follow the Link header\'s rel="next".']}
-            )
-        args["page"], args["after"] = decoded
-    else:
+def _with_cursor(args: dict) -> dict:
+    """The parsed query with ``page`` and ``after`` (where the page starts) from its cursor, if it has one."""
+    if "cursor" not in args:
         args["after"] = None
-    return args, None
+        return args
+    if request.args.get("page", "").strip():
+        raise QueryError({"cursor": ["Give either `page` or `cursor`, not both."]})
+    decoded = _decode_cursor(args["cursor"])
+    if decoded is None:
+        raise QueryError({"cursor": ['Not a cursor this feed gave out: follow the Link header\'s rel="next".']})
+    args["page"], args["after"] = decoded
+    return args
 
 
 # Paging. A page number is an offset and slips when services join or leave the
@@ -242,10 +235,9 @@ def _export_limit() -> str:
     scope="openreferral-export",
 )
 @conditional
-def service_list():
-    args, error = _args(schemas.ServiceArgs())
-    if error:
-        return error
+@use_args(schemas.ServiceArgs(), location="query")
+def service_list(args: dict):
+    args = _with_cursor(args)
     if args.get("format") == "ndjson":
         return _export(args)
     rows, total, next_key, error = _services_page(args)
@@ -300,10 +292,9 @@ def service_detail(service_id: str):
 
 
 @conditional
-def service_at_location_list():
-    args, error = _args(schemas.ServiceAtLocationArgs())
-    if error:
-        return error
+@use_args(schemas.ServiceAtLocationArgs(), location="query")
+def service_at_location_list(args: dict):
+    args = _with_cursor(args)
     rows, total, next_key, error = _services_page(args)
     if error:
         return error
@@ -328,10 +319,9 @@ def service_at_location_detail(item_id: str):
 
 
 @conditional
-def organization_list():
-    args, error = _args(schemas.OrganizationArgs())
-    if error:
-        return error
+@use_args(schemas.OrganizationArgs(), location="query")
+def organization_list(args: dict):
+    args = _with_cursor(args)
     providers, total, next_key = services.organization_page(
         args["per_page"], today(), page=args["page"], after=args["after"], modified_after=args.get("modified_after")
     )
@@ -356,11 +346,10 @@ def deletions_retention_days() -> int:
 
 
 @conditional
-def deletion_list():
+@use_args(schemas.DeletionArgs(), location="query")
+def deletion_list(args: dict):
     """What left the feed at or after ``modified_after``: apply these, and the changed items, to stay in sync."""
-    args, error = _args(schemas.DeletionArgs())
-    if error:
-        return error
+    args = _with_cursor(args)
     days = deletions_retention_days()
     horizon = models.utcnow() - timedelta(days=days)
     since = args.get("modified_after")
@@ -384,10 +373,9 @@ def deletion_list():
 
 
 @conditional
-def taxonomy_list():
-    args, error = _args(schemas.TaxonomyArgs())
-    if error:
-        return error
+@use_args(schemas.TaxonomyArgs(), location="query")
+def taxonomy_list(args: dict):
+    args = _with_cursor(args)
     everything = [presenters.taxonomy(number) for number in sorted(presenters.TAXONOMIES)]
     return _paged_list(schemas.TaxonomyPageSchema(), everything, args)
 
@@ -417,10 +405,9 @@ def _paged_list(schema, everything: list, args: dict):
 
 
 @conditional
-def taxonomy_term_list():
-    args, error = _args(schemas.TaxonomyTermArgs())
-    if error:
-        return error
+@use_args(schemas.TaxonomyTermArgs(), location="query")
+def taxonomy_term_list(args: dict):
+    args = _with_cursor(args)
     terms = _all_terms()
     if "taxonomy_id" in args:
         decoded = ids.decode("taxonomy", args["taxonomy_id"])

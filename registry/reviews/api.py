@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask import request
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import EXCLUDE, Schema, fields, validate
 
 from registry.api import api_error
+from registry.api.query import use_args
 from registry.checks.listing import is_listed_now
 from registry.models import today
 from registry.providers.services import get_by_slug, is_publicly_visible
@@ -17,6 +17,11 @@ PER_PAGE = 20
 
 
 class PageArgs(Schema):
+    """The query string (load schema); ``ReviewSchema`` below is what is dumped."""
+
+    class Meta:
+        unknown = EXCLUDE  # only the page is read
+
     page = fields.Integer(
         load_default=1,
         validate=validate.Range(min=1, max=10_000, error="Choose a page from 1."),
@@ -42,16 +47,14 @@ class ReviewSchema(Schema):
     response = fields.String(allow_none=True)
 
 
-def provider_reviews(slug: str):
+@use_args(PageArgs(), location="query")
+def provider_reviews(args: dict, slug: str):
     provider = get_by_slug(slug)
     if provider is None or not is_publicly_visible(provider):
         return api_error(404, "provider_not_found", f"No provider has the slug “{slug}”.")
     if not is_listed_now(provider, today()):
         return api_error(404, "provider_not_listed", "This provider is not currently listed.")
-    try:
-        page = PageArgs().load({k: v for k, v in request.args.items() if k == "page"})["page"]
-    except ValidationError as error:
-        return api_error(400, "invalid_parameters", "Some parameters are not valid.", error.messages)
+    page = args["page"]
     total = published_review_count(provider)
     chunk = published_reviews(provider, limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
     score, count = rating_of(provider.id)

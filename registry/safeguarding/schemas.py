@@ -6,7 +6,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, vali
 
 
 class AuditFilterSchema(Schema):
-    """``load(request.args.to_dict())``: blank fields count as not set."""
+    """Parsed with ``parse_query``/``use_args`` (registry/api/query.py); blank fields count as not set."""
 
     class Meta:
         unknown = EXCLUDE

@@ -17,12 +17,12 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
-from marshmallow import ValidationError
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import joinedload
 
 from registry import audit
 from registry.accounts.models import Role
+from registry.api.query import QueryError, parse_query, use_args
 from registry.auth import role_required, signed_in_key, verified_email_required
 from registry.extensions import db, limiter
 from registry.formatting import CsvWriter
@@ -311,46 +311,45 @@ def decide_flagged(review_id: int, decision: str):
 # -- the audit log ---------------------------------------------------------------
 
 
-def _audit_filters() -> tuple[audit_search.EventFilters | None, dict, dict[str, list[str]]]:
-    """The audit page's filters from the query string: (filters or None when invalid, raw values, errors)."""
-    raw = request.args.to_dict()
-    try:
-        values = AuditFilterSchema().load(raw)
-    except ValidationError as error:
-        return None, raw, {k: v if isinstance(v, list) else [str(v)] for k, v in error.messages.items()}
-    provider_id = None
+def _event_filters(values: dict):
+    """The parsed filters as the log's, with the provider they name; ``(None, None)`` when no provider has its slug."""
+    provider = None
     if values["provider"]:
         provider = get_by_slug(values["provider"])
         if provider is None:
-            return None, raw, {"provider": ["No provider has this slug."]}
-        provider_id = provider.id
+            return None, None
     filters = audit_search.EventFilters(
         actor=values["actor"],
         action=values["action"],
-        provider_id=provider_id,
+        provider_id=provider.id if provider else None,
         since=values["since"],
         until=values["until"],
     )
-    return filters, raw, {}
+    return filters, provider
 
 
 @role_required(*OFFICERS)
 def audit_log():
-    filters, raw, errors = _audit_filters()
-    if errors.get("provider") and len(errors) == 1:
+    try:
+        values = parse_query(AuditFilterSchema())
+    except QueryError as error:
+        # The filters again, as typed, with what is wrong with each.
+        return render_template(
+            "safeguarding/audit.html", page=None, provider=None, args=request.args, errors=error.fields
+        ), 400
+    filters, provider = _event_filters(values)
+    if filters is None:
         abort(404)
-    page = audit_search.search_events(filters, page_number(request.args.get("page"))) if filters else None
-    provider = get_by_slug(raw["provider"]) if filters and filters.provider_id else None
-    return render_template(
-        "safeguarding/audit.html", page=page, provider=provider, args=raw, errors=errors
-    ), 400 if errors else 200
+    page = audit_search.search_events(filters, page_number(request.args.get("page")))
+    return render_template("safeguarding/audit.html", page=page, provider=provider, args=request.args, errors={})
 
 
 @role_required(*OFFICERS)
-def audit_export():
+@use_args(AuditFilterSchema(), location="query")
+def audit_export(values: dict):
     """Every event the filters match, as CSV; the export itself goes on the record first."""
-    filters, _raw, errors = _audit_filters()
-    if errors:
+    filters, _provider = _event_filters(values)
+    if filters is None:
         abort(400)
     rows = audit_search.export_events(filters, officer_id=current_user.id)
 

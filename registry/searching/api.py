@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-from flask import request
-from marshmallow import ValidationError
-
-from registry.api import api_error
-from registry.searching.schemas import args_to_dict, flatten_errors, search_args_schema, search_response
+from registry.api.query import use_args
+from registry.searching.schemas import SearchArgsSchema, search_args_schema, search_response
 from registry.searching.services import search_providers, searchable_services
 
 
-def search():
+def _args_schema(_request) -> SearchArgsSchema:
+    """The parameters of today's taxonomy (its service slugs are data)."""
+    return search_args_schema(frozenset(t.slug for t in searchable_services()))
+
+
+@use_args(_args_schema, location="query")
+def search(args: dict):
     """Listed providers covering a postcode; same parameters as the search page."""
-    schema = search_args_schema(frozenset(t.slug for t in searchable_services()))
-    try:
-        args = schema.load(args_to_dict(request.args))
-    except ValidationError as error:
-        return api_error(
-            400, "invalid_parameters", "Some search parameters are not valid.", flatten_errors(error.messages)
-        )
     return search_response(search_providers(args))

@@ -1,4 +1,4 @@
-"""Search parameters (one schema for the web page and the JSON API) and results."""
+"""Search parameters (one load schema for the web page and the JSON API) and results (dump schemas)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,6 @@ MAX_TEXT_LENGTH = 200
 MAX_PAGE = 500
 SORTS = ("best", "distance", "rating", "price")
 BADGES = tuple(SEARCH_BADGES)
-LIST_FIELDS = ("service", "kind", "language", "badge")
 
 
 @lru_cache(maxsize=4)
@@ -28,7 +27,8 @@ def search_args_schema(service_slugs: frozenset[str]) -> SearchArgsSchema:
 
 
 class SearchArgsSchema(Schema):
-    """Parse query-string parameters; ``load(args_to_dict(request.args))``."""
+    """The search's query string, for ``use_args``/``parse_query`` (registry/api/query.py): repeat a list field
+    (``?service=a&service=b``) to give several values."""
 
     class Meta:
         unknown = EXCLUDE  # links from elsewhere may carry tracking parameters
@@ -152,24 +152,6 @@ class SearchArgsSchema(Schema):
     def resolve(self, data, **kwargs):
         data["place"] = locate(data["postcode"])
         return data
-
-
-def args_to_dict(args) -> dict:
-    """A MultiDict of query parameters as the schema expects it (lists for list fields)."""
-    return {key: (args.getlist(key) if key in LIST_FIELDS else args.get(key)) for key in args.keys()}
-
-
-def flatten_errors(messages: dict) -> dict[str, list[str]]:
-    """marshmallow's errors (nested per list item) as one list of messages per field."""
-
-    def walk(value) -> list[str]:
-        if isinstance(value, dict):
-            return [m for v in value.values() for m in walk(v)]
-        if isinstance(value, list):
-            return [m for v in value for m in walk(v)]
-        return [str(value)]
-
-    return {field: walk(value) for field, value in messages.items()}
 
 
 class RatingSchema(Schema):

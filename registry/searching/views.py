@@ -4,25 +4,26 @@ from __future__ import annotations
 
 from flask import render_template, request
 from flask_login import current_user
-from marshmallow import ValidationError
 
+from registry.api.query import QueryError, parse_query
 from registry.checks.status_checks import automatically_checked_on
 from registry.models import today
-from registry.searching.schemas import BADGES, DEFAULT_RADIUS_MILES, args_to_dict, flatten_errors, search_args_schema
+from registry.searching.schemas import BADGES, DEFAULT_RADIUS_MILES, search_args_schema
 from registry.searching.services import search_providers, searchable_services
 
 
 def search_page():
     service_types = searchable_services()  # this process's copy: no query per search
-    args = args_to_dict(request.args)
-    if not args.get("postcode") and current_user.is_authenticated and current_user.home_postcode:
-        args["postcode"] = current_user.home_postcode
+    query = request.args
+    if not query.get("postcode") and current_user.is_authenticated and current_user.home_postcode:
+        query = query.copy()
+        query["postcode"] = current_user.home_postcode
     errors, page = {}, None
-    if args.get("postcode") or request.args:
+    if query.get("postcode") or request.args:
         try:
-            parsed = search_args_schema(frozenset(t.slug for t in service_types)).load(args)
-        except ValidationError as error:
-            errors = flatten_errors(error.messages)
+            parsed = parse_query(search_args_schema(frozenset(t.slug for t in service_types)), query)
+        except QueryError as error:
+            errors = error.fields
         else:
             page = search_providers(parsed)
             # The Update Service badge says when the registry last status-checked the certificate itself.
@@ -33,7 +34,7 @@ def search_page():
     return (
         render_template(
             "search/results.html",
-            args=args,
+            args=query,  # what was asked, drawn back into the form
             errors=errors,
             page=page,
             service_types=service_types,

@@ -4,22 +4,21 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import request
-
 from registry.accounts import services as accounts
+from registry.api.query import parse_query
 from registry.councils import services as councils
 from registry.extensions import db
 from registry.models import today
 from registry.providers.services import get_by_slug
 from registry.reviews.models import ProviderRating
-from registry.searching.schemas import SearchResponseSchema, args_to_dict, search_args_schema, search_response
+from registry.searching.schemas import SearchResponseSchema, search_args_schema, search_response
 from registry.searching.services import search_providers, searchable_services
 from tests.conftest import PASSWORD
 
 
 def _search(app, query: dict) -> tuple[dict, dict]:
     with app.test_request_context("/api/v1/search", query_string=query):
-        args = search_args_schema(frozenset(t.slug for t in searchable_services())).load(args_to_dict(request.args))
+        args = parse_query(search_args_schema(frozenset(t.slug for t in searchable_services())))
         page = search_providers(args)
         return search_response(page), SearchResponseSchema().dump(page)
 
