@@ -55,3 +55,35 @@ def counts(app) -> tuple[int, int, int]:
 def care(request):
     """(recipient client, provider client, engagement id)."""
     return request.getfixturevalue("engaged")
+
+
+def give_visit_history(provider_id: int, recipient_id: int, records: list[dict]) -> int:
+    """Test set-up, not the visits flow: an engagement between the two with these ``visit_records`` rows.
+
+    Each record is ``{"day": date, "provider": None | "came" | "could-not-come", "reason": ..., "person": None |
+    "kept" | "late" | "missed"}``; visits start at 09:00 plus one minute per record, so a day may hold several.
+    Call inside an app context; flushes, the caller commits. Returns the engagement's id.
+    """
+    from datetime import time
+
+    from registry.reviews.models import Engagement
+
+    engagement = Engagement(recipient_id=recipient_id, provider_id=provider_id)
+    db.session.add(engagement)
+    db.session.flush()
+    for n, r in enumerate(records):
+        db.session.add(
+            VisitRecord(
+                engagement_id=engagement.id,
+                visit_date=r["day"],
+                planned_start=time(9, n % 60, 0) if n < 60 else time(10 + n // 60, n % 60),
+                planned_end=time(23, 0),
+                provider_says=r.get("provider"),
+                arrived=time(9, 0) if r.get("provider") == "came" else None,
+                departed=time(11, 0) if r.get("provider") == "came" else None,
+                reason=r.get("reason"),
+                recipient_says=r.get("person"),
+            )
+        )
+    db.session.flush()
+    return engagement.id
