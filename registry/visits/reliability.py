@@ -69,6 +69,12 @@ class VisitReliability:
             f"Kept {self.percent} % of {self.confirmed:,} confirmed visits in the last 12 months" if self.shown else ""
         )
 
+    def summary(self) -> dict | None:
+        """What the APIs give: None below the minimum (the figure is not shown anywhere)."""
+        if not self.shown:
+            return None
+        return {"kept": self.kept, "confirmed": self.confirmed, "percent": self.percent, "text": self.text}
+
     @property
     def late_text(self) -> str:
         if not self.shown or not self.late:
