@@ -8,6 +8,8 @@ import pytest
 from sqlalchemy import func, select
 
 from registry.extensions import db
+from registry.providers.models import ServiceType
+from registry.reviews.models import Enquiry, EnquiryMessage
 from registry.visits.models import Agreement, EngagementEnd, VisitRecord
 from tests.reviews.conftest import engaged, listed  # noqa: F401  (the same engagement the review tests use)
 
@@ -87,3 +89,22 @@ def give_visit_history(provider_id: int, recipient_id: int, records: list[dict])
         )
     db.session.flush()
     return engagement.id
+
+
+def give_enquiry(provider_id: int, sent: datetime, status: str = "open") -> Enquiry:
+    """An enquiry sent at ``sent``, each from a new person (one open conversation per person and provider)."""
+    from registry.accounts.services import create_user
+
+    person = create_user(f"enquirer{sent.timestamp():.0f}@example.com", "a long passphrase 1", "Enquirer", "recipient")
+    service = db.session.scalar(select(ServiceType).where(ServiceType.slug == "companionship"))
+    enquiry = Enquiry(
+        recipient_id=person.id, provider_id=provider_id, service_type_id=service.id, status=status, created_at=sent
+    )
+    db.session.add(enquiry)
+    db.session.flush()
+    db.session.add(EnquiryMessage(enquiry_id=enquiry.id, author_id=person.id, body="Hello", created_at=sent))
+    return enquiry
+
+
+def give_reply(enquiry: Enquiry, author_id: int, at: datetime) -> None:
+    db.session.add(EnquiryMessage(enquiry_id=enquiry.id, author_id=author_id, body="Yes", created_at=at))

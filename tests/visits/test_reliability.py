@@ -11,13 +11,12 @@ from sqlalchemy import select
 from registry.accounts.models import User
 from registry.extensions import db
 from registry.models import today
-from registry.providers.models import Provider, ServiceType
-from registry.reviews.models import Enquiry, EnquiryMessage
+from registry.providers.models import Provider
 from registry.reviews.responsiveness import ReplyTime, median_reply, reply_times, within
 from registry.visits.models import COULD_NOT_COME_REASONS, VisitRecord
 from registry.visits.reliability import VisitReliability, visit_counts, visit_reliability
 from registry.visits.services import Visit
-from tests.visits.conftest import give_visit_history
+from tests.visits.conftest import give_enquiry, give_reply, give_visit_history
 
 
 @pytest.fixture
@@ -168,39 +167,22 @@ def test_the_rule_per_combination_matches_the_statuses_people_see(app, pair):
 # -- reply times -------------------------------------------------------------------------------------------------
 
 
-def _enquiry(provider_id: int, _recipient_id: int, sent: datetime, status: str = "open") -> Enquiry:
-    """An enquiry sent at ``sent``, each from a new person (one open conversation per person and provider)."""
-    from registry.accounts.services import create_user
-
-    person = create_user(f"enquirer{sent.timestamp():.0f}@example.com", "a long passphrase 1", "Enquirer", "recipient")
-    service = db.session.scalar(select(ServiceType).where(ServiceType.slug == "companionship"))
-    enquiry = Enquiry(
-        recipient_id=person.id, provider_id=provider_id, service_type_id=service.id, status=status, created_at=sent
-    )
-    db.session.add(enquiry)
-    db.session.flush()
-    db.session.add(EnquiryMessage(enquiry_id=enquiry.id, author_id=person.id, body="Hello", created_at=sent))
-    return enquiry
-
-
-def _reply(enquiry: Enquiry, author_id: int, at: datetime) -> None:
-    db.session.add(EnquiryMessage(enquiry_id=enquiry.id, author_id=author_id, body="Yes", created_at=at))
-
-
 def test_reply_time_hand_worked(app, pair):
     provider_id, provider_user, recipient_id = pair
     now = datetime(2026, 12, 7, 12, tzinfo=timezone.utc)
     with app.app_context():
         for hours in (1, 3, 5, 30):
             sent = now - timedelta(days=10 + hours)
-            enquiry = _enquiry(provider_id, recipient_id, sent, status="declined")
-            _reply(enquiry, enquiry.recipient_id, sent + timedelta(minutes=5))  # the person's own follow-up is no reply
-            _reply(enquiry, provider_user, sent + timedelta(hours=hours))
-            _reply(enquiry, provider_user, sent + timedelta(hours=hours + 1))  # only the first reply counts
-        _enquiry(provider_id, recipient_id, now - timedelta(days=2))  # still waiting: not replied
-        _enquiry(provider_id, recipient_id, now - timedelta(days=3), status="declined")  # a button alone: left out
-        old = _enquiry(provider_id, recipient_id, now - timedelta(days=366), status="accepted")  # too old
-        _reply(old, provider_user, now - timedelta(days=365, hours=23))
+            enquiry = give_enquiry(provider_id, sent, status="declined")
+            give_reply(
+                enquiry, enquiry.recipient_id, sent + timedelta(minutes=5)
+            )  # the person's own follow-up is no reply
+            give_reply(enquiry, provider_user, sent + timedelta(hours=hours))
+            give_reply(enquiry, provider_user, sent + timedelta(hours=hours + 1))  # only the first reply counts
+        give_enquiry(provider_id, now - timedelta(days=2))  # still waiting: not replied
+        give_enquiry(provider_id, now - timedelta(days=3), status="declined")  # a button alone: left out
+        old = give_enquiry(provider_id, now - timedelta(days=366), status="accepted")  # too old
+        give_reply(old, provider_user, now - timedelta(days=365, hours=23))
         db.session.commit()
         figure = reply_times([provider_id], now, minimum=5)[provider_id]
     # Counted: 1, 3, 5 and 30 hours and one not replied; the middle of five is the third: 5 hours.
@@ -215,10 +197,10 @@ def test_fewer_than_half_replied_is_said_as_such(app, pair):
     provider_id, provider_user, recipient_id = pair
     now = datetime(2026, 12, 7, 12, tzinfo=timezone.utc)
     with app.app_context():
-        replied = _enquiry(provider_id, recipient_id, now - timedelta(days=20), status="accepted")
-        _reply(replied, provider_user, now - timedelta(days=19))
+        replied = give_enquiry(provider_id, now - timedelta(days=20), status="accepted")
+        give_reply(replied, provider_user, now - timedelta(days=19))
         for days in (5, 6):
-            _enquiry(provider_id, recipient_id, now - timedelta(days=days))
+            give_enquiry(provider_id, now - timedelta(days=days))
         db.session.commit()
         figure = reply_times([provider_id], now, minimum=3)[provider_id]
     assert figure.median_seconds is None
