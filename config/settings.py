@@ -202,6 +202,12 @@ class Config:
     # or disputed within the window (days, ending today).
     MISSED_VISITS_CONCERN_MIN = _env_int("MISSED_VISITS_CONCERN_MIN", 2)
     MISSED_VISITS_WINDOW_DAYS = _env_int("MISSED_VISITS_WINDOW_DAYS", 28)
+    # Reliability from the records (issue 23, part 5): "Kept 97 % of 412 confirmed visits" shows once a provider
+    # has at least this many confirmed visits in the last 12 months, and "usually replies within 4 hours" once it
+    # has at least this many enquiries in that time. Below them the figure is not shown, and best match gives
+    # the neutral value. Changing either needs `flask search rebuild` for best match to follow.
+    RELIABILITY_MIN_VISITS = _env_int("RELIABILITY_MIN_VISITS", 20)
+    REPLY_TIME_MIN_ENQUIRIES = _env_int("REPLY_TIME_MIN_ENQUIRIES", 5)
     # DBS Update Service status checks (DESIGN.md, trust model 9). Unset URL: status checks are off and
     # the registry works as before. The live service is https://secure.crbonline.gov.uk (no key).
     DBS_STATUS_CHECK_URL = os.environ.get("DBS_STATUS_CHECK_URL") or None

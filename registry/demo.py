@@ -39,6 +39,7 @@ from registry.providers.vocabulary import DAYS, PARTS, ProfileStatus, ProviderKi
 from registry.reviews.demo import seed_reviews
 from registry.reviews.family_demo import seed_family
 from registry.safeguarding import services as safeguarding
+from registry.visits.demo import seed_visit_history
 from search.geo import distance_miles, outcode_centroids
 
 DEMO_PASSWORD = "demo-password-2026"
@@ -507,7 +508,7 @@ def seed(plans: list[ProviderPlan] | None = None, progress: Callable[[int], None
     created = 0
     states: Counter[str] = Counter()
     examples: dict[str, str] = {}  # one provider account per check state, to sign in as
-    reviews = 0
+    reviews = visits = 0
     # One hash for every demo account: hashing hundreds of times would make seeding slow.
     password_hash = accounts.hash_password(DEMO_PASSWORD)
     officer, _ = _user(OFFICER_EMAIL, "Olu Officer", Role.OFFICER, password_hash)
@@ -567,6 +568,9 @@ def seed(plans: list[ProviderPlan] | None = None, progress: Callable[[int], None
         examples.setdefault(state, p.email)
         if state in LISTED_STATES:
             reviews += seed_reviews(provider, recipients, own)
+            offered = [service_types[s] for s in p.services if s in service_types]
+            if offered:  # visits and enquiries: reliability from the records on some profiles
+                visits += seed_visit_history(provider, offered[0], recipients, own)
     db.session.flush()
     council_line = _seed_council(password_hash)
     for email in (OFFICER_EMAIL, ADMIN_EMAIL, COMMISSIONER_EMAIL):
@@ -577,7 +581,9 @@ def seed(plans: list[ProviderPlan] | None = None, progress: Callable[[int], None
     return [
         f"Demo data: {created} new providers ({len(plans)} in the demo set)"
         + (
-            ": " + ", ".join(f"{n} {state}" for state, n in sorted(states.items())) + f"; {reviews} reviews."
+            ": "
+            + ", ".join(f"{n} {state}" for state, n in sorted(states.items()))
+            + f"; {reviews} reviews; {visits} visits recorded."
             if created
             else "."
         ),

@@ -52,8 +52,8 @@ def in_shares(items: Sequence[T], count: int) -> list[Sequence[T]]:
 
 
 def columns_file(segment_id: str) -> str:
-    # The "2" is the columns' format: services and badges with their last valid day.
-    return f"cols2-{segment_id}.npz"
+    # The "3" is the columns' format: services and badges with their last valid day (2), visit reliability (3).
+    return f"cols3-{segment_id}.npz"
 
 
 def usable(doc: ProviderDocument) -> bool:

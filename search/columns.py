@@ -66,6 +66,7 @@ class SegmentColumns:
             "len_name": np.empty(n, np.float32),
             "len_about": np.empty(n, np.float32),
             "len_services": np.empty(n, np.float32),
+            "reliability": np.empty(n, np.float64),
         }
         sets: dict[str, list[list[tuple[int, int]]]] = {name: [] for name in _SET_FIELDS}
         nan = math.nan
@@ -88,7 +89,9 @@ class SegmentColumns:
                 len_name,
                 len_about,
                 len_services,
+                *rest,  # documents written before visit reliability have none
             ) = row
+            reliability = rest[0] if rest else None
             arrays["id"][i] = id_
             arrays["latitude"][i] = lat
             arrays["longitude"][i] = lon
@@ -102,6 +105,7 @@ class SegmentColumns:
             arrays["len_name"][i] = len_name
             arrays["len_about"][i] = len_about
             arrays["len_services"][i] = len_services
+            arrays["reliability"][i] = nan if reliability is None else reliability
             sets["services"].append([(code("services", v), until) for v, until in services])
             sets["languages"].append([(code("languages", v), 1) for v in languages])
             sets["badges"].append([(code("badges", v), until) for v, until in badges])
@@ -174,6 +178,7 @@ class Columns:
             "len_name",
             "len_about",
             "len_services",
+            "reliability",
         )
         for name in simple:
             dtype = parts[0][0].arrays[name].dtype if parts else np.float64

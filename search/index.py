@@ -4,7 +4,7 @@ Layout under the index directory::
 
     CURRENT          name of the generation in use, replaced with os.replace
     gen-<id>/        one generation: a Whoosh index (non-compound segments)
-                     plus cols2-<segment>.npz column caches for big segments
+                     plus cols3-<segment>.npz column caches for big segments
 
 :meth:`SearchIndex.rebuild` writes a whole new generation and swaps
 ``CURRENT``; searches keep answering from the old generation until then.
@@ -58,11 +58,14 @@ MAX_IDLE_SEARCHERS = 8
 # same query again, a page reload or a shared link, skips the search).
 DEFAULT_RESULT_CACHE_SIZE = 512
 
-# Best-match weights (see the package docstring).
-W_VERIFICATION = 0.30
-W_RATING = 0.30
+# Best-match weights (see the package docstring); they add up to 1.
+W_VERIFICATION = 0.25
+W_RATING = 0.25
 W_PROXIMITY = 0.25
-W_TEXT = 0.15
+W_TEXT = 0.10
+W_RELIABILITY = 0.15
+# The reliability of a provider without a figure (too few confirmed visits): as if it kept 9 visits in 10.
+NEUTRAL_RELIABILITY = 0.9
 FULL_VERIFICATION_BADGES = 3
 REVIEWS_FOR_FULL_CONFIDENCE = 5
 
@@ -628,11 +631,13 @@ class SearchIndex:
         reviews = c["reviews"][rows].astype(np.float64)
         confidence = reviews / (reviews + REVIEWS_FOR_FULL_CONFIDENCE)
         proximity = np.clip(1.0 - distances / radius, 0.0, 1.0) if radius > 0 else np.zeros(len(rows))
+        reliability = np.nan_to_num(c["reliability"][rows], nan=NEUTRAL_RELIABILITY)
         return (
             W_VERIFICATION * verification
             + W_RATING * rating * confidence
             + W_PROXIMITY * proximity
             + W_TEXT * relevance
+            + W_RELIABILITY * reliability
         )
 
 
@@ -653,7 +658,7 @@ def _hit(stored: dict, today: int, **scores) -> SearchHit:
         _availability,
         _gender,
         badges,
-        *_lengths,
+        *_lengths_and_reliability,
     ) = stored["facts"]
     valid = {code for code, until in services if until >= today}
     display = stored.get("display")
@@ -667,6 +672,8 @@ def _hit(stored: dict, today: int, **scores) -> SearchHit:
     shown = [(code, label) for code, label in service_names if code in valid]
     # Documents written before service claims were stored have five values.
     claims = [claim for code, claim in display[5] if code in valid] if len(display) > 5 else []
+    # ... and before visit reliability, six.
+    visits = tuple(display[6]) if len(display) > 6 and display[6] is not None else None
     return SearchHit(
         id=int(id_),
         slug=slug,
@@ -683,6 +690,7 @@ def _hit(stored: dict, today: int, **scores) -> SearchHit:
         badges=tuple(code for code, until in badges if until >= today),
         cqc=cqc,
         service_claims=tuple(claims),
+        visits=visits,
         **scores,
     )
 

@@ -65,6 +65,12 @@ class ProviderDocument:
     # A sentence per listed service (aligned with ``listed_services``) saying what was checked for it;
     # shown on the results card while that service is listed on the query's date.
     service_claims: tuple[str, ...] = ()
+    # Visit reliability (the app's rule): ``reliability`` is the share of confirmed visits kept in the last
+    # 12 months, 0..1, set only when the provider has enough confirmed visits for the figure to be shown;
+    # None gives best match's neutral value. The counts are what the results card says.
+    reliability: float | None = None
+    visits_kept: int = 0
+    visits_confirmed: int = 0
 
 
 @dataclass(frozen=True)
@@ -129,6 +135,8 @@ class SearchHit:
     cqc: tuple[str, str | None, date | None] | None = None
     # What was checked for each of ``services`` (aligned with it); empty for documents written before claims.
     service_claims: tuple[str, ...] = ()
+    # (visits kept, confirmed visits) in the last 12 months when the document has a reliability figure, else None.
+    visits: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)

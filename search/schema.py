@@ -140,6 +140,7 @@ def facts(doc: ProviderDocument) -> tuple:
         _length(doc.name),
         _length(doc.about),
         _length(_offer_text(doc)),
+        None if doc.reliability is None else float(doc.reliability),
     )
 
 
@@ -166,6 +167,7 @@ FACT_FIELDS = (
     "len_name",
     "len_about",
     "len_services",
+    "reliability",  # documents written before it have the first 17 only
 )
 
 
@@ -187,12 +189,12 @@ def _offer_text(doc: ProviderDocument) -> str:
 
 
 def display(doc: ProviderDocument) -> tuple:
-    """``(slug, name, outcode, ((service slug, service name), ...), cqc, ((service slug, claim), ...))`` for the
-    results page.
+    """``(slug, name, outcode, ((service slug, service name), ...), cqc, ((service slug, claim), ...), visits)``
+    for the results page; ``visits`` is ``(kept, confirmed)`` when the document has a reliability figure.
 
     ``cqc`` is ``(location id, rating or "", report date's day number or 0)``,
-    or None. Documents written before it was added have four values, and
-    before service claims were added, five.
+    or None. Documents written before it was added have four values, before
+    service claims were added five, and before visit reliability six.
     """
     cqc = None
     if doc.cqc_location_id:
@@ -204,6 +206,7 @@ def display(doc: ProviderDocument) -> tuple:
         tuple(zip(doc.listed_services, doc.service_names)),
         cqc,
         tuple(zip(doc.listed_services, doc.service_claims)),
+        None if doc.reliability is None else (int(doc.visits_kept), int(doc.visits_confirmed)),
     )
 
 

@@ -228,8 +228,9 @@ def test_the_public_profile(app, world, count_queries, make_user):
         PROFILE_REVIEWS,
     )
     # Provider with its account, services and languages; checks; the services' requirements (the listing
-    # rule is asked at read time); rating; reviews; council lists; the CQC location the nightly sync read.
-    _bounded(counts, 7)
+    # rule is asked at read time); rating; reviews; council lists; the CQC location the nightly sync read;
+    # visits kept and reply time (one grouped query each, whatever the history).
+    _bounded(counts, 9)
 
 
 def test_the_provider_dashboard(app, world, count_queries):

@@ -22,8 +22,10 @@ from registry.providers.forms import ProfileForm
 from registry.providers.vocabulary import availability_mask
 from registry.reviews.forms import InvitationForm, enquiry_form_for
 from registry.reviews.models import ProviderRating
+from registry.reviews.responsiveness import reply_time_of
 from registry.reviews.services import engagement_to_review, provider_review_summary, published_reviews
 from registry.unitofwork import act
+from registry.visits.reliability import reliability_of
 
 REVIEWS_PER_PAGE = 10
 
@@ -109,6 +111,8 @@ def public_profile(slug: str):
         background_note=background_note(provider.kind, [c.kind for c in provider.checks if c.is_current(day)]),
         council_approvals=approvals([provider.id], day).get(provider.id, []),
         rating=rating,
+        visits=reliability_of(provider.id, day),
+        replies=reply_time_of(provider.id),
         reviews=reviews,
         reviews_page=reviews_page,
         can_review=engagement_to_review(current_user, provider) if is_recipient else None,

@@ -12,6 +12,8 @@ from registry.models import today
 from registry.money import to_pounds
 from registry.providers import services
 from registry.providers.vocabulary import LANGUAGES
+from registry.reviews.responsiveness import reply_time_of
+from registry.visits.reliability import reliability_of
 
 
 class ApprovedCheckSchema(Schema):
@@ -63,6 +65,32 @@ class ServiceSchema(Schema):
     name = fields.String()
 
 
+class VisitFigureSchema(Schema):
+    kept = fields.Integer(metadata={"description": "Confirmed visits kept (on time or late) in the last 12 months."})
+    late = fields.Integer(metadata={"description": "Of the kept visits, those the person's side said were late."})
+    confirmed = fields.Integer(metadata={"description": "Confirmed visits in the last 12 months."})
+    percent = fields.Integer(metadata={"description": "kept / confirmed, as a whole per cent rounded down."})
+    text = fields.String()
+
+
+class ReplyFigureSchema(Schema):
+    enquiries = fields.Integer(metadata={"description": "Enquiries counted in the last 12 months."})
+    replied = fields.Integer(metadata={"description": "Of those, how many had a reply from the provider."})
+    median_minutes = fields.Integer(
+        allow_none=True,
+        metadata={
+            "description": "Time to the first reply within which at least half were answered (rounded up); "
+            "null when fewer than half were replied to."
+        },
+    )
+    text = fields.String()
+
+
+class ReliabilitySchema(Schema):
+    visits = fields.Nested(VisitFigureSchema, allow_none=True, metadata={"description": "null below the minimum."})
+    replies = fields.Nested(ReplyFigureSchema, allow_none=True, metadata={"description": "null below the minimum."})
+
+
 class ProviderSchema(Schema):
     slug = fields.String()
     name = fields.String()
@@ -82,6 +110,10 @@ class ProviderSchema(Schema):
         metadata={
             "description": "For each listed service: what was verified, whose the checks are, what is not needed."
         },
+    )
+    reliability = fields.Nested(
+        ReliabilitySchema,
+        metadata={"description": "Computed from the records: visits kept and time to reply (see /how-it-works)."},
     )
 
 
@@ -133,6 +165,23 @@ def provider_payload(provider, listed: list) -> dict:
             }
             for claim in service_claims(provider, today(), listed)
         ],
+        "reliability": reliability_payload(provider.id),
+    }
+
+
+def reliability_payload(provider_id: int) -> dict:
+    """The two figures from the records, each None below its minimum (the same functions the profile uses)."""
+    visits, replies = reliability_of(provider_id), reply_time_of(provider_id)
+    return {
+        "visits": None if not visits.shown else {**visits.summary(), "late": visits.late},
+        "replies": None
+        if not replies.shown
+        else {
+            "enquiries": replies.enquiries,
+            "replied": replies.replied,
+            "median_minutes": None if replies.median_seconds is None else -int(-replies.median_seconds // 60),
+            "text": replies.text,
+        },
     }
 
 

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from datetime import date
 
+from flask import current_app
 from sqlalchemy import String, select, type_coerce
 from sqlalchemy.orm import Session
 
@@ -28,6 +29,7 @@ from registry.models import today
 from registry.providers.models import Provider, ProviderLanguage, ProviderService, ServiceRequirement, ServiceType
 from registry.providers.vocabulary import LANGUAGES, ProfileStatus, ProviderKind
 from registry.reviews.models import ProviderRating
+from registry.visits.reliability import VisitReliability, visit_reliability
 from search import ProviderDocument
 from search.geo import outcode_centroids
 
@@ -79,13 +81,14 @@ def provider_documents(
     """
     day = today()
     requirements = Requirements(session)
+    min_visits = current_app.config["RELIABILITY_MIN_VISITS"]
     if provider_ids is None:
         ids, dense = listed_provider_ids(session), True
     else:
         ids = sorted(set(provider_ids))
     for start in range(0, len(ids), BATCH):
         chunk = ids[start : start + BATCH]
-        documents = _documents(session, chunk, day, requirements, whole_range=dense)
+        documents = _documents(session, chunk, day, requirements, whole_range=dense, min_visits=min_visits)
         for provider_id in chunk:
             yield provider_id, documents.get(provider_id)
 
@@ -119,7 +122,7 @@ class Requirements:
 
 
 def _documents(
-    session: Session, ids: list[int], day: date, requirements, whole_range: bool
+    session: Session, ids: list[int], day: date, requirements, whole_range: bool, min_visits: int
 ) -> dict[int, ProviderDocument | None]:
     def among(column):
         # A range reads the index in order; ids between that are not listed are simply not asked for below.
@@ -168,6 +171,8 @@ def _documents(
             )
         )
     }
+    # The figure every surface shows, from the same function (one grouped query a batch).
+    visits = visit_reliability(ids, day, connection=connection, minimum=min_visits)
     documents: dict[int, ProviderDocument | None] = {}
     for profile in execute(select(*_PROFILE).where(among(Provider.id))):
         if profile.id in wanted:
@@ -179,6 +184,7 @@ def _documents(
                 ratings.get(profile.id, (None, 0)),
                 requirements,
                 cqc.get(profile.id),
+                visits.get(profile.id),
             )
     return documents
 
@@ -191,6 +197,7 @@ def build_document(
     rating: tuple[float | None, int],
     requirements: Requirements,
     cqc_location=None,
+    visits: VisitReliability | None = None,
 ) -> ProviderDocument | None:
     """The provider as search sees it, or None when it is not listed for anything.
 
@@ -198,7 +205,9 @@ def build_document(
     services (``id``, ``slug``, ``name``) in display order; ``current_checks``
     its approved checks still valid today, in id order; ``cqc_location`` the
     provider's CQC location row (``location_id``, ``overall_rating``,
-    ``rating_date``) when a sync found it registered.
+    ``rating_date``) when a sync found it registered; ``visits`` its visit
+    reliability (:mod:`registry.visits.reliability`): best match and the card
+    use it only when it is shown (enough confirmed visits).
     """
     if profile.status != ProfileStatus.LISTED or not listed_services or not profile.outcode:
         return None
@@ -262,4 +271,7 @@ def build_document(
         cqc_rating=shown_cqc.overall_rating if shown_cqc else None,
         cqc_rating_date=shown_cqc.rating_date if shown_cqc else None,
         service_claims=tuple(claims),
+        reliability=visits.share if visits is not None and visits.shown else None,
+        visits_kept=visits.kept if visits is not None and visits.shown else 0,
+        visits_confirmed=visits.confirmed if visits is not None and visits.shown else 0,
     )

@@ -3,7 +3,8 @@
 Before every flush, a listener looks at what the flush is about to write and
 adds one ``search_outbox`` row per provider whose search document it
 changes (the provider, its services and languages, its checks, its rating,
-or the name of a service it offers), in the same transaction, and a
+what either side said about one of its visits (visit reliability), or the
+name of a service it offers), in the same transaction, and a
 :data:`~registry.searching.taxonomy.TAXONOMY_CHANGED` row when a service
 type or its requirements change. No feature
 has to remember to ask for a reindex, and a rolled-back change leaves no
@@ -19,10 +20,11 @@ from registry.aftercommit import after_commit
 from registry.checks.models import Check, CqcLocation
 from registry.models import utcnow
 from registry.providers.models import Provider, ProviderLanguage, ProviderService, ServiceRequirement, ServiceType
-from registry.reviews.models import ProviderRating
+from registry.reviews.models import Engagement, ProviderRating
 from registry.searching.models import SearchOutboxEntry
 from registry.searching.taxonomy import TAXONOMY_CHANGED
 from registry.searching.taxonomy import forget as forget_taxonomy
+from registry.visits.models import VisitRecord
 
 _PENDING = "search_outbox_providers"
 # Provider columns search never reads: changing only these writes no row.
@@ -32,6 +34,22 @@ _IGNORED_PROVIDER_COLUMNS = frozenset({"updated_at", "submitted_at", "user"})
 _PROVIDER_PARTS = (ProviderService, ProviderLanguage, Check, ProviderRating, CqcLocation)
 # CQC location columns search never reads: a night's sync that only notes its ask writes no row.
 _IGNORED_CQC_COLUMNS = frozenset({"synced_at", "due_since", "last_attempt_at", "last_error", "provider"})
+# Visit record columns reliability never reads (notes, times, who): erasing a note writes no row.
+_IGNORED_VISIT_COLUMNS = frozenset(
+    {
+        "provider_note",
+        "recipient_note",
+        "arrived",
+        "departed",
+        "provider_by",
+        "recipient_by",
+        "provider_by_id",
+        "recipient_by_id",
+        "provider_at",
+        "recipient_at",
+        "planned_end",
+    }
+)
 
 
 def _changed(obj, ignore: frozenset[str] = frozenset()) -> bool:
@@ -44,7 +62,7 @@ def _affected(session) -> list:
     """What this flush changes that search shows, resolved to provider ids after it."""
     found = []
     for obj in (*session.new, *session.deleted):
-        if isinstance(obj, (Provider, *_PROVIDER_PARTS, ServiceType, ServiceRequirement)):
+        if isinstance(obj, (Provider, *_PROVIDER_PARTS, ServiceType, ServiceRequirement, VisitRecord)):
             found.append(obj)
     for obj in session.dirty:
         if isinstance(obj, Provider) and _changed(obj, _IGNORED_PROVIDER_COLUMNS):
@@ -58,6 +76,8 @@ def _affected(session) -> list:
             found.append(obj)
         elif isinstance(obj, ServiceRequirement) and _changed(obj):
             found.append(obj)
+        elif isinstance(obj, VisitRecord) and _changed(obj, _IGNORED_VISIT_COLUMNS):
+            found.append(obj)
     return found
 
 
@@ -70,7 +90,14 @@ def write_rows(session, _flush_context) -> None:
     if not affected:
         return
     ids: set[int] = set()
+    engagements = {obj.engagement_id for obj in affected if isinstance(obj, VisitRecord)}
+    if engagements:  # a visit's provider is its engagement's
+        ids.update(
+            session.execute(select(Engagement.provider_id).where(Engagement.id.in_(sorted(engagements)))).scalars()
+        )
     for obj in affected:
+        if isinstance(obj, VisitRecord):
+            continue
         if isinstance(obj, (ServiceType, ServiceRequirement)):
             # Every process's cached taxonomy (registry/searching/taxonomy.py) must reload.
             ids.add(TAXONOMY_CHANGED)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 from typing import NamedTuple
 
+from flask import current_app
 from sqlalchemy import bindparam, select
 
 from registry.checks.badges import SEARCH_BADGES, search_badge_codes
@@ -23,6 +24,7 @@ from registry.money import to_pounds
 from registry.providers.models import Provider, ProviderService, ServiceType
 from registry.providers.vocabulary import LANGUAGES
 from registry.reviews.models import ProviderRating
+from registry.visits.reliability import VisitReliability
 from search import SearchHit, SearchResult
 
 
@@ -84,7 +86,15 @@ def _listed_services(ids: list[int]) -> list[tuple[int, str]]:
         return connection.execute(_LISTED_SERVICES, {"ids": ids, "day": today()}).all()
 
 
-def _row(hit: SearchHit, listed_now: set[str] | None = None) -> dict:
+def _visits(hit: SearchHit, minimum: int) -> dict | None:
+    """The card's reliability figure from the counts the index holds (no query), under today's minimum."""
+    if hit.visits is None:
+        return None
+    kept, confirmed = hit.visits
+    return VisitReliability(kept=kept, confirmed=confirmed, minimum=minimum).summary()
+
+
+def _row(hit: SearchHit, listed_now: set[str] | None = None, min_visits: int = 0) -> dict:
     """A card from what the index holds; ``listed_now``: the service slugs the database lists today, the
     only ones shown (the index can be behind a lapse or a correction)."""
     shown = [
@@ -107,6 +117,7 @@ def _row(hit: SearchHit, listed_now: set[str] | None = None) -> dict:
             "count": hit.review_count,
         },
         "badges": list(hit.badges),
+        "visits": _visits(hit, min_visits),
         # What was checked for each listed service, as the index holds it (no query per card).
         "service_claims": [{"service": slug, "text": claim} for slug, _name, claim in shown if claim],
         # Beside an organisation's background-check badge: whose check it is (never each worker's).
@@ -162,11 +173,12 @@ def present(
     """
     day = today()
     confirmed = confirmed_listed([hit.id for hit in result.hits], services)
+    min_visits = current_app.config["RELIABILITY_MIN_VISITS"]
     rows = []
     for hit in result.hits:
         if hit.id not in confirmed:
             continue
-        row = _row(hit, confirmed[hit.id]) if hit.slug is not None else _row_from_database(hit, day)
+        row = _row(hit, confirmed[hit.id], min_visits) if hit.slug is not None else _row_from_database(hit, day)
         if council_approvals is not None:
             row["council_approvals"] = council_approvals.get(hit.id, [])
         rows.append(row)

@@ -198,6 +198,13 @@ class CardClaimSchema(Schema):
     )
 
 
+class VisitReliabilitySchema(Schema):
+    kept = fields.Integer(metadata={"description": "Confirmed visits kept (on time or late) in the last 12 months."})
+    confirmed = fields.Integer(metadata={"description": "Confirmed visits in the last 12 months."})
+    percent = fields.Integer(metadata={"description": "kept / confirmed, as a whole per cent rounded down."})
+    text = fields.String(metadata={"description": 'e.g. "Kept 97 % of 412 confirmed visits in the last 12 months".'})
+
+
 class SearchResultSchema(Schema):
     slug = fields.String()
     name = fields.String()
@@ -210,6 +217,14 @@ class SearchResultSchema(Schema):
     badges = fields.List(fields.String())
     service_claims = fields.List(fields.Nested(CardClaimSchema))
     languages = fields.List(fields.String())
+    visits = fields.Nested(
+        VisitReliabilitySchema,
+        allow_none=True,
+        metadata={
+            "description": "Visit reliability from the records (see /how-it-works#reliability); null below the "
+            "registry's minimum number of confirmed visits."
+        },
+    )
     cqc = fields.Nested(
         CqcRatingSchema,
         allow_none=True,
@@ -249,6 +264,9 @@ def search_response(page: dict) -> dict:
     }
 
 
+_VISIT_FIELDS = ("kept", "confirmed", "percent", "text")
+
+
 def _pounds(value) -> str | None:
     return None if value is None else format(value, "f")
 
@@ -267,6 +285,7 @@ def _result(row: dict) -> dict:
         "badges": [str(b) for b in row["badges"]],
         "service_claims": [{"service": str(c["service"]), "text": str(c["text"])} for c in row["service_claims"]],
         "languages": [str(code) for code in row["languages"]],
+        "visits": None if row.get("visits") is None else {k: row["visits"][k] for k in _VISIT_FIELDS},
         "cqc": None
         if row.get("cqc") is None
         else {

@@ -127,6 +127,18 @@ def expected(docs: list[ProviderDocument], q: SearchQuery) -> dict[int, float]:
     return out
 
 
+def best_match(d: ProviderDocument, miles: float, radius: float, relevance: float) -> float:
+    """The README's best match: 0.25 verification, 0.25 rating, 0.25 proximity, 0.10 relevance, 0.15 reliability."""
+    rating = 0.0 if d.rating_score is None else d.rating_score / 10 * d.review_count / (d.review_count + 5)
+    return (
+        0.25 * min(len(d.badges), 3) / 3
+        + 0.25 * rating
+        + 0.25 * max(0.0, 1 - miles / radius)
+        + 0.10 * relevance
+        + 0.15 * (0.9 if d.reliability is None else d.reliability)  # 0.9: the neutral value without a figure
+    )
+
+
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
     rng = random.Random(SEED)
@@ -134,6 +146,9 @@ def world(tmp_path_factory):
     everything = sorted(outcode_centroids())
     districts = [o for o in everything if o.startswith(("LS", "BD", "M", "SK"))] + rng.sample(everything, 60)
     docs = random_documents(rng, districts, 400)
+    # Visit reliability from its own generator, so the documents above stay as they were drawn before it existed.
+    more = random.Random(SEED + 7)
+    docs = [dataclasses.replace(doc, reliability=more.choice([None, None, 0.55, 0.8, 0.9, 0.97, 1.0])) for doc in docs]
     index = SearchIndex(tmp_path_factory.mktemp("oracle") / "index")
     index.rebuild(docs)
     yield docs, districts, index
@@ -169,6 +184,12 @@ def test_random_queries_match_brute_force(world):
         else:
             scores = [hit.score for hit in result.hits]
             assert scores == sorted(scores, reverse=True)
+            # The documented formula, worked out here (text relevance taken from the hit: BM25 is tested apart).
+            relevance = {hit.id: hit.relevance for hit in result.hits}
+            best = {pid: best_match(by_id[pid], want[pid], q.radius_miles, relevance[pid]) for pid in want}
+            for hit in result.hits:
+                assert hit.score == pytest.approx(best[hit.id], abs=1e-9)
+            assert order == sorted(want, key=lambda pid: (-round(best[pid], 9), want[pid], pid))
         if case % 4 == 0 and want:
             # Paging through 7 at a time gives the same order, page by page.
             paged = []

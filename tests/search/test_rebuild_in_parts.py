@@ -38,11 +38,11 @@ def test_a_big_part_saves_its_columns_for_other_processes(tmp_path):
     docs = [make_doc(i, outcode) for i, outcode in enumerate(["LS1", "LS2", "BD1", "LS6"] * 1100, 1)]
     index = SearchIndex(tmp_path / "index")
     index.rebuild_in_parts(shares(docs, 2))  # 2,200 each: over PERSIST_COLUMNS_MIN_DOCS
-    saved = list((index.directory / index.current_generation()).glob("cols2-*.npz"))
+    saved = list((index.directory / index.current_generation()).glob("cols3-*.npz"))
     assert len(saved) == 2
     # The saved columns agree with columns read back from every stored document.
     shutil.copytree(tmp_path / "index", tmp_path / "copy")
-    for path in (tmp_path / "copy" / index.current_generation()).glob("cols2-*.npz"):
+    for path in (tmp_path / "copy" / index.current_generation()).glob("cols3-*.npz"):
         path.unlink()
     read_back = SearchIndex(tmp_path / "copy")
     for q in (query_at("BD1", sort="distance", per_page=50, page=2), query_at("LS6", sort="price")):

@@ -8,10 +8,12 @@ by an approved check valid today, whatever the stored flags say), distance
 between district centres from the outcode file with its own haversine, the
 filters, and the orders, best match included:
 
-    score = 0.30 × verification + 0.30 × rating + 0.25 × proximity + 0.15 × relevance
+    score = 0.25 × verification + 0.25 × rating + 0.25 × proximity + 0.10 × relevance + 0.15 × reliability
 
 with verification = min(badges, 3) / 3, rating = score / 10 × reviews /
-(reviews + 5), proximity = 1 − distance / radius; ties to the nearer, then
+(reviews + 5), proximity = 1 − distance / radius, reliability = kept /
+counted visits of the last 12 months as how-it-works words the rule (0.9
+below the minimum number of counted visits); ties to the nearer, then
 the older provider. Text queries use words that appear only in names of one
 length, so every match scores the same text relevance (1.0), and the order
 is the formula's.
@@ -40,6 +42,7 @@ from registry.providers import services as providers
 from registry.providers.vocabulary import DAYS, PARTS, availability_mask
 from registry.reviews.models import ProviderRating
 from tests.conftest import CHECK_DETAILS, PASSWORD, complete_profile_data
+from tests.visits.conftest import give_visit_history
 
 ROOT = Path(__file__).resolve().parents[2]
 # Districts in and around Leeds and Bradford, so radii overlap a lot and queries span pages.
@@ -67,6 +70,12 @@ NATION_CHECKS = {
     "rqia": {"registration_id": "11045"},
 }
 SLOTS = [f"{d}-{p}" for d in DAYS for p in PARTS]
+MIN_VISITS = 4  # counted visits before a provider has a reliability figure (small, so the world stays quick to seed)
+
+
+@pytest.fixture
+def app_config():
+    return {"RELIABILITY_MIN_VISITS": MIN_VISITS}
 
 
 # -- the oracle's own reading of the rules ------------------------------------------------------------------------
@@ -188,6 +197,7 @@ def _world(app) -> list[dict]:
             row.provider_id: (row.score, row.review_count)
             for row in connection.execute(text("SELECT provider_id, score, review_count FROM provider_ratings"))
         }
+        reliability = _reliability(connection, day)
         languages: dict[int, set[str]] = {}
         for provider_id, language in connection.execute(text("SELECT provider_id, language FROM provider_languages")):
             languages.setdefault(provider_id, set()).add(language)
@@ -226,9 +236,64 @@ def _world(app) -> list[dict]:
                     "rating": score,
                     "reviews": reviews,
                     "badges": _badges(current),
+                    "reliability": reliability.get(p.id),
                 }
             )
     return world
+
+
+def _reliability(connection, day) -> dict[int, float]:
+    """Kept / counted visits in the 365 days up to today, for providers with at least MIN_VISITS counted, as
+    how-it-works words it: a visit counts once the person's side answered, or when the provider said it could not
+    come for a reason other than the person cancelling; it was kept when the person's side said they came (late
+    too) and the provider did not say it could not come."""
+    tally: dict[int, list[int]] = {}
+    for row in connection.execute(
+        text(
+            "SELECT e.provider_id, v.visit_date, v.provider_says, v.reason, v.recipient_says FROM visit_records v "
+            "JOIN engagements e ON e.id = v.engagement_id"
+        )
+    ):
+        when = row.visit_date if not isinstance(row.visit_date, str) else _date(row.visit_date)
+        if not day - timedelta(days=365) <= when <= day:
+            continue
+        could_not_come = row.provider_says == "could-not-come"
+        counted = row.recipient_says is not None or (could_not_come and row.reason != "cancelled-by-person")
+        kept = row.recipient_says in ("kept", "late") and not could_not_come
+        kept_counted = tally.setdefault(row.provider_id, [0, 0])
+        kept_counted[0] += kept
+        kept_counted[1] += counted
+    return {pid: kept / counted for pid, (kept, counted) in tally.items() if counted >= MIN_VISITS}
+
+
+def _seed_visits(rng: random.Random, day) -> None:
+    """Half the providers get a visit history: every statement either side can make, some of it over 12 months old
+    or not yet due, so some have a reliability figure and some stay below the minimum."""
+    from registry.accounts.services import create_user
+
+    person = create_user("visited@example.com", PASSWORD, "Visited Person", "recipient")
+    provider_ids = db.session.connection().execute(text("SELECT id FROM providers ORDER BY id")).scalars().all()
+    for provider_id in provider_ids:
+        if rng.random() < 0.5:
+            continue
+        records = []
+        good = rng.choice([1.0, 1.0, 0.9, 0.7, 0.4])  # how often this provider's visits go well
+        for _ in range(rng.choice([1, 3, 6, 10, 16])):
+            if rng.random() < good:
+                said, answer = rng.choice([None, "came", "came"]), rng.choice([None, "kept", "kept", "late"])
+            else:
+                said = rng.choice([None, "came", "could-not-come:ill", "could-not-come:cancelled-by-person"])
+                answer = rng.choice([None, "kept", "missed", "missed"])
+            provider_says, _, reason = (said or "").partition(":")
+            records.append(
+                {
+                    "day": day - timedelta(days=rng.choice([-2, 0, 1, 30, 200, 364, 365, 366, 500])),
+                    "provider": provider_says or None,
+                    "reason": reason or None,
+                    "person": answer,
+                }
+            )
+        give_visit_history(provider_id, person.id, records)
 
 
 def _date(text_value: str):
@@ -267,10 +332,11 @@ def _expected(world: list[dict], params: dict) -> list[str]:
             continue
         rating = 0.0 if p["rating"] is None else p["rating"] / 10 * p["reviews"] / (p["reviews"] + 5)
         best = (
-            0.30 * min(p["badges"], 3) / 3
-            + 0.30 * rating
+            0.25 * min(p["badges"], 3) / 3
+            + 0.25 * rating
             + 0.25 * max(0.0, 1 - miles / radius)
-            + 0.15 * (1.0 if "q" in params else 0.0)
+            + 0.10 * (1.0 if "q" in params else 0.0)
+            + 0.15 * (0.9 if p["reliability"] is None else p["reliability"])
         )
         primary = {
             "best": -best,
@@ -352,6 +418,7 @@ def _seed(app, rng: random.Random) -> None:
             if provider.checks and rng.random() < 0.1:
                 provider.checks[rng.randrange(len(provider.checks))].status = "revoked"
         _seed_borders(random.Random(1707), day)
+        _seed_visits(random.Random(2323), day)
         db.session.commit()
 
 
@@ -498,3 +565,7 @@ def test_the_oracle_world_is_not_vacuous(app, world):
     assert 45 <= len(listed) < PROVIDERS + BORDER_PROVIDERS
     assert {min(p["badges"], 3) for p in listed} >= {1, 2, 3}
     assert any(p["rating"] is None for p in listed) and any(p["reviews"] >= 12 for p in listed)
+    # Reliability takes many values, and many listed providers have none (below the minimum or no visits).
+    figures = [p["reliability"] for p in listed if p["reliability"] is not None]
+    assert len(set(figures)) >= 5 and 1.0 in figures and min(figures) < 0.7
+    assert len(figures) >= 15 and len(listed) - len(figures) >= 15

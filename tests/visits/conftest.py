@@ -8,6 +8,8 @@ import pytest
 from sqlalchemy import func, select
 
 from registry.extensions import db
+from registry.providers.models import ServiceType
+from registry.reviews.models import Enquiry, EnquiryMessage
 from registry.visits.models import Agreement, EngagementEnd, VisitRecord
 from tests.reviews.conftest import engaged, listed  # noqa: F401  (the same engagement the review tests use)
 
@@ -55,3 +57,54 @@ def counts(app) -> tuple[int, int, int]:
 def care(request):
     """(recipient client, provider client, engagement id)."""
     return request.getfixturevalue("engaged")
+
+
+def give_visit_history(provider_id: int, recipient_id: int, records: list[dict]) -> int:
+    """Test set-up, not the visits flow: an engagement between the two with these ``visit_records`` rows.
+
+    Each record is ``{"day": date, "provider": None | "came" | "could-not-come", "reason": ..., "person": None |
+    "kept" | "late" | "missed"}``; visits start at 09:00 plus one minute per record, so a day may hold several.
+    Call inside an app context; flushes, the caller commits. Returns the engagement's id.
+    """
+    from datetime import time
+
+    from registry.reviews.models import Engagement
+
+    engagement = Engagement(recipient_id=recipient_id, provider_id=provider_id)
+    db.session.add(engagement)
+    db.session.flush()
+    for n, r in enumerate(records):
+        db.session.add(
+            VisitRecord(
+                engagement_id=engagement.id,
+                visit_date=r["day"],
+                planned_start=time(9, n % 60, 0) if n < 60 else time(10 + n // 60, n % 60),
+                planned_end=time(23, 0),
+                provider_says=r.get("provider"),
+                arrived=time(9, 0) if r.get("provider") == "came" else None,
+                departed=time(11, 0) if r.get("provider") == "came" else None,
+                reason=r.get("reason"),
+                recipient_says=r.get("person"),
+            )
+        )
+    db.session.flush()
+    return engagement.id
+
+
+def give_enquiry(provider_id: int, sent: datetime, status: str = "open") -> Enquiry:
+    """An enquiry sent at ``sent``, each from a new person (one open conversation per person and provider)."""
+    from registry.accounts.services import create_user
+
+    person = create_user(f"enquirer{sent.timestamp():.0f}@example.com", "a long passphrase 1", "Enquirer", "recipient")
+    service = db.session.scalar(select(ServiceType).where(ServiceType.slug == "companionship"))
+    enquiry = Enquiry(
+        recipient_id=person.id, provider_id=provider_id, service_type_id=service.id, status=status, created_at=sent
+    )
+    db.session.add(enquiry)
+    db.session.flush()
+    db.session.add(EnquiryMessage(enquiry_id=enquiry.id, author_id=person.id, body="Hello", created_at=sent))
+    return enquiry
+
+
+def give_reply(enquiry: Enquiry, author_id: int, at: datetime) -> None:
+    db.session.add(EnquiryMessage(enquiry_id=enquiry.id, author_id=author_id, body="Yes", created_at=at))
