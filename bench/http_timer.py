@@ -20,7 +20,7 @@ from sqlalchemy import insert, select
 from registry import create_app
 from registry.extensions import db
 from registry.nations import nation_of
-from search.geo import outcode_centroids
+from searchindex.geo import outcode_centroids
 
 BATCH = 5000
 # One approved check of each kind meets every service's requirements, so the

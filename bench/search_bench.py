@@ -55,8 +55,8 @@ if str(ROOT) not in sys.path:
 
 import numpy as np  # noqa: E402
 
-from search import ProviderDocument, SearchIndex, SearchQuery  # noqa: E402
-from search.geo import distance_miles, outcode_centroids  # noqa: E402
+from searchindex import ProviderDocument, SearchIndex, SearchQuery  # noqa: E402
+from searchindex.geo import distance_miles, outcode_centroids  # noqa: E402
 
 SEED = 20260401
 QUERY_COUNT = 500

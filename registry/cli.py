@@ -236,7 +236,7 @@ def search_sync_command() -> None:
     from flask import current_app
 
     from registry.searching import services
-    from search import IndexLocked
+    from searchindex import IndexLocked
 
     try:
         count = services.sync_pending(db.session, services.search_index())

@@ -40,7 +40,7 @@ from registry.reviews.demo import seed_reviews
 from registry.reviews.family_demo import seed_family
 from registry.safeguarding import services as safeguarding
 from registry.visits.demo import seed_visit_history
-from search.geo import distance_miles, outcode_centroids
+from searchindex.geo import distance_miles, outcode_centroids
 
 DEMO_PASSWORD = "demo-password-2026"
 DEMO_DOMAIN = "demo.trustedcare.example"

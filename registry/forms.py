@@ -9,7 +9,7 @@ from wtforms import IntegerField, SelectMultipleField, widgets
 from wtforms.validators import Length, ValidationError
 
 from registry.extensions import csrf
-from search.geo import PostcodeError, locate
+from searchindex.geo import PostcodeError, locate
 
 # C0 and C1 control characters, DEL, the Unicode line and paragraph separators,
 # and the bidirectional overrides that make text display other than it reads.

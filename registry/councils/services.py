@@ -34,7 +34,7 @@ from registry.money import to_pounds
 from registry.providers.models import Provider, ProviderService, ServiceType
 from registry.providers.services import slugify
 from registry.unitofwork import Refusal
-from search.geo import distance_miles, locate, outcode_centroids
+from searchindex.geo import distance_miles, locate, outcode_centroids
 
 
 class CouncilError(Refusal):

@@ -24,7 +24,7 @@ from registry.models import today
 from registry.providers.models import Provider, ServiceType
 from registry.providers.vocabulary import LANGUAGES
 from registry.unitofwork import Refusal
-from search.geo import PostcodeError, locate
+from searchindex.geo import PostcodeError, locate
 
 MAX_NAME = 80
 MAX_GIVEN_BY = 120

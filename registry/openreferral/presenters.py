@@ -26,7 +26,7 @@ from registry.openreferral import ids
 from registry.openreferral.services import check_kind_key, listed_services_of, service_last_modified
 from registry.providers.models import Provider, ProviderService, ServiceType
 from registry.providers.vocabulary import DAY_LABELS, DAYS, HUMAN_LANGUAGES, LANGUAGES, PART_LABELS, PARTS, ProviderKind
-from search.geo import outcode_centroids
+from searchindex.geo import outcode_centroids
 
 HSDS_VERSION = "3.0"
 PROFILE_URL = "https://openreferraluk.org/"

@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 
 from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate, validates
 
-from search.geo import POSTCODE_PATTERN, PostcodeError, locate
+from searchindex.geo import POSTCODE_PATTERN, PostcodeError, locate
 
 DEFAULT_PER_PAGE = 50
 MAX_PER_PAGE = 1000
@@ -271,7 +271,7 @@ class ServiceArgs(PageArgs, _Modified):
             "With `proximity`: also within that many metres of the district's centre. Sorted nearest first.",
             "example": "LS6 2AA",
             "pattern": POSTCODE_PATTERN,
-            "x-known-values": "postcode districts in the registry's table (search/data/uk-outcodes.csv)",
+            "x-known-values": "postcode districts in the registry's table (searchindex/data/uk-outcodes.csv)",
         },
     )
     proximity = fields.Float(

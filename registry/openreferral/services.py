@@ -26,7 +26,7 @@ from registry.extensions import db
 from registry.openreferral import ids
 from registry.openreferral.models import FeedChange
 from registry.providers.models import Provider, ProviderService, ServiceType
-from search.geo import Place, distance_miles, outcode_centroids
+from searchindex.geo import Place, distance_miles, outcode_centroids
 
 METRES_PER_MILE = 1609.344
 # No provider travels further than this (the profile form's limit), so a

@@ -22,7 +22,7 @@ from registry.extensions import limiter
 from registry.models import today
 from registry.openreferral import ids, presenters, schemas, services
 from registry.openreferral.services import METRES_PER_MILE, ServiceFilter
-from search.geo import locate
+from searchindex.geo import locate
 
 
 def _invalid(errors: dict):

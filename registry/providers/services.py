@@ -16,7 +16,7 @@ from registry.models import today, utcnow
 from registry.providers.models import Provider, ProviderLanguage, ProviderService, ServiceType
 from registry.providers.vocabulary import ProfileStatus, ProviderKind
 from registry.unitofwork import Refusal
-from search.geo import locate
+from searchindex.geo import locate
 
 MIN_ABOUT_LENGTH = 40
 

@@ -34,7 +34,7 @@ from registry.reviews.models import (
     Invitation,
 )
 from registry.reviews.services import MAX_HOURS, MAX_MESSAGE, MAX_WHEN, ReviewError, flush_once
-from search.geo import PostcodeError, locate
+from searchindex.geo import PostcodeError, locate
 
 
 def _check_message(text: str) -> None:

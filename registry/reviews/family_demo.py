@@ -19,7 +19,7 @@ from registry.models import today, utcnow
 from registry.providers.models import Provider, ProviderService, ServiceType
 from registry.providers.vocabulary import ProfileStatus, availability_mask
 from registry.reviews.models import Enquiry, EnquiryMessage, EnquiryStatus
-from search.geo import distance_miles, outcode_centroids
+from searchindex.geo import distance_miles, outcode_centroids
 
 DAD = dict(
     name="Dad (Tariq)",

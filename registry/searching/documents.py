@@ -30,8 +30,8 @@ from registry.providers.models import Provider, ProviderLanguage, ProviderServic
 from registry.providers.vocabulary import LANGUAGES, ProfileStatus, ProviderKind
 from registry.reviews.models import ProviderRating
 from registry.visits.reliability import VisitReliability, visit_reliability
-from search import ProviderDocument
-from search.geo import outcode_centroids
+from searchindex import ProviderDocument
+from searchindex.geo import outcode_centroids
 
 # Providers per round of queries: bounds memory and keeps IN lists short.
 BATCH = 2000

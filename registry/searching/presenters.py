@@ -25,7 +25,7 @@ from registry.providers.models import Provider, ProviderService, ServiceType
 from registry.providers.vocabulary import LANGUAGES
 from registry.reviews.models import ProviderRating
 from registry.visits.reliability import VisitReliability
-from search import SearchHit, SearchResult
+from searchindex import SearchHit, SearchResult
 
 
 class Rates(NamedTuple):

@@ -9,7 +9,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, pre
 from registry.checks.badges import SEARCH_BADGES
 from registry.money import to_pounds
 from registry.providers.vocabulary import DAYS, GENDERS, LANGUAGES, PARTS, ProviderKind
-from search.geo import POSTCODE_PATTERN, PostcodeError, locate
+from searchindex.geo import POSTCODE_PATTERN, PostcodeError, locate
 
 MAX_RADIUS_MILES = 50
 DEFAULT_RADIUS_MILES = 10
@@ -40,7 +40,7 @@ class SearchArgsSchema(Schema):
             "description": "Full postcode or district, in any case and spacing, whose district the registry knows "
             "(an unknown one is a 400 naming it).",
             "pattern": POSTCODE_PATTERN,
-            "x-known-values": "postcode districts in the registry's table (search/data/uk-outcodes.csv)",
+            "x-known-values": "postcode districts in the registry's table (searchindex/data/uk-outcodes.csv)",
         },
     )
     radius = fields.Float(

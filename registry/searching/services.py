@@ -41,9 +41,9 @@ from registry.searching.models import SearchOutboxEntry
 from registry.searching.taxonomy import TAXONOMY_CHANGED, ServiceTypeEntry
 from registry.searching.taxonomy import forget_if_older as forget_taxonomy_if_older
 from registry.searching.taxonomy import service_types as taxonomy_service_types
-from search import IndexLocked, ProviderDocument, SearchIndex, SearchQuery, SearchResult
-from search.building import in_shares
-from search.index import IndexUpdate
+from searchindex import IndexLocked, ProviderDocument, SearchIndex, SearchQuery, SearchResult
+from searchindex.building import in_shares
+from searchindex.index import IndexUpdate
 
 log = logging.getLogger(__name__)
 SYNC_BATCH = 500

@@ -142,7 +142,7 @@ def test_garbage_and_the_crown_dependencies_have_no_nation(text):
 
 
 def test_every_district_the_registry_knows_has_a_nation_except_the_crown_dependencies():
-    with open(ROOT / "search" / "data" / "uk-outcodes.csv", newline="") as f:
+    with open(ROOT / "searchindex" / "data" / "uk-outcodes.csv", newline="") as f:
         outcodes = [row["outcode"] for row in csv.DictReader(f)]
     without = sorted(o for o in outcodes if nation_of(o) is None)
     assert without and all(o[:2] in ("JE", "GY", "IM") for o in without)

@@ -1,6 +1,6 @@
 import pytest
 
-from search.geo import InvalidPostcode, UnknownPostcode, distance_miles, locate, normalise_postcode
+from searchindex.geo import InvalidPostcode, UnknownPostcode, distance_miles, locate, normalise_postcode
 
 
 @pytest.mark.parametrize(
@@ -64,7 +64,7 @@ def test_the_documented_postcode_pattern_accepts_exactly_what_the_registry_accep
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
-    from search.geo import POSTCODE_PATTERN
+    from searchindex.geo import POSTCODE_PATTERN
 
     shaped = st.from_regex(POSTCODE_PATTERN)
     nearly = st.text(alphabet=st.sampled_from("AaLlSsWwſ0169 \t\n\u00a0-"), max_size=10)

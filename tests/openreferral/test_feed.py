@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from registry.extensions import db
 from registry.models import today, utcnow
 from registry.openreferral import ids
-from search.geo import locate
+from searchindex.geo import locate
 from tests.conftest import approve_checks
 
 LISTS = ["services", "service_at_locations", "organizations", "taxonomies", "taxonomy_terms"]

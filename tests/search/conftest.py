@@ -6,8 +6,8 @@ import dataclasses
 
 import pytest
 
-from search import ProviderDocument, SearchIndex, SearchQuery
-from search.geo import locate
+from searchindex import ProviderDocument, SearchIndex, SearchQuery
+from searchindex.geo import locate
 
 SERVICE_NAMES = {
     "home-care": "Home care",

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from search import IndexLocked, SearchIndex
+from searchindex import IndexLocked, SearchIndex
 from tests.search.conftest import ids, make_doc, query_at
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -65,7 +65,7 @@ def test_locked_index_raises_within_the_timeout_and_changes_nothing(index, lock_
 @pytest.fixture
 def lock_waits(monkeypatch):
     """Each pause the index's lock takes while waiting (an event, not a reading of the clock)."""
-    import search.index
+    import searchindex.index
 
     waits = threading.Event()
     pauses = []
@@ -76,7 +76,7 @@ def lock_waits(monkeypatch):
         waits.set()
         real_sleep(seconds)
 
-    monkeypatch.setattr(search.index.time, "sleep", pause)
+    monkeypatch.setattr(searchindex.index.time, "sleep", pause)
     return waits, pauses
 
 
@@ -189,7 +189,7 @@ def test_a_new_directory_starts_empty_and_searchable(tmp_path):
 
 
 def test_the_library_imports_neither_flask_nor_the_app():
-    code = "import sys, search; bad = [m for m in ('flask', 'registry') if m in sys.modules]; print(bad)"
+    code = "import sys, searchindex; bad = [m for m in ('flask', 'registry') if m in sys.modules]; print(bad)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert out.stdout.strip() == "[]"
 

@@ -9,8 +9,8 @@ from collections import Counter
 import pytest
 from whoosh.analysis import StemmingAnalyzer
 
-from search import ProviderDocument, SearchIndex, SearchQuery
-from search.geo import distance_miles, outcode_centroids
+from searchindex import ProviderDocument, SearchIndex, SearchQuery
+from searchindex.geo import distance_miles, outcode_centroids
 
 SEED = 4242
 SERVICES = ["home-care", "personal-care", "meals", "companionship", "nursing", "respite", "shopping"]

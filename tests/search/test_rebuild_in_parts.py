@@ -9,8 +9,8 @@ from functools import partial
 
 import pytest
 
-from search import SearchIndex
-from search.building import in_shares
+from searchindex import SearchIndex
+from searchindex.building import in_shares
 from tests.search.conftest import ids, make_doc, query_at
 
 DOCS = [make_doc(i, outcode, name=f"Carer {i}") for i, outcode in enumerate(["LS1", "LS2", "LS6", "BD1"] * 700, 1)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from search import SearchIndex
+from searchindex import SearchIndex
 
 from .conftest import ids, make_doc, query_at
 
@@ -67,10 +67,10 @@ def test_the_cache_keeps_only_the_most_recent_queries(tmp_path):
 
 def test_a_cached_result_does_not_outlive_midnight(index, monkeypatch):
     """A query without a date means today: after midnight the same query must drop a listing that ended."""
-    import search.index
+    import searchindex.index
 
     clock = {"today": TODAY}
-    monkeypatch.setattr(search.index, "utc_today", lambda: clock["today"])
+    monkeypatch.setattr(searchindex.index, "utc_today", lambda: clock["today"])
     index.rebuild([make_doc(1, listed_until=(TODAY,)), make_doc(2, "LS2")])
     assert ids(index.search(query_at(sort="distance"))) == [1, 2]
     clock["today"] = TODAY + timedelta(days=1)  # no write to the index in between

@@ -7,8 +7,8 @@ import pytest
 from whoosh import fields
 from whoosh.analysis import StemmingAnalyzer
 
-from search.schema import AnalysedText
-from search.text import read_postings, read_postings_slowly
+from searchindex.schema import AnalysedText
+from searchindex.text import read_postings, read_postings_slowly
 from tests.search.conftest import ids, make_doc, query_at
 
 

@@ -6,7 +6,7 @@ import os
 import threading
 import time
 
-from search import SearchIndex
+from searchindex import SearchIndex
 from tests.search.conftest import ids, make_doc, query_at, replace
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from datetime import date, timedelta
 
-from search import SearchIndex
+from searchindex import SearchIndex
 from tests.search.conftest import ids, make_doc, query_at
 
 TODAY = date(2026, 11, 23)

@@ -18,8 +18,8 @@ from registry.providers.vocabulary import LANGUAGES, ProfileStatus
 from registry.reviews.models import ProviderRating
 from registry.searching.documents import provider_documents
 from registry.searching.services import rebuild, search_index
-from search import ProviderDocument
-from search.geo import outcode_centroids
+from searchindex import ProviderDocument
+from searchindex.geo import outcode_centroids
 from tests.conftest import CHECK_DETAILS, approve_checks
 
 

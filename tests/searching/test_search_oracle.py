@@ -82,7 +82,7 @@ def app_config():
 
 
 def _centroids() -> dict[str, tuple[float, float]]:
-    with open(ROOT / "search" / "data" / "uk-outcodes.csv", newline="") as f:
+    with open(ROOT / "searchindex" / "data" / "uk-outcodes.csv", newline="") as f:
         return {row["outcode"]: (float(row["latitude"]), float(row["longitude"])) for row in csv.DictReader(f)}
 
 

@@ -13,7 +13,7 @@ from registry.accounts.models import User
 from registry.extensions import db
 from registry.models import today, utcnow
 from registry.providers.models import Provider
-from search import index as search_index
+from searchindex import index as search_index
 from tests.conftest import approve_checks
 from tests.visits.conftest import give_enquiry, give_reply, give_visit_history
 
@@ -139,7 +139,7 @@ def test_how_it_works_states_the_rules_the_code_uses(app, client):
     text = " ".join(re.sub(r"<[^>]+>", " ", page).split())
     assert f"at least {app.config['RELIABILITY_MIN_VISITS']} counted visits" in text
     assert f"at least {app.config['REPLY_TIME_MIN_ENQUIRIES']} counted enquiries" in text
-    # The weights table says what search/index.py computes.
+    # The weights table says what searchindex/index.py computes.
     weights = dict(re.findall(r"<th scope=\"row\">([^<]+)</th><td>([0-9.]+)</td>", page))
     assert {name: float(w) for name, w in weights.items()} == {
         "Checks": search_index.W_VERIFICATION,

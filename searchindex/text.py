@@ -24,7 +24,7 @@ from collections import OrderedDict
 
 import numpy as np
 
-from search.columns import Columns
+from searchindex.columns import Columns
 
 K1 = 1.2
 B = 0.75

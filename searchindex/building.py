@@ -28,9 +28,9 @@ from whoosh import index as whoosh_index
 from whoosh.codec.base import Segment
 from whoosh.writing import SegmentWriter
 
-from search.columns import SegmentColumns
-from search.model import ProviderDocument
-from search.schema import LeanCodec, facts, whoosh_fields
+from searchindex.columns import SegmentColumns
+from searchindex.model import ProviderDocument
+from searchindex.schema import LeanCodec, facts, whoosh_fields
 
 # Segments at least this big get their columns saved next to them, so other
 # processes (and restarts) load them instead of unpickling every stored field.

@@ -59,7 +59,7 @@ unrated providers last; ``price`` by minimum hourly rate ascending with
 unpriced providers last; each breaks ties by distance, then id.
 """
 
-from search.index import SearchIndex
-from search.model import IndexLocked, ProviderDocument, SearchHit, SearchQuery, SearchResult
+from searchindex.index import SearchIndex
+from searchindex.model import IndexLocked, ProviderDocument, SearchHit, SearchQuery, SearchResult
 
 __all__ = ["IndexLocked", "ProviderDocument", "SearchHit", "SearchIndex", "SearchQuery", "SearchResult"]

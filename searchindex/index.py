@@ -41,11 +41,11 @@ from whoosh import index as whoosh_index
 from whoosh import query
 from whoosh.index import LockError
 
-from search.building import PERSIST_COLUMNS_MIN_DOCS, Part, columns_file, in_shares, usable, write_parts
-from search.columns import Columns, SegmentColumns
-from search.model import PARTS_PER_DAY, IndexLocked, ProviderDocument, SearchHit, SearchQuery, SearchResult
-from search.schema import LeanCodec, make_schema, query_terms, whoosh_fields
-from search.text import PostingsCache, score_rows
+from searchindex.building import PERSIST_COLUMNS_MIN_DOCS, Part, columns_file, in_shares, usable, write_parts
+from searchindex.columns import Columns, SegmentColumns
+from searchindex.model import PARTS_PER_DAY, IndexLocked, ProviderDocument, SearchHit, SearchQuery, SearchResult
+from searchindex.schema import LeanCodec, make_schema, query_terms, whoosh_fields
+from searchindex.text import PostingsCache, score_rows
 
 POINTER = "CURRENT"
 MARK_FILE = "APPLIED"  # in each generation: the caller's change-log position it reflects

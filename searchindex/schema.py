@@ -1,7 +1,7 @@
 """The Whoosh side: a lean schema for text relevance, and safe text queries.
 
 Whoosh only answers "which documents match these words, and how well". Every
-other filter runs on in-memory columns (:mod:`search.columns`), rebuilt from
+other filter runs on in-memory columns (:mod:`searchindex.columns`), rebuilt from
 the one stored field, ``facts``: a small tuple of the filterable values (no
 free text), so opening a searcher stays cheap.
 """
@@ -19,7 +19,7 @@ from whoosh.codec.whoosh3 import W3Codec
 from whoosh.lang.porter import stem
 from whoosh.system import pack_uint
 
-from search.model import ProviderDocument
+from searchindex.model import ProviderDocument
 
 # A query of a few words is what people type; a pasted essay must not turn
 # into thousands of term lookups.
@@ -59,7 +59,7 @@ class AnalysedText(fields.TEXT):
 
     :func:`term_frequencies` gives the analyzer's terms in one pass (tests pin
     the two together); queries still go through the analyzer. Not scorable:
-    search scores with its own length columns (:mod:`search.text`), and
+    search scores with its own length columns (:mod:`searchindex.text`), and
     Whoosh's per-document lengths cost a column lookup for every posting at
     commit. Generations keep their schema, so this class must stay importable
     while any generation written with it exists.

@@ -23,7 +23,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from search.geo import EARTH_RADIUS_MILES
+from searchindex.geo import EARTH_RADIUS_MILES
 
 _VOCAB_FIELDS = ("kind", "gender")  # one value (or None) per row
 _SET_FIELDS = ("services", "languages", "badges")  # a set of values per row
@@ -42,7 +42,7 @@ class SegmentColumns:
 
     @classmethod
     def from_facts(cls, rows: Sequence[tuple]) -> "SegmentColumns":
-        """Build from :func:`search.schema.facts` tuples in document-number order."""
+        """Build from :func:`searchindex.schema.facts` tuples in document-number order."""
         n = len(rows)
         vocab: dict[str, dict[str, int]] = {name: {} for name in _VOCAB_FIELDS + _SET_FIELDS}
 
@@ -252,7 +252,7 @@ class Columns:
         return rows
 
     def distances(self, rows: np.ndarray, latitude: float, longitude: float) -> np.ndarray:
-        """Haversine miles, computed the same way as :func:`search.geo.distance_miles`."""
+        """Haversine miles, computed the same way as :func:`searchindex.geo.distance_miles`."""
         lat = self.cols["latitude"][rows]
         lon = self.cols["longitude"][rows]
         phi1 = math.radians(latitude)
