@@ -155,6 +155,7 @@ def register_blueprints(app: Flask) -> None:
     import registry.main.views  # noqa: F401
     import registry.openreferral.views  # noqa: F401
     import registry.pages.api_docs  # noqa: F401
+    import registry.pages.compare  # noqa: F401
     import registry.pages.openapi  # noqa: F401
     import registry.pages.provider  # noqa: F401
     import registry.pages.provider_api  # noqa: F401

@@ -18,10 +18,10 @@ class Element:
     @property
     def text(self) -> str:
         """The element's text with runs of white space as one space, as a screen reader reads it."""
-        parts = []
-        for child in self.children:
-            parts.append(child.text if isinstance(child, Element) else child)
-        return " ".join("".join(parts).split())
+        return " ".join(self._raw_text().split())
+
+    def _raw_text(self) -> str:
+        return "".join(child._raw_text() if isinstance(child, Element) else child for child in self.children)
 
     @property
     def classes(self) -> set[str]:
