@@ -175,15 +175,64 @@ def present(
     return {"results": rows, "total": result.total, "page": result.page, "pages": result.pages, "facets": result.facets}
 
 
+# Each facet and the search argument its links set (replacing any value it had, keeping every other argument).
+FACET_ARGUMENTS = {"services": "service", "kinds": "kind"}
+
+
+def facets_as_linked(args: dict, result: SearchResult, only_ids: frozenset[int] | None = None) -> dict:
+    """Facet counts that match the results their links lead to (issue 26: "Companionship (25)" led to 36).
+
+    A facet's link replaces its own filter and keeps the others ("Companionship"
+    while searching for personal care searches for companionship instead), so
+    its count is over the search without that filter, not over the results on
+    the page (which counted only those offering both). With no such filter in
+    use the page's own result is that search, and nothing more is asked.
+    ``only_ids``: the search is limited to a council's lists (see
+    :func:`_council_service_facets` for the service facet there).
+    """
+    facets = dict(result.facets)
+    for facet, argument in FACET_ARGUMENTS.items():
+        if not args.get(argument):
+            continue
+        if facet == "services" and only_ids is not None:
+            facets[facet] = _council_service_facets(args)
+            continue
+        without = run_search({**args, argument: [], "page": 1}, only_ids, per_page=1)
+        facets[facet] = without.facets.get(facet, {})
+    return facets
+
+
+def _council_service_facets(args: dict) -> dict[str, int]:
+    """On a council's lists, a service's link searches those on its list *for that service*, so each count is of
+    the providers found without the service filter that offer the service and are on the list for it.
+
+    A council's lists are short (its approved providers), so reading every hit is cheap.
+    """
+    everyone = council_shortlist(args["postcode"], [], today())
+    ids = frozenset(everyone.approvals)
+    first = run_search({**args, "service": [], "page": 1}, ids, per_page=1)
+    hits = run_search({**args, "service": [], "page": 1}, ids, per_page=max(1, first.total)).hits if first.total else []
+    counts: dict[str, int] = {}
+    for hit in hits:
+        on_list_for = {a.service_slug for a in everyone.approvals.get(hit.id, [])}
+        for slug in set(hit.services) & on_list_for:
+            counts[slug] = counts.get(slug, 0) + 1
+    return {slug: counts[slug] for slug in first.facets.get("services", {}) if counts.get(slug)}  # the index's order
+
+
 def find(args: dict) -> dict:
     """One page of results for parsed search arguments: the page and the API both come here.
 
     With ``council_list`` the search is limited to the approved lists of the
     council covering the postcode (``council`` in the result says which, or
-    None when no council has lists there yet).
+    None when no council has lists there yet). Facet counts are the counts
+    their links give (:func:`facets_as_linked`).
     """
     if not args.get("council_list"):
-        return {**present(run_search(args), args["service"]), "council": None}
+        result = run_search(args)
+        return {**present(result, args["service"]), "facets": facets_as_linked(args, result), "council": None}
     shortlist = council_shortlist(args["postcode"], args["service"], today())
-    page = present(run_search(args, only_ids=frozenset(shortlist.approvals)), args["service"], shortlist.approvals)
-    return {**page, "council": shortlist.council}
+    only_ids = frozenset(shortlist.approvals)
+    result = run_search(args, only_ids=only_ids)
+    page = present(result, args["service"], shortlist.approvals)
+    return {**page, "facets": facets_as_linked(args, result, only_ids), "council": shortlist.council}

@@ -225,10 +225,11 @@ def searchable_services() -> tuple[ServiceTypeEntry, ...]:
     return taxonomy_service_types(app)
 
 
-def run_search(args: dict, only_ids: frozenset[int] | None = None) -> SearchResult:
+def run_search(args: dict, only_ids: frozenset[int] | None = None, per_page: int = 20) -> SearchResult:
     """Search with parsed :class:`SearchArgsSchema` values (parsed against :func:`searchable_services`).
 
-    ``only_ids`` limits the results to those providers (a council's approved list).
+    ``only_ids`` limits the results to those providers (a council's approved list); ``per_page``: how many
+    hits to read (1 when only the total and facets are wanted).
     """
     place = args["place"]
     day = None if args["day"] is None else DAYS.index(args["day"])
@@ -249,7 +250,7 @@ def run_search(args: dict, only_ids: frozenset[int] | None = None) -> SearchResu
         badges=tuple(args["badge"]),
         sort=args["sort"],
         page=args["page"],
-        per_page=20,
+        per_page=per_page,
         # The registry's one UTC clock decides which listings and badges hold, as it does for the database's
         # confirmation of each hit (the library would otherwise use the process's local date).
         today=today(),
