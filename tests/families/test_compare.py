@@ -159,3 +159,16 @@ def test_fewer_than_two_listed_offers_nothing_to_tick(app, daughter, listed):
     page = parse(daughter.get("/shortlist").get_data(as_text=True))
     assert page.find("form", id="compare") is None
     assert [box for box in page.find_all("input") if box.attrs.get("form") == "compare"] == []
+
+
+def test_comparing_reads_a_few_queries_per_provider(daughter, four, count_queries):
+    counts = []
+    for n in (2, 4):
+        with count_queries() as statements:
+            assert (
+                daughter.get("/shortlist/compare?" + urlencode([("provider", s) for s in four[:n]])).status_code == 200
+            )
+        counts.append(len(statements))
+    print("queries for 2 and 4 providers:", counts)
+    # At most four providers, each read once (services, checks, requirements; measured: 4 each): none per fact.
+    assert counts[1] - counts[0] <= 2 * 4
