@@ -12,6 +12,7 @@ from registry.models import utcnow
 from registry.providers.services import get_by_slug
 from tests.browser.a11y import axe_violations, by_text, horizontal_overflow, press, sign_in_as, tab_to
 from tests.browser.pages import wait_for_text
+from tests.browser.test_without_javascript import browser_without_js, nojs  # noqa: F401 (fixtures)
 from tests.conftest import approve_checks, signed_in
 
 
@@ -114,3 +115,27 @@ def test_on_a_wide_screen_they_stand_side_by_side_with_their_rows_lined_up(page,
         assert axe_violations(browser) == []
     finally:
         browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+def test_save_from_results_and_compare_with_javascript_off(nojs, app, make_provider, make_user):  # noqa: F811
+    """Saving from a long list comes back to the same card, and ticking and comparing need no script."""
+    browser, base = nojs
+    make_user("recipient", email="rosa@example.com", name="Rosa")
+    slugs = [make_provider("pa", name=f"Carer {n:02}", base_postcode="LS6 2AA") for n in range(10)]
+    for slug in slugs:
+        approve_checks(app, slug)
+    sign_in_as(browser, base, "rosa@example.com")
+    for slug in (slugs[7], slugs[2]):
+        browser.get(base + "/search?postcode=LS6+1AA&sort=distance")
+        browser.find_element(By.CSS_SELECTOR, f"#result-{slug} .shortlist-form button").click()
+        wait_for_text(browser, "saved to your shortlist")
+        assert browser.current_url.endswith(f"#result-{slug}")  # back on the same card, not the top
+        card = browser.find_element(By.ID, f"result-{slug}")
+        assert "Remove from shortlist" in card.text
+    browser.get(base + "/shortlist")
+    for slug in (slugs[7], slugs[2]):
+        browser.find_element(By.ID, f"compare-{slug}").click()
+    browser.find_element(By.ID, "compare-button").click()
+    wait_for_text(browser, "Compare 2 providers")
+    names = [h.text for h in browser.find_elements(By.CSS_SELECTOR, ".compare-column h2")]
+    assert sorted(names) == ["Carer 02", "Carer 07"]
