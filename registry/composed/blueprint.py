@@ -9,7 +9,8 @@ from flask import Blueprint
 
 from registry.accounts import bp as accounts_bp
 from registry.api import bp as api_bp
-from registry.composed import api_docs, openapi, provider, provider_api, sign_up, staff_home
+from registry.composed import api_docs, compare, openapi, provider, provider_api, sign_up, staff_home
+from registry.families import bp as families_bp
 from registry.main import bp as main_bp
 from registry.providers import bp as providers_bp
 
@@ -36,3 +37,6 @@ accounts_bp.add_url_rule("/sign-up", view_func=sign_up.sign_up_page, methods=["G
 
 # -- staff_home.py
 main_bp.add_url_rule("/staff", view_func=staff_home.staff_home)
+
+# -- compare.py
+families_bp.add_url_rule("/shortlist/compare", view_func=compare.compare)

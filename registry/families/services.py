@@ -200,3 +200,34 @@ def shortlist_entries(account: User) -> list[SavedProvider]:
     )
     listed = listed_now_among([e.provider_id for e in entries], today())
     return [SavedProvider(entry, entry.provider_id in listed) for entry in entries]
+
+
+COMPARE_MIN, COMPARE_MAX = 2, 4
+
+
+def compare_selection(account: User, slugs: list[str]) -> list[SavedProvider]:
+    """The shortlisted providers ``slugs`` names, in the order given, to compare side by side.
+
+    Two to four, each on the account's own shortlist; each asked again
+    whether it is listed today, since only a listed provider's details may be
+    shown (one that is not stays in its place, as "no longer listed").
+    Refuses otherwise, saying what to tick.
+    """
+    chosen = list(dict.fromkeys(s.strip() for s in slugs if s and s.strip()))  # in order, once each
+    if len(chosen) < COMPARE_MIN:
+        raise FamilyError(f"Tick at least {COMPARE_MIN} providers on your shortlist to compare them.")
+    if len(chosen) > COMPARE_MAX:
+        raise FamilyError(f"You can compare up to {COMPARE_MAX} providers at once. Untick some and try again.")
+    entries = {
+        entry.provider.slug: entry
+        for entry in db.session.scalars(
+            select(ShortlistEntry)
+            .join(Provider, Provider.id == ShortlistEntry.provider_id)
+            .where(ShortlistEntry.account_id == account.id, Provider.slug.in_(chosen))
+            .options(joinedload(ShortlistEntry.provider))
+        )
+    }
+    if len(entries) < len(chosen):
+        raise FamilyError("Only providers on your shortlist can be compared. Tick them on your shortlist.")
+    listed = listed_now_among([e.provider_id for e in entries.values()], today())
+    return [SavedProvider(entries[slug], entries[slug].provider_id in listed) for slug in chosen]

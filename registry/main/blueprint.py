@@ -12,3 +12,7 @@ bp.add_url_rule("/", view_func=views.index)
 bp.add_url_rule("/healthz", view_func=views.healthz)
 bp.add_url_rule("/readyz", view_func=views.readyz)
 bp.add_url_rule("/how-it-works", view_func=views.how_it_works)
+bp.add_url_rule("/what-our-checks-mean", view_func=views.checks_explained)
+
+# On every page: where "What our checks mean" explains each badge.
+bp.app_context_processor(views.check_meaning_anchors)

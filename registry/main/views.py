@@ -7,7 +7,9 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from registry.checks.claims import kinds_explained, rechecks_in_words
+from registry.checks.kinds import KIND_NAMES
 from registry.extensions import db
+from registry.main.checks_explained import badge_anchor, kind_anchor, sections
 from registry.providers.services import all_service_types
 
 
@@ -41,3 +43,14 @@ def how_it_works():
         kinds=kinds_explained(current_app.config),
         rechecks=rechecks_in_words(current_app.config),
     )
+
+
+def checks_explained():
+    """Each kind of check in plain words: what it is, what it shows and does not, who gives it, how long it lasts."""
+    return render_template("main/checks_explained.html", sections=sections(current_app.config))
+
+
+def check_meaning_anchors():
+    """``badge_anchor(code)`` and ``kind_anchor(kind)``: where on "What our checks mean" a badge is explained;
+    ``KIND_NAMES`` to name it."""
+    return {"badge_anchor": badge_anchor, "kind_anchor": kind_anchor, "KIND_NAMES": KIND_NAMES}

@@ -227,10 +227,11 @@ def searchable_services() -> tuple[ServiceTypeEntry, ...]:
     return taxonomy_service_types(app)
 
 
-def run_search(args: dict, only_ids: frozenset[int] | None = None) -> SearchResult:
+def run_search(args: dict, only_ids: frozenset[int] | None = None, per_page: int = 20) -> SearchResult:
     """Search with parsed :class:`SearchArgsSchema` values (parsed against :func:`searchable_services`).
 
-    ``only_ids`` limits the results to those providers (a council's approved list).
+    ``only_ids`` limits the results to those providers (a council's approved list); ``per_page``: how many
+    hits to read (1 when only the total and facets are wanted).
     """
     place = args["place"]
     day = None if args["day"] is None else DAYS.index(args["day"])
@@ -251,7 +252,7 @@ def run_search(args: dict, only_ids: frozenset[int] | None = None) -> SearchResu
         badges=tuple(args["badge"]),
         sort=args["sort"],
         page=args["page"],
-        per_page=20,
+        per_page=per_page,
         # The registry's one UTC clock decides which listings and badges hold, as it does for the database's
         # confirmation of each hit (the library would otherwise use the process's local date).
         today=today(),
@@ -260,17 +261,68 @@ def run_search(args: dict, only_ids: frozenset[int] | None = None) -> SearchResu
     return search_index().search(query)
 
 
+# Each facet and the search argument its links set (replacing any value it had, keeping every other argument).
+FACET_ARGUMENTS = {"services": "service", "kinds": "kind"}
+
+
+def facets_as_linked(args: dict, result: SearchResult, only_ids: frozenset[int] | None = None) -> dict:
+    """Facet counts that match the results their links lead to (issue 26: "Companionship (25)" led to 36).
+
+    A facet's link replaces its own filter and keeps the others ("Companionship"
+    while searching for personal care searches for companionship instead), so
+    its count is over the search without that filter, not over the results on
+    the page (which counted only those offering both). With no such filter in
+    use the page's own result is that search, and nothing more is asked.
+    ``only_ids``: the search is limited to a council's lists (see
+    :func:`_council_service_facets` for the service facet there).
+    """
+    facets = dict(result.facets)
+    for facet, argument in FACET_ARGUMENTS.items():
+        if not args.get(argument):
+            continue
+        if facet == "services" and only_ids is not None:
+            facets[facet] = _council_service_facets(args)
+            continue
+        without = run_search({**args, argument: [], "page": 1}, only_ids, per_page=1)
+        facets[facet] = without.facets.get(facet, {})
+    return facets
+
+
+def _council_service_facets(args: dict) -> dict[str, int]:
+    """On a council's lists, a service's link searches those on its list *for that service*, so each count is of
+    the providers found without the service filter that offer the service and are on the list for it.
+
+    A council's lists are short (its approved providers), so reading every hit is cheap.
+    """
+    everyone = council_shortlist(args["postcode"], [], today())
+    ids = frozenset(everyone.approvals)
+    first = run_search({**args, "service": [], "page": 1}, ids, per_page=1)
+    hits = run_search({**args, "service": [], "page": 1}, ids, per_page=max(1, first.total)).hits if first.total else []
+    counts: dict[str, int] = {}
+    for hit in hits:
+        on_list_for = {a.service_slug for a in everyone.approvals.get(hit.id, [])}
+        for slug in set(hit.services) & on_list_for:
+            counts[slug] = counts.get(slug, 0) + 1
+    return {slug: counts[slug] for slug in first.facets.get("services", {}) if counts.get(slug)}  # the index's order
+
+
 def search_providers(args: dict) -> dict:
     """One page of results for parsed search arguments: the page and the API both come here.
 
     With ``council_list`` the search is limited to the approved lists of the
     council covering the postcode (``council`` in the result says which, or
-    None when no council has lists there yet).
+    None when no council has lists there yet). Facet counts are the counts
+    their links give (:func:`facets_as_linked`).
     """
     if not args.get("council_list"):
-        return {**presenters.present(run_search(args), args["service"]), "council": None}
+        result = run_search(args)
+        return {
+            **presenters.present(result, args["service"]),
+            "facets": facets_as_linked(args, result),
+            "council": None,
+        }
     shortlist = council_shortlist(args["postcode"], args["service"], today())
-    page = presenters.present(
-        run_search(args, only_ids=frozenset(shortlist.approvals)), args["service"], shortlist.approvals
-    )
-    return {**page, "council": shortlist.council}
+    only_ids = frozenset(shortlist.approvals)
+    result = run_search(args, only_ids=only_ids)
+    page = presenters.present(result, args["service"], shortlist.approvals)
+    return {**page, "facets": facets_as_linked(args, result, only_ids), "council": shortlist.council}

@@ -198,6 +198,7 @@ def test_no_page_type_has_an_axe_violation(page, registry_world):
         ("cookies", "/cookies"),
         ("accessibility", "/accessibility"),
         ("how it works", "/how-it-works"),
+        ("what our checks mean", "/what-our-checks-mean"),
         ("not found", "/no/such/page"),
     ]:
         audit(label, path)
@@ -292,6 +293,7 @@ def test_pages_reflow_at_320_css_pixels_without_sideways_scrolling(page, registr
             ("accessibility", "/accessibility"),
             ("help", "/help"),
             ("how it works", "/how-it-works"),
+            ("what our checks mean", "/what-our-checks-mean"),
         ]:
             measure(label, path)
         sign_in_as(browser, base, "rosa@example.com")

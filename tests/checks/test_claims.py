@@ -46,7 +46,7 @@ def card_of(client, slug: str, service: str | None = None) -> str:
     """The words of ``slug``'s card on the search page for LS6 (and ``service``); '' when it has none."""
     url = "/search?postcode=LS6+2AA&radius=20" + (f"&service={service}" if service else "")
     body = client.get(url).get_data(as_text=True)
-    for article in re.findall(r'<article class="result">.*?</article>', body, re.S):
+    for article in re.findall(r'<article class="result"[^>]*>.*?</article>', body, re.S):
         if f'href="/providers/{slug}"' in article:
             return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", article)))
     return ""

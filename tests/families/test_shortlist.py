@@ -6,7 +6,9 @@ from sqlalchemy import func, select
 
 from registry.extensions import db
 from registry.families.models import ShortlistEntry
+from tests.conftest import approve_checks
 from tests.families.conftest import post_form
+from tests.html_page import parse
 from tests.reviews.conftest import signed_in
 
 
@@ -18,7 +20,7 @@ def _saved(app) -> int:
 def test_save_from_search_results_list_and_remove_from_the_profile(app, listed, daughter):
     search = "/search?postcode=LS6+1AA&service=companionship"
     response = post_form(daughter, search, action=f"/shortlist/{listed}")
-    assert response.status_code == 302 and response.headers["Location"].endswith(search)  # back to the same results
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"{search}#result-{listed}")
     assert "Remove from shortlist" in daughter.get(search).get_data(as_text=True)
     post_form(daughter, search, action=f"/shortlist/{listed}/remove")
     post_form(daughter, f"/providers/{listed}", action=f"/shortlist/{listed}")
@@ -58,3 +60,25 @@ def test_only_listed_providers_can_be_saved_and_only_by_recipients(app, listed, 
     assert anonymous.post(f"/shortlist/{listed}").status_code == 302
     assert "Save to shortlist" not in anonymous.get("/search?postcode=LS6+1AA").get_data(as_text=True)
     assert _saved(app) == 1  # only the listed provider, saved by the recipient
+
+
+def test_saving_from_a_long_result_list_comes_back_to_the_same_card(app, make_provider, daughter):
+    slugs = [make_provider("pa", name=f"Carer {n}", base_postcode="LS6 2AA") for n in range(12)]
+    for slug in slugs:
+        approve_checks(app, slug)
+    search = "/search?postcode=LS6+1AA&sort=price"
+    page = parse(daughter.get(search).get_data(as_text=True))
+    cards = page.find_all("article", cls="result")
+    assert len(cards) == 12
+    ninth = cards[8]
+    form = ninth.find("form", cls="shortlist-form")
+    slug = form.attrs["action"].rsplit("/", 1)[1]
+    assert ninth.attrs["id"] == f"result-{slug}"  # the button is inside the card it comes back to
+    response = post_form(daughter, search, action=form.attrs["action"])
+    assert response.status_code == 302
+    back = response.headers["Location"]
+    assert back.endswith(f"{search}#result-{slug}")
+    # The same results again, with the anchor on the card just saved, now offering "Remove from shortlist".
+    again = parse(daughter.get(back.split("#")[0]).get_data(as_text=True))
+    card = again.find("article", id=f"result-{slug}")
+    assert "Remove from shortlist" in card.find("button").text
