@@ -29,17 +29,17 @@ from sqlalchemy import func, select
 
 from registry.accounts import services as accounts
 from registry.accounts.models import Role, User
-from registry.checks.demo import seed_checks
+from registry.demo.checks import seed_checks
+from registry.demo.families import seed_family
+from registry.demo.reviews import seed_reviews
+from registry.demo.visits import seed_visit_history
 from registry.extensions import db
 from registry.models import today
 from registry.nations import Nation, nation_of
 from registry.providers import services as providers
 from registry.providers.models import Provider
 from registry.providers.vocabulary import DAYS, PARTS, ProfileStatus, ProviderKind, availability_mask
-from registry.reviews.demo import seed_reviews
-from registry.reviews.family_demo import seed_family
 from registry.safeguarding import services as safeguarding
-from registry.visits.demo import seed_visit_history
 from searchindex.geo import distance_miles, outcode_centroids
 
 DEMO_PASSWORD = "demo-password-2026"
