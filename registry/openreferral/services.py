@@ -193,49 +193,115 @@ def _districts_within(place: Place, miles: float) -> dict[str, float]:
     return found
 
 
+def _from_key(key: tuple[int, int | None]):
+    """SQL: the ``ProviderService`` row comes after ``key`` (provider, service type; no type: after the provider).
+
+    Written as plain ranges on both columns (besides the exact tuple order) so
+    that either database walks the primary keys of providers and services from
+    there, never reading what came before.
+    """
+    provider_id, type_id = key
+    if type_id is None:
+        return and_(ProviderService.provider_id > provider_id, Provider.id > provider_id)
+    return and_(
+        ProviderService.provider_id >= provider_id,
+        Provider.id >= provider_id,
+        or_(
+            ProviderService.provider_id > provider_id,
+            ProviderService.service_type_id > type_id,
+        ),
+    )
+
+
+def _keys_after(query, after: tuple | None, wanted: int, session: Session) -> list[tuple[int, int]]:
+    """The first ``wanted`` keys of ``query`` after ``after``, in key order, reading windows of providers.
+
+    Each window is a range of provider ids (the next so many, found along the
+    primary key), so a query weighs that many providers, never the rest of the
+    table: the page after a cursor costs the same at the end of a harvest as
+    at its start. Providers that are not listed give no rows, so a window
+    that comes up short is followed by one twice as wide (a filter that
+    matches little costs a few more queries, not a scan per page).
+    """
+    found: list[tuple[int, int]] = []
+    start: tuple[int, int | None] = (after[0], after[1]) if after is not None else (0, None)
+    width = wanted
+    while len(found) < wanted:
+        high = session.scalar(
+            select(Provider.id).where(Provider.id > start[0]).order_by(Provider.id).offset(width - 1).limit(1)
+        )
+        window = query.where(_from_key(start))
+        if high is not None:
+            window = window.where(ProviderService.provider_id <= high, Provider.id <= high)
+        window = window.order_by(ProviderService.provider_id, ProviderService.service_type_id)
+        found += [tuple(k) for k in session.execute(window.limit(wanted - len(found))).all()]
+        if high is None:
+            break
+        start, width = (high, None), width * 2
+    return found
+
+
+def count_services(filters: ServiceFilter, today: date) -> int:
+    """How many services match ``filters`` (every one of them weighed: asked once per harvest, not per page)."""
+    query = _filtered(filters, today)
+    if filters.place is None:
+        return db.session.scalar(select(func.count()).select_from(query.subquery()))
+    return len(_distance_matches(query, filters))
+
+
+def _distance_matches(query, filters: ServiceFilter, beyond: float = 0.0) -> list[tuple[float, int, int]]:
+    """``(miles, provider_id, service_type_id)`` of every match at ``beyond`` miles or more, nearest first."""
+    reach = MAX_TRAVEL_MILES if filters.proximity_miles is None else min(MAX_TRAVEL_MILES, filters.proximity_miles)
+    districts = {k: d for k, d in _districts_within(filters.place, reach).items() if d >= beyond}
+    if not districts:
+        return []
+    rows = db.session.execute(
+        query.add_columns(Provider.outcode, Provider.travel_radius_miles).where(Provider.outcode.in_(list(districts)))
+    ).all()
+    return sorted(
+        (districts[outcode], provider_id, type_id)
+        for provider_id, type_id, outcode, radius in rows
+        if radius is not None and districts[outcode] <= radius
+    )
+
+
 def service_keys(
     filters: ServiceFilter, per_page: int, today: date, page: int = 1, after: tuple | None = None
-) -> tuple[list[tuple[int, int]], int, tuple | None]:
+) -> tuple[list[tuple[int, int]], int | None, tuple | None]:
     """One page of ``(provider_id, service_type_id)`` keys, how many match in all, and the next page's key.
 
     Without a postcode the order is by provider, then service type; with a
     postcode by distance first. ``after`` (a key from the last page) pages by
     key rather than by position, so a harvester neither skips nor repeats a
-    service while others join or leave the feed. A postcode alone keeps
-    providers whose travel radius reaches it; ``proximity`` also limits the
-    distance between district centres. The next key is None on the last page.
+    service while others join or leave the feed; such a page is one range of
+    keys read from where the last one ended, and its total is None (the
+    caller carries the count it gave with the first page: counting again is a
+    read of every match on every page, quadratic over a harvest). A postcode
+    alone keeps providers whose travel radius reaches it; ``proximity`` also
+    limits the distance between district centres. The next key is None on the
+    last page.
     """
     query = _filtered(filters, today)
     if filters.place is None:
-        total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-        ordered = query.order_by(ProviderService.provider_id, ProviderService.service_type_id)
         if after is not None:
-            ordered = ordered.where(
-                tuple_(ProviderService.provider_id, ProviderService.service_type_id) > tuple_(*after)
-            )
+            keys, total = _keys_after(query, tuple(after), per_page + 1, db.session), None
         else:
-            ordered = ordered.offset((page - 1) * per_page)
-        keys = [tuple(k) for k in db.session.execute(ordered.limit(per_page + 1)).all()]
+            total = count_services(filters, today)
+            ordered = query.order_by(ProviderService.provider_id, ProviderService.service_type_id)
+            keys = [tuple(k) for k in db.session.execute(ordered.offset((page - 1) * per_page).limit(per_page + 1))]
         more = len(keys) > per_page
         keys = keys[:per_page]
         return keys, total, (keys[-1] if more and keys else None)
-    reach = MAX_TRAVEL_MILES if filters.proximity_miles is None else min(MAX_TRAVEL_MILES, filters.proximity_miles)
-    districts = _districts_within(filters.place, reach)
-    rows = db.session.execute(
-        query.add_columns(Provider.outcode, Provider.travel_radius_miles).where(Provider.outcode.in_(list(districts)))
-    ).all()
-    matches = sorted(
-        (districts[outcode], provider_id, type_id)
-        for provider_id, type_id, outcode, radius in rows
-        if radius is not None and districts[outcode] <= radius
-    )
     if after is not None:
-        following = [m for m in matches if m > tuple(after)]
+        # Districts nearer than the last key's are behind the harvester: never read again.
+        following = [m for m in _distance_matches(query, filters, beyond=after[0]) if m > tuple(after)]
+        total = None
     else:
-        following = matches[(page - 1) * per_page :]
+        matches = _distance_matches(query, filters)
+        following, total = matches[(page - 1) * per_page :], len(matches)
     chunk = following[:per_page]
     more = len(following) > per_page
-    return [(provider_id, type_id) for _, provider_id, type_id in chunk], len(matches), (chunk[-1] if more else None)
+    return [(provider_id, type_id) for _, provider_id, type_id in chunk], total, (chunk[-1] if more else None)
 
 
 def load_services(keys: list[tuple[int, int]], session: Session | None = None) -> list[ProviderService]:
@@ -342,10 +408,11 @@ def _listed_providers(today: date, modified_after: datetime | None = None):
 
 def organization_page(
     per_page: int, today: date, page: int = 1, after: tuple | None = None, modified_after: datetime | None = None
-) -> tuple[list[Provider], int, tuple | None]:
-    """Providers listed for at least one service on ``today``, by id; paged as :func:`service_keys`."""
+) -> tuple[list[Provider], int | None, tuple | None]:
+    """Providers listed for at least one service on ``today``, by id; paged (and counted) as :func:`service_keys`."""
     query = _listed_providers(today, modified_after)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    # A cursor page is a range of ids from the last one; its count came with the first page.
+    total = None if after is not None else db.session.scalar(select(func.count()).select_from(query.subquery()))
     ordered = query.order_by(Provider.id)
     ordered = ordered.where(Provider.id > after[0]) if after is not None else ordered.offset((page - 1) * per_page)
     ids_ = list(db.session.scalars(ordered.limit(per_page + 1)))
