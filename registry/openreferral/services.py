@@ -15,8 +15,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import and_, exists, func, or_, select, tuple_
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from registry import models
 from registry.checks.kinds import CheckKind, CheckStatus
@@ -285,6 +286,8 @@ def service_keys(
     if filters.place is None:
         if after is not None:
             keys, total = _keys_after(query, tuple(after), per_page + 1, db.session), None
+        elif page == 1:
+            keys, total = _keys_after(query, None, per_page + 1, db.session), count_services(filters, today)
         else:
             total = count_services(filters, today)
             ordered = query.order_by(ProviderService.provider_id, ProviderService.service_type_id)
@@ -305,33 +308,40 @@ def service_keys(
 
 
 def load_services(keys: list[tuple[int, int]], session: Session | None = None) -> list[ProviderService]:
-    """The ProviderService rows for ``keys``, in that order, with what the feed shows."""
+    """The ProviderService rows for ``keys``, in that order, with what the feed shows.
+
+    Read by provider id (an index range on every table, whereas a list of
+    ``(provider, type)`` pairs is a scan on SQLite): the providers, then
+    their checks, languages and services with their types, and the services'
+    change stamps, a statement each, whatever the number of keys.
+    """
     if not keys:
         return []
     session = session or db.session
-    rows = (
-        session.scalars(
-            select(ProviderService)
-            .where(tuple_(ProviderService.provider_id, ProviderService.service_type_id).in_(keys))
-            .options(
-                # Checks and languages are on every page; a provider's other services only in full views.
-                joinedload(ProviderService.provider).options(
-                    selectinload(Provider.checks), selectinload(Provider.language_rows)
-                )
+    provider_ids = sorted({provider_id for provider_id, _ in keys})
+    providers = session.scalars(
+        select(Provider)
+        .where(Provider.id.in_(provider_ids))
+        .options(
+            selectinload(Provider.checks),
+            selectinload(Provider.language_rows),
+            selectinload(Provider.services).joinedload(ProviderService.service_type),
+        )
+    ).all()
+    stamps = dict(
+        ((provider_id, type_id), changed_at)
+        for provider_id, type_id, changed_at in session.execute(
+            select(FeedChange.provider_id, FeedChange.service_type_id, FeedChange.changed_at).where(
+                FeedChange.provider_id.in_(provider_ids)
             )
         )
-        .unique()
-        .all()
     )
-    by_key = {(row.provider_id, row.service_type_id): row for row in rows}
-    stamps = {
-        (c.provider_id, c.service_type_id): c.changed_at
-        for c in session.scalars(
-            select(FeedChange).where(tuple_(FeedChange.provider_id, FeedChange.service_type_id).in_(keys))
-        )
-    }
-    for key, row in by_key.items():
-        row._feed_changed_at = stamps.get(key)
+    by_key = {}
+    for provider in providers:
+        for row in provider.services:
+            set_committed_value(row, "provider", provider)  # held, so never read again (nor its checks)
+            row._feed_changed_at = stamps.get((row.provider_id, row.service_type_id))
+            by_key[(row.provider_id, row.service_type_id)] = row
     return [by_key[key] for key in keys if key in by_key]
 
 
