@@ -279,10 +279,11 @@ def service_list():
     if error:
         return error
     day = today()
+    memo: dict = {}  # what the services of one provider share, worked out once for the page
     if args.get("full"):
-        contents = [presenters.service_full(row, day) for row in rows]
+        contents = [presenters.service_full(row, day, memo=memo) for row in rows]
         return _paged(schemas.ServiceFullPageSchema(), contents, total, args, next_key)
-    contents = [presenters.service_summary(row, day) for row in rows]
+    contents = [presenters.service_summary(row, day, memo) for row in rows]
     return _paged(schemas.ServicePageSchema(), contents, total, args, next_key)
 
 
@@ -309,7 +310,8 @@ def _export(args: dict):
         # the paged full=true list, which goes through the schema); skipping the dump halves the export's time.
         with services.snapshot_session() as session:
             for rows in services.export_services(filters, day, batch, session):
-                yield "".join(dumps(presenters.service_full(row, day)) + "\n" for row in rows)
+                memo: dict = {}  # one batch's providers: what their services share, worked out once
+                yield "".join(dumps(presenters.service_full(row, day, memo=memo)) + "\n" for row in rows)
 
     return current_app.response_class(stream_with_context(lines()), mimetype=NDJSON)
 
@@ -339,7 +341,8 @@ def service_at_location_list():
     day = today()
     # Every listed provider has a postcode (the profile cannot be submitted
     # without one), so each service has exactly one location.
-    contents = [item for item in (presenters.service_at_location_summary(row, day) for row in rows) if item]
+    memo: dict = {}
+    contents = [item for item in (presenters.service_at_location_summary(row, day, memo) for row in rows) if item]
     return _paged(schemas.ServiceAtLocationPageSchema(), contents, total, args, next_key)
 
 
