@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time, timedelta, timezone
 
 from sqlalchemy import and_, exists, func, or_, select
@@ -26,7 +26,7 @@ from registry.checks.models import Check
 from registry.extensions import db
 from registry.openreferral import ids
 from registry.openreferral.models import FeedChange
-from registry.providers.models import Provider, ProviderService, ServiceType
+from registry.providers.models import Provider, ProviderLanguage, ProviderService, ServiceType
 from search.geo import Place, distance_miles, outcode_centroids
 
 METRES_PER_MILE = 1609.344
@@ -364,31 +364,125 @@ def snapshot_session() -> Iterator[Session]:
             yield session
 
 
-def export_services(
-    filters: ServiceFilter, today: date, batch: int, session: Session
-) -> Iterator[list[ProviderService]]:
+# The export reads plain rows, not ORM objects: building and tracking the
+# ORM's objects (a provider, its services, checks and languages) cost more
+# than everything else the export does. These hold the columns the presenters
+# read, under the models' names, and take the models' own rules (whether a
+# check is current, a provider's language codes and availability slots), so
+# the presenters treat them as they treat models; test_export.py checks that
+# each line is exactly what the paged feed (built from models) says.
+
+
+@dataclass(slots=True)
+class FeedCheck:
+    id: int
+    kind: str
+    status: str
+    details: dict | None
+    verification_method: str | None
+    decided_at: datetime | None
+    revoked_at: datetime | None
+    valid_until: date | None
+    status_checked_at: datetime | None
+    status_checked_by_id: int | None
+
+    is_current = Check.is_current
+
+
+@dataclass(slots=True)
+class FeedLanguage:
+    language: str
+
+
+@dataclass(slots=True)
+class FeedProvider:
+    id: int
+    kind: str
+    display_name: str
+    slug: str
+    about: str
+    website: str | None
+    outcode: str | None
+    travel_radius_miles: int | None
+    rate_min_pence: int | None
+    rate_max_pence: int | None
+    availability: int
+    suspended_at: datetime | None
+    updated_at: datetime
+    checks: list[FeedCheck] = field(default_factory=list)
+    language_rows: list[FeedLanguage] = field(default_factory=list)
+
+    languages = Provider.languages
+    availability_slots = Provider.availability_slots
+
+
+@dataclass(slots=True)
+class FeedService:
+    provider: FeedProvider
+    service_type: ServiceType
+    provider_id: int
+    service_type_id: int
+    _feed_changed_at: datetime | None
+
+
+_PROVIDER_COLUMNS = [
+    getattr(Provider, f.name) for f in fields(FeedProvider) if f.name not in ("checks", "language_rows")
+]
+_CHECK_COLUMNS = [getattr(Check, f.name) for f in fields(FeedCheck)]
+
+
+def _read_services(keys: list[tuple[int, int]], types: dict[int, ServiceType], session: Session) -> list[FeedService]:
+    """The services of ``keys`` (of one window of providers), with what the feed shows: four statements."""
+    provider_ids = sorted({provider_id for provider_id, _ in keys})
+    providers = {
+        row.id: FeedProvider(*row)
+        for row in session.execute(select(*_PROVIDER_COLUMNS).where(Provider.id.in_(provider_ids)))
+    }
+    for row in session.execute(
+        select(*_CHECK_COLUMNS, Check.provider_id).where(Check.provider_id.in_(provider_ids)).order_by(Check.id)
+    ):
+        providers[row.provider_id].checks.append(FeedCheck(*row[:-1]))
+    for provider_id, language in session.execute(
+        select(ProviderLanguage.provider_id, ProviderLanguage.language).where(
+            ProviderLanguage.provider_id.in_(provider_ids)
+        )
+    ):
+        providers[provider_id].language_rows.append(FeedLanguage(language))
+    stamps = dict(
+        ((provider_id, type_id), changed_at)
+        for provider_id, type_id, changed_at in session.execute(
+            select(FeedChange.provider_id, FeedChange.service_type_id, FeedChange.changed_at).where(
+                FeedChange.provider_id.in_(provider_ids)
+            )
+        )
+    )
+    return [
+        FeedService(providers[p], types[t], p, t, stamps.get((p, t))) for p, t in keys if p in providers and t in types
+    ]
+
+
+def export_services(filters: ServiceFilter, today: date, batch: int, session: Session) -> Iterator[list[FeedService]]:
     """Every service matching ``filters`` (not ``place``: the export is in key order), a window of providers at a time.
 
     Each window is the next ``batch`` provider ids (a walk along the primary
     key), so each query weighs the rule for that many providers only, never
     for all the rest (ordering what is left of the whole table, batch after
-    batch, made a keyset walk quadratic on SQLite). Each batch is forgotten by
-    ``session`` once the caller has had it: the export holds one batch in
-    memory, never the list.
+    batch, made a keyset walk quadratic on SQLite). Plain rows, one batch
+    held at a time: memory stays the same whatever the size of the feed.
     """
+    types = {t.id: t for t in session.scalars(select(ServiceType))}
     query = _filtered(filters, today).order_by(ProviderService.provider_id, ProviderService.service_type_id)
     low = 0
     while True:
         high = session.scalar(
             select(Provider.id).where(Provider.id > low).order_by(Provider.id).offset(batch - 1).limit(1)
         )
-        window = query.where(ProviderService.provider_id > low)
+        window = query.where(ProviderService.provider_id > low, Provider.id > low)
         if high is not None:
-            window = window.where(ProviderService.provider_id <= high)
+            window = window.where(ProviderService.provider_id <= high, Provider.id <= high)
         keys = [tuple(k) for k in session.execute(window).all()]
         if keys:
-            yield load_services(keys, session)
-            session.expunge_all()
+            yield _read_services(keys, types, session)
         if high is None:
             return
         low = high
