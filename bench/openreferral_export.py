@@ -11,8 +11,10 @@ WSGI app in-process (no network, no compression):
 * reads ``/openreferral/services?format=ndjson`` to the end: wall and CPU
   seconds, services a second, first byte, peak RSS during the export;
 * pages through ``/openreferral/services?per_page=1000`` following
-  ``Link: rel="next"`` (cursor pages): each page's time, so the first and the
-  last tenth of the walk can be compared (equal when paging is linear).
+  ``Link: rel="next"`` (cursor pages): the whole walk's wall and CPU seconds,
+  the first page (which counts the feed), and each page's time. A linear
+  walk's pages cost the same whatever the size of the feed, so compare runs
+  of two sizes (tests/openreferral/test_paging.py does it by statement).
 
 The machine is shared: the load average before and after is printed, and the
 CPU seconds of this process are the figure least disturbed by other work.
