@@ -180,10 +180,6 @@ def changed_at_of(row: ProviderService) -> datetime | None:
     return row._feed_changed_at
 
 
-def service_last_modified(row: ProviderService, today: date) -> datetime:
-    return last_change(row.provider, changed_at_of(row), today)
-
-
 def _districts_within(place: Place, miles: float) -> dict[str, float]:
     """Every district whose centre is within ``miles`` of ``place``, with its distance."""
     found = {}
