@@ -23,7 +23,7 @@ from registry.checks.kinds import KIND_NAMES, CheckKind
 from registry.formatting import long_date
 from registry.money import to_pounds
 from registry.openreferral import ids
-from registry.openreferral.services import check_kind_key, listed_services_of, service_last_modified
+from registry.openreferral.services import changed_at_of, check_kind_key, last_change, listed_services_of
 from registry.providers.models import Provider, ProviderService, ServiceType
 from registry.providers.vocabulary import DAY_LABELS, DAYS, HUMAN_LANGUAGES, LANGUAGES, PART_LABELS, PARTS, ProviderKind
 from searchindex.geo import outcode_centroids
@@ -121,8 +121,8 @@ def check_term(kind: str) -> dict:
 # Organizations.
 
 
-def organization_summary(provider: Provider) -> dict:
-    """The one-to-one fields of an organization (``organization_list.json``)."""
+def organization_summary(provider: Provider, url: str | None = None) -> dict:
+    """The one-to-one fields of an organization (``organization_list.json``); ``url``: its profile's, if known."""
     website = (
         provider.website
         if provider.kind == ProviderKind.ORGANISATION and (provider.website or "").startswith(("http://", "https://"))
@@ -134,7 +134,7 @@ def organization_summary(provider: Provider) -> dict:
             "name": provider.display_name,
             "description": provider.about or "",
             "website": website,
-            "uri": profile_url(provider),
+            "uri": url or profile_url(provider),
         }
     )
 
@@ -154,23 +154,82 @@ def organization_full(provider: Provider, today: date) -> dict:
         if badge.kind == CheckKind.CQC and (badge.check.details or {}).get("registration_id")
     ]
     data["attributes"] = []
+    memo: dict = {}
     data["services"] = [
-        service_full(row, today, with_organization=False) for row in listed_services_of(provider, today)
+        service_full(row, today, with_organization=False, memo=memo) for row in listed_services_of(provider, today)
     ]
     return data
 
 
 # Services.
+#
+# Most of what a service says is about its provider (badges, location, area,
+# languages, rates, schedules), the same for each of the provider's services:
+# it is worked out once per provider (``_Facts``), and a ``memo`` dict shared
+# by the services of one page or export batch keeps it, with the service
+# type terms. Only the ids differ from one service of a provider to the next.
 
 
-def _check_attribute(link_id: str, badge: Badge) -> dict:
+class _Facts:
+    """What the feed publishes about one provider, whichever of its services it is shown with."""
+
+    def __init__(self, provider: Provider, today: date):
+        current = badges(provider, today)
+        self.url = profile_url(provider)
+        self.organization = organization_summary(provider, self.url)
+        self.accreditations = "; ".join(b.text for b in current) or None
+        verified = [b.check.decided_at for b in current if b.check.decided_at]
+        self.assured_date = max(verified).date().isoformat() if verified else None
+        self.last_change = last_change(provider, None, today)
+        self.checks = [_check_attribute_fields(badge) for badge in current]
+        self.place = location(provider)
+        self.schedules = _schedule_fields(provider)
+        self.area = (
+            None
+            if self.place is None or not provider.travel_radius_miles
+            else (
+                f"Up to {provider.travel_radius_miles} miles from the centre of {provider.outcode}",
+                f"{provider.display_name} travels to people's homes up to {provider.travel_radius_miles} miles "
+                f"from the centre of the {provider.outcode} postcode district.",
+            )
+        )
+        self.languages = [
+            (code, LANGUAGES.get(code, code))
+            for code in provider.languages
+            if code in HUMAN_LANGUAGES  # Easy Read and the like are not languages
+        ]
+        self.cost = None
+        if provider.rate_min_pence is not None:
+            low = to_pounds(provider.rate_min_pence)
+            high = to_pounds(provider.rate_max_pence) if provider.rate_max_pence is not None else low
+            self.cost = (float(low), f"£{low} an hour" if high == low else f"£{low} to £{high} an hour")
+
+
+def _facts(provider: Provider, today: date, memo: dict | None) -> _Facts:
+    if memo is None:
+        return _Facts(provider, today)
+    key = ("provider", provider.id)
+    if key not in memo:
+        memo[key] = _Facts(provider, today)
+    return memo[key]
+
+
+def _type_term(service_type: ServiceType, memo: dict | None) -> dict:
+    if memo is None:
+        return service_type_term(service_type)
+    key = ("service_type", service_type.id)
+    if key not in memo:
+        memo[key] = service_type_term(service_type)
+    return memo[key]
+
+
+def _check_attribute_fields(badge: Badge) -> tuple[int, dict]:
+    """A current check as an attribute, but for the ids that name the service: ``(check id, fields)``."""
     check = badge.check
     label = badge.text
     if check.kind != CheckKind.INSURANCE and check.valid_until is not None:
         label += f"; current until {long_date(check.valid_until)}"
-    return {
-        "id": ids.named("attribute", link_id, check.id),
-        "link_id": link_id,
+    return check.id, {
         "link_type": "accreditation",
         "link_entity": "service",
         "taxonomy_term_id": ids.taxonomy_term_id(ids.CHECKS_TAXONOMY, check_kind_key(check.kind)),
@@ -180,42 +239,40 @@ def _check_attribute(link_id: str, badge: Badge) -> dict:
     }
 
 
-def service_summary(row: ProviderService, today: date, current: list[Badge] | None = None) -> dict:
+def _check_attribute(link_id: str, check_id: int, fields: dict) -> dict:
+    return {"id": ids.named("attribute", link_id, check_id), "link_id": link_id, **fields}
+
+
+def service_summary(row: ProviderService, today: date, memo: dict | None = None) -> dict:
     """The one-to-one fields of a service and its organization (``service_list.json``)."""
     provider, service_type = row.provider, row.service_type
-    current = badges(provider, today) if current is None else current
-    verified = [b.check.decided_at for b in current if b.check.decided_at]
+    facts = _facts(provider, today, memo)
+    changed_at = changed_at_of(row)
     return _compact(
         {
             "id": ids.service_id(provider.id, service_type.id),
-            "organization_id": ids.organization_id(provider.id),
+            "organization_id": facts.organization["id"],
             "name": f"{service_type.name}: {provider.display_name}",
             "description": provider.about or "",
-            "url": profile_url(provider),
+            "url": facts.url,
             "status": "active",
-            "accreditations": "; ".join(b.text for b in current) or None,
-            "assured_date": max(verified).date().isoformat() if verified else None,
-            "last_modified": _iso(service_last_modified(row, today)),
-            "organization": organization_summary(provider),
+            "accreditations": facts.accreditations,
+            "assured_date": facts.assured_date,
+            "last_modified": _iso(facts.last_change if changed_at is None else max(facts.last_change, changed_at)),
+            "organization": facts.organization,
         }
     )
 
 
-def _schedules(provider: Provider, service_id: str) -> list[dict]:
+def _schedule_fields(provider: Provider) -> list[tuple[int, str, str]]:
+    """``(part of the day, iCal days, description)`` for each part of the day the provider works."""
     slots = set(provider.availability_slots)
     schedules = []
     for part, part_label in zip(PARTS, PART_LABELS):
         days = [(ical, label) for day, ical, label in zip(DAYS, ICAL_DAYS, DAY_LABELS) if f"{day}-{part}" in slots]
         if days:
             schedules.append(
-                {
-                    "id": ids.named("schedule", service_id, part),
-                    "service_id": service_id,
-                    "freq": "WEEKLY",
-                    "interval": 1,
-                    "byday": ",".join(ical for ical, _ in days),
-                    "description": f"{part_label}s: {', '.join(label for _, label in days)}",
-                }
+                (part, ",".join(ical for ical, _ in days), f"{part_label}s: {', '.join(label for _, label in days)}")
             )
     return schedules
 
@@ -236,9 +293,9 @@ def location(provider: Provider) -> dict | None:
     }
 
 
-def service_at_location_summary(row: ProviderService, today: date) -> dict | None:
+def service_at_location_summary(row: ProviderService, today: date, memo: dict | None = None) -> dict | None:
     """``service_at_location_list.json``: the link, the location and the service's one-to-one fields."""
-    place = location(row.provider)
+    place = _facts(row.provider, today, memo).place
     if place is None:
         return None
     return {
@@ -246,7 +303,7 @@ def service_at_location_summary(row: ProviderService, today: date) -> dict | Non
         "service_id": ids.service_id(row.provider_id, row.service_type_id),
         "location_id": place["id"],
         "location": place,
-        "service": service_summary(row, today),
+        "service": service_summary(row, today, memo),
     }
 
 
@@ -262,27 +319,36 @@ def service_at_location_full(row: ProviderService, today: date) -> dict | None:
     return data
 
 
-def service_full(row: ProviderService, today: date, with_organization: bool = True) -> dict:
+def service_full(row: ProviderService, today: date, with_organization: bool = True, memo: dict | None = None) -> dict:
     """A service with everything the registry publishes about it (``service.json``)."""
     provider, service_type = row.provider, row.service_type
-    current = badges(provider, today)
-    data = service_summary(row, today, current)
+    facts = _facts(provider, today, memo)
+    data = service_summary(row, today, memo)
     if not with_organization:
         data.pop("organization")
     service_id = data["id"]
-    place = location(provider)
-    data["schedules"] = _schedules(provider, service_id)
+    place = facts.place
+    data["schedules"] = [
+        {
+            "id": ids.named("schedule", service_id, part),
+            "service_id": service_id,
+            "freq": "WEEKLY",
+            "interval": 1,
+            "byday": byday,
+            "description": description,
+        }
+        for part, byday, description in facts.schedules
+    ]
     data["service_areas"] = []
-    if place is not None and provider.travel_radius_miles:
-        area = f"Up to {provider.travel_radius_miles} miles from the centre of {provider.outcode}"
+    if facts.area is not None:
+        area, description = facts.area
         data["service_areas"].append(
             {
                 "id": ids.named("service_area", service_id),
                 "service_id": service_id,
                 "name": area,
                 "service_area": area,
-                "description": f"{provider.display_name} travels to people's homes up to {provider.travel_radius_miles} miles "
-                f"from the centre of the {provider.outcode} postcode district.",
+                "description": description,
             }
         )
     data["service_at_locations"] = (
@@ -298,27 +364,19 @@ def service_full(row: ProviderService, today: date, with_organization: bool = Tr
         ]
     )
     data["languages"] = [
-        {
-            "id": ids.named("language", service_id, code),
-            "service_id": service_id,
-            "name": LANGUAGES.get(code, code),
-            "code": code,
-        }
-        for code in provider.languages
-        if code in HUMAN_LANGUAGES  # Easy Read and the like are not languages
+        {"id": ids.named("language", service_id, code), "service_id": service_id, "name": name, "code": code}
+        for code, name in facts.languages
     ]
     data["funding"] = []
     data["cost_options"] = []
-    if provider.rate_min_pence is not None:
-        low = to_pounds(provider.rate_min_pence)
-        high = to_pounds(provider.rate_max_pence) if provider.rate_max_pence is not None else low
-        described = f"£{low} an hour" if high == low else f"£{low} to £{high} an hour"
+    if facts.cost is not None:
+        amount, described = facts.cost
         data["cost_options"].append(
             {
                 "id": ids.named("cost_option", service_id),
                 "service_id": service_id,
                 "option": "Hourly rate",
-                "amount": float(low),
+                "amount": amount,
                 "currency": "GBP",
                 "amount_description": described,
             }
@@ -331,7 +389,7 @@ def service_full(row: ProviderService, today: date, with_organization: bool = Tr
             "link_type": "service_type",
             "link_entity": "service",
             "taxonomy_term_id": ids.taxonomy_term_id(ids.SERVICE_TYPES_TAXONOMY, service_type.id),
-            "taxonomy_term": service_type_term(service_type),
+            "taxonomy_term": _type_term(service_type, memo),
         }
-    ] + [_check_attribute(service_id, badge) for badge in current]
+    ] + [_check_attribute(service_id, check_id, fields) for check_id, fields in facts.checks]
     return data

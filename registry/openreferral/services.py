@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import and_, exists, func, or_, select, tuple_
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from registry import models
 from registry.checks.kinds import CheckKind, CheckStatus
@@ -25,7 +26,7 @@ from registry.checks.models import Check
 from registry.extensions import db
 from registry.openreferral import ids
 from registry.openreferral.models import FeedChange
-from registry.providers.models import Provider, ProviderService, ServiceType
+from registry.providers.models import Provider, ProviderLanguage, ProviderService, ServiceType
 from searchindex.geo import Place, distance_miles, outcode_centroids
 
 METRES_PER_MILE = 1609.344
@@ -179,10 +180,6 @@ def changed_at_of(row: ProviderService) -> datetime | None:
     return row._feed_changed_at
 
 
-def service_last_modified(row: ProviderService, today: date) -> datetime:
-    return last_change(row.provider, changed_at_of(row), today)
-
-
 def _districts_within(place: Place, miles: float) -> dict[str, float]:
     """Every district whose centre is within ``miles`` of ``place``, with its distance."""
     found = {}
@@ -193,79 +190,154 @@ def _districts_within(place: Place, miles: float) -> dict[str, float]:
     return found
 
 
+def _from_key(key: tuple[int, int | None]):
+    """SQL: the ``ProviderService`` row comes after ``key`` (provider, service type; no type: after the provider).
+
+    Written as plain ranges on both columns (besides the exact tuple order) so
+    that either database walks the primary keys of providers and services from
+    there, never reading what came before.
+    """
+    provider_id, type_id = key
+    if type_id is None:
+        return and_(ProviderService.provider_id > provider_id, Provider.id > provider_id)
+    return and_(
+        ProviderService.provider_id >= provider_id,
+        Provider.id >= provider_id,
+        or_(
+            ProviderService.provider_id > provider_id,
+            ProviderService.service_type_id > type_id,
+        ),
+    )
+
+
+def _keys_after(query, after: tuple | None, wanted: int, session: Session) -> list[tuple[int, int]]:
+    """The first ``wanted`` keys of ``query`` after ``after``, in key order, reading windows of providers.
+
+    Each window is a range of provider ids (the next so many, found along the
+    primary key), so a query weighs that many providers, never the rest of the
+    table: the page after a cursor costs the same at the end of a harvest as
+    at its start. Providers that are not listed give no rows, so a window
+    that comes up short is followed by one twice as wide (a filter that
+    matches little costs a few more queries, not a scan per page).
+    """
+    found: list[tuple[int, int]] = []
+    start: tuple[int, int | None] = (after[0], after[1]) if after is not None else (0, None)
+    width = wanted
+    while len(found) < wanted:
+        high = session.scalar(
+            select(Provider.id).where(Provider.id > start[0]).order_by(Provider.id).offset(width - 1).limit(1)
+        )
+        window = query.where(_from_key(start))
+        if high is not None:
+            window = window.where(ProviderService.provider_id <= high, Provider.id <= high)
+        window = window.order_by(ProviderService.provider_id, ProviderService.service_type_id)
+        found += [tuple(k) for k in session.execute(window.limit(wanted - len(found))).all()]
+        if high is None:
+            break
+        start, width = (high, None), width * 2
+    return found
+
+
+def count_services(filters: ServiceFilter, today: date) -> int:
+    """How many services match ``filters`` (every one of them weighed: asked once per harvest, not per page)."""
+    query = _filtered(filters, today)
+    if filters.place is None:
+        return db.session.scalar(select(func.count()).select_from(query.subquery()))
+    return len(_distance_matches(query, filters))
+
+
+def _distance_matches(query, filters: ServiceFilter, beyond: float = 0.0) -> list[tuple[float, int, int]]:
+    """``(miles, provider_id, service_type_id)`` of every match at ``beyond`` miles or more, nearest first."""
+    reach = MAX_TRAVEL_MILES if filters.proximity_miles is None else min(MAX_TRAVEL_MILES, filters.proximity_miles)
+    districts = {k: d for k, d in _districts_within(filters.place, reach).items() if d >= beyond}
+    if not districts:
+        return []
+    rows = db.session.execute(
+        query.add_columns(Provider.outcode, Provider.travel_radius_miles).where(Provider.outcode.in_(list(districts)))
+    ).all()
+    return sorted(
+        (districts[outcode], provider_id, type_id)
+        for provider_id, type_id, outcode, radius in rows
+        if radius is not None and districts[outcode] <= radius
+    )
+
+
 def service_keys(
     filters: ServiceFilter, per_page: int, today: date, page: int = 1, after: tuple | None = None
-) -> tuple[list[tuple[int, int]], int, tuple | None]:
+) -> tuple[list[tuple[int, int]], int | None, tuple | None]:
     """One page of ``(provider_id, service_type_id)`` keys, how many match in all, and the next page's key.
 
     Without a postcode the order is by provider, then service type; with a
     postcode by distance first. ``after`` (a key from the last page) pages by
     key rather than by position, so a harvester neither skips nor repeats a
-    service while others join or leave the feed. A postcode alone keeps
-    providers whose travel radius reaches it; ``proximity`` also limits the
-    distance between district centres. The next key is None on the last page.
+    service while others join or leave the feed; such a page is one range of
+    keys read from where the last one ended, and its total is None (the
+    caller carries the count it gave with the first page: counting again is a
+    read of every match on every page, quadratic over a harvest). A postcode
+    alone keeps providers whose travel radius reaches it; ``proximity`` also
+    limits the distance between district centres. The next key is None on the
+    last page.
     """
     query = _filtered(filters, today)
     if filters.place is None:
-        total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-        ordered = query.order_by(ProviderService.provider_id, ProviderService.service_type_id)
         if after is not None:
-            ordered = ordered.where(
-                tuple_(ProviderService.provider_id, ProviderService.service_type_id) > tuple_(*after)
-            )
+            keys, total = _keys_after(query, tuple(after), per_page + 1, db.session), None
+        elif page == 1:
+            keys, total = _keys_after(query, None, per_page + 1, db.session), count_services(filters, today)
         else:
-            ordered = ordered.offset((page - 1) * per_page)
-        keys = [tuple(k) for k in db.session.execute(ordered.limit(per_page + 1)).all()]
+            total = count_services(filters, today)
+            ordered = query.order_by(ProviderService.provider_id, ProviderService.service_type_id)
+            keys = [tuple(k) for k in db.session.execute(ordered.offset((page - 1) * per_page).limit(per_page + 1))]
         more = len(keys) > per_page
         keys = keys[:per_page]
         return keys, total, (keys[-1] if more and keys else None)
-    reach = MAX_TRAVEL_MILES if filters.proximity_miles is None else min(MAX_TRAVEL_MILES, filters.proximity_miles)
-    districts = _districts_within(filters.place, reach)
-    rows = db.session.execute(
-        query.add_columns(Provider.outcode, Provider.travel_radius_miles).where(Provider.outcode.in_(list(districts)))
-    ).all()
-    matches = sorted(
-        (districts[outcode], provider_id, type_id)
-        for provider_id, type_id, outcode, radius in rows
-        if radius is not None and districts[outcode] <= radius
-    )
     if after is not None:
-        following = [m for m in matches if m > tuple(after)]
+        # Districts nearer than the last key's are behind the harvester: never read again.
+        following = [m for m in _distance_matches(query, filters, beyond=after[0]) if m > tuple(after)]
+        total = None
     else:
-        following = matches[(page - 1) * per_page :]
+        matches = _distance_matches(query, filters)
+        following, total = matches[(page - 1) * per_page :], len(matches)
     chunk = following[:per_page]
     more = len(following) > per_page
-    return [(provider_id, type_id) for _, provider_id, type_id in chunk], len(matches), (chunk[-1] if more else None)
+    return [(provider_id, type_id) for _, provider_id, type_id in chunk], total, (chunk[-1] if more else None)
 
 
 def load_services(keys: list[tuple[int, int]], session: Session | None = None) -> list[ProviderService]:
-    """The ProviderService rows for ``keys``, in that order, with what the feed shows."""
+    """The ProviderService rows for ``keys``, in that order, with what the feed shows.
+
+    Read by provider id (an index range on every table, whereas a list of
+    ``(provider, type)`` pairs is a scan on SQLite): the providers, then
+    their checks, languages and services with their types, and the services'
+    change stamps, a statement each, whatever the number of keys.
+    """
     if not keys:
         return []
     session = session or db.session
-    rows = (
-        session.scalars(
-            select(ProviderService)
-            .where(tuple_(ProviderService.provider_id, ProviderService.service_type_id).in_(keys))
-            .options(
-                # Checks and languages are on every page; a provider's other services only in full views.
-                joinedload(ProviderService.provider).options(
-                    selectinload(Provider.checks), selectinload(Provider.language_rows)
-                )
+    provider_ids = sorted({provider_id for provider_id, _ in keys})
+    providers = session.scalars(
+        select(Provider)
+        .where(Provider.id.in_(provider_ids))
+        .options(
+            selectinload(Provider.checks),
+            selectinload(Provider.language_rows),
+            selectinload(Provider.services).joinedload(ProviderService.service_type),
+        )
+    ).all()
+    stamps = dict(
+        ((provider_id, type_id), changed_at)
+        for provider_id, type_id, changed_at in session.execute(
+            select(FeedChange.provider_id, FeedChange.service_type_id, FeedChange.changed_at).where(
+                FeedChange.provider_id.in_(provider_ids)
             )
         )
-        .unique()
-        .all()
     )
-    by_key = {(row.provider_id, row.service_type_id): row for row in rows}
-    stamps = {
-        (c.provider_id, c.service_type_id): c.changed_at
-        for c in session.scalars(
-            select(FeedChange).where(tuple_(FeedChange.provider_id, FeedChange.service_type_id).in_(keys))
-        )
-    }
-    for key, row in by_key.items():
-        row._feed_changed_at = stamps.get(key)
+    by_key = {}
+    for provider in providers:
+        for row in provider.services:
+            set_committed_value(row, "provider", provider)  # held, so never read again (nor its checks)
+            row._feed_changed_at = stamps.get((row.provider_id, row.service_type_id))
+            by_key[(row.provider_id, row.service_type_id)] = row
     return [by_key[key] for key in keys if key in by_key]
 
 
@@ -288,31 +360,125 @@ def snapshot_session() -> Iterator[Session]:
             yield session
 
 
-def export_services(
-    filters: ServiceFilter, today: date, batch: int, session: Session
-) -> Iterator[list[ProviderService]]:
+# The export reads plain rows, not ORM objects: building and tracking the
+# ORM's objects (a provider, its services, checks and languages) cost more
+# than everything else the export does. These hold the columns the presenters
+# read, under the models' names, and take the models' own rules (whether a
+# check is current, a provider's language codes and availability slots), so
+# the presenters treat them as they treat models; test_export.py checks that
+# each line is exactly what the paged feed (built from models) says.
+
+
+@dataclass(slots=True)
+class FeedCheck:
+    id: int
+    kind: str
+    status: str
+    details: dict | None
+    verification_method: str | None
+    decided_at: datetime | None
+    revoked_at: datetime | None
+    valid_until: date | None
+    status_checked_at: datetime | None
+    status_checked_by_id: int | None
+
+    is_current = Check.is_current
+
+
+@dataclass(slots=True)
+class FeedLanguage:
+    language: str
+
+
+@dataclass(slots=True)
+class FeedProvider:
+    id: int
+    kind: str
+    display_name: str
+    slug: str
+    about: str
+    website: str | None
+    outcode: str | None
+    travel_radius_miles: int | None
+    rate_min_pence: int | None
+    rate_max_pence: int | None
+    availability: int
+    suspended_at: datetime | None
+    updated_at: datetime
+    checks: list[FeedCheck] = field(default_factory=list)
+    language_rows: list[FeedLanguage] = field(default_factory=list)
+
+    languages = Provider.languages
+    availability_slots = Provider.availability_slots
+
+
+@dataclass(slots=True)
+class FeedService:
+    provider: FeedProvider
+    service_type: ServiceType
+    provider_id: int
+    service_type_id: int
+    _feed_changed_at: datetime | None
+
+
+_PROVIDER_COLUMNS = [
+    getattr(Provider, f.name) for f in fields(FeedProvider) if f.name not in ("checks", "language_rows")
+]
+_CHECK_COLUMNS = [getattr(Check, f.name) for f in fields(FeedCheck)]
+
+
+def _read_services(keys: list[tuple[int, int]], types: dict[int, ServiceType], session: Session) -> list[FeedService]:
+    """The services of ``keys`` (of one window of providers), with what the feed shows: four statements."""
+    provider_ids = sorted({provider_id for provider_id, _ in keys})
+    providers = {
+        row.id: FeedProvider(*row)
+        for row in session.execute(select(*_PROVIDER_COLUMNS).where(Provider.id.in_(provider_ids)))
+    }
+    for row in session.execute(
+        select(*_CHECK_COLUMNS, Check.provider_id).where(Check.provider_id.in_(provider_ids)).order_by(Check.id)
+    ):
+        providers[row.provider_id].checks.append(FeedCheck(*row[:-1]))
+    for provider_id, language in session.execute(
+        select(ProviderLanguage.provider_id, ProviderLanguage.language).where(
+            ProviderLanguage.provider_id.in_(provider_ids)
+        )
+    ):
+        providers[provider_id].language_rows.append(FeedLanguage(language))
+    stamps = dict(
+        ((provider_id, type_id), changed_at)
+        for provider_id, type_id, changed_at in session.execute(
+            select(FeedChange.provider_id, FeedChange.service_type_id, FeedChange.changed_at).where(
+                FeedChange.provider_id.in_(provider_ids)
+            )
+        )
+    )
+    return [
+        FeedService(providers[p], types[t], p, t, stamps.get((p, t))) for p, t in keys if p in providers and t in types
+    ]
+
+
+def export_services(filters: ServiceFilter, today: date, batch: int, session: Session) -> Iterator[list[FeedService]]:
     """Every service matching ``filters`` (not ``place``: the export is in key order), a window of providers at a time.
 
     Each window is the next ``batch`` provider ids (a walk along the primary
     key), so each query weighs the rule for that many providers only, never
     for all the rest (ordering what is left of the whole table, batch after
-    batch, made a keyset walk quadratic on SQLite). Each batch is forgotten by
-    ``session`` once the caller has had it: the export holds one batch in
-    memory, never the list.
+    batch, made a keyset walk quadratic on SQLite). Plain rows, one batch
+    held at a time: memory stays the same whatever the size of the feed.
     """
+    types = {t.id: t for t in session.scalars(select(ServiceType))}
     query = _filtered(filters, today).order_by(ProviderService.provider_id, ProviderService.service_type_id)
     low = 0
     while True:
         high = session.scalar(
             select(Provider.id).where(Provider.id > low).order_by(Provider.id).offset(batch - 1).limit(1)
         )
-        window = query.where(ProviderService.provider_id > low)
+        window = query.where(ProviderService.provider_id > low, Provider.id > low)
         if high is not None:
-            window = window.where(ProviderService.provider_id <= high)
+            window = window.where(ProviderService.provider_id <= high, Provider.id <= high)
         keys = [tuple(k) for k in session.execute(window).all()]
         if keys:
-            yield load_services(keys, session)
-            session.expunge_all()
+            yield _read_services(keys, types, session)
         if high is None:
             return
         low = high
@@ -342,10 +508,11 @@ def _listed_providers(today: date, modified_after: datetime | None = None):
 
 def organization_page(
     per_page: int, today: date, page: int = 1, after: tuple | None = None, modified_after: datetime | None = None
-) -> tuple[list[Provider], int, tuple | None]:
-    """Providers listed for at least one service on ``today``, by id; paged as :func:`service_keys`."""
+) -> tuple[list[Provider], int | None, tuple | None]:
+    """Providers listed for at least one service on ``today``, by id; paged (and counted) as :func:`service_keys`."""
     query = _listed_providers(today, modified_after)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    # A cursor page is a range of ids from the last one; its count came with the first page.
+    total = None if after is not None else db.session.scalar(select(func.count()).select_from(query.subquery()))
     ordered = query.order_by(Provider.id)
     ordered = ordered.where(Provider.id > after[0]) if after is not None else ordered.offset((page - 1) * per_page)
     ids_ = list(db.session.scalars(ordered.limit(per_page + 1)))

@@ -6,6 +6,7 @@ import base64
 import binascii
 import functools
 import hashlib
+import hmac
 import json
 import math
 from datetime import timedelta
@@ -30,40 +31,63 @@ def _invalid(errors: dict):
 
 
 def _with_cursor(args: dict) -> dict:
-    """The parsed query with ``page`` and ``after`` (where the page starts) from its cursor, if it has one."""
+    """The parsed query with ``page``, ``after`` (where the page starts) and ``total`` (counted on the first page)
+    from its cursor, if it has one."""
     if "cursor" not in args:
-        args["after"] = None
+        args["after"], args["total"] = None, None
         return args
     if request.args.get("page", "").strip():
         raise QueryError({"cursor": ["Give either `page` or `cursor`, not both."]})
     decoded = _decode_cursor(args["cursor"])
     if decoded is None:
-        raise QueryError({"cursor": ['Not a cursor this feed gave out: follow the Link header\'s rel="next".']})
-    args["page"], args["after"] = decoded
+        raise QueryError(
+            {"cursor": ['Not a cursor this feed gave out for this query: follow the Link header\'s rel="next".']}
+        )
+    args["page"], args["after"], args["total"] = decoded
     return args
 
 
 # Paging. A page number is an offset and slips when services join or leave the
 # feed between requests; a cursor carries the last key of the page before, so
 # the next page starts after it whatever changed. Every page's Link header
-# gives the next page as a cursor.
+# gives the next page as a cursor. The cursor also carries the count the first
+# page gave (a cursor page reads only its own range of keys, never every match
+# again), so it is signed, and bound to the query it was given for: a client
+# can neither forge a count nor carry a cursor over to other filters.
+
+_CURSOR_MAC_BYTES = 12
 
 
-def _encode_cursor(page: int, key: tuple) -> str:
-    raw = json.dumps([page, list(key)], separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+def _cursor_mac(raw: bytes) -> bytes:
+    query = sorted(
+        (k, v) for k, v in request.args.items(multi=True) if k not in ("page", "cursor", "per_page") and v.strip()
+    )
+    message = json.dumps([request.endpoint, query], separators=(",", ":")).encode() + b"\0" + raw
+    key = current_app.config["SECRET_KEY"].encode() + b"openreferral-cursor"
+    return hmac.new(key, message, hashlib.sha256).digest()[:_CURSOR_MAC_BYTES]
 
 
-def _decode_cursor(text: str) -> tuple[int, tuple] | None:
+def _encode_cursor(page: int, key: tuple, total: int) -> str:
+    raw = json.dumps([page, list(key), total], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(_cursor_mac(raw) + raw).decode().rstrip("=")
+
+
+def _decode_cursor(text: str) -> tuple[int, tuple, int] | None:
     try:
-        page, key = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
+        signed = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        mac, raw = signed[:_CURSOR_MAC_BYTES], signed[_CURSOR_MAC_BYTES:]
+        if not hmac.compare_digest(mac, _cursor_mac(raw)):
+            return None
+        page, key, total = json.loads(raw)
     except (ValueError, TypeError, binascii.Error):
         return None
     if not (isinstance(page, int) and 1 < page <= schemas.MAX_PAGE and isinstance(key, list) and 1 <= len(key) <= 3):
         return None
     if not all(isinstance(k, int | float) and not isinstance(k, bool) for k in key):
         return None
-    return page, tuple(key)
+    if not (isinstance(total, int) and not isinstance(total, bool) and total >= 0):
+        return None
+    return page, tuple(key), total
 
 
 def _link(**changes) -> str:
@@ -72,8 +96,11 @@ def _link(**changes) -> str:
     return url_for(request.endpoint, _external=True, **(request.view_args or {}), **params)
 
 
-def _paged(schema, contents: list, total: int, args: dict, next_key: tuple | None):
+def _paged(schema, contents: list, total: int | None, args: dict, next_key: tuple | None):
+    """The profile's envelope; ``total`` None on a cursor page means the count its cursor carries."""
     page, per_page = args["page"], args["per_page"]
+    if total is None:
+        total = args["total"]
     body = {
         "total_items": total,
         "total_pages": math.ceil(total / per_page),
@@ -87,7 +114,7 @@ def _paged(schema, contents: list, total: int, args: dict, next_key: tuple | Non
     response = jsonify(schema.dump(body))
     links = [f'<{_link()}>; rel="first"']
     if next_key is not None:
-        links.append(f'<{_link(cursor=_encode_cursor(page + 1, next_key))}>; rel="next"')
+        links.append(f'<{_link(cursor=_encode_cursor(page + 1, next_key, total))}>; rel="next"')
     response.headers["Link"] = ", ".join(links)
     return response
 
@@ -244,10 +271,11 @@ def service_list(args: dict):
     if error:
         return error
     day = today()
+    memo: dict = {}  # what the services of one provider share, worked out once for the page
     if args.get("full"):
-        contents = [presenters.service_full(row, day) for row in rows]
+        contents = [presenters.service_full(row, day, memo=memo) for row in rows]
         return _paged(schemas.ServiceFullPageSchema(), contents, total, args, next_key)
-    contents = [presenters.service_summary(row, day) for row in rows]
+    contents = [presenters.service_summary(row, day, memo) for row in rows]
     return _paged(schemas.ServicePageSchema(), contents, total, args, next_key)
 
 
@@ -274,7 +302,8 @@ def _export(args: dict):
         # the paged full=true list, which goes through the schema); skipping the dump halves the export's time.
         with services.snapshot_session() as session:
             for rows in services.export_services(filters, day, batch, session):
-                yield "".join(dumps(presenters.service_full(row, day)) + "\n" for row in rows)
+                memo: dict = {}  # one batch's providers: what their services share, worked out once
+                yield "".join(dumps(presenters.service_full(row, day, memo=memo)) + "\n" for row in rows)
 
     return current_app.response_class(stream_with_context(lines()), mimetype=NDJSON)
 
@@ -301,7 +330,8 @@ def service_at_location_list(args: dict):
     day = today()
     # Every listed provider has a postcode (the profile cannot be submitted
     # without one), so each service has exactly one location.
-    contents = [item for item in (presenters.service_at_location_summary(row, day) for row in rows) if item]
+    memo: dict = {}
+    contents = [item for item in (presenters.service_at_location_summary(row, day, memo) for row in rows) if item]
     return _paged(schemas.ServiceAtLocationPageSchema(), contents, total, args, next_key)
 
 
