@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from registry.extensions import db
 from registry.visits.models import Agreement, EngagementEnd, VisitRecord
+from tests.html_forms import action_targets
 from tests.reviews.conftest import engaged, listed  # noqa: F401  (the same engagement the review tests use)
 
 WEEKLY = {
@@ -38,9 +39,15 @@ def agree(proposer, answerer, engagement_id: int, first_day: date, slots, **over
     """One side proposes through the form, the other accepts through the engagement page's button."""
     response = proposer.post(f"/care/{engagement_id}/agreement", data=agreement_form(first_day, slots, **overrides))
     assert response.status_code == 302, response.get_data(as_text=True)
-    page = answerer.get(f"/care/{engagement_id}").get_data(as_text=True)
-    agreement_id = int(page.split(f"/care/{engagement_id}/agreement/")[1].split("/")[0])
-    assert answerer.post(f"/care/{engagement_id}/agreement/{agreement_id}/accept").status_code == 302
+    assert (
+        answerer.post(accept_button(answerer.get(f"/care/{engagement_id}").get_data(as_text=True))).status_code == 302
+    )
+
+
+def accept_button(page: str) -> str:
+    """Where the page's one "Accept" button (a proposed agreement's) posts to."""
+    (action,) = [a for a in action_targets(page, "/care/") if a.endswith("/accept")]
+    return action
 
 
 def counts(app) -> tuple[int, int, int]:
