@@ -43,6 +43,7 @@ from registry.providers.models import Provider, ProviderLanguage, ProviderServic
 from registry.providers.vocabulary import ProfileStatus, ProviderKind, availability_mask
 from registry.reviews.models import Engagement, Enquiry, EnquiryMessage, EnquiryStatus, Review, ReviewStatus
 from registry.safeguarding.models import Concern, Suspension
+from registry.visits.models import Agreement
 
 PASSWORD = "correct-horse-battery"  # tests.conftest.PASSWORD: every factory account signs in with it
 
@@ -478,6 +479,37 @@ class ReviewFactory(_Factory):
             review_held.send(review, author=review.author, why="It mentions “bruise”.")
         recompute_rating(review.provider)
         db.session.flush()
+
+
+class AgreementFactory(_Factory):
+    """Support one side proposed and the other accepted, through the visits services (their rules apply).
+
+    ``weekly={0: ("09:00", "10:00")}`` (Monday 0), ``starts_on``; ``proposed_by="provider"`` or
+    ``"recipient"``; ``answered=False`` leaves it proposed.
+    """
+
+    class Meta:
+        model = Agreement
+
+    engagement = factory.SubFactory(EngagementFactory)
+    proposed_by = "provider"  # (not columns: _create hands them to the services)
+    answered = True
+    service = "companionship"
+    price_basis = "hourly"
+    rate_pence = 1650
+    funding = "direct-payment"
+    starts_on = factory.LazyFunction(today)
+    weekly = factory.LazyFunction(lambda: {0: ("09:00", "10:00")})
+    one_offs = ""
+
+    @classmethod
+    def _create(cls, model_class, engagement, proposed_by, answered, **fields):
+        from registry.visits.services import AgreementInput, answer_agreement, propose_agreement
+
+        sides = {"provider": engagement.provider.user, "recipient": engagement.recipient}
+        answerer = sides["recipient" if proposed_by == "provider" else "provider"]
+        agreement = propose_agreement(engagement, sides[proposed_by], AgreementInput(**fields))
+        return answer_agreement(agreement, answerer, accept=True) if answered else agreement
 
 
 class ConcernFactory(_Factory):

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from registry.extensions import db
+from registry.reviews.models import Engagement
 from registry.visits.models import Agreement, EngagementEnd, VisitRecord
 from tests.html_forms import action_targets
 from tests.reviews.conftest import engaged, listed  # noqa: F401  (the same engagement the review tests use)
@@ -42,6 +43,20 @@ def agree(proposer, answerer, engagement_id: int, first_day: date, slots, **over
     assert (
         answerer.post(accept_button(answerer.get(f"/care/{engagement_id}").get_data(as_text=True))).status_code == 302
     )
+
+
+def agreed(app, engagement_id: int, first_day: date, slots, proposed_by: str = "provider", **fields) -> None:
+    """Support agreed through the visits services, not the pages (tests.factories.AgreementFactory): for tests
+    about what happens once it is agreed. ``rate_pence`` and the other fields as AgreementInput names them."""
+    from registry.extensions import db as database
+    from tests.factories import AgreementFactory
+
+    with app.app_context():
+        engagement = database.session.get(Engagement, engagement_id)
+        AgreementFactory(
+            engagement=engagement, starts_on=first_day, weekly=dict(slots), proposed_by=proposed_by, **fields
+        )
+        database.session.commit()
 
 
 def accept_button(page: str) -> str:
