@@ -102,10 +102,9 @@ def service_type(slug: str) -> ServiceType:
 
 
 def relist(provider: Provider) -> None:
-    """The listing rule's own answer, stored (registry/checks/listing.py)."""
+    """The listing rule's own answer, stored (registry/checks/listing.py) and flushed."""
     from registry.checks.listing import recompute_listing
 
-    db.session.flush()
     recompute_listing(provider, today())
     db.session.flush()
 
@@ -208,7 +207,8 @@ class CheckFactory(_Factory):
 
     @factory.post_generation
     def relisted(check, create, extracted, **kwargs):
-        if create:
+        """The provider's listing follows its new check (``relisted=False``: the caller relists once, after many)."""
+        if create and extracted is not False:
             relist(check.provider)
 
 
@@ -225,15 +225,12 @@ def _to_state(name: str) -> factory.PostGeneration:
         if not create:
             return
         db.session.flush()
-        if name == "pending_check":
-            for kind in needed_kinds(provider):
-                CheckFactory(provider=provider, kind=kind, pending=True)
-            return
+        traits = {"pending_check": {"pending": True}, "lapsing": {"lapsing": True}, "lapsed": {"lapsed": True}}
         for kind in needed_kinds(provider):
-            if kind == CheckKind.IDENTITY and name in ("lapsing", "lapsed"):
-                CheckFactory(provider=provider, kind=kind, **{name: True})
-            else:
-                CheckFactory(provider=provider, kind=kind)
+            # Built and written in one flush with the listing they give (lapsing and lapsed: the identity check only).
+            chosen = traits.get(name, {}) if name == "pending_check" or kind == CheckKind.IDENTITY else {}
+            db.session.add(CheckFactory.build(provider=provider, kind=kind, **chosen))
+        relist(provider)
         if name == "suspended":
             SuspensionFactory(provider=provider)
         elif name == "closed":
@@ -331,7 +328,8 @@ def approve_needed_checks(provider: Provider, **check_fields) -> list[Check]:
         for code in requirements_for(provider, row.service_type):
             if meets(provider, code, today()) is None:
                 kind = requirement_kind(code, provider.nation)
-                added.append(CheckFactory(provider=provider, kind=kind, **check_fields))
+                added.append(CheckFactory.build(provider=provider, kind=kind, **check_fields))
+    db.session.add_all(added)
     relist(provider)
     return added
 
