@@ -22,7 +22,8 @@ from flask_migrate import upgrade
 
 from registry import create_app
 from registry.extensions import db
-from tests.factories import CHECK_DETAILS, PASSWORD  # noqa: F401  (re-exported: tests import them from here)
+from tests.factories import CHECK_DETAILS as DETAILS_OF_EVERY_KIND
+from tests.factories import PASSWORD  # noqa: F401  (re-exported: tests import it from here)
 
 ROOT = Path(__file__).resolve().parent.parent
 # What every enquiry must say besides the service and the message: where, which days and times, how many hours.
@@ -410,6 +411,8 @@ def make_provider(app):
 
 # The kinds approve_checks approves unless told: more than any one service needs, as a well-vetted provider has.
 APPROVED_KINDS = ("identity", "dbs", "right_to_work", "insurance", "cqc", "food_hygiene", "qualification", "first_aid")
+# Their details (tests.factories.CHECK_DETAILS has every kind's; a nation's own kinds are the nations tests' to add).
+CHECK_DETAILS = {kind: DETAILS_OF_EVERY_KIND[kind] for kind in APPROVED_KINDS}
 
 
 def approve_checks(
