@@ -218,6 +218,9 @@ def _postcode_place(postcode: str | None):
     return locate(postcode) if postcode else None
 
 
+_NOTHING = factory.PostGeneration(lambda obj, create, extracted, **kwargs: None)
+
+
 def _to_state(name: str) -> factory.PostGeneration:
     """Bring a new provider to the listing state ``name`` (a trait of ProviderFactory)."""
 
@@ -265,8 +268,8 @@ class ProviderFactory(_Factory):
             rate_max_pence=None,
             availability=0,
             phone=None,
-            services=[],
-            languages=[],
+            services=_NOTHING,  # (a post-generation step is replaced by a declaration, not by a value)
+            languages=_NOTHING,
         )
         listed = factory.Trait(state=_to_state("listed"))
         lapsing = factory.Trait(state=_to_state("lapsing"))

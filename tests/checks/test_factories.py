@@ -111,6 +111,7 @@ def test_lapsing_is_what_the_dashboard_calls_lapsing(app, ctx):
 def test_a_draft_and_a_pending_check_are_not_listed(ctx):
     draft = reloaded(ProviderFactory(draft=True).id)
     assert draft.status == ProfileStatus.DRAFT and listing(draft) == (False, False, True)
+    assert draft.services == [] and draft.languages == [] and draft.base_postcode is None
 
     waiting = reloaded(ProviderFactory(pending_check=True).id)
     assert waiting.checks and all(check.status == CheckStatus.PENDING for check in waiting.checks)
