@@ -22,9 +22,10 @@ from flask_migrate import upgrade
 
 from registry import create_app
 from registry.extensions import db
+from tests.factories import CHECK_DETAILS as DETAILS_OF_EVERY_KIND
+from tests.factories import PASSWORD  # noqa: F401  (re-exported: tests import it from here)
 
 ROOT = Path(__file__).resolve().parent.parent
-PASSWORD = "correct-horse-battery"
 # What every enquiry must say besides the service and the message: where, which days and times, how many hours.
 ENQUIRY_DETAILS = {"district": "LS6", "times": "tue-afternoon", "hours_per_week": "6"}
 
@@ -334,20 +335,33 @@ def complete_profile_data(**overrides):
     return ProfileData(**data)
 
 
+# What make_provider fills in when it completes a profile (complete_profile_data's values).
+PROFILE = {
+    "about": "I support older people at home with personal care and companionship, calmly and kindly.",
+    "services": ["personal-care", "companionship"],
+    "base_postcode": "LS6 2AA",
+    "travel_radius_miles": 10,
+    "rate_min_pence": 1800,
+    "rate_max_pence": 2200,
+    "languages": ["en", "cy"],
+    "phone": "0113 496 0000",
+    "contact_email": "ceri@example.com",
+}
+
+
 @pytest.fixture
 def make_user(app):
-    """Create a committed user; returns its email."""
+    """Create a committed user (tests.factories.UserFactory); returns its email."""
     counter = {"n": 0}
 
     def _make(role: str = "recipient", email: str | None = None, name: str = "Test Person", **fields):
-        from registry.accounts import services
+        from registry.accounts.services import normalise_email
+        from tests.factories import UserFactory
 
         counter["n"] += 1
-        email = email or f"{role}{counter['n']}@example.com"
+        email = normalise_email(email or f"{role}{counter['n']}@example.com")
         with app.app_context():
-            user = services.create_user(email, PASSWORD, name, role)
-            for key, value in fields.items():
-                setattr(user, key, value)
+            UserFactory(role=role, email=email, name=name.strip(), **fields)
             db.session.commit()
         return email
 
@@ -356,10 +370,11 @@ def make_user(app):
 
 @pytest.fixture
 def make_provider(app):
-    """Create a committed provider account with a profile; returns the provider's slug.
+    """Create a committed provider account with a profile (tests.factories.ProviderFactory); returns its slug.
 
-    ``complete=True`` fills every profile field and submits it. The owner has confirmed their email
-    (as every provider who gets listed has) unless ``email_verified=False``.
+    ``complete=True`` fills every profile field (``PROFILE``, overridden by ``profile``) and submits it;
+    ``complete=False`` leaves a draft. The owner has confirmed their email (as every provider who gets
+    listed has) unless ``email_verified=False``. Listing states: pass a trait (``listed=True``, ...).
     """
     counter = {"n": 0}
 
@@ -371,22 +386,22 @@ def make_provider(app):
         email_verified: bool = True,
         **profile,
     ):
-        from registry.composed.sign_up import sign_up
-        from registry.providers import services as providers
+        from registry.accounts.services import normalise_email
+        from registry.models import utcnow
+        from tests.factories import ProviderFactory
 
         counter["n"] += 1
         name = name or f"Provider {counter['n']}"
-        email = email or f"{re.sub('[^a-z0-9]', '', name.lower())}{counter['n']}@example.com"
+        email = normalise_email(email or f"{re.sub('[^a-z0-9]', '', name.lower())}{counter['n']}@example.com")
+        fields = {**PROFILE, **profile} if complete else {"draft": True}
         with app.app_context():
-            user = sign_up(email, PASSWORD, name, kind)
-            if email_verified:
-                from registry.models import utcnow
-
-                user.email_verified_at = utcnow()
-            provider = user.provider
-            if complete:
-                providers.update_profile(provider, complete_profile_data(display_name=name, **profile))
-                providers.submit_profile(provider)
+            provider = ProviderFactory(
+                kind=kind,
+                display_name=name,
+                user__email=email,
+                user__email_verified_at=utcnow() if email_verified else None,
+                **fields,
+            )
             slug = provider.slug
             db.session.commit()
         return slug
@@ -394,53 +409,30 @@ def make_provider(app):
     return _make
 
 
-# Structured fields of a believable approved check, per kind.
-CHECK_DETAILS = {
-    "identity": {"document_type": "passport"},
-    "dbs": {
-        "level": "enhanced",
-        "barred_lists": "both",
-        "certificate_number": "001234567890",
-        "issue_date": "2026-01-12",
-        "update_service": True,
-        "update_service_id": "C1234567",
-    },
-    "right_to_work": {"document_type": "british_passport"},
-    "insurance": {"insurer": "Aviva", "policy_number": "PL-55512", "cover_pounds": 5000000, "end_date": "2027-06-30"},
-    "cqc": {"registration_id": "1-101234567"},
-    "food_hygiene": {"rating": 5, "inspected_on": "2026-03-01", "local_authority": "Leeds"},
-    "qualification": {"title": "Registered Nurse", "awarding_body": "NMC", "awarded_on": "2015-07-01"},
-    "first_aid": {"course": "Emergency First Aid at Work", "completed_on": "2026-02-01"},
-}
+# The kinds approve_checks approves unless told: more than any one service needs, as a well-vetted provider has.
+APPROVED_KINDS = ("identity", "dbs", "right_to_work", "insurance", "cqc", "food_hygiene", "qualification", "first_aid")
+# Their details (tests.factories.CHECK_DETAILS has every kind's; a nation's own kinds are the nations tests' to add).
+CHECK_DETAILS = {kind: DETAILS_OF_EVERY_KIND[kind] for kind in APPROVED_KINDS}
 
 
 def approve_checks(
-    app, slug: str, kinds=tuple(CHECK_DETAILS), days_valid: int = 365, verification_method: str = "in_person"
+    app, slug: str, kinds=APPROVED_KINDS, days_valid: int = 365, verification_method: str = "in_person"
 ) -> None:
-    """Give a provider approved, current checks of ``kinds`` (test set-up, not the officer flow)."""
-    from datetime import timedelta
-
-    from registry.checks.listing import recompute_listing
-    from registry.checks.models import Check
-    from registry.models import today, utcnow
+    """Give a provider approved, current checks of ``kinds`` (tests.factories.CheckFactory; not the officer flow)."""
     from registry.providers.services import get_by_slug
+    from tests.factories import CheckFactory, relist
 
     with app.app_context():
         provider = get_by_slug(slug)
-        for kind in kinds:
-            provider.checks.append(
-                Check(
-                    kind=kind,
-                    status="approved",
-                    details=dict(CHECK_DETAILS[kind]),
-                    document_key=None,
-                    decided_at=utcnow(),
-                    verification_method=verification_method,
-                    valid_until=today() + timedelta(days=days_valid),
-                )
+        # Built, then written in one flush with the listing they give (a flush per check costs more than the rest).
+        checks = [
+            CheckFactory.build(
+                provider=provider, kind=kind, days_valid=days_valid, verification_method=verification_method
             )
-        db.session.flush()
-        recompute_listing(provider, today())
+            for kind in kinds
+        ]
+        db.session.add_all(checks)
+        relist(provider)
         db.session.commit()
 
 

@@ -1,8 +1,14 @@
-"""Read a form out of a page the way a browser would submit it untouched."""
+"""Read a page the way a browser would: the form it would submit untouched, its links, the text a person reads.
+
+Assert on these, not on ``split()`` of the page's source: they see elements and attributes, so markup
+moving around a word neither hides a missing word nor invents one.
+"""
 
 from __future__ import annotations
 
 from html.parser import HTMLParser
+
+import lxml.html
 
 
 class _FormReader(HTMLParser):
@@ -107,3 +113,29 @@ def error_summary(html: str) -> tuple[list[str], dict[str, dict]]:
     page = _Page()
     page.feed(html)
     return [link.removeprefix("#") for link in page.summary_links], page.by_id
+
+
+def parse(html: str) -> lxml.html.HtmlElement:
+    """The page as an element tree; query it with XPath (``page.xpath('//main//a/@href')``)."""
+    return lxml.html.fromstring(html)
+
+
+def text(element: lxml.html.HtmlElement) -> str:
+    """What a person reads in ``element``: its text with whitespace collapsed, as a browser shows it."""
+    return " ".join(element.text_content().split())
+
+
+def main_text(html: str) -> str:
+    """The read text of the page's ``<main>``."""
+    (main,) = parse(html).xpath("//main")
+    return text(main)
+
+
+def link_targets(html: str, prefix: str = "") -> list[str]:
+    """The ``href`` of every link on the page that starts with ``prefix``, in page order."""
+    return [href for href in parse(html).xpath("//a/@href") if href.startswith(prefix)]
+
+
+def action_targets(html: str, prefix: str = "") -> list[str]:
+    """The ``action`` of every form on the page that starts with ``prefix``, in page order."""
+    return [action for action in parse(html).xpath("//form/@action") if action.startswith(prefix)]

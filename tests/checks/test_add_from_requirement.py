@@ -5,6 +5,7 @@ import re
 
 from tests.checks.conftest import PDF, upload
 from tests.conftest import signed_in
+from tests.html_forms import parse, text
 
 ADULTS = "Enhanced DBS with the adults&#39; barred list"
 
@@ -44,7 +45,8 @@ def test_adding_a_dbs_from_an_enhanced_adults_requirement_preselects_enhanced_wi
         content_type="multipart/form-data",
     )
     assert sent.status_code == 302
-    line = next(li for li in client.get("/dashboard").get_data(as_text=True).split("<li>") if ADULTS in li)
+    dashboard = parse(client.get("/dashboard").get_data(as_text=True))
+    line = next(text(li) for li in dashboard.xpath("//li") if html.unescape(ADULTS) in text(li))
     assert "waiting for an officer to review it" in line
 
 

@@ -15,6 +15,7 @@ from registry.mail import outbox_messages
 from registry.providers.services import get_by_slug
 from tests.checks.conftest import add_check, upload
 from tests.conftest import CHECK_DETAILS, PASSWORD, approve_checks
+from tests.html_forms import parse, text
 
 
 def _check_ids(app, kind=None):
@@ -40,7 +41,7 @@ def _approve(officer, check_id, method="in_person", valid_until=None, **extra):
     # An officer opens the uploaded document before deciding (a DBS approval needs it).
     assert officer.get(f"/checks/{check_id}/document").status_code == 200
     with_version = officer.get(f"/officer/checks/{check_id}")
-    version = with_version.get_data(as_text=True).split('name="version" value="')[1].split('"')[0]
+    version = parse(with_version.get_data(as_text=True)).xpath('//input[@name="version"]/@value')[0]
     data = {
         "method": method,
         "valid_until": (valid_until or date.today() + timedelta(days=365)).isoformat(),
@@ -280,8 +281,10 @@ def test_queue_marks_checks_older_than_the_target_and_filters_by_kind(app, provi
         old.submitted_at = old.submitted_at - timedelta(days=9)
         db.session.commit()
     officer = officer_client()
-    table = officer.get("/officer/queue").get_data(as_text=True).split("<table>")[1]
-    assert table.count("over target") == 1 and table.index("DBS check") < table.index("Proof of identity")
+    queue = parse(officer.get("/officer/queue").get_data(as_text=True))
+    rows = [[text(cell) for cell in row.xpath("./td")] for row in queue.xpath("//table//tr[td]")]
+    # (Check, over target?) in the order shown: the oldest first.
+    assert [(row[3], "over target" in row[1]) for row in rows] == [("DBS check", True), ("Proof of identity", False)]
     only_identity = officer.get("/officer/queue?kind=identity").get_data(as_text=True)
     assert only_identity.count("Review</a>") == 1 and "Proof of identity" in only_identity
 

@@ -16,6 +16,7 @@ from registry.accounts.models import User
 from registry.extensions import db
 from registry.providers.models import Provider, ServiceType
 from tests.conftest import PASSWORD, make_app
+from tests.html_forms import parse
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -34,7 +35,7 @@ def test_a_form_post_without_a_csrf_token_is_refused(app, client, make_user):
 def test_a_form_post_with_the_csrf_token_works(client, make_user):
     email = make_user("recipient")
     page = client.get("/account/sign-in").get_data(as_text=True)
-    token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+    token = parse(page).xpath('//input[@name="csrf_token"]/@value')[0]
     response = client.post("/account/sign-in", data={"email": email, "password": PASSWORD, "csrf_token": token})
     assert response.status_code == 302
 

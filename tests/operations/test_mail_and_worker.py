@@ -17,8 +17,8 @@ from registry.mail import OutgoingEmail, deliver_pending, outbox_messages, send_
 from registry.models import utcnow
 from registry.searching.models import SearchOutboxEntry
 from registry.searching.services import search_index
+from tests.audit.test_audit import tampering
 from tests.conftest import approve_checks
-from tests.test_audit import tampering
 
 
 def _free_port() -> int:

@@ -23,8 +23,8 @@ def _counts(app):
         )
 
 
-def test_enquire_accept_review_and_the_score_changes_on_the_profile_and_in_search(app, listed, engaged):
-    recipient, _, engagement_id = engaged
+def test_enquire_accept_review_and_the_score_changes_on_the_profile_and_in_search(app, listed, engaged_by_http):
+    recipient, _, engagement_id = engaged_by_http
     assert any("New enquiry from Rosa" in m["Subject"] for m in outbox_messages(app))
     assert "No reviews yet" in app.test_client().get(f"/providers/{listed}").get_data(as_text=True)
     response = recipient.post(f"/engagements/{engagement_id}/review", data={**GOOD, "supported_for": "1-3-years"})

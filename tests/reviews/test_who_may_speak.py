@@ -23,8 +23,9 @@ from registry.mail import outbox_messages
 from registry.models import today, utcnow
 from registry.providers.models import Provider
 from registry.providers.services import get_by_slug
-from registry.reviews.models import Engagement, Enquiry, EnquiryMessage, Invitation
-from tests.conftest import ENQUIRY_DETAILS, approve_checks, signed_in
+from registry.reviews.models import Engagement, EnquiryMessage, Invitation
+from tests.conftest import approve_checks, signed_in
+from tests.factories import EnquiryFactory
 
 
 def _suspend(app, slug):
@@ -57,18 +58,15 @@ STATES = {
 
 
 @pytest.fixture
-def conversation(app, make_provider, make_user):
+def conversation(app, make_provider):
     """A listed provider with an open enquiry from a recipient; returns (slug, provider client, enquiry id)."""
     slug = make_provider("pa", name="Ivo Jones", base_postcode="LS6 2AA", services=["companionship"])
     approve_checks(app, slug)
-    recipient = signed_in(app, make_user("recipient"))
-    sent = recipient.post(
-        f"/providers/{slug}/enquire", data={"service": "companionship", **ENQUIRY_DETAILS, "message": "Hello"}
-    )
-    assert sent.status_code == 302
     with app.app_context():
-        enquiry_id = db.session.scalar(select(Enquiry.id))
-        email = get_by_slug(slug).user.email
+        provider = get_by_slug(slug)
+        enquiry_id = EnquiryFactory(provider=provider, message="Hello").id
+        email = provider.user.email
+        db.session.commit()
     return slug, signed_in(app, email), enquiry_id
 
 

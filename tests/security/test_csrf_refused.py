@@ -3,6 +3,7 @@
 import pytest
 
 from registry.extensions import db
+from tests.html_forms import parse
 
 CSRF_AND_LIMITS = {
     "WTF_CSRF_ENABLED": True,
@@ -57,7 +58,7 @@ def test_a_refused_token_on_the_password_reset_form_never_gives_a_500(app, clien
 @pytest.mark.parametrize("app_config", [CSRF_AND_LIMITS])
 def test_a_good_token_still_works_on_a_form_page(app, client):
     page = client.get("/account/sign-up").get_data(as_text=True)
-    token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+    token = parse(page).xpath('//input[@name="csrf_token"]/@value')[0]
     response = client.post(
         "/account/sign-up",
         data={

@@ -43,6 +43,18 @@ def test_review_and_enquiry_emails_link_to_the_real_site_whatever_the_host(app, 
         data={"service": "companionship", **ENQUIRY_DETAILS, "message": "Hello, could you visit?"},
     )
     provider.post("/dashboard/invitations", headers=EVIL, data={"email": "dad@example.com"})
+    # Signing up emails the link that confirms the address (make_provider's accounts are made as rows, unemailed).
+    app.test_client().post(
+        "/account/sign-up",
+        headers=EVIL,
+        data={
+            "account_type": "recipient",
+            "name": "Nia",
+            "email": "nia@example.com",
+            "password": "correct-horse-battery",
+            "confirm": "correct-horse-battery",
+        },
+    )
     links = _links(app)
     assert {"verify", "enquiries", "invitations"} <= {
         link.split("/")[3] if "/account/" not in link else link.split("/")[4] for link in links

@@ -5,6 +5,7 @@ import re
 from registry.extensions import db
 from registry.mail import outbox_messages
 from tests.conftest import PASSWORD
+from tests.html_forms import parse
 
 NEW = "a-brand-new-password"
 
@@ -105,7 +106,7 @@ def test_signing_in_gives_a_fresh_csrf_token(app, make_user):
 
     def token(path):
         page = client.get(path).get_data(as_text=True)
-        return page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+        return parse(page).xpath('//input[@name="csrf_token"]/@value')[0]
 
     stored = _password_hash(app, email)
     before = token("/account/sign-in")

@@ -9,8 +9,9 @@ from sqlalchemy import func, select
 
 from registry.extensions import db
 from registry.providers.models import ServiceType
-from registry.reviews.models import Enquiry, EnquiryMessage
+from registry.reviews.models import Engagement, Enquiry, EnquiryMessage
 from registry.visits.models import Agreement, EngagementEnd, VisitRecord
+from tests.html_forms import action_targets
 from tests.reviews.conftest import engaged, listed  # noqa: F401  (the same engagement the review tests use)
 
 WEEKLY = {
@@ -40,9 +41,29 @@ def agree(proposer, answerer, engagement_id: int, first_day: date, slots, **over
     """One side proposes through the form, the other accepts through the engagement page's button."""
     response = proposer.post(f"/care/{engagement_id}/agreement", data=agreement_form(first_day, slots, **overrides))
     assert response.status_code == 302, response.get_data(as_text=True)
-    page = answerer.get(f"/care/{engagement_id}").get_data(as_text=True)
-    agreement_id = int(page.split(f"/care/{engagement_id}/agreement/")[1].split("/")[0])
-    assert answerer.post(f"/care/{engagement_id}/agreement/{agreement_id}/accept").status_code == 302
+    assert (
+        answerer.post(accept_button(answerer.get(f"/care/{engagement_id}").get_data(as_text=True))).status_code == 302
+    )
+
+
+def agreed(app, engagement_id: int, first_day: date, slots, proposed_by: str = "provider", **fields) -> None:
+    """Support agreed through the visits services, not the pages (tests.factories.AgreementFactory): for tests
+    about what happens once it is agreed. ``rate_pence`` and the other fields as AgreementInput names them."""
+    from registry.extensions import db as database
+    from tests.factories import AgreementFactory
+
+    with app.app_context():
+        engagement = database.session.get(Engagement, engagement_id)
+        AgreementFactory(
+            engagement=engagement, starts_on=first_day, weekly=dict(slots), proposed_by=proposed_by, **fields
+        )
+        database.session.commit()
+
+
+def accept_button(page: str) -> str:
+    """Where the page's one "Accept" button (a proposed agreement's) posts to."""
+    (action,) = [a for a in action_targets(page, "/care/") if a.endswith("/accept")]
+    return action
 
 
 def counts(app) -> tuple[int, int, int]:

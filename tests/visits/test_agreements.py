@@ -11,7 +11,7 @@ from registry.extensions import db
 from registry.reviews.models import Engagement
 from registry.visits import services
 from registry.visits.models import Agreement, AgreementStatus
-from tests.visits.conftest import agree, agreement_form, counts, set_today
+from tests.visits.conftest import accept_button, agree, agreement_form, counts, set_today
 
 WED = date(2026, 3, 18)
 
@@ -27,8 +27,7 @@ def test_what_the_provider_proposes_is_in_force_once_the_recipient_accepts(app, 
     # The proposer is not offered its own proposal to accept.
     assert ">Accept</button>" not in provider.get(f"/care/{eid}").get_data(as_text=True)
 
-    agree_id = int(waiting.split(f"/care/{eid}/agreement/")[1].split("/")[0])
-    assert recipient.post(f"/care/{eid}/agreement/{agree_id}/accept").status_code == 302
+    assert recipient.post(accept_button(waiting)).status_code == 302
     page = provider.get(f"/care/{eid}").get_data(as_text=True)
     assert "Companionship" in page and "£16.50 an hour" in page and "Direct payment" in page
     assert "Thu 19 March 2026, 14:00–16:30" in page  # the first planned visit after today

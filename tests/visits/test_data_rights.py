@@ -10,15 +10,15 @@ from sqlalchemy import select
 from registry.extensions import db
 from registry.visits.models import Agreement, EngagementEnd, VisitRecord
 from registry.visits.services import ERASED_REASON
-from tests.visits.conftest import agree, set_today
+from tests.visits.conftest import agreed, set_today
 
 MONDAY = date(2026, 3, 2)
 
 
-def _month_of_care(care, clock):
+def _month_of_care(app, care, clock):
     recipient, provider, eid = care
     set_today(clock, MONDAY)
-    agree(provider, recipient, eid, MONDAY, {0: ("09:00", "10:00")})
+    agreed(app, eid, MONDAY, {0: ("09:00", "10:00")})
     provider.post(
         f"/care/{eid}/visits/2026-03-02/0900/came",
         data={"came-arrived": "09:00", "came-left": "10:00", "came-note": "Made lunch together"},
@@ -37,7 +37,7 @@ def _month_of_care(care, clock):
 
 
 def test_the_export_holds_the_agreements_the_ending_and_the_visits(app, care, clock):
-    recipient, provider, eid = _month_of_care(care, clock)
+    recipient, provider, eid = _month_of_care(app, care, clock)
     for client in (recipient, provider):
         data = json.loads(client.get("/account/my-data.json").get_data(as_text=True))
         (engagement,) = data["engagements"]
@@ -50,7 +50,7 @@ def test_the_export_holds_the_agreements_the_ending_and_the_visits(app, care, cl
 
 
 def test_erasing_the_recipient_takes_their_notes_and_reason_and_keeps_the_records(app, care, clock, runner):
-    recipient, provider, eid = _month_of_care(care, clock)
+    recipient, provider, eid = _month_of_care(app, care, clock)
     erased = runner.invoke(args=["users", "erase", "rosa@example.com", "--yes"])
     assert erased.exit_code == 0, erased.output
     with app.app_context():

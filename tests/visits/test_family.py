@@ -6,6 +6,7 @@ from datetime import date
 
 from tests.conftest import ENQUIRY_DETAILS, signed_in
 from tests.families.conftest import dad, daughter  # noqa: F401  (Sara, and her father on her account)
+from tests.html_forms import link_targets
 from tests.visits.conftest import agree, set_today
 
 
@@ -19,8 +20,8 @@ def test_the_family_member_confirms_visits_for_the_person_they_arrange_care_for(
     enquiry = sent.headers["Location"]
     kim = signed_in(app, "kim@example.com")
     assert kim.post(enquiry + "/start").status_code == 302
-    link = sara.get(enquiry).get_data(as_text=True)
-    eid = int(link.split('href="/care/')[1].split('"')[0])  # the enquiry page links to the engagement's visits
+    # The enquiry page links to the engagement's visits.
+    eid = int(link_targets(sara.get(enquiry).get_data(as_text=True), "/care/")[0].split("/")[2])
 
     set_today(clock, date(2026, 3, 2))
     agree(sara, kim, eid, date(2026, 3, 2), {0: ("09:00", "10:00")}, funding="health-budget")

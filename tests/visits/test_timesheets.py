@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from registry.accounts.models import User
 from registry.extensions import db
-from tests.visits.conftest import agree, set_today
+from tests.visits.conftest import agreed, set_today
 
 
 def _day(clock, provider, recipient, eid, day: date, provider_data=None, recipient_says=None):
@@ -34,13 +34,13 @@ def _march(app, care, clock):
     """Mondays and Thursdays 09:00-10:30 at £16.50 an hour, £18 from 16 March; a month of what happened."""
     recipient, provider, eid = care
     set_today(clock, date(2026, 3, 2))
-    agree(provider, recipient, eid, date(2026, 3, 2), {0: ("09:00", "10:30"), 3: ("09:00", "10:30")})
+    agreed(app, eid, date(2026, 3, 2), {0: ("09:00", "10:30"), 3: ("09:00", "10:30")})
     _day(clock, provider, recipient, eid, date(2026, 3, 2), _came("09:00", "10:30"), "kept")  # 90 min at £16.50
     _day(clock, provider, recipient, eid, date(2026, 3, 5), _came("09:10", "10:30"), "late")  # 80 min at £16.50
     _day(clock, provider, recipient, eid, date(2026, 3, 9), _came("09:00", "10:30"), "missed")  # disputed
     _day(clock, provider, recipient, eid, date(2026, 3, 12), _came("09:00", "10:30"))  # never confirmed
     set_today(clock, date(2026, 3, 13))
-    agree(recipient, provider, eid, date(2026, 3, 16), {0: ("09:00", "10:30"), 3: ("09:00", "10:30")}, rate="18")
+    agreed(app, eid, date(2026, 3, 16), {0: ("09:00", "10:30"), 3: ("09:00", "10:30")}, "recipient", rate_pence=1800)
     _day(clock, provider, recipient, eid, date(2026, 3, 16), _came("09:00", "10:20"), "kept")  # 80 min at £18
     _day(clock, provider, recipient, eid, date(2026, 3, 19), {"away-reason": "ill"}, "missed")  # missed
     _day(clock, provider, recipient, eid, date(2026, 3, 23), None, "kept")  # planned 90 min at £18
@@ -97,7 +97,7 @@ def test_a_name_that_starts_like_a_formula_is_text_in_the_timesheet_csv(app, car
         db.session.scalar(select(User).where(User.email == "rosa@example.com")).name = "=HYPERLINK(1)"
         db.session.commit()
     set_today(clock, date(2026, 3, 2))
-    agree(provider, recipient, eid, date(2026, 3, 2), {0: ("09:00", "10:00")})
+    agreed(app, eid, date(2026, 3, 2), {0: ("09:00", "10:00")})
     _day(clock, provider, recipient, eid, date(2026, 3, 2), _came("09:00", "10:00"), "kept")
     rows = list(csv.reader(io.StringIO(recipient.get(f"/care/{eid}/timesheet/2026-03.csv").get_data(as_text=True))))
     assert rows[1][rows[0].index("Confirmed by")] == "'=HYPERLINK(1)"

@@ -239,7 +239,7 @@ def test_init_app_builds_the_s3_store_from_config(
         ({"DOCUMENT_STORAGE": "gcs"}, "DOCUMENT_STORAGE must be 'local' or 's3'"),
         ({"DOCUMENT_STORAGE": "s3", "S3_BUCKET": ""}, "S3_BUCKET is not set"),
         (
-            {"DOCUMENTS_DIR": os.path.join(os.path.dirname(__file__), "..", "static", "documents")},
+            {"DOCUMENTS_DIR": os.path.join(os.path.dirname(__file__), "..", "..", "static", "documents")},
             "must not be inside the static folder",
         ),
     ],

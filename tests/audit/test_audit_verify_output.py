@@ -1,6 +1,6 @@
 """What `flask audit verify` says and keeps, in full: the line an operator reads, its exit code, and the checkpoint.
 
-tests/test_audit.py proves each kind of tampering is caught; here each answer is compared whole (which event,
+tests/audit/test_audit.py proves each kind of tampering is caught; here each answer is compared whole (which event,
 why, how many verified, whether the chain or the checkpoint disagrees), so a verify that names the wrong event,
 miscounts, or writes a checkpoint the next run cannot use fails.
 """
@@ -17,9 +17,9 @@ import sqlalchemy as sa
 from registry import audit
 from registry.extensions import db
 from registry.models import utcnow
-from tests.test_audit import _record, _rewrite_from, _verify, tampering
-from tests.test_audit_keyed_since import _bucket, _s3_app, s3  # noqa: F401 (a fixture)
-from tests.test_storage import moto_s3_endpoint  # noqa: F401 (a fixture)
+from tests.audit.test_audit import _record, _rewrite_from, _verify, tampering
+from tests.audit.test_audit_keyed_since import _bucket, _s3_app, s3  # noqa: F401 (a fixture)
+from tests.foundation.test_storage import moto_s3_endpoint  # noqa: F401 (a fixture)
 
 
 def _checkpoint(app) -> dict:
@@ -217,7 +217,7 @@ def test_events_for_a_provider_newest_first_up_to_the_limit(app):
         assert event.details == '{"n":0,"note":"ок"}'  # canonical: sorted keys, no spaces, UTF-8 kept
 
 
-# -- the checkpoint in S3 (moto's standalone server, as tests/test_audit_keyed_since.py uses it) ---------------
+# -- the checkpoint in S3 (moto's standalone server, as tests/audit/test_audit_keyed_since.py uses it) ---------------
 
 
 def _disagrees(where: str, count: int) -> str:

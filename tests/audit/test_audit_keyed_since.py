@@ -16,9 +16,9 @@ import sqlalchemy as sa
 from config.settings import ConfigurationError
 from registry import audit, create_app
 from registry.extensions import db
+from tests.audit.test_audit import _record, _rewrite_from, _verify
+from tests.foundation.test_storage import DUMMY_CREDENTIALS, REGION, moto_s3_endpoint  # noqa: F401 (a fixture)
 from tests.security.conftest import production_config
-from tests.test_audit import _record, _rewrite_from, _verify
-from tests.test_storage import DUMMY_CREDENTIALS, REGION, moto_s3_endpoint  # noqa: F401 (a fixture)
 
 
 def _add_keyed_event(app) -> int:
@@ -109,7 +109,7 @@ def test_the_checkpoint_is_kept_in_an_object_locked_bucket_and_still_catches_a_c
     s3,
     moto_s3_endpoint,  # noqa: F811
 ):
-    from tests.test_audit import tampering
+    from tests.audit.test_audit import tampering
 
     bucket = _bucket(s3, locked=True)
     _s3_app(app, moto_s3_endpoint, bucket)

@@ -8,8 +8,8 @@ import io
 from sqlalchemy import select
 
 from registry.extensions import db
-from tests import test_query_counts
-from tests.test_query_counts import add_audit_events, add_pending_checks, signed_in
+from tests.foundation import test_query_counts
+from tests.foundation.test_query_counts import add_audit_events, add_pending_checks, signed_in
 
 world = test_query_counts.world  # the fixture, shared
 
