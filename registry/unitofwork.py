@@ -30,7 +30,13 @@ class Refusal(Exception):
 
 
 def keep_nothing() -> None:
-    """Roll this request back when its view returns, whatever the response."""
+    """Roll this request back now, and again when its view returns, whatever the response.
+
+    Now: the page drawn next reads the database as it stands, not what the
+    refused service half-wrote (after a failed flush the session could not
+    read at all). Again at the end: nothing flushed later is kept either.
+    """
+    db.session.rollback()
     g.keep_nothing = True
 
 
