@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from tests import test_query_counts
 from tests.conftest import signed_in
+from tests.foundation import test_query_counts
+from tests.foundation.test_query_counts import add_audit_events
 from tests.html_forms import error_summary, form_fields
-from tests.test_query_counts import add_audit_events
 
 world = test_query_counts.world  # the fixture, shared
 
