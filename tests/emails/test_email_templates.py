@@ -83,6 +83,12 @@ CASES: dict[str, dict] = {
 _CHECK = {"name": "Ceri Morgan", "phrase": "DBS check", "kind": "dbs", "services": ["Companionship", "Personal care"]}
 CASES |= {
     "checks/approved": _CHECK | {"valid_until": "1 March 2027"},
+    "checks/received": _CHECK
+    | {
+        "target_days": 5,
+        "review_by": "12 December 2026",
+        "lasts": "3 years from the certificate's issue date",
+    },
     "checks/rejected": _CHECK | {"reason": "The scan is unreadable.", "can_appeal": True},
     "checks/info_requested": _CHECK | {"reason": "Please send the back of the certificate."},
     "checks/revoked": _CHECK | {"reason": "The certificate was forged."},
