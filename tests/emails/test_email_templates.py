@@ -68,7 +68,12 @@ CASES: dict[str, dict] = {
     },
     "safeguarding/appeal_to_decide": {"name": "Olu Officer", "provider_name": "Ceri Morgan", "slug": "ceri-morgan"},
     "safeguarding/review_held": {"name": "Olu Officer", "provider_name": "Ceri Morgan", "concern_id": 3},
-    "safeguarding/new_concern": {"name": "Olu Officer", "provider_name": "Ceri Morgan", "concern_id": 3},
+    "safeguarding/new_concern": {
+        "name": "Olu Officer",
+        "provider_name": "Ceri Morgan",
+        "concern_id": 3,
+        "severity": "Someone is in danger now",
+    },
     "safeguarding/suspended": {"name": "Ceri Morgan", "reason": "A concern is being investigated."},
     "safeguarding/reinstated": {"name": "Ceri Morgan"},
     "safeguarding/appeal_decided": {"name": "Ceri Morgan", "allowed": True, "reason": "The concern was unfounded."},
