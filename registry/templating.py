@@ -8,6 +8,7 @@ from flask import Flask, g, request, url_for
 from flask_wtf import FlaskForm
 from jinja2 import pass_context
 
+from registry.accounts.views import home_link
 from registry.checks.badges import BADGE_LABELS
 from registry.families.models import AUTHORITY_LABELS, CONSENT_HOW, RELATIONSHIP_LABELS, WRITTEN_BY
 from registry.formatting import long_date, money, rate_range
@@ -75,6 +76,7 @@ def init_app(app: Flask) -> None:
         CONSENT_HOW=CONSENT_HOW,
         WRITTEN_BY=WRITTEN_BY,
         SUPPORTED_FOR=SUPPORTED_FOR,
+        home_link=home_link,
         modify_query=modify_query,
         page_has_errors=page_has_errors,
     )

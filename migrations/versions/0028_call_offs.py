@@ -1,7 +1,7 @@
 """call_offs: orders from a council's approved list at the agreed rate
 
 Revision ID: 0028
-Revises: 0023
+Revises: 0027
 Create Date: 2026-12-07 19:00:00
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0028"
-down_revision = "0023"
+down_revision = "0027"
 branch_labels = None
 depends_on = None
 

@@ -70,15 +70,25 @@ def _from_a_known_browser() -> bool:
     return devices.signed_in_before(request.form.get("email", ""), devices.device_id_from_request())
 
 
+# Each role's own page: where it lands after signing in, and the first link of the header on every page.
+HOMES: dict[str, tuple[str, str]] = {
+    Role.RECIPIENT: ("main.index", "Find care"),
+    Role.PROVIDER: ("providers.dashboard", "Your dashboard"),
+    Role.OFFICER: ("main.staff_home", "Officer console"),
+    Role.ADMIN: ("main.staff_home", "Officer console"),
+    Role.COMMISSIONER: ("councils.home", "Your council lists"),
+}
+
+
+def home_link(user) -> tuple[str, str]:
+    """The URL and link text of ``user``'s own page."""
+    endpoint, label = HOMES.get(user.role, HOMES[Role.RECIPIENT])
+    return url_for(endpoint), label
+
+
 def home_for(user) -> str:
-    """Where a user lands after signing in."""
-    if user.role == Role.PROVIDER:
-        return url_for("providers.dashboard")
-    if user.role in (Role.OFFICER, Role.ADMIN):
-        return url_for("main.staff_home")
-    if user.role == Role.COMMISSIONER:
-        return url_for("councils.home")
-    return url_for("main.index")
+    """Where a user lands after signing in: their role's own page."""
+    return home_link(user)[0]
 
 
 @keeps_typed_text

@@ -389,7 +389,55 @@ def latest_valid_until(
     if kind == CheckKind.PVG:  # the scheme record shows the membership as of its date
         recorded = _as_date(details.get("scheme_record_date"))
         return recorded + timedelta(days=dbs_recheck_days) if recorded else None
+    if kind == CheckKind.RIGHT_TO_WORK and details.get("document_type") in LASTING_RIGHT_TO_WORK:
+        return NO_EXPIRY
     return decided_on + timedelta(days=validity_days[kind])
+
+
+# An approval that never needs renewing for its purpose: stored as the last date there is, so every
+# "current on this day" comparison keeps working, and shown as "does not expire" (Check.never_lapses).
+NO_EXPIRY = date.max
+
+# Right-to-work evidence that proves a lasting right: a British or Irish citizen's right to work does not
+# run out, so the Home Office asks for no follow-up check. Other evidence (share codes, permits) shows a
+# status that may be time-limited, so it is asked for again after CHECK_VALIDITY_DAYS["right_to_work"].
+LASTING_RIGHT_TO_WORK = frozenset({"british_passport"})
+
+
+def _span(days: int) -> str:
+    """A validity in the words people use: 365 days is "1 year", 1095 "3 years"; anything else in days."""
+    years, rest = divmod(days, 365)
+    if years and not rest:
+        return "1 year" if years == 1 else f"{years} years"
+    return f"{days} days"
+
+
+def how_long_it_lasts(kind: str, details: dict | None, dbs_recheck_days: int, validity_days: dict[str, int]) -> str:
+    """Once an officer approves it, how long a check of ``kind`` counts, as a phrase for the provider.
+
+    The same rule as :func:`latest_valid_until`, in words: shown before a check is
+    sent, in the acknowledgement and on the dashboard. ``details`` None: the kind
+    in general (right to work then names both cases).
+    """
+    if kind == CheckKind.INSURANCE:
+        return "until your policy's end date"
+    if kind == CheckKind.DBS:
+        lasts = f"{_span(dbs_recheck_days)} from the certificate's issue date"
+        if details is None or details.get("update_service"):
+            lasts += ", or longer while its DBS Update Service status checks find no new information"
+        return lasts
+    if kind == CheckKind.ACCESSNI:
+        return f"{_span(dbs_recheck_days)} from the certificate's issue date"
+    if kind == CheckKind.PVG:
+        return f"{_span(dbs_recheck_days)} from the date of your scheme record"
+    if kind == CheckKind.RIGHT_TO_WORK:
+        other = f"{_span(validity_days[kind])} from approval"
+        if details is None:
+            return f"for good with a British or Irish passport; {other} with other evidence"
+        if details.get("document_type") in LASTING_RIGHT_TO_WORK:
+            return "for good: a British or Irish passport proves a lasting right to work, so it does not expire"
+        return other
+    return f"{_span(validity_days[kind])} from approval"
 
 
 def _as_date(value) -> date | None:

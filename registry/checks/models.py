@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, Date, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
-from registry.checks.kinds import KIND_NAMES, KIND_PHRASES, STATUS_LABELS, CheckKind, CheckStatus
+from registry.checks.kinds import KIND_NAMES, KIND_PHRASES, NO_EXPIRY, STATUS_LABELS, CheckKind, CheckStatus
 from registry.extensions import db
 from registry.models import StrEnumColumn, UtcDateTime, utcnow
 
@@ -95,12 +95,21 @@ class Check(db.Model):
         """A rejection can be appealed once; a second rejection is final."""
         return self.status == CheckStatus.REJECTED and self.appealed_at is None
 
+    def review_by(self, target_days: int) -> date:
+        """The day an officer should have decided by (``REVIEW_TARGET_DAYS`` calendar days after it was sent)."""
+        return self.submitted_at.date() + timedelta(days=target_days)
+
     def days_waiting(self, now: datetime) -> int:
         return (now - self.submitted_at).days
 
     def is_overdue(self, now: datetime, target_days: int) -> bool:
         """Waiting longer than the decision target (checks.services.queue_counts counts the same way)."""
         return self.days_waiting(now) > target_days
+
+    @property
+    def never_lapses(self) -> bool:
+        """Approved for good (a British or Irish passport as right to work): shown as "does not expire"."""
+        return self.valid_until == NO_EXPIRY
 
     def is_current(self, today: date) -> bool:
         return self.status == CheckStatus.APPROVED and self.valid_until is not None and self.valid_until >= today

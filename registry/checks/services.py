@@ -22,10 +22,12 @@ from registry.checks.kinds import (
     APPROVABLE_UPDATE_SERVICE_RESULTS,
     DBS_VERIFICATION_METHODS,
     KIND_PHRASES,
+    NO_EXPIRY,
     UPDATE_SERVICE_RESULTS,
     VERIFICATION_METHODS,
     CheckKind,
     CheckStatus,
+    how_long_it_lasts,
     kind_offered,
     latest_valid_until,
     verification_methods_for,
@@ -36,6 +38,7 @@ from registry.checks.models import Check, StatusCheckConsent
 from registry.checks.notices import tell_provider
 from registry.extensions import db
 from registry.formatting import long_date
+from registry.mail import send_email
 from registry.models import utcnow
 from registry.paging import PER_PAGE, Page, paginate
 from registry.providers.models import Provider
@@ -84,6 +87,69 @@ def valid_until_too_late(kind: str, latest: date, today: date | None = None) -> 
     return f"A {KIND_PHRASES[kind]} can be approved until {long_date(latest)} at the latest: choose that date or an earlier one."
 
 
+def lasts_once_approved(kind: str, details: dict | None = None) -> str:
+    """How long a check of ``kind`` (with these details, if known) counts once approved, in words."""
+    config = current_app.config
+    return how_long_it_lasts(kind, details, config["DBS_RECHECK_DAYS"], config["CHECK_VALIDITY_DAYS"])
+
+
+@dataclass(frozen=True)
+class Acknowledgement:
+    """What happens next after a check is sent: said on screen and in the acknowledgement email."""
+
+    phrase: str
+    target_days: int
+    review_by: date
+    lasts: str
+
+    @property
+    def sentence(self) -> str:
+        return (
+            f"We aim to review it within {self.target_days} days, by {long_date(self.review_by)}. "
+            f"Once approved, it lasts {self.lasts}."
+        )
+
+
+@dataclass(frozen=True)
+class MissingCheck:
+    """A check not added yet, once however many services need it (the dashboard's "Checks to add")."""
+
+    code: str
+    name: str
+    kind: str | None
+    services: tuple[str, ...]
+    lasts: str
+
+    @property
+    def needed_for(self) -> str:
+        """The services in a sentence: "Companionship", "Companionship and Personal care", "A, B and C"."""
+        *rest, last = self.services
+        return f"{', '.join(rest)} and {last}" if rest else last
+
+
+def checks_to_add(service_states) -> list[MissingCheck]:
+    """From the dashboard's ``(service row, requirement states)`` pairs: each missing check once, with the
+    services that need it, in the order they first appear."""
+    needed: dict[str, list[str]] = {}
+    first: dict[str, object] = {}
+    for row, states in service_states:
+        for state in states:
+            if state.state == "missing" and state.kind:
+                needed.setdefault(state.code, []).append(row.service_type.name)
+                first.setdefault(state.code, state)
+    return [
+        MissingCheck(code, first[code].name, first[code].kind, tuple(names), lasts_once_approved(first[code].kind))
+        for code, names in needed.items()
+    ]
+
+
+def acknowledgement(check: Check) -> Acknowledgement:
+    target = current_app.config["REVIEW_TARGET_DAYS"]
+    return Acknowledgement(
+        check.kind_phrase, target, check.review_by(target), lasts_once_approved(check.kind, check.details or {})
+    )
+
+
 def submit_check(
     provider: Provider, kind: str, details: dict, upload: CheckedUpload, replaces: Check | None = None
 ) -> Check:
@@ -122,6 +188,16 @@ def submit_check(
         raise CheckError(
             "An officer has just decided the check you are replacing. Look at your dashboard, then try again."
         ) from None
+    ack = acknowledgement(check)
+    send_email(
+        provider.user.email,
+        "checks/received",
+        name=provider.display_name,
+        phrase=ack.phrase,
+        target_days=ack.target_days,
+        review_by=long_date(ack.review_by),
+        lasts=ack.lasts,
+    )
     return check
 
 
@@ -215,7 +291,9 @@ def approve(
         update_service_result=update_service_result if method == "update_service" else None,
         valid_until=valid_until,
     )
-    tell_provider(check, "checks/approved", today, valid_until=long_date(valid_until))
+    tell_provider(
+        check, "checks/approved", today, valid_until=long_date(valid_until), never_lapses=valid_until == NO_EXPIRY
+    )
     return check
 
 

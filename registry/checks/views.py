@@ -92,7 +92,7 @@ def add_check():
     if form.validate_on_submit():
         try:
             upload = check_upload(request.files.get("document"), current_app.config["MAX_UPLOAD_BYTES"])
-            services.submit_check(provider, kind, form.details(), upload, replaces=replaces)
+            check = services.submit_check(provider, kind, form.details(), upload, replaces=replaces)
         except UploadError as error:
             form.document.errors = [str(error)]
         except StorageError as error:
@@ -100,7 +100,12 @@ def add_check():
         except services.CheckError as error:
             refused(error, form)
         else:
-            flash(f"Thank you. Your {KIND_PHRASES[kind]} is waiting for an officer to review it.", "success")
+            ack = services.acknowledgement(check)
+            flash(
+                f"Thank you. Your {ack.phrase} is waiting for an officer to review it. {ack.sentence} "
+                "We have emailed you this too.",
+                "success",
+            )
             return redirect(url_for("providers.dashboard"))
     status = 422 if request.method == "POST" else 200
     return render_template(
@@ -110,6 +115,8 @@ def add_check():
         kind_name=KIND_NAMES[kind],
         kind_phrase=KIND_PHRASES[kind],
         replaces=replaces,
+        lasts=services.lasts_once_approved(kind),
+        target_days=current_app.config["REVIEW_TARGET_DAYS"],
     ), status
 
 
@@ -130,6 +137,8 @@ def upload_too_large(error):
         kind_name=KIND_NAMES[kind],
         kind_phrase=KIND_PHRASES[kind],
         replaces=None,
+        lasts=services.lasts_once_approved(kind),
+        target_days=current_app.config["REVIEW_TARGET_DAYS"],
     ), 413
 
 

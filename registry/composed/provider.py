@@ -11,6 +11,7 @@ from registry.checks.badges import badges
 from registry.checks.claims import background_note, service_claims
 from registry.checks.forms import AppealForm
 from registry.checks.listing import listed_services_now, requirement_states
+from registry.checks.services import checks_to_add
 from registry.councils.services import approvals
 from registry.extensions import db
 from registry.forms import keeps_typed_text
@@ -49,6 +50,8 @@ def dashboard():
         provider=provider,
         missing=services.missing_items(provider),
         service_states=service_states,
+        to_add=checks_to_add(service_states),
+        target_days=current_app.config["REVIEW_TARGET_DAYS"],
         appeal_form=AppealForm(formdata=None),
         summary=provider_review_summary(provider),
         invitation_form=InvitationForm(formdata=None),

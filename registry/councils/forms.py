@@ -37,14 +37,49 @@ class FrameworkForm(FlaskForm):
             raise ValidationError("The end date must be after the start date.")
 
 
-class AddProviderForm(FlaskForm):
-    provider = StringField(
-        "Provider's profile address or slug",
+class PoundsField(DecimalField):
+    """An amount in pounds that says so when what was typed is not a number."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            raise ValueError("Enter the hourly rate in pounds, for example 24.50.") from error
+
+
+class FindProviderForm(FlaskForm):
+    """The first step of "Add a provider": part of a name (a GET form, so no token)."""
+
+    class Meta:
+        csrf = False
+
+    find = StringField(
+        "Provider's name, or part of it",
+        description="For example “helping hands”. Only listed providers are found.",
         filters=[single_line],
-        validators=[InputRequired("Enter the provider's profile address, for example /providers/sunrise-care-leeds.")],
+        validators=[InputRequired("Enter part of the provider's name."), at_most(80)],
     )
+
+
+class AddProviderForm(FlaskForm):
+    # Choices are the providers the name search found; the view refuses any other.
+    provider = RadioField(
+        "Choose the provider", validate_choice=False, validators=[InputRequired("Choose a provider.")]
+    )
+    find = HiddenField()  # the search that found them, so a refused form shows the same choices again
     service = SelectField("Service", validators=[InputRequired("Choose a service.")])
-    rate = DecimalField("Agreed hourly rate (£)", places=2, validators=RATE)
+    rate = PoundsField("Agreed hourly rate (£)", places=2, validators=RATE)
+
+
+class CoverageFilterForm(FlaskForm):
+    """Narrow coverage to one service or one district (a GET form; choices set by the view)."""
+
+    class Meta:
+        csrf = False
+
+    # The view says plainly when a value is not one of the choices.
+    service = SelectField("Service", validate_choice=False)
+    district = SelectField("District", validate_choice=False)
 
 
 class DecisionForm(FlaskForm):

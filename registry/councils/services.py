@@ -180,6 +180,34 @@ def _own(framework: Framework, actor: User) -> None:
         raise CouncilError("Only the council's own commissioners can change this list.")
 
 
+FIND_AT_MOST = 20
+
+
+def find_listed_providers(name_part: str, day: date, limit: int = FIND_AT_MOST) -> list[Provider]:
+    """Providers listed today for some service whose name contains ``name_part`` (any case), for a
+    commissioner to choose from: by name, then district, so two "Helping Hands Leeds" stand apart."""
+    words = name_part.strip()
+    if not words:
+        return []
+    escaped = words.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    listed = select(ProviderService.provider_id).join(Provider).where(listed_now_clause(day))
+    return list(
+        db.session.scalars(
+            select(Provider)
+            .where(Provider.id.in_(listed), Provider.display_name.ilike(f"%{escaped}%", escape="\\"))
+            .options(selectinload(Provider.services).selectinload(ProviderService.service_type))
+            .order_by(Provider.display_name, Provider.outcode, Provider.id)
+            .limit(limit)
+        )
+    )
+
+
+def listed_provider(provider_id: int, day: date) -> Provider | None:
+    """The provider with this id if it is listed today for some service (what "Add a provider" may choose)."""
+    listed = select(ProviderService.provider_id).join(Provider).where(listed_now_clause(day))
+    return db.session.scalar(select(Provider).where(Provider.id == provider_id, Provider.id.in_(listed)))
+
+
 def add_provider(
     framework: Framework, actor: User, provider: Provider, service_type: ServiceType, rate_pence: int | None
 ) -> FrameworkEntry:
@@ -382,7 +410,10 @@ class CoverageCell:
 
 
 def coverage(council: Council, day: date) -> list[CoverageCell]:
-    """Listed providers per service per district of the area (whose travel radius reaches it) and their rates."""
+    """Listed providers per service per district of the area (whose travel radius reaches it) and their rates.
+
+    In reading order: districts as people read them (LS1, LS2, ... LS10), services in the taxonomy's order.
+    """
     centroids = outcode_centroids()
     services = list(db.session.scalars(select(ServiceType).order_by(ServiceType.position)))
     rows = db.session.scalars(
@@ -413,6 +444,15 @@ def coverage(council: Council, day: date) -> list[CoverageCell]:
                 )
             )
     return cells
+
+
+def coverage_view(cells: list[CoverageCell], service: str | None = None, district: str | None = None):
+    """The cells a commissioner asked for (one service, one district, or both), gaps first, each part
+    in reading order."""
+    chosen = [
+        c for c in cells if (service is None or c.service == service) and (district is None or c.district == district)
+    ]
+    return sorted(chosen, key=lambda c: c.providers > 0)  # stable: reading order within gaps and covered
 
 
 def coverage_csv(cells: list[CoverageCell]) -> str:

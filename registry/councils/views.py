@@ -14,7 +14,15 @@ from registry.accounts.models import Role
 from registry.auth import role_required, signed_in_key, verified_email_required
 from registry.checks.listing import is_listed_now
 from registry.councils import calloffs, services
-from registry.councils.forms import AddProviderForm, ApplyForm, DecisionForm, FrameworkForm, order_form_for
+from registry.councils.forms import (
+    AddProviderForm,
+    ApplyForm,
+    CoverageFilterForm,
+    DecisionForm,
+    FindProviderForm,
+    FrameworkForm,
+    order_form_for,
+)
 from registry.councils.models import COMMISSIONER, EntryStatus, Framework, FrameworkEntry
 from registry.extensions import db, limiter
 from registry.forms import keeps_typed_text
@@ -64,14 +72,29 @@ def create_framework():
     return redirect(url_for("councils.framework", framework_id=framework.id))
 
 
+def _provider_choice(provider: Provider) -> tuple[str, str]:
+    """A found provider as a choice: name, district and services, so two of the same name differ."""
+    offers = ", ".join(row.service_type.name for row in provider.services)
+    return str(provider.id), f"{provider.display_name} ({provider.outcode or 'no district'}): {offers}"
+
+
 def _render_framework(
-    framework: Framework, add_form: AddProviderForm | None = None, status: int = 200, errors: dict | None = None
+    framework: Framework,
+    add_form: AddProviderForm | None = None,
+    status: int = 200,
+    errors: dict | None = None,
+    find_form: FindProviderForm | None = None,
+    found: list[Provider] | None = None,
 ):
-    add_form = add_form or AddProviderForm()
+    find_form = find_form or FindProviderForm(formdata=None)
+    add_form = add_form or AddProviderForm(formdata=None, find=find_form.find.data or "")
     add_form.service.choices = _service_choices()
+    add_form.provider.choices = [_provider_choice(p) for p in found or []]
     return render_template(
         "councils/framework.html",
         framework=framework,
+        find_form=find_form,
+        found=found,
         add_form=add_form,
         decision_form=DecisionForm(),
         EntryStatus=EntryStatus,
@@ -81,7 +104,14 @@ def _render_framework(
 
 @role_required(COMMISSIONER)
 def framework(framework_id: int):
-    return _render_framework(_framework(framework_id))
+    framework = _framework(framework_id)
+    if "find" not in request.args:
+        return _render_framework(framework)
+    find_form = FindProviderForm(request.args)
+    if not find_form.validate():
+        return _render_framework(framework, status=422, find_form=find_form)
+    found = services.find_listed_providers(find_form.find.data, today())
+    return _render_framework(framework, find_form=find_form, found=found)
 
 
 @keeps_typed_text
@@ -90,12 +120,14 @@ def add_provider(framework_id: int):
     framework = _framework(framework_id)
     form = AddProviderForm()
     form.service.choices = _service_choices()
+    find_form = FindProviderForm(formdata=None, find=form.find.data or "")
+    found = services.find_listed_providers(form.find.data or "", today())
     if form.validate_on_submit():
-        slug = form.provider.data.rstrip("/").rsplit("/", 1)[-1]
-        provider = db.session.scalar(select(Provider).where(Provider.slug == slug))
+        chosen = form.provider.data or ""
+        provider = services.listed_provider(int(chosen), today()) if chosen.isdigit() else None
         service_type = db.session.get(ServiceType, int(form.service.data))
-        if provider is None or provider.status == "draft":
-            form.provider.errors.append("No provider has that profile address.")
+        if provider is None:
+            form.provider.errors.append("Choose one of the listed providers found.")
         else:
             try:
                 services.add_provider(framework, current_user, provider, service_type, to_pence(form.rate.data))
@@ -105,7 +137,7 @@ def add_provider(framework_id: int):
             else:
                 flash(f"{provider.display_name} is on the list for {service_type.name.lower()}.", "success")
                 return redirect(url_for("councils.framework", framework_id=framework.id))
-    return _render_framework(framework, form, 422)
+    return _render_framework(framework, form, 422, find_form=find_form, found=found)
 
 
 @role_required(COMMISSIONER)
@@ -139,9 +171,29 @@ def decide(entry_id: int):
 def coverage():
     council = _council()
     cells = services.coverage(council, today())
-    return render_template(
-        "councils/coverage.html", council=council, cells=cells, gaps=[c for c in cells if c.providers == 0]
+    form = CoverageFilterForm(request.args)
+    service_names = {t.slug: t.name for t in all_service_types()}
+    form.service.choices = [("", "All services")] + list(service_names.items())
+    form.district.choices = [("", "All districts")] + [(d, d) for d in council.outcodes]
+    form.validate()
+    if form.service.data and form.service.data not in service_names:
+        form.service.errors = ["Choose a service from the list."]
+    if form.district.data and form.district.data not in council.outcodes:
+        form.district.errors = [f"Choose one of {council.name}'s districts from the list."]
+    refused = bool(form.service.errors or form.district.errors)
+    shown = services.coverage_view(
+        cells,
+        service=None if refused or not form.service.data else service_names[form.service.data],
+        district=None if refused or not form.district.data else form.district.data,
     )
+    return render_template(
+        "councils/coverage.html",
+        council=council,
+        form=form,
+        cells=shown,
+        gaps=[c for c in shown if c.providers == 0],
+        all_gaps=sum(1 for c in cells if c.providers == 0),
+    ), (422 if refused else 200)
 
 
 @role_required(COMMISSIONER)

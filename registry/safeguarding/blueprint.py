@@ -18,6 +18,7 @@ bp.add_url_rule(
 suspension_bp.add_url_rule("/suspension", view_func=views.appeal, methods=["GET", "POST"])
 bp.add_url_rule("/concerns", view_func=views.concern_queue)
 bp.add_url_rule("/concerns/<int:concern_id>", view_func=views.concern, methods=["GET", "POST"])
+bp.add_url_rule("/concerns/<int:concern_id>/severity", view_func=views.concern_severity, methods=["POST"])
 bp.add_url_rule(
     "/concerns/<int:concern_id>/<any(suspend, release):action>", view_func=views.concern_action, methods=["POST"]
 )

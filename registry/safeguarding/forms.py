@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectField, TextAreaField
+from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from registry.forms import at_most, multi_line
-from registry.safeguarding.models import ConcernStatus
+from registry.forms import at_most, multi_line, single_line
+from registry.safeguarding.models import SEVERITY_LABELS, ConcernStatus
 from registry.safeguarding.services import CLOSING_OUTCOMES, MAX_APPEAL, MAX_CONCERN
 
 
@@ -22,6 +22,33 @@ class ConcernForm(FlaskForm):
             InputRequired("Tell us what happened or what worries you."),
             at_most(MAX_CONCERN),
         ],
+    )
+    severity = RadioField(
+        "How serious is it?",
+        choices=[(key.value, label) for key, label in SEVERITY_LABELS.items()],
+        validators=[InputRequired("Say how serious it is.")],
+        validate_choice=False,  # the service refuses anything else in the same words
+    )
+    # Only asked of someone without an account (a neighbour, a visitor): both optional.
+    reporter_name = StringField(
+        "Your name (optional)",
+        filters=[single_line],
+        validators=[Optional(), at_most(120)],
+    )
+    reporter_contact = StringField(
+        "A phone number or email address we can reach you on (optional)",
+        description="Only safeguarding officers see it, and only to ask you more about this concern.",
+        filters=[single_line],
+        validators=[Optional(), at_most(200)],
+    )
+
+
+class SeverityForm(FlaskForm):
+    severity = RadioField(
+        "Severity (a change goes on the record)",
+        choices=[(key.value, label) for key, label in SEVERITY_LABELS.items()],
+        validators=[InputRequired("Choose how serious the concern is.")],
+        validate_choice=False,  # the service refuses anything else in the same words
     )
 
 

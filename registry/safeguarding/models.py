@@ -18,6 +18,23 @@ class ConcernStatus(StrEnum):
     CLOSED = "closed"
 
 
+class Severity(StrEnum):
+    """How serious the person raising a concern says it is; an officer may change it (audited)."""
+
+    DANGER = "danger"
+    HARM = "harm"
+    WORRIED = "worried"
+
+
+# In the reporter's words, most urgent first; officers' queue sorts by this order, then oldest first.
+SEVERITY_LABELS = {
+    Severity.DANGER: "Someone is in danger now",
+    Severity.HARM: "Harm is happening or has happened",
+    Severity.WORRIED: "I am worried something is wrong",
+}
+SEVERITY_RANK = {severity: rank for rank, severity in enumerate(SEVERITY_LABELS)}
+
+
 class AppealStatus(StrEnum):
     """Where a provider's one appeal against a suspension stands."""
 
@@ -37,6 +54,12 @@ class Concern(db.Model):
     raised_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     review_id: Mapped[int | None] = mapped_column(ForeignKey("reviews.id"))
     body: Mapped[str] = mapped_column(Text)
+    severity: Mapped[Severity] = mapped_column(
+        StrEnumColumn(Severity, 20), default=Severity.WORRIED, server_default=Severity.WORRIED.value, index=True
+    )
+    # Raised without an account: whatever the person chose to leave (both optional), for officers only.
+    reporter_name: Mapped[str | None] = mapped_column(String(120))
+    reporter_contact: Mapped[str | None] = mapped_column(String(200))
     status: Mapped[ConcernStatus] = mapped_column(
         StrEnumColumn(ConcernStatus, 20), default=ConcernStatus.OPEN, index=True
     )
@@ -53,6 +76,10 @@ class Concern(db.Model):
     @property
     def is_closed(self) -> bool:
         return self.status == ConcernStatus.CLOSED
+
+    @property
+    def severity_label(self) -> str:
+        return SEVERITY_LABELS[self.severity]
 
 
 class Suspension(db.Model):

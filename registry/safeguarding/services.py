@@ -25,7 +25,7 @@ from registry.models import utcnow
 from registry.providers.models import Provider
 from registry.reviews.models import ReportStatus, Review, ReviewReport, ReviewStatus
 from registry.reviews.services import release_review
-from registry.safeguarding.models import AppealStatus, Concern, ConcernStatus, Suspension
+from registry.safeguarding.models import SEVERITY_LABELS, AppealStatus, Concern, ConcernStatus, Severity, Suspension
 from registry.unitofwork import Refusal
 from registry.visits.services import STATUS_LABELS, missed_pattern
 
@@ -180,11 +180,36 @@ CLOSING_OUTCOMES = {
 }
 
 
-def raise_concern(provider: Provider, raised_by: User | None, body: str, review: Review | None = None) -> Concern:
-    """Open a concern for officers (audited) and tell the person who raised it that it arrived."""
+def raise_concern(
+    provider: Provider,
+    raised_by: User | None,
+    body: str,
+    review: Review | None = None,
+    severity: str = Severity.WORRIED,
+    reporter_name: str = "",
+    reporter_contact: str = "",
+) -> Concern:
+    """Open a concern for officers (audited) and tell the person who raised it that it arrived.
+
+    ``raised_by`` None: raised without an account (or by the registry itself); ``reporter_name`` and
+    ``reporter_contact`` are whatever that person chose to leave, both optional. ``severity`` is the
+    reporter's own choice (a key of SEVERITY_LABELS); officers' queue sorts by it.
+    """
     if not body.strip() or len(body) > MAX_CONCERN + 500:
         raise SafeguardingError("Describe your concern in at most 5,000 characters.")
-    concern = Concern(provider=provider, raised_by=raised_by, body=body.strip(), review=review)
+    if severity not in SEVERITY_LABELS:
+        raise SafeguardingError("Say how serious it is: someone in danger now, harm happening, or a worry.")
+    if len(reporter_name) > 120 or len(reporter_contact) > 200:
+        raise SafeguardingError("Give your name in at most 120 characters and your contact details in at most 200.")
+    concern = Concern(
+        provider=provider,
+        raised_by=raised_by,
+        body=body.strip(),
+        review=review,
+        severity=Severity(severity),
+        reporter_name=reporter_name.strip() or None,
+        reporter_contact=reporter_contact.strip() or None,
+    )
     db.session.add(concern)
     db.session.flush()
     audit.record(
@@ -192,10 +217,12 @@ def raise_concern(provider: Provider, raised_by: User | None, body: str, review:
         concern,
         actor_id=raised_by.id if raised_by else None,
         provider_id=provider.id,
-        details={"review": review.id if review else None},
+        details={"review": review.id if review else None, "severity": concern.severity.value},
     )
     template = "safeguarding/review_held" if review is not None else "safeguarding/new_concern"
-    _tell_officers(template, provider_name=provider.display_name, concern_id=concern.id)
+    _tell_officers(
+        template, provider_name=provider.display_name, concern_id=concern.id, severity=concern.severity_label
+    )
     if raised_by is not None:
         send_email(
             raised_by.email, "safeguarding/concern_received", name=raised_by.name, provider_name=provider.display_name
@@ -222,6 +249,31 @@ def raise_missed_visits_concern(engagement, user: User, note: str = "") -> Conce
     if note.strip():
         body += f"\n\n{note.strip()}"
     return raise_concern(engagement.provider, user, body)
+
+
+def change_severity(concern: Concern, officer: User, severity: str) -> bool:
+    """An officer's own judgement of how serious a concern is (audited); returns whether it changed."""
+    if severity not in SEVERITY_LABELS:
+        raise SafeguardingError("Choose how serious the concern is.")
+    if concern.is_closed:
+        raise SafeguardingError("This concern is closed.")
+    if severity == concern.severity:
+        return False
+    before, concern.severity = concern.severity, Severity(severity)
+    audit.record(
+        "concern.severity_changed",
+        concern,
+        actor_id=officer.id,
+        provider_id=concern.provider_id,
+        details={"from": before.value, "to": concern.severity.value},
+    )
+    return True
+
+
+def concern_queue_order():
+    """The officers' concern list: most serious first, then the longest waiting."""
+    rank = db.case({severity.value: n for n, severity in enumerate(SEVERITY_LABELS)}, value=Concern.severity, else_=9)
+    return (rank, Concern.created_at, Concern.id)
 
 
 def held_review_becomes_a_concern(review: Review, author: User, why: str) -> None:

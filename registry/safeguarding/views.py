@@ -21,9 +21,9 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import joinedload
 
 from registry import audit
-from registry.accounts.models import Role
+from registry.accounts.models import Role, User
 from registry.api.query import QueryError, parse_query, use_args
-from registry.auth import role_required, signed_in_key, verified_email_required
+from registry.auth import role_required, signed_in_key
 from registry.extensions import db, limiter
 from registry.formatting import CsvWriter
 from registry.forms import keeps_typed_text
@@ -40,10 +40,11 @@ from registry.safeguarding.forms import (
     ConcernUpdateForm,
     MissedVisitsForm,
     ReinstateForm,
+    SeverityForm,
     SuspendForm,
     SuspensionAppealForm,
 )
-from registry.safeguarding.models import Concern, ConcernStatus
+from registry.safeguarding.models import SEVERITY_LABELS, Concern, ConcernStatus, Severity
 from registry.safeguarding.schemas import AuditFilterSchema
 from registry.unitofwork import act, refused, render_form
 from registry.visits import services as visits
@@ -62,22 +63,50 @@ def _concern_limit() -> str:
     return current_app.config["CONCERN_RATE_LIMIT"]
 
 
+def _reporter() -> User | None:
+    """Who raises a concern: a signed-in account with a confirmed email, otherwise nobody we know.
+
+    Anyone may raise one (a worried neighbour has no account); without a confirmed
+    account the person may leave a name and contact details, and nothing is emailed back.
+    """
+    if current_user.is_authenticated and current_user.email_verified:
+        return current_user._get_current_object()
+    return None
+
+
+def _concern_received(concern) -> str:
+    if concern.severity == Severity.DANGER:
+        return (
+            "Thank you: a safeguarding officer will look at your concern. If someone is in danger now, "
+            "call 999 straight away: we cannot send help."
+        )
+    return "Thank you. A safeguarding officer will look at your concern. If someone is in immediate danger, call 999."
+
+
 @keeps_typed_text
-@login_required
+# Per account when signed in, per address when not (signed_in_key), so nobody floods officers.
 @limiter.limit(_concern_limit, key_func=signed_in_key, methods=["POST"])
-@verified_email_required
 def report_concern(slug: str):
     provider = get_by_slug(slug)
     if provider is None or not is_publicly_visible(provider):
         abort(404)  # a draft's name is not for strangers
     form = ConcernForm()
+    reporter = _reporter()
     return render_form(
         form,
         "concerns/report.html",
         provider=provider,
-        save=lambda: services.raise_concern(provider, current_user, form.text.data),
+        anonymous=reporter is None,
+        save=lambda: services.raise_concern(
+            provider,
+            reporter,
+            form.text.data,
+            severity=form.severity.data or "",
+            reporter_name="" if reporter else form.reporter_name.data or "",
+            reporter_contact="" if reporter else form.reporter_contact.data or "",
+        ),
         done=url_for("providers.public_profile", slug=slug),
-        message="Thank you. A safeguarding officer will look at your concern. If someone is in immediate danger, call 999.",
+        message=_concern_received,
     )
 
 
@@ -198,7 +227,7 @@ def concern_queue():
         db.select(Concern)
         .where(Concern.status != ConcernStatus.CLOSED)
         .options(joinedload(Concern.provider), joinedload(Concern.review))
-        .order_by(Concern.created_at, Concern.id),
+        .order_by(*services.concern_queue_order()),
         page_number(request.args.get("page")),
     )
     reports = paginate(
@@ -222,6 +251,7 @@ def concern_queue():
         flagged_page=flagged,
         appeals=services.pending_appeals(),
         form=TextForm(formdata=None),
+        now=utcnow(),
     )
 
 
@@ -248,11 +278,26 @@ def concern(concern_id: int):
         other_concerns=list(others),
         DIMENSIONS=DIMENSIONS,
         CLOSING_OUTCOMES=services.CLOSING_OUTCOMES,
+        severity_form=SeverityForm(formdata=None, severity=item.severity.value),
         save=lambda: services.update_concern(
             item, current_user, form.status.data, form.outcome.data or "", form.closed_outcome.data or None
         ),
         done=url_for("safeguarding.concern", concern_id=item.id),
         message=lambda changed: "The concern is updated." if changed else "Nothing was changed.",
+    )
+
+
+@role_required(*OFFICERS)
+def concern_severity(concern_id: int):
+    item = db.session.get(Concern, concern_id) or abort(404)
+    back = url_for("safeguarding.concern", concern_id=concern_id)
+    form = SeverityForm()
+    if not form.validate_on_submit() or form.severity.data not in SEVERITY_LABELS:
+        abort(422, description=_errors(form) or "Choose how serious the concern is from the list.")
+    return act(
+        lambda: services.change_severity(item, current_user, form.severity.data),
+        done=back,
+        message=f"Severity: {SEVERITY_LABELS.get(form.severity.data, '')}.",
     )
 
 

@@ -94,7 +94,9 @@ def registry_world(app, make_provider, make_user):
     )
     sam = _as(app, "sam@example.com", "provider")
     assert sam.post("/dashboard/suspension", data={"reasons": "Nothing happened."}).status_code == 302
-    concern = recipient.post(f"/providers/{listed}/concern", data={"text": "The carer seemed rushed and cross."})
+    concern = recipient.post(
+        f"/providers/{listed}/concern", data={"severity": "worried", "text": "The carer seemed rushed and cross."}
+    )
     assert concern.status_code == 302
     not_yet = make_provider("pa", name="Lee Chan", email="lee@example.com")
     assert (

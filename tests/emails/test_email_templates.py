@@ -68,7 +68,12 @@ CASES: dict[str, dict] = {
     },
     "safeguarding/appeal_to_decide": {"name": "Olu Officer", "provider_name": "Ceri Morgan", "slug": "ceri-morgan"},
     "safeguarding/review_held": {"name": "Olu Officer", "provider_name": "Ceri Morgan", "concern_id": 3},
-    "safeguarding/new_concern": {"name": "Olu Officer", "provider_name": "Ceri Morgan", "concern_id": 3},
+    "safeguarding/new_concern": {
+        "name": "Olu Officer",
+        "provider_name": "Ceri Morgan",
+        "concern_id": 3,
+        "severity": "Someone is in danger now",
+    },
     "safeguarding/suspended": {"name": "Ceri Morgan", "reason": "A concern is being investigated."},
     "safeguarding/reinstated": {"name": "Ceri Morgan"},
     "safeguarding/appeal_decided": {"name": "Ceri Morgan", "allowed": True, "reason": "The concern was unfounded."},
@@ -83,6 +88,12 @@ CASES: dict[str, dict] = {
 _CHECK = {"name": "Ceri Morgan", "phrase": "DBS check", "kind": "dbs", "services": ["Companionship", "Personal care"]}
 CASES |= {
     "checks/approved": _CHECK | {"valid_until": "1 March 2027"},
+    "checks/received": _CHECK
+    | {
+        "target_days": 5,
+        "review_by": "12 December 2026",
+        "lasts": "3 years from the certificate's issue date",
+    },
     "checks/rejected": _CHECK | {"reason": "The scan is unreadable.", "can_appeal": True},
     "checks/info_requested": _CHECK | {"reason": "Please send the back of the certificate."},
     "checks/revoked": _CHECK | {"reason": "The certificate was forged."},

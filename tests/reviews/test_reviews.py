@@ -258,10 +258,13 @@ def test_an_expired_invitation_is_refused(app, listed, make_user, monkeypatch):
 def test_report_a_concern_from_a_profile(app, listed, make_user):
     recipient = signed_in(app, make_user("recipient", email="worried@example.com"))
     assert recipient.post(f"/providers/{listed}/concern", data={"text": ""}).status_code == 422
-    recipient.post(f"/providers/{listed}/concern", data={"text": "I saw the carer leave my neighbour alone at night."})
+    recipient.post(
+        f"/providers/{listed}/concern",
+        data={"severity": "harm", "text": "I saw the carer leave my neighbour alone at night."},
+    )
     assert _counts(app) == (0, 1)
     assert outbox_messages(app)[-1]["To"] == "worried@example.com"
-    assert app.test_client().get(f"/providers/{listed}/concern").status_code == 302  # sign in first
+    assert app.test_client().get(f"/providers/{listed}/concern").status_code == 200  # no account needed
 
 
 def test_the_author_can_edit_for_14_days_only(app, engaged):

@@ -283,7 +283,10 @@ def test_a_kept_report_is_audited_and_the_review_stays(app, engaged, listed, mak
 
 def test_concerns_only_move_forward_and_every_move_is_audited(app, listed, make_user):
     recipient = signed_in(app, make_user("recipient", email="worried@example.com"))
-    recipient.post(f"/providers/{listed}/concern", data={"text": "The carer left my neighbour alone at night."})
+    recipient.post(
+        f"/providers/{listed}/concern",
+        data={"severity": "worried", "text": "The carer left my neighbour alone at night."},
+    )
     with app.app_context():
         concern_id = db.session.scalar(select(Concern.id))
     officer = signed_in(app, make_user("officer"))
@@ -329,7 +332,7 @@ def test_releasing_needs_a_reason_and_is_audited(app, engaged, listed, make_user
 
 def test_only_officers_see_concerns(app, listed, make_user):
     recipient = signed_in(app, make_user("recipient", email="worried@example.com"))
-    recipient.post(f"/providers/{listed}/concern", data={"text": "Worried."})
+    recipient.post(f"/providers/{listed}/concern", data={"severity": "worried", "text": "Worried."})
     with app.app_context():
         concern_id = db.session.scalar(select(Concern.id))
     assert recipient.get(f"/officer/concerns/{concern_id}").status_code == 403
@@ -339,7 +342,10 @@ def test_only_officers_see_concerns(app, listed, make_user):
 
 def test_a_huge_concern_is_refused(app, listed, make_user):
     recipient = signed_in(app, make_user("recipient"))
-    assert recipient.post(f"/providers/{listed}/concern", data={"text": "x" * 5001}).status_code == 422
+    assert (
+        recipient.post(f"/providers/{listed}/concern", data={"severity": "worried", "text": "x" * 5001}).status_code
+        == 422
+    )
     with app.app_context():
         assert _count(Concern) == 0
 
@@ -434,7 +440,10 @@ def test_the_provider_hears_of_a_new_review_and_the_author_of_its_removal(app, e
 
 def test_suspending_from_a_concern_links_it_and_starts_the_investigation(app, listed, make_user):
     recipient = signed_in(app, make_user("recipient", email="worried@example.com"))
-    recipient.post(f"/providers/{listed}/concern", data={"text": "My mother has a bruise after every visit."})
+    recipient.post(
+        f"/providers/{listed}/concern",
+        data={"severity": "worried", "text": "My mother has a bruise after every visit."},
+    )
     with app.app_context():
         concern_id = db.session.scalar(select(Concern.id))
     officer = signed_in(app, make_user("officer"))
@@ -459,10 +468,18 @@ def test_suspending_from_a_concern_links_it_and_starts_the_investigation(app, li
 @pytest.mark.parametrize("app_config", [{"RATELIMIT_ENABLED": True, "CONCERN_RATE_LIMIT": "2 per hour"}])
 def test_concerns_are_rate_limited_per_account(app, listed, make_user):
     first = signed_in(app, make_user("recipient", email="one@example.com"))
-    statuses = [first.post(f"/providers/{listed}/concern", data={"text": f"Worry {n}"}).status_code for n in range(3)]
+    statuses = [
+        first.post(f"/providers/{listed}/concern", data={"severity": "worried", "text": f"Worry {n}"}).status_code
+        for n in range(3)
+    ]
     assert statuses == [302, 302, 429]
     second = signed_in(app, make_user("recipient", email="two@example.com"))
-    assert second.post(f"/providers/{listed}/concern", data={"text": "Another person's worry"}).status_code == 302
+    assert (
+        second.post(
+            f"/providers/{listed}/concern", data={"severity": "worried", "text": "Another person's worry"}
+        ).status_code
+        == 302
+    )
     assert first.get(f"/providers/{listed}/concern").status_code == 200  # reading the form is not limited
 
 

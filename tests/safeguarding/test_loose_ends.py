@@ -91,7 +91,10 @@ def test_officers_are_emailed_when_a_concern_or_a_held_review_arrives(app, liste
     active = make_user("officer", email="olu@example.com", name="Olu")
     make_user("officer", email="gone@example.com", active=False)
     worried = signed_in(app, make_user("recipient", email="worried@example.com"))
-    worried.post(f"/providers/{listed}/concern", data={"text": "The carer left my neighbour alone at night."})
+    worried.post(
+        f"/providers/{listed}/concern",
+        data={"severity": "worried", "text": "The carer left my neighbour alone at night."},
+    )
     [told] = _mail_to(app, active)
     assert told["Subject"] == "New safeguarding concern about Kim Lewis"
     with app.app_context():
@@ -114,7 +117,9 @@ def test_officers_are_emailed_when_a_concern_or_a_held_review_arrives(app, liste
 
 def test_closing_a_concern_tells_the_person_who_raised_it_in_words_that_reveal_nothing_private(app, listed, make_user):
     worried = signed_in(app, make_user("recipient", email="worried@example.com", name="Wendy"))
-    worried.post(f"/providers/{listed}/concern", data={"text": "I saw money taken from a purse."})
+    worried.post(
+        f"/providers/{listed}/concern", data={"severity": "worried", "text": "I saw money taken from a purse."}
+    )
     officer = signed_in(app, make_user("officer"))
     with app.app_context():
         concern_id = db.session.scalar(select(Concern.id))
@@ -137,7 +142,9 @@ def test_closing_a_concern_tells_the_person_who_raised_it_in_words_that_reveal_n
 
 def test_saving_a_concern_unchanged_changes_nothing_and_records_nothing(app, listed, make_user):
     worried = signed_in(app, make_user("recipient", email="worried@example.com", name="Wendy"))
-    worried.post(f"/providers/{listed}/concern", data={"text": "I saw money taken from a purse."})
+    worried.post(
+        f"/providers/{listed}/concern", data={"severity": "worried", "text": "I saw money taken from a purse."}
+    )
     officer = signed_in(app, make_user("officer"))
     with app.app_context():
         concern_id = db.session.scalar(select(Concern.id))

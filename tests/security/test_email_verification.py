@@ -51,12 +51,17 @@ def _count(app, model) -> int:
         return db.session.scalar(select(func.count()).select_from(model))
 
 
-def test_an_unconfirmed_account_cannot_enquire_or_raise_a_concern(app, listed, unconfirmed):
+def test_an_unconfirmed_account_cannot_enquire_and_raises_a_concern_as_if_it_had_no_account(app, listed, unconfirmed):
     page = unconfirmed.get(f"/providers/{listed}/enquire")
     assert page.status_code == 403 and "Confirm your email first" in page.get_data(as_text=True)
     assert unconfirmed.post(f"/providers/{listed}/enquire", data=ENQUIRY).status_code == 403
-    assert unconfirmed.post(f"/providers/{listed}/concern", data={"text": "I am worried."}).status_code == 403
-    assert _count(app, Enquiry) == 0 and _count(app, Concern) == 0
+    assert _count(app, Enquiry) == 0
+    # Anyone may raise a concern; an address nobody has confirmed is not tied to it, nor written to.
+    raised = unconfirmed.post(f"/providers/{listed}/concern", data={"severity": "worried", "text": "I am worried."})
+    assert raised.status_code == 302
+    with app.app_context():
+        [concern] = db.session.scalars(select(Concern)).all()
+        assert concern.raised_by_id is None
 
 
 def test_after_confirming_the_same_account_can(app, listed, unconfirmed):
