@@ -318,6 +318,10 @@ def update_concern(
     details = {"outcome": outcome}
     if status == ConcernStatus.CLOSED:
         concern.closed_outcome = details["told"] = closed_outcome
+        # The privacy notice: what someone without an account left to be contacted by goes when the concern closes.
+        if concern.reporter_name or concern.reporter_contact:
+            concern.reporter_name = concern.reporter_contact = None
+            details["reporter_details_deleted"] = True
     audit.record(f"concern.{status}", concern, actor_id=officer.id, provider_id=concern.provider_id, details=details)
     if status == ConcernStatus.CLOSED and concern.raised_by is not None and concern.raised_by.active:
         person = concern.raised_by

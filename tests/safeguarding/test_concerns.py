@@ -181,3 +181,29 @@ def test_only_officers_change_a_severity(app, listed, make_user):
     assert recipient.post(f"/officer/concerns/{concern_id}/severity", data={"severity": "danger"}).status_code == 403
     with app.app_context():
         assert db.session.get(Concern, concern_id).severity == "worried"
+
+
+def test_the_contact_details_left_without_an_account_go_when_the_concern_closes(app, client, listed, officer):
+    """As the privacy notice says: they are for officers to reach the person, and deleted on closing."""
+    client.post(
+        f"/providers/{listed}/concern",
+        data=_fill(
+            client, listed, severity="worried", text="Worried.", reporter_name="Pat", reporter_contact="07700 900123"
+        ),
+    )
+    with app.app_context():
+        concern_id = db.session.scalar(select(Concern.id))
+    moved = officer.post(f"/officer/concerns/{concern_id}", data={"status": "investigating", "outcome": "Calling Pat."})
+    assert moved.status_code == 302
+    with app.app_context():
+        assert db.session.get(Concern, concern_id).reporter_contact == "07700 900123"  # kept while it is open
+    closed = officer.post(
+        f"/officer/concerns/{concern_id}",
+        data={"status": "closed", "outcome": "Spoke to Pat; no further action.", "closed_outcome": "no_action"},
+    )
+    assert closed.status_code == 302
+    with app.app_context():
+        concern = db.session.get(Concern, concern_id)
+        assert (concern.reporter_name, concern.reporter_contact, concern.status) == (None, None, "closed")
+    privacy = _words(client.get("/privacy").get_data(as_text=True))
+    assert "deleted when the concern is closed" in privacy
