@@ -65,6 +65,7 @@ def test_enquiry_acceptance_review_and_concern_in_a_browser(page, app, make_prov
     assert "7.4/10 from 1 verified review" in browser.find_element(By.TAG_NAME, "body").text
 
     browser.find_element(By.LINK_TEXT, "Report a concern about this provider").click()
+    browser.find_element(By.CSS_SELECTOR, "input[name=severity][value='harm']").click()
     fill(browser, "text", "The carer left Dad alone at night.")
     browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
     wait_for_text(browser, "A safeguarding officer will look at your concern.")
@@ -79,4 +80,4 @@ def test_enquiry_acceptance_review_and_concern_in_a_browser(page, app, make_prov
             slug,
         )
         [concern] = db.session.scalars(select(Concern)).all()
-        assert concern.provider.slug == slug and "alone at night" in concern.body
+        assert concern.provider.slug == slug and "alone at night" in concern.body and concern.severity == "harm"
