@@ -102,13 +102,17 @@ class Badge:
     cqc: CqcRating | None = None  # a CQC check's live registration and rating (issue 20)
 
 
+# Checks are shown in the order their kinds are declared.
+_KIND_ORDER = {kind: n for n, kind in enumerate(CheckKind)}
+
+
 def current_checks(provider: Provider, today: date) -> list[Check]:
     """The newest approved, current check of each kind."""
     newest: dict[str, Check] = {}
     for check in provider.checks:
         if check.is_current(today):
             newest[check.kind] = check
-    return sorted(newest.values(), key=lambda c: list(CheckKind).index(c.kind))
+    return sorted(newest.values(), key=lambda c: _KIND_ORDER[c.kind])
 
 
 def badge_codes(kind: str, details: dict, verification_method: str | None) -> tuple[str, ...]:
