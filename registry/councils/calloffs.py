@@ -14,17 +14,16 @@ import io
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
 from registry.accounts.models import User
-from registry.checks.listing import listed_now_clause
-from registry.councils.models import CallOff, Council, CouncilDistrict, EntryStatus, Framework, FrameworkEntry
-from registry.councils.services import CouncilError
+from registry.councils.models import CallOff, Council, CouncilDistrict, FrameworkEntry
+from registry.councils.services import CouncilError, entries_in_force
 from registry.extensions import db
 from registry.formatting import CsvWriter, long_date, money
 from registry.models import today
-from registry.providers.models import Provider, ProviderService
+from registry.providers.models import Provider
 from registry.reviews import enquiries
 from registry.reviews.models import Enquiry, EnquiryStatus
 from registry.visits.models import FUNDING_LABELS, FundingRoute
@@ -36,37 +35,9 @@ ORDER_FUNDING = {
 }
 
 
-def _entries_in_force(provider: Provider, day: date):
-    """Approved entries in force on ``day`` for services the listing rule lists the provider for."""
-    return (
-        select(FrameworkEntry)
-        .join(Framework)
-        .join(Provider, Provider.id == FrameworkEntry.provider_id)
-        .join(
-            ProviderService,
-            and_(
-                ProviderService.provider_id == FrameworkEntry.provider_id,
-                ProviderService.service_type_id == FrameworkEntry.service_type_id,
-            ),
-        )
-        .where(
-            listed_now_clause(day),
-            FrameworkEntry.provider_id == provider.id,
-            FrameworkEntry.status == EntryStatus.APPROVED,
-            Framework.starts_on <= day,
-            Framework.ends_on >= day,
-        )
-        .options(
-            selectinload(FrameworkEntry.framework).selectinload(Framework.council),
-            selectinload(FrameworkEntry.service_type),
-        )
-        .order_by(FrameworkEntry.id)
-    )
-
-
 def orderable(provider: Provider, day: date | None = None) -> list[FrameworkEntry]:
     """What can be ordered from this provider today: its approved, in-force entries on any council's list."""
-    return list(db.session.scalars(_entries_in_force(provider, day or today())))
+    return list(db.session.scalars(entries_in_force([provider.id], day or today())))
 
 
 def _covers(council: Council, district: str) -> bool:

@@ -317,12 +317,14 @@ class Approval:
         return f"On {self.council}'s approved list for {self.service.lower()} since {self.approved_on.strftime('%-d %B %Y')}"
 
 
-def approvals(provider_ids: list[int], day: date, council: Council | None = None) -> dict[int, list[Approval]]:
-    """Entries in force on ``day`` for providers still listed for that service by the listing rule."""
-    query = (
+def entries_in_force(provider_ids: list[int], day: date):
+    """The query for approved entries in force on ``day`` for providers the listing rule lists for that service.
+
+    Being on a list never bypasses the listing rule: suspended, lapsed, closed or unverified shows nothing.
+    """
+    return (
         select(FrameworkEntry)
         .join(Framework)
-        # Being on a list never bypasses the listing rule: suspended, lapsed, closed or unverified shows nothing.
         .join(Provider, Provider.id == FrameworkEntry.provider_id)
         .join(
             ProviderService,
@@ -342,7 +344,13 @@ def approvals(provider_ids: list[int], day: date, council: Council | None = None
             selectinload(FrameworkEntry.framework).selectinload(Framework.council),
             selectinload(FrameworkEntry.service_type),
         )
+        .order_by(FrameworkEntry.id)
     )
+
+
+def approvals(provider_ids: list[int], day: date, council: Council | None = None) -> dict[int, list[Approval]]:
+    """Entries in force on ``day`` for providers still listed for that service by the listing rule."""
+    query = entries_in_force(provider_ids, day)
     if council is not None:
         query = query.where(Framework.council_id == council.id)
     found: dict[int, list[Approval]] = {}
