@@ -65,6 +65,11 @@ ERASED_DOMAIN = "erased.invalid"  # RFC 2606: can never deliver, so no mail leav
 SELF_SERVICE_ROLES = (Role.RECIPIENT, Role.PROVIDER)
 
 
+def serves_itself(user) -> bool:
+    """Whether ``user`` (signed in or not) is offered the pages to see and erase its own data."""
+    return not user.is_authenticated or user.role in SELF_SERVICE_ROLES
+
+
 class DataRightsError(Refusal):
     """The request cannot be carried out; the message is safe to show."""
 

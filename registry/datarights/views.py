@@ -16,7 +16,7 @@ from registry.unitofwork import keep_nothing
 
 
 def _own_account():
-    if current_user.role not in services.SELF_SERVICE_ROLES:
+    if not services.serves_itself(current_user):
         abort(404)
     return current_user._get_current_object()
 

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from flask import current_app, render_template
+from flask_login import current_user
 
+from registry.accounts.models import Role
+from registry.datarights.services import serves_itself
 from registry.legal.services import days, essential_cookies, retention_schedule
 
 
@@ -13,6 +16,7 @@ def privacy():
         retention=retention_schedule(current_app.config),
         contact_email=current_app.config["CONTACT_EMAIL"],
         mail_retention=days(current_app.config["MAIL_RETENTION_DAYS"]),
+        serves_itself=serves_itself(current_user),
     )
 
 
@@ -25,4 +29,9 @@ def accessibility():
 
 
 def help_and_contact():
-    return render_template("legal/help.html", contact_email=current_app.config["CONTACT_EMAIL"])
+    return render_template(
+        "legal/help.html",
+        contact_email=current_app.config["CONTACT_EMAIL"],
+        # A provider's dashboard is linked for providers and for visitors (who sign in to it), not for other roles.
+        dashboard_is_yours=not current_user.is_authenticated or current_user.role == Role.PROVIDER,
+    )
