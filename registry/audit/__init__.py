@@ -377,11 +377,6 @@ def checkpoint_store(location: str | None = None) -> CheckpointStore:
     )
 
 
-def read_checkpoint(path: str) -> dict[str, Any] | None:
-    """The last checkpoint, or None before the first verify. Raises ValueError if unreadable."""
-    return checkpoint_store(path).read()
-
-
 def _against_checkpoint(result: VerifyResult, checkpoint: dict[str, Any]) -> VerifyResult:
     """A valid chain can still have lost its tail: compare with what was seen last time."""
     count, head_id = checkpoint["count"], checkpoint.get("head_id")

@@ -123,3 +123,132 @@ def test_an_approval_runs_at_most_to_the_policy_end_the_dbs_recheck_or_the_kinds
 def test_without_the_date_it_needs_no_approval_end_is_proposed(app, kind, details):
     with app.app_context():
         assert services.proposed_valid_until(kind, details, today()) is None
+
+
+# -- each nation's own schemes (DESIGN.md, trust model 10), written out by hand ------------------------------
+COMMON_BEFORE = ["right_to_work", "insurance", "qualification"]
+COMMON_AFTER = ["food_hygiene", "first_aid", "reference"]
+# In the order the dashboard lists them: identity, the nation's background check, the checks every nation asks
+# for, the nation's regulator, then the service-specific ones.
+OFFERED = {
+    "england": ["identity", "dbs", *COMMON_BEFORE, "cqc", *COMMON_AFTER],
+    "wales": ["identity", "dbs", *COMMON_BEFORE, "ciw", *COMMON_AFTER],
+    "scotland": ["identity", "pvg", *COMMON_BEFORE, "care_inspectorate", *COMMON_AFTER],
+    "northern_ireland": ["identity", "accessni", *COMMON_BEFORE, "rqia", *COMMON_AFTER],
+    None: ["identity", *COMMON_BEFORE, *COMMON_AFTER],  # no postcode yet: only what every nation asks for
+}
+NATIONAL = ["dbs", "pvg", "accessni", "cqc", "ciw", "care_inspectorate", "rqia"]
+
+
+@pytest.mark.parametrize("nation", list(OFFERED))
+def test_a_provider_is_offered_its_own_nation_s_schemes_and_every_nation_s_common_checks(nation):
+    from registry.checks.kinds import kind_offered, kinds_for
+
+    assert kinds_for(nation) == OFFERED[nation]
+    for kind in [*NATIONAL, "identity", *COMMON_BEFORE, *COMMON_AFTER]:
+        assert kind_offered(kind, nation) is (kind in OFFERED[nation]), (kind, nation)
+
+
+@pytest.mark.parametrize(
+    "kind, nation, message",
+    [
+        (
+            "dbs",
+            "scotland",
+            "A DBS check is for providers in England and Wales. Your postcode is in Scotland: "
+            "add that nation's check instead (your dashboard says which).",
+        ),
+        (
+            "pvg",
+            "england",
+            "A PVG scheme membership is for providers in Scotland. Your postcode is in England: "
+            "add that nation's check instead (your dashboard says which).",
+        ),
+        (
+            "cqc",
+            "northern_ireland",
+            "A CQC registration is for providers in England. Your postcode is in Northern Ireland: "
+            "add that nation's check instead (your dashboard says which).",
+        ),
+        (
+            "rqia",
+            None,
+            "A RQIA registration is for providers in Northern Ireland. Add your postcode to your profile first: "
+            "the checks you need follow the nation your postcode is in.",
+        ),
+    ],
+)
+def test_a_check_from_another_nation_is_refused_in_words_that_say_which_nations_and_what_to_do(kind, nation, message):
+    from registry.checks.kinds import wrong_nation_message
+
+    assert wrong_nation_message(kind, nation) == message
+
+
+@pytest.mark.parametrize(
+    "kind, methods",
+    [
+        ("dbs", ("in_person", "update_service")),  # a certificate's security features cannot be judged by video
+        ("pvg", ("in_person",)),
+        ("accessni", ("in_person",)),
+        ("cqc", ("public_register", "in_person", "video")),
+        ("ciw", ("public_register", "in_person", "video")),
+        ("identity", ("in_person", "video")),
+        ("insurance", ("in_person", "video")),
+    ],
+)
+def test_each_kind_is_verified_only_in_the_ways_that_prove_it(kind, methods):
+    from registry.checks.kinds import verification_methods_for
+
+    assert verification_methods_for(kind) == methods
+
+
+VALIDITY = {"identity": 5 * 365, "right_to_work": 365, "cqc": 365, "first_aid": 3 * 365, "food_hygiene": 400}
+
+
+@pytest.mark.parametrize(
+    "kind, details, dbs_recheck_days, phrase",
+    [
+        ("insurance", None, 1095, "until your policy's end date"),
+        (
+            "dbs",
+            None,
+            1095,
+            "3 years from the certificate's issue date, "
+            "or longer while its DBS Update Service status checks find no new information",
+        ),
+        (
+            "dbs",
+            {"update_service": True},
+            730,
+            "2 years from the certificate's issue date, or longer while its DBS "
+            "Update Service status checks find no new information",
+        ),
+        ("dbs", {"update_service": False}, 1095, "3 years from the certificate's issue date"),
+        ("dbs", {}, 365, "1 year from the certificate's issue date"),
+        ("accessni", None, 1095, "3 years from the certificate's issue date"),
+        ("pvg", {}, 1096, "1096 days from the date of your scheme record"),
+        (
+            "right_to_work",
+            None,
+            1095,
+            "for good with a British or Irish passport; 1 year from approval with other evidence",
+        ),
+        (
+            "right_to_work",
+            {"document_type": "british_passport"},
+            1095,
+            "for good: a British or Irish passport proves a lasting right to work, so it does not expire",
+        ),
+        ("right_to_work", {"document_type": "share_code"}, 1095, "1 year from approval"),
+        ("identity", None, 1095, "5 years from approval"),
+        ("first_aid", {}, 1095, "3 years from approval"),
+        ("food_hygiene", {}, 1095, "400 days from approval"),
+        ("cqc", None, 1095, "1 year from approval"),
+    ],
+)
+def test_a_provider_is_told_in_words_how_long_each_check_will_count_once_approved(
+    kind, details, dbs_recheck_days, phrase
+):
+    from registry.checks.kinds import how_long_it_lasts
+
+    assert how_long_it_lasts(kind, details, dbs_recheck_days, VALIDITY) == phrase

@@ -361,3 +361,65 @@ def test_the_dashboard_says_lapsing_rejected_lapsed_or_missing(app, make_provide
         ("identity", "dbs_enhanced_adults", "right_to_work", "public_liability_insurance"), "missing"
     )
     assert set(checks.values()) == {None}
+
+
+def test_a_profile_edit_lists_or_delists_at_once_as_its_new_requirements_say(app, make_provider):
+    """Moving to Scotland asks for PVG, so an English DBS stops counting; moving back lists again, with no job run."""
+    from registry.providers import services as providers
+    from tests.conftest import complete_profile_data
+
+    slug = make_provider("pa", name="Moving PA", services=["companionship"], base_postcode="LS6 2AA")
+    with app.app_context():
+        provider = get_by_slug(slug)
+        _give_checks(provider, PA_HOME)
+        db.session.flush()
+        listing.recompute_listing(provider, today())
+        db.session.commit()
+        assert get_by_slug(slug).status == "listed"  # positive control
+
+        providers.update_profile(provider, complete_profile_data(base_postcode="G1 1AA", services=["companionship"]))
+        db.session.commit()
+        assert (get_by_slug(slug).status, listing.is_listed_now(get_by_slug(slug), today())) == ("submitted", False)
+        assert listing.listed_now_among([provider.id], today()) == set()
+
+        providers.update_profile(provider, complete_profile_data(base_postcode="LS6 2AA", services=["companionship"]))
+        db.session.commit()
+        assert get_by_slug(slug).status == "listed"
+        assert listing.listed_now_among([provider.id], today()) == {provider.id}
+
+
+def test_a_check_s_warning_names_exactly_the_services_only_it_keeps_listed(app, make_provider):
+    """What a reminder, lapse or revocation tells a provider will leave search: services no other current check holds."""
+    slug = make_provider("pa", name="Resting", services=["cleaning", "companionship", "personal-care"])
+    with app.app_context():
+        provider = get_by_slug(slug)
+        _give_checks(
+            provider,
+            [
+                ("identity", None),
+                ("dbs", DBS_BASIC),  # meets cleaning's basic DBS only
+                ("dbs", DBS_ADULTS),  # meets every service's DBS requirement
+                ("right_to_work", None),
+                ("insurance", None),
+                ("insurance", None, 30, "lapsed"),  # a second policy that no longer counts
+            ],
+        )
+        db.session.flush()
+        by_kind = {}
+        for check in provider.checks:
+            by_kind.setdefault((check.kind, (check.details or {}).get("level"), check.status), check)
+
+        def resting(kind, level=None, status="approved"):
+            return [t.slug for t in listing.services_resting_on(by_kind[(kind, level, status)], today())]
+
+        everything = ["personal-care", "companionship", "cleaning"]  # the taxonomy's order
+        assert resting("insurance") == everything  # the lapsed policy holds nothing up
+        assert resting("identity") == everything
+        assert resting("dbs", "enhanced") == ["personal-care", "companionship"]  # cleaning still has the basic one
+        assert resting("dbs", "basic") == []  # the enhanced one meets cleaning too
+        assert resting("insurance", None, "lapsed") == []  # an insurance policy meets it, but a current one holds it
+
+        # The check's own state does not matter: the answer is the same after it stops counting.
+        by_kind[("dbs", "enhanced", "approved")].status = "lapsed"
+        assert resting("dbs", "enhanced") == ["personal-care", "companionship"]
+        db.session.rollback()
