@@ -6,6 +6,7 @@ from which event on every event must be keyed, so that rewrite fails.
 """
 
 import os
+import socket
 import uuid
 from datetime import datetime, timedelta, timezone
 
@@ -147,6 +148,22 @@ def test_an_unreachable_checkpoint_bucket_fails_the_verify(app, runner, s3, moto
     _s3_app(app, moto_s3_endpoint, "no-such-bucket")
     _record(app, 1)
     result = _verify(runner)
-    assert result.exit_code == 1 and "the checkpoint s3://no-such-bucket/audit/checkpoint.json cannot be read" in (
+    assert result.exit_code == 1
+    # What went wrong, in S3's own word for it, so an operator knows what to fix.
+    assert "the checkpoint s3://no-such-bucket/audit/checkpoint.json cannot be read (NoSuchBucket)" in result.output
+
+
+def test_a_checkpoint_store_that_does_not_answer_fails_the_verify_and_says_so(app, runner, s3, moto_s3_endpoint):  # noqa: F811
+    bucket = _bucket(s3, locked=False)
+    _s3_app(app, moto_s3_endpoint, bucket)
+    _record(app, 1)
+    assert _verify(runner).exit_code == 0  # positive control: the same setup verifies while S3 answers
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    app.config["S3_ENDPOINT_URL"] = closed
+    result = _verify(runner)
+    assert result.exit_code == 1
+    assert f"the checkpoint s3://{bucket}/audit/checkpoint.json cannot be read (EndpointConnectionError)" in (
         result.output
     )

@@ -252,3 +252,48 @@ def test_a_provider_is_told_in_words_how_long_each_check_will_count_once_approve
     from registry.checks.kinds import how_long_it_lasts
 
     assert how_long_it_lasts(kind, details, dbs_recheck_days, VALIDITY) == phrase
+
+
+@pytest.mark.parametrize(
+    "code, nation, name",
+    [
+        ("dbs_enhanced_adults", "england", "Enhanced DBS with the adults' barred list"),
+        ("dbs_enhanced_adults", "scotland", "PVG scheme membership for work with protected adults"),
+        ("dbs_enhanced_adults", "northern_ireland", "Enhanced AccessNI check with the adults' barred list"),
+        ("dbs_basic", "wales", "A DBS check (any level)"),
+        ("cqc_registration", "wales", "Registration with Care Inspectorate Wales"),
+        ("cqc_registration", "scotland", "Registration with the Care Inspectorate"),
+        # No postcode yet: the requirement in general, naming each nation's scheme.
+        (
+            "dbs_enhanced_adults",
+            None,
+            "Enhanced background check with the adults' barred list "
+            "(DBS; PVG for adults in Scotland; AccessNI in Northern Ireland)",
+        ),
+        ("identity", "scotland", "Proof of identity"),
+        ("a_code_nobody_defined", "england", "a_code_nobody_defined"),
+    ],
+)
+def test_a_provider_is_asked_for_each_requirement_in_its_own_nation_s_words(code, nation, name):
+    from registry.checks.kinds import requirement_name
+
+    assert requirement_name(code, nation) == name
+
+
+@pytest.mark.parametrize("app_config", [{"DBS_RECHECK_DAYS": 400, "CHECK_VALIDITY_DAYS": {"right_to_work": 300}}])
+def test_each_nation_s_background_check_and_a_lasting_right_to_work_run_as_long_as_they_prove(app, app_config):
+    from registry.checks.kinds import NO_EXPIRY
+
+    decided = date(2026, 5, 1)
+    with app.app_context():
+        # AccessNI from its issue date, PVG from the scheme record's date, each plus the re-check interval.
+        assert services.proposed_valid_until("accessni", {"issue_date": "2026-02-03"}, decided) == date(2027, 3, 10)
+        assert services.proposed_valid_until("pvg", {"scheme_record_date": "2026-02-03"}, decided) == date(2027, 3, 10)
+        assert services.proposed_valid_until("pvg", {"scheme_record_date": "soon"}, decided) is None
+        assert services.proposed_valid_until("pvg", {"issue_date": "2026-02-03"}, decided) is None  # not its date
+        # A British passport proves a lasting right; other evidence is asked for again.
+        passport = {"document_type": "british_passport"}
+        assert services.proposed_valid_until("right_to_work", passport, decided) == NO_EXPIRY
+        assert services.proposed_valid_until("right_to_work", {"document_type": "share_code"}, decided) == date(
+            2027, 2, 25
+        )

@@ -423,3 +423,24 @@ def test_a_check_s_warning_names_exactly_the_services_only_it_keeps_listed(app, 
         by_kind[("dbs", "enhanced", "approved")].status = "lapsed"
         assert resting("dbs", "enhanced") == ["personal-care", "companionship"]
         db.session.rollback()
+
+
+def test_closing_a_listed_provider_s_account_takes_it_off_every_surface_at_once(app, make_provider):
+    """The account closed the way staff and the provider close it: no recompute by hand, no job run."""
+    from registry.accounts.services import deactivate_account
+
+    slug = make_provider("pa", name="Closing", services=["companionship"])
+    with app.app_context():
+        provider = get_by_slug(slug)
+        _give_checks(provider, PA_HOME)
+        db.session.flush()
+        listing.recompute_listing(provider, today())
+        db.session.commit()
+        assert listing.listed_now_among([provider.id], today()) == {provider.id}  # positive control
+
+        deactivate_account(provider.user, actor=None, how="cli")
+        db.session.commit()
+        provider = get_by_slug(slug)
+        assert (provider.status, [row.listed for row in provider.services]) == ("submitted", [False])
+        assert listing.listed_now_among([provider.id], today()) == set()
+    assert app.test_client().get(f"/api/v1/providers/{slug}").status_code == 404
