@@ -25,7 +25,9 @@ keepalive = 5
 # at 5,000 each worker restarted every half minute under load (a p99 spike each time).
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "50000"))
 max_requests_jitter = max_requests // 10
-accesslog = "-"
+# The app logs each request itself, as one JSON line with its request id (registry/monitoring), so
+# gunicorn's own access log is off unless GUNICORN_ACCESSLOG names a file ("-": standard output).
+accesslog = os.environ.get("GUNICORN_ACCESSLOG") or None
 errorlog = "-"
 # Not preloaded: each worker opens its own search index and database pool after the fork.
 preload_app = False
@@ -39,3 +41,25 @@ def post_worker_init(worker):
     (bench/RESULTS.md). They live as long as the worker, so nothing is lost.
     """
     gc.freeze()
+
+
+# Prometheus (/metrics): with PROMETHEUS_MULTIPROC_DIR set, every worker keeps its counts in files there and
+# whichever worker answers a scrape adds up all of them (prometheus-client's multiprocess mode). The folder
+# must exist before the app is imported and hold no files from an earlier run of this server.
+def on_starting(server):
+    """Empty the metrics folder of an earlier run's files (the previous server's counts are not ours)."""
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not folder:
+        return
+    os.makedirs(folder, exist_ok=True)
+    for name in os.listdir(folder):
+        if name.endswith(".db"):
+            os.remove(os.path.join(folder, name))
+
+
+def child_exit(server, worker):
+    """A worker that ended (recycled, killed) stops counting in live gauges; its counters and histograms stay."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

@@ -35,8 +35,10 @@ def handle_http_error(error: HTTPException):
                 "Wait the number of seconds in the Retry-After header, then carry on."
             )
             return jsonify(error={"code": "rate_limited", "message": message}), 429
-        response = jsonify(error={"code": _code_name(error), "message": error.description})
-        return response, error.code
+        body = {"code": _code_name(error), "message": error.description}
+        if error.code == 500 and g.get("request_id"):
+            body["reference"] = g.request_id  # the X-Request-ID of the crash's log line, to quote
+        return jsonify(error=body), error.code
     template = f"errors/{error.code}.html" if error.code in (403, 404, 500) else "errors/generic.html"
     try:
         return render_template(template, error=error), error.code
