@@ -8,6 +8,8 @@
 - :mod:`.views`: ``/metrics``, only for a bearer of ``METRICS_TOKEN``.
 """
 
+import os
+
 from flask import Blueprint, Flask
 
 bp = Blueprint("monitoring", __name__)
@@ -22,5 +24,9 @@ def init_app(app: Flask) -> None:
     """
     from registry.monitoring import logs, requests
 
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if folder:
+        # Any process of the app may count (a job in `flask worker`, a command): each writes its own files there.
+        os.makedirs(folder, exist_ok=True)
     logs.init_app(app)
     requests.init_app(app)
