@@ -47,14 +47,31 @@ def post_worker_init(worker):
 # whichever worker answers a scrape adds up all of them (prometheus-client's multiprocess mode). The folder
 # must exist before the app is imported and hold no files from an earlier run of this server.
 def on_starting(server):
-    """Empty the metrics folder of an earlier run's files (the previous server's counts are not ours)."""
+    """Clear the metrics folder of files left by processes that are gone (an earlier run of this server).
+
+    A running process's files stay: a `flask worker` on this machine may share the folder, so this node's
+    /metrics also counts its job runs, and its counts must not vanish when gunicorn restarts.
+    """
     folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
     if not folder:
         return
     os.makedirs(folder, exist_ok=True)
     for name in os.listdir(folder):
-        if name.endswith(".db"):
+        if name.endswith(".db") and not _running(name[: -len(".db")].rpartition("_")[2]):
             os.remove(os.path.join(folder, name))
+
+
+def _running(pid: str) -> bool:
+    """Whether the process whose id a metrics file is named after still runs."""
+    if not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
 
 
 def child_exit(server, worker):

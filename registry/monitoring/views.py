@@ -5,6 +5,8 @@ from __future__ import annotations
 import hmac
 
 from flask import abort, current_app, request
+from werkzeug.datastructures import WWWAuthenticate
+from werkzeug.exceptions import Unauthorized
 
 from registry.monitoring.collector import exposition
 
@@ -16,7 +18,7 @@ def _require_token() -> None:
         abort(404)  # the same answer as any unknown address: nothing says the registry has metrics
     scheme, _, given = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not given.strip():
-        abort(401)
+        raise Unauthorized(www_authenticate=WWWAuthenticate("Bearer", {"realm": "metrics"}))
     # Constant-time, so the time to refuse does not tell how much of a guess was right.
     if not hmac.compare_digest(given.strip().encode(), token.encode()):
         abort(403)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from prometheus_client.mmap_dict import MmapedDict
 from prometheus_client.parser import text_string_to_metric_families
 from whoosh import index as whoosh_index
 
@@ -240,9 +241,13 @@ def _healthz_count(base: str) -> float:
 def test_metrics_add_up_across_every_gunicorn_worker(app, gunicorn, tmp_path):
     folder = tmp_path / "prometheus"
     folder.mkdir()
-    (folder / "counter_1.db").write_bytes(b"an earlier run's file")  # unreadable: the server must clear it
+    # A file from an earlier run, by a process long gone (past any pid Linux gives): unreadable, so it must go.
+    (folder / "counter_99999999.db").write_bytes(b"an earlier run's file")
+    # One written by a process still running here (this test's, standing in for `flask worker`): it must stay.
+    MmapedDict(str(folder / f"counter_{os.getpid()}.db")).close()
     base = gunicorn({"PROMETHEUS_MULTIPROC_DIR": str(folder), "METRICS_TOKEN": METRICS_TOKEN}, config_file=True)
-    assert not (folder / "counter_1.db").exists()
+    assert not (folder / "counter_99999999.db").exists()
+    assert (folder / f"counter_{os.getpid()}.db").exists()
     before = _healthz_count(base)
     workers, since, asked = gunicorn.workers(), gunicorn.log_lines(), 0
     assert len(workers) == WORKERS

@@ -72,6 +72,7 @@ def test_metrics_answer_only_the_bearer_of_the_token(client, authorization, stat
     response = client.get("/metrics", headers=headers)
     assert response.status_code == status
     assert (b"registry_http_request_duration_seconds" in response.data) is (status == 200)
+    assert response.headers.get("WWW-Authenticate", "").startswith("Bearer ") is (status == 401)
 
 
 @pytest.mark.parametrize("app_config", [{}, {"METRICS_TOKEN": ""}])
@@ -85,6 +86,7 @@ def test_without_a_token_set_metrics_are_not_there_at_all(client, app_config):
 def test_metrics_refuse_other_methods(client):
     response = client.post("/metrics", headers={"Authorization": f"Bearer {TOKEN}"})
     assert response.status_code == 405
+    assert set(response.headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS"}
 
 
 # -- the figures
