@@ -30,7 +30,7 @@ REQUEST_SECONDS = Histogram(
 JOB_RUNS = Counter(
     "registry_job_runs_total",
     "Scheduled job runs in this process, by job and outcome (ok, failed).",
-    ["job", "outcome"],
+    ["job_name", "outcome"],
 )
 DBS_STATUS_CHECKS = Counter(
     "registry_dbs_status_checks_total",

@@ -113,11 +113,11 @@ class DatabaseCollector:
         age = _gauge(
             "registry_job_last_success_age_seconds",
             "Seconds since the job last succeeded (+Inf: never).",
-            ["job"],
+            ["job_name"],
         )
-        failing = _gauge("registry_job_failing", "1 when the job's last run failed.", ["job"])
+        failing = _gauge("registry_job_failing", "1 when the job's last run failed.", ["job_name"])
         period = _gauge(
-            "registry_job_period_seconds", "How often the job should succeed (a day for a nightly job).", ["job"]
+            "registry_job_period_seconds", "How often the job should succeed (a day for a nightly job).", ["job_name"]
         )
         runs = {run.name: run for run in session.scalars(select(JobRun))}
         for job in JOBS:

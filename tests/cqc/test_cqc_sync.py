@@ -270,7 +270,7 @@ def test_location_asks_and_failures_reach_the_metrics(app, client, cqc, listed_o
     assert value(failed, syncs, outcome="ok") - value(first, syncs, outcome="ok") == 0
     assert value(failed, "registry_cqc_locations_failing") == 1
     assert value(failed, "registry_cqc_locations_due") == 1
-    assert value(failed, "registry_job_failing", job="cqc-sync") == 0  # one location failed, not the night
+    assert value(failed, "registry_job_failing", job_name="cqc-sync") == 0  # one location failed, not the night
     assert "0 failed" in sync(app, now=night + timedelta(minutes=15))
     answered = scrape(client)
     assert value(answered, syncs, outcome="ok") - value(failed, syncs, outcome="ok") == 1

@@ -153,19 +153,24 @@ def test_a_failed_job_shows_as_failing_and_counted_until_it_succeeds(app, client
         raise RuntimeError("the mail server is on fire")
 
     before = scrape(client)
-    assert value(before, "registry_job_last_success_age_seconds", job="mail") == float("inf")  # never ran
+    assert value(before, "registry_job_last_success_age_seconds", job_name="mail") == float("inf")  # never ran
     assert run_job(app, dataclasses.replace(mail, run=broken)).startswith("failed")
     failed = scrape(client)
-    assert value(failed, "registry_job_failing", job="mail") == 1
-    assert value(failed, "registry_job_failing", job="expiry") == 0
+    assert value(failed, "registry_job_failing", job_name="mail") == 1
+    assert value(failed, "registry_job_failing", job_name="expiry") == 0
     runs = "registry_job_runs_total"
-    assert value(failed, runs, job="mail", outcome="failed") - value(before, runs, job="mail", outcome="failed") == 1
+    assert (
+        value(failed, runs, job_name="mail", outcome="failed") - value(before, runs, job_name="mail", outcome="failed")
+        == 1
+    )
     assert run_job(app, mail) is not None  # the real job, which succeeds
     recovered = scrape(client)
-    assert value(recovered, "registry_job_failing", job="mail") == 0
-    assert 0 <= value(recovered, "registry_job_last_success_age_seconds", job="mail") < 60
-    assert value(recovered, runs, job="mail", outcome="ok") - value(failed, runs, job="mail", outcome="ok") == 1
-    assert value(recovered, "registry_job_period_seconds", job="mail") == mail.period_seconds
+    assert value(recovered, "registry_job_failing", job_name="mail") == 0
+    assert 0 <= value(recovered, "registry_job_last_success_age_seconds", job_name="mail") < 60
+    assert (
+        value(recovered, runs, job_name="mail", outcome="ok") - value(failed, runs, job_name="mail", outcome="ok") == 1
+    )
+    assert value(recovered, "registry_job_period_seconds", job_name="mail") == mail.period_seconds
 
 
 # -- request ids and log lines
