@@ -2,29 +2,19 @@
 
 from __future__ import annotations
 
-import hmac
-
 from flask import abort, current_app, request
 from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import Unauthorized
 
+from registry.monitoring.access import metrics_access
 from registry.monitoring.collector import exposition
 
 
-def _require_token() -> None:
-    """404 when metrics are off (no token set), 401 without a bearer token, 403 with a wrong one."""
-    token = current_app.config.get("METRICS_TOKEN")
-    if not token:
-        abort(404)  # the same answer as any unknown address: nothing says the registry has metrics
-    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not given.strip():
-        raise Unauthorized(www_authenticate=WWWAuthenticate("Bearer", {"realm": "metrics"}))
-    # Constant-time, so the time to refuse does not tell how much of a guess was right.
-    if not hmac.compare_digest(given.strip().encode(), token.encode()):
-        abort(403)
-
-
 def metrics():
-    _require_token()
+    status = metrics_access(request.headers.get("Authorization", ""), current_app.config.get("METRICS_TOKEN"))
+    if status == 401:
+        raise Unauthorized(www_authenticate=WWWAuthenticate("Bearer", {"realm": "metrics"}))
+    if status != 200:
+        abort(status)  # 404: the same answer as any unknown address, nothing says the registry has metrics
     body, content_type = exposition(current_app._get_current_object())
     return body, 200, {"Content-Type": content_type, "Cache-Control": "no-store"}

@@ -10,17 +10,21 @@ import re
 from pathlib import Path
 
 import pytest
+import requests
 import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
+from config.settings import ConfigurationError
 from registry.extensions import db
 from registry.jobs import JOBS, run_job
 from registry.mail import send_email
 from registry.models import utcnow
+from registry.monitoring import worker_metrics
 from registry.monitoring.logs import make_handler
 from registry.searching.models import SearchOutboxEntry
 from registry.searching.services import search_index
 from tests.conftest import approve_checks
+from tests.operations.test_gunicorn import _free_port
 
 TOKEN = "metrics-token-for-the-tests-0123456789abcdef"
 ALERTS = Path(__file__).resolve().parents[2] / "deploy" / "prometheus" / "alerts.yml"
@@ -291,3 +295,50 @@ def test_every_metric_the_alert_rules_ask_for_is_exposed(client):
     ):
         assert name in asked, name
     assert "registry_no_such_metric" not in exposed  # positive control: the name set is not everything
+
+
+# -- the worker's own counts (flask worker --metrics-port)
+
+
+def test_the_worker_serves_its_job_counts_to_the_bearer_of_the_token(app):
+    mail = next(job for job in JOBS if job.name == "mail")
+
+    def broken(_app):
+        raise RuntimeError("the mail server is on fire")
+
+    port = _free_port()
+    server = worker_metrics.serve(app, port, host="127.0.0.1")
+    try:
+        url = f"http://127.0.0.1:{port}/metrics"
+        assert requests.get(url, timeout=5).status_code == 401
+        assert requests.get(url, headers={"Authorization": "Bearer wrong"}, timeout=5).status_code == 403
+        good = {"Authorization": f"Bearer {TOKEN}"}
+        assert requests.get(f"http://127.0.0.1:{port}/other", headers=good, timeout=5).status_code == 404
+        assert requests.post(url, headers=good, timeout=5).status_code == 405
+
+        def failures() -> float:
+            response = requests.get(url, headers=good, timeout=5)
+            assert response.status_code == 200
+            for family in text_string_to_metric_families(response.text):
+                for sample in family.samples:
+                    if sample.name == "registry_job_runs_total" and sample.labels == {
+                        "job_name": "mail",
+                        "outcome": "failed",
+                    }:
+                        return sample.value
+            return 0.0
+
+        before = failures()
+        run_job(app, dataclasses.replace(mail, run=broken))
+        assert failures() - before == 1
+        # Only this process's counts: the database's figures come from the web nodes, once.
+        assert "registry_mail_queue_depth" not in requests.get(url, headers=good, timeout=5).text
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.parametrize("app_config", [{}])
+def test_the_worker_will_not_serve_metrics_without_a_token(app, app_config):
+    with pytest.raises(ConfigurationError, match="METRICS_TOKEN"):
+        worker_metrics.serve(app, 1, host="127.0.0.1")
