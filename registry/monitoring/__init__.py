@@ -5,7 +5,8 @@
 - :mod:`.logs`: the log format (JSON in production) with the request id on
   every line logged while a request runs;
 - :mod:`.collector`: the figures read from the database at scrape time;
-- :mod:`.views`: ``/metrics``, only for a bearer of ``METRICS_TOKEN``.
+- :mod:`.views`: ``/metrics``, only for a bearer of ``METRICS_TOKEN`` (:mod:`.access`);
+- :mod:`.worker_metrics`: ``flask worker --metrics-port``, the worker's own counts.
 """
 
 import os

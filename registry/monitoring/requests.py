@@ -43,7 +43,11 @@ def start_request() -> None:
 
 
 def finish_request(response):
-    """Time the request, log its line and return its id in the response header."""
+    """Time the request, log its line and return its id in the response header.
+
+    A streamed response (the feed's ndjson export) is timed to its first byte: the view has returned, the
+    body is still to come.
+    """
     started = g.pop("request_started", None)
     if started is None:  # a request whose start hook did not run (another before-request answered first)
         return response
