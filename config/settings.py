@@ -143,6 +143,13 @@ class Config:
     # every limited request; a short timeout keeps a hung Redis from stalling pages.
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
+    # Prometheus scrapes /metrics with "Authorization: Bearer <METRICS_TOKEN>". Unset: /metrics is a 404.
+    METRICS_TOKEN: str | None = os.environ.get("METRICS_TOKEN") or None
+    # Logs: "json" (one object a line, for a log collector) or "text" (for a person at a terminal).
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
+    # Take the request id from an incoming X-Request-ID header (when it looks like one) instead of making one.
+    # Only behind a proxy that sets the header on every request itself, or clients choose what the logs say.
+    TRUST_REQUEST_ID_HEADER = os.environ.get("TRUST_REQUEST_ID_HEADER", "").lower() in ("1", "true", "yes")
     # How many reverse proxies (load balancer, TLS terminator) stand in front of
     # the app: their X-Forwarded-For / -Proto entries are believed, no others.
     TRUSTED_PROXY_COUNT = _env_int("TRUSTED_PROXY_COUNT", 0)
@@ -335,6 +342,7 @@ class ProductionConfig(Config):
     HSTS_SECONDS = _env_int("HSTS_SECONDS", 365 * 24 * 3600)
     # No default: behind a proxy, 0 would make every client look like the proxy.
     TRUSTED_PROXY_COUNT = int(os.environ["TRUSTED_PROXY_COUNT"]) if os.environ.get("TRUSTED_PROXY_COUNT") else None
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
     # Every audit event must be keyed unless told from which event on.
     AUDIT_KEYED_SINCE = os.environ.get("AUDIT_KEYED_SINCE", "all")
 
@@ -388,6 +396,12 @@ def check_production(config: dict) -> None:
     if len(audit_key) < MIN_SECRET_KEY_LENGTH:
         raise ConfigurationError(
             f"AUDIT_HMAC_KEY is too short: use at least {MIN_SECRET_KEY_LENGTH} random characters."
+        )
+    metrics_token = config.get("METRICS_TOKEN")
+    if metrics_token and len(metrics_token) < MIN_SECRET_KEY_LENGTH:
+        raise ConfigurationError(
+            f"METRICS_TOKEN is too short: use at least {MIN_SECRET_KEY_LENGTH} random characters (or leave it "
+            "unset to turn /metrics off)."
         )
     keyed_since = str(config.get("AUDIT_KEYED_SINCE") or "").strip().lower()
     if keyed_since != "all" and not (keyed_since.isdigit() and int(keyed_since) >= 1):

@@ -25,7 +25,9 @@ keepalive = 5
 # at 5,000 each worker restarted every half minute under load (a p99 spike each time).
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "50000"))
 max_requests_jitter = max_requests // 10
-accesslog = "-"
+# The app logs each request itself, as one JSON line with its request id (registry/monitoring), so
+# gunicorn's own access log is off unless GUNICORN_ACCESSLOG names a file ("-": standard output).
+accesslog = os.environ.get("GUNICORN_ACCESSLOG") or None
 errorlog = "-"
 # Not preloaded: each worker opens its own search index and database pool after the fork.
 preload_app = False
@@ -39,3 +41,42 @@ def post_worker_init(worker):
     (bench/RESULTS.md). They live as long as the worker, so nothing is lost.
     """
     gc.freeze()
+
+
+# Prometheus (/metrics): with PROMETHEUS_MULTIPROC_DIR set, every worker keeps its counts in files there and
+# whichever worker answers a scrape adds up all of them (prometheus-client's multiprocess mode). The folder
+# must exist before the app is imported and hold no files from an earlier run of this server.
+def on_starting(server):
+    """Clear the metrics folder of files left by processes that are gone (an earlier run of this server).
+
+    A running process's files stay: a `flask worker` on this machine may share the folder, so this node's
+    /metrics also counts its job runs, and its counts must not vanish when gunicorn restarts.
+    """
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not folder:
+        return
+    os.makedirs(folder, exist_ok=True)
+    for name in os.listdir(folder):
+        if name.endswith(".db") and not _running(name[: -len(".db")].rpartition("_")[2]):
+            os.remove(os.path.join(folder, name))
+
+
+def _running(pid: str) -> bool:
+    """Whether the process whose id a metrics file is named after still runs."""
+    if not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
+def child_exit(server, worker):
+    """A worker that ended (recycled, killed) stops counting in live gauges; its counters and histograms stay."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

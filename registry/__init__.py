@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import secrets
 import sys
@@ -46,7 +45,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_errorhandlers(app)
     register_commands(app)
     register_template_helpers(app)
-    logging.basicConfig(level=logging.INFO)
     return app
 
 
@@ -100,11 +98,12 @@ def _apply_embedded_defaults(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from registry import compression, mail, security, storage
+    from registry import compression, mail, monitoring, security, storage
     from registry.extensions import csrf, db, limiter, login_manager, migrate
     from registry.searching import services as searching_services
 
     compression.init_app(app)  # first, so its after-request function runs after every other one
+    monitoring.init_app(app)  # then request ids, timing and logging, before any hook that could refuse a request
     db.init_app(app)
     migrate.init_app(
         app,
@@ -196,6 +195,7 @@ def register_blueprints(app: Flask) -> None:
     import registry.families.blueprint  # noqa: F401
     import registry.legal.blueprint  # noqa: F401
     import registry.main.blueprint  # noqa: F401
+    import registry.monitoring.blueprint  # noqa: F401
     import registry.openreferral.blueprint  # noqa: F401
     import registry.reviews.blueprint  # noqa: F401
     import registry.safeguarding.blueprint  # noqa: F401
@@ -211,6 +211,7 @@ def register_blueprints(app: Flask) -> None:
     from registry.families import bp as families_bp
     from registry.legal import bp as legal_bp
     from registry.main import bp as main_bp
+    from registry.monitoring import bp as monitoring_bp
     from registry.openreferral import bp as openreferral_bp
     from registry.providers import bp as providers_bp
     from registry.reviews import bp as reviews_bp
@@ -238,6 +239,7 @@ def register_blueprints(app: Flask) -> None:
         families_bp,
         datarights_bp,
         visits_bp,
+        monitoring_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -277,11 +277,23 @@ def search_rebuild_command(procs: int | None) -> None:
 @click.command("worker")
 @with_appcontext
 @click.option("--once", is_flag=True, help="Run every job once and stop (cron, tests).")
-def worker_command(once: bool) -> None:
+@click.option(
+    "--metrics-port",
+    type=click.IntRange(1, 65535),
+    default=None,
+    help="Serve this worker's counts (job runs, DBS and CQC asks) at :PORT/metrics for Prometheus "
+    "(Authorization: Bearer METRICS_TOKEN).",
+)
+def worker_command(once: bool, metrics_port: int | None) -> None:
     """Run the scheduled jobs: email, search catch-up, expiry, retention, outbox pruning."""
     from registry.jobs import JOBS, run_job, run_worker
 
     app = current_app._get_current_object()
+    if metrics_port is not None and not once:
+        from registry.monitoring import worker_metrics
+
+        worker_metrics.serve(app, metrics_port)
+        click.echo(f"Worker metrics at http://0.0.0.0:{metrics_port}/metrics (bearer METRICS_TOKEN)")
     if once:
         for job in JOBS:
             summary = run_job(app, job)

@@ -27,6 +27,8 @@ def _code_name(error: HTTPException) -> str:
 
 
 def handle_http_error(error: HTTPException):
+    # The error's own headers (Allow on a 405, WWW-Authenticate on a 401), not its content type.
+    headers = [(name, value) for name, value in error.get_headers() if name.lower() != "content-type"]
     if wants_json():
         if error.code == 429:
             # Flask-Limiter's description is the limit itself ("600 per 1 minute"); Retry-After goes on after.
@@ -34,12 +36,14 @@ def handle_http_error(error: HTTPException):
                 f"Too many requests from your address (at most {error.description}). "
                 "Wait the number of seconds in the Retry-After header, then carry on."
             )
-            return jsonify(error={"code": "rate_limited", "message": message}), 429
-        response = jsonify(error={"code": _code_name(error), "message": error.description})
-        return response, error.code
+            return jsonify(error={"code": "rate_limited", "message": message}), 429, headers
+        body = {"code": _code_name(error), "message": error.description}
+        if error.code == 500 and g.get("request_id"):
+            body["reference"] = g.request_id  # the X-Request-ID of the crash's log line, to quote
+        return jsonify(error=body), error.code, headers
     template = f"errors/{error.code}.html" if error.code in (403, 404, 500) else "errors/generic.html"
     try:
-        return render_template(template, error=error), error.code
+        return render_template(template, error=error), error.code, headers
     except DBAPIError as db_error:
         # The page in the site's look asks who is signed in; with the database down, say so instead.
         if _database_unavailable(db_error):

@@ -28,6 +28,7 @@ from sqlalchemy import String, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from registry.extensions import db
+from registry.metrics import JOB_RUNS
 from registry.models import UtcDateTime, today, utcnow
 
 log = logging.getLogger(__name__)
@@ -218,8 +219,10 @@ def run_job(app: Flask, job: Job, now: datetime | None = None) -> str | None:
                 db.session.rollback()
                 log.exception("job %s failed", job.name)
                 _note(job.name, last_failure_at=utcnow(), last_error=f"{type(error).__name__}: {error}"[:300])
+                JOB_RUNS.labels(job.name, "failed").inc()
                 return f"failed: {error}"
             _note(job.name, last_success_at=utcnow(), last_summary=summary[:300], last_error=None)
+            JOB_RUNS.labels(job.name, "ok").inc()
             return summary
 
 

@@ -14,7 +14,8 @@ REGISTRY = Path(__file__).resolve().parent.parent / "registry"
 
 # Bottom first.
 LAYERS: list[set[str]] = [
-    {"extensions", "formatting", "money", "nations", "standins"},  # standins: stand-in servers, import nothing
+    # standins: stand-in servers, import nothing; metrics: the Prometheus counters every layer may count with
+    {"extensions", "formatting", "money", "nations", "standins", "metrics"},
     {
         "models",
         "aftercommit",
@@ -46,7 +47,7 @@ LAYERS: list[set[str]] = [
     {"datarights"},  # export and erasure: reads and anonymises every feature's records of one person
     {"cqc"},  # the nightly CQC sync: revokes checks and raises concerns
     {"jobs"},
-    {"main"},
+    {"main", "monitoring"},  # monitoring: /metrics reads jobs, mail, search and checks; request ids and logs
     {"composed"},  # views that compose several features (dashboard, profile, sign-up, staff home, OpenAPI)
     {"templating", "demo"},
     {"cli"},

@@ -32,6 +32,7 @@ from registry.checks.models import Check, StatusCheckConsent
 from registry.checks.notices import tell_provider
 from registry.extensions import db
 from registry.formatting import long_date
+from registry.metrics import DBS_STATUS_CHECKS
 from registry.models import utcnow
 from registry.unitofwork import Refusal
 
@@ -205,6 +206,7 @@ def run_status_check(
         answer = check_status(_settings(), number, surname, date_of_birth, forename, family)
     except StatusCheckError as error:
         log.warning("DBS status check of check %s failed: %s", check.id, error)
+        DBS_STATUS_CHECKS.labels("failed").inc()
         if consent is not None and officer is None:
             _back_off(consent, now, str(error))
         audit.record(
@@ -240,6 +242,7 @@ def apply_answer(check: Check, status: str, officer: User | None, now: datetime)
     row = OUTCOMES[status]
     counts = row.counts if row.counts is not None else check.certificate_assessed_at is not None
     code = row.code if counts or row.code != "current" else "needs_assessment"
+    DBS_STATUS_CHECKS.labels(code).inc()
     audit.record(
         "check.status_checked",
         check,

@@ -30,6 +30,7 @@ from registry.checks.notices import tell_provider
 from registry.cqc.client import CqcClient, CqcError, LocationRecord
 from registry.extensions import db
 from registry.formatting import long_date
+from registry.metrics import CQC_LOCATION_SYNCS
 from registry.safeguarding.services import raise_concern
 
 RATING_CONCERNS = ("Inadequate",)  # a rating that puts an officer on it (the listing does not change)
@@ -278,9 +279,11 @@ def run_sync(client: CqcClient, now: datetime, today: date) -> SyncReport:
             db.session.commit()
             report.failed += 1
             report.errors.append(f"{row.location_id}: {error}")
+            CQC_LOCATION_SYNCS.labels("failed").inc()
             continue
         applied = apply_location(row, record, now, today)
         db.session.commit()
+        CQC_LOCATION_SYNCS.labels("ok").inc()
         report.deregistered += applied.deregistered
         report.ratings_changed += applied.rating_changed
     report.seconds = time.monotonic() - started

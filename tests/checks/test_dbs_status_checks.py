@@ -363,3 +363,25 @@ def test_with_status_checks_off_the_officer_is_told_and_the_registry_works_as_be
     page = officer_client().get(f"/officer/checks/{check_id}").get_data(as_text=True)
     assert "Status checks are off (DBS_STATUS_CHECK_URL is not set)" in page
     assert "Run a status check now" not in page
+
+
+def test_status_check_outcomes_and_findings_reach_the_metrics(app, listed):
+    from tests.operations.test_monitoring import TOKEN, scrape, value
+
+    app.config["METRICS_TOKEN"] = TOKEN
+    client = app.test_client()
+    before = scrape(client)
+    assert value(before, "registry_dbs_status_check_issues", issue="new_information") == 0
+    listed("4")
+    listed("9")
+    with app.app_context():
+        # A 500 ends a round at once: two rounds, so the other certificate is asked whichever came first.
+        reports = [status_checks.run_due(now=NOW + timedelta(days=31)) for _ in range(2)]
+    assert (sum(r.asked for r in reports), sum(r.failed for r in reports)) == (1, 1)
+    after = scrape(client)
+    checks = "registry_dbs_status_checks_total"
+    for outcome, counted in (("new_information", 1), ("failed", 1), ("current", 0), ("no_match", 0)):
+        assert value(after, checks, outcome=outcome) - value(before, checks, outcome=outcome) == counted, outcome
+    assert value(after, "registry_dbs_status_check_issues", issue="new_information") == 1
+    assert value(after, "registry_dbs_status_check_issues", issue="no_match") == 0
+    assert value(after, "registry_dbs_status_consents_failing") == 1

@@ -248,3 +248,31 @@ def test_without_cqc_api_url_the_sync_is_off_and_nothing_changes(app, database_u
             db.engine.dispose()
     assert listed_org in search_slugs(client)
     assert search_slugs(client)[listed_org]["cqc"] is None
+
+
+def test_location_asks_and_failures_reach_the_metrics(app, client, cqc, listed_org):
+    from tests.operations.test_monitoring import TOKEN, scrape, value
+
+    app.config["METRICS_TOKEN"] = TOKEN
+    syncs = "registry_cqc_location_syncs_total"
+    before = scrape(client)
+    cqc.register.put(location(LOCATION, rating="Good"))
+    assert sync(app).startswith("1 locations asked, 0 failed")
+    first = scrape(client)
+    assert value(first, syncs, outcome="ok") - value(before, syncs, outcome="ok") == 1
+    assert value(first, "registry_cqc_locations_failing") == 0
+    cqc.register.put(location(LOCATION, rating="Outstanding"))  # a change the next night's feed lists
+    cqc.register.faults[:] = [Fault(), Fault(status=503, body=b'{"statusCode": 503}')]  # the feed, then the location
+    night = utcnow() + timedelta(days=1)
+    assert "1 failed" in sync(app, now=night)
+    failed = scrape(client)
+    assert value(failed, syncs, outcome="failed") - value(first, syncs, outcome="failed") == 1
+    assert value(failed, syncs, outcome="ok") - value(first, syncs, outcome="ok") == 0
+    assert value(failed, "registry_cqc_locations_failing") == 1
+    assert value(failed, "registry_cqc_locations_due") == 1
+    assert value(failed, "registry_job_failing", job_name="cqc-sync") == 0  # one location failed, not the night
+    assert "0 failed" in sync(app, now=night + timedelta(minutes=15))
+    answered = scrape(client)
+    assert value(answered, syncs, outcome="ok") - value(failed, syncs, outcome="ok") == 1
+    assert value(answered, "registry_cqc_locations_failing") == 0
+    assert value(answered, "registry_cqc_locations_due") == 0

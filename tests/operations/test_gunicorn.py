@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 import requests
+from prometheus_client.mmap_dict import MmapedDict
+from prometheus_client.parser import text_string_to_metric_families
 from whoosh import index as whoosh_index
 
 from registry.extensions import db
@@ -53,13 +55,15 @@ def gunicorn(app, database_url, tmp_path):
     log = open(tmp_path / "gunicorn.log", "ab")
     access_log = tmp_path / "access.log"
 
-    def start() -> str:
+    def start(extra_env: dict[str, str] | None = None, config_file: bool = False) -> str:
+        """Start gunicorn; ``config_file``: with deploy/gunicorn.conf.py (its hooks), as production runs it."""
         access_log.write_text("")
         proc = subprocess.Popen(
             [
                 sys.executable,
                 "-m",
                 "gunicorn",
+                *(["-c", str(ROOT / "deploy" / "gunicorn.conf.py")] if config_file else []),
                 "-w",
                 str(WORKERS),
                 "-b",
@@ -76,7 +80,7 @@ def gunicorn(app, database_url, tmp_path):
                 "wsgi:app",
             ],
             cwd=ROOT,
-            env=env,
+            env={**env, **(extra_env or {})},
             stdout=subprocess.DEVNULL,
             stderr=log,
             start_new_session=True,
@@ -215,3 +219,45 @@ def test_a_suspension_made_while_the_index_is_locked_survives_a_killed_server(ap
     assert _search(base) == {bea}  # ...never shown, and the first search after the restart caught up
     with app.app_context():
         assert get_by_slug(ann).id not in search_index().ids()
+
+
+METRICS_TOKEN = "metrics-token-for-the-gunicorn-test-0123456789"
+
+
+def _healthz_count(base: str) -> float:
+    """The histogram's count of /healthz answers, as one scrape (answered by any one worker) reports it."""
+    response = requests.get(f"{base}/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"}, timeout=5)
+    assert response.status_code == 200, response.text
+    for family in text_string_to_metric_families(response.text):
+        for sample in family.samples:
+            if sample.name == "registry_http_request_duration_seconds_count" and sample.labels == {
+                "endpoint": "main.healthz",
+                "status": "2xx",
+            }:
+                return sample.value
+    return 0.0
+
+
+def test_metrics_add_up_across_every_gunicorn_worker(app, gunicorn, tmp_path):
+    folder = tmp_path / "prometheus"
+    folder.mkdir()
+    # A file from an earlier run, by a process long gone (past any pid Linux gives): unreadable, so it must go.
+    (folder / "counter_99999999.db").write_bytes(b"an earlier run's file")
+    # One written by a process still running here (this test's, standing in for `flask worker`): it must stay.
+    MmapedDict(str(folder / f"counter_{os.getpid()}.db")).close()
+    base = gunicorn({"PROMETHEUS_MULTIPROC_DIR": str(folder), "METRICS_TOKEN": METRICS_TOKEN}, config_file=True)
+    assert not (folder / "counter_99999999.db").exists()
+    assert (folder / f"counter_{os.getpid()}.db").exists()
+    before = _healthz_count(base)
+    workers, since, asked = gunicorn.workers(), gunicorn.log_lines(), 0
+    assert len(workers) == WORKERS
+    deadline = time.monotonic() + 30
+    while not workers <= gunicorn.answered("/healthz", since):
+        assert time.monotonic() < deadline, f"after {asked} requests only {gunicorn.answered('/healthz', since)}"
+        assert requests.get(f"{base}/healthz", timeout=5).status_code == 200
+        asked += 1
+        time.sleep(0.01)
+    # Every worker answered some of them; whichever worker answers each scrape, the count is all of them.
+    for _ in range(2 * WORKERS):
+        assert _healthz_count(base) - before == asked
+    assert len(list(folder.glob("histogram_*.db"))) >= WORKERS
