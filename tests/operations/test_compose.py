@@ -59,3 +59,20 @@ def test_the_old_written_in_passwords_are_gone():
     text = (DEPLOY / "compose.yaml").read_text()
     assert "registry-secret" not in text and "registry:registry@" not in text
     assert "POSTGRES_PASSWORD: registry" not in text
+
+
+def test_the_image_copies_every_folder_the_app_reads_and_nothing_that_is_gone():
+    """The Dockerfile's COPY lines name folders that exist, and every package the project installs is among them."""
+    import tomllib
+
+    root = Path(__file__).resolve().parents[2]
+    copied = set()
+    for line in (root / "deploy" / "Dockerfile").read_text().splitlines():
+        if line.startswith("COPY "):
+            *sources, _destination = line.split()[1:]
+            copied.update(sources)
+    missing = sorted(source for source in copied if not (root / source).exists())
+    assert missing == [], f"the Dockerfile copies what is not in the project: {missing}"
+    packages = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]["find"]["include"]
+    wanted = {pattern.rstrip("*") for pattern in packages} | {"templates", "static", "migrations"}
+    assert wanted <= copied, sorted(wanted - copied)
