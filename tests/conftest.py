@@ -148,6 +148,9 @@ def app(database_url, tmp_path, app_config):
     with app.app_context():
         _empty_tables()
     yield app
+    # The searchers the index keeps open between searches: closed here, not whenever the app is collected
+    # (a file still open then is a ResourceWarning, which fails the run at an unrelated test).
+    app.extensions["search_index"].close()
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
