@@ -131,6 +131,8 @@ def people_of(account: User) -> list[CaredForPerson]:
 
 def person_of(account: User, person_id: int) -> CaredForPerson | None:
     """The account's own person, or None (someone else's is as unknown as a missing one)."""
+    if not 0 < person_id < 2**31:  # beyond any id (and beyond what SQLite or PostgreSQL take as one)
+        return None
     person = db.session.get(CaredForPerson, person_id)
     return person if person is not None and person.account_id == account.id else None
 
@@ -203,6 +205,8 @@ def unshortlist(account: User, provider: Provider, person: CaredForPerson | None
 
 def shortlist_entry_of(account: User, entry_id: int) -> ShortlistEntry | None:
     """The account's own entry, or None (another account's is as unknown as a missing one)."""
+    if not 0 < entry_id < 2**31:
+        return None
     entry = db.session.get(ShortlistEntry, entry_id)
     return entry if entry is not None and entry.account_id == account.id else None
 
