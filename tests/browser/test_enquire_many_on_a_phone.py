@@ -15,8 +15,11 @@ from tests.browser.test_without_javascript import browser_without_js, nojs  # no
 from tests.conftest import approve_checks, signed_in
 
 
-def test_ask_two_providers_at_once_by_keyboard_with_javascript_off_at_320_pixels(  # noqa: F811
-    nojs, app, make_provider, make_user
+def test_ask_two_providers_at_once_by_keyboard_with_javascript_off_at_320_pixels(
+    nojs,  # noqa: F811
+    app,
+    make_provider,
+    make_user,
 ):
     browser, base = nojs
     make_user("recipient", email="sara@example.com", name="Sara")
