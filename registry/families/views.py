@@ -174,7 +174,9 @@ def family_helpers():
         return cache["for"]
 
     def shortlisted() -> set[str]:
-        return set(shortlisted_for())
+        if "slugs" not in cache:
+            cache["slugs"] = set(shortlisted_for())
+        return cache["slugs"]
 
     def shortlist_people() -> list[CaredForPerson]:
         if "people" not in cache:

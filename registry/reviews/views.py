@@ -28,7 +28,7 @@ from registry.reviews.forms import (
     enquiry_form_for_many,
 )
 from registry.reviews.models import Engagement, Enquiry, Review, ReviewStatus
-from registry.unitofwork import act, keep_nothing, refused, render_form
+from registry.unitofwork import act, refused, render_form
 
 
 def _enquiry_limit() -> str:
@@ -82,7 +82,6 @@ def enquire_many():
     try:
         providers = family_services.enquiry_selection(current_user, slugs)
     except family_services.FamilyError as error:
-        keep_nothing()
         return render_template(
             "families/shortlist.html",
             groups=family_services.shortlist_by_person(current_user),
