@@ -25,7 +25,8 @@ def compare():
     except services.FamilyError as error:
         return render_template(
             "families/shortlist.html",
-            entries=services.shortlist_entries(current_user),
+            groups=services.shortlist_by_person(current_user),
+            people=services.people_of(current_user),
             compare_error=str(error),
             chosen=request.args.getlist("provider"),
         ), 422

@@ -345,9 +345,15 @@ def export_data(user: User) -> dict[str, Any]:
             )
         ]
         data["shortlist"] = [
-            {"provider": e.provider.display_name, "saved_at": _when(e.created_at)}
+            {
+                "provider": e.provider.display_name,
+                "for": "yourself (not sorted)" if e.person is None else e.person.name,
+                "saved_at": _when(e.created_at),
+            }
             for e in session.scalars(
-                select(ShortlistEntry).where(ShortlistEntry.account_id == user.id).order_by(ShortlistEntry.created_at)
+                select(ShortlistEntry)
+                .where(ShortlistEntry.account_id == user.id)
+                .order_by(ShortlistEntry.created_at, ShortlistEntry.id)
             )
         ]
         data["enquiries_sent"] = [

@@ -111,5 +111,5 @@ def seed_family(account: User) -> None:
         if answer:
             enquiry.messages.append(EnquiryMessage(author_id=provider.user_id, body=answer))
         db.session.add(enquiry)
-        db.session.add(ShortlistEntry(account_id=account.id, provider_id=provider.id))
+        db.session.add(ShortlistEntry(account_id=account.id, provider_id=provider.id, person_id=person.id))
     db.session.flush()

@@ -15,6 +15,7 @@ bp.add_url_rule("/people/<int:person_id>/delete", view_func=views.delete_person,
 bp.add_url_rule("/shortlist", view_func=views.shortlist)
 bp.add_url_rule("/shortlist/<slug>", view_func=views.save, methods=["POST"])
 bp.add_url_rule("/shortlist/<slug>/<any(remove):action>", view_func=views.save, methods=["POST"])
+bp.add_url_rule("/shortlist/entries/<int:entry_id>/move", view_func=views.move, methods=["POST"])
 
 # On every page or response of the app:
 bp.app_context_processor(views.family_helpers)

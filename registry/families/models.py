@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Column, Date, ForeignKey, String, Table, orm
+from sqlalchemy import JSON, Column, Date, ForeignKey, Index, String, Table, orm
 from sqlalchemy.orm import Mapped, mapped_column
 
 from registry.extensions import db
@@ -93,12 +93,39 @@ class CaredForPerson(db.Model):
 
 
 class ShortlistEntry(db.Model):
-    """A provider a recipient has saved to compare or contact later."""
+    """A provider a recipient has saved to compare or contact later, for one of its people or unsorted.
+
+    ``person_id`` None is the account holder's own, "unsorted" list. The same
+    provider may be on several people's lists, once on each (migration 0030).
+    """
 
     __tablename__ = "shortlist_entries"
+    __table_args__ = (
+        # Two partial indexes, since NULLs are distinct in a plain unique index (both SQLite and PostgreSQL).
+        Index(
+            "uq_shortlist_entries_for_person",
+            "account_id",
+            "provider_id",
+            "person_id",
+            unique=True,
+            sqlite_where=db.text("person_id IS NOT NULL"),
+            postgresql_where=db.text("person_id IS NOT NULL"),
+        ),
+        Index(
+            "uq_shortlist_entries_unsorted",
+            "account_id",
+            "provider_id",
+            unique=True,
+            sqlite_where=db.text("person_id IS NULL"),
+            postgresql_where=db.text("person_id IS NULL"),
+        ),
+    )
 
-    account_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
-    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id", ondelete="CASCADE"), primary_key=True)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("cared_for_people.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
     provider = orm.relationship("Provider")
+    person = orm.relationship("CaredForPerson")

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask.signals import Namespace
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from registry.accounts.models import Role, User
@@ -131,6 +131,8 @@ def people_of(account: User) -> list[CaredForPerson]:
 
 def person_of(account: User, person_id: int) -> CaredForPerson | None:
     """The account's own person, or None (someone else's is as unknown as a missing one)."""
+    if not 0 < person_id < 2**31:  # beyond any id (and beyond what SQLite or PostgreSQL take as one)
+        return None
     person = db.session.get(CaredForPerson, person_id)
     return person if person is not None and person.account_id == account.id else None
 
@@ -141,10 +143,12 @@ person_removed = Namespace().signal("person-removed")
 
 
 def delete_person(account: User, person: CaredForPerson) -> None:
-    """Remove the person and their details; past enquiries stay, saying only that they were for someone else."""
+    """Remove the person and their details; past enquiries stay, saying only that they were for someone else,
+    and the providers saved for them stay on the account's unsorted list."""
     if person.account_id != account.id:
         raise FamilyError("This person is not on your account.")
     person_removed.send(person)
+    keep_shortlist_unsorted(person)
     db.session.delete(person)
     db.session.flush()
 
@@ -152,32 +156,106 @@ def delete_person(account: User, person: CaredForPerson) -> None:
 # -- shortlist -------------------------------------------------------------
 
 
-def shortlist(account: User, provider: Provider) -> None:
-    """Save a listed provider; saving twice keeps one entry."""
+def shortlist_person(account: User, person_id: int | str | None) -> CaredForPerson | None:
+    """Whose list a shortlist form names: "" or None is the account holder's own (unsorted) list."""
+    if person_id in (None, ""):
+        return None
+    person = person_of(account, int(person_id)) if str(person_id).isdigit() else None
+    if person is None:
+        raise FamilyError("Choose yourself or someone you arrange care for.")
+    return person
+
+
+def shortlist_filter(account: User, value: str) -> CaredForPerson | None | bool:
+    """Which lists ``?for=`` asks for: "" every list (False), "me" the unsorted one (None), or a person's id."""
+    if value == "":
+        return False
+    return None if value == "me" else shortlist_person(account, value)
+
+
+def _entry(account: User, provider: Provider, person: CaredForPerson | None) -> ShortlistEntry | None:
+    return db.session.scalar(
+        select(ShortlistEntry).where(
+            ShortlistEntry.account_id == account.id,
+            ShortlistEntry.provider_id == provider.id,
+            ShortlistEntry.person_id.is_(None) if person is None else ShortlistEntry.person_id == person.id,
+        )
+    )
+
+
+def shortlist(account: User, provider: Provider, person: CaredForPerson | None = None) -> None:
+    """Save a listed provider to the account's own list or to one of its people's; saving twice keeps one entry."""
     if account.role != Role.RECIPIENT:
         raise FamilyError("Only accounts looking for care have a shortlist.")
+    if person is not None and person.account_id != account.id:
+        raise FamilyError("Choose yourself or someone you arrange care for.")
     if not is_listed_now(provider, today()):
         raise FamilyError("Only providers listed on the registry can be saved.")
-    if db.session.get(ShortlistEntry, (account.id, provider.id)) is None:
-        db.session.add(ShortlistEntry(account_id=account.id, provider_id=provider.id))
+    if _entry(account, provider, person) is None:
+        db.session.add(ShortlistEntry(account_id=account.id, provider_id=provider.id, person=person))
         db.session.flush()
 
 
-def unshortlist(account: User, provider: Provider) -> None:
-    db.session.execute(
-        delete(ShortlistEntry).where(ShortlistEntry.account_id == account.id, ShortlistEntry.provider_id == provider.id)
-    )
+def unshortlist(account: User, provider: Provider, person: CaredForPerson | None = None) -> None:
+    """Take a provider off one list: the account holder's own, or ``person``'s."""
+    if (entry := _entry(account, provider, person)) is not None:
+        db.session.delete(entry)
+        db.session.flush()
+
+
+def shortlist_entry_of(account: User, entry_id: int) -> ShortlistEntry | None:
+    """The account's own entry, or None (another account's is as unknown as a missing one)."""
+    if not 0 < entry_id < 2**31:
+        return None
+    entry = db.session.get(ShortlistEntry, entry_id)
+    return entry if entry is not None and entry.account_id == account.id else None
+
+
+def move_entry(account: User, entry: ShortlistEntry, person: CaredForPerson | None) -> ShortlistEntry:
+    """Move a saved provider to another person's list (or the unsorted one); returns the entry it is now.
+
+    If it is already on that list, the two become one (the older keeps its date).
+    """
+    if entry.account_id != account.id or (person is not None and person.account_id != account.id):
+        raise FamilyError("Choose yourself or someone you arrange care for.")
+    if entry.person_id == (person.id if person else None):
+        return entry  # moved to where it is: nothing changes
+    there = _entry(account, entry.provider, person)
+    if there is not None:
+        db.session.delete(entry)
+        db.session.flush()
+        return there
+    entry.person = person
+    db.session.flush()
+    return entry
+
+
+def keep_shortlist_unsorted(person: CaredForPerson) -> None:
+    """Before a person is deleted, their saved providers move to the account's unsorted list (once each)."""
+    for entry in list(db.session.scalars(select(ShortlistEntry).where(ShortlistEntry.person_id == person.id))):
+        account = db.session.get(User, entry.account_id)
+        if _entry(account, entry.provider, None) is None:
+            entry.person_id = None
+        else:
+            db.session.delete(entry)
     db.session.flush()
 
 
 def shortlisted_slugs(account: User) -> set[str]:
-    return set(
-        db.session.scalars(
-            select(Provider.slug)
-            .join(ShortlistEntry, ShortlistEntry.provider_id == Provider.id)
-            .where(ShortlistEntry.account_id == account.id)
-        )
-    )
+    """The slugs on any of the account's lists."""
+    return set(shortlisted_for(account))
+
+
+def shortlisted_for(account: User) -> dict[str, set[int | None]]:
+    """Each saved provider's slug, with whose lists it is on (None: the account holder's own)."""
+    found: dict[str, set[int | None]] = {}
+    for slug, person_id in db.session.execute(
+        select(Provider.slug, ShortlistEntry.person_id)
+        .join(ShortlistEntry, ShortlistEntry.provider_id == Provider.id)
+        .where(ShortlistEntry.account_id == account.id)
+    ):
+        found.setdefault(slug, set()).add(person_id)
+    return found
 
 
 @dataclass(frozen=True)
@@ -188,21 +266,75 @@ class SavedProvider:
     listed: bool
 
 
-def shortlist_entries(account: User) -> list[SavedProvider]:
-    """The account's shortlist, newest first, each asked again whether it is listed today."""
-    entries = list(
-        db.session.scalars(
-            select(ShortlistEntry)
-            .where(ShortlistEntry.account_id == account.id)
-            .options(joinedload(ShortlistEntry.provider))
-            .order_by(ShortlistEntry.created_at.desc())
-        )
+@dataclass(frozen=True)
+class PersonList:
+    """One person's shortlist (``person`` None: the account holder's own, unsorted)."""
+
+    person: CaredForPerson | None
+    saved: list[SavedProvider]
+
+
+def shortlist_entries(account: User, person: CaredForPerson | None | bool = False) -> list[SavedProvider]:
+    """The account's shortlist, newest first, each asked again whether it is listed today.
+
+    ``person`` False: every list; None: only the unsorted one; a person: only theirs.
+    """
+    query = (
+        select(ShortlistEntry)
+        .where(ShortlistEntry.account_id == account.id)
+        .options(joinedload(ShortlistEntry.provider), joinedload(ShortlistEntry.person))
+        .order_by(ShortlistEntry.created_at.desc(), ShortlistEntry.id.desc())
     )
+    if person is None:
+        query = query.where(ShortlistEntry.person_id.is_(None))
+    elif person is not False:
+        query = query.where(ShortlistEntry.person_id == person.id)
+    entries = list(db.session.scalars(query))
     listed = listed_now_among([e.provider_id for e in entries], today())
     return [SavedProvider(entry, entry.provider_id in listed) for entry in entries]
 
 
+def shortlist_by_person(account: User, person: CaredForPerson | None | bool = False) -> list[PersonList]:
+    """The shortlist grouped by person: each of the account's people by name, then the unsorted list.
+
+    ``person`` as for :func:`shortlist_entries`; a group with nothing in it is
+    left out, unless it is the one asked for.
+    """
+    saved = shortlist_entries(account, person)
+    people = people_of(account) if person is False else [] if person is None else [person]
+    groups = [PersonList(p, [s for s in saved if s.entry.person_id == (p.id if p else None)]) for p in [*people, None]]
+    if person is not False and person is not None:
+        groups = groups[:1]
+    return [g for g in groups if g.saved or person is not False]
+
+
 COMPARE_MIN, COMPARE_MAX = 2, 4
+ENQUIRE_MAX = 4  # one enquiry to at most this many providers at once
+
+
+def enquiry_selection(account: User, slugs: list[str]) -> list[Provider]:
+    """The shortlisted providers ``slugs`` names, once each in the order given, to send one enquiry to.
+
+    One to four, each on one of the account's own lists. Whether each is
+    listed is asked when the enquiry is sent (registry.reviews.enquiries).
+    Refuses otherwise, saying what to tick.
+    """
+    chosen = list(dict.fromkeys(s.strip() for s in slugs if s and s.strip()))
+    if not chosen:
+        raise FamilyError("Tick the providers on your shortlist you would like to ask, then “Ask these providers”.")
+    if len(chosen) > ENQUIRE_MAX:
+        raise FamilyError(f"You can ask up to {ENQUIRE_MAX} providers at once. Untick some and try again.")
+    providers = {
+        provider.slug: provider
+        for provider in db.session.scalars(
+            select(Provider)
+            .join(ShortlistEntry, ShortlistEntry.provider_id == Provider.id)
+            .where(ShortlistEntry.account_id == account.id, Provider.slug.in_(chosen))
+        )
+    }
+    if len(providers) < len(chosen):
+        raise FamilyError("Only providers on your shortlist can be asked together. Tick them on your shortlist.")
+    return [providers[slug] for slug in chosen]
 
 
 def compare_selection(account: User, slugs: list[str]) -> list[SavedProvider]:

@@ -94,37 +94,98 @@ def delete_person(person_id: int):
 
 @role_required(Role.RECIPIENT)
 def shortlist():
-    return render_template("families/shortlist.html", entries=services.shortlist_entries(current_user))
+    """Every list, grouped by person; ``?for=<person id>`` or ``?for=me`` (the unsorted list) shows one."""
+    try:
+        person = services.shortlist_filter(current_user, request.args.get("for", ""))
+    except services.FamilyError:
+        # A person not on the account: say so, and show every list (404: that list does not exist).
+        return render_template(
+            "families/shortlist.html",
+            groups=services.shortlist_by_person(current_user),
+            people=services.people_of(current_user),
+            filter_error="That person is not on your account. Here is everyone's shortlist.",
+        ), 404
+    return render_template(
+        "families/shortlist.html",
+        groups=services.shortlist_by_person(current_user, person),
+        people=services.people_of(current_user),
+        showing=person,
+    )
 
 
 @role_required(Role.RECIPIENT)
 def save(slug: str, action: str | None = None):
-    """Save or remove a provider, then go back to the page the button was on (works without JavaScript)."""
+    """Save or remove a provider for the person the form names (empty: unsorted), then go back to the page the
+    button was on (works without JavaScript)."""
     provider = get_by_slug(slug) or abort(404)
     back = safe_next_url(request.form.get("next")) or url_for("families.shortlist")
+    chosen = request.form.get("person")
+
+    def remove() -> None:
+        services.unshortlist(current_user, provider, services.shortlist_person(current_user, chosen))
+
+    def add():
+        person = services.shortlist_person(current_user, chosen)
+        services.shortlist(current_user, provider, person)
+        return person
+
     if action == "remove":
-        return act(
-            lambda: services.unshortlist(current_user, provider),
-            done=back,
-            message=f"{provider.display_name} is removed from your shortlist.",
-        )
+        return act(remove, done=back, message=f"{provider.display_name} is removed from your shortlist.")
     return act(
-        lambda: services.shortlist(current_user, provider),
+        add,
         done=back,
-        message=f"{provider.display_name} is saved to your shortlist.",
+        message=lambda person: (
+            f"{provider.display_name} is saved to your shortlist" + (f" for {person.name}." if person else ".")
+        ),
+    )
+
+
+@role_required(Role.RECIPIENT)
+def move(entry_id: int):
+    """Move a saved provider to another person's list, or to the unsorted one."""
+    entry = services.shortlist_entry_of(current_user, entry_id) or abort(404)
+
+    def moved():
+        person = services.shortlist_person(current_user, request.form.get("person"))
+        services.move_entry(current_user, entry, person)
+        return person
+
+    return act(
+        moved,
+        done=safe_next_url(request.form.get("next")) or url_for("families.shortlist"),
+        message=lambda person: (
+            f"{entry.provider.display_name} is now on the shortlist for "
+            + (f"{person.name}." if person else "yourself (unsorted).")
+        ),
     )
 
 
 def family_helpers():
     """``can_shortlist``: whether the signed-in account saves providers (a recipient's);
-    ``shortlisted()``: the slugs it has saved, one query per page."""
+    ``shortlisted()``: the slugs it has saved; ``shortlisted_for()``: each slug with whose lists it is on;
+    ``shortlist_people()``: the people it may save for. One query each per page, only when asked."""
     # Templates are also drawn outside requests (emails from the worker), where there is no user.
     can_shortlist = has_request_context() and current_user.is_authenticated and current_user.role == Role.RECIPIENT
-    cache: dict[str, set[str]] = {}
+    cache: dict[str, object] = {}
+
+    def shortlisted_for() -> dict[str, set[int | None]]:
+        if "for" not in cache:
+            cache["for"] = services.shortlisted_for(current_user) if can_shortlist else {}
+        return cache["for"]
 
     def shortlisted() -> set[str]:
-        if "ids" not in cache:
-            cache["ids"] = services.shortlisted_slugs(current_user) if can_shortlist else set()
-        return cache["ids"]
+        if "slugs" not in cache:
+            cache["slugs"] = set(shortlisted_for())
+        return cache["slugs"]
 
-    return {"can_shortlist": can_shortlist, "shortlisted": shortlisted}
+    def shortlist_people() -> list[CaredForPerson]:
+        if "people" not in cache:
+            cache["people"] = services.people_of(current_user) if can_shortlist else []
+        return cache["people"]
+
+    return {
+        "can_shortlist": can_shortlist,
+        "shortlisted": shortlisted,
+        "shortlisted_for": shortlisted_for,
+        "shortlist_people": shortlist_people,
+    }

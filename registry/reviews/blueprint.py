@@ -13,7 +13,9 @@ api_bp.add_url_rule("/providers/<slug>/reviews", view_func=api.provider_reviews)
 
 # -- views.py
 bp.add_url_rule("/providers/<slug>/enquire", view_func=views.enquire, methods=["GET", "POST"])
+bp.add_url_rule("/shortlist/enquire", view_func=views.enquire_many, methods=["GET", "POST"])
 bp.add_url_rule("/enquiries", view_func=views.enquiries)
+bp.add_url_rule("/enquiries/sent", view_func=views.enquiries_sent)
 bp.add_url_rule("/enquiries/<int:enquiry_id>", view_func=views.enquiry, methods=["GET", "POST"])
 bp.add_url_rule(
     "/enquiries/<int:enquiry_id>/<any(accept, start, decline):answer>", view_func=views.answer, methods=["POST"]

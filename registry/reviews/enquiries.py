@@ -15,10 +15,10 @@ from sqlalchemy import func, select, update
 
 from registry.accounts.models import Role, User
 from registry.accounts.services import mailbox
-from registry.checks.listing import listed_services_now, why_provider_cannot_act
+from registry.checks.listing import listed_now_among, listed_services_now, why_provider_cannot_act
 from registry.extensions import db
 from registry.families.models import WRITTEN_BY, CaredForPerson
-from registry.families.services import person_of
+from registry.families.services import ENQUIRE_MAX, person_of
 from registry.formatting import long_date
 from registry.links import public_url_for
 from registry.mail import send_email
@@ -167,6 +167,54 @@ def send_enquiry(recipient: User, provider: Provider, request: EnquiryRequest) -
         message=request.message.strip(),
     )
     return enquiry
+
+
+@dataclass
+class SentEnquiries:
+    """What one enquiry to several providers did: the conversations it opened, and those already going on
+    with providers it therefore skipped."""
+
+    sent: list[Enquiry]
+    already_open: list[Enquiry]
+
+
+def send_enquiries(recipient: User, providers: list[Provider], request: EnquiryRequest) -> SentEnquiries:
+    """Send one enquiry to several providers (1 to ``ENQUIRE_MAX``): each gets its own conversation and email.
+
+    Each provider must be listed today, asked again now; one that is not
+    refuses the whole send, naming it. A provider this recipient is already
+    talking to is skipped (the result names that conversation). Any other
+    refusal, for any provider, sends nothing: every request is checked before
+    the first is sent.
+    """
+    if not 1 <= len(providers) <= ENQUIRE_MAX or len({p.id for p in providers}) != len(providers):
+        raise ReviewError(f"Choose from 1 to {ENQUIRE_MAX} different providers on your shortlist.")
+    listed = listed_now_among([p.id for p in providers], today())
+    if gone := [p.display_name for p in providers if p.id not in listed]:
+        raise ReviewError(
+            f"{_names(gone)} {'is' if len(gone) == 1 else 'are'} no longer listed on the registry, so nothing was "
+            "sent. Go back to your shortlist, untick "
+            f"{'it' if len(gone) == 1 else 'them'} and ask the others."
+        )
+    already_open, to_send = [], []
+    for provider in providers:
+        talking = open_enquiry(recipient, provider)
+        if talking is None:
+            to_send.append(provider)
+        else:
+            already_open.append(talking)
+    if not to_send:
+        raise ReviewError("You are already talking to each of these providers: carry on those conversations.")
+    for provider in to_send:
+        try:
+            check_request(recipient, provider, request)
+        except ReviewError as error:
+            raise ReviewError(f"{provider.display_name}: {error} Nothing was sent.") from None
+    return SentEnquiries([send_enquiry(recipient, provider, request) for provider in to_send], already_open)
+
+
+def _names(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def enquiry_summary(enquiry: Enquiry) -> str:

@@ -99,15 +99,26 @@ def enquiry_form_for(
     form shown on a profile page).
     """
     form = form_class(formdata=None) if blank else form_class()
-    listed = listed_services_now(provider, today())
-    form.service.choices = [(t.slug, t.name) for t in listed]
+    return _offer(form, listed_services_now(provider, today()), user, for_person)
+
+
+def enquiry_form_for_many(providers, user, for_person: str | None = None) -> EnquiryForm:
+    """One enquiry form for several providers: it offers the help every one of them is listed for today."""
+    day = today()
+    offered = [listed_services_now(provider, day) for provider in providers]
+    common = [t for t in offered[0] if all(t in other for other in offered[1:])] if offered else []
+    return _offer(EnquiryForm(), common, user, for_person)
+
+
+def _offer(form: EnquiryForm, services: list, user, for_person: str | None) -> EnquiryForm:
+    form.service.choices = [(t.slug, t.name) for t in services]
     people = people_of(user) if getattr(user, "role", None) == Role.RECIPIENT else []
     form.person.choices = [("", "Me"), *((str(p.id), p.name) for p in people)]
     if not form.is_submitted():
         chosen = next((p for p in people if str(p.id) == for_person), None)
         if chosen is not None:
             form.person.data, form.district.data = str(chosen.id), chosen.district
-            form.service.data = next((t.slug for t in chosen.needs if t in listed), None)
+            form.service.data = next((t.slug for t in chosen.needs if t in services), None)
         # With people on the account an empty district means the chosen person's, so the account's own is not filled in.
         elif not people and not form.district.data and getattr(user, "home_postcode", None):
             form.district.data = user.home_postcode.split()[0]

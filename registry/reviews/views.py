@@ -9,15 +9,24 @@ from sqlalchemy.orm import joinedload
 from registry.accounts.devices import device_id_from_request
 from registry.accounts.models import Role
 from registry.auth import role_required, signed_in_key, verified_email_required
-from registry.checks.listing import is_listed_now
+from registry.checks.listing import is_listed_now, listed_now_among
 from registry.extensions import db, limiter
+from registry.families import services as family_services
+from registry.families.services import ENQUIRE_MAX
 from registry.forms import keeps_typed_text
 from registry.models import today
 from registry.paging import page_number, paginate
 from registry.providers.services import get_by_slug, is_publicly_visible
 from registry.reviews import enquiries as enquiry_services
 from registry.reviews import services
-from registry.reviews.forms import InvitationForm, MessageForm, ReviewForm, TextForm, enquiry_form_for
+from registry.reviews.forms import (
+    InvitationForm,
+    MessageForm,
+    ReviewForm,
+    TextForm,
+    enquiry_form_for,
+    enquiry_form_for_many,
+)
 from registry.reviews.models import Engagement, Enquiry, Review, ReviewStatus
 from registry.unitofwork import act, refused, render_form
 
@@ -60,6 +69,54 @@ def enquire(slug: str):
         provider=provider,
         open_enquiry=enquiry_services.open_enquiry(current_user, provider),
     )
+
+
+@keeps_typed_text
+@role_required(Role.RECIPIENT)
+@limiter.limit(_enquiry_limit, key_func=signed_in_key, methods=["POST"])
+@verified_email_required
+def enquire_many():
+    """One enquiry to the providers ticked on the shortlist (``provider`` 1 to 4 times): on the shortlist's
+    "Ask these providers" (GET), then posted with them as hidden fields. A wrong choice shows the shortlist again."""
+    slugs = request.form.getlist("provider") if request.method == "POST" else request.args.getlist("provider")
+    try:
+        providers = family_services.enquiry_selection(current_user, slugs)
+    except family_services.FamilyError as error:
+        return render_template(
+            "families/shortlist.html",
+            groups=family_services.shortlist_by_person(current_user),
+            people=family_services.people_of(current_user),
+            compare_error=str(error),
+            chosen=slugs,
+        ), 422
+    form = enquiry_form_for_many(providers, current_user, for_person=request.args.get("for"))
+    return render_form(
+        form,
+        "reviews/enquire_many.html",
+        save=lambda: enquiry_services.send_enquiries(current_user, providers, form.to_request()),
+        done=lambda result: url_for(
+            "reviews.enquiries_sent",
+            sent=[e.id for e in result.sent],
+            open=[e.id for e in result.already_open],
+        ),
+        providers=providers,
+        listed=listed_now_among([p.id for p in providers], today()),
+        already_open={p.id: enquiry_services.open_enquiry(current_user, p) for p in providers},
+    )
+
+
+@role_required(Role.RECIPIENT)
+def enquiries_sent():
+    """What one enquiry to several providers did: ``sent`` and ``open`` are enquiry ids; only the account's own show."""
+
+    def own(name: str) -> list[Enquiry]:
+        found = (db.session.get(Enquiry, i) for i in request.args.getlist(name, type=int)[:ENQUIRE_MAX])
+        return [e for e in found if e is not None and e.recipient_id == current_user.id]
+
+    sent, already_open = own("sent"), own("open")
+    if not sent and not already_open:
+        abort(404)
+    return render_template("reviews/enquiries_sent.html", sent=sent, already_open=already_open)
 
 
 @login_required

@@ -102,7 +102,7 @@ def _engage(app, slug: str, recipient_email: str):
 
 
 def test_a_family_member_exports_then_erases_themselves(app, make_provider, make_user):
-    from registry.families.services import PersonInput, save_person
+    from registry.families.services import PersonInput, save_person, shortlist
     from registry.reviews.enquiries import EnquiryRequest, send_enquiry
     from registry.safeguarding.services import raise_concern
 
@@ -125,6 +125,8 @@ def test_a_family_member_exports_then_erases_themselves(app, make_provider, make
             ),
         )
         db.session.flush()
+        shortlist(rosa, kim, person)  # saved for her mother, and for herself
+        shortlist(rosa, kim)
         send_enquiry(
             rosa,
             kim,
@@ -152,7 +154,10 @@ def test_a_family_member_exports_then_erases_themselves(app, make_provider, make
     data = json.loads(download.get_data(as_text=True))
     assert data["account"]["email"] == email
     assert [p["name"] for p in data["people_you_arrange_care_for"]] == ["Agnes Quintero"]
-    assert data["shortlist"] == []
+    assert [(e["provider"], e["for"]) for e in data["shortlist"]] == [
+        ("Kim Lewis", "Agnes Quintero"),
+        ("Kim Lewis", "yourself (not sorted)"),
+    ]
     enquiry, for_agnes = data["enquiries_sent"]
     assert for_agnes["for"] == "Agnes Quintero" and for_agnes["messages"][0]["text"] == "For my mother, please."
     assert enquiry["with"] == "Kim Lewis"
@@ -183,6 +188,9 @@ def test_a_family_member_exports_then_erases_themselves(app, make_provider, make
     assert _found_in_documents(app, terms) == []
     with app.app_context():
         assert find_user_by_email(email) is None  # they could register again
+        from registry.families.models import ShortlistEntry
+
+        assert db.session.scalar(select(ShortlistEntry)) is None  # every list, the person's too
         rating = db.session.get(ProviderRating, get_by_slug(slug).id)
         assert (rating.review_count, rating.score) == (0, None)
         event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "account.erased"))
