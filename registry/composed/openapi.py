@@ -429,6 +429,52 @@ def _tidy_query_parameters(document: dict) -> None:
                     del schema["default"]
 
 
+# Each operation's id, and the links from what a list returns to the operation that reads one item in full: how a
+# client (and a stateful test) walks from a search or a feed page to each record without guessing ids.
+OPERATION_IDS = {
+    "/api/v1/search": "search",
+    "/api/v1/providers/{slug}": "getProvider",
+    "/api/v1/providers/{slug}/reviews": "getProviderReviews",
+    "/openreferral/": "getFeedInfo",
+    "/openreferral/services": "listServices",
+    "/openreferral/services/{id}": "getService",
+    "/openreferral/service_at_locations": "listServiceAtLocations",
+    "/openreferral/service_at_locations/{id}": "getServiceAtLocation",
+    "/openreferral/organizations": "listOrganizations",
+    "/openreferral/organizations/{id}": "getOrganization",
+    "/openreferral/taxonomies": "listTaxonomies",
+    "/openreferral/taxonomies/{id}": "getTaxonomy",
+    "/openreferral/taxonomy_terms": "listTaxonomyTerms",
+    "/openreferral/taxonomy_terms/{id}": "getTaxonomyTerm",
+    "/openreferral/deletions": "listDeletions",
+}
+LINKS = {
+    # (operation, link name): (target operation, its parameter, where the value comes from)
+    ("search", "FirstResult"): ("getProvider", "slug", "$response.body#/results/0/slug"),
+    ("getProvider", "Reviews"): ("getProviderReviews", "slug", "$request.path.slug"),
+    ("listServices", "FirstService"): ("getService", "id", "$response.body#/contents/0/id"),
+    ("listServiceAtLocations", "FirstServiceAtLocation"): (
+        "getServiceAtLocation",
+        "id",
+        "$response.body#/contents/0/id",
+    ),
+    ("listOrganizations", "FirstOrganization"): ("getOrganization", "id", "$response.body#/contents/0/id"),
+    ("listTaxonomies", "FirstTaxonomy"): ("getTaxonomy", "id", "$response.body#/contents/0/id"),
+    ("listTaxonomyTerms", "FirstTerm"): ("getTaxonomyTerm", "id", "$response.body#/contents/0/id"),
+}
+
+
+def _add_operation_ids_and_links(document: dict) -> None:
+    by_id = {}
+    for path, operation_id in OPERATION_IDS.items():
+        operation = document["paths"][path]["get"]
+        operation["operationId"] = operation_id
+        by_id[operation_id] = operation
+    for (source, name), (target, parameter, value) in LINKS.items():
+        links = by_id[source]["responses"]["200"].setdefault("links", {})
+        links[name] = {"operationId": target, "parameters": {parameter: value}}
+
+
 def build_document(service_slugs: list[str]) -> dict:
     """The whole OpenAPI document; ``service_slugs`` are the taxonomy's current service types."""
     plugin = MarshmallowPlugin(schema_name_resolver=schema_name)
@@ -462,6 +508,7 @@ def build_document(service_slugs: list[str]) -> dict:
     _add_feed_paths(spec)
     document = _plain(spec.to_dict())
     _tidy_query_parameters(document)
+    _add_operation_ids_and_links(document)
     # A moment inside the deletions' retention period, as an example a client can send today.
     for parameter in document["paths"]["/openreferral/deletions"]["get"]["parameters"]:
         if parameter["name"] == "modified_after":
