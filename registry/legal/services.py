@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping
 
+from registry.i18n import LANGUAGE_COOKIE, LANGUAGE_COOKIE_DAYS
+
 
 @dataclass(frozen=True)
 class Retention:
@@ -132,5 +134,10 @@ def essential_cookies(config: Mapping) -> list[Cookie]:
             "Set when you sign in: a random number that tells us two accounts were used on the same browser, "
             "so a provider cannot review itself from a second account. It is not shared and not used to follow you.",
             days(int(config["DEVICE_COOKIE_DAYS"])),
+        ),
+        Cookie(
+            LANGUAGE_COOKIE,
+            'Only if you choose "Cymraeg" or "English" at the top of a page: remembers the language you chose.',
+            days(LANGUAGE_COOKIE_DAYS),
         ),
     ]
