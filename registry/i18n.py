@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 
 from flask import Flask, Response, current_app, has_request_context, request
-from flask_babel import Babel, get_locale
+from flask_babel import Babel, format_date, get_locale
 
 LANGUAGES = ("en", "cy")
 DEFAULT_LANGUAGE = "en"
@@ -78,6 +78,13 @@ def vary_on_language(response: Response) -> Response:
     return response
 
 
+def local_date(value) -> str:
+    """'3 March 2026' in English, '3 Mawrth 2026' in Welsh: the GOV.UK date style in the page's language."""
+    if value is None:
+        return ""
+    return format_date(value, "d MMMM y")
+
+
 def init_app(app: Flask) -> None:
     translations = os.path.join(os.path.dirname(__file__), "..", "translations")
     babel.init_app(
@@ -89,6 +96,7 @@ def init_app(app: Flask) -> None:
     # {% trans %} blocks are wrapped in the templates: their msgids drop the line breaks and indentation.
     app.jinja_env.policies["ext.i18n.trimmed"] = True
     app.after_request(vary_on_language)
+    app.jinja_env.filters["local_date"] = local_date
     app.jinja_env.globals.update(
         language=language, other_languages=other_languages, this_page=this_page, HTML_LANG=HTML_LANG
     )

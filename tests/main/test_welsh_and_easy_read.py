@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import date
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -15,23 +16,18 @@ from babel.messages.pofile import read_po
 from sqlalchemy import func, select
 
 from registry.extensions import db
+from registry.i18n import local_date
+from registry.reviews.models import Review
 from registry.safeguarding.models import Concern
 from tests.factories import ProviderFactory
 from tests.html_forms import as_post_data, form_fields, main_text, parse, text
+from tests.reviews import conftest as reviews
 
+# Kim Lewis, a listed PA (her slug); Rosa, whom she supports (the reviews' fixtures).
+listed, engaged, GOOD = reviews.listed, reviews.engaged, reviews.GOOD
 ROOT = Path(__file__).resolve().parent.parent.parent
 PO = ROOT / "translations" / "cy" / "LC_MESSAGES" / "messages.po"
 MO = PO.with_suffix(".mo")
-
-
-@pytest.fixture
-def listed(app):
-    """Kim Lewis, a listed PA: her slug."""
-    with app.app_context():
-        kim = ProviderFactory(listed=True, display_name="Kim Lewis")
-        slug = kim.slug
-        db.session.commit()
-    return slug
 
 
 @pytest.fixture
@@ -211,6 +207,35 @@ def test_the_concern_form_in_welsh_refuses_in_welsh_and_thanks_in_welsh(app, cli
     with app.app_context():
         concern = db.session.scalar(select(Concern))
         assert (concern.severity, concern.severity_label) == ("worried", "I am worried something is wrong")
+
+
+def test_the_review_form_in_welsh(app, engaged):
+    rosa, _, engagement_id = engaged
+    rosa.set_cookie("lang", "cy", domain="registry.test")
+    url = f"/engagements/{engagement_id}/review"
+    page = main_text(rosa.get(url).get_data(as_text=True))
+    assert "Adolygu Kim Lewis" in page
+    assert "Dibynadwyedd a phrydlondeb" in page and "1 yw gwael iawn, 5 yw ardderchog." in page
+    assert "Gwell gen i beidio â dweud" in page and "1 i 3 blynedd" in page
+
+    refused = rosa.post(url, data={**GOOD, "reliability": ""})
+    assert refused.status_code == 422
+    assert "Rhowch sgôr o 1 i 5 ar gyfer dibynadwyedd a phrydlondeb." in main_text(refused.get_data(as_text=True))
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Review)) == 0
+
+    sent = rosa.post(url, data=GOOD, follow_redirects=True)
+    assert "Diolch am eich adolygiad." in sent.get_data(as_text=True)
+    assert "Golygu eich adolygiad o Kim Lewis" in main_text(rosa.get(url).get_data(as_text=True))
+    with app.app_context():
+        assert db.session.scalar(select(Review.title)) == GOOD["title"]
+
+
+@pytest.mark.parametrize("header, expected", [("cy", "3 Mawrth 2026"), ("en-GB", "3 March 2026"), ("", "3 March 2026")])
+def test_dates_follow_the_language(app, header, expected):
+    with app.test_request_context(headers={"Accept-Language": header}):
+        assert local_date(date(2026, 3, 3)) == expected
+        assert local_date(None) == ""
 
 
 # -- the catalog
