@@ -160,6 +160,17 @@ WELSH_PAGES = {
     "/how-it-works/easy-read": ["Sut mae’r wefan hon yn gweithio", "[Llun: swyddog yn edrych ar bapurau]"],
     "/what-our-checks-mean/easy-read": ["Rhestr gwahardd", "[Llun: person yn dangos cerdyn adnabod]"],
     "/report-a-concern/easy-read": ["Sut i godi pryder", "Os oes rhywun mewn perygl nawr, ffoniwch 999."],
+    "/privacy": [
+        "Hysbysiad preifatrwydd",
+        "Gweler ein dogfen bolisi briodol",
+        "Dolenni ailosod cyfrinair",  # a row of the retention schedule (built in Python)
+        "Yn gweithio am 1 awr",  # ...with its figure in Welsh
+    ],
+    "/cookies": ["Cwcis hanfodol", "Pan fyddwch chi’n cau eich porwr", "mae’n cofio’r iaith a ddewisoch chi"],
+    "/accessibility": [
+        "chwyddo hyd at 400% heb i destun lifo oddi ar y sgrin",  # a literal % survives translation
+        "Cafodd y datganiad hwn ei baratoi ar 23 Tachwedd 2026.",  # the date in Welsh
+    ],
 }
 
 
