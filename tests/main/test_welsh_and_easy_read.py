@@ -17,8 +17,10 @@ from sqlalchemy import func, select
 
 from registry.extensions import db
 from registry.i18n import local_date
+from registry.providers.models import Provider
 from registry.reviews.models import Review
 from registry.safeguarding.models import Concern
+from tests.conftest import signed_in
 from tests.factories import ProviderFactory
 from tests.html_forms import as_post_data, form_fields, main_text, parse, text
 from tests.reviews import conftest as reviews
@@ -247,6 +249,51 @@ def test_dates_follow_the_language(app, header, expected):
     with app.test_request_context(headers={"Accept-Language": header}):
         assert local_date(date(2026, 3, 3)) == expected
         assert local_date(None) == ""
+
+
+# -- a provider's own words in Welsh
+
+
+def _edit_profile(client, **changes):
+    page = client.get("/dashboard/profile").get_data(as_text=True)
+    data = as_post_data(form_fields(page, action=""))
+    data.update({name: [value] for name, value in changes.items()})
+    return client.post("/dashboard/profile", data=data)
+
+
+WELSH_ABOUT = "Rwy’n helpu pobl hŷn gartref gyda gofal personol a chwmni, yn dawel ac yn garedig."
+
+
+def test_a_provider_gives_its_about_text_in_welsh_and_welsh_readers_see_it(app, client, listed):
+    kim = signed_in(app, "kim@example.com")
+    form = parse(kim.get("/dashboard/profile").get_data(as_text=True))
+    (box,) = form.xpath('//textarea[@name="about_cy"]')
+    assert box.get("lang") == "cy"
+    assert text(form.xpath(f'//label[@for="{box.get("id")}"]')[0]) == "About you in Welsh (optional)"
+
+    assert _edit_profile(kim, about_cy=WELSH_ABOUT).status_code == 302
+    english = main_text(client.get(f"/providers/{listed}").get_data(as_text=True))
+    assert "I support older people at home" in english and WELSH_ABOUT not in english
+    _welsh(client)
+    welsh = parse(client.get(f"/providers/{listed}").get_data(as_text=True))
+    (about,) = welsh.xpath('//p[@class="about" and @lang="cy"]')
+    assert text(about) == WELSH_ABOUT
+    assert "I support older people at home" not in text(welsh.xpath("//main")[0])
+
+    # Saving unchanged keeps it; emptying it brings the English back for Welsh readers.
+    assert _edit_profile(kim).status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(Provider.about_cy).where(Provider.slug == listed)) == WELSH_ABOUT
+    assert _edit_profile(kim, about_cy="").status_code == 302
+    assert "I support older people at home" in main_text(client.get(f"/providers/{listed}").get_data(as_text=True))
+
+
+def test_welsh_about_text_too_long_is_refused_and_nothing_changes(app, listed):
+    kim = signed_in(app, "kim@example.com")
+    refused = _edit_profile(kim, about_cy="a" * 4001)
+    assert refused.status_code == 422
+    with app.app_context():
+        assert db.session.scalar(select(Provider.about_cy).where(Provider.slug == listed)) == ""
 
 
 # -- the catalog
