@@ -226,7 +226,9 @@ def test_the_review_form_in_welsh(app, engaged):
     rosa, _, engagement_id = engaged
     rosa.set_cookie("lang", "cy", domain="registry.test")
     url = f"/engagements/{engagement_id}/review"
-    page = main_text(rosa.get(url).get_data(as_text=True))
+    whole = rosa.get(url).get_data(as_text=True)
+    assert [text(a) for a in parse(whole).xpath('//a[@class="home-link"]')] == ["Dod o hyd i ofal"]  # her own page
+    page = main_text(whole)
     assert "Adolygu Kim Lewis" in page
     assert "Dibynadwyedd a phrydlondeb" in page and "1 yw gwael iawn, 5 yw ardderchog." in page
     assert "Gwell gen i beidio â dweud" in page and "1 i 3 blynedd" in page
