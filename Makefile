@@ -8,7 +8,7 @@ DBS_STANDIN_PORT ?= 8301
 DBS_STATUS_CHECK_URL ?= http://127.0.0.1:$(DBS_STANDIN_PORT)
 export FLASK_APP := wsgi:app
 
-.PHONY: run test lint bench clean browser redis mutation
+.PHONY: run test lint bench clean browser redis mutation translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +59,15 @@ mutation: $(VENV)/.installed-mutation
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# Welsh: marked strings (templates: _(), {% trans %}; Python: gettext, lazy_gettext, N_) into translations/messages.pot,
+# merged into translations/cy/LC_MESSAGES/messages.po (translate there: no empty msgstr, no fuzzy), then compiled
+# to the messages.mo the app reads. Commit the .po and the .mo together; a test proves the .mo is the .po compiled.
+translations: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k N_ --no-location --sort-output \
+	  --project "Trusted Care Registry" -o translations/messages.pot .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete --width 120
+	$(BIN)/pybabel compile -d translations --statistics
 
 # The browser tests drive Debian's Chromium; install it when missing (as root).
 browser:

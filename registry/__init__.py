@@ -98,7 +98,7 @@ def _apply_embedded_defaults(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from registry import compression, mail, monitoring, security, storage
+    from registry import compression, i18n, mail, monitoring, security, storage
     from registry.extensions import csrf, db, limiter, login_manager, migrate
     from registry.searching import services as searching_services
 
@@ -119,6 +119,7 @@ def register_extensions(app: Flask) -> None:
     storage.init_app(app)
     searching_services.init_app(app)
     security.init_app(app)
+    i18n.init_app(app)
     _import_models()
     connect_receivers()
 

@@ -23,6 +23,7 @@ LAYERS: list[set[str]] = [
         "compression",
         "errors",
         "forms",
+        "i18n",
         "links",
         "paging",
         "security",

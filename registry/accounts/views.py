@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -18,6 +19,7 @@ from registry.accounts.models import Role
 from registry.auth import safe_next_url
 from registry.extensions import limiter
 from registry.forms import keeps_typed_text
+from registry.i18n import N_
 from registry.unitofwork import refused
 
 
@@ -72,18 +74,18 @@ def _from_a_known_browser() -> bool:
 
 # Each role's own page: where it lands after signing in, and the first link of the header on every page.
 HOMES: dict[str, tuple[str, str]] = {
-    Role.RECIPIENT: ("main.index", "Find care"),
-    Role.PROVIDER: ("providers.dashboard", "Your dashboard"),
-    Role.OFFICER: ("main.staff_home", "Officer console"),
-    Role.ADMIN: ("main.staff_home", "Officer console"),
-    Role.COMMISSIONER: ("councils.home", "Your council lists"),
+    Role.RECIPIENT: ("main.index", N_("Find care")),
+    Role.PROVIDER: ("providers.dashboard", N_("Your dashboard")),
+    Role.OFFICER: ("main.staff_home", N_("Officer console")),
+    Role.ADMIN: ("main.staff_home", N_("Officer console")),
+    Role.COMMISSIONER: ("councils.home", N_("Your council lists")),
 }
 
 
 def home_link(user) -> tuple[str, str]:
-    """The URL and link text of ``user``'s own page."""
+    """The URL and link text (in the page's language) of ``user``'s own page."""
     endpoint, label = HOMES.get(user.role, HOMES[Role.RECIPIENT])
-    return url_for(endpoint), label
+    return url_for(endpoint), gettext(label)
 
 
 def home_for(user) -> str:

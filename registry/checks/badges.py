@@ -9,6 +9,7 @@ from datetime import date
 from registry.checks.kinds import BARRED_LISTS, DBS_LEVELS, KIND_NAMES, VERIFICATION_METHODS, CheckKind
 from registry.checks.models import Check, CqcLocation, cqc_location_url
 from registry.formatting import long_date
+from registry.i18n import N_
 from registry.providers.models import Provider
 
 
@@ -32,21 +33,26 @@ class SearchBadge:
 SEARCH_BADGES: dict[str, SearchBadge] = {
     b.code: b
     for b in (
-        SearchBadge("enhanced-dbs", "Enhanced DBS", CheckKind.DBS, lambda d, how: d.get("level") == "enhanced"),
-        SearchBadge("dbs-update-service", "DBS Update Service", CheckKind.DBS, lambda d, how: how == "update_service"),
-        SearchBadge("pvg-member", "PVG scheme member", CheckKind.PVG),
+        SearchBadge("enhanced-dbs", N_("Enhanced DBS"), CheckKind.DBS, lambda d, how: d.get("level") == "enhanced"),
         SearchBadge(
-            "enhanced-accessni", "Enhanced AccessNI", CheckKind.ACCESSNI, lambda d, how: d.get("level") == "enhanced"
+            "dbs-update-service", N_("DBS Update Service"), CheckKind.DBS, lambda d, how: how == "update_service"
         ),
-        SearchBadge("insurance", "Insured", CheckKind.INSURANCE),
-        SearchBadge("cqc-registered", "CQC registered", CheckKind.CQC),
-        SearchBadge("care-inspectorate", "Registered with the Care Inspectorate", CheckKind.CARE_INSPECTORATE),
-        SearchBadge("ciw-registered", "Registered with Care Inspectorate Wales", CheckKind.CIW),
-        SearchBadge("rqia-registered", "Registered with RQIA", CheckKind.RQIA),
+        SearchBadge("pvg-member", N_("PVG scheme member"), CheckKind.PVG),
         SearchBadge(
-            "food-hygiene-5", "Food hygiene 5", CheckKind.FOOD_HYGIENE, lambda d, how: int(d.get("rating", 0)) == 5
+            "enhanced-accessni",
+            N_("Enhanced AccessNI"),
+            CheckKind.ACCESSNI,
+            lambda d, how: d.get("level") == "enhanced",
         ),
-        SearchBadge("first-aid", "First aid trained", CheckKind.FIRST_AID),
+        SearchBadge("insurance", N_("Insured"), CheckKind.INSURANCE),
+        SearchBadge("cqc-registered", N_("CQC registered"), CheckKind.CQC),
+        SearchBadge("care-inspectorate", N_("Registered with the Care Inspectorate"), CheckKind.CARE_INSPECTORATE),
+        SearchBadge("ciw-registered", N_("Registered with Care Inspectorate Wales"), CheckKind.CIW),
+        SearchBadge("rqia-registered", N_("Registered with RQIA"), CheckKind.RQIA),
+        SearchBadge(
+            "food-hygiene-5", N_("Food hygiene 5"), CheckKind.FOOD_HYGIENE, lambda d, how: int(d.get("rating", 0)) == 5
+        ),
+        SearchBadge("first-aid", N_("First aid trained"), CheckKind.FIRST_AID),
     )
 }
 # Each check is asked only about the badges its kind can earn (a rebuild asks this of every current check).

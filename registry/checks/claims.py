@@ -31,8 +31,11 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
+from flask_babel import gettext, ngettext
+
 from registry.checks.kinds import KIND_NAMES, REQUIREMENTS, CheckKind
 from registry.checks.listing import listed_services_now, requirements_for
+from registry.i18n import N_
 from registry.providers.models import Provider, ServiceType
 from registry.providers.vocabulary import ProviderKind
 
@@ -59,78 +62,93 @@ KIND_MEANINGS: dict[str, KindMeaning] = {
         True,
         False,
         False,
-        "A safeguarding officer compared a passport, photocard driving licence, national identity card or "
-        "residence permit with the details the provider gave: the person is who they say they are.",
+        N_(
+            "A safeguarding officer compared a passport, photocard driving licence, national identity card or "
+            "residence permit with the details the provider gave: the person is who they say they are."
+        ),
     ),
     CheckKind.DBS: KindMeaning(
         True,
         True,
         False,
-        "A criminal record check from the Disclosure and Barring Service, on one named person. An enhanced check "
-        "with a barred list also says whether that person is barred from working with adults or children.",
+        N_(
+            "A criminal record check from the Disclosure and Barring Service, on one named person. An enhanced check "
+            "with a barred list also says whether that person is barred from working with adults or children."
+        ),
     ),
     CheckKind.PVG: KindMeaning(
         True,
         True,
         False,
-        "Membership of the Protecting Vulnerable Groups scheme, Scotland's background check from Disclosure "
-        "Scotland, for one named person: they are not barred from regulated work with the workforce it names "
-        "(protected adults, children or both), and Disclosure Scotland keeps their record under review.",
+        N_(
+            "Membership of the Protecting Vulnerable Groups scheme, Scotland's background check from Disclosure "
+            "Scotland, for one named person: they are not barred from regulated work with the workforce it names "
+            "(protected adults, children or both), and Disclosure Scotland keeps their record under review."
+        ),
     ),
     CheckKind.ACCESSNI: KindMeaning(
         True,
         True,
         False,
-        "A criminal record check from AccessNI, Northern Ireland's disclosure service, on one named person. An "
-        "enhanced check with a barred list also says whether that person is barred from working with adults or "
-        "children.",
+        N_(
+            "A criminal record check from AccessNI, Northern Ireland's disclosure service, on one named person. An "
+            "enhanced check with a barred list also says whether that person is barred from working with adults or "
+            "children."
+        ),
     ),
     CheckKind.RIGHT_TO_WORK: KindMeaning(
-        True, False, False, "The person may work in the UK (a British or Irish passport, or a Home Office share code)."
+        True,
+        False,
+        False,
+        N_("The person may work in the UK (a British or Irish passport, or a Home Office share code)."),
     ),
     CheckKind.INSURANCE: KindMeaning(
         False,
         False,
         False,
-        "The business has public liability insurance: the insurer, policy number, amount of cover and end date "
-        "were checked against the policy.",
+        N_(
+            "The business has public liability insurance: the insurer, policy number, amount of cover and end date "
+            "were checked against the policy."
+        ),
     ),
     CheckKind.QUALIFICATION: KindMeaning(
-        True, False, False, "A named person's professional qualification, checked against the certificate."
+        True, False, False, N_("A named person's professional qualification, checked against the certificate.")
     ),
     CheckKind.CQC: KindMeaning(
         False,
         False,
         True,
-        "The organisation is registered with the Care Quality Commission, which inspects care in England.",
+        N_("The organisation is registered with the Care Quality Commission, which inspects care in England."),
     ),
     CheckKind.CARE_INSPECTORATE: KindMeaning(
         False,
         False,
         True,
-        "The organisation is registered with the Care Inspectorate, which inspects care services in Scotland.",
+        N_("The organisation is registered with the Care Inspectorate, which inspects care services in Scotland."),
     ),
     CheckKind.CIW: KindMeaning(
         False,
         False,
         True,
-        "The organisation is registered with Care Inspectorate Wales, which inspects care services in Wales.",
+        N_("The organisation is registered with Care Inspectorate Wales, which inspects care services in Wales."),
     ),
     CheckKind.RQIA: KindMeaning(
         False,
         False,
         True,
-        "The organisation is registered with the Regulation and Quality Improvement Authority, which inspects "
-        "care services in Northern Ireland.",
+        N_(
+            "The organisation is registered with the Regulation and Quality Improvement Authority, which inspects "
+            "care services in Northern Ireland."
+        ),
     ),
     CheckKind.FOOD_HYGIENE: KindMeaning(
         False,
         False,
         False,
-        "The kitchen's food hygiene rating from the local authority (0 to 5), as last inspected.",
+        N_("The kitchen's food hygiene rating from the local authority (0 to 5), as last inspected."),
     ),
-    CheckKind.FIRST_AID: KindMeaning(True, False, False, "A named person completed a first aid course."),
-    CheckKind.REFERENCE: KindMeaning(True, False, False, "Someone who knows the person vouched for them."),
+    CheckKind.FIRST_AID: KindMeaning(True, False, False, N_("A named person completed a first aid course.")),
+    CheckKind.REFERENCE: KindMeaning(True, False, False, N_("Someone who knows the person vouched for them.")),
 }
 # A kind without an entry: one person's check, and possibly a background check or a registration.
 UNKNOWN_MEANING = KindMeaning(True, None, None, "")
@@ -319,36 +337,62 @@ class KindExplained:
 def kinds_explained(config: Mapping) -> list[KindExplained]:
     """Every kind of check in plain words, with how often it is redone, from this registry's settings."""
     return [
-        KindExplained(kind, KIND_NAMES.get(kind, kind), meaning_of(kind).means, how_often_redone(kind, config))
+        KindExplained(
+            kind,
+            _in_language(KIND_NAMES.get(kind, kind)),
+            _in_language(meaning_of(kind).means),
+            how_often_redone(kind, config),
+        )
         for kind in CheckKind
     ]
 
 
+def _in_language(words: str) -> str:
+    """``words`` (marked with N_ where they are defined) in the page's language; nothing stays nothing."""
+    return gettext(words) if words else words
+
+
 def how_often_redone(kind: str, config: Mapping) -> str:
-    """How a check of ``kind`` stays current, with the figures this registry runs with."""
+    """How a check of ``kind`` stays current, with the figures this registry runs with, in the page's language."""
     validity = config.get("CHECK_VALIDITY_DAYS", {})
     if kind == CheckKind.DBS:
-        counts_for = f"A certificate counts for {_days(config['DBS_RECHECK_DAYS'])} from its issue date"
+        period = _days_in_words(config["DBS_RECHECK_DAYS"])
         if not config.get("DBS_STATUS_CHECK_URL"):
-            return counts_for + " (automatic DBS Update Service status checks are off on this registry)."
-        return (
-            f"{counts_for}, or, when the holder is on the DBS Update Service and agreed to status checks, as long "
-            f"as the registry's automatic status check, every {_days(config['DBS_STATUS_CHECK_DAYS'])}, says "
-            "there is no new information. New information stops it counting at once."
+            return gettext(
+                "A certificate counts for %(period)s from its issue date (automatic DBS Update Service status "
+                "checks are off on this registry).",
+                period=period,
+            )
+        return gettext(
+            "A certificate counts for %(period)s from its issue date, or, when the holder is on the DBS Update "
+            "Service and agreed to status checks, as long as the registry's automatic status check, every "
+            "%(every)s, says there is no new information. New information stops it counting at once.",
+            period=period,
+            every=_days_in_words(config["DBS_STATUS_CHECK_DAYS"]),
         )
-    if kind in (CheckKind.PVG, CheckKind.ACCESSNI):
-        dated = "scheme record's date" if kind == CheckKind.PVG else "issue date"
-        return f"Counts for {_days(config['DBS_RECHECK_DAYS'])} from its {dated}, then must be shown again."
+    if kind == CheckKind.PVG:
+        return gettext(
+            "Counts for %(period)s from its scheme record's date, then must be shown again.",
+            period=_days_in_words(config["DBS_RECHECK_DAYS"]),
+        )
+    if kind == CheckKind.ACCESSNI:
+        return gettext(
+            "Counts for %(period)s from its issue date, then must be shown again.",
+            period=_days_in_words(config["DBS_RECHECK_DAYS"]),
+        )
     if kind == CheckKind.CQC and config.get("CQC_API_URL"):
-        return (
+        return gettext(
             "The registration and rating are read from the CQC's public register every night; a registration "
             "that is no longer active stops counting at once."
         )
     if kind == CheckKind.INSURANCE:
-        return "Counts until the policy's end date; the provider then shows the renewed policy."
+        return gettext("Counts until the policy's end date; the provider then shows the renewed policy.")
     if kind in validity:
-        return f"Counts for {_days(validity[kind])} from the officer's approval, then must be shown again."
-    return "Counts until the date the officer set when approving it."
+        return gettext(
+            "Counts for %(period)s from the officer's approval, then must be shown again.",
+            period=_days_in_words(validity[kind]),
+        )
+    return gettext("Counts until the date the officer set when approving it.")
 
 
 def _days(days: int) -> str:
@@ -383,18 +427,37 @@ def _and_list(parts: list[str]) -> str:
 
 
 def rechecks_in_words(config: Mapping) -> str:
-    """One sentence for the home page: how the registry keeps checks current, with this registry's figures."""
-    parts = []
-    if config.get("DBS_STATUS_CHECK_URL"):
-        parts.append(
-            f"a DBS certificate on the Update Service is status-checked every {_days(config['DBS_STATUS_CHECK_DAYS'])}"
+    """One sentence for the home page: how the registry keeps checks current, with this registry's figures.
+
+    Whole sentences, one for each combination, so each language can word them its own way.
+    """
+    dbs, cqc = bool(config.get("DBS_STATUS_CHECK_URL")), bool(config.get("CQC_API_URL"))
+    if dbs and cqc:
+        return gettext(
+            "A DBS certificate on the Update Service is status-checked every %(period)s, a CQC registration is "
+            "read from the CQC's register every night and every other check counts only until its date runs out, "
+            "and must then be shown again.",
+            period=_days_in_words(config["DBS_STATUS_CHECK_DAYS"]),
         )
-    if config.get("CQC_API_URL"):
-        parts.append("a CQC registration is read from the CQC's register every night")
-    if not parts:
-        return "Each check counts only until its date runs out, and must then be shown again."
-    parts.append("every other check counts only until its date runs out, and must then be shown again")
-    return _sentence(", ".join(parts[:-1]) + " and " + parts[-1])
+    if dbs:
+        return gettext(
+            "A DBS certificate on the Update Service is status-checked every %(period)s and every other check "
+            "counts only until its date runs out, and must then be shown again.",
+            period=_days_in_words(config["DBS_STATUS_CHECK_DAYS"]),
+        )
+    if cqc:
+        return gettext(
+            "A CQC registration is read from the CQC's register every night and every other check counts only "
+            "until its date runs out, and must then be shown again."
+        )
+    return gettext("Each check counts only until its date runs out, and must then be shown again.")
+
+
+def _days_in_words(days: int) -> str:
+    """``_days`` in the page's language."""
+    if days % 365 == 0:
+        return ngettext("%(num)d year", "%(num)d years", days // 365)
+    return ngettext("%(num)d day", "%(num)d days", days)
 
 
 ORGANISATION_BACKGROUND_NOTE = (

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
+from registry.i18n import N_
 from registry.nations import NATION_NAMES, Nation
 
 
@@ -27,20 +28,20 @@ class CheckKind(StrEnum):
 
 
 KIND_NAMES = {
-    CheckKind.IDENTITY: "Proof of identity",
-    CheckKind.DBS: "DBS check",
-    CheckKind.PVG: "PVG scheme membership",
-    CheckKind.ACCESSNI: "AccessNI check",
-    CheckKind.RIGHT_TO_WORK: "Right to work",
-    CheckKind.INSURANCE: "Public liability insurance",
-    CheckKind.QUALIFICATION: "Qualification",
-    CheckKind.CQC: "CQC registration",
-    CheckKind.CARE_INSPECTORATE: "Care Inspectorate registration",
-    CheckKind.CIW: "Care Inspectorate Wales registration",
-    CheckKind.RQIA: "RQIA registration",
-    CheckKind.FOOD_HYGIENE: "Food hygiene rating",
-    CheckKind.FIRST_AID: "First aid certificate",
-    CheckKind.REFERENCE: "Reference",
+    CheckKind.IDENTITY: N_("Proof of identity"),
+    CheckKind.DBS: N_("DBS check"),
+    CheckKind.PVG: N_("PVG scheme membership"),
+    CheckKind.ACCESSNI: N_("AccessNI check"),
+    CheckKind.RIGHT_TO_WORK: N_("Right to work"),
+    CheckKind.INSURANCE: N_("Public liability insurance"),
+    CheckKind.QUALIFICATION: N_("Qualification"),
+    CheckKind.CQC: N_("CQC registration"),
+    CheckKind.CARE_INSPECTORATE: N_("Care Inspectorate registration"),
+    CheckKind.CIW: N_("Care Inspectorate Wales registration"),
+    CheckKind.RQIA: N_("RQIA registration"),
+    CheckKind.FOOD_HYGIENE: N_("Food hygiene rating"),
+    CheckKind.FIRST_AID: N_("First aid certificate"),
+    CheckKind.REFERENCE: N_("Reference"),
 }
 
 

@@ -135,6 +135,7 @@ def _fill_form(form: ProfileForm, provider) -> None:
         data={
             "display_name": provider.display_name,
             "about": provider.about,
+            "about_cy": provider.about_cy,
             "services": [t.slug for t in provider.service_types],
             "base_postcode": provider.base_postcode,
             "travel_radius_miles": provider.travel_radius_miles,
@@ -156,6 +157,7 @@ def _profile_data(form: ProfileForm) -> services.ProfileData:
     return services.ProfileData(
         display_name=form.display_name.data,
         about=form.about.data or "",
+        about_cy=form.about_cy.data or "",
         services=form.services.data,
         base_postcode=form.base_postcode.data or None,
         travel_radius_miles=form.travel_radius_miles.data,

@@ -9,6 +9,7 @@ from sqlalchemy import JSON, Column, Date, ForeignKey, Index, String, Table, orm
 from sqlalchemy.orm import Mapped, mapped_column
 
 from registry.extensions import db
+from registry.i18n import N_
 from registry.models import StrEnumColumn, UtcDateTime, utcnow
 
 
@@ -27,9 +28,9 @@ RELATIONSHIP_LABELS = {
 }
 # "Written by ... on behalf of the person supported"
 WRITTEN_BY = {
-    Relationship.FAMILY: "a family member",
-    Relationship.FRIEND: "a friend",
-    Relationship.ADVOCATE: "an advocate",
+    Relationship.FAMILY: N_("a family member"),
+    Relationship.FRIEND: N_("a friend"),
+    Relationship.ADVOCATE: N_("an advocate"),
 }
 
 

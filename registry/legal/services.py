@@ -10,6 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping
 
+from flask_babel import gettext, ngettext
+
+from registry.i18n import LANGUAGE_COOKIE, LANGUAGE_COOKIE_DAYS
+
 
 @dataclass(frozen=True)
 class Retention:
@@ -26,12 +30,12 @@ class Cookie:
 
 
 def days(count: int) -> str:
-    """'180 days (about 6 months)': the exact figure, and one a reader can picture."""
-    text = f"{count} day" + ("" if count == 1 else "s")
+    """'180 days (about 6 months)': the exact figure, and one a reader can picture (in the page's language)."""
+    text = ngettext("%(num)d day", "%(num)d days", count)
     if count >= 730:
-        return f"{text} (about {round(count / 365)} years)"
+        return gettext("%(days)s (about %(years)s years)", days=text, years=round(count / 365))
     if count >= 60:
-        return f"{text} (about {round(count / 30.4)} months)"
+        return gettext("%(days)s (about %(months)s months)", days=text, months=round(count / 30.4))
     return text
 
 
@@ -39,76 +43,90 @@ def seconds(count: int) -> str:
     if count % 86400 == 0:
         return days(count // 86400)
     if count % 3600 == 0:
-        hours = count // 3600
-        return f"{hours} hour" + ("" if hours == 1 else "s")
-    return f"{count // 60} minutes"
+        return ngettext("%(num)d hour", "%(num)d hours", count // 3600)
+    return ngettext("%(num)d minute", "%(num)d minutes", count // 60)
 
 
 def retention_schedule(config: Mapping) -> list[Retention]:
-    """How long each kind of record is kept, with the configured figures."""
+    """How long each kind of record is kept, with the configured figures, in the page's language."""
     return [
         Retention(
-            "Scans of checks (DBS certificates and other documents a provider uploads)",
-            f"{days(config['DOCUMENT_RETENTION_DAYS'])} after a safeguarding officer's decision, then deleted automatically "
-            "(a scan replaced before any decision: the same period from when it was sent)",
-            "The officer compares the scan with the details typed in; the DBS code of practice says certificate "
-            "information is kept no longer than necessary, normally not beyond six months.",
+            gettext("Scans of checks (DBS certificates and other documents a provider uploads)"),
+            gettext(
+                "%(period)s after a safeguarding officer's decision, then deleted automatically (a scan replaced "
+                "before any decision: the same period from when it was sent)",
+                period=days(config["DOCUMENT_RETENTION_DAYS"]),
+            ),
+            gettext(
+                "The officer compares the scan with the details typed in; the DBS code of practice says certificate "
+                "information is kept no longer than necessary, normally not beyond six months."
+            ),
         ),
         Retention(
-            "The details of each check and the officer's decision (kind, certificate number, issue date, how it was verified)",
-            "For as long as the provider is registered",
-            "So every badge can say what was checked, how and when, and a decision can be explained later.",
+            gettext(
+                "The details of each check and the officer's decision (kind, certificate number, issue date, how it "
+                "was verified)"
+            ),
+            gettext("For as long as the provider is registered"),
+            gettext("So every badge can say what was checked, how and when, and a decision can be explained later."),
         ),
         Retention(
-            "How long an approved enhanced DBS check counts",
-            f"{days(config['DBS_RECHECK_DAYS'])} from the certificate's issue date; providers are reminded "
-            f"{days(config['CHECK_REMINDER_DAYS'])} before any check lapses",
-            "Checks go stale: a lapsed check takes the provider out of search for the services that need it.",
+            gettext("How long an approved enhanced DBS check counts"),
+            gettext(
+                "%(period)s from the certificate's issue date; providers are reminded %(reminder)s before any check "
+                "lapses",
+                period=days(config["DBS_RECHECK_DAYS"]),
+                reminder=days(config["CHECK_REMINDER_DAYS"]),
+            ),
+            gettext("Checks go stale: a lapsed check takes the provider out of search for the services that need it."),
         ),
         Retention(
-            "The audit log of officers' actions (decisions, suspensions, every view of a check document)",
-            "Kept permanently; it cannot be edited or deleted",
-            "Safeguarding decisions must be accountable; the log is hash-chained so tampering shows.",
+            gettext("The audit log of officers' actions (decisions, suspensions, every view of a check document)"),
+            gettext("Kept permanently; it cannot be edited or deleted"),
+            gettext("Safeguarding decisions must be accountable; the log is hash-chained so tampering shows."),
         ),
         Retention(
-            "Accounts, profiles, enquiries, messages, reviews and concerns",
-            "For as long as the account exists",
-            "To run the service you asked for; concerns stay with the safeguarding record.",
+            gettext("Accounts, profiles, enquiries, messages, reviews and concerns"),
+            gettext("For as long as the account exists"),
+            gettext("To run the service you asked for; concerns stay with the safeguarding record."),
         ),
         Retention(
-            "Which browsers each account signed in from (a scrambled copy of the random number in the device cookie)",
-            "For as long as the account exists",
-            "To tell when a review may come from the provider it is about.",
+            gettext(
+                "Which browsers each account signed in from (a scrambled copy of the random number in the device "
+                "cookie)"
+            ),
+            gettext("For as long as the account exists"),
+            gettext("To tell when a review may come from the provider it is about."),
         ),
         Retention(
-            "Password reset links",
-            f"Work for {seconds(config['PASSWORD_RESET_MAX_AGE'])}",
-            "A short life limits the harm of a forwarded or intercepted email.",
+            gettext("Password reset links"),
+            gettext("Work for %(period)s", period=seconds(config["PASSWORD_RESET_MAX_AGE"])),
+            gettext("A short life limits the harm of a forwarded or intercepted email."),
         ),
         Retention(
-            "Email confirmation links",
-            f"Work for {seconds(config['VERIFY_EMAIL_MAX_AGE'])}",
-            "Long enough to find the email, short enough not to linger.",
+            gettext("Email confirmation links"),
+            gettext("Work for %(period)s", period=seconds(config["VERIFY_EMAIL_MAX_AGE"])),
+            gettext("Long enough to find the email, short enough not to linger."),
         ),
         Retention(
-            "Invitations to review a provider",
-            f"Work for {days(config['INVITATION_MAX_AGE_DAYS'])}",
-            "Reviews should follow real, recent support.",
+            gettext("Invitations to review a provider"),
+            gettext("Work for %(period)s", period=days(config["INVITATION_MAX_AGE_DAYS"])),
+            gettext("Reviews should follow real, recent support."),
         ),
         Retention(
-            "Records of changes waiting for the search index",
-            f"{days(config['SEARCH_OUTBOX_RETENTION_DAYS'])}",
-            "Lets every server's search catch up; they hold provider identifiers only.",
+            gettext("Records of changes waiting for the search index"),
+            days(config["SEARCH_OUTBOX_RETENTION_DAYS"]),
+            gettext("Lets every server's search catch up; they hold provider identifiers only."),
         ),
         Retention(
-            "Our copies of the emails we send you (in the outbox we send from)",
-            f"{days(config['MAIL_RETENTION_DAYS'])} after sending, then deleted automatically",
-            "Long enough to answer \u201cdid you send it?\u201d and to retry a failed delivery.",
+            gettext("Our copies of the emails we send you (in the outbox we send from)"),
+            gettext("%(period)s after sending, then deleted automatically", period=days(config["MAIL_RETENTION_DAYS"])),
+            gettext("Long enough to answer \u201cdid you send it?\u201d and to retry a failed delivery."),
         ),
         Retention(
-            "What stays when you close your account yourself",
-            "As listed on the closing page (concerns, the audit log, a provider's check decisions)",
-            "Safeguarding and accountability; everything else about you is deleted or made anonymous at once.",
+            gettext("What stays when you close your account yourself"),
+            gettext("As listed on the closing page (concerns, the audit log, a provider's check decisions)"),
+            gettext("Safeguarding and accountability; everything else about you is deleted or made anonymous at once."),
         ),
     ]
 
@@ -118,19 +136,30 @@ def essential_cookies(config: Mapping) -> list[Cookie]:
     return [
         Cookie(
             config.get("SESSION_COOKIE_NAME") or "session",
-            "Keeps you signed in as you move between pages, and holds the security token that stops "
-            "other websites sending forms in your name. It holds no tracking identifier.",
-            "When you close your browser",
+            gettext(
+                "Keeps you signed in as you move between pages, and holds the security token that stops "
+                "other websites sending forms in your name. It holds no tracking identifier."
+            ),
+            gettext("When you close your browser"),
         ),
         Cookie(
             config.get("REMEMBER_COOKIE_NAME") or "remember_token",
-            'Only if you tick "Keep me signed in" when signing in: signs you back in on this device.',
-            days(int(config["REMEMBER_COOKIE_DURATION"]) // 86400) + ", or when you sign out",
+            gettext('Only if you tick "Keep me signed in" when signing in: signs you back in on this device.'),
+            gettext("%(period)s, or when you sign out", period=days(int(config["REMEMBER_COOKIE_DURATION"]) // 86400)),
         ),
         Cookie(
             config["DEVICE_COOKIE_NAME"],
-            "Set when you sign in: a random number that tells us two accounts were used on the same browser, "
-            "so a provider cannot review itself from a second account. It is not shared and not used to follow you.",
+            gettext(
+                "Set when you sign in: a random number that tells us two accounts were used on the same browser, so "
+                "a provider cannot review itself from a second account. It is not shared and not used to follow you."
+            ),
             days(int(config["DEVICE_COOKIE_DAYS"])),
+        ),
+        Cookie(
+            LANGUAGE_COOKIE,
+            gettext(
+                'Only if you choose "Cymraeg" or "English" at the top of a page: remembers the language you chose.'
+            ),
+            days(LANGUAGE_COOKIE_DAYS),
         ),
     ]

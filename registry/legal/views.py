@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import current_app, render_template
 from flask_login import current_user
 
@@ -24,8 +26,14 @@ def cookies():
     return render_template("legal/cookies.html", cookies=essential_cookies(current_app.config))
 
 
+# When the accessibility statement was last reviewed (shown in the page's language).
+STATEMENT_PREPARED = date(2026, 11, 23)
+
+
 def accessibility():
-    return render_template("legal/accessibility.html", contact_email=current_app.config["CONTACT_EMAIL"])
+    return render_template(
+        "legal/accessibility.html", contact_email=current_app.config["CONTACT_EMAIL"], prepared=STATEMENT_PREPARED
+    )
 
 
 def help_and_contact():

@@ -36,6 +36,12 @@ class ProfileForm(FlaskForm):
         filters=[multi_line],
         validators=[Optional(), at_most(4000)],
     )
+    about_cy = TextAreaField(
+        "About you in Welsh (optional)",
+        description="The same in Welsh, if you can. People reading the registry in Welsh see it instead.",
+        filters=[multi_line],
+        validators=[Optional(), at_most(4000)],
+    )
     services = MultiCheckboxField("Services you offer", choices=[])
     base_postcode = StringField(
         "Base postcode",

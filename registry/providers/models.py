@@ -67,6 +67,8 @@ class Provider(db.Model):
     display_name: Mapped[str] = mapped_column(String(120))
     slug: Mapped[str] = mapped_column(String(140), unique=True)
     about: Mapped[str] = mapped_column(Text, default="")
+    # The same in Welsh, if the provider gives it: the profile shows it to Welsh readers instead ("" when not given).
+    about_cy: Mapped[str] = mapped_column(Text, default="", server_default="")
     # Private: only the district (outcode) is ever shown publicly.
     base_postcode: Mapped[str | None] = mapped_column(String(8))
     outcode: Mapped[str | None] = mapped_column(String(4), index=True)

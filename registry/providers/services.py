@@ -48,6 +48,7 @@ class ProfileData:
     years_experience: int | None = None
     cqc_provider_id: str | None = None
     website: str | None = None
+    about_cy: str = ""  # "About you" in Welsh, optional
 
 
 def all_service_types() -> list[ServiceType]:
@@ -106,6 +107,7 @@ def update_profile(provider: Provider, data: ProfileData) -> Provider:
     """Replace the editable profile fields with ``data``."""
     provider.display_name = data.display_name
     provider.about = data.about
+    provider.about_cy = data.about_cy
     if data.base_postcode:
         place = locate(data.base_postcode)
         provider.base_postcode, provider.outcode = place.postcode, place.outcode

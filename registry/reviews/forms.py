@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import LazyString, gettext, lazy_gettext
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, EmailField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import AnyOf, Email, InputRequired, Length, NumberRange, Optional
@@ -147,30 +148,45 @@ class InvitationForm(FlaskForm):
     )
 
 
+def _capitalised(words: str) -> str:
+    return gettext(words).capitalize()
+
+
+def _lowered(words: str) -> str:
+    return gettext(words).lower()
+
+
 class ReviewForm(FlaskForm):
+    # Labels and messages in the reviewer's language (Welsh or English), worked out as the form is drawn.
     title = StringField(
-        "Title",
+        lazy_gettext("Title"),
         filters=[single_line],
         validators=[
-            InputRequired("Give your review a title."),
+            InputRequired(lazy_gettext("Give your review a title.")),
             at_most(MAX_TITLE),
         ],
     )
     body = TextAreaField(
-        "Your review",
+        lazy_gettext("Your review"),
         filters=[multi_line],
         validators=[
-            InputRequired("Write your review."),
+            InputRequired(lazy_gettext("Write your review.")),
             at_most(MAX_BODY),
         ],
     )
     supported_for = SelectField(
-        "How long have you been supported? (optional)",
-        choices=[("", "Prefer not to say"), *((code, label.capitalize()) for code, label in SUPPORTED_FOR.items())],
+        lazy_gettext("How long have you been supported? (optional)"),
+        choices=[
+            ("", lazy_gettext("Prefer not to say")),
+            *((code, LazyString(_capitalised, label)) for code, label in SUPPORTED_FOR.items()),
+        ],
         validators=[Optional()],
     )
     is_concern = BooleanField(
-        "This is a safeguarding concern: something harmful happened or might happen (an officer will read it; it will not be published)"
+        lazy_gettext(
+            "This is a safeguarding concern: something harmful happened or might happen (an officer will read it; "
+            "it will not be published)"
+        )
     )
 
     def ratings(self) -> dict[str, int]:
@@ -178,14 +194,14 @@ class ReviewForm(FlaskForm):
 
 
 for _dimension, _label in DIMENSIONS.items():
-    _message = f"Rate {_label.lower()} from 1 to 5."
+    _message = lazy_gettext("Rate %(what)s from 1 to 5.", what=LazyString(_lowered, _label))
     # Which end is good is said before choosing, not left to guess (WCAG 3.3.2).
     setattr(
         ReviewForm,
         _dimension,
         RadioField(
-            _label,
-            description="1 is very poor, 5 is excellent.",
+            LazyString(gettext, _label),
+            description=lazy_gettext("1 is very poor, 5 is excellent."),
             choices=STARS,
             validate_choice=False,
             validators=[InputRequired(_message), AnyOf([v for v, _ in STARS], message=_message)],

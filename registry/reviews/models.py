@@ -10,22 +10,24 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.extensions import db
 from registry.families.models import Relationship
+from registry.i18n import N_
 from registry.models import StrEnumColumn, UtcDateTime, utcnow
 
 # How long the reviewer has been supported: the form's choices and what a published review says.
+# English where stored and shown as they are; marked (N_) so the review form can show them in Welsh.
 SUPPORTED_FOR = {
-    "under-3-months": "under 3 months",
-    "3-12-months": "3 to 12 months",
-    "1-3-years": "1 to 3 years",
-    "over-3-years": "over 3 years",
+    "under-3-months": N_("under 3 months"),
+    "3-12-months": N_("3 to 12 months"),
+    "1-3-years": N_("1 to 3 years"),
+    "over-3-years": N_("over 3 years"),
 }
 
 DIMENSIONS = {
-    "reliability": "Reliability and punctuality",
-    "quality": "Quality of care",
-    "kindness": "Kindness and respect",
-    "communication": "Communication",
-    "value": "Value for money",
+    "reliability": N_("Reliability and punctuality"),
+    "quality": N_("Quality of care"),
+    "kindness": N_("Kindness and respect"),
+    "communication": N_("Communication"),
+    "value": N_("Value for money"),
 }
 
 

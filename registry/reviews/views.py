@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 
@@ -222,7 +223,7 @@ def accept_invitation(token: str):
         except services.ReviewError as error:
             refused(error)
             return redirect(url_for("main.index"))
-        flash("Thank you. You can now review their care.", "success")
+        flash(gettext("Thank you. You can now review their care."), "success")
         return redirect(url_for("reviews.write_review", engagement_id=engagement.id))
     return render_template("reviews/invitation.html", invitation=invitation, token=token)
 
@@ -259,16 +260,22 @@ def write_review(engagement_id: int):
         else:
             if review.is_held:
                 flash(
-                    "Thank you. Your review mentions something a safeguarding officer should read, so it is with them and not published yet. They may contact you.",
+                    gettext(
+                        "Thank you. Your review mentions something a safeguarding officer should read, so it is with "
+                        "them and not published yet. They may contact you."
+                    ),
                     "warning",
                 )
             elif review.status == ReviewStatus.FLAGGED:
                 flash(
-                    "Thank you. A safeguarding officer checks reviews like this one before they are published; you will get an email when they have.",
+                    gettext(
+                        "Thank you. A safeguarding officer checks reviews like this one before they are published; "
+                        "you will get an email when they have."
+                    ),
                     "warning",
                 )
             else:
-                flash("Thank you for your review.", "success")
+                flash(gettext("Thank you for your review."), "success")
             return redirect(url_for("providers.public_profile", slug=engagement.provider.slug))
     status = 422 if form.errors or form.form_errors else 200
     later = existing is not None and existing.engagement_id != engagement.id

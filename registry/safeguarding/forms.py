@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
@@ -15,29 +16,33 @@ class ConcernForm(FlaskForm):
     """A worry about a provider, for safeguarding officers only."""
 
     text = TextAreaField(
-        "What happened, or what worries you?",
-        description="Who was involved, when and where, and what you saw or were told. Only safeguarding officers read this; it is never published.",
+        lazy_gettext("What happened, or what worries you?"),
+        description=lazy_gettext(
+            "Who was involved, when and where, and what you saw or were told. Only safeguarding officers read this; "
+            "it is never published."
+        ),
         filters=[multi_line],
         validators=[
-            InputRequired("Tell us what happened or what worries you."),
+            InputRequired(lazy_gettext("Tell us what happened or what worries you.")),
             at_most(MAX_CONCERN),
         ],
     )
     severity = RadioField(
-        "How serious is it?",
-        choices=[(key.value, label) for key, label in SEVERITY_LABELS.items()],
-        validators=[InputRequired("Say how serious it is.")],
+        lazy_gettext("How serious is it?"),
+        # The labels are marked for translation where they are defined (N_), and translated as the form is drawn.
+        choices=[(key.value, lazy_gettext(label)) for key, label in SEVERITY_LABELS.items()],
+        validators=[InputRequired(lazy_gettext("Say how serious it is."))],
         validate_choice=False,  # the service refuses anything else in the same words
     )
     # Only asked of someone without an account (a neighbour, a visitor): both optional.
     reporter_name = StringField(
-        "Your name (optional)",
+        lazy_gettext("Your name (optional)"),
         filters=[single_line],
         validators=[Optional(), at_most(120)],
     )
     reporter_contact = StringField(
-        "A phone number or email address we can reach you on (optional)",
-        description="Only safeguarding officers see it, and only to ask you more about this concern.",
+        lazy_gettext("A phone number or email address we can reach you on (optional)"),
+        description=lazy_gettext("Only safeguarding officers see it, and only to ask you more about this concern."),
         filters=[single_line],
         validators=[Optional(), at_most(200)],
     )

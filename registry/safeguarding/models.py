@@ -9,6 +9,7 @@ from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.extensions import db
+from registry.i18n import N_
 from registry.models import StrEnumColumn, UtcDateTime, utcnow
 
 
@@ -28,9 +29,10 @@ class Severity(StrEnum):
 
 # In the reporter's words, most urgent first; officers' queue sorts by this order, then oldest first.
 SEVERITY_LABELS = {
-    Severity.DANGER: "Someone is in danger now",
-    Severity.HARM: "Harm is happening or has happened",
-    Severity.WORRIED: "I am worried something is wrong",
+    # English here (officers' queue and email); the concern form shows them in the reporter's language.
+    Severity.DANGER: N_("Someone is in danger now"),
+    Severity.HARM: N_("Harm is happening or has happened"),
+    Severity.WORRIED: N_("I am worried something is wrong"),
 }
 SEVERITY_RANK = {severity: rank for rank, severity in enumerate(SEVERITY_LABELS)}
 

@@ -16,6 +16,7 @@ from flask import (
     stream_with_context,
     url_for,
 )
+from flask_babel import gettext
 from flask_login import current_user, login_required
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import joinedload
@@ -76,11 +77,13 @@ def _reporter() -> User | None:
 
 def _concern_received(concern) -> str:
     if concern.severity == Severity.DANGER:
-        return (
+        return gettext(
             "Thank you: a safeguarding officer will look at your concern. If someone is in danger now, "
             "call 999 straight away: we cannot send help."
         )
-    return "Thank you. A safeguarding officer will look at your concern. If someone is in immediate danger, call 999."
+    return gettext(
+        "Thank you. A safeguarding officer will look at your concern. If someone is in immediate danger, call 999."
+    )
 
 
 @keeps_typed_text

@@ -74,5 +74,5 @@ def test_the_image_copies_every_folder_the_app_reads_and_nothing_that_is_gone():
     missing = sorted(source for source in copied if not (root / source).exists())
     assert missing == [], f"the Dockerfile copies what is not in the project: {missing}"
     packages = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]["find"]["include"]
-    wanted = {pattern.rstrip("*") for pattern in packages} | {"templates", "static", "migrations"}
+    wanted = {pattern.rstrip("*") for pattern in packages} | {"templates", "static", "migrations", "translations"}
     assert wanted <= copied, sorted(wanted - copied)

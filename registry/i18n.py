@@ -1,0 +1,102 @@
+"""Welsh and English: which language a request is answered in, and the catalogs (Flask-Babel).
+
+The order: the visitor's own choice, kept in the ``lang`` cookie by the switch in the header; then the
+browser's ``Accept-Language``; then English. A cookie naming a language we do not have is ignored.
+Catalogs live in ``translations/`` at the project root; ``make run`` and ``make test`` compile them.
+"""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask, Response, current_app, has_request_context, request
+from flask_babel import Babel, format_date, get_locale
+
+LANGUAGES = ("en", "cy")
+DEFAULT_LANGUAGE = "en"
+LANGUAGE_COOKIE = "lang"
+LANGUAGE_COOKIE_DAYS = 365
+# How each language names itself, and the html lang attribute its pages carry.
+LANGUAGE_NAMES = {"en": "English", "cy": "Cymraeg"}
+HTML_LANG = {"en": "en-GB", "cy": "cy"}
+
+babel = Babel()
+
+
+def N_(message: str) -> str:
+    """Mark ``message`` for the catalog without translating it here (it is translated where it is shown)."""
+    return message
+
+
+def choose_locale() -> str:
+    """The visitor's chosen language if we have it, else the best match for the browser's, else English.
+
+    Outside a request (the worker, commands) it is English.
+    """
+    if not has_request_context():
+        return DEFAULT_LANGUAGE
+    chosen = request.cookies.get(LANGUAGE_COOKIE)
+    if chosen in LANGUAGES:
+        return chosen
+    return request.accept_languages.best_match(LANGUAGES) or DEFAULT_LANGUAGE
+
+
+def language() -> str:
+    """The current request's language code ("en" or "cy")."""
+    locale = get_locale()
+    return locale.language if locale is not None else DEFAULT_LANGUAGE
+
+
+def other_languages() -> list[tuple[str, str]]:
+    """The switch in the header: (code, own name) for every language but the current one."""
+    current = language()
+    return [(code, LANGUAGE_NAMES[code]) for code in LANGUAGES if code != current]
+
+
+def this_page() -> str:
+    """The current page's path and query string, where the language switch comes back to."""
+    query = request.query_string.decode("latin-1")
+    return request.path + ("?" + query if query else "")
+
+
+def remember_language(response: Response, code: str) -> None:
+    """Keep the visitor's choice of language in the ``lang`` cookie (a preference, not a tracker)."""
+    response.set_cookie(
+        LANGUAGE_COOKIE,
+        code,
+        max_age=LANGUAGE_COOKIE_DAYS * 86400,
+        secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")),
+        httponly=True,
+        samesite="Lax",
+    )
+
+
+def vary_on_language(response: Response) -> Response:
+    """A page's words depend on the cookie and on Accept-Language: shared caches must keep them apart."""
+    if request.endpoint != "static":
+        response.vary.update(("Cookie", "Accept-Language"))
+    return response
+
+
+def local_date(value) -> str:
+    """'3 March 2026' in English, '3 Mawrth 2026' in Welsh: the GOV.UK date style in the page's language."""
+    if value is None:
+        return ""
+    return format_date(value, "d MMMM y")
+
+
+def init_app(app: Flask) -> None:
+    translations = os.path.join(os.path.dirname(__file__), "..", "translations")
+    babel.init_app(
+        app,
+        locale_selector=choose_locale,
+        default_locale=DEFAULT_LANGUAGE,
+        default_translation_directories=os.path.abspath(translations),
+    )
+    # {% trans %} blocks are wrapped in the templates: their msgids drop the line breaks and indentation.
+    app.jinja_env.policies["ext.i18n.trimmed"] = True
+    app.after_request(vary_on_language)
+    app.jinja_env.filters["local_date"] = local_date
+    app.jinja_env.globals.update(
+        language=language, other_languages=other_languages, this_page=this_page, HTML_LANG=HTML_LANG
+    )
