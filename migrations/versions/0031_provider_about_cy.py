@@ -1,7 +1,7 @@
 """providers.about_cy: a provider's "About you" in Welsh (issue 26)
 
 Revision ID: 0031
-Revises: 0028
+Revises: 0030
 Create Date: 2026-12-07 22:00:00
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0031"
-down_revision = "0028"
+down_revision = "0030"
 branch_labels = None
 depends_on = None
 
