@@ -106,13 +106,14 @@ def export_user_command(email: str, output: str | None) -> None:
     """Everything the registry holds about an account, as JSON, for a request made by email (audited)."""
     import json
 
+    from registry.accounts.models import SELF_SERVICE_ROLES
     from registry.accounts.services import find_user_by_email
     from registry.datarights import services
 
     user = find_user_by_email(email)
     if user is None:
         raise click.ClickException(f"No account has the email {email}.")
-    if user.role not in services.SELF_SERVICE_ROLES:
+    if user.role not in SELF_SERVICE_ROLES:
         raise click.ClickException("Only recipients', family members' and providers' accounts are exported this way.")
     text = json.dumps(services.export_data(user), indent=2, ensure_ascii=False)
     services.record_export(user, actor=None, how="flask users export")

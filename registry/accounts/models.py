@@ -25,6 +25,13 @@ class Role(StrEnum):
 # council's commissioning data: they sign in with a second factor, and their
 # sessions end after STAFF_IDLE_MINUTES idle and STAFF_SESSION_HOURS in all.
 SECOND_FACTOR_ROLES = frozenset({Role.OFFICER, Role.ADMIN, Role.COMMISSIONER})
+# Roles that may export and erase themselves; staff accounts are deactivated instead (their actions stay attributed).
+SELF_SERVICE_ROLES = (Role.RECIPIENT, Role.PROVIDER)
+
+
+def serves_itself(user) -> bool:
+    """Whether ``user`` (signed in or not) is offered the pages to see and erase its own data."""
+    return not user.is_authenticated or user.role in SELF_SERVICE_ROLES
 
 
 class User(UserMixin, db.Model):

@@ -26,7 +26,15 @@ from flask import current_app
 from sqlalchemy import delete, func, or_, select
 
 from registry import audit
-from registry.accounts.models import AccountDevice, Passkey, RecoveryCode, Role, TotpFactor, User
+from registry.accounts.models import (
+    SELF_SERVICE_ROLES,
+    AccountDevice,
+    Passkey,
+    RecoveryCode,
+    Role,
+    TotpFactor,
+    User,
+)
 from registry.accounts.services import AccountError, deactivate_account, end_all_sessions
 from registry.aftercommit import after_commit
 from registry.checks.models import Check
@@ -61,13 +69,6 @@ from registry.visits.services import export_engagement, forget_words_of
 FORMER_USER = "A former user"
 FORMER_PROVIDER = "A former provider"
 ERASED_DOMAIN = "erased.invalid"  # RFC 2606: can never deliver, so no mail leaves for an erased account
-# Roles that may export and erase themselves; staff accounts are deactivated instead (their actions stay attributed).
-SELF_SERVICE_ROLES = (Role.RECIPIENT, Role.PROVIDER)
-
-
-def serves_itself(user) -> bool:
-    """Whether ``user`` (signed in or not) is offered the pages to see and erase its own data."""
-    return not user.is_authenticated or user.role in SELF_SERVICE_ROLES
 
 
 class DataRightsError(Refusal):

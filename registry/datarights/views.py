@@ -7,6 +7,7 @@ import json
 from flask import Response, abort, render_template
 from flask_login import current_user, login_required, logout_user
 
+from registry.accounts.models import serves_itself
 from registry.accounts.services import password_matches
 from registry.datarights import services
 from registry.datarights.forms import EraseForm
@@ -16,7 +17,7 @@ from registry.unitofwork import keep_nothing
 
 
 def _own_account():
-    if not services.serves_itself(current_user):
+    if not serves_itself(current_user):
         abort(404)
     return current_user._get_current_object()
 

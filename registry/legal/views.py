@@ -7,8 +7,7 @@ from datetime import date
 from flask import current_app, render_template
 from flask_login import current_user
 
-from registry.accounts.models import Role
-from registry.datarights.services import serves_itself
+from registry.accounts.models import Role, serves_itself
 from registry.legal.services import days, essential_cookies, retention_schedule
 
 
