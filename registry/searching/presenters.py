@@ -110,6 +110,7 @@ def _row(hit: SearchHit, listed_now: set[str] | None = None, min_visits: int = 0
         for slug, name, claim in itertools.zip_longest(hit.services, hit.service_names, hit.service_claims)
         if listed_now is None or slug in listed_now
     ]
+    prices = prices or Prices(rate_min_pence=hit.rate_min_pence, rate_max_pence=hit.rate_max_pence)
     return {
         "slug": hit.slug,
         "name": hit.name,
@@ -118,8 +119,9 @@ def _row(hit: SearchHit, listed_now: set[str] | None = None, min_visits: int = 0
         "distance_miles": round(hit.distance_miles, 1),
         "services": [slug for slug, _name, _claim in shown],
         "service_names": [name for _slug, name, _claim in shown],
-        "hourly_rate": {"min_pounds": to_pounds(hit.rate_min_pence), "max_pounds": to_pounds(hit.rate_max_pence)},
-        "prices": prices or Prices(rate_min_pence=hit.rate_min_pence, rate_max_pence=hit.rate_max_pence),
+        # The card and the API say the same hourly rate, the database's (the index's is for filtering and sorting).
+        "hourly_rate": {"min_pounds": to_pounds(prices.rate_min_pence), "max_pounds": to_pounds(prices.rate_max_pence)},
+        "prices": prices,
         "rating": {
             "score": None if hit.rating_score is None else round(hit.rating_score, 1),
             "count": hit.review_count,

@@ -289,6 +289,8 @@ def test_the_card_reads_prices_as_the_database_holds_them_now(app, client, price
         db.session.commit()
     card = parse(client.get("/search?postcode=LS6+2AA").get_data(as_text=True)).find("article", id=f"result-{priced}")
     assert "£25 a visit (30 minutes) · more prices" in card.find("p", cls="meta").text
+    [row] = [r for r in client.get("/api/v1/search?postcode=LS6+2AA").get_json()["results"] if r["slug"] == priced]
+    assert row["hourly_rate"] == {"min_pounds": None, "max_pounds": "22.00"}
 
 
 def test_the_compare_view_gives_each_kind_one_row_in_every_column(app, make_provider, make_user, priced):
