@@ -1,4 +1,4 @@
-"""How money, rates and dates read on pages, in emails and in the open data, and how CSV exports are written.
+"""How money and dates read on pages, in emails and in the open data, and how CSV exports are written.
 
 The bottom layer: it imports nothing from the registry, so every feature
 (and the templates, through registry/templating.py) can use it.
@@ -22,16 +22,6 @@ def money(pence: int | None) -> str:
         return ""
     pounds, rest = divmod(pence, 100)
     return f"£{pounds:,}" if rest == 0 else f"£{pounds:,}.{rest:02d}"
-
-
-def rate_range(provider) -> str:
-    """A provider's hourly rate as a recipient reads it ('£15–£18 an hour')."""
-    low, high = provider.rate_min_pence, provider.rate_max_pence
-    if low is None:
-        return "Ask for a price"
-    if high is None or high == low:
-        return f"{money(low)} an hour"
-    return f"{money(low)}–{money(high)} an hour"
 
 
 def long_date(value: date | datetime | None) -> str:

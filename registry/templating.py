@@ -11,8 +11,9 @@ from jinja2 import pass_context
 from registry.accounts.views import home_link
 from registry.checks.badges import BADGE_LABELS
 from registry.families.models import AUTHORITY_LABELS, CONSENT_HOW, RELATIONSHIP_LABELS, WRITTEN_BY
-from registry.formatting import long_date, money, rate_range
+from registry.formatting import long_date, money
 from registry.nations import NATION_NAMES
+from registry.providers.prices import Prices, card_price, price_lines
 from registry.providers.vocabulary import (
     COMMUNICATION_SUPPORT,
     DAY_LABELS,
@@ -53,9 +54,18 @@ def page_has_errors(context) -> bool:
     return any(form.errors for form in forms) or bool(context.get("errors"))
 
 
+def _prices(holder) -> Prices:
+    return holder if isinstance(holder, Prices) else holder.prices
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
-        money=money, rate_range=rate_range, long_date=long_date, availability_text=availability_text
+        money=money,
+        long_date=long_date,
+        availability_text=availability_text,
+        # The one price presenter (registry/providers/prices.py), of a provider or of its Prices.
+        price_lines=lambda holder: price_lines(_prices(holder)),
+        card_price=lambda holder: card_price(_prices(holder)),
     )
     app.jinja_env.globals.update(
         KIND_LABELS=KIND_LABELS,

@@ -14,6 +14,7 @@ from registry.checks.listing import listed_services_now
 from registry.extensions import db
 from registry.families import services
 from registry.models import today
+from registry.providers.prices import comparison_rows
 from registry.reviews.models import ProviderRating
 
 
@@ -49,4 +50,9 @@ def compare():
                 "rating": ratings.get(provider.id),
             }
         )
-    return render_template("families/compare.html", columns=columns)
+    # One row per kind of price any listed provider gives, the same rows in every column, so they line up.
+    shown = [c for c in columns if c["listed"]]
+    price_rows = comparison_rows([c["provider"].prices for c in shown])
+    for n, column in enumerate(shown):
+        column["prices"] = [(label, cells[n]) for label, cells in price_rows]
+    return render_template("families/compare.html", columns=columns, price_rows=len(price_rows))

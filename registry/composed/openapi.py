@@ -177,8 +177,8 @@ def _add_api_paths(spec: APISpec, service_slugs: list[str]) -> None:
             "get": {
                 "tags": ["Providers"],
                 "summary": "A provider's public profile",
-                "description": "The profile, the services it is listed for and its current checks: what was checked, how and when. "
-                "Never certificate numbers or documents.",
+                "description": "The profile, its prices (each as the profile page words it), the services it is listed "
+                "for and its current checks: what was checked, how and when. Never certificate numbers or documents.",
                 "parameters": [slug],
                 "responses": {"200": _ok("Provider", "The profile."), "404": not_found},
             }

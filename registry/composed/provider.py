@@ -16,10 +16,11 @@ from registry.councils.services import approvals
 from registry.extensions import db
 from registry.forms import keeps_typed_text
 from registry.models import today
-from registry.money import to_pence, to_pounds
+from registry.money import to_pounds
 from registry.paging import Page, page_number
 from registry.providers import services
-from registry.providers.forms import ProfileForm
+from registry.providers.forms import PRICE_OTHER, PRICE_POUNDS, ProfileForm
+from registry.providers.prices import PRICE_FIELDS
 from registry.providers.vocabulary import availability_mask
 from registry.reviews.forms import InvitationForm, enquiry_form_for
 from registry.reviews.models import ProviderRating
@@ -139,8 +140,10 @@ def _fill_form(form: ProfileForm, provider) -> None:
             "services": [t.slug for t in provider.service_types],
             "base_postcode": provider.base_postcode,
             "travel_radius_miles": provider.travel_radius_miles,
-            "rate_min": to_pounds(provider.rate_min_pence),
-            "rate_max": to_pounds(provider.rate_max_pence),
+            **{field: to_pounds(getattr(provider, name)) for field, name in PRICE_POUNDS.items()},
+            **{field: getattr(provider, name) for field, name in PRICE_OTHER.items()},
+            "minimum_per": provider.minimum_per or "",
+            "travel": provider.travel or "",
             "languages": provider.languages,
             "availability": provider.availability_slots,
             "phone": provider.phone,
@@ -154,6 +157,7 @@ def _fill_form(form: ProfileForm, provider) -> None:
 
 
 def _profile_data(form: ProfileForm) -> services.ProfileData:
+    prices = form.prices()
     return services.ProfileData(
         display_name=form.display_name.data,
         about=form.about.data or "",
@@ -161,8 +165,7 @@ def _profile_data(form: ProfileForm) -> services.ProfileData:
         services=form.services.data,
         base_postcode=form.base_postcode.data or None,
         travel_radius_miles=form.travel_radius_miles.data,
-        rate_min_pence=to_pence(form.rate_min.data),
-        rate_max_pence=to_pence(form.rate_max.data),
+        **{name: getattr(prices, name) for name in PRICE_FIELDS},
         languages=form.languages.data,
         availability=availability_mask(form.availability.data),
         phone=form.phone.data,

@@ -11,6 +11,7 @@ from registry.checks.listing import listed_services_now
 from registry.models import today
 from registry.money import to_pounds
 from registry.providers import services
+from registry.providers.prices import price_lines
 from registry.providers.vocabulary import LANGUAGES
 from registry.reviews.responsiveness import reply_time_of
 from registry.visits.reliability import reliability_of
@@ -91,6 +92,21 @@ class ReliabilitySchema(Schema):
     replies = fields.Nested(ReplyFigureSchema, allow_none=True, metadata={"description": "null below the minimum."})
 
 
+class PriceSchema(Schema):
+    kind = fields.String(
+        metadata={
+            "description": "`hourly`, `visit`, `minimum`, `travel`, `sleeping-night`, `waking-night`, `weekend` or "
+            "`bank-holiday`, in this order; a price not given is left out."
+        }
+    )
+    text = fields.String(metadata={"description": 'As people read it, e.g. "£25 a visit (30 minutes)".'})
+    option = fields.String(metadata={"description": "What the amount is for (the feed's cost option)."})
+    amount_pounds = fields.String(
+        allow_none=True,
+        metadata={"description": "The amount, when the price has one (not a minimum or a weekend percentage)."},
+    )
+
+
 class ProviderSchema(Schema):
     slug = fields.String()
     name = fields.String()
@@ -100,6 +116,10 @@ class ProviderSchema(Schema):
     district = fields.String(allow_none=True)
     travel_radius_miles = fields.Integer(allow_none=True)
     hourly_rate = fields.Dict()
+    prices = fields.List(
+        fields.Nested(PriceSchema),
+        metadata={"description": "Every price the provider gives, in the words the profile shows."},
+    )
     languages = fields.List(fields.Dict())
     availability = fields.List(fields.String())
     services = fields.List(fields.Nested(ServiceSchema))
@@ -146,6 +166,15 @@ def provider_payload(provider, listed: list) -> dict:
             "min_pounds": str(to_pounds(provider.rate_min_pence)) if provider.rate_min_pence is not None else None,
             "max_pounds": str(to_pounds(provider.rate_max_pence)) if provider.rate_max_pence is not None else None,
         },
+        "prices": [
+            {
+                "kind": line.kind,
+                "text": line.text,
+                "option": line.option,
+                "amount_pounds": None if line.amount_pence is None else str(to_pounds(line.amount_pence)),
+            }
+            for line in price_lines(provider.prices)
+        ],
         "languages": [{"code": code, "name": LANGUAGES.get(code, code)} for code in provider.languages],
         "availability": provider.availability_slots,
         "services": [{"slug": t.slug, "name": t.name} for t in provider.service_types],

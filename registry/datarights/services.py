@@ -48,6 +48,7 @@ from registry.links import public_url_for
 from registry.mail import OutgoingEmail, forget_mail
 from registry.models import utcnow
 from registry.providers.models import Provider
+from registry.providers.prices import PRICE_FIELDS
 from registry.providers.vocabulary import LANGUAGES, availability_slots
 from registry.reviews.models import (
     DIMENSIONS,
@@ -230,8 +231,7 @@ def _profile(provider: Provider) -> dict[str, Any]:
         "base_postcode": provider.base_postcode,
         "district": provider.outcode,
         "travel_radius_miles": provider.travel_radius_miles,
-        "rate_min_pence": provider.rate_min_pence,
-        "rate_max_pence": provider.rate_max_pence,
+        **{name: getattr(provider, name) for name in PRICE_FIELDS},
         "availability": provider.availability_slots,
         "gender": provider.gender,
         "years_experience": provider.years_experience,

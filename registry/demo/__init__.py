@@ -369,6 +369,37 @@ class ProviderPlan:
         return f"provider{self.number:03d}@{DEMO_DOMAIN}"
 
 
+def demo_prices(p: ProviderPlan) -> dict:
+    """Prices beyond the hourly range, as such providers charge: home care by the visit (a half-hour call,
+    often an hour's minimum), waking and sleeping nights from some, travel from personal assistants, more at
+    weekends and on bank holidays from some. Drawn from a generator of the provider's own, so the rest of the
+    demo draws the same as without them."""
+    rng = random.Random(f"prices-{p.number}")
+    prices: dict = {}
+    if "personal-care" in p.services and p.kind != ProviderKind.PA:
+        prices["visit_price_pence"] = int(round(p.rate_min * 0.6 / 50)) * 50  # a 30-minute call costs more per hour
+        prices["visit_minutes"] = 30
+        if rng.random() < 0.5:
+            prices["minimum_hours"], prices["minimum_per"] = 1, "visit"
+        if rng.random() < 0.4:
+            prices["waking_night_pence"] = rng.randrange(14000, 19001, 500)
+        if rng.random() < 0.3:
+            prices["sleeping_night_pence"] = rng.randrange(8000, 11001, 500)
+    if p.kind == ProviderKind.PA:
+        prices["travel"] = rng.choice(["per-mile", "per-mile", "included", "none"])
+        if prices["travel"] == "per-mile":
+            prices["travel_pence"] = 45
+        if rng.random() < 0.3:
+            prices["minimum_hours"], prices["minimum_per"] = rng.choice([2, 3]), "visit"
+        if rng.random() < 0.15:
+            prices["waking_night_pence"] = rng.randrange(12000, 16001, 500)
+    if rng.random() < 0.4:
+        prices["weekend_uplift_percent"] = rng.choice([10, 15, 20, 25])
+    if rng.random() < 0.5:
+        prices["bank_holiday_uplift_percent"] = rng.choice([25, 50, 100])
+    return prices
+
+
 def has_providers() -> bool:
     return bool(db.session.scalar(select(func.count()).select_from(Provider)))
 
@@ -547,6 +578,7 @@ def seed(plans: list[ProviderPlan] | None = None, progress: Callable[[int], None
                 travel_radius_miles=p.radius,
                 rate_min_pence=p.rate_min,
                 rate_max_pence=p.rate_max,
+                **demo_prices(p),
                 languages=p.languages,
                 availability=availability_mask(p.slots) or availability_mask(["mon-morning"]),
                 phone=p.phone,

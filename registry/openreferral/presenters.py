@@ -25,6 +25,7 @@ from registry.money import to_pounds
 from registry.openreferral import ids
 from registry.openreferral.services import changed_at_of, check_kind_key, last_change, listed_services_of
 from registry.providers.models import Provider, ProviderService, ServiceType
+from registry.providers.prices import PriceLine, price_lines
 from registry.providers.vocabulary import DAY_LABELS, DAYS, HUMAN_LANGUAGES, LANGUAGES, PART_LABELS, PARTS, ProviderKind
 from searchindex.geo import outcode_centroids
 
@@ -198,11 +199,24 @@ class _Facts:
             for code in provider.languages
             if code in HUMAN_LANGUAGES  # Easy Read and the like are not languages
         ]
-        self.cost = None
-        if provider.rate_min_pence is not None:
-            low = to_pounds(provider.rate_min_pence)
-            high = to_pounds(provider.rate_max_pence) if provider.rate_max_pence is not None else low
-            self.cost = (float(low), f"£{low} an hour" if high == low else f"£{low} to £{high} an hour")
+        # One cost option per price, in the words of the one presenter every page uses.
+        self.prices = price_lines(provider.prices)
+
+
+def _cost_option(service_id: str, line: PriceLine) -> dict:
+    """A price as an ORUK cost option: what it is for, the amount (when it has one, in pounds) and its words."""
+    option = {
+        # The hourly rate keeps the id it had when it was the only cost option.
+        "id": ids.named("cost_option", service_id)
+        if line.kind == "hourly"
+        else ids.named("cost_option", service_id, line.kind),
+        "service_id": service_id,
+        "option": line.option,
+    }
+    if line.amount_pence is not None:
+        option |= {"amount": float(to_pounds(line.amount_pence)), "currency": "GBP"}
+    option["amount_description"] = line.text
+    return option
 
 
 def _facts(provider: Provider, today: date, memo: dict | None) -> _Facts:
@@ -368,19 +382,7 @@ def service_full(row: ProviderService, today: date, with_organization: bool = Tr
         for code, name in facts.languages
     ]
     data["funding"] = []
-    data["cost_options"] = []
-    if facts.cost is not None:
-        amount, described = facts.cost
-        data["cost_options"].append(
-            {
-                "id": ids.named("cost_option", service_id),
-                "service_id": service_id,
-                "option": "Hourly rate",
-                "amount": amount,
-                "currency": "GBP",
-                "amount_description": described,
-            }
-        )
+    data["cost_options"] = [_cost_option(service_id, line) for line in facts.prices]
     data["contacts"] = []
     data["attributes"] = [
         {

@@ -402,6 +402,16 @@ class FeedProvider:
     travel_radius_miles: int | None
     rate_min_pence: int | None
     rate_max_pence: int | None
+    visit_price_pence: int | None
+    visit_minutes: int | None
+    minimum_hours: int | None
+    minimum_per: str | None
+    travel: str | None
+    travel_pence: int | None
+    sleeping_night_pence: int | None
+    waking_night_pence: int | None
+    weekend_uplift_percent: int | None
+    bank_holiday_uplift_percent: int | None
     availability: int
     suspended_at: datetime | None
     updated_at: datetime
@@ -410,6 +420,7 @@ class FeedProvider:
 
     languages = Provider.languages
     availability_slots = Provider.availability_slots
+    prices = Provider.prices
 
 
 @dataclass(slots=True)

@@ -5,10 +5,21 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask_wtf import FlaskForm
-from wtforms import DecimalField, EmailField, IntegerField, SelectField, StringField, TextAreaField, URLField
+from wtforms import (
+    DecimalField,
+    EmailField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    URLField,
+)
 from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
-from registry.forms import MultiCheckboxField, UKPostcode, at_most, multi_line, single_line
+from registry.forms import MultiCheckboxField, UKPostcode, WholeNumberField, at_most, multi_line, single_line
+from registry.money import to_pence
+from registry.providers.prices import TRAVEL_CHOICES, Prices, price_errors
 from registry.providers.vocabulary import DAYS, GENDERS, LANGUAGES, PARTS
 
 MAX_TRAVEL_MILES = 50
@@ -22,6 +33,40 @@ def _money():
             min=Decimal("1"), max=MAX_RATE_POUNDS, message=f"Enter an amount between £1 and £{MAX_RATE_POUNDS}."
         ),
     ]
+
+
+class PoundsField(DecimalField):
+    """An amount in pounds that says what to type when it is not one (and never takes "NaN" or "Infinity")."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError("Enter an amount in pounds, like 17.50.") from None
+        if self.data is not None and not self.data.is_finite():
+            self.data = None
+            raise ValueError("Enter an amount in pounds, like 17.50.")
+
+
+# The price fields beyond the hourly range: form field -> Prices field. Each is checked by
+# registry.providers.prices.price_errors, the rule update_profile applies too.
+PRICE_POUNDS = {
+    "rate_min": "rate_min_pence",
+    "rate_max": "rate_max_pence",
+    "visit_price": "visit_price_pence",
+    "travel_charge": "travel_pence",
+    "sleeping_night": "sleeping_night_pence",
+    "waking_night": "waking_night_pence",
+}
+PRICE_OTHER = {
+    "visit_minutes": "visit_minutes",
+    "minimum_hours": "minimum_hours",
+    "minimum_per": "minimum_per",
+    "travel": "travel",
+    "weekend_uplift": "weekend_uplift_percent",
+    "bank_holiday_uplift": "bank_holiday_uplift_percent",
+}
+PRICE_FORM_FIELDS = {**PRICE_POUNDS, **PRICE_OTHER}
 
 
 class ProfileForm(FlaskForm):
@@ -59,12 +104,73 @@ class ProfileForm(FlaskForm):
             ),
         ],
     )
-    rate_min = DecimalField("Hourly rate from (£)", places=2, description="For example 17.50.", validators=_money())
-    rate_max = DecimalField(
+    rate_min = PoundsField("Hourly rate from (£)", places=2, description="For example 17.50.", validators=_money())
+    rate_max = PoundsField(
         "Hourly rate up to (£) (optional)",
         places=2,
         description="Leave it empty if you charge one rate.",
         validators=_money(),
+    )
+    visit_price = PoundsField(
+        "Price a visit or session (£) (optional)",
+        places=2,
+        description="If you charge by the visit, for example 25 for a half-hour call.",
+        validators=[Optional()],
+    )
+    visit_minutes = WholeNumberField(
+        "How long a visit is (minutes) (optional)",
+        description="For example 30. Needed with a price a visit.",
+        not_a_number="Enter how long a visit is as a whole number of minutes, like 30.",
+        validators=[Optional()],
+    )
+    minimum_hours = WholeNumberField(
+        "Fewest hours you book (optional)",
+        description="For example 2, if you do not take shorter visits.",
+        not_a_number="Enter a whole number of hours, like 2.",
+        validators=[Optional()],
+    )
+    minimum_per = RadioField(
+        "Those hours are",
+        choices=[("", "No minimum"), ("visit", "A visit"), ("week", "A week")],
+        default="",
+        validators=[Optional()],
+    )
+    travel = RadioField(
+        "Travel",
+        description="What people pay for you to get to them.",
+        choices=[("", "Not said")] + list(TRAVEL_CHOICES.items()),
+        default="",
+        validators=[Optional()],
+    )
+    travel_charge = PoundsField(
+        "Travel charge (£) (optional)",
+        places=2,
+        description="Only with a charge per mile or per visit, for example 0.45 a mile.",
+        validators=[Optional()],
+    )
+    sleeping_night = PoundsField(
+        "Sleeping night (£) (optional)",
+        places=2,
+        description="For a night you sleep at the person's home and are there if needed.",
+        validators=[Optional()],
+    )
+    waking_night = PoundsField(
+        "Waking night (£) (optional)",
+        places=2,
+        description="For a night you stay awake to help.",
+        validators=[Optional()],
+    )
+    weekend_uplift = WholeNumberField(
+        "Extra at weekends (%) (optional)",
+        description="How much more than your usual prices, in per cent. For example 20.",
+        not_a_number="Enter a whole number of per cent, like 20.",
+        validators=[Optional()],
+    )
+    bank_holiday_uplift = WholeNumberField(
+        "Extra on bank holidays (%) (optional)",
+        description="How much more than your usual prices, in per cent. For example 50.",
+        not_a_number="Enter a whole number of per cent, like 50.",
+        validators=[Optional()],
     )
     languages = MultiCheckboxField("Languages and communication", choices=list(LANGUAGES.items()))
     availability = MultiCheckboxField(
@@ -122,6 +228,25 @@ class ProfileForm(FlaskForm):
     def __init__(self, *args, service_choices: list[tuple[str, str]], **kwargs):
         super().__init__(*args, **kwargs)
         self.services.choices = service_choices
+
+    def prices(self) -> Prices:
+        """The prices as typed, in pence (a field that could not be read counts as empty)."""
+        values = {name: to_pence(getattr(self, field).data) for field, name in PRICE_POUNDS.items()}
+        for field, name in PRICE_OTHER.items():
+            data = getattr(self, field).data
+            values[name] = data if data not in ("", None) else None
+        return Prices(**values)
+
+    def validate(self, extra_validators=None) -> bool:
+        """The fields' own checks, then the rules between prices (the one rule services apply too)."""
+        valid = super().validate(extra_validators)
+        if any(getattr(self, field).errors for field in PRICE_FORM_FIELDS):
+            return False
+        by_name = {name: field for field, name in PRICE_FORM_FIELDS.items()}
+        for name, message in price_errors(self.prices()).items():
+            getattr(self, by_name[name]).errors.append(message)
+            valid = False
+        return valid
 
     def validate_rate_max(self, field):
         if field.data is None:

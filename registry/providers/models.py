@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from registry.extensions import db
 from registry.models import StrEnumColumn, UtcDateTime, utcnow
 from registry.nations import Nation, nation_of
+from registry.providers.prices import Prices
 from registry.providers.vocabulary import (
     LANGUAGES,
     ProfileStatus,
@@ -77,6 +78,17 @@ class Provider(db.Model):
     travel_radius_miles: Mapped[int | None]
     rate_min_pence: Mapped[int | None]
     rate_max_pence: Mapped[int | None]
+    # The richer prices (registry/providers/prices.py): all optional, amounts in pence.
+    visit_price_pence: Mapped[int | None]
+    visit_minutes: Mapped[int | None]
+    minimum_hours: Mapped[int | None]
+    minimum_per: Mapped[str | None] = mapped_column(String(10))  # visit, week
+    travel: Mapped[str | None] = mapped_column(String(20))  # none, included, per-mile, per-visit
+    travel_pence: Mapped[int | None]
+    sleeping_night_pence: Mapped[int | None]
+    waking_night_pence: Mapped[int | None]
+    weekend_uplift_percent: Mapped[int | None]
+    bank_holiday_uplift_percent: Mapped[int | None]
     availability: Mapped[int] = mapped_column(default=0)  # bitmask, see vocabulary.availability_bit
     gender: Mapped[str | None] = mapped_column(String(20))
     years_experience: Mapped[int | None]
@@ -135,6 +147,10 @@ class Provider(db.Model):
     @property
     def availability_slots(self) -> list[str]:
         return availability_slots(self.availability)
+
+    @property
+    def prices(self) -> Prices:
+        return Prices.of(self)
 
     def __repr__(self) -> str:
         return f"<Provider {self.slug}>"

@@ -14,6 +14,7 @@ from registry.accounts.models import User
 from registry.extensions import db
 from registry.models import today, utcnow
 from registry.providers.models import Provider, ProviderLanguage, ProviderService, ServiceType
+from registry.providers.prices import Prices, has_a_price, price_errors
 from registry.providers.vocabulary import ProfileStatus, ProviderKind
 from registry.unitofwork import Refusal
 from searchindex.geo import locate
@@ -49,6 +50,17 @@ class ProfileData:
     cqc_provider_id: str | None = None
     website: str | None = None
     about_cy: str = ""  # "About you" in Welsh, optional
+    # The richer prices beside the hourly range (registry/providers/prices.py); every one optional.
+    visit_price_pence: int | None = None
+    visit_minutes: int | None = None
+    minimum_hours: int | None = None
+    minimum_per: str | None = None
+    travel: str | None = None
+    travel_pence: int | None = None
+    sleeping_night_pence: int | None = None
+    waking_night_pence: int | None = None
+    weekend_uplift_percent: int | None = None
+    bank_holiday_uplift_percent: int | None = None
 
 
 def all_service_types() -> list[ServiceType]:
@@ -104,7 +116,11 @@ def get_by_slug(slug: str, *, whole_profile: bool = False) -> Provider | None:
 
 
 def update_profile(provider: Provider, data: ProfileData) -> Provider:
-    """Replace the editable profile fields with ``data``."""
+    """Replace the editable profile fields with ``data``; prices that break a rule are refused, nothing changed."""
+    prices = Prices.of(data)
+    errors = price_errors(prices)
+    if errors:
+        raise ProfileError(next(iter(errors.values())))
     provider.display_name = data.display_name
     provider.about = data.about
     provider.about_cy = data.about_cy
@@ -114,8 +130,7 @@ def update_profile(provider: Provider, data: ProfileData) -> Provider:
     else:
         provider.base_postcode = provider.outcode = None
     provider.travel_radius_miles = data.travel_radius_miles
-    provider.rate_min_pence = data.rate_min_pence
-    provider.rate_max_pence = data.rate_max_pence
+    prices.apply_to(provider)
     provider.availability = data.availability
     provider.phone = data.phone or None
     provider.contact_email = data.contact_email or None
@@ -176,8 +191,8 @@ def missing_items(provider: Provider) -> list[str]:
         missing.append("Add your base postcode (only its district is shown).")
     if not provider.travel_radius_miles:
         missing.append("Say how far you travel.")
-    if provider.rate_min_pence is None:
-        missing.append("Add your hourly rate.")
+    if not has_a_price(provider.prices):
+        missing.append("Add your hourly rate or your price a visit.")
     if not provider.language_rows:
         missing.append("Add the languages you speak.")
     if not provider.availability:

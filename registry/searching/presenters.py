@@ -22,22 +22,16 @@ from registry.extensions import db
 from registry.models import today
 from registry.money import to_pounds
 from registry.providers.models import Provider, ProviderService, ServiceType
+from registry.providers.prices import PRICE_FIELDS, Prices
 from registry.providers.vocabulary import LANGUAGES
 from registry.reviews.models import ProviderRating
 from registry.visits.reliability import VisitReliability
 from searchindex import SearchHit, SearchResult
 
-
-class Rates(NamedTuple):
-    """An hourly rate range in pence, as the ``rate_range`` filter reads it."""
-
-    rate_min_pence: int | None
-    rate_max_pence: int | None
-
-
-# Built once: constructing the statement on every search cost as much as running it.
+# Built once: constructing the statement on every search cost as much as running it. It reads each
+# provider's prices too (no other query): the card shows them as the database holds them now.
 _LISTED_SERVICES = (
-    select(ProviderService.provider_id, ServiceType.slug)
+    select(ProviderService.provider_id, ServiceType.slug, *(getattr(Provider, name) for name in PRICE_FIELDS))
     .join(Provider, Provider.id == ProviderService.provider_id)
     .join(ServiceType, ServiceType.id == ProviderService.service_type_id)
     .where(
@@ -50,9 +44,16 @@ _LISTED_SERVICES = (
 )
 
 
-def confirmed_listed(ids: list[int], services: tuple[str, ...] | list[str]) -> dict[int, set[str]]:
+class Confirmed(NamedTuple):
+    """What the database says now of a hit it confirms: the services it is listed for, and its prices."""
+
+    services: set[str]
+    prices: Prices
+
+
+def confirmed_listed(ids: list[int], services: tuple[str, ...] | list[str]) -> dict[int, Confirmed]:
     """Of ``ids``, those the database says are listed now for every service in ``services`` (any, when none),
-    each with the slugs of every service it is listed for now.
+    each with the slugs of every service it is listed for now, and its prices.
 
     One query asking the listing rule of each hit at read time
     (:func:`registry.checks.listing.listed_now_clause`): stored listing, no
@@ -65,14 +66,20 @@ def confirmed_listed(ids: list[int], services: tuple[str, ...] | list[str]) -> d
     """
     if not ids:
         return {}
-    listed: dict[int, set[str]] = {}
-    for provider_id, slug in _listed_services(ids):
-        listed.setdefault(provider_id, set()).add(slug)
-    return {provider_id: slugs for provider_id, slugs in listed.items() if all(s in slugs for s in services)}
+    listed: dict[int, Confirmed] = {}
+    for provider_id, slug, *prices in _listed_services(ids):
+        if provider_id not in listed:
+            listed[provider_id] = Confirmed(set(), Prices(*prices))
+        listed[provider_id].services.add(slug)
+    return {
+        provider_id: confirmed
+        for provider_id, confirmed in listed.items()
+        if all(s in confirmed.services for s in services)
+    }
 
 
-def _listed_services(ids: list[int]) -> list[tuple[int, str]]:
-    """(provider id, service slug) for each listed service of ``ids``, as committed now.
+def _listed_services(ids: list[int]) -> list[tuple]:
+    """(provider id, service slug, *prices) for each listed service of ``ids``, as committed now.
 
     Core, not the ORM: its statement handling cost more than the query. A
     request with no transaction open (every anonymous search) reads on an
@@ -94,14 +101,16 @@ def _visits(hit: SearchHit, minimum: int) -> dict | None:
     return VisitReliability(kept=kept, confirmed=confirmed, minimum=minimum).summary()
 
 
-def _row(hit: SearchHit, listed_now: set[str] | None = None, min_visits: int = 0) -> dict:
+def _row(hit: SearchHit, listed_now: set[str] | None = None, min_visits: int = 0, prices: Prices | None = None) -> dict:
     """A card from what the index holds; ``listed_now``: the service slugs the database lists today, the
-    only ones shown (the index can be behind a lapse or a correction)."""
+    only ones shown (the index can be behind a lapse or a correction); ``prices`` as the database holds them
+    (the index's hourly range without)."""
     shown = [
         (slug, name, claim)
         for slug, name, claim in itertools.zip_longest(hit.services, hit.service_names, hit.service_claims)
         if listed_now is None or slug in listed_now
     ]
+    prices = prices or Prices(rate_min_pence=hit.rate_min_pence, rate_max_pence=hit.rate_max_pence)
     return {
         "slug": hit.slug,
         "name": hit.name,
@@ -110,8 +119,9 @@ def _row(hit: SearchHit, listed_now: set[str] | None = None, min_visits: int = 0
         "distance_miles": round(hit.distance_miles, 1),
         "services": [slug for slug, _name, _claim in shown],
         "service_names": [name for _slug, name, _claim in shown],
-        "hourly_rate": {"min_pounds": to_pounds(hit.rate_min_pence), "max_pounds": to_pounds(hit.rate_max_pence)},
-        "rates": Rates(hit.rate_min_pence, hit.rate_max_pence),
+        # The card and the API say the same hourly rate, the database's (the index's is for filtering and sorting).
+        "hourly_rate": {"min_pounds": to_pounds(prices.rate_min_pence), "max_pounds": to_pounds(prices.rate_max_pence)},
+        "prices": prices,
         "rating": {
             "score": None if hit.rating_score is None else round(hit.rating_score, 1),
             "count": hit.review_count,
@@ -159,7 +169,8 @@ def _row_from_database(hit: SearchHit, day) -> dict:
             languages=tuple(provider.languages),
             badges=tuple(search_badge_codes(provider, day)),
             service_claims=tuple(claim.short for claim in service_claims(provider, day, listed)),
-        )
+        ),
+        prices=provider.prices,
     )
 
 
@@ -178,7 +189,8 @@ def present(
     for hit in result.hits:
         if hit.id not in confirmed:
             continue
-        row = _row(hit, confirmed[hit.id], min_visits) if hit.slug is not None else _row_from_database(hit, day)
+        now = confirmed[hit.id]
+        row = _row(hit, now.services, min_visits, now.prices) if hit.slug is not None else _row_from_database(hit, day)
         if council_approvals is not None:
             row["council_approvals"] = council_approvals.get(hit.id, [])
         rows.append(row)

@@ -65,6 +65,13 @@ def test_every_parameter_and_response_is_described(client):
     assert error["required"] == ["error"]
 
 
+def test_the_openapi_document_describes_the_prices(client):
+    schemas = client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]
+    prices = schemas["Provider"]["properties"]["prices"]
+    assert prices["type"] == "array" and prices["items"]["$ref"].endswith("/Price")
+    assert set(schemas["Price"]["properties"]) == {"kind", "text", "option", "amount_pounds"}
+
+
 def test_the_docs_page_reads_without_javascript(client):
     response = client.get("/api/docs")
     assert response.status_code == 200

@@ -22,8 +22,8 @@ def shortlisted(app, make_provider, make_user):
     make_user("recipient", email="sara@example.com", name="Sara")
     sara = signed_in(app, "sara@example.com")
     slugs = [
-        make_provider("pa", name="Kim Lewis"),
-        make_provider("organisation", name="Kirkstall Care Services Limited"),
+        make_provider("pa", name="Kim Lewis", visit_price_pence=2500, visit_minutes=30, waking_night_pence=15000),
+        make_provider("organisation", name="Kirkstall Care Services Limited", travel="none", weekend_uplift_percent=20),
         make_provider("pa", name="Nia Morgan"),
         make_provider("pa", name="Gone Away"),
     ]
@@ -106,8 +106,21 @@ def test_on_a_wide_screen_they_stand_side_by_side_with_their_rows_lined_up(page,
         columns = _rects(browser, ".compare-column")
         assert len({round(c["top"]) for c in columns}) == 1  # one row of four
         assert "No longer listed" in browser.find_elements(By.CSS_SELECTOR, ".compare-column")[3].text
-        # Each fact starts at the same height in every listed provider's section, whatever came before it.
-        for fact in range(1, 9):
+        # Each fact starts at the same height in every listed provider's section, whatever came before it:
+        # eight, and one row for each kind of price any of them gives (by the hour, by the visit, travel,
+        # waking night, weekends).
+        facts = browser.find_elements(By.CSS_SELECTOR, ".compare-column:first-child .fact")
+        assert [f.find_element(By.TAG_NAME, "h3").text for f in facts][2:7] == [
+            "By the hour",
+            "By the visit",
+            "Travel",
+            "Waking night",
+            "Weekends",
+        ]
+        # One under another, none drawn over the one before (a column spanning too few rows stacks the rest).
+        boxes = _rects(browser, ".compare-column:first-child > *")
+        assert all(below["top"] >= above["bottom"] - 1 for above, below in zip(boxes, boxes[1:]))
+        for fact in range(1, len(facts) + 1):
             tops = {
                 round(r["top"]) for r in _rects(browser, f".compare-column:not(:last-child) > :nth-child({fact + 1})")
             }

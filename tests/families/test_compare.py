@@ -71,7 +71,7 @@ def test_four_shortlisted_providers_side_by_side(app, daughter, four):
     assert list(columns) == ["Omar Shah", "Nia Morgan", "Kirkstall Care", "Kim Lewis"]  # as the shortlist lists them
     kim, kirkstall, nia = columns["Kim Lewis"], columns["Kirkstall Care"], columns["Nia Morgan"]
     assert kim["Score"] == "8.3/10 from 12 reviews" and nia["Score"] == "No reviews yet"
-    assert kim["Price"] == "£16–£19 an hour" and nia["Price"] == "£18–£22 an hour"
+    assert kim["By the hour"] == "£16–£19 an hour" and nia["By the hour"] == "£18–£22 an hour"
     checked = kim["What was checked"]
     assert [claim.split(":")[0] for claim in checked] == ["Personal care", "Companionship"]
     assert all("Kim Lewis's own" in claim for claim in checked)
@@ -102,7 +102,7 @@ def test_a_provider_no_longer_listed_shows_as_that_and_nothing_more(app, daughte
     assert list(_columns(page)["Kim Lewis"]) == [
         "Who",
         "Score",
-        "Price",
+        "By the hour",
         "What was checked",
         "Help offered",
         "Where",
