@@ -339,8 +339,8 @@ def _nearest_from_index(
 ) -> tuple[list[tuple[float, int, int]], int, tuple | None] | None:
     """One page of ``(miles, provider_id, service_type_id)`` nearest first, the index's count, and the next key.
 
-    Not yet confirmed with the database (:func:`nearest_services` does that). None when the index cannot say
-    (a document written before the index stored each provider's district: rebuild it).
+    Not yet confirmed with the database (:func:`nearest_services` does that). None when the index cannot say:
+    it is empty, or holds a document written before it stored each provider's district (rebuild it).
     """
     from flask import current_app
 
@@ -367,6 +367,8 @@ def _nearest_from_index(
             today=today,
         )
     )
+    if not result.hits and search_index().count() == 0:
+        return None  # an index not built yet (a new node before its first rebuild): the database answers
     total = sum(n for slug, n in result.facets.get("services", {}).items() if not wanted or slug in wanted)
     centroids = outcode_centroids()
     found = []

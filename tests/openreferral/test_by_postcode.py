@@ -82,3 +82,16 @@ def test_a_provider_the_index_still_holds_is_not_shown_once_the_database_stops_l
     assert [s["name"] for s in after["contents"]] == before[1:]
     at_location = client.get("/openreferral/service_at_locations", query_string=query).get_json()
     assert "Near 000" not in str(at_location["contents"])
+
+
+def test_a_node_whose_index_is_not_built_yet_answers_from_the_database(app, client, count_queries, nearby, tmp_path):
+    from searchindex import SearchIndex
+
+    with app.app_context():  # a log pruned long ago: a new node has nothing to catch up from until it rebuilds
+        db.session.execute(sa.text("DELETE FROM search_outbox"))
+        db.session.commit()
+    app.extensions["search_index"] = SearchIndex(str(tmp_path / "new-node-index"))
+    body, statements = _page(client, count_queries, 20)
+    assert [s["name"] for s in body["contents"]] == [f"Companionship: Near {n:03d}" for n in range(20)]
+    assert body["total_items"] == 125
+    assert any("outcode IN" in s for s in statements)  # the SQL way, over every district within reach
