@@ -32,7 +32,7 @@ class Check(db.Model):
     document_size: Mapped[int] = mapped_column(default=0)
     document_deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # The decision.
-    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)  # the feed's Last-Modified
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decision_reason: Mapped[str | None] = mapped_column(Text)
     verification_method: Mapped[str | None] = mapped_column(String(20))
@@ -40,7 +40,7 @@ class Check(db.Model):
     valid_until: Mapped[date | None] = mapped_column(Date, index=True)
     reminder_sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # An officer withdrew the approval (the provider is not suspended; only what relies on this check delists).
-    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)  # the feed's Last-Modified
     revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     revocation_reason: Mapped[str | None] = mapped_column(Text)
     # History: a replacement points at the check it replaces; an appeal is allowed once.

@@ -12,7 +12,7 @@ from registry.checks.claims import background_note, service_claims
 from registry.checks.forms import AppealForm
 from registry.checks.listing import listed_services_now, requirement_states
 from registry.checks.services import checks_to_add
-from registry.councils.services import approvals
+from registry.councils.services import approvals_of_listed
 from registry.extensions import db
 from registry.forms import keeps_typed_text
 from registry.models import today
@@ -113,7 +113,7 @@ def public_profile(slug: str):
         badges=badges(provider, day, live_cqc=True),
         claims=service_claims(provider, day, listed),
         background_note=background_note(provider.kind, [c.kind for c in provider.checks if c.is_current(day)]),
-        council_approvals=approvals([provider.id], day).get(provider.id, []),
+        council_approvals=approvals_of_listed(provider.id, listed, day),
         rating=rating,
         visits=reliability_of(provider.id, day),
         replies=reply_time_of(provider.id),

@@ -215,7 +215,7 @@ def reliability_payload(provider_id: int) -> dict:
 
 
 def provider_detail(slug: str):
-    provider = services.get_by_slug(slug)
+    provider = services.get_by_slug(slug, whole_profile=True)  # a bounded number of queries, whatever it has
     if provider is None or not services.is_publicly_visible(provider):
         return api_error(404, "provider_not_found", f"No provider has the slug “{slug}”.")
     listed = listed_services_now(provider, today())

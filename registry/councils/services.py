@@ -355,17 +355,48 @@ def approvals(provider_ids: list[int], day: date, council: Council | None = None
         query = query.where(Framework.council_id == council.id)
     found: dict[int, list[Approval]] = {}
     for entry in db.session.scalars(query):
-        found.setdefault(entry.provider_id, []).append(
-            Approval(
-                entry.framework.council.name,
-                entry.framework.name,
-                entry.service_type.name,
-                entry.service_type.slug,
-                entry.rate_pence,
-                (entry.decided_at or entry.applied_at).date(),
-            )
-        )
+        found.setdefault(entry.provider_id, []).append(_approval(entry))
     return found
+
+
+def _approval(entry: FrameworkEntry) -> Approval:
+    return Approval(
+        entry.framework.council.name,
+        entry.framework.name,
+        entry.service_type.name,
+        entry.service_type.slug,
+        entry.rate_pence,
+        (entry.decided_at or entry.applied_at).date(),
+    )
+
+
+def approvals_of_listed(provider_id: int, listed: list[ServiceType], day: date) -> list[Approval]:
+    """:func:`approvals` of one provider, for a caller that has just asked the listing rule of it.
+
+    ``listed`` is what :func:`registry.checks.listing.listed_services_now` answered for the provider today
+    (the rule over its checks as loaded): only entries for those services count, as the rule in SQL would
+    decide, without weighing the rule a second time (the profile page asks it once, then shows the lists).
+    """
+    type_ids = sorted(t.id for t in listed)
+    if not type_ids:
+        return []
+    query = (
+        select(FrameworkEntry)
+        .join(Framework)
+        .where(
+            FrameworkEntry.provider_id == provider_id,
+            FrameworkEntry.service_type_id.in_(type_ids),
+            FrameworkEntry.status == EntryStatus.APPROVED,
+            Framework.starts_on <= day,
+            Framework.ends_on >= day,
+        )
+        .options(
+            selectinload(FrameworkEntry.framework).selectinload(Framework.council),
+            selectinload(FrameworkEntry.service_type),
+        )
+        .order_by(FrameworkEntry.id)
+    )
+    return [_approval(entry) for entry in db.session.scalars(query)]
 
 
 @dataclass

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Integer
+from sqlalchemy import BigInteger, Boolean, Integer
 from sqlalchemy.orm import Mapped, mapped_column
 
 from registry.extensions import db
@@ -28,3 +28,30 @@ class FeedChange(db.Model):
     service_type_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     changed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
     listed_ever: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+# The tables whose every write may change what the feed publishes: each bumps FeedVersion.counter, by a trigger
+# (migration 0032), so bulk UPDATEs that the session hooks never see count too.
+FEED_TABLES = (
+    "feed_changes",
+    "providers",
+    "checks",
+    "service_types",
+    "service_requirements",
+    "provider_services",
+    "provider_languages",
+)
+
+
+class FeedVersion(db.Model):
+    """One row: how many transactions have written to :data:`FEED_TABLES`, kept by the database itself.
+
+    The fingerprint of a conditional GET (``services.feed_version``) reads it by its key instead of counting
+    every provider and check on each request. On PostgreSQL the bump is a deferred trigger, once per
+    transaction at its commit, so writers hold the row's lock only while they commit.
+    """
+
+    __tablename__ = "feed_versions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    counter: Mapped[int] = mapped_column(BigInteger, default=0)

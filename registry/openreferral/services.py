@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, bindparam, exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -25,7 +25,7 @@ from registry.checks.listing import listed_now_among, listed_now_clause, listed_
 from registry.checks.models import Check
 from registry.extensions import db
 from registry.openreferral import ids
-from registry.openreferral.models import FeedChange
+from registry.openreferral.models import FeedChange, FeedVersion
 from registry.providers.models import Provider, ProviderLanguage, ProviderService, ServiceType
 from searchindex.geo import Place, distance_miles, outcode_centroids
 
@@ -301,6 +301,135 @@ def service_keys(
     chunk = following[:per_page]
     more = len(following) > per_page
     return [(provider_id, type_id) for _, provider_id, type_id in chunk], total, (chunk[-1] if more else None)
+
+
+# The feed by postcode (issue 25). The SQL above weighs the listing rule for
+# every provider within reach, then sorts them all: at 100,000 providers a
+# city-centre postcode means thousands of providers and most of a second.
+# The search index already holds, per provider, its district's centre, its
+# travel radius and the services it is listed for with the last day each
+# stays listed, and finds the nearest in a few milliseconds; its facets count
+# the services of every match. So the first pages by postcode come from the
+# index, and the database confirms the page's services with the listing rule
+# itself before anything is shown (a service the database would not list
+# today is left out, as search does). Filters the index does not hold (words,
+# check kinds, an organization, a day, modified_after) and cursor pages after
+# the first ones keep the SQL path, which orders by the same key.
+
+# Pages ending beyond this many services are read the SQL way (an offset page deep into a city is a harvest).
+INDEX_PAGE_LIMIT = 1000
+
+
+def _index_can_answer(filters: ServiceFilter, per_page: int, page: int, after: tuple | None) -> bool:
+    return (
+        filters.place is not None
+        and after is None
+        and page * per_page <= INDEX_PAGE_LIMIT
+        and (filters.proximity_miles is None or filters.proximity_miles > 0)
+        and not filters.words
+        and not filters.check_kinds
+        and filters.organization_provider_id is None
+        and filters.availability_mask is None
+        and filters.modified_after is None
+    )
+
+
+def _nearest_from_index(
+    filters: ServiceFilter, per_page: int, today: date, page: int, types: list[ServiceType]
+) -> tuple[list[tuple[float, int, int]], int, tuple | None] | None:
+    """One page of ``(miles, provider_id, service_type_id)`` nearest first, the index's count, and the next key.
+
+    Not yet confirmed with the database (:func:`nearest_services` does that). None when the index cannot say:
+    it is empty, or holds a document written before it stored each provider's district (rebuild it).
+    """
+    from flask import current_app
+
+    from registry.searching.services import catch_up_if_behind, search_index
+    from searchindex import SearchQuery
+
+    place = filters.place
+    type_ids = {t.slug: t.id for t in types}
+    wanted = {slug for slug, type_id in type_ids.items() if type_id in filters.service_type_ids}
+    if filters.service_type_ids and not wanted:
+        return [], 0, None
+    start, end = (page - 1) * per_page, page * per_page
+    reach = MAX_TRAVEL_MILES if filters.proximity_miles is None else min(MAX_TRAVEL_MILES, filters.proximity_miles)
+    catch_up_if_behind(current_app._get_current_object())  # what other nodes wrote, as before a search
+    result = search_index().search(
+        SearchQuery(
+            latitude=place.latitude,
+            longitude=place.longitude,
+            radius_miles=reach,
+            services=tuple(sorted(wanted)),
+            sort="distance",
+            page=1,
+            per_page=end + 1,  # every provider offers at least one service, so these hold the page and one more
+            today=today,
+        )
+    )
+    if not result.hits and search_index().count() == 0:
+        return None  # an index not built yet (a new node before its first rebuild): the database answers
+    total = sum(n for slug, n in result.facets.get("services", {}).items() if not wanted or slug in wanted)
+    centroids = outcode_centroids()
+    found = []
+    for hit in result.hits:
+        if hit.outcode not in centroids:
+            return None
+        # The feed's own measure (district centre to district centre), so a cursor from here goes on by SQL.
+        miles = distance_miles(place.latitude, place.longitude, *centroids[hit.outcode])
+        found += [
+            (miles, hit.id, type_ids[slug])
+            for slug in hit.services
+            if slug in type_ids and (not wanted or slug in wanted)
+        ]
+    found.sort()
+    chunk = found[start:end]
+    return chunk, total, (chunk[-1] if len(found) > end and chunk else None)
+
+
+_CONFIRMING: dict[date, tuple] = {}
+
+
+def _confirming(today: date):
+    """The listing rule for the services of some providers (bound as ``provider_ids``), built once a day.
+
+    One statement object, reused: SQLAlchemy keeps its cache key on it, which it would otherwise work out
+    again over the whole rule on every request (more of the web process's CPU than the query costs the
+    database). Built again whenever the rule's own clause is (a test session clears that cache).
+    """
+    rule = listed_now_clause(today)
+    held = _CONFIRMING.get(today)
+    if held is None or held[0] is not rule:
+        statement = _listed_rows(today).where(
+            ProviderService.provider_id.in_(bindparam("provider_ids", expanding=True))
+        )
+        _CONFIRMING.clear()  # yesterday's is done with
+        held = _CONFIRMING[today] = (rule, statement)
+    return held[1]
+
+
+def nearest_services(
+    filters: ServiceFilter, per_page: int, today: date, page: int = 1, after: tuple | None = None
+) -> tuple[list, int | None, tuple | None]:
+    """A page of services as :func:`service_keys` and :func:`load_services` give them, the index's way if it can.
+
+    Each service on an index page is confirmed listed today by the listing rule (one query for the page);
+    the rows are plain values (as the export reads them), which the presenters treat as models.
+    """
+    types = list(db.session.scalars(select(ServiceType))) if _index_can_answer(filters, per_page, page, after) else []
+    found = _nearest_from_index(filters, per_page, today, page, types) if types else None
+    if found is None:
+        keys, total, next_key = service_keys(filters, per_page, today, page=page, after=after)
+        return load_services(keys), total, next_key
+    chunk, total, next_key = found
+    if not chunk:
+        return [], total, next_key
+    provider_ids = sorted({provider_id for _, provider_id, _ in chunk})
+    listed = {tuple(key) for key in db.session.execute(_confirming(today), {"provider_ids": provider_ids})}
+    keys = [(provider_id, type_id) for _, provider_id, type_id in chunk if (provider_id, type_id) in listed]
+    if not keys:
+        return [], total, next_key
+    return _read_services(keys, {t.id: t for t in types}, db.session), total, next_key
 
 
 def load_services(keys: list[tuple[int, int]], session: Session | None = None) -> list[ProviderService]:
@@ -621,26 +750,24 @@ def feed_version(today: date) -> tuple[tuple, datetime]:
     """A cheap fingerprint of everything the feed reads, and the latest moment anything changed.
 
     Asked before a page is built, so a conditional GET is answered without
-    building it. Counts catch rows added or removed; the count of current
-    checks catches a lapse at midnight and a valid_until edited in bulk.
+    building it. One statement of lookups, whatever the size of the registry:
+    the counter the database bumps on every write to the tables the feed reads
+    (``FeedVersion``: bulk UPDATEs and deletes included, where counting rows
+    used to catch them), and the latest change stamps, each read from its
+    index. The date catches a lapse at midnight.
     """
-    current = and_(Check.status == CheckStatus.APPROVED, Check.valid_until >= today)
     row = db.session.execute(
         select(
-            select(func.count()).select_from(FeedChange).scalar_subquery(),
+            select(FeedVersion.counter).where(FeedVersion.id == 1).scalar_subquery(),
             select(func.max(FeedChange.changed_at)).scalar_subquery(),
-            select(func.count(Provider.id)).scalar_subquery(),
             select(func.max(Provider.updated_at)).scalar_subquery(),
-            select(func.count(Check.id)).scalar_subquery(),
             select(func.max(Check.decided_at)).scalar_subquery(),
             select(func.max(Check.revoked_at)).scalar_subquery(),
-            select(func.count(Check.id)).where(current).scalar_subquery(),
-            select(func.count(ServiceType.id)).scalar_subquery(),
         )
     ).one()
     moments = [
         m.replace(tzinfo=timezone.utc) if isinstance(m, datetime) and m.tzinfo is None else m
-        for m in (row[1], row[3], row[5], row[6])
+        for m in row[1:]
         if isinstance(m, datetime)
     ]
     midnight = datetime.combine(today, time(), tzinfo=timezone.utc)

@@ -230,10 +230,10 @@ def _services_page(args: dict):
     filters, errors = _service_filter(args)
     if errors:
         return None, None, None, _invalid(errors)
-    keys, total, next_key = services.service_keys(
+    rows, total, next_key = services.nearest_services(
         filters, args["per_page"], today(), page=args["page"], after=args["after"]
     )
-    return services.load_services(keys), total, next_key, None
+    return rows, total, next_key, None
 
 
 @conditional

@@ -100,7 +100,8 @@ class Provider(db.Model):
         StrEnumColumn(ProfileStatus, 20), default=ProfileStatus.DRAFT, index=True
     )
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+    # Indexed: the Open Referral feed's Last-Modified is the latest of these (a lookup, not a scan).
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow, index=True)
     submitted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # Set by an officer; a suspended provider is listed for nothing until reinstated.
     suspended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
