@@ -46,7 +46,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -124,11 +124,15 @@ def district_weights() -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
 
 def make_documents(n: int, seed: int = SEED) -> list[ProviderDocument]:
     """``n`` synthetic listed providers, deterministic for a seed."""
+    return list(iter_documents(n, seed))
+
+
+def iter_documents(n: int, seed: int = SEED) -> Iterator[ProviderDocument]:
+    """The same providers as :func:`make_documents`, one at a time (bounded memory at 500,000)."""
     rng = random.Random(seed)
     names, lat, lon, weights = district_weights()
     np_rng = np.random.default_rng(seed)
     districts = np_rng.choice(len(names), size=n, p=weights)
-    docs = []
     for i in range(n):
         d = int(districts[i])
         is_pa = rng.random() < 0.6
@@ -146,7 +150,7 @@ def make_documents(n: int, seed: int = SEED) -> list[ProviderDocument]:
             if is_pa
             else f"{rng.choice(LAST)} {rng.choice(ORG)} {rng.choice(ORG)}"
         )
-        docs.append(
+        yield (
             ProviderDocument(
                 id=i + 1,
                 slug=f"provider-{i + 1}",
@@ -169,7 +173,6 @@ def make_documents(n: int, seed: int = SEED) -> list[ProviderDocument]:
                 badges=tuple(sorted(rng.sample(BADGES, rng.randint(0, 4)))),
             )
         )
-    return docs
 
 
 def make_queries(seed: int = SEED + 1) -> list[SearchQuery]:
