@@ -1,7 +1,7 @@
 """feed_versions: a counter the database bumps on every write the feed may show; indexes for the feed's Last-Modified
 
-Revision ID: 0032
-Revises: 0028
+Revision ID: 0033
+Revises: 0032
 Create Date: 2026-12-07 21:50:00
 
 The Open Referral feed answers a conditional GET from a fingerprint of what it
@@ -16,8 +16,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0032"
-down_revision = "0028"
+revision = "0033"
+down_revision = "0032"
 branch_labels = None
 depends_on = None
 
