@@ -94,12 +94,12 @@ def _build(app, n: int, url: str, reuse: bool) -> list:
 
 def _index(app) -> None:
     """The search index of the providers (the search and, by postcode, the feed answer from it)."""
-    from registry.searching.services import rebuild, search_index
+    from registry.searching.services import listed_count, rebuild, search_index
 
     with app.app_context():
         index = search_index()
-        if index.count() == 0:
-            rebuild(db.session, index)
+        if index.count() != listed_count(db.session):  # built for another database
+            rebuild(db.session, index, procs=2)
         db.engine.dispose()
 
 

@@ -30,25 +30,16 @@ class FeedChange(db.Model):
     listed_ever: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
-# The tables whose every write may change what the feed publishes: each bumps FeedVersion.counter, by a trigger
-# (migration 0032), so bulk UPDATEs that the session hooks never see count too.
-FEED_TABLES = (
-    "feed_changes",
-    "providers",
-    "checks",
-    "service_types",
-    "service_requirements",
-    "provider_services",
-    "provider_languages",
-)
-
-
 class FeedVersion(db.Model):
-    """One row: how many transactions have written to :data:`FEED_TABLES`, kept by the database itself.
+    """One row: a counter of writes to what the feed reads, kept by the database itself.
+
+    Triggers (migration 0032) bump it on every insert, update or delete of providers, their services and
+    languages, checks, ``feed_changes``, service types and their requirements, bulk UPDATEs included (the
+    session hooks never see those).
 
     The fingerprint of a conditional GET (``services.feed_version``) reads it by its key instead of counting
     every provider and check on each request. On PostgreSQL the bump is a deferred trigger, once per
-    transaction at its commit, so writers hold the row's lock only while they commit.
+    transaction at its commit, so writers hold the row's lock only while they commit; on SQLite, once a row.
     """
 
     __tablename__ = "feed_versions"
