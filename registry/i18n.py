@@ -2,7 +2,7 @@
 
 The order: the visitor's own choice, kept in the ``lang`` cookie by the switch in the header; then the
 browser's ``Accept-Language``; then English. A cookie naming a language we do not have is ignored.
-Catalogs live in ``translations/`` at the project root; ``make run`` and ``make test`` compile them.
+Catalogs live in ``translations/`` at the project root, the .po beside its compiled .mo (``make translations``).
 """
 
 from __future__ import annotations
