@@ -1,0 +1,75 @@
+"""Welsh for the public and recipient journeys (issue 26, item 4): search, the profile, compare, the shortlist and
+enquiries. Each page in Welsh for a visitor with the ``lang=cy`` cookie, and in English for everyone else."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.html_forms import main_text, parse, text
+from tests.reviews import conftest as reviews
+
+listed = reviews.listed
+
+
+def _welsh(client) -> None:
+    client.set_cookie("lang", "cy", domain="registry.test")
+
+
+def _title(page: str) -> str:
+    return text(parse(page).xpath("//title")[0])
+
+
+# -- search
+
+
+def test_a_welsh_visitor_searches_in_welsh(client, listed):
+    _welsh(client)
+    response = client.get("/search", query_string={"postcode": "LS6 2AA", "service": "personal-care"})
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    body = main_text(page)
+    assert _title(page).startswith("1 darparwr ger LS6 2AA ar gyfer ")
+    assert "· Chwilio" in _title(page)
+    for welsh in (
+        "Dod o hyd i ofal yn agos atoch",
+        "1 darparwr yn cwmpasu LS6 2AA",
+        "Cynorthwyydd personol",
+        "Cod post",
+    ):
+        assert welsh in body
+    assert "Kim Lewis" in body
+    tree = parse(page)
+    assert "Dydd Llun" in tree.xpath('//select[@id="day"]/option/text()')
+    assert "Y cyfatebiad gorau" in [text(o) for o in tree.xpath('//select[@id="sort"]/option')]
+    assert text(tree.xpath('//form[contains(@class, "search-form")]//button[@type="submit"]')[0]) == "Chwilio"
+    for english in ("Find care near you", "provider covers", "Personal assistant", "Sort by"):
+        assert english not in body
+
+
+def test_an_english_visitor_searches_in_english(client, listed):
+    page = client.get("/search", query_string={"postcode": "LS6 2AA", "service": "personal-care"}).get_data(
+        as_text=True
+    )
+    assert _title(page).startswith("1 provider near LS6 2AA for ")
+    body = main_text(page)
+    for english in ("Find care near you", "1 provider covers LS6 2AA", "Personal assistant", "Sort by"):
+        assert english in body
+    assert "Dod o hyd i ofal" not in body
+
+
+def test_a_welsh_search_that_finds_nobody_says_so_in_welsh(client, listed):
+    _welsh(client)
+    body = main_text(client.get("/search", query_string={"postcode": "SW1A 1AA", "radius": "5"}).get_data(as_text=True))
+    assert "Nid oes darparwr wedi’i ddilysu yn cwmpasu SW1A 1AA o fewn 5 milltir" in body
+    assert "Chwilio o fewn 50 milltir" in body
+    assert "Kim Lewis" not in body
+
+
+@pytest.mark.parametrize("params", [{"postcode": "not a postcode"}, {"postcode": "LS6 2AA", "radius": "lots"}])
+def test_a_welsh_search_with_garbage_gets_a_400_with_the_summary_in_welsh(client, listed, params):
+    _welsh(client)
+    response = client.get("/search", query_string=params)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert text(parse(page).xpath('//*[@id="error-summary-title"]')[0]) == "Mae problem gyda’ch chwiliad"
+    assert "Kim Lewis" not in main_text(page)
