@@ -73,3 +73,47 @@ def test_a_welsh_search_with_garbage_gets_a_400_with_the_summary_in_welsh(client
     page = response.get_data(as_text=True)
     assert text(parse(page).xpath('//*[@id="error-summary-title"]')[0]) == "Mae problem gyda’ch chwiliad"
     assert "Kim Lewis" not in main_text(page)
+
+
+# -- the public profile
+
+
+def test_a_welsh_visitor_reads_the_profile_in_welsh(client, listed):
+    _welsh(client)
+    response = client.get(f"/providers/{listed}")
+    assert response.status_code == 200
+    body = main_text(response.get_data(as_text=True))
+    for welsh in (
+        "Cynorthwyydd personol",
+        "Wedi’i wirio gan swyddog diogelu",
+        "Prisiau",
+        "Argaeledd",
+        "Dydd Llun",
+        "Dibynadwyedd, o’r cofnodion",
+        "Llai na",
+        "Dim adolygiadau eto.",
+        "Mewngofnodwch i anfon ymholiad",
+        "i weld y manylion cyswllt.",
+    ):
+        assert welsh in body, welsh
+    for english in (
+        "Checked by a safeguarding officer",
+        "Availability",
+        "Monday",
+        "No reviews yet",
+        "Sign in to enquire",
+    ):
+        assert english not in body, english
+
+
+def test_an_english_visitor_reads_the_profile_in_english(client, listed):
+    body = main_text(client.get(f"/providers/{listed}").get_data(as_text=True))
+    for english in (
+        "Personal assistant",
+        "Checked by a safeguarding officer",
+        "Availability",
+        "Monday",
+        "No reviews yet.",
+    ):
+        assert english in body, english
+    assert "Argaeledd" not in body
