@@ -3,12 +3,16 @@ enquiries. Each page in Welsh for a visitor with the ``lang=cy`` cookie, and in 
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import pytest
 
+from tests.conftest import approve_checks
+from tests.families import conftest as families
 from tests.html_forms import main_text, parse, text
 from tests.reviews import conftest as reviews
 
-listed = reviews.listed
+listed, daughter = reviews.listed, families.daughter
 
 
 def _welsh(client) -> None:
@@ -117,3 +121,63 @@ def test_an_english_visitor_reads_the_profile_in_english(client, listed):
     ):
         assert english in body, english
     assert "Argaeledd" not in body
+
+
+# -- the shortlist and compare
+
+
+@pytest.fixture
+def two_saved(app, make_provider, daughter):
+    """Two listed providers on Sara's shortlist, saved through the buttons: their slugs."""
+    slugs = [make_provider("pa", name="Kim Lewis"), make_provider("organisation", name="Kirkstall Care")]
+    for slug in slugs:
+        approve_checks(app, slug)
+        assert daughter.post(f"/shortlist/{slug}").status_code == 302
+    return slugs
+
+
+def test_saving_to_the_shortlist_says_so_in_welsh(app, make_provider, daughter):
+    slug = make_provider("pa", name="Kim Lewis")
+    approve_checks(app, slug)
+    _welsh(daughter)
+    search = daughter.get("/search", query_string={"postcode": "LS6 2AA"}).get_data(as_text=True)
+    (button,) = parse(search).xpath('//form[@class="shortlist-form"]//button')
+    assert text(button) == "Cadw ar y rhestr fer: Kim Lewis"
+    response = daughter.post(f"/shortlist/{slug}", data={"next": "/shortlist"}, follow_redirects=True)
+    body = main_text(response.get_data(as_text=True))
+    assert "Mae Kim Lewis wedi’i gadw ar eich rhestr fer." in body
+    assert "Eich rhestr fer" in body
+
+
+def test_the_shortlist_and_compare_in_welsh(daughter, two_saved):
+    _welsh(daughter)
+    body = main_text(daughter.get("/shortlist").get_data(as_text=True))
+    for welsh in ("Eich rhestr fer", "Cymharu’r darparwyr a diciwyd gennych", "Gofyn i’r darparwyr hyn", "Sefydliad"):
+        assert welsh in body, welsh
+    assert "Your shortlist" not in body
+
+    page = daughter.get("/shortlist/compare?" + urlencode([("provider", s) for s in two_saved]))
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert _title(html).startswith("Cymharu 2 darparwr")
+    headings = parse(html).xpath('//section[contains(@class, "compare-column")]//h3/text()')
+    assert {"Pwy", "Sgôr", "Beth a wiriwyd", "Ble", "Ieithoedd", "Ar gael"} <= set(headings)
+    assert "Who" not in headings
+
+
+def test_compare_with_one_ticked_is_refused_in_welsh_and_english(daughter, two_saved):
+    query = "/shortlist/compare?" + urlencode([("provider", two_saved[0])])
+    english = daughter.get(query)
+    assert english.status_code == 422
+    assert "Tick at least 2 providers on your shortlist to compare them." in main_text(english.get_data(as_text=True))
+    _welsh(daughter)
+    welsh = daughter.get(query)
+    assert welsh.status_code == 422
+    assert "Ticiwch o leiaf 2 darparwr ar eich rhestr fer i’w cymharu." in main_text(welsh.get_data(as_text=True))
+
+
+def test_the_shortlist_and_compare_in_english(daughter, two_saved):
+    assert "Your shortlist" in main_text(daughter.get("/shortlist").get_data(as_text=True))
+    html = daughter.get("/shortlist/compare?" + urlencode([("provider", s) for s in two_saved])).get_data(as_text=True)
+    assert _title(html).startswith("Compare 2 providers")
+    assert "Who" in parse(html).xpath('//section[contains(@class, "compare-column")]//h3/text()')
