@@ -6,8 +6,11 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 import pytest
+from sqlalchemy import func, select
 
-from tests.conftest import approve_checks
+from registry.extensions import db
+from registry.reviews.models import Enquiry
+from tests.conftest import ENQUIRY_DETAILS, approve_checks
 from tests.families import conftest as families
 from tests.html_forms import main_text, parse, text
 from tests.reviews import conftest as reviews
@@ -181,3 +184,52 @@ def test_the_shortlist_and_compare_in_english(daughter, two_saved):
     html = daughter.get("/shortlist/compare?" + urlencode([("provider", s) for s in two_saved])).get_data(as_text=True)
     assert _title(html).startswith("Compare 2 providers")
     assert "Who" in parse(html).xpath('//section[contains(@class, "compare-column")]//h3/text()')
+
+
+# -- enquiries
+
+
+ASK = {"service": "companionship", **ENQUIRY_DETAILS, "message": "Could someone visit my dad on Tuesdays?"}
+
+
+def _enquiries(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(Enquiry))
+
+
+def test_the_enquiry_form_in_welsh_refuses_in_welsh_and_stores_nothing(app, listed, daughter):
+    _welsh(daughter)
+    page = daughter.get(f"/providers/{listed}/enquire").get_data(as_text=True)
+    assert text(parse(page).xpath("//h1")[0]) == "Anfon ymholiad at Kim Lewis"
+    body = main_text(page)
+    for welsh in ("Pa ddiwrnodau ac amseroedd?", "Dydd Llun", "Prynhawn", "Faint o oriau’r wythnos?", "Eich neges"):
+        assert welsh in body, welsh
+    assert "Dydd Mawrth prynhawn" in parse(page).xpath('//input[@value="tue-afternoon"]/@aria-label')
+    assert "Your message" not in body
+
+    refused = daughter.post(f"/providers/{listed}/enquire", data={**ASK, "hours_per_week": "lots", "message": ""})
+    assert refused.status_code == 422
+    errors = main_text(refused.get_data(as_text=True))
+    assert "Rhowch faint o oriau’r wythnos fel rhif cyfan, fel 6." in errors
+    assert "Ysgrifennwch neges." in errors
+    assert _enquiries(app) == 0
+    # ...and the same form in English says it in English; a good one is sent.
+    daughter.delete_cookie("lang", domain="registry.test")
+    english = daughter.post(f"/providers/{listed}/enquire", data={**ASK, "message": ""})
+    assert english.status_code == 422
+    assert "Write a message." in main_text(english.get_data(as_text=True))
+    assert daughter.post(f"/providers/{listed}/enquire", data=ASK).status_code == 302
+    assert _enquiries(app) == 1
+
+
+def test_asking_two_providers_at_once_in_welsh(app, daughter, two_saved):
+    _welsh(daughter)
+    query = "/shortlist/enquire?" + urlencode([("provider", s) for s in two_saved])
+    page = daughter.get(query).get_data(as_text=True)
+    assert _title(page).startswith("Gofyn i 2 darparwr")
+    assert "Anfon yr ymholiad hwn at bob un ohonyn nhw" in main_text(page)
+    response = daughter.post("/shortlist/enquire", data={**ASK, "provider": two_saved}, follow_redirects=True)
+    assert response.status_code == 200
+    body = main_text(response.get_data(as_text=True))
+    assert "Mae eich ymholiad wedi’i anfon" in body and "Anfonwyd at" in body
+    assert _enquiries(app) == 2
