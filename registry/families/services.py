@@ -322,9 +322,13 @@ def enquiry_selection(account: User, slugs: list[str]) -> list[Provider]:
     """
     chosen = list(dict.fromkeys(s.strip() for s in slugs if s and s.strip()))
     if not chosen:
-        raise FamilyError("Tick the providers on your shortlist you would like to ask, then “Ask these providers”.")
+        raise FamilyError(
+            gettext("Tick the providers on your shortlist you would like to ask, then “Ask these providers”.")
+        )
     if len(chosen) > ENQUIRE_MAX:
-        raise FamilyError(f"You can ask up to {ENQUIRE_MAX} providers at once. Untick some and try again.")
+        raise FamilyError(
+            gettext("You can ask up to %(num)s providers at once. Untick some and try again.", num=ENQUIRE_MAX)
+        )
     providers = {
         provider.slug: provider
         for provider in db.session.scalars(
@@ -334,7 +338,9 @@ def enquiry_selection(account: User, slugs: list[str]) -> list[Provider]:
         )
     }
     if len(providers) < len(chosen):
-        raise FamilyError("Only providers on your shortlist can be asked together. Tick them on your shortlist.")
+        raise FamilyError(
+            gettext("Only providers on your shortlist can be asked together. Tick them on your shortlist.")
+        )
     return [providers[slug] for slug in chosen]
 
 

@@ -233,3 +233,14 @@ def test_asking_two_providers_at_once_in_welsh(app, daughter, two_saved):
     body = main_text(response.get_data(as_text=True))
     assert "Mae eich ymholiad wedi’i anfon" in body and "Anfonwyd at" in body
     assert _enquiries(app) == 2
+
+
+def test_asking_with_nothing_ticked_is_refused_in_welsh_and_english(app, daughter, two_saved):
+    english = daughter.get("/shortlist/enquire")
+    assert english.status_code == 422
+    assert "Tick the providers on your shortlist you would like to ask" in main_text(english.get_data(as_text=True))
+    _welsh(daughter)
+    welsh = daughter.get("/shortlist/enquire")
+    assert welsh.status_code == 422
+    assert "Ticiwch y darparwyr ar eich rhestr fer yr hoffech ofyn iddynt" in main_text(welsh.get_data(as_text=True))
+    assert _enquiries(app) == 0
