@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from flask_babel import lazy_gettext
 from wtforms import IntegerField, SelectMultipleField, widgets
 from wtforms.validators import Length, ValidationError
 
@@ -20,7 +21,7 @@ _CONTROL_BUT_NEWLINE_AND_TAB = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u
 
 def at_most(characters: int) -> Length:
     """The one length limit every text field states the same way."""
-    return Length(max=characters, message=f"Use at most {characters:,} characters.")
+    return Length(max=characters, message=lazy_gettext("Use at most %(num)s characters.", num=f"{characters:,}"))
 
 
 def single_line(value):

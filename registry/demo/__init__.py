@@ -339,6 +339,26 @@ ORG_ABOUTS = [
     "Registered care agency offering personal care, respite and end-of-life support, day and night.",
 ]
 LANGUAGE_POOL = ["pl", "ur", "pa", "bn", "gu", "hi", "ar", "so", "cy", "ro", "yue", "ta", "bsl", "makaton", "tr", "pt"]
+# Languages the places would have: about a third of Cardiff's providers speak Welsh, and a fair share of those in the
+# cities with large Punjabi- and Urdu-speaking communities speak one or both (place: [(code, share)]).
+LOCAL_LANGUAGES = {
+    "Cardiff": [("cy", 0.35)],
+    "Birmingham": [("pa", 0.2), ("ur", 0.2)],
+    "Bradford": [("pa", 0.25), ("ur", 0.3)],
+    "Leeds": [("pa", 0.15), ("ur", 0.15)],
+    "Manchester": [("pa", 0.12), ("ur", 0.15)],
+}
+EASY_READ_SHARE = 0.12  # providers who give their information in Easy Read
+
+
+def _local_languages(number: int, place: str, languages: list[str]) -> list[str]:
+    """``languages`` with the place's own languages and Easy Read added by a draw of this provider's own, so the
+    main draw (and so every other demo fact) is the same as before these were added."""
+    rng = random.Random(f"languages-{number}")
+    wanted = [code for code, share in LOCAL_LANGUAGES.get(place, []) if rng.random() < share]
+    if rng.random() < EASY_READ_SHARE:
+        wanted.append("easy-read")
+    return languages + [code for code in wanted if code not in languages]
 
 
 @dataclass
@@ -478,7 +498,7 @@ def _draw(
         rate_max=low + rng.choice([0, 100, 200, 300]),
         state=state,
         about=rng.choice(PA_ABOUTS if is_pa else ORG_ABOUTS),
-        languages=["en"] + rng.sample(LANGUAGE_POOL, k=rng.choice([0, 0, 0, 1, 1, 2])),
+        languages=_local_languages(number, place, ["en"] + rng.sample(LANGUAGE_POOL, k=rng.choice([0, 0, 0, 1, 1, 2]))),
         slots=[f"{d}-{p}" for d in DAYS for p in PARTS if rng.random() < (0.55 if p != "overnight" else 0.15)],
         gender=rng.choice(["female", "female", "male", None]) if is_pa else None,
         years=rng.randint(1, 25) if is_pa else None,

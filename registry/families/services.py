@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask.signals import Namespace
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -321,9 +322,13 @@ def enquiry_selection(account: User, slugs: list[str]) -> list[Provider]:
     """
     chosen = list(dict.fromkeys(s.strip() for s in slugs if s and s.strip()))
     if not chosen:
-        raise FamilyError("Tick the providers on your shortlist you would like to ask, then “Ask these providers”.")
+        raise FamilyError(
+            gettext("Tick the providers on your shortlist you would like to ask, then “Ask these providers”.")
+        )
     if len(chosen) > ENQUIRE_MAX:
-        raise FamilyError(f"You can ask up to {ENQUIRE_MAX} providers at once. Untick some and try again.")
+        raise FamilyError(
+            gettext("You can ask up to %(num)s providers at once. Untick some and try again.", num=ENQUIRE_MAX)
+        )
     providers = {
         provider.slug: provider
         for provider in db.session.scalars(
@@ -333,7 +338,9 @@ def enquiry_selection(account: User, slugs: list[str]) -> list[Provider]:
         )
     }
     if len(providers) < len(chosen):
-        raise FamilyError("Only providers on your shortlist can be asked together. Tick them on your shortlist.")
+        raise FamilyError(
+            gettext("Only providers on your shortlist can be asked together. Tick them on your shortlist.")
+        )
     return [providers[slug] for slug in chosen]
 
 
@@ -347,9 +354,13 @@ def compare_selection(account: User, slugs: list[str]) -> list[SavedProvider]:
     """
     chosen = list(dict.fromkeys(s.strip() for s in slugs if s and s.strip()))  # in order, once each
     if len(chosen) < COMPARE_MIN:
-        raise FamilyError(f"Tick at least {COMPARE_MIN} providers on your shortlist to compare them.")
+        raise FamilyError(
+            gettext("Tick at least %(num)s providers on your shortlist to compare them.", num=COMPARE_MIN)
+        )
     if len(chosen) > COMPARE_MAX:
-        raise FamilyError(f"You can compare up to {COMPARE_MAX} providers at once. Untick some and try again.")
+        raise FamilyError(
+            gettext("You can compare up to %(num)s providers at once. Untick some and try again.", num=COMPARE_MAX)
+        )
     entries = {
         entry.provider.slug: entry
         for entry in db.session.scalars(
@@ -360,6 +371,6 @@ def compare_selection(account: User, slugs: list[str]) -> list[SavedProvider]:
         )
     }
     if len(entries) < len(chosen):
-        raise FamilyError("Only providers on your shortlist can be compared. Tick them on your shortlist.")
+        raise FamilyError(gettext("Only providers on your shortlist can be compared. Tick them on your shortlist."))
     listed = listed_now_among([e.provider_id for e in entries.values()], today())
     return [SavedProvider(entries[slug], entries[slug].provider_id in listed) for slug in chosen]

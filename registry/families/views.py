@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, has_request_context, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from registry.accounts.models import Role
@@ -103,7 +104,7 @@ def shortlist():
             "families/shortlist.html",
             groups=services.shortlist_by_person(current_user),
             people=services.people_of(current_user),
-            filter_error="That person is not on your account. Here is everyone's shortlist.",
+            filter_error=gettext("That person is not on your account. Here is everyone's shortlist."),
         ), 404
     return render_template(
         "families/shortlist.html",
@@ -130,12 +131,18 @@ def save(slug: str, action: str | None = None):
         return person
 
     if action == "remove":
-        return act(remove, done=back, message=f"{provider.display_name} is removed from your shortlist.")
+        return act(
+            remove, done=back, message=gettext("%(name)s is removed from your shortlist.", name=provider.display_name)
+        )
     return act(
         add,
         done=back,
         message=lambda person: (
-            f"{provider.display_name} is saved to your shortlist" + (f" for {person.name}." if person else ".")
+            gettext(
+                "%(name)s is saved to your shortlist for %(person)s.", name=provider.display_name, person=person.name
+            )
+            if person
+            else gettext("%(name)s is saved to your shortlist.", name=provider.display_name)
         ),
     )
 
@@ -154,8 +161,11 @@ def move(entry_id: int):
         moved,
         done=safe_next_url(request.form.get("next")) or url_for("families.shortlist"),
         message=lambda person: (
-            f"{entry.provider.display_name} is now on the shortlist for "
-            + (f"{person.name}." if person else "yourself (unsorted).")
+            gettext(
+                "%(name)s is now on the shortlist for %(person)s.", name=entry.provider.display_name, person=person.name
+            )
+            if person
+            else gettext("%(name)s is now on the shortlist for yourself (unsorted).", name=entry.provider.display_name)
         ),
     )
 

@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from registry.formatting import money
+from registry.i18n import N_
 from registry.money import to_pounds
 
 # How travel is charged: none, included in the price, or a charge per mile or per visit.
@@ -80,14 +81,14 @@ class PriceLine(NamedTuple):
 
 # The kinds in the order every surface shows them, with their headings (the compare view's rows).
 KINDS = {
-    "hourly": "By the hour",
-    "visit": "By the visit",
-    "minimum": "Minimum hours",
-    "travel": "Travel",
-    "sleeping-night": "Sleeping night",
-    "waking-night": "Waking night",
-    "weekend": "Weekends",
-    "bank-holiday": "Bank holidays",
+    "hourly": N_("By the hour"),
+    "visit": N_("By the visit"),
+    "minimum": N_("Minimum hours"),
+    "travel": N_("Travel"),
+    "sleeping-night": N_("Sleeping night"),
+    "waking-night": N_("Waking night"),
+    "weekend": N_("Weekends"),
+    "bank-holiday": N_("Bank holidays"),
 }
 
 

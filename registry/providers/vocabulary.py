@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from registry.i18n import N_
+
 
 class ProviderKind(StrEnum):
     ORGANISATION = "organisation"
     PA = "pa"
 
 
-KIND_LABELS = {ProviderKind.ORGANISATION: "Organisation", ProviderKind.PA: "Personal assistant"}
+KIND_LABELS = {ProviderKind.ORGANISATION: N_("Organisation"), ProviderKind.PA: N_("Personal assistant")}
 
 
 class ProfileStatus(StrEnum):
@@ -67,11 +69,19 @@ LANGUAGES: dict[str, str] = {**COMMUNICATION_SUPPORT, **SPOKEN_LANGUAGES}
 HUMAN_LANGUAGES = frozenset(SPOKEN_LANGUAGES) | {"bsl"}
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-DAY_LABELS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+DAY_LABELS = (
+    N_("Monday"),
+    N_("Tuesday"),
+    N_("Wednesday"),
+    N_("Thursday"),
+    N_("Friday"),
+    N_("Saturday"),
+    N_("Sunday"),
+)
 PARTS = ("morning", "afternoon", "evening", "overnight")
-PART_LABELS = ("Morning", "Afternoon", "Evening", "Overnight")
+PART_LABELS = (N_("Morning"), N_("Afternoon"), N_("Evening"), N_("Overnight"))
 
-GENDERS = {"female": "Female", "male": "Male", "non-binary": "Non-binary"}
+GENDERS = {"female": N_("Female"), "male": N_("Male"), "non-binary": N_("Non-binary")}
 
 
 def availability_bit(day: int, part: int) -> int:

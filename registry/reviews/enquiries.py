@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from flask import current_app
+from flask_babel import gettext
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select, update
 
@@ -39,9 +40,9 @@ from searchindex.geo import PostcodeError, locate
 
 def _check_message(text: str) -> None:
     if not text.strip():
-        raise ReviewError("Write a message.")
+        raise ReviewError(gettext("Write a message."))
     if len(text) > MAX_MESSAGE:
-        raise ReviewError(f"Use at most {MAX_MESSAGE:,} characters.")
+        raise ReviewError(gettext("Use at most %(num)s characters.", num=f"{MAX_MESSAGE:,}"))
 
 
 @dataclass
@@ -62,7 +63,7 @@ def _district(text: str) -> str:
     try:
         return locate(text).outcode
     except PostcodeError:
-        raise ReviewError("Enter the postcode district where the help is needed, like LS6.") from None
+        raise ReviewError(gettext("Enter the postcode district where the help is needed, like LS6.")) from None
 
 
 def _person(recipient: User, person_id: int | str | None) -> CaredForPerson | None:
@@ -70,7 +71,7 @@ def _person(recipient: User, person_id: int | str | None) -> CaredForPerson | No
         return None
     person = person_of(recipient, int(person_id)) if str(person_id).isdigit() else None
     if person is None:
-        raise ReviewError("Choose yourself or someone you arrange care for.")
+        raise ReviewError(gettext("Choose yourself or someone you arrange care for."))
     return person
 
 
@@ -78,9 +79,9 @@ def _times(slots: list[str]) -> int:
     try:
         mask = availability_mask(slots)
     except ValueError:
-        raise ReviewError("Choose days and times from the list.") from None
+        raise ReviewError(gettext("Choose days and times from the list.")) from None
     if not mask:
-        raise ReviewError("Tick at least one day and time that would suit.")
+        raise ReviewError(gettext("Tick at least one day and time that would suit."))
     return mask
 
 
@@ -109,23 +110,23 @@ class CheckedRequest:
 def check_request(recipient: User, provider: Provider, request: EnquiryRequest) -> CheckedRequest:
     """The rules every request to a provider meets, whether it opens a conversation or joins one."""
     if recipient.role != Role.RECIPIENT:
-        raise ReviewError("Only people looking for care can send enquiries.")
+        raise ReviewError(gettext("Only people looking for care can send enquiries."))
     listed = listed_services_now(provider, today())
     if not listed:
-        raise ReviewError("This provider is not taking enquiries through the registry right now.")
+        raise ReviewError(gettext("This provider is not taking enquiries through the registry right now."))
     service_type = next((t for t in listed if t.slug == request.service), None)
     if service_type is None:
-        raise ReviewError("Choose one of the services this provider is listed for.")
+        raise ReviewError(gettext("Choose one of the services this provider is listed for."))
     person = _person(recipient, request.person_id)
     district = _district(request.district if request.district.strip() or person is None else person.district)
     if request.start_date is not None and request.start_date < today():
-        raise ReviewError("The start date cannot be in the past. Leave it empty to start as soon as possible.")
+        raise ReviewError(gettext("The start date cannot be in the past. Leave it empty to start as soon as possible."))
     times = _times(request.times)
     if not isinstance(request.hours_per_week, int) or not 1 <= request.hours_per_week <= MAX_HOURS:
-        raise ReviewError(f"Enter a whole number of hours from 1 to {MAX_HOURS}.")
+        raise ReviewError(gettext("Enter a whole number of hours from 1 to %(max)s.", max=MAX_HOURS))
     when_needed = request.when_needed.strip()
     if len(when_needed) > MAX_WHEN:
-        raise ReviewError(f"Say anything else about timing in at most {MAX_WHEN} characters.")
+        raise ReviewError(gettext("Say anything else about timing in at most %(num)s characters.", num=MAX_WHEN))
     _check_message(request.message)
     return CheckedRequest(service_type, person, district, times, when_needed)
 
@@ -135,7 +136,9 @@ def send_enquiry(recipient: User, provider: Provider, request: EnquiryRequest) -
     checked = check_request(recipient, provider, request)
     service_type, person = checked.service_type, checked.person
     # One conversation per provider keeps a provider's inbox free of repeats.
-    already_open_message = "You already have an open enquiry with this provider: carry on the conversation there."
+    already_open_message = gettext(
+        "You already have an open enquiry with this provider: carry on the conversation there."
+    )
     if open_enquiry(recipient, provider) is not None:
         raise ReviewError(already_open_message)
     enquiry = Enquiry(
@@ -188,13 +191,21 @@ def send_enquiries(recipient: User, providers: list[Provider], request: EnquiryR
     the first is sent.
     """
     if not 1 <= len(providers) <= ENQUIRE_MAX or len({p.id for p in providers}) != len(providers):
-        raise ReviewError(f"Choose from 1 to {ENQUIRE_MAX} different providers on your shortlist.")
+        raise ReviewError(gettext("Choose from 1 to %(max)s different providers on your shortlist.", max=ENQUIRE_MAX))
     listed = listed_now_among([p.id for p in providers], today())
     if gone := [p.display_name for p in providers if p.id not in listed]:
         raise ReviewError(
-            f"{_names(gone)} {'is' if len(gone) == 1 else 'are'} no longer listed on the registry, so nothing was "
-            "sent. Go back to your shortlist, untick "
-            f"{'it' if len(gone) == 1 else 'them'} and ask the others."
+            gettext(
+                "%(names)s is no longer listed on the registry, so nothing was sent. Go back to your shortlist, "
+                "untick it and ask the others.",
+                names=_names(gone),
+            )
+            if len(gone) == 1
+            else gettext(
+                "%(names)s are no longer listed on the registry, so nothing was sent. Go back to your shortlist, "
+                "untick them and ask the others.",
+                names=_names(gone),
+            )
         )
     already_open, to_send = [], []
     for provider in providers:
@@ -204,12 +215,14 @@ def send_enquiries(recipient: User, providers: list[Provider], request: EnquiryR
         else:
             already_open.append(talking)
     if not to_send:
-        raise ReviewError("You are already talking to each of these providers: carry on those conversations.")
+        raise ReviewError(gettext("You are already talking to each of these providers: carry on those conversations."))
     for provider in to_send:
         try:
             check_request(recipient, provider, request)
         except ReviewError as error:
-            raise ReviewError(f"{provider.display_name}: {error} Nothing was sent.") from None
+            raise ReviewError(
+                gettext("%(name)s: %(error)s Nothing was sent.", name=provider.display_name, error=error)
+            ) from None
     return SentEnquiries([send_enquiry(recipient, provider, request) for provider in to_send], already_open)
 
 

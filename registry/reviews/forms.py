@@ -20,58 +20,79 @@ from registry.reviews.services import MAX_BODY, MAX_HOURS, MAX_MESSAGE, MAX_TITL
 STARS = [(str(n), str(n)) for n in range(1, 6)]
 
 
+def _slot_label(day: int, part: int) -> str:
+    """A tick box of the enquiry's days and times, like "Monday morning", in the reader's language."""
+    return f"{gettext(DAY_LABELS[day])} {gettext(PART_LABELS[part]).lower()}"
+
+
 class EnquiryForm(FlaskForm):
     """What a provider needs to answer: the help, where, from when, which days and times, how many hours."""
 
     # Offered when the account arranges care for other people; the service checks the choice is theirs.
-    person = SelectField("Who is the help for?", choices=[], validate_choice=False)
+    person = SelectField(lazy_gettext("Who is the help for?"), choices=[], validate_choice=False)
     # The service checks the choice against what the provider is listed for, with a clearer message.
     service = SelectField(
-        "Help you need", choices=[], validate_choice=False, validators=[InputRequired("Choose the help you need.")]
+        lazy_gettext("Help you need"),
+        choices=[],
+        validate_choice=False,
+        validators=[InputRequired(lazy_gettext("Choose the help you need."))],
     )
     district = StringField(
-        "Postcode district where the help is needed",
-        description="The first part of the postcode, like LS6. A full postcode is fine: the provider only sees the district, never an address.",
+        lazy_gettext("Postcode district where the help is needed"),
+        description=lazy_gettext(
+            "The first part of the postcode, like LS6. A full postcode is fine: the provider only sees the district, "
+            "never an address."
+        ),
         filters=[single_line],
         # Not required here: for someone on the account it can come from their details (the service decides).
-        validators=[Optional(), Length(max=10, message="A postcode has at most 8 characters.")],
+        validators=[Optional(), Length(max=10, message=lazy_gettext("A postcode has at most 8 characters."))],
     )
     start_date = DateField(
-        "Start date (optional)",
-        description="Leave it empty to start as soon as possible. Type it or choose it from the calendar.",
+        lazy_gettext("Start date (optional)"),
+        description=lazy_gettext(
+            "Leave it empty to start as soon as possible. Type it or choose it from the calendar."
+        ),
         validators=[Optional()],
     )
     times = MultiCheckboxField(
-        "Which days and times?",
-        description="Tick every time that would suit.",
+        lazy_gettext("Which days and times?"),
+        description=lazy_gettext("Tick every time that would suit."),
         choices=[
-            (f"{day}-{part}", f"{DAY_LABELS[d]} {PART_LABELS[p].lower()}")
+            (f"{day}-{part}", LazyString(_slot_label, d, p))
             for d, day in enumerate(DAYS)
             for p, part in enumerate(PARTS)
         ],
         validate_choice=False,
     )
     hours_per_week = WholeNumberField(
-        "How many hours a week?",
-        description=f"A whole number from 1 to {MAX_HOURS}, for example 6.",
-        not_a_number="Enter how many hours a week as a whole number, like 6.",
+        lazy_gettext("How many hours a week?"),
+        description=lazy_gettext("A whole number from 1 to %(max)s, for example 6.", max=MAX_HOURS),
+        not_a_number=lazy_gettext("Enter how many hours a week as a whole number, like 6."),
         validators=[
-            InputRequired(f"Enter how many hours a week, a whole number from 1 to {MAX_HOURS}."),
-            NumberRange(min=1, max=MAX_HOURS, message=f"Enter a whole number of hours from 1 to {MAX_HOURS}."),
+            InputRequired(
+                lazy_gettext("Enter how many hours a week, a whole number from 1 to %(max)s.", max=MAX_HOURS)
+            ),
+            NumberRange(
+                min=1,
+                max=MAX_HOURS,
+                message=lazy_gettext("Enter a whole number of hours from 1 to %(max)s.", max=MAX_HOURS),
+            ),
         ],
     )
     when_needed = StringField(
-        "Anything else about timing? (optional)",
-        description="For example, not during school holidays.",
+        lazy_gettext("Anything else about timing? (optional)"),
+        description=lazy_gettext("For example, not during school holidays."),
         filters=[single_line],
         validators=[Optional(), at_most(MAX_WHEN)],
     )
     message = TextAreaField(
-        "Your message",
-        description="Who the help is for and what would make a difference. They see your name, not your email.",
+        lazy_gettext("Your message"),
+        description=lazy_gettext(
+            "Who the help is for and what would make a difference. They see your name, not your email."
+        ),
         filters=[multi_line],
         validators=[
-            InputRequired("Write a message."),
+            InputRequired(lazy_gettext("Write a message.")),
             at_most(MAX_MESSAGE),
         ],
     )
@@ -114,7 +135,7 @@ def enquiry_form_for_many(providers, user, for_person: str | None = None) -> Enq
 def _offer(form: EnquiryForm, services: list, user, for_person: str | None) -> EnquiryForm:
     form.service.choices = [(t.slug, t.name) for t in services]
     people = people_of(user) if getattr(user, "role", None) == Role.RECIPIENT else []
-    form.person.choices = [("", "Me"), *((str(p.id), p.name) for p in people)]
+    form.person.choices = [("", gettext("Me")), *((str(p.id), p.name) for p in people)]
     if not form.is_submitted():
         chosen = next((p for p in people if str(p.id) == for_person), None)
         if chosen is not None:

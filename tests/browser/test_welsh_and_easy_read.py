@@ -8,6 +8,7 @@ from selenium.webdriver.common.keys import Keys
 
 from tests.browser.a11y import axe_violations, by_text, horizontal_overflow, press, tab_to
 from tests.browser.pages import wait_for_text
+from tests.conftest import approve_checks
 
 EASY_READ = ["/how-it-works/easy-read", "/what-our-checks-mean/easy-read", "/report-a-concern/easy-read"]
 
@@ -57,3 +58,23 @@ def test_the_welsh_switch_by_keyboard_and_the_easy_read_pages_pass_axe_in_both_l
     assert {label: v for label, v in found.items() if v} == {}
     assert len(found) == 7
     assert too_wide == {}
+
+
+def test_a_welsh_visitor_searches_and_opens_a_profile_by_keyboard_and_both_pages_pass_axe(page, app, make_provider):
+    browser, base = page
+    slug = make_provider("pa", name="Nia Morgan", email="nia@example.com", base_postcode="LS6 2AA")
+    approve_checks(app, slug)
+    browser.get(base + "/search?postcode=LS6+2AA")
+    wait_for_text(browser, "1 provider covers LS6 2AA")
+    tab_to(browser, by_text("Cymraeg"))
+    press(browser, Keys.ENTER)
+    wait_for_text(browser, "1 darparwr yn cwmpasu LS6 2AA")
+    assert browser.find_element("css selector", "html").get_attribute("lang") == "cy"
+    found = {"search": axe_violations(browser)}
+
+    tab_to(browser, by_text("Nia Morgan"))
+    press(browser, Keys.ENTER)
+    wait_for_text(browser, "Wedi’i wirio gan swyddog diogelu")
+    assert urlsplit(browser.current_url).path == f"/providers/{slug}"
+    found["profile"] = axe_violations(browser)
+    assert found == {"search": [], "profile": []}
