@@ -141,6 +141,59 @@ def test_a_badge_claims_exactly_the_level_lists_method_and_date_of_its_check(che
     assert badge_for(check).text == text
 
 
+# Each other nation's scheme and regulator (DESIGN.md, trust model 10), typed out in full.
+NATION_BADGES = {
+    "pvg-adults": (
+        _check("pvg", details={"workforce": "adults"}),
+        "PVG scheme member (adults), Disclosure Scotland scheme record original seen in person on 12 March 2026",
+    ),
+    "pvg-both": (
+        _check("pvg", details={"workforce": "both"}),
+        "PVG scheme member (adults and children), Disclosure Scotland scheme record original seen in person on "
+        "12 March 2026",
+    ),
+    "pvg-no-workforce": (
+        _check("pvg", details={}),
+        "PVG scheme member, Disclosure Scotland scheme record original seen in person on 12 March 2026",
+    ),
+    "accessni-enhanced-adults": (
+        _check("accessni", details={"level": "enhanced", "barred_lists": "adults"}),
+        "AccessNI enhanced check with adults' barred list, original seen in person on 12 March 2026",
+    ),
+    "accessni-basic": (
+        _check("accessni", details={"level": "basic", "barred_lists": "none"}),
+        "AccessNI basic check, original seen in person on 12 March 2026",
+    ),
+    "accessni-no-level": (
+        _check("accessni", details={}),
+        "AccessNI background check, original seen in person on 12 March 2026",
+    ),
+    "care-inspectorate": (
+        _check("care_inspectorate", details={"registration_id": "CS2019371234"}, how="public_register"),
+        "Registered with the Care Inspectorate (CS2019371234), checked on the regulator's public register on "
+        "12 March 2026",
+    ),
+    "ciw-no-number": (
+        _check("ciw", details={}, how="video"),
+        "Registered with Care Inspectorate Wales, original seen by video call on 12 March 2026",
+    ),
+    "rqia": (
+        _check("rqia", details={"registration_id": "11223"}, how="in_person"),
+        "Registered with RQIA (11223), original seen in person on 12 March 2026",
+    ),
+    "unknown-method": (
+        _check("identity", how="carrier pigeon"),
+        "Proof of identity: checked on 12 March 2026",  # never a method the registry does not know
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(NATION_BADGES))
+def test_each_nation_s_scheme_and_regulator_badge_claims_exactly_what_was_checked(case):
+    check, text = NATION_BADGES[case]
+    assert badge_for(check).text == text
+
+
 # What each check earns in search: the badge codes a recipient can filter on.
 @pytest.mark.parametrize(
     "check, codes",
