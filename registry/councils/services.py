@@ -317,12 +317,29 @@ class Approval:
         return f"On {self.council}'s approved list for {self.service.lower()} since {self.approved_on.strftime('%-d %B %Y')}"
 
 
+def _in_force(query, day: date):
+    """``query`` over framework entries narrowed to approved entries of lists running on ``day``, each loaded with
+    what an :class:`Approval` shows, in the order they were made."""
+    return (
+        query.where(
+            FrameworkEntry.status == EntryStatus.APPROVED,
+            Framework.starts_on <= day,
+            Framework.ends_on >= day,
+        )
+        .options(
+            selectinload(FrameworkEntry.framework).selectinload(Framework.council),
+            selectinload(FrameworkEntry.service_type),
+        )
+        .order_by(FrameworkEntry.id)
+    )
+
+
 def entries_in_force(provider_ids: list[int], day: date):
     """The query for approved entries in force on ``day`` for providers the listing rule lists for that service.
 
     Being on a list never bypasses the listing rule: suspended, lapsed, closed or unverified shows nothing.
     """
-    return (
+    return _in_force(
         select(FrameworkEntry)
         .join(Framework)
         .join(Provider, Provider.id == FrameworkEntry.provider_id)
@@ -333,18 +350,8 @@ def entries_in_force(provider_ids: list[int], day: date):
                 ProviderService.service_type_id == FrameworkEntry.service_type_id,
             ),
         )
-        .where(
-            listed_now_clause(day),
-            FrameworkEntry.provider_id.in_(provider_ids),
-            FrameworkEntry.status == EntryStatus.APPROVED,
-            Framework.starts_on <= day,
-            Framework.ends_on >= day,
-        )
-        .options(
-            selectinload(FrameworkEntry.framework).selectinload(Framework.council),
-            selectinload(FrameworkEntry.service_type),
-        )
-        .order_by(FrameworkEntry.id)
+        .where(listed_now_clause(day), FrameworkEntry.provider_id.in_(provider_ids)),
+        day,
     )
 
 
@@ -380,21 +387,11 @@ def approvals_of_listed(provider_id: int, listed: list[ServiceType], day: date) 
     type_ids = sorted(t.id for t in listed)
     if not type_ids:
         return []
-    query = (
+    query = _in_force(
         select(FrameworkEntry)
         .join(Framework)
-        .where(
-            FrameworkEntry.provider_id == provider_id,
-            FrameworkEntry.service_type_id.in_(type_ids),
-            FrameworkEntry.status == EntryStatus.APPROVED,
-            Framework.starts_on <= day,
-            Framework.ends_on >= day,
-        )
-        .options(
-            selectinload(FrameworkEntry.framework).selectinload(Framework.council),
-            selectinload(FrameworkEntry.service_type),
-        )
-        .order_by(FrameworkEntry.id)
+        .where(FrameworkEntry.provider_id == provider_id, FrameworkEntry.service_type_id.in_(type_ids)),
+        day,
     )
     return [_approval(entry) for entry in db.session.scalars(query)]
 
