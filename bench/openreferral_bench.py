@@ -1,30 +1,48 @@
-"""Open Referral feed benchmark: a council's nightly harvest of /openreferral/services.
+"""Open Referral feed benchmark: a council harvesting /openreferral/services over HTTP, as it would meet it.
 
-    .venv/bin/python bench/openreferral_bench.py                        # N = 10,000
-    .venv/bin/python bench/openreferral_bench.py --providers 100000 --per-page 1000
-    DATABASE_URL=postgresql+psycopg://... .venv/bin/python bench/openreferral_bench.py   # on PostgreSQL (its schema is wiped)
+    .venv/bin/python bench/openreferral_bench.py                        # N = 10,000, SQLite
+    .venv/bin/python bench/openreferral_bench.py --providers 100000 --database postgresql+psycopg://postgres@127.0.0.1:5432/bench_feed
 
-It migrates a fresh database (SQLite in a temporary folder by default),
-bulk-inserts N listed providers over real postcode districts (clustered
-like real supply, as in bench/search_bench.py) with 1 to 4 listed services,
-four approved checks and one or two languages each, then, through the WSGI
-app in-process (no network), pages through every service as a harvester
-would, and then does it again sending each page's ETag back (the nightly
-run when nothing changed: every page a 304); then reads the whole feed as
-one streamed ``format=ndjson`` export, with the process's peak RSS during
-the export alone (Linux: the high-water mark is reset just before it). Prints JSON.
+It migrates a fresh database (SQLite in a temporary folder by default; the
+PostgreSQL database given is emptied first: use your own), bulk-inserts N
+listed providers over real postcode districts (clustered like real supply,
+as in bench/search_bench.py) with 1 to 4 listed services, four approved
+checks and one or two languages each, starts the shipped gunicorn
+(deploy/gunicorn.conf.py) on 127.0.0.1, and then, over real HTTP with gzip:
+
+1. probes ``/healthz`` alone for ten seconds (every 0.1 s): the baseline;
+2. harvests every service by cursor, following ``Link: rel="next"`` from
+   ``per_page=1000``, while the probe goes on: the harvest's time, each
+   page's, the bytes received, and ``/healthz`` during it;
+3. harvests again sending each page's ETag back (a nightly run when nothing
+   changed): each ``304``'s time as a share of its page's ``200``;
+4. streams ``format=ndjson`` to the end, while the probe goes on: time,
+   first byte, bytes, and the workers' peak memory (VmHWM).
+
+Every figure is also given as a share (or a multiple) of ``/healthz`` in the
+same run. The rate limits are off (testing configuration), so the harvester
+is never slowed: the worst case for everyone else. Prints JSON, then a
+markdown table ready to paste with the machine, date and load. In-process
+CPU figures for the export and the cursor walk: bench/openreferral_export.py.
 """
 
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import os
 import random
+import re
 import statistics
 import sys
 import tempfile
+import threading
 import time
+import urllib.error
+import urllib.request
+import zlib
+from collections import Counter
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -190,43 +208,6 @@ def populate(app, n: int, seed: int = SEED) -> int:
     return services_total
 
 
-def harvest(client, per_page: int, etags: list[str] | None = None) -> dict:
-    """Page through /openreferral/services; with ``etags``, send each page's back."""
-    page, items, times, sent, fresh_etags, statuses = 1, 0, [], 0, [], {}
-    started = time.perf_counter()
-    while True:
-        headers = {"If-None-Match": etags[page - 1]} if etags else {}
-        t0 = time.perf_counter()
-        response = client.get(
-            "/openreferral/services", query_string={"page": page, "per_page": per_page}, headers=headers
-        )
-        times.append(time.perf_counter() - t0)
-        statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
-        sent += len(response.data)
-        fresh_etags.append(response.headers.get("ETag", ""))
-        if response.status_code == 200:
-            body = response.get_json()
-            items += body["size"]
-            last = body["last_page"]
-        else:
-            last = page >= len(etags or [])
-        if last:
-            break
-        page += 1
-    total = time.perf_counter() - started
-    ordered = sorted(times)
-    return {
-        "pages": page,
-        "items": items,
-        "statuses": statuses,
-        "seconds": round(total, 1),
-        "page_ms_p50": round(statistics.median(ordered) * 1000, 1),
-        "page_ms_p95": round(ordered[int(0.95 * (len(ordered) - 1))] * 1000, 1),
-        "megabytes_sent": round(sent / 1e6, 1),
-        "etags": fresh_etags,
-    }
-
-
 def _rss_mb(field: str) -> float | None:
     try:
         with open("/proc/self/status", encoding="ascii") as status:
@@ -248,157 +229,252 @@ def _reset_peak_rss() -> bool:
         return False
 
 
-def export(client, gzip: bool = False) -> dict:
-    """Read /openreferral/services?format=ndjson as a client would, keeping only counts."""
-    headers = {"Accept-Encoding": "gzip"} if gzip else {}
-    rss_before = _rss_mb("VmRSS")
-    peak_reset = _reset_peak_rss()
-    started = time.perf_counter()
-    response = client.get("/openreferral/services", query_string={"format": "ndjson"}, headers=headers, buffered=False)
-    first_byte, lines, sent, tail = None, 0, 0, b""
-    for chunk in response.iter_encoded():
-        if first_byte is None and chunk:
-            first_byte = time.perf_counter() - started
-        sent += len(chunk)
-        if not gzip:
-            lines += chunk.count(b"\n")
-            tail = chunk[-1:] or tail
-    response.close()
-    seconds = time.perf_counter() - started
-    return {
-        "status": response.status_code,
-        "content_encoding": response.headers.get("Content-Encoding", "identity"),
-        "lines": lines if not gzip else None,
-        "seconds": round(seconds, 1),
-        "first_byte_ms": round((first_byte or 0) * 1000, 1),
-        "megabytes_sent": round(sent / 1e6, 1),
-        "rss_mb_before": rss_before,
-        "peak_rss_mb_during": _rss_mb("VmHWM") if peak_reset else None,
-    }
-
-
 def _percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(share * (len(ordered) - 1)))] if ordered else float("nan")
 
 
-def _probe(base: str, stop, timings: list[float], every: float = 0.2) -> None:
-    """GET /healthz every ``every`` seconds until ``stop`` is set, keeping each latency."""
-    import urllib.request
-
-    while not stop.is_set():
-        t0 = time.perf_counter()
-        urllib.request.urlopen(base + "/healthz", timeout=30).read()
-        timings.append(time.perf_counter() - t0)
-        stop.wait(every)
+def _summary(values: list[float]) -> dict:
+    return {
+        "probes": len(values),
+        "p50_ms": round(_percentile(values, 0.5) * 1000, 2),
+        "p95_ms": round(_percentile(values, 0.95) * 1000, 2),
+        "max_ms": round(max(values) * 1000, 2) if values else None,
+    }
 
 
-def _harvest_over_http(base: str, per_page: int) -> dict:
-    """One client paging through the feed as fast as it can, following Link rel="next", asking for gzip."""
-    import re
-    import urllib.request
+class Probe:
+    """GET /healthz every ``every`` seconds on its own thread, keeping each latency, while the block runs."""
 
-    url, pages, sent, statuses = f"{base}/openreferral/services?per_page={per_page}", 0, 0, {}
+    def __init__(self, base: str, every: float = 0.1):
+        self.base, self.every, self.timings = base, every, []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            t0 = time.perf_counter()
+            urllib.request.urlopen(self.base + "/healthz", timeout=30).read()
+            self.timings.append(time.perf_counter() - t0)
+            self._stop.wait(self.every)
+
+    def __enter__(self) -> "Probe":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def _get(url: str, headers: dict | None = None) -> tuple[int, dict, bytes, float]:
+    """One GET asking for gzip: status, headers, the body as received (compressed) and the seconds it took."""
+    request = urllib.request.Request(url, headers={"Accept-Encoding": "gzip", **(headers or {})})
+    t0 = time.perf_counter()
+    try:
+        with urllib.request.urlopen(request, timeout=300) as response:
+            body = response.read()
+            return response.status, dict(response.headers), body, time.perf_counter() - t0
+    except urllib.error.HTTPError as error:  # 304 arrives as an HTTPError
+        error.read()
+        return error.code, dict(error.headers), b"", time.perf_counter() - t0
+
+
+def harvest(base: str, per_page: int) -> dict:
+    """Every service by cursor, following Link rel="next" as a client would; keeps each page's URL and ETag."""
+    url = f"{base}/openreferral/services?per_page={per_page}"
+    pages, times, received, items = [], [], 0, 0
     started = time.perf_counter()
     while url:
-        request = urllib.request.Request(url, headers={"Accept-Encoding": "gzip"})
-        with urllib.request.urlopen(request, timeout=120) as response:
-            sent += len(response.read())
-            statuses[response.status] = statuses.get(response.status, 0) + 1
-            found = re.search(r'<([^>]+)>; rel="next"', response.headers.get("Link", ""))
-        url, pages = (found.group(1) if found else None), pages + 1
+        status, headers, body, seconds = _get(url)
+        assert status == 200, (status, url)
+        plain = gzip.decompress(body) if headers.get("Content-Encoding") == "gzip" else body
+        items += json.loads(plain)["size"]
+        received += len(body)
+        times.append(seconds)
+        pages.append((url, headers.get("ETag", "")))
+        found = re.search(r'<([^>]+)>; rel="next"', headers.get("Link", ""))
+        url = found.group(1) if found else None
     return {
-        "pages": pages,
+        "pages": len(pages),
+        "services": items,
         "seconds": round(time.perf_counter() - started, 1),
-        "megabytes_received": round(sent / 1e6, 1),
+        "page_ms_p50": round(statistics.median(times) * 1000, 1),
+        "page_ms_p95": round(_percentile(times, 0.95) * 1000, 1),
+        "first_page_ms": round(times[0] * 1000, 1),
+        "megabytes_received": round(received / 1e6, 1),
+        "_pages": pages,
+        "_times": times,
     }
 
 
-def healthz_under_harvest(app, folder: str, per_page: int) -> dict:
-    """/healthz latency on gunicorn (deploy/gunicorn.conf.py) alone, then while one client harvests at full speed."""
-    import threading
-
-    from bench.http_load import serving
-
-    env = {
-        **os.environ,
-        "REGISTRY_ENV": "testing",  # rate limits off: the harvester is not slowed, the worst case for /healthz
-        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-        "SEARCH_INDEX_DIR": os.path.join(folder, "index"),
-        "MAIL_OUTBOX_DIR": os.path.join(folder, "outbox"),
-        "DOCUMENTS_DIR": os.path.join(folder, "documents"),
-        "REGISTRY_INSTANCE_PATH": os.path.join(folder, "instance"),
+def conditional(pages: list[tuple[str, str]], times_200: list[float]) -> dict:
+    """The same pages again, each with its ETag: every answer should be a 304 with no body."""
+    times, statuses = [], Counter()
+    started = time.perf_counter()
+    for url, etag in pages:
+        status, _, body, seconds = _get(url, {"If-None-Match": etag})
+        statuses[status] += 1
+        times.append(seconds)
+    shares = [t304 / t200 for t304, t200 in zip(times, times_200, strict=True)]
+    return {
+        "statuses": dict(statuses),
+        "seconds": round(time.perf_counter() - started, 2),
+        "ms_p50": round(statistics.median(times) * 1000, 2),
+        "ms_p95": round(_percentile(times, 0.95) * 1000, 2),
+        "share_of_its_200_p50": round(statistics.median(shares), 4),
     }
-    with serving(env, Path(folder)) as base:
-        idle: list[float] = []
-        stop = threading.Event()
-        probe = threading.Thread(target=_probe, args=(base, stop, idle))
-        probe.start()
-        time.sleep(10)
-        stop.set()
-        probe.join()
-        busy: list[float] = []
-        stop = threading.Event()
-        probe = threading.Thread(target=_probe, args=(base, stop, busy))
-        probe.start()
-        harvest_result = _harvest_over_http(base, per_page)
-        stop.set()
-        probe.join()
 
-    def summary(values):
-        return {
-            "probes": len(values),
-            "p50_ms": round(_percentile(values, 0.5) * 1000, 1),
-            "p95_ms": round(_percentile(values, 0.95) * 1000, 1),
-            "max_ms": round(max(values) * 1000, 1),
-        }
 
-    return {"healthz_idle": summary(idle), "healthz_during_harvest": summary(busy), "harvest_over_http": harvest_result}
+def export(base: str) -> dict:
+    """format=ndjson to the end, gzip, counting lines as they arrive (the body is never held whole)."""
+    request = urllib.request.Request(f"{base}/openreferral/services?format=ndjson", headers={"Accept-Encoding": "gzip"})
+    started = time.perf_counter()
+    first_byte, received, lines = None, 0, 0
+    with urllib.request.urlopen(request, timeout=600) as response:
+        inflate = (
+            zlib.decompressobj(16 + zlib.MAX_WBITS) if response.headers.get("Content-Encoding") == "gzip" else None
+        )
+        while chunk := response.read(1 << 16):
+            if first_byte is None:
+                first_byte = time.perf_counter() - started
+            received += len(chunk)
+            lines += (inflate.decompress(chunk) if inflate else chunk).count(b"\n")
+        encoding = response.headers.get("Content-Encoding", "identity")
+    return {
+        "services": lines,
+        "seconds": round(time.perf_counter() - started, 1),
+        "first_byte_ms": round((first_byte or 0) * 1000, 1),
+        "megabytes_received": round(received / 1e6, 1),
+        "content_encoding": encoding,
+    }
+
+
+def _workers(master: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == master:
+                found.append(int(entry.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    return found
+
+
+def _status_mb(pid: int, field: str) -> float | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return None
 
 
 def main(argv: list[str] | None = None) -> dict:
+    from bench.http_load import load_average, machine, serving
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--providers", type=int, default=10_000)
     parser.add_argument("--per-page", type=int, default=1000)
-    parser.add_argument("--only-export", action="store_true", help="skip the paged harvests")
-    parser.add_argument(
-        "--serve", action="store_true", help="also /healthz latency on gunicorn while one client harvests"
-    )
+    parser.add_argument("--database", help="PostgreSQL URL of a database of your own (emptied); default SQLite")
     args = parser.parse_args(argv)
+    load_start, started_at = load_average(), datetime.now(timezone.utc)
     with tempfile.TemporaryDirectory() as folder:
-        app = _build_app(os.environ.get("DATABASE_URL"), folder)
+        app = _build_app(args.database or os.environ.get("DATABASE_URL"), folder)
         t0 = time.perf_counter()
         services = populate(app, args.providers)
-        build = time.perf_counter() - t0
-        client = app.test_client()
-        # Each request gets its own app context and session, as in production.
-        if args.only_export:
-            full = again = {"items": services}
-        else:
-            full = harvest(client, args.per_page)
-            again = harvest(client, args.per_page, etags=full["etags"])
-        assert full["items"] == services, (full["items"], services)
-        ndjson = export(client)
-        assert ndjson["lines"] == services, (ndjson["lines"], services)
+        populate_seconds = time.perf_counter() - t0
+        env = {
+            **os.environ,
+            "REGISTRY_ENV": "testing",  # rate limits off: the harvester is not slowed, the worst case for /healthz
+            "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+            "SEARCH_INDEX_DIR": os.path.join(folder, "index"),
+            "MAIL_OUTBOX_DIR": os.path.join(folder, "outbox"),
+            "DOCUMENTS_DIR": os.path.join(folder, "documents"),
+            "REGISTRY_INSTANCE_PATH": os.path.join(folder, "instance"),
+        }
+        masters: list[int] = []
+        with serving(env, Path(folder), masters) as base:
+            _get(f"{base}/openreferral/services?per_page=1")  # each worker's first request is not the bench's
+            with Probe(base) as idle:
+                time.sleep(10)
+            with Probe(base) as during_harvest:
+                full = harvest(base, args.per_page)
+            again = conditional(full.pop("_pages"), full.pop("_times"))
+            workers = _workers(masters[0])
+            for pid in workers:  # the peak memory from here on is the export's
+                try:
+                    Path(f"/proc/{pid}/clear_refs").write_text("5")
+                except OSError:
+                    pass
+            with Probe(base) as during_export:
+                ndjson = export(base)
+            peak = [m for m in (_status_mb(pid, "VmHWM") for pid in workers) if m is not None]
+        assert full["services"] == services, (full["services"], services)
+        assert ndjson["services"] == services, (ndjson["services"], services)
+        healthz = _summary(idle.timings)
         result = {
             "providers": args.providers,
             "listed_services": services,
             "per_page": args.per_page,
             "database": app.config["SQLALCHEMY_DATABASE_URI"].split(":", 1)[0],
-            "populate_seconds": round(build, 1),
-            "full_harvest": {k: v for k, v in full.items() if k != "etags"},
-            "conditional_harvest": {k: v for k, v in again.items() if k != "etags"},
+            "machine": machine(),
+            "started": f"{started_at:%Y-%m-%d %H:%M} UTC",
+            "load_average_start": load_start,
+            "load_average_end": load_average(),
+            "populate_seconds": round(populate_seconds, 1),
+            "healthz_idle": healthz,
+            "cursor_harvest": full,
+            "healthz_during_harvest": _summary(during_harvest.timings),
+            "conditional_harvest": again,
             "ndjson_export": ndjson,
+            "healthz_during_export": _summary(during_export.timings),
+            "worker_peak_rss_mb_during_export": peak,
         }
-        if not args.only_export:
-            result["cost_of_304_as_share_of_200"] = {
-                "whole_harvest": round(again["seconds"] / full["seconds"], 2),
-                "page_p50": round(again["page_ms_p50"] / full["page_ms_p50"], 3),
-            }
-        if args.serve:
-            result.update(healthz_under_harvest(app, folder, args.per_page))
-        result["load_average_after"] = os.getloadavg()
+    idle_ms = healthz["p50_ms"]
     print(json.dumps(result, indent=2))
+    rows = [
+        ("`/healthz` alone (a probe every 0.1 s)", f"p50 {idle_ms} ms, p95 {healthz['p95_ms']} ms", "1"),
+        (
+            f"cursor harvest, `per_page={args.per_page}`, gzip",
+            f"{full['pages']} pages, {full['services']:,} services in {full['seconds']} s; "
+            f"a page p50 {full['page_ms_p50']} ms, p95 {full['page_ms_p95']} ms; {full['megabytes_received']} MB",
+            f"a page p50 = {full['page_ms_p50'] / idle_ms:,.0f} × `/healthz`",
+        ),
+        (
+            "`/healthz` during that harvest",
+            "p50 {p50_ms} ms, p95 {p95_ms} ms, max {max_ms} ms ({probes} probes)".format(
+                **result["healthz_during_harvest"]
+            ),
+            f"p50 {result['healthz_during_harvest']['p50_ms'] / idle_ms:.2f} × idle",
+        ),
+        (
+            "the harvest again, each ETag sent back",
+            f"{again['statuses']} in {again['seconds']} s; a `304` p50 {again['ms_p50']} ms",
+            f"a `304` = {again['share_of_its_200_p50']:.1%} of its `200`, {again['ms_p50'] / idle_ms:.2f} × `/healthz`",
+        ),
+        (
+            "`format=ndjson`, gzip, to the end",
+            f"{ndjson['services']:,} services in {ndjson['seconds']} s (first byte {ndjson['first_byte_ms']} ms); "
+            f"{ndjson['megabytes_received']} MB; worker peak RSS {max(peak) if peak else '?'} MB",
+            "",
+        ),
+        (
+            "`/healthz` during the export",
+            "p50 {p50_ms} ms, p95 {p95_ms} ms, max {max_ms} ms ({probes} probes)".format(
+                **result["healthz_during_export"]
+            ),
+            f"p50 {result['healthz_during_export']['p50_ms'] / idle_ms:.2f} × idle",
+        ),
+    ]
+    print(
+        f"\n{args.providers:,} providers ({services:,} listed services) on {result['database']}; {result['machine']}; "
+        f"{result['started']}; load average {load_start} at start, {result['load_average_end']} at end\n"
+    )
+    print("| what | figure | against `/healthz` |\n|---|---|---|")
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
     return result
 
 

@@ -32,6 +32,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import sqlalchemy as sa  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
+from http_load import QuerySpace  # noqa: E402
 from http_timer import _load_providers  # noqa: E402
 from search_bench import SERVICES, make_documents  # noqa: E402
 
@@ -51,8 +52,13 @@ def _paths(docs, rotation: int) -> dict[str, list[str]]:
     # Districts where providers are, in the bench's own proportions (cities weigh more).
     outcodes = list(dict.fromkeys(d.outcode for d in shown))[:rotation]
     feed = "/openreferral/{}?postcode={}&proximity=" + str(PROXIMITY_METRES) + "&per_page={}"
+    # The HTTP bench's distinct searches (district x service x radius x filters), none sent twice.
+    space = QuerySpace(tuple(sorted(outcodes)))
+    searches = [space.query(k) for k in range(min(rotation, space.size))]
     return {
         "/healthz": ["/healthz"],
+        "/api/v1/search, distinct": [f"/api/v1/search?{q}" for q in searches],
+        "/search, distinct": [f"/search?{q}" for q in searches],
         "feed by postcode, 20": [feed.format("services", o, 20) for o in outcodes],
         "feed by postcode, 100": [feed.format("services", o, 100) for o in outcodes],
         "service_at_locations by postcode, 20": [feed.format("service_at_locations", o, 20) for o in outcodes],
