@@ -396,3 +396,22 @@ def test_easy_read_concern_never_names_a_draft(client, draft):
     page = client.get("/report-a-concern/easy-read", query_string={"provider": draft}).get_data(as_text=True)
     assert "Hidden Draft" not in page
     assert parse(page).xpath('//p[@class="easy-read-other"]/a/@href') == ["/help"]
+
+
+def test_a_page_keeps_to_its_language_and_force_locale_still_switches_it(app):
+    """Templates find the request's catalog once (registry.i18n.request_translations): a Welsh request stays
+    Welsh for every message, an English one English, and Flask-Babel's force_locale (an email in another
+    language mid-request) switches it and back."""
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    message = "{{ _('Find care') }}"
+    with app.test_request_context("/", headers={"Cookie": "lang=cy"}):
+        first = render_template_string(message)
+        with force_locale("en"):
+            forced = render_template_string(message)
+        after = render_template_string(message)
+    with app.test_request_context("/", headers={"Accept-Language": "en-GB"}):
+        english = render_template_string(message + " " + message)
+    assert (first, forced, after) == ("Dod o hyd i ofal", "Find care", "Dod o hyd i ofal")
+    assert english == "Find care Find care"
