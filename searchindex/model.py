@@ -80,6 +80,11 @@ class SearchQuery:
     ``services``, ``languages`` and ``badges`` narrow (a provider needs all of
     them); ``kinds`` widens (any of them). ``text`` is raw user input: it is
     split into words, never parsed as query syntax.
+
+    ``linked_facets``: count the ``services`` facet without the ``services``
+    filter and the ``kinds`` facet without the ``kinds`` filter (every other
+    filter kept), so each count is what a link replacing that filter finds,
+    in the same pass as the results rather than a second search.
     """
 
     latitude: float
@@ -100,6 +105,7 @@ class SearchQuery:
     per_page: int = 20
     today: date | None = None  # the date listings and badges must hold on; None: today
     only_ids: frozenset[int] | None = None  # when set, only these providers (e.g. a council's approved list)
+    linked_facets: bool = False
 
 
 @dataclass(frozen=True)
@@ -147,7 +153,8 @@ class SearchResult:
     treat one as read-only, its list and dicts included.
 
     ``facets`` is ``{"services": {slug: n}, "kinds": {kind: n}}`` counted over
-    every matching provider (all pages), omitting zero counts.
+    every matching provider (all pages), omitting zero counts; with the
+    query's ``linked_facets``, each without its own filter.
     """
 
     hits: list[SearchHit]

@@ -19,12 +19,12 @@ or not ``flask checks expire`` has run.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
-from sqlalchemy import ColumnElement, Integer, and_, cast, exists, false, or_, select
+from sqlalchemy import ColumnElement, Integer, Select, and_, cast, exists, false, or_, select
 from sqlalchemy.orm import aliased
 
 from registry.accounts.models import User
@@ -39,6 +39,7 @@ from registry.checks.kinds import (
 )
 from registry.checks.models import Check
 from registry.extensions import db
+from registry.models import one_of
 from registry.models import today as current_day
 from registry.providers.models import Provider, ProviderService, ServiceRequirement, ServiceType
 from registry.providers.vocabulary import ProfileStatus
@@ -227,13 +228,40 @@ def listed_now_among(provider_ids, today: date, session=None) -> set[int]:
     if not ids:
         return set()
     session = session or db.session
-    return set(
-        session.scalars(
+    return set(session.scalars(_listed_among(today, session.get_bind().dialect.name), {"ids": ids}))
+
+
+def with_listing_rule(name: str, today: date, dialect: str, build: Callable[[ColumnElement[bool]], Select]) -> Select:
+    """A statement that carries the listing rule of ``today``: ``build(rule)``, built once a day for each kind of
+    database and kept under ``name``.
+
+    Reusing the statement object matters: SQLAlchemy keeps its cache key on
+    it, which it would otherwise work out again over the whole rule on every
+    request (more of the web process's CPU than the query costs the
+    database). It is built again whenever the rule's clause is (a new day,
+    or a test clearing that cache).
+    """
+    rule = listed_now_clause(today)
+    held = _WITH_RULE.get((name, dialect))
+    if held is None or held[0] is not rule:
+        held = _WITH_RULE[name, dialect] = (rule, build(rule))
+    return held[1]
+
+
+_WITH_RULE: dict[tuple[str, str], tuple[ColumnElement[bool], Select]] = {}
+
+
+def _listed_among(today: date, dialect: str) -> Select:
+    return with_listing_rule(
+        "listed_now_among",
+        today,
+        dialect,
+        lambda rule: (
             select(ProviderService.provider_id)
             .join(Provider, Provider.id == ProviderService.provider_id)
-            .where(ProviderService.provider_id.in_(ids), listed_now_clause(today))
+            .where(one_of(ProviderService.provider_id, "ids", dialect), rule)
             .distinct()
-        )
+        ),
     )
 
 

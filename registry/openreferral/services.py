@@ -15,13 +15,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import and_, bindparam, exists, func, or_, select
+from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from registry import models
 from registry.checks.kinds import CheckKind, CheckStatus
-from registry.checks.listing import listed_now_among, listed_now_clause, listed_services_now
+from registry.checks.listing import listed_now_among, listed_now_clause, listed_services_now, with_listing_rule
 from registry.checks.models import Check
 from registry.extensions import db
 from registry.openreferral import ids
@@ -387,25 +387,14 @@ def _nearest_from_index(
     return chunk, total, (chunk[-1] if len(found) > end and chunk else None)
 
 
-_CONFIRMING: dict[date, tuple] = {}
-
-
-def _confirming(today: date):
-    """The listing rule for the services of some providers (bound as ``provider_ids``), built once a day.
-
-    One statement object, reused: SQLAlchemy keeps its cache key on it, which it would otherwise work out
-    again over the whole rule on every request (more of the web process's CPU than the query costs the
-    database). Built again whenever the rule's own clause is (a test session clears that cache).
-    """
-    rule = listed_now_clause(today)
-    held = _CONFIRMING.get(today)
-    if held is None or held[0] is not rule:
-        statement = _listed_rows(today).where(
-            ProviderService.provider_id.in_(bindparam("provider_ids", expanding=True))
-        )
-        _CONFIRMING.clear()  # yesterday's is done with
-        held = _CONFIRMING[today] = (rule, statement)
-    return held[1]
+def _confirming(today: date, dialect: str) -> Select:
+    """The listing rule for the services of some providers (bound as ``provider_ids``)."""
+    return with_listing_rule(
+        "openreferral confirming",
+        today,
+        dialect,
+        lambda _rule: _listed_rows(today).where(models.one_of(ProviderService.provider_id, "provider_ids", dialect)),
+    )
 
 
 def nearest_services(
@@ -425,7 +414,8 @@ def nearest_services(
     if not chunk:
         return [], total, next_key
     provider_ids = sorted({provider_id for _, provider_id, _ in chunk})
-    listed = {tuple(key) for key in db.session.execute(_confirming(today), {"provider_ids": provider_ids})}
+    confirming = _confirming(today, db.session.get_bind().dialect.name)
+    listed = {tuple(key) for key in db.session.execute(confirming, {"provider_ids": provider_ids})}
     keys = [(provider_id, type_id) for _, provider_id, type_id in chunk if (provider_id, type_id) in listed]
     if not keys:
         return [], total, next_key

@@ -9,6 +9,7 @@ providers with the database (:func:`confirmed_listed`), and nothing else is read
 from __future__ import annotations
 
 import itertools
+from functools import lru_cache
 from typing import NamedTuple
 
 from flask import current_app
@@ -19,7 +20,7 @@ from registry.checks.claims import background_note, service_claims
 from registry.checks.listing import listed_now_clause, listed_services_now
 from registry.checks.models import cqc_location_url
 from registry.extensions import db
-from registry.models import today
+from registry.models import one_of, today
 from registry.money import to_pounds
 from registry.providers.models import Provider, ProviderService, ServiceType
 from registry.providers.prices import PRICE_FIELDS, Prices
@@ -28,20 +29,23 @@ from registry.reviews.models import ProviderRating
 from registry.visits.reliability import VisitReliability
 from searchindex import SearchHit, SearchResult
 
-# Built once: constructing the statement on every search cost as much as running it. It reads each
-# provider's prices too (no other query): the card shows them as the database holds them now.
-_LISTED_SERVICES = (
-    select(ProviderService.provider_id, ServiceType.slug, *(getattr(Provider, name) for name in PRICE_FIELDS))
-    .join(Provider, Provider.id == ProviderService.provider_id)
-    .join(ServiceType, ServiceType.id == ProviderService.service_type_id)
-    .where(
-        ProviderService.provider_id.in_(bindparam("ids", expanding=True)),
-        # Said of both tables, so the plan starts from the ids even before the tables have statistics
-        # (just after a bulk load): otherwise PostgreSQL walked every provider, 280 ms instead of 0.4.
-        Provider.id.in_(bindparam("ids", expanding=True)),
-        listed_now_clause(bindparam("day")),
+
+@lru_cache(maxsize=4)
+def _listed_services_statement(dialect: str):
+    """Built once per database kind: constructing the statement on every search cost as much as running it.
+    It reads each provider's prices too (no other query): the card shows them as the database holds them now."""
+    return (
+        select(ProviderService.provider_id, ServiceType.slug, *(getattr(Provider, name) for name in PRICE_FIELDS))
+        .join(Provider, Provider.id == ProviderService.provider_id)
+        .join(ServiceType, ServiceType.id == ProviderService.service_type_id)
+        .where(
+            one_of(ProviderService.provider_id, "ids", dialect),
+            # Said of both tables, so the plan starts from the ids even before the tables have statistics
+            # (just after a bulk load): otherwise PostgreSQL walked every provider, 280 ms instead of 0.4.
+            one_of(Provider.id, "ids", dialect),
+            listed_now_clause(bindparam("day")),
+        )
     )
-)
 
 
 class Confirmed(NamedTuple):
@@ -87,10 +91,12 @@ def _listed_services(ids: list[int]) -> list[tuple]:
     round trips, and together took longer than the query itself. A request
     already in a transaction reads through it, so it sees its own writes.
     """
+    parameters = {"ids": ids, "day": today()}
     if db.session().in_transaction():
-        return db.session.connection().execute(_LISTED_SERVICES, {"ids": ids, "day": today()}).all()
+        connection = db.session.connection()
+        return connection.execute(_listed_services_statement(connection.dialect.name), parameters).all()
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        return connection.execute(_LISTED_SERVICES, {"ids": ids, "day": today()}).all()
+        return connection.execute(_listed_services_statement(connection.dialect.name), parameters).all()
 
 
 def _visits(hit: SearchHit, minimum: int) -> dict | None:

@@ -257,12 +257,9 @@ def run_search(args: dict, only_ids: frozenset[int] | None = None, per_page: int
         # confirmation of each hit (the library would otherwise use the process's local date).
         today=today(),
         only_ids=only_ids,
+        linked_facets=True,  # each facet counted as its link finds (see facets_as_linked)
     )
     return search_index().search(query)
-
-
-# Each facet and the search argument its links set (replacing any value it had, keeping every other argument).
-FACET_ARGUMENTS = {"services": "service", "kinds": "kind"}
 
 
 def facets_as_linked(args: dict, result: SearchResult, only_ids: frozenset[int] | None = None) -> dict:
@@ -271,20 +268,15 @@ def facets_as_linked(args: dict, result: SearchResult, only_ids: frozenset[int] 
     A facet's link replaces its own filter and keeps the others ("Companionship"
     while searching for personal care searches for companionship instead), so
     its count is over the search without that filter, not over the results on
-    the page (which counted only those offering both). With no such filter in
-    use the page's own result is that search, and nothing more is asked.
-    ``only_ids``: the search is limited to a council's lists (see
-    :func:`_council_service_facets` for the service facet there).
+    the page (which counted only those offering both). The index counts each
+    facet that way in the same pass as the results (``linked_facets``, see
+    :func:`run_search`). ``only_ids``: the search is limited to a council's
+    lists, where a service's count is worked out apart (see
+    :func:`_council_service_facets`).
     """
     facets = dict(result.facets)
-    for facet, argument in FACET_ARGUMENTS.items():
-        if not args.get(argument):
-            continue
-        if facet == "services" and only_ids is not None:
-            facets[facet] = _council_service_facets(args)
-            continue
-        without = run_search({**args, argument: [], "page": 1}, only_ids, per_page=1)
-        facets[facet] = without.facets.get(facet, {})
+    if only_ids is not None and args.get("service"):
+        facets["services"] = _council_service_facets(args)
     return facets
 
 

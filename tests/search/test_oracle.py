@@ -214,3 +214,30 @@ def test_radius_is_the_smaller_of_the_two(world):
     # 6 miles away: outside the provider's 5 even though the recipient asks for 50.
     far = SearchQuery(latitude=doc.latitude + 6 / 69.05, longitude=doc.longitude, radius_miles=50, per_page=1000)
     assert doc.id not in {h.id for h in index.search(far).hits}
+
+
+def test_linked_facets_count_each_facet_without_its_own_filter(world):
+    """With ``linked_facets`` the results are the same, and each facet counts what its link finds: the services
+    facet over the search without the services filter, the kinds facet without the kinds filter (brute force)."""
+    docs, districts, index = world
+    by_id = {d.id: d for d in docs}
+    rng = random.Random(SEED + 3)
+    apart = 0
+    for case in range(300):
+        q = dataclasses.replace(random_query(rng, districts), linked_facets=True)
+        if case % 3 == 0:  # an unknown service or kind: no results, yet the other facet still counts
+            q = (
+                dataclasses.replace(q, services=("no-such-service",))
+                if case % 2
+                else dataclasses.replace(q, kinds=("x",))
+            )
+        linked, plain = index.search(q), index.search(dataclasses.replace(q, linked_facets=False))
+        assert [h.id for h in linked.hits] == [h.id for h in plain.hits], f"case {case}: {q}"
+        assert linked.total == plain.total
+        without_services = expected(docs, dataclasses.replace(q, services=()))
+        without_kinds = expected(docs, dataclasses.replace(q, kinds=()))
+        services = Counter(s for pid in without_services for s in by_id[pid].listed_services)
+        assert linked.facets["services"] == dict(services), f"case {case}: {q}"
+        assert linked.facets["kinds"] == dict(Counter(by_id[pid].kind for pid in without_kinds)), f"case {case}: {q}"
+        apart += linked.facets != plain.facets
+    assert apart > 50  # the filters were in use often enough for the two counts to differ
