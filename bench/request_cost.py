@@ -176,7 +176,7 @@ def main(argv: list[str] | None = None) -> None:
         for i in range(args.requests):
             client.get(urls[i % len(urls)])
         profiler.disable()
-        pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
+        pstats.Stats(profiler).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(45)
         return
     print(f"{'path':<40} {'CPU ms':>8} {'wall ms':>8} {'queries':>8}")
     for name, urls in paths.items():
