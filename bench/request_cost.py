@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import sqlalchemy as sa  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
-from http_load import QuerySpace  # noqa: E402
+from http_load import QuerySpace, listed_slugs  # noqa: E402
 from http_timer import _load_providers  # noqa: E402
 from search_bench import SERVICES, make_documents  # noqa: E402
 
@@ -42,13 +42,12 @@ from registry.extensions import db  # noqa: E402
 PROXIMITY_METRES = 16093  # ten miles
 
 
-def _paths(docs, rotation: int) -> dict[str, list[str]]:
+def _paths(app, docs, rotation: int) -> dict[str, list[str]]:
     """Each path and its rotation of distinct URLs."""
     from registry.nations import nation_of
 
     shown = [d for d in docs if nation_of(d.outcode) is not None]  # no nation's checks apply elsewhere: not listed
-    step = max(1, len(shown) // rotation)
-    slugs = [d.slug for d in shown[::step]][:rotation]
+    slugs = listed_slugs(app, rotation)  # profiles the listing rule shows (a generated provider may lack a check)
     # Districts where providers are, in the bench's own proportions (cities weigh more).
     outcodes = list(dict.fromkeys(d.outcode for d in shown))[:rotation]
     feed = "/openreferral/{}?postcode={}&proximity=" + str(PROXIMITY_METRES) + "&per_page={}"
@@ -164,7 +163,7 @@ def main(argv: list[str] | None = None) -> None:
     started = time.perf_counter()
     docs = _build(app, args.providers, url, args.reuse)
     print(f"{args.providers:,} providers ready in {time.perf_counter() - started:.0f} s ({url.split(':', 1)[0]})")
-    paths = _paths(docs, args.rotation)
+    paths = _paths(app, docs, args.rotation)
     client = app.test_client()
     with app.app_context():
         engine = db.engine

@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import math
 import multiprocessing
+import os
 import queue
+import shutil
 import traceback
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -86,9 +88,14 @@ def _write_segment(
     """One segment of ``documents`` (the usable ones, first of each id) with its columns; (segment, count)."""
     # The generation is the rebuild's alone until its swap, so parts write side by side without
     # Whoosh's lock, as the sub-writers of its multiprocessing writer do.
-    writer = SegmentWriter(
-        whoosh_index.open_dir(str(path)), _lk=False, limitmb=limitmb, compound=False, codec=LeanCodec()
-    )
+    index = whoosh_index.open_dir(str(path))
+    # Each part keeps its temporary files in a folder of its own. Whoosh names the folder after the index
+    # ("MAIN.tmp") and deletes it when a writer finishes or cancels, so a part that finished first deleted the
+    # files of another still writing, and the rebuild failed at random.
+    temporary = f"part-{os.getpid()}.tmp"
+    shared = index.storage.temp_storage
+    index.storage.temp_storage = lambda _name=None: shared(temporary)
+    writer = SegmentWriter(index, _lk=False, limitmb=limitmb, compound=False, codec=LeanCodec())
     rows: list[tuple] = []
     seen: set[int] = set()
     unreported = 0
@@ -110,6 +117,7 @@ def _write_segment(
     except BaseException:
         writer.cancel()
         raise
+    shutil.rmtree(path / temporary, ignore_errors=True)  # a committing writer would; this one only finalizes
     if unreported:
         progress(unreported)
     if len(rows) >= PERSIST_COLUMNS_MIN_DOCS:
