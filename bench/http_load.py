@@ -25,7 +25,7 @@ wrk for a bounded time against:
   ``per_page=20``), rotating over districts and distances; and one
   ``per_page=1000`` page timed on its own.
 
-Then it reads each gunicorn worker's memory (VmRSS in /proc/<pid>/status) and
+Then it reads each gunicorn worker's memory (RSS and PSS from /proc/<pid>/smaps_rollup) and
 prints one markdown table ready to paste: req/s, p50/p90/p99, errors and each
 rate as a share of /healthz from the same run, with the machine (nproc, CPU
 model), date and the load average at start and end. The PostgreSQL database
@@ -275,8 +275,13 @@ def serving(env: dict, work: Path, pids: list[int] | None = None) -> Iterator[st
         server.wait(timeout=30)
 
 
-def worker_rss_mb(master: int) -> list[float]:
-    """VmRSS of each child of the gunicorn master, in MB."""
+def worker_memory_mb(master: int) -> list[tuple[float, float]]:
+    """(RSS, PSS) of each child of the gunicorn master, in MB.
+
+    RSS counts every page a worker maps, those it shares with the preloading master and the other workers
+    included; PSS divides each shared page among the processes sharing it, so the workers' PSS add up to
+    what they cost the machine.
+    """
     children = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -285,10 +290,13 @@ def worker_rss_mb(master: int) -> list[float]:
             stat = (entry / "stat").read_text()
             if int(stat.rsplit(")", 1)[1].split()[1]) != master:
                 continue
-            for line in (entry / "status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    children.append(int(line.split()[1]) / 1024)
-        except (OSError, ValueError, IndexError):
+            fields = {}
+            for line in (entry / "smaps_rollup").read_text().splitlines():
+                name, _, rest = line.partition(":")
+                if name in ("Rss", "Pss"):
+                    fields[name] = int(rest.split()[0]) / 1024
+            children.append((fields["Rss"], fields["Pss"]))
+        except (OSError, ValueError, IndexError, KeyError):
             continue
     return children
 
@@ -434,7 +442,7 @@ def main(argv: list[str] | None = None) -> None:
             for name, script in runs.items()
         }
         big_page = time_big_page(base, districts.most_common(1)[0][0])
-        rss = worker_rss_mb(masters[0])
+        memory = worker_memory_mb(masters[0])
     load_end = load_average()
     ceiling = results["`/healthz`"]["rps"]
     shipped = runpy.run_path(str(ROOT / "deploy" / "gunicorn.conf.py"))  # as the servers read it (GUNICORN_WORKERS)
@@ -456,10 +464,13 @@ def main(argv: list[str] | None = None) -> None:
         f"\nOne `/openreferral/services?...&per_page=1000` page ({big_page['items']:,} services): "
         f"{big_page['first']:.0f} ms first, median {big_page['median']:.0f} ms, max {big_page['max']:.0f} ms of 5"
     )
-    if rss:
+    if memory:
+        rss, pss = [m[0] for m in memory], [m[1] for m in memory]
         print(
-            f"Memory per worker after the runs (VmRSS, {len(rss)} workers): "
-            f"max {max(rss):.0f} MB, mean {statistics.mean(rss):.0f} MB"
+            f"Memory per worker after the runs ({len(memory)} workers, "
+            f"{'preloaded' if shipped['preload_app'] else 'not preloaded'}): "
+            f"RSS max {max(rss):.0f} MB, mean {statistics.mean(rss):.0f} MB; "
+            f"PSS max {max(pss):.0f} MB, mean {statistics.mean(pss):.0f} MB"
         )
     shutil.rmtree(work, ignore_errors=True)
 

@@ -48,6 +48,21 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     return app
 
 
+def after_fork(app: Flask) -> None:
+    """In a process forked from one that built ``app`` (gunicorn's preloading master): drop what is the parent's.
+
+    Pooled database connections are forgotten without being closed (closing
+    would end the parent's), and search-index files the parent had open are
+    closed in this process only. The worker opens its own as it needs them.
+    """
+    from registry.extensions import db
+
+    with app.app_context():
+        for engine in db.engines.values():
+            engine.dispose(close=False)
+    app.extensions["search_index"].close()
+
+
 def _default_env() -> str:
     """Development, unless a production server is running us.
 

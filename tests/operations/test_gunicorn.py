@@ -261,3 +261,40 @@ def test_metrics_add_up_across_every_gunicorn_worker(app, gunicorn, tmp_path):
     for _ in range(2 * WORKERS):
         assert _healthz_count(base) - before == asked
     assert len(list(folder.glob("histogram_*.db"))) >= WORKERS
+
+
+def test_a_worker_forked_from_the_preloading_master_keeps_off_its_connections(app):
+    """The shipped gunicorn preloads the app: a worker starts from the master's copy, pool included. After
+    registry.after_fork it talks to the database on a connection of its own, and the master's still works."""
+    from sqlalchemy import text
+
+    from registry import after_fork
+
+    def backend(session):
+        on_postgres = session.get_bind().dialect.name == "postgresql"
+        return session.execute(text("SELECT pg_backend_pid()" if on_postgres else "SELECT 1")).scalar()
+
+    with app.app_context():
+        master = backend(db.session)
+        db.session.commit()  # back in the pool, as the master leaves it
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the worker
+            code = 1
+            try:
+                os.close(read)
+                after_fork(app)
+                with app.app_context():
+                    os.write(write, str(backend(db.session)).encode())
+                    db.session.commit()
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(write)
+        _, status = os.waitpid(pid, 0)
+        worker = int(os.read(read, 64) or 0)
+        os.close(read)
+        assert os.waitstatus_to_exitcode(status) == 0
+        assert backend(db.session) == master  # the same connection of the master's, still open
+        if db.session.get_bind().dialect.name == "postgresql":
+            assert worker not in (0, master)  # its own backend, never the master's socket
