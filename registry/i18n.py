@@ -11,6 +11,7 @@ import os
 
 from flask import Flask, Response, current_app, g, has_request_context, request
 from flask_babel import Babel, format_date, get_locale, get_translations
+from markupsafe import Markup
 
 LANGUAGES = ("en", "cy")
 DEFAULT_LANGUAGE = "en"
@@ -104,6 +105,14 @@ def request_translations():
     return found
 
 
+def translated_labels(labels: dict) -> dict:
+    """``labels`` (code -> message) with each message translated once for the page, as ``_()`` gives it (safe
+    text), for a template that shows the same few labels many times (the search cards' badges and kinds).
+    A message that is empty stays empty."""
+    catalog = request_translations()
+    return {code: Markup(catalog.ugettext(message)) if message else message for code, message in labels.items()}
+
+
 def init_app(app: Flask) -> None:
     translations = os.path.join(os.path.dirname(__file__), "..", "translations")
     babel.init_app(
@@ -126,5 +135,9 @@ def init_app(app: Flask) -> None:
     app.after_request(vary_on_language)
     app.jinja_env.filters["local_date"] = local_date
     app.jinja_env.globals.update(
-        language=language, other_languages=other_languages, this_page=this_page, HTML_LANG=HTML_LANG
+        language=language,
+        other_languages=other_languages,
+        this_page=this_page,
+        HTML_LANG=HTML_LANG,
+        translated_labels=translated_labels,
     )
