@@ -77,8 +77,8 @@ class NoLinks:
     deliver someone's spam or phishing under its own name.
     """
 
-    def __init__(self, message: str = "Enter a name without a web address or link in it."):
-        self.message = message
+    def __init__(self, message: str | None = None):
+        self.message = message or lazy_gettext("Enter a name without a web address or link in it.")
 
     def __call__(self, form, field):
         if isinstance(field.data, str) and contains_link(field.data):
@@ -99,7 +99,7 @@ class UKPostcode:
         except PostcodeError as error:
             raise ValidationError(str(error)) from None
         if not self.allow_district and place.postcode == place.outcode:
-            raise ValidationError("Enter your full postcode, for example SW1A 1AA.")
+            raise ValidationError(lazy_gettext("Enter your full postcode, for example SW1A 1AA."))
         field.data = place.postcode
 
 
@@ -132,9 +132,9 @@ class MultiCheckboxField(SelectMultipleField):
 class WholeNumberField(IntegerField):
     """An IntegerField whose "not a number" error says what to type, like its other errors."""
 
-    def __init__(self, label=None, validators=None, not_a_number: str = "Enter a whole number, like 6.", **kwargs):
+    def __init__(self, label=None, validators=None, not_a_number: str | None = None, **kwargs):
         super().__init__(label, validators, **kwargs)
-        self.not_a_number = not_a_number
+        self.not_a_number = not_a_number or lazy_gettext("Enter a whole number, like 6.")
 
     def process_formdata(self, valuelist):
         try:

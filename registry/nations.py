@@ -31,11 +31,16 @@ class Nation(StrEnum):
     NORTHERN_IRELAND = "northern_ireland"
 
 
+def N_(message: str) -> str:
+    """Marks a name for the Welsh catalog (as :func:`registry.i18n.N_` does; this module imports nothing)."""
+    return message
+
+
 NATION_NAMES = {
-    Nation.ENGLAND: "England",
-    Nation.WALES: "Wales",
-    Nation.SCOTLAND: "Scotland",
-    Nation.NORTHERN_IRELAND: "Northern Ireland",
+    Nation.ENGLAND: N_("England"),
+    Nation.WALES: N_("Wales"),
+    Nation.SCOTLAND: N_("Scotland"),
+    Nation.NORTHERN_IRELAND: N_("Northern Ireland"),
 }
 
 # Postcode areas wholly (at district level) in one nation: every area with a geographic district.

@@ -12,6 +12,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import after_this_request, current_app, has_request_context
 from flask.signals import Namespace
+from flask_babel import gettext
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from zxcvbn import zxcvbn
@@ -89,13 +90,17 @@ def check_new_password(password: str, email: str = "", name: str = "") -> None:
     account's own email or name), as OWASP ASVS 2.1.7 asks.
     """
     if password.lower() in _common_passwords():
-        raise WeakPassword("This is one of the most common passwords, which attackers try first. Choose another.")
+        raise WeakPassword(
+            gettext("This is one of the most common passwords, which attackers try first. Choose another.")
+        )
     # zxcvbn refuses input beyond 72 characters; a longer password is not a guessable one anyway.
     inputs = [part for part in (email, email.split("@")[0], name, "trusted care registry") if part]
     if zxcvbn(password[:72], user_inputs=inputs)["score"] < 2:
         raise WeakPassword(
-            "This password would be easy to guess (repeated characters, a keyboard pattern, "
-            "or your own name or email). Try three or four unrelated words."
+            gettext(
+                "This password would be easy to guess (repeated characters, a keyboard pattern, "
+                "or your own name or email). Try three or four unrelated words."
+            )
         )
 
 
@@ -130,7 +135,7 @@ def create_user(
     verified; self-registration (:func:`sign_up`) passes ``email_verified=False``.
     """
     if find_user_by_email(email):
-        raise EmailTaken("An account with this email already exists. Sign in or reset your password.")
+        raise EmailTaken(gettext("An account with this email already exists. Sign in or reset your password."))
     if password_hash is None:
         check_new_password(password, email, name)
     user = User(
@@ -187,12 +192,14 @@ def verify_email(token: str) -> User:
     try:
         data = _verification_serializer().loads(token, max_age=current_app.config["VERIFY_EMAIL_MAX_AGE"])
     except SignatureExpired:
-        raise InvalidVerificationLink("This confirmation link has expired. Sign in and ask for a new one.") from None
+        raise InvalidVerificationLink(
+            gettext("This confirmation link has expired. Sign in and ask for a new one.")
+        ) from None
     except BadSignature:
-        raise InvalidVerificationLink("This confirmation link is not valid.") from None
+        raise InvalidVerificationLink(gettext("This confirmation link is not valid.")) from None
     user = db.session.get(User, data.get("id")) if isinstance(data, dict) else None
     if user is None or user.email != data.get("email"):
-        raise InvalidVerificationLink("This confirmation link is not valid.")
+        raise InvalidVerificationLink(gettext("This confirmation link is not valid."))
     if user.email_verified_at is None:
         user.email_verified_at = utcnow()
         db.session.flush()
@@ -270,7 +277,7 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
     try:
         _hasher().verify(user.password_hash, current_password)
     except (VerificationError, InvalidHashError):
-        raise WrongPassword("Your current password is not right.") from None
+        raise WrongPassword(gettext("Your current password is not right.")) from None
     check_new_password(new_password, user.email, user.name)
     user.password_hash = hash_password(new_password)
     end_all_sessions(user)
@@ -329,12 +336,12 @@ def user_for_reset_token(token: str) -> User:
     try:
         data = _reset_serializer().loads(token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"])
     except SignatureExpired:
-        raise InvalidResetLink("This reset link has expired. Ask for a new one.") from None
+        raise InvalidResetLink(gettext("This reset link has expired. Ask for a new one.")) from None
     except BadSignature:
-        raise InvalidResetLink("This reset link is not valid. Ask for a new one.") from None
+        raise InvalidResetLink(gettext("This reset link is not valid. Ask for a new one.")) from None
     user = db.session.get(User, data.get("id")) if isinstance(data, dict) else None
     if user is None or user.password_hash[-16:] != data.get("h"):
-        raise InvalidResetLink("This reset link has already been used. Ask for a new one.")
+        raise InvalidResetLink(gettext("This reset link has already been used. Ask for a new one."))
     return user
 
 

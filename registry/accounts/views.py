@@ -126,7 +126,7 @@ def sign_in():
             response = redirect(safe_next_url(request.args.get("next")) or home_for(user))
             devices.set_device_cookie(response, device_id)
             return response
-        form.form_errors.append("That email and password do not match an account.")
+        form.form_errors.append(gettext("That email and password do not match an account."))
     status = 200 if request.method == "GET" else 422
     return render_template("accounts/sign_in.html", form=form), status
 
@@ -138,7 +138,7 @@ def sign_out():
         services.end_all_sessions(current_user)
     logout_user()
     staff_session.forget()
-    flash("You have signed out.", "info")
+    flash(gettext("You have signed out."), "info")
     return redirect(url_for("main.index"))
 
 
@@ -148,7 +148,7 @@ def account():
     form = AccountForm(obj=current_user)
     if form.validate_on_submit():
         services.update_account(current_user, form.name.data, form.home_postcode.data)
-        flash("Your details are saved.", "success")
+        flash(gettext("Your details are saved."), "success")
         return redirect(url_for("accounts.account"))
     status = 422 if form.errors else 200
     return render_template("accounts/account.html", form=form), status
@@ -173,7 +173,7 @@ def change_password():
                 and not current_user.needs_second_factor
             )
             login_user(current_user._get_current_object(), remember=remembered)
-            flash("Your password has been changed.", "success")
+            flash(gettext("Your password has been changed."), "success")
             return redirect(url_for("accounts.account"))
     status = 422 if form.errors else 200
     return render_template("accounts/change_password.html", form=form), status
@@ -187,7 +187,7 @@ def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         services.request_password_reset(form.email.data)
-        flash("If an account uses that email, we have sent it a link to reset the password.", "info")
+        flash(gettext("If an account uses that email, we have sent it a link to reset the password."), "info")
         return redirect(url_for("accounts.sign_in"))
     status = 422 if form.errors else 200
     return render_template("accounts/forgot_password.html", form=form), status
@@ -200,7 +200,7 @@ def verify_email(token: str):
     except services.InvalidVerificationLink as error:
         refused(error)
         return redirect(url_for("accounts.account" if current_user.is_authenticated else "accounts.sign_in"))
-    flash("Thank you: your email address is confirmed.", "success")
+    flash(gettext("Thank you: your email address is confirmed."), "success")
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
     return redirect(url_for("accounts.sign_in"))
@@ -211,7 +211,7 @@ def verify_email(token: str):
 def resend_verification():
     if not current_user.email_verified:
         services.send_verification(current_user)
-    flash(f"We have sent a new confirmation link to {current_user.email}.", "info")
+    flash(gettext("We have sent a new confirmation link to %(email)s.", email=current_user.email), "info")
     return redirect(safe_next_url(request.form.get("next")) or url_for("accounts.account"))
 
 
@@ -229,7 +229,7 @@ def reset_password(token: str):
         except services.WeakPassword as error:
             form.new_password.errors.append(str(error))
         else:
-            flash("Your password has been reset. Please sign in.", "success")
+            flash(gettext("Your password has been reset. Please sign in."), "success")
             return redirect(url_for("accounts.sign_in"))
     status = 422 if form.errors else 200
     return render_template("accounts/reset_password.html", form=form), status

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
@@ -33,7 +34,7 @@ def _text(label: str, max_length: int = 120, required: bool = True, **kwargs) ->
 
 
 # Said before anyone makes a mistake, not only in the error (WCAG 3.3.2).
-DATE_HINT = "Day, month and year, as shown on the document. Type it or choose it from the calendar."
+DATE_HINT = lazy_gettext("Day, month and year, as shown on the document. Type it or choose it from the calendar.")
 
 
 def _date(label: str, *rules) -> DateField:
@@ -45,18 +46,18 @@ def _date(label: str, *rules) -> DateField:
 
 def not_in_future(form, field):
     if field.data and field.data > today():
-        raise ValidationError("This date cannot be in the future.")
+        raise ValidationError(lazy_gettext("This date cannot be in the future."))
 
 
 def not_in_past(form, field):
     if field.data and field.data < today():
-        raise ValidationError("This date has already passed: upload a current policy.")
+        raise ValidationError(lazy_gettext("This date has already passed: upload a current policy."))
 
 
 class CheckForm(FlaskForm):
     """The document every check carries; subclasses add their kind's fields."""
 
-    document = FileField("Document (PDF, JPEG or PNG, up to 10 MB)")
+    document = FileField(lazy_gettext("Document (PDF, JPEG or PNG, up to 10 MB)"))
 
     def details(self) -> dict:
         """The structured fields as stored: JSON values, dates as ISO strings."""
@@ -348,9 +349,9 @@ def describe(kind: str, details: dict) -> list[tuple[str, str]]:
 
 class AppealForm(FlaskForm):
     note = TextAreaField(
-        "Why should the decision change?",
+        lazy_gettext("Why should the decision change?"),
         filters=[multi_line],
-        validators=[InputRequired("Explain why the decision should change."), Length(max=2000)],
+        validators=[InputRequired(lazy_gettext("Explain why the decision should change.")), Length(max=2000)],
     )
 
 
@@ -422,20 +423,20 @@ class StatusCheckForm(FlaskForm):
 
 class ConsentForm(FlaskForm):
     surname = StringField(
-        "Surname, exactly as printed on your DBS certificate",
+        lazy_gettext("Surname, exactly as printed on your DBS certificate"),
         filters=[single_line],
-        validators=[InputRequired("Enter your surname as printed on the certificate."), at_most(60)],
+        validators=[InputRequired(lazy_gettext("Enter your surname as printed on the certificate.")), at_most(60)],
         render_kw={"autocomplete": "family-name"},
     )
     date_of_birth = DateField(
-        "Date of birth",
+        lazy_gettext("Date of birth"),
         description=DATE_HINT,
-        validators=[InputRequired("Enter your date of birth as a date."), not_in_future],
+        validators=[InputRequired(lazy_gettext("Enter your date of birth as a date.")), not_in_future],
         render_kw={"autocomplete": "bday"},
     )
     agree = BooleanField(
-        "I agree to the status checks as described above",
-        validators=[InputRequired("Tick to agree, or leave this page.")],
+        lazy_gettext("I agree to the status checks as described above"),
+        validators=[InputRequired(lazy_gettext("Tick to agree, or leave this page."))],
     )
 
 

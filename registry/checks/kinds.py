@@ -47,20 +47,20 @@ KIND_NAMES = {
 
 # The same names as they read inside a sentence ("your DBS check is approved").
 KIND_PHRASES = {
-    CheckKind.IDENTITY: "proof of identity",
-    CheckKind.DBS: "DBS check",
-    CheckKind.PVG: "PVG scheme membership",
-    CheckKind.ACCESSNI: "AccessNI check",
-    CheckKind.RIGHT_TO_WORK: "right to work check",
-    CheckKind.INSURANCE: "public liability insurance",
-    CheckKind.QUALIFICATION: "qualification",
-    CheckKind.CQC: "CQC registration",
-    CheckKind.CARE_INSPECTORATE: "Care Inspectorate registration",
-    CheckKind.CIW: "Care Inspectorate Wales registration",
-    CheckKind.RQIA: "RQIA registration",
-    CheckKind.FOOD_HYGIENE: "food hygiene rating",
-    CheckKind.FIRST_AID: "first aid certificate",
-    CheckKind.REFERENCE: "reference",
+    CheckKind.IDENTITY: N_("proof of identity"),
+    CheckKind.DBS: N_("DBS check"),
+    CheckKind.PVG: N_("PVG scheme membership"),
+    CheckKind.ACCESSNI: N_("AccessNI check"),
+    CheckKind.RIGHT_TO_WORK: N_("right to work check"),
+    CheckKind.INSURANCE: N_("public liability insurance"),
+    CheckKind.QUALIFICATION: N_("qualification"),
+    CheckKind.CQC: N_("CQC registration"),
+    CheckKind.CARE_INSPECTORATE: N_("Care Inspectorate registration"),
+    CheckKind.CIW: N_("Care Inspectorate Wales registration"),
+    CheckKind.RQIA: N_("RQIA registration"),
+    CheckKind.FOOD_HYGIENE: N_("food hygiene rating"),
+    CheckKind.FIRST_AID: N_("first aid certificate"),
+    CheckKind.REFERENCE: N_("reference"),
 }
 
 # Kinds that belong to some nations only (DESIGN.md, trust model 10); every other kind is asked everywhere.
@@ -112,13 +112,13 @@ class CheckStatus(StrEnum):
 
 
 STATUS_LABELS = {
-    CheckStatus.PENDING: "Waiting for review",
-    CheckStatus.INFO_REQUESTED: "More information needed",
-    CheckStatus.APPROVED: "Approved",
-    CheckStatus.REJECTED: "Rejected",
-    CheckStatus.LAPSED: "Lapsed",
-    CheckStatus.SUPERSEDED: "Replaced",
-    CheckStatus.REVOKED: "Approval revoked",
+    CheckStatus.PENDING: N_("Waiting for review"),
+    CheckStatus.INFO_REQUESTED: N_("More information needed"),
+    CheckStatus.APPROVED: N_("Approved"),
+    CheckStatus.REJECTED: N_("Rejected"),
+    CheckStatus.LAPSED: N_("Lapsed"),
+    CheckStatus.SUPERSEDED: N_("Replaced"),
+    CheckStatus.REVOKED: N_("Approval revoked"),
 }
 
 DBS_LEVELS = {"basic": "Basic", "standard": "Standard", "enhanced": "Enhanced"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from registry.accounts.models import Role
@@ -389,7 +390,10 @@ def status_consent(check_id: int):
             except status_checks.ConsentError as error:
                 refused(error, form)
             else:
-                flash("Thank you. We will check your certificate on the DBS Update Service automatically.", "success")
+                flash(
+                    gettext("Thank you. We will check your certificate on the DBS Update Service automatically."),
+                    "success",
+                )
                 return redirect(url_for("checks.status_consent", check_id=check.id))
         status = 422
     return render_template(
@@ -409,7 +413,9 @@ def withdraw_status_consent(check_id: int):
     if check.status_consent is not None and check.status_consent.stands:
         status_checks.withdraw_consent(check.status_consent, current_user)
         flash(
-            "Your consent is withdrawn: we have deleted your surname and date of birth and stopped the checks.",
+            gettext(
+                "Your consent is withdrawn: we have deleted your surname and date of birth and stopped the checks."
+            ),
             "success",
         )
     return redirect(url_for("checks.status_consent", check_id=check.id))

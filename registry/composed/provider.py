@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from registry.accounts.models import Role
@@ -69,7 +70,7 @@ def edit_profile():
         _fill_form(form, provider)
     if form.validate_on_submit():
         services.update_profile(provider, _profile_data(form))
-        flash("Your profile is saved.", "success")
+        flash(gettext("Your profile is saved."), "success")
         return redirect(url_for("providers.dashboard"))
     status = 422 if form.errors else 200
     return render_template("providers/edit_profile.html", form=form, provider=provider), status
@@ -81,7 +82,7 @@ def submit_profile():
     return act(
         lambda: services.submit_profile(provider),
         done=url_for("providers.dashboard"),
-        message="Your profile is submitted. Add your checks so an officer can verify them.",
+        message=gettext("Your profile is submitted. Add your checks so an officer can verify them."),
     )
 
 

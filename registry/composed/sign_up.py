@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from registry.accounts import services as accounts
@@ -44,8 +45,11 @@ def sign_up_page():
             # account (its owner got an email saying so): sign-up does not
             # tell anyone which emails are registered.
             flash(
-                f"Thank you. We have sent an email to {form.email.data}: open the link in it to confirm "
-                "your address, then sign in.",
+                gettext(
+                    "Thank you. We have sent an email to %(email)s: open the link in it to confirm "
+                    "your address, then sign in.",
+                    email=form.email.data,
+                ),
                 "success",
             )
             return redirect(url_for("accounts.sign_in"))

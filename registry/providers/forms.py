@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
 from wtforms import (
     DecimalField,
@@ -30,7 +31,9 @@ def _money():
     return [
         Optional(),
         NumberRange(
-            min=Decimal("1"), max=MAX_RATE_POUNDS, message=f"Enter an amount between £1 and £{MAX_RATE_POUNDS}."
+            min=Decimal("1"),
+            max=MAX_RATE_POUNDS,
+            message=lazy_gettext("Enter an amount between £1 and £%(max)s.", max=MAX_RATE_POUNDS),
         ),
     ]
 
@@ -42,10 +45,10 @@ class PoundsField(DecimalField):
         try:
             super().process_formdata(valuelist)
         except ValueError:
-            raise ValueError("Enter an amount in pounds, like 17.50.") from None
+            raise ValueError(lazy_gettext("Enter an amount in pounds, like 17.50.")) from None
         if self.data is not None and not self.data.is_finite():
             self.data = None
-            raise ValueError("Enter an amount in pounds, like 17.50.")
+            raise ValueError(lazy_gettext("Enter an amount in pounds, like 17.50."))
 
 
 # The price fields beyond the hourly range: form field -> Prices field. Each is checked by
@@ -71,157 +74,188 @@ PRICE_FORM_FIELDS = {**PRICE_POUNDS, **PRICE_OTHER}
 
 class ProfileForm(FlaskForm):
     display_name = StringField(
-        "Name shown to people looking for care",
+        lazy_gettext("Name shown to people looking for care"),
         filters=[single_line],
-        validators=[InputRequired("Enter a name."), at_most(120)],
+        validators=[InputRequired(lazy_gettext("Enter a name.")), at_most(120)],
     )
     about = TextAreaField(
-        "About you",
-        description="A few sentences: who you support, what you enjoy doing with people, your experience.",
+        lazy_gettext("About you"),
+        description=lazy_gettext(
+            "A few sentences: who you support, what you enjoy doing with people, your experience."
+        ),
         filters=[multi_line],
         validators=[Optional(), at_most(4000)],
     )
     about_cy = TextAreaField(
-        "About you in Welsh (optional)",
-        description="The same in Welsh, if you can. People reading the registry in Welsh see it instead.",
+        lazy_gettext("About you in Welsh (optional)"),
+        description=lazy_gettext("The same in Welsh, if you can. People reading the registry in Welsh see it instead."),
         filters=[multi_line],
         validators=[Optional(), at_most(4000)],
     )
-    services = MultiCheckboxField("Services you offer", choices=[])
+    services = MultiCheckboxField(lazy_gettext("Services you offer"), choices=[])
     base_postcode = StringField(
-        "Base postcode",
-        description="Private: people only see its district, like LS1.",
+        lazy_gettext("Base postcode"),
+        description=lazy_gettext("Private: people only see its district, like LS1."),
         filters=[single_line],
-        validators=[Optional(), Length(max=10, message="A postcode has at most 8 characters."), UKPostcode()],
+        validators=[
+            Optional(),
+            Length(max=10, message=lazy_gettext("A postcode has at most 8 characters.")),
+            UKPostcode(),
+        ],
     )
     travel_radius_miles = IntegerField(
-        "How far you travel (miles)",
-        description="A whole number, for example 10.",
+        lazy_gettext("How far you travel (miles)"),
+        description=lazy_gettext("A whole number, for example 10."),
         validators=[
             Optional(),
             NumberRange(
-                min=1, max=MAX_TRAVEL_MILES, message=f"Enter a whole number of miles from 1 to {MAX_TRAVEL_MILES}."
+                min=1,
+                max=MAX_TRAVEL_MILES,
+                message=lazy_gettext("Enter a whole number of miles from 1 to %(max)s.", max=MAX_TRAVEL_MILES),
             ),
         ],
     )
-    rate_min = PoundsField("Hourly rate from (£)", places=2, description="For example 17.50.", validators=_money())
-    rate_max = PoundsField(
-        "Hourly rate up to (£) (optional)",
+    rate_min = PoundsField(
+        lazy_gettext("Hourly rate from (£)"),
         places=2,
-        description="Leave it empty if you charge one rate.",
+        description=lazy_gettext("For example 17.50."),
+        validators=_money(),
+    )
+    rate_max = PoundsField(
+        lazy_gettext("Hourly rate up to (£) (optional)"),
+        places=2,
+        description=lazy_gettext("Leave it empty if you charge one rate."),
         validators=_money(),
     )
     visit_price = PoundsField(
-        "Price a visit or session (£) (optional)",
+        lazy_gettext("Price a visit or session (£) (optional)"),
         places=2,
-        description="If you charge by the visit, for example 25 for a half-hour call.",
+        description=lazy_gettext("If you charge by the visit, for example 25 for a half-hour call."),
         validators=[Optional()],
     )
     visit_minutes = WholeNumberField(
-        "How long a visit is (minutes) (optional)",
-        description="For example 30. Needed with a price a visit.",
-        not_a_number="Enter how long a visit is as a whole number of minutes, like 30.",
+        lazy_gettext("How long a visit is (minutes) (optional)"),
+        description=lazy_gettext("For example 30. Needed with a price a visit."),
+        not_a_number=lazy_gettext("Enter how long a visit is as a whole number of minutes, like 30."),
         validators=[Optional()],
     )
     minimum_hours = WholeNumberField(
-        "Fewest hours you book (optional)",
-        description="For example 2, if you do not take shorter visits.",
-        not_a_number="Enter a whole number of hours, like 2.",
+        lazy_gettext("Fewest hours you book (optional)"),
+        description=lazy_gettext("For example 2, if you do not take shorter visits."),
+        not_a_number=lazy_gettext("Enter a whole number of hours, like 2."),
         validators=[Optional()],
     )
     minimum_per = RadioField(
-        "Those hours are",
-        choices=[("", "No minimum"), ("visit", "A visit"), ("week", "A week")],
+        lazy_gettext("Those hours are"),
+        choices=[
+            ("", lazy_gettext("No minimum")),
+            ("visit", lazy_gettext("A visit")),
+            ("week", lazy_gettext("A week")),
+        ],
         default="",
         validators=[Optional()],
     )
     travel = RadioField(
-        "Travel",
-        description="What people pay for you to get to them.",
-        choices=[("", "Not said")] + list(TRAVEL_CHOICES.items()),
+        lazy_gettext("Travel"),
+        description=lazy_gettext("What people pay for you to get to them."),
+        choices=[("", lazy_gettext("Not said"))]
+        + [(key, lazy_gettext(label)) for key, label in TRAVEL_CHOICES.items()],
         default="",
         validators=[Optional()],
     )
     travel_charge = PoundsField(
-        "Travel charge (£) (optional)",
+        lazy_gettext("Travel charge (£) (optional)"),
         places=2,
-        description="Only with a charge per mile or per visit, for example 0.45 a mile.",
+        description=lazy_gettext("Only with a charge per mile or per visit, for example 0.45 a mile."),
         validators=[Optional()],
     )
     sleeping_night = PoundsField(
-        "Sleeping night (£) (optional)",
+        lazy_gettext("Sleeping night (£) (optional)"),
         places=2,
-        description="For a night you sleep at the person's home and are there if needed.",
+        description=lazy_gettext("For a night you sleep at the person's home and are there if needed."),
         validators=[Optional()],
     )
     waking_night = PoundsField(
-        "Waking night (£) (optional)",
+        lazy_gettext("Waking night (£) (optional)"),
         places=2,
-        description="For a night you stay awake to help.",
+        description=lazy_gettext("For a night you stay awake to help."),
         validators=[Optional()],
     )
     weekend_uplift = WholeNumberField(
-        "Extra at weekends (%) (optional)",
-        description="How much more than your usual prices, in per cent. For example 20.",
-        not_a_number="Enter a whole number of per cent, like 20.",
+        lazy_gettext("Extra at weekends (%) (optional)"),
+        description=lazy_gettext("How much more than your usual prices, in per cent. For example 20."),
+        not_a_number=lazy_gettext("Enter a whole number of per cent, like 20."),
         validators=[Optional()],
     )
     bank_holiday_uplift = WholeNumberField(
-        "Extra on bank holidays (%) (optional)",
-        description="How much more than your usual prices, in per cent. For example 50.",
-        not_a_number="Enter a whole number of per cent, like 50.",
+        lazy_gettext("Extra on bank holidays (%) (optional)"),
+        description=lazy_gettext("How much more than your usual prices, in per cent. For example 50."),
+        not_a_number=lazy_gettext("Enter a whole number of per cent, like 50."),
         validators=[Optional()],
     )
-    languages = MultiCheckboxField("Languages and communication", choices=list(LANGUAGES.items()))
+    languages = MultiCheckboxField(lazy_gettext("Languages and communication"), choices=list(LANGUAGES.items()))
     availability = MultiCheckboxField(
-        "When you are available",
+        lazy_gettext("When you are available"),
         choices=[(f"{day}-{part}", f"{day} {part}") for day in DAYS for part in PARTS],
     )
     phone = StringField(
-        "Phone for enquiries",
-        description="A phone number or an email address below, or both. For example 0113 496 0000.",
+        lazy_gettext("Phone for enquiries"),
+        description=lazy_gettext("A phone number or an email address below, or both. For example 0113 496 0000."),
         filters=[single_line],
         validators=[
             Optional(),
-            Regexp(r"^\+?[0-9][0-9 ()-]{8,18}[0-9]$", message="Enter a UK phone number, like 0113 496 0000."),
+            Regexp(
+                r"^\+?[0-9][0-9 ()-]{8,18}[0-9]$", message=lazy_gettext("Enter a UK phone number, like 0113 496 0000.")
+            ),
         ],
     )
     contact_email = EmailField(
-        "Email for enquiries",
+        lazy_gettext("Email for enquiries"),
         filters=[single_line],
         validators=[
             Optional(),
             Length(max=254),
-            Email("Enter an email address like name@example.com.", check_deliverability=False),
+            Email(lazy_gettext("Enter an email address like name@example.com."), check_deliverability=False),
         ],
     )
     # Personal assistants only.
     gender = SelectField(
-        "Gender (optional)",
-        description="Some people ask for a carer of a particular gender.",
-        choices=[("", "Prefer not to say")] + list(GENDERS.items()),
+        lazy_gettext("Gender (optional)"),
+        description=lazy_gettext("Some people ask for a carer of a particular gender."),
+        choices=[("", lazy_gettext("Prefer not to say"))]
+        + [(key, lazy_gettext(label)) for key, label in GENDERS.items()],
         validators=[Optional()],
     )
     years_experience = IntegerField(
-        "Years of experience (optional)",
-        validators=[Optional(), NumberRange(min=0, max=70, message="Enter a number of years from 0 to 70.")],
+        lazy_gettext("Years of experience (optional)"),
+        validators=[
+            Optional(),
+            NumberRange(min=0, max=70, message=lazy_gettext("Enter a number of years from 0 to 70.")),
+        ],
     )
     # Organisations only.
     cqc_provider_id = StringField(
-        "CQC provider ID (optional)",
-        description="If you are registered with the CQC (England's care regulator), for example 1-101234567. "
-        "In Scotland, Wales or Northern Ireland, add your regulator's registration as a check instead.",
+        lazy_gettext("CQC provider ID (optional)"),
+        description=lazy_gettext(
+            "If you are registered with the CQC (England's care regulator), for example 1-101234567. "
+            "In Scotland, Wales or Northern Ireland, add your regulator's registration as a check instead."
+        ),
         filters=[single_line],
-        validators=[Optional(), Regexp(r"^1-\d{9,11}$", message="A CQC provider ID looks like 1-101234567.")],
+        validators=[
+            Optional(),
+            Regexp(r"^1-\d{9,11}$", message=lazy_gettext("A CQC provider ID looks like 1-101234567.")),
+        ],
     )
     website = URLField(
-        "Website (optional)",
-        description="Starting with https://",
+        lazy_gettext("Website (optional)"),
+        description=lazy_gettext("Starting with https://"),
         filters=[single_line],
         validators=[
             Optional(),
             at_most(200),
-            Regexp(r"^https?://[^\s/$.?#].[^\s]*$", message="Enter a web address starting with https://."),
+            Regexp(
+                r"^https?://[^\s/$.?#].[^\s]*$", message=lazy_gettext("Enter a web address starting with https://.")
+            ),
         ],
     )
 
@@ -253,7 +287,7 @@ class ProfileForm(FlaskForm):
             return
         if self.rate_min.data is None:
             # Optional() stops rate_min's own checks when it is empty, so say it here.
-            self.rate_min.errors.append("Enter the lower rate too.")
-            raise ValidationError("An upper rate needs a lower rate.")
+            self.rate_min.errors.append(lazy_gettext("Enter the lower rate too."))
+            raise ValidationError(lazy_gettext("An upper rate needs a lower rate."))
         if field.data < self.rate_min.data:
-            raise ValidationError("The upper rate cannot be below the lower rate.")
+            raise ValidationError(lazy_gettext("The upper rate cannot be below the lower rate."))

@@ -15,16 +15,18 @@ from dataclasses import dataclass, fields
 from decimal import Decimal
 from typing import NamedTuple
 
+from flask_babel import gettext
+
 from registry.formatting import money
 from registry.i18n import N_
 from registry.money import to_pounds
 
 # How travel is charged: none, included in the price, or a charge per mile or per visit.
 TRAVEL_CHOICES = {
-    "none": "No charge for travel",
-    "included": "Included in the price",
-    "per-mile": "A charge per mile",
-    "per-visit": "A charge per visit",
+    "none": N_("No charge for travel"),
+    "included": N_("Included in the price"),
+    "per-mile": N_("A charge per mile"),
+    "per-visit": N_("A charge per visit"),
 }
 TRAVEL_CHARGED = ("per-mile", "per-visit")
 MINIMUM_PER = {"visit": "a visit", "week": "a week"}
@@ -190,55 +192,89 @@ def price_errors(p: Prices) -> dict[str, str]:
         if value is not None and not low <= value <= high:
             errors[name] = message
 
-    within("rate_min_pence", 100, MAX_HOURLY_PENCE, f"Enter an hourly rate between £1 and {money(MAX_HOURLY_PENCE)}.")
-    within("rate_max_pence", 100, MAX_HOURLY_PENCE, f"Enter an hourly rate between £1 and {money(MAX_HOURLY_PENCE)}.")
+    within(
+        "rate_min_pence",
+        100,
+        MAX_HOURLY_PENCE,
+        gettext("Enter an hourly rate between £1 and %(max)s.", max=money(MAX_HOURLY_PENCE)),
+    )
+    within(
+        "rate_max_pence",
+        100,
+        MAX_HOURLY_PENCE,
+        gettext("Enter an hourly rate between £1 and %(max)s.", max=money(MAX_HOURLY_PENCE)),
+    )
     if p.rate_max_pence is not None and "rate_max_pence" not in errors:
         if p.rate_min_pence is None:
-            errors["rate_min_pence"] = "Enter the lower rate too."
+            errors["rate_min_pence"] = gettext("Enter the lower rate too.")
         elif p.rate_max_pence < p.rate_min_pence and "rate_min_pence" not in errors:
-            errors["rate_max_pence"] = "The upper rate cannot be below the lower rate."
+            errors["rate_max_pence"] = gettext("The upper rate cannot be below the lower rate.")
 
-    within("visit_price_pence", 100, MAX_VISIT_PENCE, f"Enter a price a visit between £1 and {money(MAX_VISIT_PENCE)}.")
+    within(
+        "visit_price_pence",
+        100,
+        MAX_VISIT_PENCE,
+        gettext("Enter a price a visit between £1 and %(max)s.", max=money(MAX_VISIT_PENCE)),
+    )
     within(
         "visit_minutes",
         MIN_VISIT_MINUTES,
         MAX_VISIT_MINUTES,
-        f"Enter how long a visit is, from {MIN_VISIT_MINUTES} to {MAX_VISIT_MINUTES} minutes.",
+        gettext(
+            "Enter how long a visit is, from %(min)s to %(max)s minutes.", min=MIN_VISIT_MINUTES, max=MAX_VISIT_MINUTES
+        ),
     )
     if p.visit_price_pence is not None and p.visit_minutes is None:
-        errors.setdefault("visit_minutes", "Enter how long a visit is, in minutes.")
+        errors.setdefault("visit_minutes", gettext("Enter how long a visit is, in minutes."))
     if p.visit_minutes is not None and p.visit_price_pence is None:
-        errors.setdefault("visit_price_pence", "Enter the price a visit too.")
+        errors.setdefault("visit_price_pence", gettext("Enter the price a visit too."))
 
     if p.minimum_per is not None and p.minimum_per not in MINIMUM_PER:
-        errors["minimum_per"] = "Choose a visit or a week."
+        errors["minimum_per"] = gettext("Choose a visit or a week.")
     elif p.minimum_hours is not None and p.minimum_per is None:
-        errors["minimum_per"] = "Say whether the minimum is a visit or a week."
+        errors["minimum_per"] = gettext("Say whether the minimum is a visit or a week.")
     elif p.minimum_per is not None and p.minimum_hours is None:
-        errors["minimum_hours"] = "Enter the minimum number of hours too."
+        errors["minimum_hours"] = gettext("Enter the minimum number of hours too.")
     elif p.minimum_hours is not None:
         high = MAX_MINIMUM_HOURS[p.minimum_per]
         within(
-            "minimum_hours", 1, high, f"Enter a whole number of hours from 1 to {high} {MINIMUM_PER[p.minimum_per]}."
+            "minimum_hours",
+            1,
+            high,
+            (
+                gettext("Enter a whole number of hours from 1 to %(max)s a visit.", max=high)
+                if p.minimum_per == "visit"
+                else gettext("Enter a whole number of hours from 1 to %(max)s a week.", max=high)
+            ),
         )
 
     if p.travel is not None and p.travel not in TRAVEL_CHOICES:
-        errors["travel"] = "Choose how you charge for travel."
+        errors["travel"] = gettext("Choose how you charge for travel.")
     elif p.travel in TRAVEL_CHARGED:
         if p.travel_pence is None:
-            errors["travel_pence"] = "Enter the travel charge."
+            errors["travel_pence"] = gettext("Enter the travel charge.")
         else:
             within(
                 "travel_pence",
                 1,
                 MAX_TRAVEL_PENCE,
-                f"Enter a travel charge between £0.01 and {money(MAX_TRAVEL_PENCE)}.",
+                gettext("Enter a travel charge between £0.01 and %(max)s.", max=money(MAX_TRAVEL_PENCE)),
             )
     elif p.travel_pence is not None:
-        errors["travel_pence"] = "Leave the travel charge empty, or choose a charge per mile or per visit."
+        errors["travel_pence"] = gettext("Leave the travel charge empty, or choose a charge per mile or per visit.")
 
     for name in ("sleeping_night_pence", "waking_night_pence"):
-        within(name, 100, MAX_NIGHT_PENCE, f"Enter a night rate between £1 and {money(MAX_NIGHT_PENCE)}.")
+        within(
+            name,
+            100,
+            MAX_NIGHT_PENCE,
+            gettext("Enter a night rate between £1 and %(max)s.", max=money(MAX_NIGHT_PENCE)),
+        )
     for name in ("weekend_uplift_percent", "bank_holiday_uplift_percent"):
-        within(name, 1, MAX_UPLIFT_PERCENT, f"Enter a whole number from 1 to {MAX_UPLIFT_PERCENT} (per cent).")
+        within(
+            name,
+            1,
+            MAX_UPLIFT_PERCENT,
+            gettext("Enter a whole number from 1 to %(max)s (per cent).", max=MAX_UPLIFT_PERCENT),
+        )
     return errors

@@ -7,6 +7,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from flask.signals import Namespace
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -184,21 +185,21 @@ def missing_items(provider: Provider) -> list[str]:
     """What the provider still has to fill in before the profile is complete."""
     missing = []
     if len(provider.about.strip()) < MIN_ABOUT_LENGTH:
-        missing.append(f"Tell people about yourself in at least {MIN_ABOUT_LENGTH} characters.")
+        missing.append(gettext("Tell people about yourself in at least %(num)s characters.", num=MIN_ABOUT_LENGTH))
     if not provider.services:
-        missing.append("Choose at least one service you offer.")
+        missing.append(gettext("Choose at least one service you offer."))
     if not provider.base_postcode:
-        missing.append("Add your base postcode (only its district is shown).")
+        missing.append(gettext("Add your base postcode (only its district is shown)."))
     if not provider.travel_radius_miles:
-        missing.append("Say how far you travel.")
+        missing.append(gettext("Say how far you travel."))
     if not has_a_price(provider.prices):
-        missing.append("Add your hourly rate or your price a visit.")
+        missing.append(gettext("Add your hourly rate or your price a visit."))
     if not provider.language_rows:
-        missing.append("Add the languages you speak.")
+        missing.append(gettext("Add the languages you speak."))
     if not provider.availability:
-        missing.append("Tick when you are available.")
+        missing.append(gettext("Tick when you are available."))
     if not (provider.phone or provider.contact_email):
-        missing.append("Add a phone number or email address for enquiries.")
+        missing.append(gettext("Add a phone number or email address for enquiries."))
     return missing
 
 
@@ -206,7 +207,7 @@ def submit_profile(provider: Provider) -> Provider:
     """Move a complete draft to submitted, ready for its checks to be reviewed."""
     missing = missing_items(provider)
     if missing:
-        raise ProfileIncomplete("Your profile is not complete yet. See the list below.")
+        raise ProfileIncomplete(gettext("Your profile is not complete yet. See the list below."))
     if provider.status == ProfileStatus.DRAFT:
         provider.status = ProfileStatus.SUBMITTED
         provider.submitted_at = utcnow()
