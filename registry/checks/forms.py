@@ -27,8 +27,9 @@ from registry.forms import at_most, multi_line, single_line
 from registry.models import today
 
 
-def _text(label: str, max_length: int = 120, required: bool = True, **kwargs) -> StringField:
-    validators = [InputRequired(f"Enter the {label.lower()}.")] if required else [Optional()]
+def _text(label, missing=None, max_length: int = 120, **kwargs) -> StringField:
+    """A one-line field; ``missing`` is the message when it is left empty (None: optional)."""
+    validators = [InputRequired(missing)] if missing is not None else [Optional()]
     validators.append(at_most(max_length))
     return StringField(label, filters=[single_line], validators=validators, **kwargs)
 
@@ -37,11 +38,9 @@ def _text(label: str, max_length: int = 120, required: bool = True, **kwargs) ->
 DATE_HINT = lazy_gettext("Day, month and year, as shown on the document. Type it or choose it from the calendar.")
 
 
-def _date(label: str, *rules) -> DateField:
-    """A required date from a document, with the hint, a message naming it, and ``rules`` (not_in_future ...)."""
-    return DateField(
-        label, description=DATE_HINT, validators=[InputRequired(f"Enter the {label.lower()} as a date."), *rules]
-    )
+def _date(label, missing, *rules) -> DateField:
+    """A required date from a document, with the hint, ``missing`` naming it, and ``rules`` (not_in_future ...)."""
+    return DateField(label, description=DATE_HINT, validators=[InputRequired(missing), *rules])
 
 
 def not_in_future(form, field):
@@ -78,12 +77,12 @@ def _json_value(value):
 
 class IdentityForm(CheckForm):
     document_type = SelectField(
-        "Document",
+        lazy_gettext("Document"),
         choices=[
-            ("passport", "Passport"),
-            ("driving_licence", "Photocard driving licence"),
-            ("national_id", "National identity card"),
-            ("brp", "Biometric residence permit"),
+            ("passport", lazy_gettext("Passport")),
+            ("driving_licence", lazy_gettext("Photocard driving licence")),
+            ("national_id", lazy_gettext("National identity card")),
+            ("brp", lazy_gettext("Biometric residence permit")),
         ],
     )
 
@@ -91,95 +90,121 @@ class IdentityForm(CheckForm):
 class _LevelAndBarredLists(CheckForm):
     """A criminal record certificate's level and the barred lists it checked: DBS and AccessNI print the same."""
 
-    level = SelectField("Level", description="Printed on the certificate.", choices=list(DBS_LEVELS.items()))
+    level = SelectField(
+        lazy_gettext("Level"),
+        description=lazy_gettext("Printed on the certificate."),
+        choices=[(code, lazy_gettext(name)) for code, name in DBS_LEVELS.items()],
+    )
     barred_lists = SelectField(
-        "Barred lists checked",
-        choices=[("none", "None"), ("adults", "Adults"), ("children", "Children"), ("both", "Adults and children")],
+        lazy_gettext("Barred lists checked"),
+        choices=[
+            ("none", lazy_gettext("None")),
+            ("adults", lazy_gettext("Adults")),
+            ("children", lazy_gettext("Children")),
+            ("both", lazy_gettext("Adults and children")),
+        ],
     )
 
     def validate_barred_lists(self, field):
         if field.data != "none" and self.level.data != "enhanced":
-            raise ValidationError("Only enhanced checks include the barred lists.")
+            raise ValidationError(lazy_gettext("Only enhanced checks include the barred lists."))
 
 
 class DbsForm(_LevelAndBarredLists):
     certificate_number = StringField(
-        "Certificate number",
-        description="12 digits, printed at the top right of the certificate, for example 001234567890.",
+        lazy_gettext("Certificate number"),
+        description=lazy_gettext("12 digits, printed at the top right of the certificate, for example 001234567890."),
         filters=[lambda v: v.replace(" ", "") if isinstance(v, str) else v],
         validators=[
-            InputRequired("Enter the certificate number."),
-            Regexp(r"^\d{12}$", message="A DBS certificate number has exactly 12 digits."),
+            InputRequired(lazy_gettext("Enter the certificate number.")),
+            Regexp(r"^\d{12}$", message=lazy_gettext("A DBS certificate number has exactly 12 digits.")),
         ],
     )
-    issue_date = _date("Issue date", not_in_future)
-    update_service = BooleanField("Subscribed to the DBS Update Service")
+    issue_date = _date(lazy_gettext("Issue date"), lazy_gettext("Enter the issue date as a date."), not_in_future)
+    update_service = BooleanField(lazy_gettext("Subscribed to the DBS Update Service"))
     # No Optional(): it would stop the check below from running on an empty value.
     update_service_id = StringField(
-        "Update Service subscription ID",
-        description="Only if you subscribe: on your Update Service confirmation, for example C1234567.",
+        lazy_gettext("Update Service subscription ID"),
+        description=lazy_gettext("Only if you subscribe: on your Update Service confirmation, for example C1234567."),
         filters=[single_line],
         validators=[at_most(20)],
     )
 
     def validate_update_service_id(self, field):
         if self.update_service.data and not field.data:
-            raise ValidationError("Enter the subscription ID, or untick the Update Service.")
+            raise ValidationError(lazy_gettext("Enter the subscription ID, or untick the Update Service."))
 
 
 class PvgForm(CheckForm):
     """Scotland: membership of the Protecting Vulnerable Groups scheme (Disclosure Scotland). It has no levels."""
 
     membership_number = StringField(
-        "PVG scheme membership number",
-        description="16 digits, on your scheme record or scheme membership statement from Disclosure Scotland, "
-        "for example 1234 5678 9012 3456.",
+        lazy_gettext("PVG scheme membership number"),
+        description=lazy_gettext(
+            "16 digits, on your scheme record or scheme membership statement from Disclosure Scotland, "
+            "for example 1234 5678 9012 3456."
+        ),
         filters=[lambda v: v.replace(" ", "").replace("-", "") if isinstance(v, str) else v],
         validators=[
-            InputRequired("Enter the PVG scheme membership number."),
-            Regexp(r"^\d{16}$", message="A PVG scheme membership number has exactly 16 digits."),
+            InputRequired(lazy_gettext("Enter the PVG scheme membership number.")),
+            Regexp(r"^\d{16}$", message=lazy_gettext("A PVG scheme membership number has exactly 16 digits.")),
         ],
     )
     workforce = SelectField(
-        "Regulated work with",
-        description="The workforce your membership covers, as your scheme record says.",
+        lazy_gettext("Regulated work with"),
+        description=lazy_gettext("The workforce your membership covers, as your scheme record says."),
         choices=[(code, words[0].upper() + words[1:]) for code, words in PVG_WORKFORCES.items()],
     )
-    scheme_record_date = _date("Date of the scheme record", not_in_future)
+    scheme_record_date = _date(
+        lazy_gettext("Date of the scheme record"),
+        lazy_gettext("Enter the date of the scheme record as a date."),
+        not_in_future,
+    )
 
 
 class AccessNiForm(_LevelAndBarredLists):
     """Northern Ireland: an AccessNI check, with levels and barred lists like a DBS check."""
 
     certificate_number = StringField(
-        "Certificate number",
-        description="As printed on the AccessNI certificate.",
+        lazy_gettext("Certificate number"),
+        description=lazy_gettext("As printed on the AccessNI certificate."),
         filters=[lambda v: v.replace(" ", "").upper() if isinstance(v, str) else v],
         validators=[
-            InputRequired("Enter the certificate number."),
-            Regexp(r"^[A-Z0-9]{6,20}$", message="Enter the certificate number as printed: 6 to 20 letters and digits."),
+            InputRequired(lazy_gettext("Enter the certificate number.")),
+            Regexp(
+                r"^[A-Z0-9]{6,20}$",
+                message=lazy_gettext("Enter the certificate number as printed: 6 to 20 letters and digits."),
+            ),
         ],
     )
-    issue_date = _date("Issue date", not_in_future)
+    issue_date = _date(lazy_gettext("Issue date"), lazy_gettext("Enter the issue date as a date."), not_in_future)
 
 
-def _registration(label: str, description: str, pattern: str, example: str) -> StringField:
+def _registration(label, missing, description, pattern: str, example: str) -> StringField:
     return StringField(
         label,
         description=description,
         filters=[lambda v: v.strip().upper() if isinstance(v, str) else v],
         validators=[
-            InputRequired(f"Enter the {label[0].lower()}{label[1:]}."),
-            Regexp(pattern, message=f"Enter it as printed on your registration certificate, for example {example}."),
+            InputRequired(missing),
+            Regexp(
+                pattern,
+                message=lazy_gettext(
+                    "Enter it as printed on your registration certificate, for example %(example)s.", example=example
+                ),
+            ),
         ],
     )
 
 
 class CareInspectorateForm(CheckForm):
     registration_id = _registration(
-        "Care Inspectorate service number",
-        "On your certificate of registration and your service's page on careinspectorate.com, "
-        "for example CS2003001234.",
+        lazy_gettext("Care Inspectorate service number"),
+        lazy_gettext("Enter the Care Inspectorate service number."),
+        lazy_gettext(
+            "On your certificate of registration and your service's page on careinspectorate.com, "
+            "for example CS2003001234."
+        ),
         r"^CS\d{10}$",
         "CS2003001234",
     )
@@ -187,9 +212,12 @@ class CareInspectorateForm(CheckForm):
 
 class CiwForm(CheckForm):
     registration_id = _registration(
-        "Care Inspectorate Wales service ID",
-        "On your certificate of registration and your service's page on careinspectorate.wales, "
-        "for example SIN-00001234-ABCD.",
+        lazy_gettext("Care Inspectorate Wales service ID"),
+        lazy_gettext("Enter the Care Inspectorate Wales service ID."),
+        lazy_gettext(
+            "On your certificate of registration and your service's page on careinspectorate.wales, "
+            "for example SIN-00001234-ABCD."
+        ),
         r"^[A-Z0-9][A-Z0-9-]{3,29}$",
         "SIN-00001234-ABCD",
     )
@@ -197,8 +225,9 @@ class CiwForm(CheckForm):
 
 class RqiaForm(CheckForm):
     registration_id = _registration(
-        "RQIA service ID",
-        "On your certificate of registration and your service's page on rqia.org.uk, for example 11045.",
+        lazy_gettext("RQIA service ID"),
+        lazy_gettext("Enter the RQIA service ID."),
+        lazy_gettext("On your certificate of registration and your service's page on rqia.org.uk, for example 11045."),
         r"^[A-Z0-9][A-Z0-9-]{3,29}$",
         "11045",
     )
@@ -206,72 +235,82 @@ class RqiaForm(CheckForm):
 
 class RightToWorkForm(CheckForm):
     document_type = SelectField(
-        "Evidence",
+        lazy_gettext("Evidence"),
         choices=[
-            ("british_passport", "British or Irish passport"),
-            ("share_code", "Home Office share code"),
-            ("brp", "Biometric residence permit"),
+            ("british_passport", lazy_gettext("British or Irish passport")),
+            ("share_code", lazy_gettext("Home Office share code")),
+            ("brp", lazy_gettext("Biometric residence permit")),
         ],
     )
     share_code = _text(
-        "Share code (optional)",
+        lazy_gettext("Share code (optional)"),
         max_length=12,
-        required=False,
-        description="Only if you proved your right to work online: 9 letters and numbers, for example W7X 3YK 9PQ.",
+        description=lazy_gettext(
+            "Only if you proved your right to work online: 9 letters and numbers, for example W7X 3YK 9PQ."
+        ),
     )
 
 
 class InsuranceForm(CheckForm):
-    insurer = _text("Insurer")
-    policy_number = _text("Policy number", max_length=40)
+    insurer = _text(lazy_gettext("Insurer"), lazy_gettext("Enter the insurer."))
+    policy_number = _text(lazy_gettext("Policy number"), lazy_gettext("Enter the policy number."), max_length=40)
     cover_pounds = DecimalField(
-        "Cover (£)",
+        lazy_gettext("Cover (£)"),
         places=0,
-        description="In whole pounds, for example 5000000 for £5 million.",
+        description=lazy_gettext("In whole pounds, for example 5000000 for £5 million."),
         validators=[
-            InputRequired("Enter the amount of cover."),
-            NumberRange(min=1, max=100_000_000, message="Enter the cover in pounds."),
+            InputRequired(lazy_gettext("Enter the amount of cover.")),
+            NumberRange(min=1, max=100_000_000, message=lazy_gettext("Enter the cover in pounds.")),
         ],
     )
-    end_date = _date("Policy end date", not_in_past)
+    end_date = _date(lazy_gettext("Policy end date"), lazy_gettext("Enter the policy end date as a date."), not_in_past)
 
 
 class QualificationForm(CheckForm):
-    title = _text("Qualification")
-    awarding_body = _text("Awarding body")
-    awarded_on = _date("Date awarded", not_in_future)
+    title = _text(lazy_gettext("Qualification"), lazy_gettext("Enter the qualification."))
+    awarding_body = _text(lazy_gettext("Awarding body"), lazy_gettext("Enter the awarding body."))
+    awarded_on = _date(lazy_gettext("Date awarded"), lazy_gettext("Enter the date awarded as a date."), not_in_future)
 
 
 class CqcForm(CheckForm):
     registration_id = StringField(
-        "CQC location ID",
-        description="The location's ID on your CQC registration certificate or its page on the CQC website, "
-        "for example 1-101234567. The registry checks its registration and rating with the CQC every night.",
+        lazy_gettext("CQC location ID"),
+        description=lazy_gettext(
+            "The location's ID on your CQC registration certificate or its page on the CQC website, "
+            "for example 1-101234567. The registry checks its registration and rating with the CQC every night."
+        ),
         filters=[single_line],
         validators=[
-            InputRequired("Enter the CQC ID."),
-            Regexp(r"^1-\d{9,11}$", message="A CQC ID looks like 1-101234567."),
+            InputRequired(lazy_gettext("Enter the CQC ID.")),
+            Regexp(r"^1-\d{9,11}$", message=lazy_gettext("A CQC ID looks like 1-101234567.")),
         ],
     )
 
 
 class FoodHygieneForm(CheckForm):
     rating = IntegerField(
-        "Rating (0 to 5)",
-        validators=[InputRequired("Enter the rating."), NumberRange(min=0, max=5, message="Ratings go from 0 to 5.")],
+        lazy_gettext("Rating (0 to 5)"),
+        validators=[
+            InputRequired(lazy_gettext("Enter the rating.")),
+            NumberRange(min=0, max=5, message=lazy_gettext("Ratings go from 0 to 5.")),
+        ],
     )
-    inspected_on = _date("Inspection date", not_in_future)
-    local_authority = _text("Local authority")
+    inspected_on = _date(
+        lazy_gettext("Inspection date"), lazy_gettext("Enter the inspection date as a date."), not_in_future
+    )
+    local_authority = _text(lazy_gettext("Local authority"), lazy_gettext("Enter the local authority."))
 
 
 class FirstAidForm(CheckForm):
-    course = _text("Course")
-    completed_on = _date("Date completed", not_in_future)
+    course = _text(lazy_gettext("Course"), lazy_gettext("Enter the course."))
+    completed_on = _date(
+        lazy_gettext("Date completed"), lazy_gettext("Enter the date completed as a date."), not_in_future
+    )
 
 
 class ReferenceForm(CheckForm):
-    referee = _text("Referee's name")
-    relationship = _text("How they know you")
+    referee = _text(lazy_gettext("Referee's name"), lazy_gettext("Enter the referee's name."))
+    relationship = _text(lazy_gettext("How they know you"), lazy_gettext("Enter how they know you."))
 
 
 FORMS: dict[str, type[CheckForm]] = {

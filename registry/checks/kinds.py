@@ -121,7 +121,7 @@ STATUS_LABELS = {
     CheckStatus.REVOKED: N_("Approval revoked"),
 }
 
-DBS_LEVELS = {"basic": "Basic", "standard": "Standard", "enhanced": "Enhanced"}
+DBS_LEVELS = {"basic": N_("Basic"), "standard": N_("Standard"), "enhanced": N_("Enhanced")}
 BARRED_LISTS = {
     "none": "No barred lists",
     "adults": "adults' barred list",

@@ -382,7 +382,12 @@ def test_adding_a_check_in_welsh(app, listed, kim):
     assert _h1(page) == "Yswiriant atebolrwydd cyhoeddus"
     assert text(parse(page).xpath("//title")[0]).startswith("Ychwanegu eich yswiriant atebolrwydd cyhoeddus")
     body = main_text(page)
-    for welsh in ("Beth sy’n digwydd nesaf", "Dim ond swyddogion diogelu sy’n gweld eich dogfen.", "Dogfen (PDF"):
+    for welsh in (
+        "Yswiriwr",
+        "Rhif y polisi",
+        "Beth sy’n digwydd nesaf",
+        "Dim ond swyddogion diogelu sy’n gweld eich dogfen.",
+    ):
         assert welsh in body, welsh
 
     with app.app_context():
@@ -395,6 +400,11 @@ def test_adding_a_check_in_welsh(app, listed, kim):
     assert "Mae’r dyddiad hwn wedi mynd heibio’n barod: uwchlwythwch bolisi cyfredol." in main_text(
         refused.get_data(as_text=True)
     )
+    empty = kim.post("/dashboard/checks/new?kind=insurance", data={"cover_pounds": "lots"})
+    assert empty.status_code == 422
+    errors = main_text(empty.get_data(as_text=True))
+    for welsh in ("Rhowch yr yswiriwr.", "Rhowch rif y polisi.", "Rhowch ddyddiad diwedd y polisi fel dyddiad."):
+        assert welsh in errors, welsh
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Check)) == before
 
