@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import current_app, jsonify, redirect, render_template, request, session, url_for
+from flask_babel import gettext
 from flask_limiter.util import get_remote_address
 from webauthn.helpers import base64url_to_bytes, bytes_to_base64url
 
@@ -83,7 +84,7 @@ def second_factor():
         code = form.code.data
         if factors.verify_totp(user, code) or factors.use_recovery_code(user, code):
             return redirect(_signed_in(user))
-        form.code.errors.append("That code is not right, or has been used already. Codes work once.")
+        form.code.errors.append(gettext("That code is not right, or has been used already. Codes work once."))
     status = 422 if form.errors else 200
     return render_template(
         "accounts/second_factor.html",

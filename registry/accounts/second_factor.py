@@ -23,6 +23,7 @@ import pyotp
 import qrcode
 import qrcode.image.svg
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import delete, func, select, update
 from webauthn import (
     generate_authentication_options,
@@ -119,7 +120,9 @@ def enrol_totp(user: User, secret: str, code: str) -> TotpFactor:
     step = _matching_step(secret, code)
     if step is None:
         raise SecondFactorError(
-            "That code is not right. Check the app shows Trusted Care Registry and type the 6 digits it shows now."
+            gettext(
+                "That code is not right. Check the app shows Trusted Care Registry and type the 6 digits it shows now."
+            )
         )
     existing = totp_factor(user)
     if existing is not None:

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from registry.accounts import services as accounts
-from registry.accounts.models import User
+from registry.accounts.models import TotpFactor, User
 from registry.checks.models import Check
 from registry.extensions import db
 from registry.providers.models import Provider
@@ -425,3 +425,30 @@ def test_the_status_checks_page_in_welsh(app, make_provider):
     assert _h1(page) == "Gwiriadau statws Gwasanaeth Diweddaru DBS"
     assert "Yn ôl i’ch dangosfwrdd" in main_text(page)
     assert "Back to your dashboard" not in main_text(page)
+
+
+# -- a member of staff's second factor
+
+
+def test_a_welsh_officer_sets_up_the_second_factor_in_welsh(app, client, make_user):
+    email = make_user("officer", name="Sara Bowen")
+    _welsh(client)
+    signed = client.post("/account/sign-in", data={"email": email, "password": PASSWORD})
+    assert signed.status_code == 302
+    page = client.get("/account/second-factor/enrol").get_data(as_text=True)
+    assert _html_lang(page) == "cy"
+    assert _h1(page) == "Gosod eich ail ffactor"
+    body = main_text(page)
+    assert "Defnyddio ap dilysu" in body and "Sganiwch y cod QR hwn, neu teipiwch yr allwedd isod." in body
+    assert "Use an authenticator app" not in body
+
+    for garbage, welsh in (
+        ("", "Rhowch y cod 6 digid o’ch ap dilysu."),
+        ("12345", "Nid yw’r cod hwnnw’n gywir. Gwiriwch fod yr ap yn dangos Trusted Care Registry"),
+    ):
+        refused = client.post("/account/second-factor/enrol", data={"code": garbage})
+        assert refused.status_code == 422
+        assert welsh in main_text(refused.get_data(as_text=True))
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(TotpFactor)) == 0
+    assert client.get("/officer/queue").status_code in (302, 303)  # still not signed in
