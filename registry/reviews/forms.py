@@ -160,11 +160,11 @@ class MessageForm(FlaskForm):
 
 class InvitationForm(FlaskForm):
     email = EmailField(
-        "Their email address",
+        lazy_gettext("Their email address"),
         filters=[single_line],
         validators=[
-            InputRequired("Enter their email address."),
-            Email("Enter an email address like name@example.com.", check_deliverability=False),
+            InputRequired(lazy_gettext("Enter their email address.")),
+            Email(lazy_gettext("Enter an email address like name@example.com."), check_deliverability=False),
         ],
     )
 

@@ -4,6 +4,8 @@ English for everyone else."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import func, select
 
@@ -290,6 +292,11 @@ def test_a_welsh_provider_reads_the_dashboard_in_welsh(kim):
         assert welsh in body, welsh
     table = parse(page).xpath("//main//table//th/text()")
     assert ["Gwiriad", "Cyflwynwyd", "Statws"] == table[:3]
+    # Dates in Welsh too: "wedi’i gymeradwyo, yn ddilys tan 3 Mawrth 2027".
+    assert re.search(rf"yn ddilys tan \d+ ({WELSH_MONTHS}) \d{{4}}", body)
+
+
+WELSH_MONTHS = "Ionawr|Chwefror|Mawrth|Ebrill|Mai|Mehefin|Gorffennaf|Awst|Medi|Hydref|Tachwedd|Rhagfyr"
 
 
 def test_an_english_provider_reads_the_dashboard_in_english(kim):
