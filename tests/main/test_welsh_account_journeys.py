@@ -285,7 +285,12 @@ def test_a_welsh_provider_reads_the_dashboard_in_welsh(kim):
     page = kim.get("/dashboard").get_data(as_text=True)
     assert _html_lang(page) == "cy"
     headings = [text(h) for h in parse(page).xpath("//main//h2")]
-    assert {"Eich proffil", "Eich gwasanaethau a’ch gwiriadau", "Eich holl wiriadau"} <= set(headings)
+    assert {
+        "Eich proffil",
+        "Eich gwasanaethau a’ch gwiriadau",
+        "Eich holl wiriadau",
+        "Ymholiadau ac adolygiadau",
+    } <= set(headings)
     assert "Your services and checks" not in headings
     body = main_text(page)
     for welsh in ("Statws y proffil:", "Golygu’r proffil", "Ychwanegu gwiriad", "wedi’i restru", "Prawf adnabod"):
