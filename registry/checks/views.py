@@ -148,7 +148,7 @@ def appeal(check_id: int):
     check = _own_check(check_id)
     form = AppealForm()
     if not form.validate_on_submit():
-        flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
+        flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
         return redirect(url_for("providers.dashboard"))
     return act(
         lambda: services.appeal(check, current_user.provider, form.note.data),

@@ -37,7 +37,7 @@ def _enquiry_limit() -> str:
 
 
 def _errors(form) -> str:
-    return " ".join(e for errors in form.errors.values() for e in errors)
+    return " ".join(str(e) for errors in form.errors.values() for e in errors)  # messages may be lazy_gettext
 
 
 # -- enquiries -------------------------------------------------------------
