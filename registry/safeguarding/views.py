@@ -54,7 +54,7 @@ OFFICERS = (Role.OFFICER, Role.ADMIN)
 
 
 def _errors(form) -> str:
-    return " ".join(e for errors in form.errors.values() for e in errors)
+    return " ".join(str(e) for errors in form.errors.values() for e in errors)  # lazy_gettext messages joined as text
 
 
 # -- raising a concern (anyone signed in) --------------------------------------
