@@ -561,8 +561,8 @@ class SearchIndex:
             everyone = np.ones(len(rows), dtype=bool)
             by_service, by_kind = own.get("services", everyone), own.get("kinds", everyone)
             facets = {
-                "services": _facets(columns, rows[by_kind], today)["services"],
-                "kinds": _facets(columns, rows[by_service], today)["kinds"],
+                "services": _service_counts(columns, rows[by_kind], today),
+                "kinds": _kind_counts(columns, rows[by_service]),
             }
             both = by_service & by_kind
             rows, distances, relevance = rows[both], distances[both], relevance[both]
@@ -755,14 +755,18 @@ def _day(q: SearchQuery) -> int:
 
 
 def _facets(columns: Columns, rows: np.ndarray, today: int) -> dict[str, dict[str, int]]:
-    c = columns.cols
-    services = (c["services"][rows] >= today).sum(axis=0) if len(rows) else np.zeros(0)
-    kind_codes = c["kind"][rows]
+    return {"services": _service_counts(columns, rows, today), "kinds": _kind_counts(columns, rows)}
+
+
+def _service_counts(columns: Columns, rows: np.ndarray, today: int) -> dict[str, int]:
+    services = (columns.cols["services"][rows] >= today).sum(axis=0) if len(rows) else np.zeros(0)
+    return {slug: int(n) for slug, n in zip(columns.vocab_values["services"], services) if n}
+
+
+def _kind_counts(columns: Columns, rows: np.ndarray) -> dict[str, int]:
+    kind_codes = columns.cols["kind"][rows]
     kinds = np.bincount(kind_codes[kind_codes >= 0], minlength=len(columns.vocab_values["kind"]))
-    return {
-        "services": {slug: int(n) for slug, n in zip(columns.vocab_values["services"], services) if n},
-        "kinds": {kind: int(n) for kind, n in zip(columns.vocab_values["kind"], kinds) if n},
-    }
+    return {kind: int(n) for kind, n in zip(columns.vocab_values["kind"], kinds) if n}
 
 
 def _order(columns: Columns, rows, distances, best, sort: str, limit: int) -> np.ndarray:
